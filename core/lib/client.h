@@ -1,0 +1,38 @@
+/*
+ * client.h: the one client library for xend's API (docs/API.md), used by
+ * xm, xm top, xensv and xenconsoled.  Blocking, one connection each.
+ *
+ * Ownership: xen_call steals args (may be NULL) and hands back a new
+ * reference in *result that the caller decrefs.  Events read while waiting
+ * for a reply are queued and returned by xen_next_event.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <jansson.h>
+
+struct xendcfg;
+struct xen_client;
+
+/* Connects to xend-unix-path; *cause says so clearly if xend is down. */
+int	xen_open(const struct xendcfg *, struct xen_client **, char **cause);
+void	xen_close(struct xen_client *);
+int	xen_fd(const struct xen_client *);
+
+/*
+ * Calls op; on an API error returns -1 with *cause the server's message and,
+ * if code is not NULL, *code its error code (borrowed until the next call).
+ */
+int	xen_call(struct xen_client *, const char *op, json_t *args,
+	    json_t **result, const char **code, char **cause);
+
+/* Subscribes this connection to domain events. */
+int	xen_subscribe(struct xen_client *, char **cause);
+/*
+ * Next event, waiting up to timeout_ms (-1 forever).  Returns 1 with an
+ * event, 0 on timeout, -1 on error or disconnection.
+ */
+int	xen_next_event(struct xen_client *, int timeout_ms, json_t **event,
+	    char **cause);
+
+#endif

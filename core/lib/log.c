@@ -1,0 +1,151 @@
+/* log.c: timestamped process log, to a file (reopened on SIGHUP) or stderr. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+
+static FILE		*log_file;
+static char		*log_path;
+static char		*log_name;
+static enum log_level	 log_level = LOG_INFO;
+
+static const char *level_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_open(const char *name, const char *path, enum log_level level)
+{
+	free(log_name);
+	log_name = xstrdup(name);
+	free(log_path);
+	log_path = path != NULL ? xstrdup(path) : NULL;
+	log_level = level;
+	if (log_reopen() != 0) {
+		fprintf(stderr, "%s: cannot open log %s: %s\n", name, path,
+		    strerror(errno));
+	}
+}
+
+int
+log_reopen(void)
+{
+	FILE	*f;
+
+	if (log_path == NULL) {
+		if (log_file != NULL && log_file != stderr)
+			fclose(log_file);
+		log_file = stderr;
+		return (0);
+	}
+	if ((f = fopen(log_path, "ae")) == NULL)
+		return (-1);
+	setvbuf(f, NULL, _IOLBF, 0);
+	if (log_file != NULL && log_file != stderr)
+		fclose(log_file);
+	log_file = f;
+	return (0);
+}
+
+void
+log_close(void)
+{
+	if (log_file != NULL && log_file != stderr)
+		fclose(log_file);
+	log_file = NULL;
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+int
+log_parse_level(const char *s, enum log_level *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(level_names); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = i;
+			return (0);
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_WARN;
+		return (0);
+	}
+	return (-1);
+}
+
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	FILE		*f = log_file != NULL ? log_file : stderr;
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 when[64];
+
+	if (level > log_level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "[%s.%03ld %s %d] %s: ", when, ts.tv_nsec / 1000000,
+	    log_name != NULL ? log_name : "xen", (int)getpid(),
+	    level_names[level]);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
+#define LOG_FN(fn, lvl)				\
+void						\
+fn(const char *fmt, ...)			\
+{						\
+	va_list	 ap;				\
+	va_start(ap, fmt);			\
+	log_vwrite(lvl, fmt, ap);		\
+	va_end(ap);				\
+}
+LOG_FN(log_error, LOG_ERROR)
+LOG_FN(log_warn, LOG_WARN)
+LOG_FN(log_info, LOG_INFO)
+LOG_FN(log_debug, LOG_DEBUG)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_error("fatal: %s: %s", msg, strerror(saved));
+	if (log_file != NULL && log_file != stderr)
+		fprintf(stderr, "fatal: %s: %s\n", msg, strerror(saved));
+	abort();
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = (char *)"fatalx";
+	va_end(ap);
+	log_error("fatal: %s", msg);
+	if (log_file != NULL && log_file != stderr)
+		fprintf(stderr, "fatal: %s\n", msg);
+	abort();
+}

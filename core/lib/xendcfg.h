@@ -1,0 +1,48 @@
+/*
+ * xendcfg.h: xend-config.sxp, found in $XEN_CONFIG_DIR (default /etc/xen).
+ * Every program (xend, xm, xenconsoled, xensv, xm top) loads it the same
+ * way, so a private XEN_CONFIG_DIR gives a private instance on its own
+ * socket, state dir and ports.  A missing file means all defaults.
+ */
+#ifndef XENDCFG_H
+#define XENDCFG_H
+
+struct xendcfg {
+	char	*dir;			/* the config directory itself */
+	char	*path;			/* .../xend-config.sxp */
+	char	*logfile;		/* logfile: /var/log/xen/xend.log */
+	char	*loglevel;		/* loglevel: INFO */
+	char	*unix_path;		/* xend-unix-path: /var/run/xend/xend.sock */
+	char	*state_dir;		/* xend-state-dir: /var/lib/xend */
+	char	*pid_file;		/* xend-pid-file: /var/run/xend/xend.pid */
+	char	*accel;			/* accel: auto | kvm | tcg */
+	char	*accel_probe_kernel;	/* accel-probe-kernel: demo kernel */
+	char	*qemu;			/* qemu-binary: qemu-system-x86_64 */
+	int	 console_port_base;	/* console-port-base: 9600 */
+	char	*console_address;	/* console-address: 127.0.0.1 */
+	int	 vnc_port_base;		/* vnc-port-base: 5900 */
+	char	*xensv_address;		/* xensv-address: 127.0.0.1 */
+	int	 xensv_port;		/* xensv-port: 8080 */
+	int	 relocation_server;	/* xend-relocation-server: no */
+	char	*relocation_address;	/* xend-relocation-address: '' */
+	int	 relocation_port;	/* xend-relocation-port: 8002 */
+	char	*relocation_hosts_allow; /* xend-relocation-hosts-allow: '' */
+	int	 dom0_min_mem;		/* dom0-min-mem (MB): 256 */
+	char	*network_script;	/* network-script: '' (none) */
+	char	*vif_script;		/* vif-script: '' (built-in bridge add) */
+	char	*default_bridge;	/* default-bridge: xenbr0 */
+	int	 restart_window;	/* restart-window (s): 20 */
+	int	 restart_limit;		/* restart-limit: 5 per window */
+	int	 shutdown_timeout;	/* shutdown-timeout (s): 60 */
+};
+
+/*
+ * Loads $XEN_CONFIG_DIR/xend-config.sxp (or dir if not NULL) over the
+ * defaults.  Unknown keys are warned about through warn (may be NULL),
+ * never silently dropped.  Free with xendcfg_free.
+ */
+int	xendcfg_load(const char *dir, struct xendcfg *,
+	    void (*warn)(const char *), char **cause);
+void	xendcfg_free(struct xendcfg *);
+
+#endif

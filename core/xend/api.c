@@ -1,0 +1,342 @@
+/*
+ * api.c: the xend API, dispatched by op name through one table.  Flags
+ * carry shared preconditions (a "dom" argument that must name a domain) so
+ * handlers do not repeat them.  Payloads are type-checked before use.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "xend.h"
+
+#define API_DOM		0x1	/* args.dom names an existing domain */
+#define API_DOM0	0x2	/* ... and Domain-0 is acceptable */
+
+struct api_op {
+	const char	*name;
+	int		 flags;
+	void		(*fn)(struct api_req *, struct domain *);
+	const char	*help;
+};
+
+static void
+api_host_info(struct api_req *req, struct domain *d)
+{
+	server_reply(req, host_to_json());
+}
+
+static void
+api_host_dmesg(struct api_req *req, struct domain *d)
+{
+	server_reply(req, json_pack("{s:o}", "lines", dmesg_lines()));
+}
+
+static void
+api_host_log(struct api_req *req, struct domain *d)
+{
+	json_t		*nj = json_object_get(req->args, "lines"), *lines;
+	json_int_t	 want = 100;
+	char		*text, *cause, *p, *start;
+	size_t		 len;
+	json_int_t	 count = 0;
+
+	if (nj != NULL) {
+		if (!json_is_integer(nj) || json_integer_value(nj) < 1) {
+			server_error(req, "invalid", "lines: expected a "
+			    "positive integer");
+			return;
+		}
+		want = json_integer_value(nj);
+	}
+	if (file_read(xend_cfg.logfile, &text, &len, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	/* Walk back over the last want lines. */
+	start = text;
+	for (p = text + len; p > text; p--) {
+		if (p[-1] == '\n' && p != text + len && ++count >= want) {
+			start = p;
+			break;
+		}
+	}
+	lines = json_array();
+	while (*start != '\0') {
+		p = strchr(start, '\n');
+		if (p == NULL)
+			p = start + strlen(start);
+		json_array_append_new(lines, json_stringn(start, p - start));
+		start = *p != '\0' ? p + 1 : p;
+	}
+	free(text);
+	server_reply(req, json_pack("{s:s, s:o}", "path", xend_cfg.logfile,
+	    "lines", lines));
+}
+
+static void
+api_domain_list(struct api_req *req, struct domain *unused)
+{
+	json_t		*doms = json_object_get(req->args, "doms"), *out, *v;
+	struct domain	*d;
+	size_t		 i;
+	char		 buf[32];
+	const char	*key;
+
+	out = json_array();
+	if (doms == NULL || json_array_size(doms) == 0) {
+		if (doms != NULL && !json_is_array(doms))
+			goto bad;
+		json_array_append_new(out, domain0_to_json());
+		TAILQ_FOREACH(d, &domains, entry)
+			json_array_append_new(out, domain_to_json(d));
+		server_reply(req, out);
+		return;
+	}
+	if (!json_is_array(doms))
+		goto bad;
+	json_array_foreach(doms, i, v) {
+		if (json_is_integer(v)) {
+			snprintf(buf, sizeof buf, "%lld",
+			    (long long)json_integer_value(v));
+			key = buf;
+		} else if (json_is_string(v))
+			key = json_string_value(v);
+		else
+			goto bad;
+		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
+			json_array_append_new(out, domain0_to_json());
+			continue;
+		}
+		if ((d = domain_find(key)) == NULL) {
+			json_decref(out);
+			server_error(req, "not_found", "domain '%s' does not "
+			    "exist", key);
+			return;
+		}
+		json_array_append_new(out, domain_to_json(d));
+	}
+	server_reply(req, out);
+	return;
+bad:
+	json_decref(out);
+	server_error(req, "invalid", "doms: expected an array of names or ids");
+}
+
+static void
+api_domain_get(struct api_req *req, struct domain *d)
+{
+	server_reply(req, d != NULL ? domain_to_json(d) : domain0_to_json());
+}
+
+static void
+api_domain_create(struct api_req *req, struct domain *unused)
+{
+	json_t	*config = json_object_get(req->args, "config");
+	json_t	*paused = json_object_get(req->args, "paused");
+	char	*cause;
+
+	if (!json_is_object(config)) {
+		server_error(req, "invalid", "config: expected an object");
+		return;
+	}
+	if (paused != NULL && !json_is_boolean(paused)) {
+		server_error(req, "invalid", "paused: expected true or false");
+		return;
+	}
+	if (domcfg_validate(config, &cause) != 0) {
+		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	/* The reply is sent by domain.c once QEMU is up (or failed). */
+	if (domain_create(json_deep_copy(config), json_is_true(paused), req,
+	    &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_destroy(struct api_req *req, struct domain *d)
+{
+	char	*cause;
+
+	if (domain_destroy(d, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	server_reply(req, NULL);
+}
+
+static void
+api_domain_shutdown(struct api_req *req, struct domain *d)
+{
+	static const struct {
+		const char		*name;
+		enum dom_shutdown_mode	 mode;
+	} modes[] = {
+		{ "poweroff", SHUTDOWN_POWEROFF },
+		{ "reboot", SHUTDOWN_REBOOT },
+		{ "halt", SHUTDOWN_HALT },
+	};
+	json_t		*mj = json_object_get(req->args, "mode");
+	const char	*m = "poweroff";
+	size_t		 i;
+	char		*cause;
+
+	if (mj != NULL) {
+		if (!json_is_string(mj))
+			goto bad;
+		m = json_string_value(mj);
+	}
+	for (i = 0; i < nitems(modes); i++) {
+		if (strcmp(modes[i].name, m) == 0)
+			break;
+	}
+	if (i == nitems(modes))
+		goto bad;
+	if (domain_shutdown(d, modes[i].mode, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	server_reply(req, NULL);
+	return;
+bad:
+	server_error(req, "invalid", "mode: expected poweroff, reboot or halt");
+}
+
+static void
+api_domain_pause_common(struct api_req *req, struct domain *d, int pause)
+{
+	char	*cause;
+
+	if (domain_pause(d, pause, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_pause(struct api_req *req, struct domain *d)
+{
+	api_domain_pause_common(req, d, 1);
+}
+
+static void
+api_domain_unpause(struct api_req *req, struct domain *d)
+{
+	api_domain_pause_common(req, d, 0);
+}
+
+static void
+api_domain_rename(struct api_req *req, struct domain *d)
+{
+	json_t	*nj = json_object_get(req->args, "name");
+	char	*cause;
+
+	if (!json_is_string(nj)) {
+		server_error(req, "invalid", "name: expected a string");
+		return;
+	}
+	if (domain_rename(d, json_string_value(nj), &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	server_reply(req, domain_to_json(d));
+}
+
+static void
+api_events_subscribe(struct api_req *req, struct domain *d)
+{
+	server_subscribe(req);
+	server_reply(req, NULL);
+}
+
+static void api_ops_list(struct api_req *, struct domain *);
+
+static const struct api_op api_ops[] = {
+	{ "host.info", 0, api_host_info, "host and hypervisor facts" },
+	{ "host.dmesg", 0, api_host_dmesg, "xend's hypervisor messages" },
+	{ "host.log", 0, api_host_log, "tail of xend's log {lines}" },
+	{ "api.ops", 0, api_ops_list, "this list" },
+	{ "domain.list", 0, api_domain_list, "domains {doms: [..]}" },
+	{ "domain.get", API_DOM | API_DOM0, api_domain_get, "one domain {dom}" },
+	{ "domain.create", 0, api_domain_create,
+	    "start a domain {config, paused}" },
+	{ "domain.destroy", API_DOM, api_domain_destroy, "kill {dom}" },
+	{ "domain.shutdown", API_DOM, api_domain_shutdown,
+	    "ask to shut down {dom, mode: poweroff|reboot|halt}" },
+	{ "domain.pause", API_DOM, api_domain_pause, "pause {dom}" },
+	{ "domain.unpause", API_DOM, api_domain_unpause, "unpause {dom}" },
+	{ "domain.rename", API_DOM, api_domain_rename, "rename {dom, name}" },
+	{ "events.subscribe", 0, api_events_subscribe,
+	    "receive domain events on this connection" },
+};
+
+static void
+api_ops_list(struct api_req *req, struct domain *d)
+{
+	json_t	*out = json_array();
+	size_t	 i;
+
+	for (i = 0; i < nitems(api_ops); i++) {
+		json_array_append_new(out, json_pack("{s:s, s:s}", "op",
+		    api_ops[i].name, "help", api_ops[i].help));
+	}
+	server_reply(req, out);
+}
+
+void
+api_dispatch(struct api_req *req)
+{
+	const struct api_op	*op = NULL;
+	struct domain		*d = NULL;
+	json_t			*dj;
+	const char		*key;
+	char			 buf[32];
+	size_t			 i;
+
+	for (i = 0; i < nitems(api_ops); i++) {
+		if (strcmp(api_ops[i].name, req->op) == 0) {
+			op = &api_ops[i];
+			break;
+		}
+	}
+	if (op == NULL) {
+		server_error(req, "unknown_op", "unknown op '%s'", req->op);
+		return;
+	}
+	if (op->flags & API_DOM) {
+		dj = json_object_get(req->args, "dom");
+		if (json_is_integer(dj)) {
+			snprintf(buf, sizeof buf, "%lld",
+			    (long long)json_integer_value(dj));
+			key = buf;
+		} else if (json_is_string(dj))
+			key = json_string_value(dj);
+		else {
+			server_error(req, "invalid",
+			    "dom: expected a domain name or id");
+			return;
+		}
+		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
+			if (!(op->flags & API_DOM0)) {
+				server_error(req, "invalid", "%s: not "
+				    "permitted on Domain-0", req->op);
+				return;
+			}
+		} else if ((d = domain_find(key)) == NULL) {
+			server_error(req, "not_found",
+			    "domain '%s' does not exist", key);
+			return;
+		}
+	}
+	log_debug("api %s", req->op);
+	op->fn(req, d);
+}

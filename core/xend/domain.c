@@ -1,0 +1,1302 @@
+/*
+ * domain.c: the domain table and every domain's life: create, QMP up,
+ * guest shutdown/reboot/crash and the on_* policies, destroy, persistence
+ * under the state dir and re-adoption of running QEMUs after a restart.
+ *
+ * Lifetime: the table holds one reference; event callbacks that may outlive
+ * a domain's removal hold their own.  Teardown that could run inside a QMP
+ * callback is deferred to the event loop (qmp_free must not run there).
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "qmp.h"
+#include "xend.h"
+
+#define DOMID_MAX		32767
+#define QMP_CONNECT_SECONDS	20.0
+#define QMP_RETRY_USEC		5000
+#define SAMPLE_SECONDS		1.0
+
+struct domain_list domains = TAILQ_HEAD_INITIALIZER(domains);
+static int		 domid_rover = 1;
+static struct event	*sample_ev;
+
+static void	domain_qmp_connect(struct domain *);
+static void	domain_apply_policy(struct domain *, const char *why);
+static void	domain_remove(struct domain *);
+static int	domain_start_qemu(struct domain *, char **cause);
+static void	domain_save(struct domain *);
+static void	domain_emit(struct domain *, const char *type);
+static void	domain_defer_policy(struct domain *, const char *why);
+
+static const char *state_names[] = { "starting", "running", "paused",
+    "shutdown", "crashed", "dying" };
+
+void
+domain_ref(struct domain *d)
+{
+	d->refs++;
+}
+
+void
+domain_unref(struct domain *d)
+{
+	if (--d->refs > 0)
+		return;
+	json_decref(d->config);
+	free(d->name);
+	free(d->dir);
+	free(d->exit_how);
+	free(d->shutdown_reason);
+	free(d);
+}
+
+int
+domain_count(void)
+{
+	struct domain	*d;
+	int		 n = 0;
+
+	TAILQ_FOREACH(d, &domains, entry)
+		n++;
+	return (n);
+}
+
+struct domain *
+domain_find_id(int domid)
+{
+	struct domain	*d;
+
+	TAILQ_FOREACH(d, &domains, entry) {
+		if (d->domid == domid)
+			return (d);
+	}
+	return (NULL);
+}
+
+struct domain *
+domain_find_name(const char *name)
+{
+	struct domain	*d;
+
+	TAILQ_FOREACH(d, &domains, entry) {
+		if (strcmp(d->name, name) == 0)
+			return (d);
+	}
+	return (NULL);
+}
+
+/* A name first, then a numeric id, as xm does. */
+struct domain *
+domain_find(const char *key)
+{
+	struct domain	*d;
+	long		 id;
+
+	if ((d = domain_find_name(key)) != NULL)
+		return (d);
+	if (parse_long(key, 0, DOMID_MAX, &id) == 0)
+		return (domain_find_id(id));
+	return (NULL);
+}
+
+int
+domain_name_valid(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0' || strlen(name) > 64 ||
+	    strcmp(name, "Domain-0") == 0)
+		return (0);
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return (0);
+	}
+	return (1);
+}
+
+static void
+rover_save(void)
+{
+	char	*path, *text, *cause;
+
+	xasprintf(&path, "%s/next-domid", xend_cfg.state_dir);
+	xasprintf(&text, "%d\n", domid_rover);
+	if (file_write_atomic(path, text, strlen(text), 0644, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	free(text);
+	free(path);
+}
+
+/* Ids come from a rover so a recently freed id is not handed out again. */
+static int
+domid_alloc(void)
+{
+	int	 i, id;
+
+	for (i = 0; i < DOMID_MAX; i++) {
+		id = domid_rover;
+		domid_rover = domid_rover >= DOMID_MAX ? 1 : domid_rover + 1;
+		if (domain_find_id(id) == NULL) {
+			rover_save();
+			return (id);
+		}
+	}
+	return (-1);
+}
+
+const char *
+domain_state_flags(struct domain *d)
+{
+	static char	 flags[7];
+
+	memcpy(flags, "------", 7);
+	switch (d->state) {
+	case DOM_RUNNING:
+		flags[d->blocked ? 1 : 0] = d->blocked ? 'b' : 'r';
+		break;
+	case DOM_PAUSED:
+		flags[2] = 'p';
+		break;
+	case DOM_SHUTDOWN:
+		flags[3] = 's';
+		break;
+	case DOM_CRASHED:
+		flags[4] = 'c';
+		break;
+	case DOM_DYING:
+		flags[5] = 'd';
+		break;
+	case DOM_STARTING:
+		break;
+	}
+	return (flags);
+}
+
+json_t *
+domain_to_json(struct domain *d)
+{
+	json_t	*o;
+	int	 port;
+	json_t	*cj = json_object_get(d->config, "console");
+
+	port = json_is_integer(cj) ? json_integer_value(cj) :
+	    xend_cfg.console_port_base + d->domid;
+	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
+	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:O}",
+	    "domid", d->domid,
+	    "name", d->name,
+	    "state", domain_state_flags(d),
+	    "status", d->state == DOM_RUNNING && d->blocked ? "blocked" :
+		state_names[d->state],
+	    "memory", json_integer_value(json_object_get(d->config, "memory")),
+	    "maxmem", json_integer_value(json_object_get(d->config, "maxmem")),
+	    "vcpus", json_integer_value(json_object_get(d->config, "vcpus")),
+	    "cpu", d->last_cpu,
+	    "cpu_time", d->cpu_time,
+	    "console_port", port,
+	    "start_time", d->start_time,
+	    "uptime", time_wall() - d->start_time,
+	    "pid", (int)d->pid,
+	    "dir", d->dir,
+	    "restart_count", d->restart_count,
+	    "shutdown_reason", d->shutdown_reason,
+	    "config", d->config);
+	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
+	    d->dir));
+	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
+	    d->dir));
+	return (o);
+}
+
+json_t *
+domain0_to_json(void)
+{
+	struct host_info	 h;
+	struct domain		*d;
+	long			 mem;
+	double			 cpu = host_busy_seconds();
+	json_t			*o;
+	char			 hostname[256];
+
+	host_read(&h);
+	mem = h.total_mb;
+	TAILQ_FOREACH(d, &domains, entry) {
+		mem -= json_integer_value(json_object_get(d->config, "memory"));
+		cpu -= d->cpu_time;
+	}
+	if (gethostname(hostname, sizeof hostname) != 0)
+		strcpy(hostname, "localhost");
+	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:n,"
+	    " s:f, s:f, s:s}",
+	    "domid", 0, "name", "Domain-0", "state", "r-----",
+	    "status", "running", "memory", (json_int_t)mem,
+	    "maxmem", (json_int_t)h.total_mb, "vcpus", h.nr_cpus, "cpu", 0,
+	    "cpu_time", cpu > 0 ? cpu : 0, "console_port",
+	    "start_time", xend_start_time,
+	    "uptime", time_wall() - xend_start_time, "host", hostname);
+	host_free(&h);
+	return (o);
+}
+
+static void
+domain_emit(struct domain *d, const char *type)
+{
+	server_event(type, json_pack("{s:o}", "domain", domain_to_json(d)));
+}
+
+static void
+domain_set_state(struct domain *d, enum dom_state state)
+{
+	if (d->state == state)
+		return;
+	log_info("%s (%d): %s -> %s", d->name, d->domid,
+	    state_names[d->state], state_names[state]);
+	d->state = state;
+	domain_save(d);
+	if (!d->removed)
+		domain_emit(d, "domain.state");
+}
+
+/* runtime.json: what a restarted xend needs to re-adopt the QEMU. */
+static void
+domain_save(struct domain *d)
+{
+	json_t	*rt, *times;
+	char	*path, *text, *cause;
+	int	 i;
+
+	if (d->removed)
+		return;
+	times = json_array();
+	for (i = 0; i < d->nrestarts && i < (int)nitems(d->restarts); i++)
+		json_array_append_new(times, json_real(d->restarts[i]));
+	rt = json_pack("{s:i, s:s, s:i, s:I, s:f, s:s, s:s?, s:i, s:f, s:b,"
+	    " s:o}",
+	    "domid", d->domid, "name", d->name, "pid", (int)d->pid,
+	    "pid_start", (json_int_t)d->pid_start,
+	    "start_time", d->start_time, "state", state_names[d->state],
+	    "shutdown_reason", d->shutdown_reason,
+	    "restart_count", d->restart_count,
+	    "cpu_time_base", d->cpu_time_base,
+	    "start_paused", d->start_paused, "restarts", times);
+	text = json_dumps(rt, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(rt);
+	xasprintf(&path, "%s/runtime.json", d->dir);
+	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	free(path);
+	free(text);
+}
+
+static int
+domain_save_config(struct domain *d, char **cause)
+{
+	char	*path, *text;
+	int	 rc;
+
+	text = json_dumps(d->config, JSON_INDENT(1) | JSON_SORT_KEYS);
+	xasprintf(&path, "%s/config.json", d->dir);
+	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
+	free(path);
+	free(text);
+	return (rc);
+}
+
+static struct domain *
+domain_new(int domid, json_t *config)
+{
+	struct domain	*d = xcalloc(1, sizeof *d);
+
+	d->refs = 1;
+	d->domid = domid;
+	d->config = config;
+	d->name = xstrdup(json_string_value(json_object_get(config, "name")));
+	xasprintf(&d->dir, "%s/domains/%d", xend_cfg.state_dir, domid);
+	d->pidfd = -1;
+	d->last_cpu = -1;
+	d->state = DOM_STARTING;
+	return (d);
+}
+
+/* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
+static void
+domain_fill_macs(json_t *config)
+{
+	json_t	*vifs = json_object_get(config, "vifs"), *v;
+	size_t	 i;
+	unsigned char r[3];
+	int	 fd;
+
+	json_array_foreach(vifs, i, v) {
+		if (json_is_string(json_object_get(v, "mac")))
+			continue;
+		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
+			fatal("/dev/urandom");
+		close(fd);
+		json_object_set_new(v, "mac", json_sprintf(
+		    "00:16:3e:%02x:%02x:%02x", r[0] & 0x7f, r[1], r[2]));
+	}
+}
+
+static int
+domain_check_files(json_t *config, char **cause)
+{
+	const char	*k, *paths[2] = { "kernel", "ramdisk" };
+	json_t		*disks = json_object_get(config, "disks"), *v;
+	const char	*uname, *mode;
+	size_t		 i;
+	int		 flags;
+
+	for (i = 0; i < nitems(paths); i++) {
+		k = json_string_value(json_object_get(config, paths[i]));
+		if (k != NULL && access(k, R_OK) != 0) {
+			*cause = xsprintf("%s %s: %s", paths[i], k,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	json_array_foreach(disks, i, v) {
+		uname = json_string_value(json_object_get(v, "uname"));
+		mode = json_string_value(json_object_get(v, "mode"));
+		flags = strcmp(mode, "r") == 0 ? R_OK : R_OK | W_OK;
+		if (strncmp(uname, "file:", 5) == 0 &&
+		    access(uname + 5, flags) != 0) {
+			*cause = xsprintf("disk %s: %s", uname + 5,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static void
+domain_pid_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct domain	*d = arg;
+	int		 status;
+	pid_t		 r;
+
+	if (d->exited)
+		return;
+	d->exited = 1;
+	event_del(d->pid_ev);
+	free(d->exit_how);
+	r = waitpid(d->pid, &status, WNOHANG);
+	if (r == d->pid && WIFEXITED(status))
+		d->exit_how = xsprintf("exited with status %d",
+		    WEXITSTATUS(status));
+	else if (r == d->pid && WIFSIGNALED(status))
+		d->exit_how = xsprintf("killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		d->exit_how = xstrdup("ended (not a child of this xend)");
+	log_info("%s (%d): qemu pid %d %s", d->name, d->domid, (int)d->pid,
+	    d->exit_how);
+
+	if (d->state == DOM_DYING) {
+		domain_remove(d);
+		return;
+	}
+	if (d->pending_create != NULL) {
+		char *tail = qemu_log_tail(d, 600);
+
+		server_error(d->pending_create, "failed", "qemu %s: %s",
+		    d->exit_how, tail);
+		d->pending_create = NULL;
+		free(tail);
+		domain_set_state(d, DOM_DYING);
+		domain_remove(d);
+		return;
+	}
+	if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED)
+		return;	/* preserved; nothing left to run */
+	/* QEMU went away without the guest shutting down: a crash. */
+	dmesg_add("domain %s (%d) crashed: qemu %s", d->name, d->domid,
+	    d->exit_how);
+	free(d->shutdown_reason);
+	d->shutdown_reason = xstrdup("crash");
+	domain_set_state(d, DOM_CRASHED);
+	domain_apply_policy(d, "crash");
+}
+
+static int
+domain_watch_pid(struct domain *d, char **cause)
+{
+	d->pidfd = syscall(SYS_pidfd_open, d->pid, 0);
+	if (d->pidfd == -1) {
+		*cause = xsprintf("pidfd_open %d: %s", (int)d->pid,
+		    strerror(errno));
+		return (-1);
+	}
+	fd_set_cloexec(d->pidfd);
+	d->exited = 0;
+	d->pid_ev = event_new(xend_base, d->pidfd, EV_READ | EV_PERSIST,
+	    domain_pid_cb, d);
+	event_add(d->pid_ev, NULL);
+	return (0);
+}
+
+static void
+domain_unwatch(struct domain *d)
+{
+	if (d->pid_ev != NULL) {
+		event_free(d->pid_ev);
+		d->pid_ev = NULL;
+	}
+	if (d->pidfd != -1) {
+		close(d->pidfd);
+		d->pidfd = -1;
+	}
+	if (d->qmp_retry_ev != NULL) {
+		event_free(d->qmp_retry_ev);
+		d->qmp_retry_ev = NULL;
+	}
+	if (d->qmp != NULL) {
+		qmp_free(d->qmp);
+		d->qmp = NULL;
+	}
+}
+
+static int
+domain_start_qemu(struct domain *d, char **cause)
+{
+	char	**argv;
+	int	  rc;
+
+	argv = qemu_argv(d, accel_get());
+	rc = qemu_spawn(d, argv, cause);
+	argv_free(argv);
+	if (rc != 0)
+		return (-1);
+	d->pid_start = proc_start_time(d->pid);
+	d->start_time = time_wall();
+	d->nvcpu_tids = 0;
+	if (domain_watch_pid(d, cause) != 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+		return (-1);
+	}
+	log_info("%s (%d): qemu pid %d started (%s)", d->name, d->domid,
+	    (int)d->pid, accel_get());
+	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
+	domain_qmp_connect(d);
+	return (0);
+}
+
+int
+domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+{
+	struct domain	*d;
+	const char	*name = json_string_value(json_object_get(config,
+			    "name"));
+	int		 domid;
+
+	if (!domain_name_valid(name)) {
+		*cause = xsprintf("invalid domain name '%s'", name);
+		goto fail;
+	}
+	if (domain_find_name(name) != NULL) {
+		*cause = xsprintf("domain '%s' already exists", name);
+		goto fail;
+	}
+	if (domain_check_files(config, cause) != 0)
+		goto fail;
+	domain_fill_macs(config);
+	if ((domid = domid_alloc()) == -1) {
+		*cause = xstrdup("no free domain id");
+		goto fail;
+	}
+	d = domain_new(domid, config);
+	d->start_paused = paused;
+	if (mkdir_p(d->dir, 0700, cause) != 0 ||
+	    domain_save_config(d, cause) != 0) {
+		domain_unref(d);
+		return (-1);
+	}
+	if (domain_start_qemu(d, cause) != 0) {
+		domain_unwatch(d);
+		domain_remove(d);
+		return (-1);
+	}
+	d->pending_create = req;
+	TAILQ_INSERT_TAIL(&domains, d, entry);
+	domain_save(d);
+	dmesg_add("domain %s (%d) created", d->name, d->domid);
+	domain_emit(d, "domain.added");
+	return (0);
+
+fail:
+	json_decref(config);
+	return (-1);
+}
+
+static void
+domain_cpus_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct domain	*d = arg;
+	json_t		*v, *tid;
+	size_t		 i;
+
+	if (error != NULL) {
+		log_warn("%s: query-cpus-fast: %s", d->name, error);
+		return;
+	}
+	d->nvcpu_tids = 0;
+	json_array_foreach(result, i, v) {
+		tid = json_object_get(v, "thread-id");
+		if (json_is_integer(tid) && d->nvcpu_tids < DOM_MAX_VCPUS)
+			d->vcpu_tids[d->nvcpu_tids++] = json_integer_value(tid);
+	}
+}
+
+static void
+domain_started(struct domain *d, enum dom_state state)
+{
+	struct api_req	*req = d->pending_create;
+
+	domain_set_state(d, state);
+	if (req != NULL) {
+		d->pending_create = NULL;
+		server_reply(req, domain_to_json(d));
+	}
+}
+
+static void
+domain_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct domain	*d = arg;
+
+	if (error != NULL) {
+		log_warn("%s: cont: %s", d->name, error);
+		if (d->pending_create != NULL) {
+			server_error(d->pending_create, "failed",
+			    "cannot start domain: %s", error);
+			d->pending_create = NULL;
+			domain_defer_policy(d, "destroy");
+		}
+		return;
+	}
+	domain_started(d, DOM_RUNNING);
+}
+
+/* After a restart of xend: what is this QEMU doing? */
+static void
+domain_status_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct domain	*d = arg;
+	const char	*st;
+
+	if (error != NULL) {
+		log_warn("%s: query-status: %s", d->name, error);
+		return;
+	}
+	st = json_string_value(json_object_get(result, "status"));
+	if (st == NULL)
+		st = "unknown";
+	log_info("%s (%d): re-adopted, qemu status %s", d->name, d->domid, st);
+	if (strcmp(st, "running") == 0)
+		domain_set_state(d, DOM_RUNNING);
+	else if (strcmp(st, "shutdown") == 0) {
+		/* Shut down while xend was away: keep a preserved one. */
+		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED)
+			return;
+		domain_set_state(d, DOM_SHUTDOWN);
+		domain_defer_policy(d, d->shutdown_req == SHUTDOWN_REBOOT ?
+		    "reboot" : "poweroff");
+	} else if (strcmp(st, "prelaunch") == 0) {
+		/* xend died between spawn and cont. */
+		if (d->start_paused)
+			domain_set_state(d, DOM_PAUSED);
+		else
+			qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
+	} else if (strcmp(st, "guest-panicked") == 0 ||
+	    strcmp(st, "internal-error") == 0) {
+		domain_set_state(d, DOM_CRASHED);
+		domain_defer_policy(d, "crash");
+	} else if (d->state != DOM_SHUTDOWN && d->state != DOM_CRASHED)
+		domain_set_state(d, DOM_PAUSED);
+}
+
+struct deferred {
+	struct domain	*d;
+	char		*why;
+};
+
+static void
+domain_policy_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct deferred	*df = arg;
+
+	if (!df->d->removed) {
+		if (strcmp(df->why, "destroy") == 0)
+			domain_destroy(df->d, NULL);
+		else
+			domain_apply_policy(df->d, df->why);
+	}
+	domain_unref(df->d);
+	free(df->why);
+	free(df);
+}
+
+static void
+domain_defer_policy(struct domain *d, const char *why)
+{
+	struct deferred	*df = xcalloc(1, sizeof *df);
+	struct timeval	 tv = { 0, 0 };
+
+	domain_ref(d);
+	df->d = d;
+	df->why = xstrdup(why);
+	event_base_once(xend_base, -1, EV_TIMEOUT, domain_policy_deferred, df,
+	    &tv);
+}
+
+static void
+domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
+{
+	struct domain	*d = arg;
+	const char	*reason, *why;
+
+	if (d->state == DOM_DYING)
+		return;
+	if (strcmp(event, "SHUTDOWN") == 0) {
+		reason = json_string_value(json_object_get(data, "reason"));
+		if (reason == NULL)
+			reason = "unknown";
+		log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
+		if (strcmp(reason, "guest-reset") == 0)
+			why = "reboot";
+		else if (strcmp(reason, "guest-shutdown") == 0)
+			why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
+			    d->shutdown_req == SHUTDOWN_HALT ? "halt" :
+			    "poweroff";
+		else if (strcmp(reason, "guest-panic") == 0)
+			why = "crash";
+		else if (strcmp(reason, "host-signal") == 0)
+			why = "crash";	/* someone killed QEMU */
+		else
+			return;	/* host-qmp-*: our own doing */
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup(why);
+		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+		    DOM_SHUTDOWN);
+		dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
+		    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
+		domain_defer_policy(d, why);
+	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("crash");
+		domain_set_state(d, DOM_CRASHED);
+		domain_defer_policy(d, "crash");
+	} else if (strcmp(event, "STOP") == 0) {
+		if (d->state == DOM_RUNNING)
+			domain_set_state(d, DOM_PAUSED);
+	} else if (strcmp(event, "RESUME") == 0) {
+		if (d->state == DOM_PAUSED)
+			domain_set_state(d, DOM_RUNNING);
+	}
+}
+
+static void
+domain_qmp_state(struct qmp *q, int up, void *arg)
+{
+	struct domain	*d = arg;
+
+	if (!up) {
+		log_info("%s (%d): qmp connection closed", d->name, d->domid);
+		return;	/* the pidfd tells whether QEMU is gone */
+	}
+	qmp_command(q, "query-cpus-fast", NULL, domain_cpus_cb, d);
+	if (d->state == DOM_STARTING && d->pending_create != NULL) {
+		if (d->start_paused)
+			domain_started(d, DOM_PAUSED);
+		else
+			qmp_command(q, "cont", NULL, domain_cont_cb, d);
+	} else if (d->state == DOM_STARTING && d->restart_count > 0) {
+		/* A crashed domain's fresh QEMU. */
+		qmp_command(q, "cont", NULL, domain_cont_cb, d);
+	} else
+		qmp_command(q, "query-status", NULL, domain_status_cb, d);
+}
+
+static void
+domain_qmp_retry(evutil_socket_t fd, short what, void *arg)
+{
+	domain_qmp_connect(arg);
+}
+
+static void
+domain_qmp_connect(struct domain *d)
+{
+	char		*path, *cause;
+	int		 fd;
+	struct timeval	 tv = { 0, QMP_RETRY_USEC };
+
+	if (d->exited || d->qmp != NULL)
+		return;
+	xasprintf(&path, "%s/qmp.sock", d->dir);
+	fd = unix_connect(path, &cause);
+	free(path);
+	if (fd != -1) {
+		d->qmp = qmp_new(xend_base, fd, domain_qmp_event,
+		    domain_qmp_state, d);
+		return;
+	}
+	if (time_mono() > d->qmp_deadline) {
+		log_error("%s (%d): no qmp: %s", d->name, d->domid, cause);
+		free(cause);
+		if (d->pending_create != NULL) {
+			server_error(d->pending_create, "failed",
+			    "qemu did not answer on its qmp socket");
+			d->pending_create = NULL;
+		}
+		domain_destroy(d, NULL);
+		return;
+	}
+	free(cause);
+	if (d->qmp_retry_ev == NULL)
+		d->qmp_retry_ev = evtimer_new(xend_base, domain_qmp_retry, d);
+	evtimer_add(d->qmp_retry_ev, &tv);
+}
+
+static void
+domain_remove_files(struct domain *d)
+{
+	static const char *keep[] = { "console.log", "qemu.log" };
+	static const char *drop[] = { "runtime.json", "config.json",
+	    "qmp.sock", "console.sock" };
+	char	*from, *to, *logdir, *cause;
+	size_t	 i;
+
+	/* Keep the last console and QEMU log of each name for post-mortems. */
+	xasprintf(&logdir, "%s/logs", xend_cfg.state_dir);
+	if (mkdir_p(logdir, 0700, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	for (i = 0; i < nitems(keep); i++) {
+		xasprintf(&from, "%s/%s", d->dir, keep[i]);
+		xasprintf(&to, "%s/%s.%s", logdir, d->name, keep[i]);
+		if (rename(from, to) != 0 && errno != ENOENT)
+			log_warn("rename %s: %s", from, strerror(errno));
+		free(from);
+		free(to);
+	}
+	free(logdir);
+	for (i = 0; i < nitems(drop); i++) {
+		xasprintf(&from, "%s/%s", d->dir, drop[i]);
+		unlink(from);
+		free(from);
+	}
+	if (rmdir(d->dir) != 0 && errno != ENOENT)
+		log_warn("rmdir %s: %s", d->dir, strerror(errno));
+}
+
+static void
+domain_remove(struct domain *d)
+{
+	struct domain	*x;
+	int		 in_table = 0;
+
+	if (d->removed)
+		return;
+	TAILQ_FOREACH(x, &domains, entry) {
+		if (x == d) {
+			in_table = 1;
+			break;
+		}
+	}
+	if (in_table) {
+		TAILQ_REMOVE(&domains, d, entry);
+		server_event("domain.removed", json_pack("{s:i, s:s}",
+		    "domid", d->domid, "name", d->name));
+		dmesg_add("domain %s (%d) destroyed", d->name, d->domid);
+	}
+	d->removed = 1;
+	domain_unwatch(d);
+	if (d->kill_ev != NULL) {
+		event_free(d->kill_ev);
+		d->kill_ev = NULL;
+	}
+	domain_remove_files(d);
+	domain_unref(d);
+}
+
+/* Waits up to ms for the process behind pidfd to end. */
+static int
+pidfd_wait(int pidfd, int ms)
+{
+	struct pollfd	 pf = { pidfd, POLLIN, 0 };
+
+	return (poll(&pf, 1, ms) == 1);
+}
+
+/*
+ * Destroy is immediate, as in Xen: QEMU gets SIGTERM (it flushes its
+ * block devices), then SIGKILL, and the domain is gone when this returns.
+ */
+int
+domain_destroy(struct domain *d, char **cause)
+{
+	if (d->removed)
+		return (0);
+	domain_set_state(d, DOM_DYING);
+	if (d->pending_create != NULL) {
+		server_error(d->pending_create, "failed", "domain destroyed "
+		    "while starting");
+		d->pending_create = NULL;
+	}
+	if (!d->exited && d->pid > 0 && d->pidfd != -1) {
+		kill(d->pid, SIGTERM);
+		if (!pidfd_wait(d->pidfd, 3000)) {
+			log_warn("%s (%d): qemu ignored SIGTERM, killing",
+			    d->name, d->domid);
+			kill(d->pid, SIGKILL);
+			pidfd_wait(d->pidfd, 3000);
+		}
+		waitpid(d->pid, NULL, WNOHANG);
+	}
+	d->exited = 1;
+	domain_remove(d);
+	return (0);
+}
+
+static int
+restart_too_fast(struct domain *d)
+{
+	double	 now = time_mono(), horizon = now - xend_cfg.restart_window;
+	int	 i, recent = 0, n = d->nrestarts;
+
+	if (n > (int)nitems(d->restarts))
+		n = nitems(d->restarts);
+	for (i = 0; i < n; i++) {
+		if (d->restarts[i] > horizon)
+			recent++;
+	}
+	if (recent >= xend_cfg.restart_limit)
+		return (1);
+	d->restarts[d->nrestarts++ % nitems(d->restarts)] = now;
+	return (0);
+}
+
+static void
+domain_reset_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct domain	*d = arg;
+
+	if (error != NULL)
+		log_warn("%s: restart: %s", d->name, error);
+}
+
+static void
+domain_restart(struct domain *d)
+{
+	char	*cause;
+
+	d->restart_count++;
+	d->shutdown_req = SHUTDOWN_NONE;
+	if (!d->exited && qmp_is_up(d->qmp)) {
+		/* Same QEMU, same id and console: reset and run again. */
+		qmp_command(d->qmp, "system_reset", NULL, domain_reset_cb, d);
+		qmp_command(d->qmp, "cont", NULL, domain_reset_cb, d);
+		d->start_time = time_wall();
+		domain_set_state(d, DOM_RUNNING);
+		dmesg_add("domain %s (%d) restarted", d->name, d->domid);
+		return;
+	}
+	/* QEMU is gone (a crash): a new one under the same id. */
+	domain_unwatch(d);
+	d->cpu_time_base = d->cpu_time;
+	domain_set_state(d, DOM_STARTING);
+	if (domain_start_qemu(d, &cause) != 0) {
+		log_error("%s: restart failed: %s", d->name, cause);
+		free(cause);
+		domain_set_state(d, DOM_CRASHED);
+		return;
+	}
+	domain_save(d);
+	dmesg_add("domain %s (%d) restarted after crash", d->name, d->domid);
+}
+
+static void
+domain_rename_restart(struct domain *d)
+{
+	char	*newname, *cause;
+	json_t	*config = json_deep_copy(d->config);
+	int	 n;
+
+	for (n = 1; ; n++) {
+		newname = xsprintf("%s-%d", d->name, n);
+		if (domain_find_name(newname) == NULL)
+			break;
+		free(newname);
+	}
+	if (domain_rename(d, newname, &cause) != 0) {
+		log_error("%s: rename-restart: %s", d->name, cause);
+		free(cause);
+		free(newname);
+		json_decref(config);
+		return;
+	}
+	free(newname);
+	if (domain_create(config, 0, NULL, &cause) != 0) {
+		log_error("rename-restart: %s", cause);
+		free(cause);
+	}
+}
+
+/* why: poweroff, halt, reboot or crash; the config's on_* decides. */
+static void
+domain_apply_policy(struct domain *d, const char *why)
+{
+	const char	*key, *policy;
+
+	if (strcmp(why, "reboot") == 0)
+		key = "on_reboot";
+	else if (strcmp(why, "crash") == 0)
+		key = "on_crash";
+	else
+		key = "on_poweroff";
+	policy = json_string_value(json_object_get(d->config, key));
+	if (policy == NULL)
+		policy = "destroy";
+	/* A halt is a request to stop for good. */
+	if (strcmp(why, "halt") == 0 && strcmp(policy, "restart") == 0)
+		policy = "destroy";
+	log_info("%s (%d): %s, %s is %s", d->name, d->domid, why, key, policy);
+
+	if (strcmp(policy, "destroy") == 0) {
+		domain_destroy(d, NULL);
+	} else if (strcmp(policy, "preserve") == 0) {
+		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+		    DOM_SHUTDOWN);
+	} else if (restart_too_fast(d)) {
+		dmesg_add("domain %s (%d) restarting too fast (%d in %d s): "
+		    "not restarted, preserved for inspection", d->name,
+		    d->domid, xend_cfg.restart_limit, xend_cfg.restart_window);
+		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+		    DOM_SHUTDOWN);
+	} else if (strcmp(policy, "rename-restart") == 0) {
+		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+		    DOM_SHUTDOWN);
+		domain_rename_restart(d);
+	} else
+		domain_restart(d);
+}
+
+int
+domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
+{
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		*cause = xsprintf("domain %s is %s, not running", d->name,
+		    state_names[d->state]);
+		return (-1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		*cause = xsprintf("domain %s: no qmp connection", d->name);
+		return (-1);
+	}
+	d->shutdown_req = mode;
+	domain_save(d);
+	/* A paused guest cannot see the power button. */
+	if (d->state == DOM_PAUSED)
+		qmp_command(d->qmp, "cont", NULL, NULL, NULL);
+	qmp_command(d->qmp, "system_powerdown", NULL, NULL, NULL);
+	log_info("%s (%d): %s requested", d->name, d->domid,
+	    mode == SHUTDOWN_REBOOT ? "reboot" : mode == SHUTDOWN_HALT ?
+	    "halt" : "poweroff");
+	return (0);
+}
+
+struct pause_req {
+	struct domain	*d;
+	struct api_req	*req;
+	int		 pause;
+};
+
+static void
+domain_pause_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct pause_req	*pr = arg;
+
+	if (error != NULL)
+		server_error(pr->req, "failed", "%s", error);
+	else {
+		if (!pr->d->removed)
+			domain_set_state(pr->d, pr->pause ? DOM_PAUSED :
+			    DOM_RUNNING);
+		server_reply(pr->req, domain_to_json(pr->d));
+	}
+	domain_unref(pr->d);
+	free(pr);
+}
+
+int
+domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
+{
+	struct pause_req	*pr;
+
+	if (d->state != (pause ? DOM_RUNNING : DOM_PAUSED)) {
+		*cause = xsprintf("domain %s is %s", d->name,
+		    d->state == DOM_RUNNING && d->blocked ? "blocked" :
+		    state_names[d->state]);
+		if (d->state == DOM_PAUSED && pause) {
+			free(*cause);
+			*cause = xsprintf("domain %s is already paused",
+			    d->name);
+		} else if (d->state == DOM_RUNNING && !pause) {
+			free(*cause);
+			*cause = xsprintf("domain %s is not paused", d->name);
+		}
+		return (-1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		*cause = xsprintf("domain %s: no qmp connection", d->name);
+		return (-1);
+	}
+	pr = xcalloc(1, sizeof *pr);
+	pr->d = d;
+	pr->req = req;
+	pr->pause = pause;
+	domain_ref(d);
+	qmp_command(d->qmp, pause ? "stop" : "cont", NULL, domain_pause_cb, pr);
+	return (0);
+}
+
+int
+domain_rename(struct domain *d, const char *name, char **cause)
+{
+	json_t	*saved;
+
+	if (!domain_name_valid(name)) {
+		*cause = xsprintf("invalid domain name '%s'", name);
+		return (-1);
+	}
+	if (strcmp(d->name, name) == 0)
+		return (0);
+	if (domain_find_name(name) != NULL) {
+		*cause = xsprintf("domain '%s' already exists", name);
+		return (-1);
+	}
+	saved = json_incref(json_object_get(d->config, "name"));
+	json_object_set_new(d->config, "name", json_string(name));
+	if (domain_save_config(d, cause) != 0) {
+		json_object_set_new(d->config, "name", saved);
+		return (-1);
+	}
+	json_decref(saved);
+	log_info("domain %d renamed %s -> %s", d->domid, d->name, name);
+	free(d->name);
+	d->name = xstrdup(name);
+	domain_save(d);
+	domain_emit(d, "domain.state");
+	return (0);
+}
+
+void
+domain_sample_all(void)
+{
+	struct domain	*d;
+	double		 now = time_mono(), sum, t, dt, prev;
+	int		 i, cpu, ok;
+
+	TAILQ_FOREACH(d, &domains, entry) {
+		if (d->exited || d->pid <= 0)
+			continue;
+		sum = 0;
+		ok = 0;
+		cpu = d->last_cpu;
+		for (i = 0; i < d->nvcpu_tids; i++) {
+			t = proc_cpu_seconds(d->pid, d->vcpu_tids[i],
+			    i == 0 ? &cpu : NULL, NULL);
+			if (t >= 0) {
+				sum += t;
+				ok = 1;
+			}
+		}
+		if (!ok && (t = proc_cpu_seconds(d->pid, 0, &cpu, NULL)) >= 0)
+			sum = t;
+		prev = d->cpu_time;
+		d->cpu_time = d->cpu_time_base + sum;
+		d->last_cpu = cpu;
+		dt = now - d->sample_time;
+		/* Idle vCPU threads sleep in the host: Xen's "blocked". */
+		if (d->sample_time > 0 && dt > 0)
+			d->blocked = (d->cpu_time - prev) < 0.05 * dt;
+		d->sample_time = now;
+	}
+}
+
+static void
+domain_sample_cb(evutil_socket_t fd, short what, void *arg)
+{
+	domain_sample_all();
+}
+
+void
+domain_init(void)
+{
+	char		*path, *text, *cause;
+	long		 v;
+	struct timeval	 tv = { 1, 0 };
+
+	xasprintf(&path, "%s/domains", xend_cfg.state_dir);
+	if (mkdir_p(path, 0700, &cause) != 0)
+		fatalx("%s", cause);
+	free(path);
+	xasprintf(&path, "%s/next-domid", xend_cfg.state_dir);
+	if (file_read(path, &text, NULL, &cause) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (parse_long(text, 1, DOMID_MAX, &v) == 0)
+			domid_rover = v;
+		free(text);
+	} else
+		free(cause);
+	free(path);
+	sample_ev = event_new(xend_base, -1, EV_PERSIST, domain_sample_cb,
+	    NULL);
+	event_add(sample_ev, &tv);
+}
+
+static void
+domain_adopt(const char *dir, int domid)
+{
+	char		*path, *text, *cause;
+	json_t		*rt = NULL, *config = NULL, *v;
+	json_error_t	 jerr;
+	struct domain	*d;
+	pid_t		 pid;
+	size_t		 i;
+	unsigned long long start;
+	const char	*st;
+
+	xasprintf(&path, "%s/config.json", dir);
+	if (file_read(path, &text, NULL, &cause) != 0) {
+		log_warn("skipping %s: %s", dir, cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	free(path);
+	config = json_loads(text, 0, &jerr);
+	free(text);
+	if (config == NULL || domcfg_validate(config, &cause) != 0) {
+		log_warn("skipping %s: bad config.json", dir);
+		json_decref(config);
+		return;
+	}
+	xasprintf(&path, "%s/runtime.json", dir);
+	if (file_read(path, &text, NULL, &cause) == 0) {
+		rt = json_loads(text, 0, &jerr);
+		free(text);
+	} else
+		free(cause);
+	free(path);
+
+	d = domain_new(domid, config);
+	if (json_is_object(rt)) {
+		d->pid = json_integer_value(json_object_get(rt, "pid"));
+		d->pid_start = json_integer_value(json_object_get(rt,
+		    "pid_start"));
+		d->start_time = json_real_value(json_object_get(rt,
+		    "start_time"));
+		d->restart_count = json_integer_value(json_object_get(rt,
+		    "restart_count"));
+		d->cpu_time_base = json_real_value(json_object_get(rt,
+		    "cpu_time_base"));
+		d->start_paused = json_is_true(json_object_get(rt,
+		    "start_paused"));
+		if ((v = json_object_get(rt, "shutdown_reason")) != NULL &&
+		    json_is_string(v))
+			d->shutdown_reason = xstrdup(json_string_value(v));
+		st = json_string_value(json_object_get(rt, "state"));
+		for (i = 0; st != NULL && i < nitems(state_names); i++) {
+			if (strcmp(st, state_names[i]) == 0)
+				d->state = i;
+		}
+	}
+	json_decref(rt);
+	TAILQ_INSERT_TAIL(&domains, d, entry);
+
+	pid = d->pid;
+	start = pid > 0 ? proc_start_time(pid) : 0;
+	if (pid <= 0 || start == 0 || start != d->pid_start) {
+		/* QEMU ended while xend was away. */
+		d->exited = 1;
+		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED ||
+		    d->state == DOM_DYING) {
+			if (d->state == DOM_DYING)
+				domain_remove(d);
+			return;
+		}
+		dmesg_add("domain %s (%d): qemu pid %d gone while xend was "
+		    "down", d->name, d->domid, (int)pid);
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("crash");
+		d->state = DOM_CRASHED;
+		domain_defer_policy(d, "crash");
+		return;
+	}
+	if (domain_watch_pid(d, &cause) != 0) {
+		log_error("%s: %s", d->name, cause);
+		free(cause);
+		return;
+	}
+	if (d->state == DOM_STARTING)
+		d->start_paused = d->start_paused ? 1 : 0;
+	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
+	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
+	    (int)pid);
+	domain_qmp_connect(d);
+}
+
+void
+domain_adopt_all(void)
+{
+	char		*path, *sub;
+	DIR		*dp;
+	struct dirent	*de;
+	long		 id;
+	int		 max = 0;
+
+	xasprintf(&path, "%s/domains", xend_cfg.state_dir);
+	if ((dp = opendir(path)) == NULL) {
+		free(path);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (parse_long(de->d_name, 1, DOMID_MAX, &id) != 0)
+			continue;
+		xasprintf(&sub, "%s/%s", path, de->d_name);
+		domain_adopt(sub, id);
+		free(sub);
+		if (id > max)
+			max = id;
+	}
+	closedir(dp);
+	free(path);
+	if (max >= domid_rover && max < DOMID_MAX)
+		domid_rover = max + 1;
+}

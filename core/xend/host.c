@@ -1,0 +1,244 @@
+/* host.c: the host (Domain-0) as xend reports it, and /proc sampling. */
+#include <sys/utsname.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "xend.h"
+
+#define DMESG_MAX 256
+
+static char	*dmesg_ring[DMESG_MAX];
+static size_t	 dmesg_next, dmesg_count;
+
+void
+dmesg_add(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *line, when[32];
+	time_t	 now = time(NULL);
+	struct tm tm;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	localtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	xasprintf(&line, "(XEN) [%s] %s", when, msg);
+	log_info("%s", msg);
+	free(msg);
+	free(dmesg_ring[dmesg_next]);
+	dmesg_ring[dmesg_next] = line;
+	dmesg_next = (dmesg_next + 1) % DMESG_MAX;
+	if (dmesg_count < DMESG_MAX)
+		dmesg_count++;
+}
+
+json_t *
+dmesg_lines(void)
+{
+	json_t	*out = json_array();
+	size_t	 i, start = (dmesg_next + DMESG_MAX - dmesg_count) % DMESG_MAX;
+
+	for (i = 0; i < dmesg_count; i++)
+		json_array_append_new(out, json_string(
+		    dmesg_ring[(start + i) % DMESG_MAX]));
+	return (out);
+}
+
+void
+host_read(struct host_info *h)
+{
+	FILE	*f;
+	char	 line[512], *p;
+	long	 kb;
+
+	memset(h, 0, sizeof *h);
+	h->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((f = fopen("/proc/meminfo", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
+				h->total_mb = kb / 1024;
+			else if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+				h->free_mb = kb / 1024;
+		}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/cpuinfo", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (h->cpu_model == NULL &&
+			    strncmp(line, "model name", 10) == 0 &&
+			    (p = strchr(line, ':')) != NULL) {
+				p += 2;
+				p[strcspn(p, "\n")] = '\0';
+				h->cpu_model = xstrdup(p);
+			} else if (h->cpu_mhz == 0 &&
+			    strncmp(line, "cpu MHz", 7) == 0 &&
+			    (p = strchr(line, ':')) != NULL)
+				h->cpu_mhz = strtod(p + 1, NULL);
+		}
+		fclose(f);
+	}
+	if (h->cpu_model == NULL)
+		h->cpu_model = xstrdup("unknown");
+}
+
+void
+host_free(struct host_info *h)
+{
+	free(h->cpu_model);
+}
+
+/* Busy time of the whole host from /proc/stat, in seconds. */
+double
+host_busy_seconds(void)
+{
+	FILE			*f;
+	unsigned long long	 v[8] = { 0 };
+	double			 hz = sysconf(_SC_CLK_TCK);
+
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return (0);
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
+		fclose(f);
+		return (0);
+	}
+	fclose(f);
+	/* user nice system [idle iowait] irq softirq steal */
+	return ((v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz);
+}
+
+json_t *
+host_to_json(void)
+{
+	struct host_info	 h;
+	struct utsname		 u;
+	struct domain		*d;
+	char			 hostname[256];
+	long			 claimed = 0;
+	json_t			*o, *counts;
+	int			 by_state[DOM_DYING + 1] = { 0 };
+	static const char	*state_names[] = { "starting", "running",
+	    "paused", "shutdown", "crashed", "dying" };
+	int			 i;
+	static char		*qver;
+
+	if (qver == NULL)
+		qver = qemu_version();
+	host_read(&h);
+	uname(&u);
+	if (gethostname(hostname, sizeof hostname) != 0)
+		strcpy(hostname, "localhost");
+	TAILQ_FOREACH(d, &domains, entry) {
+		claimed += json_integer_value(json_object_get(d->config,
+		    "memory"));
+		by_state[d->state]++;
+	}
+	counts = json_object();
+	for (i = 0; i <= DOM_DYING; i++)
+		json_object_set_new(counts, state_names[i],
+		    json_integer(by_state[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s, s:I, s:I, s:I,"
+	    " s:I, s:s, s:s, s:s, s:s, s:f, s:i, s:o}",
+	    "host", hostname,
+	    "release", u.release,
+	    "version", u.version,
+	    "machine", u.machine,
+	    "system", u.sysname,
+	    "nr_cpus", h.nr_cpus,
+	    "cpu_mhz", h.cpu_mhz,
+	    "cpu_model", h.cpu_model,
+	    "total_memory", (json_int_t)h.total_mb,
+	    "free_memory", (json_int_t)h.free_mb,
+	    "claimed_memory", (json_int_t)claimed,
+	    "dom0_min_mem", (json_int_t)xend_cfg.dom0_min_mem,
+	    "accel", accel_get(),
+	    "accel_reason", accel_reason(),
+	    "qemu_version", qver,
+	    "xend_version", XEN_VERSION,
+	    "xend_uptime", time_wall() - xend_start_time,
+	    "nr_domains", domain_count(),
+	    "domains_by_state", counts);
+	host_free(&h);
+	return (o);
+}
+
+/* Field 22 of /proc/PID/stat: start time in ticks; identifies a pid. */
+unsigned long long
+proc_start_time(pid_t pid)
+{
+	char			 path[64], buf[1024], *p;
+	FILE			*f;
+	unsigned long long	 start = 0;
+	int			 field;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	if (fgets(buf, sizeof buf, f) == NULL) {
+		fclose(f);
+		return (0);
+	}
+	fclose(f);
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (0);
+	p += 2;
+	/* p is at field 3 (state). */
+	for (field = 3; field < 22 && p != NULL; field++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p != NULL)
+		start = strtoull(p, NULL, 10);
+	return (start);
+}
+
+/*
+ * CPU seconds of a thread (tid > 0) or process, and the CPU it last ran
+ * on; -1 if it is gone.
+ */
+double
+proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu, char *state)
+{
+	char			 path[96], buf[1024], *p, *tok, *save;
+	FILE			*f;
+	unsigned long long	 utime = 0, stime = 0;
+	int			 field;
+
+	if (tid > 0)
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid,
+		    (int)tid);
+	else
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	if (fgets(buf, sizeof buf, f) == NULL) {
+		fclose(f);
+		return (-1);
+	}
+	fclose(f);
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	p += 2;
+	for (field = 3, tok = strtok_r(p, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save), field++) {
+		if (field == 3 && state != NULL)
+			*state = tok[0];
+		else if (field == 14)
+			utime = strtoull(tok, NULL, 10);
+		else if (field == 15)
+			stime = strtoull(tok, NULL, 10);
+		else if (field == 39) {
+			if (last_cpu != NULL)
+				*last_cpu = atoi(tok);
+			break;
+		}
+	}
+	return ((utime + stime) / (double)sysconf(_SC_CLK_TCK));
+}

@@ -1,0 +1,404 @@
+/*
+ * qemu.c: how a domain becomes a QEMU process: its command line, the
+ * spawn (own session, so xend's death or signals never take it along) and
+ * its network taps.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <net/if.h>
+#include <linux/sockios.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "xend.h"
+
+struct argv_buf {
+	char	**v;
+	size_t	  n;
+};
+
+static void
+argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	a->v = xreallocarray(a->v, a->n + 2, sizeof *a->v);
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void
+argv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* QEMU's -option values separate with commas; a literal comma doubles. */
+static char *
+qemu_escape(const char *s)
+{
+	char	*out = xmalloc(strlen(s) * 2 + 1), *p = out;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ',')
+			*p++ = ',';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return (out);
+}
+
+static char *
+disk_path(const char *uname)
+{
+	if (strncmp(uname, "file:", 5) == 0)
+		return (xstrdup(uname + 5));
+	if (strncmp(uname, "phy:", 4) == 0) {
+		if (uname[4] == '/')
+			return (xstrdup(uname + 4));
+		return (xsprintf("/dev/%s", uname + 4));
+	}
+	return (xstrdup(uname));
+}
+
+char **
+qemu_argv(struct domain *d, const char *accel)
+{
+	struct argv_buf	 a = { NULL, 0 };
+	json_t		*c = d->config, *disks, *vifs, *v;
+	const char	*ramdisk, *mode, *mac;
+	char		*e, *e2, *cmdline, *path;
+	size_t		 i;
+
+	argv_add(&a, "%s", xend_cfg.qemu);
+	e = qemu_escape(d->name);
+	argv_add(&a, "-name");
+	argv_add(&a, "guest=%s,debug-threads=on", e);
+	free(e);
+	argv_add(&a, "-machine");
+	argv_add(&a, "pc,accel=%s", accel);
+	if (strcmp(accel, "kvm") == 0) {
+		argv_add(&a, "-cpu");
+		argv_add(&a, "host");
+	}
+	argv_add(&a, "-m");
+	argv_add(&a, "%lld", (long long)json_integer_value(
+	    json_object_get(c, "memory")));
+	argv_add(&a, "-smp");
+	argv_add(&a, "%lld", (long long)json_integer_value(
+	    json_object_get(c, "vcpus")));
+	argv_add(&a, "-nodefaults");
+	argv_add(&a, "-no-user-config");
+	argv_add(&a, "-display");
+	argv_add(&a, "none");
+	/* xend decides what a guest's poweroff or reboot means (on_*). */
+	argv_add(&a, "-action");
+	argv_add(&a, "reboot=shutdown,shutdown=pause");
+	argv_add(&a, "-S");
+
+	argv_add(&a, "-qmp");
+	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", d->dir);
+	/* The logfile keeps every byte even while no console reader is up. */
+	argv_add(&a, "-chardev");
+	argv_add(&a, "socket,id=con0,path=%s/console.sock,server=on,wait=off,"
+	    "logfile=%s/console.log,logappend=on", d->dir, d->dir);
+	argv_add(&a, "-serial");
+	argv_add(&a, "chardev:con0");
+
+	e = qemu_escape(json_string_value(json_object_get(c, "kernel")));
+	argv_add(&a, "-kernel");
+	argv_add(&a, "%s", e);
+	free(e);
+	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
+	if (ramdisk != NULL) {
+		e = qemu_escape(ramdisk);
+		argv_add(&a, "-initrd");
+		argv_add(&a, "%s", e);
+		free(e);
+	}
+	cmdline = domcfg_cmdline(c);
+	argv_add(&a, "-append");
+	argv_add(&a, "%s", cmdline);
+	free(cmdline);
+
+	disks = json_object_get(c, "disks");
+	json_array_foreach(disks, i, v) {
+		path = disk_path(json_string_value(json_object_get(v,
+		    "uname")));
+		mode = json_string_value(json_object_get(v, "mode"));
+		e = qemu_escape(path);
+		free(path);
+		argv_add(&a, "-drive");
+		argv_add(&a, "file=%s,if=none,id=vbd%zu,format=raw,"
+		    "cache=writeback%s%s", e, i,
+		    strcmp(mode, "r") == 0 ? ",readonly=on" : "",
+		    strcmp(mode, "w!") == 0 ? ",file.locking=off" : "");
+		free(e);
+		e2 = qemu_escape(json_string_value(json_object_get(v, "dev")));
+		argv_add(&a, "-device");
+		argv_add(&a, "virtio-blk-pci,drive=vbd%zu,serial=%s", i, e2);
+		free(e2);
+	}
+
+	vifs = json_object_get(c, "vifs");
+	json_array_foreach(vifs, i, v) {
+		mac = json_string_value(json_object_get(v, "mac"));
+		argv_add(&a, "-netdev");
+		argv_add(&a, "tap,id=net%zu,ifname=vif%d.%zu,script=no,"
+		    "downscript=no", i, d->domid, i);
+		argv_add(&a, "-device");
+		argv_add(&a, "virtio-net-pci,netdev=net%zu%s%s", i,
+		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
+	}
+	return (a.v);
+}
+
+int
+qemu_spawn(struct domain *d, char **argv, char **cause)
+{
+	int	 pipefd[2], logfd, nullfd, err = 0;
+	char	*logpath;
+	pid_t	 pid;
+	ssize_t	 n;
+
+	xasprintf(&logpath, "%s/qemu.log", d->dir);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd == -1) {
+		*cause = xsprintf("%s: %s", logpath, strerror(errno));
+		free(logpath);
+		return (-1);
+	}
+	free(logpath);
+	if (pipe2(pipefd, O_CLOEXEC) == -1) {
+		*cause = xsprintf("pipe: %s", strerror(errno));
+		close(logfd);
+		return (-1);
+	}
+	switch ((pid = fork())) {
+	case -1:
+		*cause = xsprintf("fork: %s", strerror(errno));
+		close(logfd);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return (-1);
+	case 0:
+		setsid();
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		nullfd = open("/dev/null", O_RDWR);
+		dup2(nullfd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		/* Keep only stdio and the exec-error pipe. */
+		if (pipefd[1] != 3) {
+			dup2(pipefd[1], 3);
+			fcntl(3, F_SETFD, FD_CLOEXEC);
+		}
+		syscall(SYS_close_range, 4, ~0U, 0);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(3, &err, sizeof err) == -1)
+			_exit(127);
+		_exit(127);
+	}
+	close(logfd);
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &err, sizeof err);
+	while (n == -1 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == sizeof err) {
+		waitpid(pid, NULL, 0);
+		*cause = xsprintf("cannot run %s: %s", argv[0], strerror(err));
+		return (-1);
+	}
+	d->pid = pid;
+	return (0);
+}
+
+static int
+bridge_exists(const char *br)
+{
+	char	*path;
+	int	 ok;
+
+	xasprintf(&path, "/sys/class/net/%s/bridge", br);
+	ok = access(path, F_OK) == 0;
+	free(path);
+	return (ok);
+}
+
+static int
+ifreq_prepare(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof *ifr);
+	if (strlen(name) >= sizeof ifr->ifr_name)
+		return (-1);
+	strcpy(ifr->ifr_name, name);
+	return (0);
+}
+
+static int
+vif_attach(const char *vif, const char *br, char **cause)
+{
+	struct ifreq	 ifr;
+	int		 s, idx;
+
+	if ((idx = if_nametoindex(vif)) == 0) {
+		*cause = xsprintf("%s: %s", vif, strerror(errno));
+		return (-1);
+	}
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xsprintf("socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (ifreq_prepare(&ifr, br) != 0)
+		goto fail;
+	ifr.ifr_ifindex = idx;
+	if (ioctl(s, SIOCBRADDIF, &ifr) == -1)
+		goto fail;
+	if (ifreq_prepare(&ifr, vif) != 0 || ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
+		goto fail;
+	close(s);
+	return (0);
+fail:
+	*cause = xsprintf("attach %s to %s: %s", vif, br, strerror(errno));
+	close(s);
+	return (-1);
+}
+
+static void
+vif_script(struct domain *d, const char *script, const char *vif,
+    const char *br, const char *mac)
+{
+	char	*argv[8];
+	pid_t	 pid;
+	int	 status;
+
+	argv[0] = (char *)script;
+	argv[1] = (char *)"online";
+	argv[2] = xsprintf("domain=%s", d->name);
+	argv[3] = xsprintf("vif=%s", vif);
+	argv[4] = xsprintf("bridge=%s", br);
+	argv[5] = xsprintf("mac=%s", mac != NULL ? mac : "");
+	argv[6] = xsprintf("domid=%d", d->domid);
+	argv[7] = NULL;
+	if ((pid = fork()) == 0) {
+		setsid();
+		syscall(SYS_close_range, 3, ~0U, 0);
+		execv(script, argv);
+		_exit(127);
+	}
+	if (pid == -1)
+		log_warn("%s: fork: %s", script, strerror(errno));
+	else if (waitpid(pid, &status, 0) == pid &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		log_warn("%s online %s failed (status %d)", script, vif, status);
+	for (int i = 2; i < 7; i++)
+		free(argv[i]);
+}
+
+void
+qemu_vifs_up(struct domain *d)
+{
+	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
+	const char	*br, *script;
+	char		 vif[IFNAMSIZ];
+	char		*cause;
+	size_t		 i;
+
+	json_array_foreach(vifs, i, v) {
+		snprintf(vif, sizeof vif, "vif%d.%d", d->domid % 100000,
+		    (int)(i % 100));
+		br = json_string_value(json_object_get(v, "bridge"));
+		if (br == NULL)
+			br = xend_cfg.default_bridge;
+		script = json_string_value(json_object_get(v, "script"));
+		if (script == NULL && *xend_cfg.vif_script != '\0')
+			script = xend_cfg.vif_script;
+		if (script != NULL) {
+			vif_script(d, script, vif, br, json_string_value(
+			    json_object_get(v, "mac")));
+			continue;
+		}
+		if (!bridge_exists(br)) {
+			log_warn("%s: bridge %s does not exist, %s left "
+			    "unattached", d->name, br, vif);
+			continue;
+		}
+		if (vif_attach(vif, br, &cause) != 0) {
+			log_warn("%s: %s", d->name, cause);
+			free(cause);
+		} else
+			log_info("%s: %s attached to %s", d->name, vif, br);
+	}
+}
+
+char *
+qemu_version(void)
+{
+	char	*cmd, line[256], *nl;
+	FILE	*f;
+
+	xasprintf(&cmd, "%s --version 2>/dev/null", xend_cfg.qemu);
+	f = popen(cmd, "re");
+	free(cmd);
+	if (f == NULL)
+		return (xstrdup("unknown"));
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = '\0';
+	pclose(f);
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	return (xstrdup(line[0] != '\0' ? line : "unknown"));
+}
+
+char *
+qemu_log_tail(struct domain *d, size_t max)
+{
+	char	*path, *text, *cause, *out, *p;
+	size_t	 len;
+
+	xasprintf(&path, "%s/qemu.log", d->dir);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (xstrdup(""));
+	}
+	free(path);
+	p = len > max ? text + len - max : text;
+	while (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	out = xstrdup(p);
+	free(text);
+	for (p = out; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ' ';
+	}
+	return (out);
+}

@@ -1,0 +1,168 @@
+/*
+ * xend.h: the xend daemon, one header for the program (tmux style),
+ * sections per file.
+ */
+#ifndef XEND_H
+#define XEND_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "xendcfg.h"
+
+struct qmp;
+struct api_req;
+
+extern struct event_base	*xend_base;
+extern struct xendcfg		 xend_cfg;
+extern double			 xend_start_time;
+
+/* domain.c */
+enum dom_state {
+	DOM_STARTING,	/* QEMU spawned, QMP not yet up */
+	DOM_RUNNING,
+	DOM_PAUSED,
+	DOM_SHUTDOWN,	/* guest shut down; policy is preserve */
+	DOM_CRASHED,
+	DOM_DYING,	/* being destroyed */
+};
+
+enum dom_shutdown_mode {
+	SHUTDOWN_NONE,
+	SHUTDOWN_POWEROFF,
+	SHUTDOWN_REBOOT,
+	SHUTDOWN_HALT,
+};
+
+#define DOM_MAX_VCPUS	64
+#define DOM_MAX_RESTARTS 1000
+
+struct domain {
+	int			 refs;		/* freed at 0 (deferred) */
+	int			 domid;
+	char			*name;
+	json_t			*config;	/* canonical, owned */
+	char			*dir;		/* state dir of this domain */
+	enum dom_state		 state;
+	int			 blocked;	/* vCPUs idle last sample */
+	int			 removed;	/* out of the table */
+
+	pid_t			 pid;
+	unsigned long long	 pid_start;	/* /proc starttime, identity */
+	int			 pidfd;
+	struct event		*pid_ev;
+	int			 exited;	/* process gone */
+	char			*exit_how;	/* how QEMU ended, for the log */
+
+	struct qmp		*qmp;
+	struct event		*qmp_retry_ev;
+	double			 qmp_deadline;
+	struct event		*kill_ev;	/* SIGKILL if QUIT is ignored */
+
+	double			 start_time;	/* wall clock */
+	double			 cpu_time;	/* seconds, vCPU threads */
+	double			 cpu_time_base;	/* from earlier QEMUs */
+	double			 sample_time;
+	pid_t			 vcpu_tids[DOM_MAX_VCPUS];
+	int			 nvcpu_tids;
+	int			 last_cpu;
+
+	enum dom_shutdown_mode	 shutdown_req;	/* what xm asked for */
+	char			*shutdown_reason; /* poweroff|reboot|crash|... */
+	double			 restarts[16];	/* ring of restart times */
+	int			 nrestarts;
+	int			 restart_count;
+
+	struct api_req		*pending_create; /* reply once QMP is up */
+	int			 start_paused;
+
+	TAILQ_ENTRY(domain)	 entry;
+};
+TAILQ_HEAD(domain_list, domain);
+extern struct domain_list domains;
+
+void		 domain_init(void);
+void		 domain_adopt_all(void);
+struct domain	*domain_find(const char *name_or_id);
+struct domain	*domain_find_id(int);
+struct domain	*domain_find_name(const char *);
+int		 domain_create(json_t *config, int paused, struct api_req *,
+		     char **cause);
+int		 domain_destroy(struct domain *, char **cause);
+int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
+		     char **cause);
+int		 domain_pause(struct domain *, int pause, struct api_req *,
+		     char **cause);
+int		 domain_rename(struct domain *, const char *, char **cause);
+json_t		*domain_to_json(struct domain *);
+json_t		*domain0_to_json(void);
+const char	*domain_state_flags(struct domain *);
+void		 domain_sample_all(void);
+int		 domain_count(void);
+void		 domain_ref(struct domain *);
+void		 domain_unref(struct domain *);
+int		 domain_name_valid(const char *);
+
+/* qemu.c */
+/* Builds QEMU's argv for a domain; the caller frees with argv_free. */
+char		**qemu_argv(struct domain *, const char *accel);
+void		 argv_free(char **);
+/* Forks and execs QEMU in its own session; 0/-1. */
+int		 qemu_spawn(struct domain *, char **argv, char **cause);
+/* Attaches the domain's taps to their bridges (or runs vif-script). */
+void		 qemu_vifs_up(struct domain *);
+char		*qemu_version(void);
+char		*qemu_log_tail(struct domain *, size_t max);
+
+/* host.c */
+struct host_info {
+	int		 nr_cpus;
+	double		 cpu_mhz;
+	char		*cpu_model;
+	long		 total_mb;
+	long		 free_mb;
+};
+void		 host_read(struct host_info *);
+void		 host_free(struct host_info *);
+json_t		*host_to_json(void);
+unsigned long long proc_start_time(pid_t);
+double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
+		     char *state);
+double		 host_busy_seconds(void);
+void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+json_t		*dmesg_lines(void);
+
+/* accel.c */
+/* Decides kvm or tcg once (accel auto probes, bounded, cached). */
+const char	*accel_get(void);
+const char	*accel_reason(void);
+void		 accel_init(void);
+
+/* server.c: the unix socket, framing and event fan-out. */
+struct client;
+void		 server_init(void);
+void		 server_close(void);
+void		 server_event(const char *type, json_t *body);
+void		 server_reply(struct api_req *, json_t *result);
+void		 server_error(struct api_req *, const char *code,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 server_subscribe(struct api_req *);
+
+/* api.c: dispatch by op name through a table. */
+struct api_req {
+	struct client	*client;	/* NULL once the client went away */
+	json_t		*id;
+	char		*op;
+	json_t		*args;
+	int		 done;
+};
+void		 api_dispatch(struct api_req *);
+void		 api_req_free(struct api_req *);
+
+/* main.c */
+void		 xend_request_exit(void);
+
+#endif
