@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@
 #define QMP_CONNECT_SECONDS	20.0
 #define QMP_RETRY_USEC		5000
 #define SAMPLE_SECONDS		1.0
+#define RESET_FOLD_SECONDS	2.0
+#define RESET_LOOP_LIMIT	20
+#define POWERDOWN_RETRY_SECONDS	2
 
 struct domain_list domains = TAILQ_HEAD_INITIALIZER(domains);
 static int		 domid_rover = 1;
@@ -43,6 +47,8 @@ static int	domain_start_qemu(struct domain *, char **cause);
 static void	domain_save(struct domain *);
 static void	domain_emit(struct domain *, const char *type);
 static void	domain_defer_policy(struct domain *, const char *why);
+static void	domain_preserve(struct domain *, const char *why, int running);
+static void	domain_powerdown_stop(struct domain *);
 
 static const char *state_names[] = { "starting", "running", "paused",
     "shutdown", "crashed", "dying" };
@@ -360,6 +366,37 @@ domain_fill_macs(json_t *config)
 	}
 }
 
+/*
+ * A bzImage states how much memory it needs to unpack itself (init_size
+ * from its preferred load address).  Below that QEMU just triple-faults
+ * and resets forever, so refuse the create with a reason instead.
+ */
+static int
+kernel_min_mb(const char *kernel, const char *ramdisk)
+{
+	unsigned char	 hdr[0x270];
+	uint64_t	 pref = 0x1000000, need;
+	uint32_t	 init_size;
+	struct stat	 st;
+	int		 fd;
+	ssize_t		 n;
+
+	if ((fd = open(kernel, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, hdr, sizeof hdr);
+	close(fd);
+	if (n != (ssize_t)sizeof hdr || memcmp(hdr + 0x202, "HdrS", 4) != 0 ||
+	    (hdr[0x206] | hdr[0x207] << 8) < 0x20a)
+		return (0);
+	memcpy(&init_size, hdr + 0x260, sizeof init_size);
+	memcpy(&pref, hdr + 0x258, sizeof pref);
+	need = pref + init_size;
+	if (ramdisk != NULL && stat(ramdisk, &st) == 0)
+		need += st.st_size;
+	/* Room for the page tables, BIOS areas and the kernel's first allocations. */
+	return ((int)((need >> 20) + 8));
+}
+
 static int
 domain_check_files(json_t *config, char **cause)
 {
@@ -367,7 +404,8 @@ domain_check_files(json_t *config, char **cause)
 	json_t		*disks = json_object_get(config, "disks"), *v;
 	const char	*uname, *mode;
 	size_t		 i;
-	int		 flags;
+	int		 flags, min;
+	json_int_t	 mem;
 
 	for (i = 0; i < nitems(paths); i++) {
 		k = json_string_value(json_object_get(config, paths[i]));
@@ -376,6 +414,15 @@ domain_check_files(json_t *config, char **cause)
 			    strerror(errno));
 			return (-1);
 		}
+	}
+	k = json_string_value(json_object_get(config, "kernel"));
+	min = kernel_min_mb(k, json_string_value(json_object_get(config,
+	    "ramdisk")));
+	mem = json_integer_value(json_object_get(config, "memory"));
+	if (min > 0 && mem < min) {
+		*cause = xsprintf("memory = %lld MB is too little for kernel %s: "
+		    "it needs at least %d MB to boot", (long long)mem, k, min);
+		return (-1);
 	}
 	json_array_foreach(disks, i, v) {
 		uname = json_string_value(json_object_get(v, "uname"));
@@ -473,6 +520,7 @@ domain_unwatch(struct domain *d)
 		event_free(d->qmp_retry_ev);
 		d->qmp_retry_ev = NULL;
 	}
+	domain_powerdown_stop(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -678,6 +726,7 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 {
 	struct domain	*d = arg;
 	const char	*reason, *why;
+	double		 now;
 
 	if (d->state == DOM_DYING)
 		return;
@@ -686,9 +735,8 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 		if (reason == NULL)
 			reason = "unknown";
 		log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
-		if (strcmp(reason, "guest-reset") == 0)
-			why = "reboot";
-		else if (strcmp(reason, "guest-shutdown") == 0)
+		domain_powerdown_stop(d);
+		if (strcmp(reason, "guest-shutdown") == 0)
 			why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
 			    d->shutdown_req == SHUTDOWN_HALT ? "halt" :
 			    "poweroff";
@@ -705,6 +753,40 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 		dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
 		    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
 		domain_defer_policy(d, why);
+	} else if (strcmp(event, "RESET") == 0) {
+		reason = json_string_value(json_object_get(data, "reason"));
+		now = time_mono();
+		if (json_is_true(json_object_get(data, "guest")) &&
+		    now - d->last_reset < RESET_FOLD_SECONDS) {
+			/*
+			 * SeaBIOS resets once more by itself after a reset:
+			 * part of the same reboot.  A guest that keeps
+			 * resetting this fast is in a loop, a crash.
+			 */
+			d->last_reset = now;
+			if (++d->quick_resets < RESET_LOOP_LIMIT)
+				return;
+			d->quick_resets = 0;
+			dmesg_add("domain %s (%d) is in a reset loop",
+			    d->name, d->domid);
+			free(d->shutdown_reason);
+			d->shutdown_reason = xstrdup("crash");
+			domain_preserve(d, "crash", 1);
+			return;
+		}
+		d->last_reset = now;
+		d->quick_resets = 0;
+		if (json_is_true(json_object_get(data, "guest"))) {
+			/* QEMU has already reset the guest; on_reboot decides. */
+			log_info("%s (%d): guest reset (%s)", d->name, d->domid,
+			    reason != NULL ? reason : "?");
+			free(d->shutdown_reason);
+			d->shutdown_reason = xstrdup("reboot");
+			domain_defer_policy(d, "guest-reset");
+		} else if (d->cont_after_reset) {
+			d->cont_after_reset = 0;
+			qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
+		}
 	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
 		free(d->shutdown_reason);
 		d->shutdown_reason = xstrdup("crash");
@@ -918,11 +1000,14 @@ domain_restart(struct domain *d)
 	d->restart_count++;
 	d->shutdown_req = SHUTDOWN_NONE;
 	if (!d->exited && qmp_is_up(d->qmp)) {
-		/* Same QEMU, same id and console: reset and run again. */
+		/*
+		 * Same QEMU, same id and console: reset, and once QEMU reports
+		 * the RESET done, cont (it refuses cont before that).
+		 */
+		d->cont_after_reset = 1;
+		d->last_reset = time_mono();
 		qmp_command(d->qmp, "system_reset", NULL, domain_reset_cb, d);
-		qmp_command(d->qmp, "cont", NULL, domain_reset_cb, d);
 		d->start_time = time_wall();
-		domain_set_state(d, DOM_RUNNING);
 		dmesg_add("domain %s (%d) restarted", d->name, d->domid);
 		return;
 	}
@@ -967,13 +1052,30 @@ domain_rename_restart(struct domain *d)
 	}
 }
 
-/* why: poweroff, halt, reboot or crash; the config's on_* decides. */
+/*
+ * Keeps a stopped domain for inspection.  After a guest reset QEMU is
+ * already running the guest again, so it is stopped first.
+ */
+static void
+domain_preserve(struct domain *d, const char *why, int running)
+{
+	if (running && qmp_is_up(d->qmp))
+		qmp_command(d->qmp, "stop", NULL, NULL, NULL);
+	domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+	    DOM_SHUTDOWN);
+}
+
+/*
+ * why: poweroff, halt, reboot, crash, or guest-reset (the guest rebooted
+ * itself and QEMU has reset it); the config's on_* decides.
+ */
 static void
 domain_apply_policy(struct domain *d, const char *why)
 {
 	const char	*key, *policy;
+	int		 running = strcmp(why, "guest-reset") == 0;
 
-	if (strcmp(why, "reboot") == 0)
+	if (running || strcmp(why, "reboot") == 0)
 		key = "on_reboot";
 	else if (strcmp(why, "crash") == 0)
 		key = "on_crash";
@@ -990,25 +1092,61 @@ domain_apply_policy(struct domain *d, const char *why)
 	if (strcmp(policy, "destroy") == 0) {
 		domain_destroy(d, NULL);
 	} else if (strcmp(policy, "preserve") == 0) {
-		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
-		    DOM_SHUTDOWN);
+		domain_preserve(d, why, running);
 	} else if (restart_too_fast(d)) {
 		dmesg_add("domain %s (%d) restarting too fast (%d in %d s): "
 		    "not restarted, preserved for inspection", d->name,
 		    d->domid, xend_cfg.restart_limit, xend_cfg.restart_window);
-		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
-		    DOM_SHUTDOWN);
+		domain_preserve(d, why, running);
 	} else if (strcmp(policy, "rename-restart") == 0) {
-		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
-		    DOM_SHUTDOWN);
+		domain_preserve(d, why, running);
 		domain_rename_restart(d);
+	} else if (running) {
+		/* Already rebooting in the same QEMU: just account for it. */
+		d->restart_count++;
+		d->shutdown_req = SHUTDOWN_NONE;
+		d->start_time = time_wall();
+		domain_save(d);
+		domain_emit(d, "domain.state");
+		dmesg_add("domain %s (%d) rebooted", d->name, d->domid);
 	} else
 		domain_restart(d);
+}
+
+static void
+domain_powerdown_stop(struct domain *d)
+{
+	if (d->powerdown_ev != NULL) {
+		event_free(d->powerdown_ev);
+		d->powerdown_ev = NULL;
+	}
+}
+
+static void
+domain_powerdown_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct domain	*d = arg;
+	struct timeval	 tv = { POWERDOWN_RETRY_SECONDS, 0 };
+
+	if (d->state != DOM_RUNNING || d->shutdown_req == SHUTDOWN_NONE ||
+	    !qmp_is_up(d->qmp))
+		return;
+	if (time_mono() > d->powerdown_deadline) {
+		dmesg_add("domain %s (%d) ignored the power button for %d s",
+		    d->name, d->domid, xend_cfg.shutdown_timeout);
+		return;
+	}
+	log_debug("%s (%d): pressing the power button again", d->name,
+	    d->domid);
+	qmp_command(d->qmp, "system_powerdown", NULL, NULL, NULL);
+	evtimer_add(d->powerdown_ev, &tv);
 }
 
 int
 domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 {
+	struct timeval	 tv = { POWERDOWN_RETRY_SECONDS, 0 };
+
 	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
 		*cause = xsprintf("domain %s is %s, not running", d->name,
 		    state_names[d->state]);
@@ -1024,6 +1162,14 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 	if (d->state == DOM_PAUSED)
 		qmp_command(d->qmp, "cont", NULL, NULL, NULL);
 	qmp_command(d->qmp, "system_powerdown", NULL, NULL, NULL);
+	/*
+	 * A press is lost while the guest boots (its ACPI button driver and
+	 * acpid are not up yet), so press again until it acts.
+	 */
+	d->powerdown_deadline = time_mono() + xend_cfg.shutdown_timeout;
+	if (d->powerdown_ev == NULL)
+		d->powerdown_ev = evtimer_new(xend_base, domain_powerdown_cb, d);
+	evtimer_add(d->powerdown_ev, &tv);
 	log_info("%s (%d): %s requested", d->name, d->domid,
 	    mode == SHUTDOWN_REBOOT ? "reboot" : mode == SHUTDOWN_HALT ?
 	    "halt" : "poweroff");

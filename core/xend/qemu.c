@@ -113,9 +113,14 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "-no-user-config");
 	argv_add(&a, "-display");
 	argv_add(&a, "none");
-	/* xend decides what a guest's poweroff or reboot means (on_*). */
+	/*
+	 * A guest poweroff leaves QEMU stopped for xend to apply on_poweroff.
+	 * Reboots stay QEMU's own resets (reported as RESET events): with
+	 * reboot=shutdown QEMU would turn xend's system_reset into a shutdown
+	 * too, and a domain could never restart in place.
+	 */
 	argv_add(&a, "-action");
-	argv_add(&a, "reboot=shutdown,shutdown=pause");
+	argv_add(&a, "shutdown=pause");
 	argv_add(&a, "-S");
 
 	argv_add(&a, "-qmp");

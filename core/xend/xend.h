@@ -75,6 +75,11 @@ struct domain {
 	double			 restarts[16];	/* ring of restart times */
 	int			 nrestarts;
 	int			 restart_count;
+	int			 cont_after_reset; /* restart in progress */
+	double			 last_reset;	/* monotonic, any RESET */
+	int			 quick_resets;	/* firmware resets folded in */
+	struct event		*powerdown_ev;	/* re-press until it acts */
+	double			 powerdown_deadline;
 
 	struct api_req		*pending_create; /* reply once QMP is up */
 	int			 start_paused;

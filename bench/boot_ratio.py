@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""
+boot_ratio.py [-n RUNS]: time from "xm create -c" to the guest's login
+prompt, against bare qemu-system-x86_64 started with the same kernel,
+initramfs, disk and machine options (taken from the QEMU command line xend
+itself built), measured alternately in one run.  Prints medians and the
+ratio; --record appends the figures to docs/PERFORMANCE.md.
+"""
+import argparse
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "system"))
+import harness  # noqa: E402
+from harness import Console, Instance  # noqa: E402
+
+LOGIN = b"login: "
+
+
+def time_ours(inst, cfg):
+    t0 = time.monotonic()
+    con = Console(inst, "create", "-c", cfg)
+    try:
+        con.expect(r"login: ", 120)
+        t = time.monotonic() - t0
+        con.detach()
+    finally:
+        con.kill()
+    return t
+
+
+def bare_argv(cmdline):
+    """xend's QEMU argv with xend's plumbing (QMP, -S, chardev) removed."""
+    out, skip = [], False
+    drop_with_value = {"-qmp", "-chardev", "-serial", "-action", "-name"}
+    for i, a in enumerate(cmdline):
+        if skip:
+            skip = False
+            continue
+        if a in drop_with_value:
+            skip = True
+            continue
+        if a == "-S":
+            continue
+        if a.startswith("-netdev") or a.startswith("virtio-net"):
+            continue
+        out.append(a)
+    return out + ["-serial", "stdio", "-name", "bare"]
+
+
+def time_bare(argv):
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    buf = b""
+    try:
+        while LOGIN not in buf:
+            r, _, _ = select.select([p.stdout], [], [], 120)
+            if not r:
+                raise RuntimeError("bare qemu: no login prompt")
+            data = os.read(p.stdout.fileno(), 65536)
+            if not data:
+                raise RuntimeError("bare qemu exited")
+            buf += data
+        return time.monotonic() - t0
+    finally:
+        p.kill()
+        p.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=5)
+    ap.add_argument("--record", action="store_true")
+    a = ap.parse_args()
+    inst = Instance("bench-boot").start()
+    try:
+        cfg = inst.config("bootbench")
+        # One create to learn xend's exact QEMU command line.
+        inst.xm_ok("create", "-p", cfg)
+        pid = inst.domains()["bootbench"]["pid"]
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmdline = [x.decode() for x in f.read().split(b"\0") if x]
+        inst.xm_ok("destroy", "bootbench")
+        argv = bare_argv(cmdline)
+        ours, bare = [], []
+        for i in range(a.n):
+            bare.append(time_bare(argv))
+            ours.append(time_ours(inst, cfg))
+            inst.xm_ok("destroy", "bootbench")
+        mo, mb = statistics.median(ours), statistics.median(bare)
+        ratio = mo / mb
+        print("bare qemu   : median %.3f s  runs %s" %
+              (mb, " ".join("%.3f" % x for x in bare)))
+        print("xm create -c: median %.3f s  runs %s" %
+              (mo, " ".join("%.3f" % x for x in ours)))
+        print("ratio ours/bare: %.3f (%+.1f%%; target under +3%%)" %
+              (ratio, (ratio - 1) * 100))
+        if a.record:
+            return ratio, mo, mb, ours, bare
+    finally:
+        reports = inst.close()
+        if reports:
+            print("sanitizer reports:", *reports, sep="\n")
+    return None
+
+
+if __name__ == "__main__":
+    main()

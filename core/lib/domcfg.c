@@ -1,0 +1,1733 @@
+/*
+ * domcfg.c: the canonical domain config, built from pycfg variables or
+ * from an SXP (vm ...) expression, printed back as SXP, re-validated when
+ * it arrives over the API, and turned into the guest kernel command line.
+ *
+ * Both front ends (variables and SXP) feed the same per-key setters, so a
+ * value is checked the same way whichever form it came in.
+ */
+#include <arpa/inet.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+
+/* pycfg.c, library-internal: lines and helper variables of an evaluation. */
+const json_t	*pycfg_meta(const json_t *vars);
+
+#define DOMCFG_MAX_DISKS	64
+#define DOMCFG_MAX_VIFS		32
+#define DOMCFG_MAX_CPU		4095
+#define DOMCFG_MAX_MEMORY	1048576
+
+enum dk_type {
+	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
+	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
+	DK_VIF,
+};
+
+static const struct dc_key {
+	const char	*name;
+	enum dk_type	 type;
+	long		 min, max;
+	const char	*what;		/* DK_INT: what is expected */
+	const char	*unit;
+} dc_keys[] = {
+	{ "name", DK_NAME, 0, 0, NULL, NULL },
+	{ "builder", DK_BUILDER, 0, 0, NULL, NULL },
+	{ "kernel", DK_PATH, 0, 0, NULL, NULL },
+	{ "ramdisk", DK_PATH, 0, 0, NULL, NULL },
+	{ "memory", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
+	    " MB" },
+	{ "maxmem", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
+	    " MB" },
+	{ "vcpus", DK_INT, 1, 64, "an integer number of virtual CPUs", "" },
+	{ "cpus", DK_CPUS, 0, 0, NULL, NULL },
+	{ "cpu", DK_INT, -1, DOMCFG_MAX_CPU,
+	    "an integer CPU number (-1 for any)", "" },
+	{ "console", DK_INT, 1, 65535, "a TCP port number", "" },
+	{ "root", DK_STR, 0, 0, NULL, NULL },
+	{ "extra", DK_STR, 0, 0, NULL, NULL },
+	{ "ip", DK_ADDR, 0, 0, NULL, NULL },
+	{ "netmask", DK_ADDR, 0, 0, NULL, NULL },
+	{ "gateway", DK_ADDR, 0, 0, NULL, NULL },
+	{ "hostname", DK_HOST, 0, 0, NULL, NULL },
+	{ "dhcp", DK_DHCP, 0, 0, NULL, NULL },
+	{ "nfs_server", DK_ADDR, 0, 0, NULL, NULL },
+	{ "nfs_root", DK_NOSPACE, 0, 0, NULL, NULL },
+	{ "on_poweroff", DK_ACTION, 0, 0, NULL, NULL },
+	{ "on_reboot", DK_ACTION, 0, 0, NULL, NULL },
+	{ "on_crash", DK_ACTION, 0, 0, NULL, NULL },
+	{ "restart", DK_RESTART, 0, 0, NULL, NULL },
+	{ "disk", DK_DISK, 0, 0, NULL, NULL },
+	{ "vif", DK_VIF, 0, 0, NULL, NULL },
+	{ "nics", DK_NICS, 0, DOMCFG_MAX_VIFS,
+	    "an integer number of interfaces", "" },
+};
+
+/* Real Xen keys we know and deliberately ignore (with a warning). */
+static const char *const dc_ignored[] = {
+	"access_control", "acpi", "apic", "audio", "backend", "blkif", "boot",
+	"bootargs", "bootloader", "cdrom", "cpu_cap", "cpu_weight", "cpuid",
+	"device_model", "display", "features", "guest_os_type", "hap",
+	"hpet", "interface", "ioports", "irq", "keymap", "localtime",
+	"maxvcpus", "monitor", "ne2000", "netif", "nographic",
+	"on_xend_start", "on_xend_stop", "pae", "pci", "rtc_timeoffset",
+	"s3_integrity", "sdl", "serial", "shadow_memory", "soundhw",
+	"ssidref", "stdvga", "timer_mode", "tpmif", "tsc_mode", "usb",
+	"usbdevice", "usbport", "uuid", "vfb", "viridian", "vkbd", "vnc",
+	"vncconsole", "vncdisplay", "vnclisten", "vncpasswd", "vncunused",
+	"vncviewer", "vscsi", "vtpm", "xauthority",
+};
+
+/* Runtime fields of 'xm list -l' output, ignored when fed back. */
+static const char *const dc_sxp_runtime[] = {
+	"cpu_time", "domid", "id", "online_vcpus", "start_time", "state",
+	"status", "up_time", "uuid", "ssidref", "cpu_weight",
+};
+
+static const char *const dc_vif_ignored[] = {
+	"accel", "backend", "model", "rate", "type", "uuid", "vifname",
+};
+
+static const char *const dc_actions[] = {
+	"destroy", "restart", "preserve", "rename-restart",
+};
+
+static const char *const dc_on_keys[] = {
+	"on_poweroff", "on_reboot", "on_crash",
+};
+
+static const struct {
+	const char	*name;
+	const char	*actions[3];
+} dc_restart[] = {
+	{ "always", { "restart", "restart", "restart" } },
+	{ "never", { "destroy", "destroy", "destroy" } },
+	{ "onreboot", { "destroy", "restart", "destroy" } },
+};
+
+/* A build in progress. */
+struct dc {
+	const char	*file;
+	const char	*base_dir;
+	json_t		*config;
+	json_t		*warnings;
+	char		*cause;
+	char		*maxmem_loc;	/* set when maxmem was given */
+	char		*restart_loc;	/* set when restart was given */
+	int		 restart;	/* index into dc_restart */
+	int		 have_on[3];
+	long		 nics;		/* -1: not given */
+	char		*nics_loc;
+};
+
+static int
+in_list(const char *s, const char *const *list, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, list[i]) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* A short Python-like rendering of a value, for messages. */
+static char *
+value_repr(const json_t *v)
+{
+	const char	*s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		s = json_string_value(v);
+		if (strlen(s) > 64)
+			return (xsprintf("'%.60s...'", s));
+		return (xsprintf("'%s'", s));
+	case JSON_INTEGER:
+		return (xsprintf("%lld", (long long)json_integer_value(v)));
+	case JSON_REAL:
+		return (xsprintf("%g", json_real_value(v)));
+	case JSON_TRUE:
+		return (xstrdup("True"));
+	case JSON_FALSE:
+		return (xstrdup("False"));
+	case JSON_NULL:
+		return (xstrdup("None"));
+	case JSON_ARRAY:
+		return (xstrdup("a list"));
+	default:
+		return (xstrdup("an object"));
+	}
+}
+
+static int printflike(4, 5)
+dc_error(struct dc *dc, const char *loc, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (dc->cause != NULL)
+		return (-1);
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		dc->cause = xsprintf("%s: %s: %s", loc, key, msg);
+	else
+		dc->cause = xsprintf("%s: %s", loc, msg);
+	free(msg);
+	return (-1);
+}
+
+/* "expected X, got <value>" */
+static int
+dc_type_error(struct dc *dc, const char *loc, const char *key,
+    const char *what, const json_t *v)
+{
+	char	*r = value_repr(v);
+
+	dc_error(dc, loc, key, "expected %s, got %s", what, r);
+	free(r);
+	return (-1);
+}
+
+static void printflike(3, 4)
+dc_warn(struct dc *dc, const char *loc, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*body, *msg, *p;
+	json_t	*j;
+
+	va_start(ap, fmt);
+	xvasprintf(&body, fmt, ap);
+	va_end(ap);
+	msg = xsprintf("%s: %s", loc, body);
+	free(body);
+	if ((j = json_string(msg)) == NULL) {	/* odd bytes in a file name */
+		for (p = msg; *p != '\0'; p++) {
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		}
+		j = json_string(msg);
+	}
+	json_array_append_new(dc->warnings, j);
+	free(msg);
+}
+
+/* ---- value checks shared by build and validate ---- */
+
+static int
+utf8_ok(const char *s)
+{
+	json_t	*probe = json_string(s);
+
+	json_decref(probe);
+	return (probe != NULL);
+}
+
+static int
+has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return (1);
+	}
+	return (0);
+}
+
+/* NULL if s is a good domain name, else why not. */
+static const char *
+name_problem(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return ("must be 1 to 64 characters");
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") != n)
+		return ("may only contain letters, digits, '_', '.' and '-'");
+	if (strspn(s, "0123456789") == n)
+		return ("must not be all digits (it would read as a domain "
+		    "id)");
+	if (strcmp(s, "Domain-0") == 0)
+		return ("is reserved for domain 0");
+	return (NULL);
+}
+
+static int
+ipv4_ok(const char *s)
+{
+	struct in_addr	 a;
+
+	return (inet_pton(AF_INET, s, &a) == 1);
+}
+
+static int
+hostname_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return (n >= 1 && n <= 64 && s[0] != '-' && s[0] != '.' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == n);
+}
+
+static int
+bridge_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return (n >= 1 && n <= 15 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n);
+}
+
+static int
+hex_digit(int c)
+{
+	return ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F'));
+}
+
+/* NULL if s is a usable unicast MAC "xx:xx:xx:xx:xx:xx", else why not. */
+static const char *
+mac_problem(const char *s)
+{
+	int	 i;
+
+	if (strlen(s) != 17)
+		return ("expected six hex pairs like 00:16:3e:00:00:11");
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !hex_digit((unsigned char)s[i]))
+			return ("expected six hex pairs like 00:16:3e:00:00:11");
+	}
+	if (strtol(s, NULL, 16) & 1)
+		return ("a multicast address cannot be used by an interface");
+	if (strcmp(s, "00:00:00:00:00:00") == 0)
+		return ("the all-zero address cannot be used");
+	return (NULL);
+}
+
+static int
+dev_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return (n >= 2 && n <= 32 && s[0] >= 'a' && s[0] <= 'z' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789") == n);
+}
+
+static int
+cpu_number(const char **p, long *out)
+{
+	long	 v = 0;
+
+	if (**p < '0' || **p > '9')
+		return (-1);
+	while (**p >= '0' && **p <= '9') {
+		v = v * 10 + (*(*p)++ - '0');
+		if (v > DOMCFG_MAX_CPU)
+			return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/* "all" or items N, N-M, ^N, ^N-M separated by commas; one positive. */
+static int
+cpus_ok(const char *s)
+{
+	const char	*p = s;
+	long		 a, b;
+	int		 positive = 0, neg;
+
+	if (strcmp(s, "all") == 0)
+		return (1);
+	for (;;) {
+		neg = *p == '^';
+		if (neg)
+			p++;
+		if (cpu_number(&p, &a) != 0)
+			return (0);
+		if (*p == '-') {
+			p++;
+			if (cpu_number(&p, &b) != 0 || b < a)
+				return (0);
+		}
+		if (!neg)
+			positive = 1;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			return (0);
+	}
+	return (positive);
+}
+
+/* ---- setters ---- */
+
+static void
+dc_set(struct dc *dc, const char *key, json_t *v)
+{
+	json_object_set_new(dc->config, key, v);
+}
+
+static int
+dc_int(struct dc *dc, const char *loc, const struct dc_key *k,
+    const json_t *v, long *out)
+{
+	long		 n;
+	double		 d;
+	const char	*s;
+	char		*copy, *p, *e;
+
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		if (json_integer_value(v) < LONG_MIN ||
+		    json_integer_value(v) > LONG_MAX)
+			return (dc_type_error(dc, loc, k->name, k->what, v));
+		n = (long)json_integer_value(v);
+		break;
+	case JSON_REAL:
+		d = json_real_value(v);
+		if (!(d >= -1e15 && d <= 1e15) || d != (double)(long)d)
+			return (dc_type_error(dc, loc, k->name, k->what, v));
+		n = (long)d;
+		break;
+	case JSON_STRING:
+		s = json_string_value(v);
+		copy = xstrdup(s);
+		for (p = copy; *p == ' ' || *p == '\t'; p++)
+			;
+		for (e = p + strlen(p); e > p && (e[-1] == ' ' ||
+		    e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (parse_long(p, LONG_MIN, LONG_MAX, &n) != 0) {
+			free(copy);
+			return (dc_type_error(dc, loc, k->name, k->what, v));
+		}
+		free(copy);
+		break;
+	default:
+		return (dc_type_error(dc, loc, k->name, k->what, v));
+	}
+	if (n < k->min || n > k->max)
+		return (dc_error(dc, loc, k->name, "must be from %ld to %ld%s, "
+		    "got %ld", k->min, k->max, k->unit, n));
+	*out = n;
+	return (0);
+}
+
+/*
+ * A string value.  Free-form strings also take integers: extra=4 on the
+ * command line reads as a number.
+ */
+static int
+dc_string(struct dc *dc, const char *loc, const char *key, const json_t *v,
+    int numbers, char **out)
+{
+	if (numbers && json_is_integer(v)) {
+		*out = xsprintf("%lld", (long long)json_integer_value(v));
+		return (0);
+	}
+	if (!json_is_string(v))
+		return (dc_type_error(dc, loc, key, "a string", v));
+	*out = xstrdup(json_string_value(v));
+	return (0);
+}
+
+static char *
+resolve_path(const char *base_dir, const char *path)
+{
+	size_t	 n;
+
+	if (path[0] == '/' || base_dir == NULL || *base_dir == '\0')
+		return (xstrdup(path));
+	n = strlen(base_dir);
+	return (xsprintf("%s%s%s", base_dir, base_dir[n - 1] == '/' ? "" : "/",
+	    path));
+}
+
+static json_t *
+vif_new(void)
+{
+	json_t	*vif = json_object();
+
+	json_object_set_new(vif, "mac", json_null());
+	json_object_set_new(vif, "bridge", json_null());
+	json_object_set_new(vif, "script", json_null());
+	json_object_set_new(vif, "ip", json_null());
+	return (vif);
+}
+
+/* One key=value of a vif, from a spec string or an SXP (vif ...). */
+static int
+vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
+    const char *value)
+{
+	const char	*why;
+	char		*mac, *p;
+	json_t		*other;
+	size_t		 i;
+
+	if (in_list(key, dc_vif_ignored, nitems(dc_vif_ignored)) >= 0) {
+		dc_warn(dc, loc, "vif: '%s' is not supported and was ignored",
+		    key);
+		return (0);
+	}
+	if (strcmp(key, "mac") == 0) {
+		if ((why = mac_problem(value)) != NULL)
+			return (dc_error(dc, loc, "vif", "invalid MAC address "
+			    "'%s': %s", value, why));
+		mac = xstrdup(value);
+		for (p = mac; *p != '\0'; p++) {
+			if (*p >= 'A' && *p <= 'F')
+				*p += 'a' - 'A';
+		}
+		json_array_foreach(json_object_get(dc->config, "vifs"), i,
+		    other) {
+			if (other != vif && json_is_string(json_object_get(
+			    other, "mac")) && strcmp(json_string_value(
+			    json_object_get(other, "mac")), mac) == 0) {
+				dc_error(dc, loc, "vif", "MAC address %s is "
+				    "given twice", mac);
+				free(mac);
+				return (-1);
+			}
+		}
+		json_object_set_new(vif, "mac", json_string(mac));
+		free(mac);
+	} else if (strcmp(key, "bridge") == 0) {
+		if (!bridge_ok(value))
+			return (dc_error(dc, loc, "vif", "invalid bridge name "
+			    "'%s'", value));
+		json_object_set_new(vif, "bridge", json_string(value));
+	} else if (strcmp(key, "script") == 0) {
+		if (*value == '\0' || has_ctrl(value))
+			return (dc_error(dc, loc, "vif", "invalid script '%s'",
+			    value));
+		json_object_set_new(vif, "script", json_string(value));
+	} else if (strcmp(key, "ip") == 0) {
+		if (!ipv4_ok(value))
+			return (dc_error(dc, loc, "vif", "expected an IPv4 "
+			    "address for ip, got '%s'", value));
+		json_object_set_new(vif, "ip", json_string(value));
+	} else
+		dc_warn(dc, loc, "vif: unknown option '%s' ignored", key);
+	return (0);
+}
+
+static int
+vif_add(struct dc *dc, const char *loc, json_t *vif)
+{
+	json_t	*vifs = json_object_get(dc->config, "vifs");
+
+	if (json_array_size(vifs) >= DOMCFG_MAX_VIFS) {
+		json_decref(vif);
+		return (dc_error(dc, loc, "vif", "too many interfaces (more "
+		    "than %d)", DOMCFG_MAX_VIFS));
+	}
+	json_array_append_new(vifs, vif);
+	return (0);
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = '\0';
+	return (s);
+}
+
+/* 'mac=aa:00:00:00:00:11, bridge=xen-br0'; '' is a default vif. */
+static int
+vif_spec(struct dc *dc, const char *loc, const char *spec)
+{
+	char	*copy, *item, *next, *eq, *key;
+	json_t	*vif = vif_new();
+
+	/* Added first so that duplicate MACs are found against the rest. */
+	if (vif_add(dc, loc, vif) != 0)
+		return (-1);
+	copy = xstrdup(spec);
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		item = trim(item);
+		if (*item == '\0')
+			continue;
+		if ((eq = strchr(item, '=')) == NULL) {
+			dc_error(dc, loc, "vif", "expected key=value, got '%s' "
+			    "in '%s'", item, spec);
+			free(copy);
+			return (-1);
+		}
+		*eq = '\0';
+		key = trim(item);
+		if (vif_option(dc, loc, vif, key, trim(eq + 1)) != 0) {
+			free(copy);
+			return (-1);
+		}
+	}
+	free(copy);
+	return (0);
+}
+
+/* uname, dev and mode of one disk, from a spec string or an SXP (vbd). */
+static int
+disk_add(struct dc *dc, const char *loc, const char *uname, const char *dev,
+    const char *mode, const char *spec)
+{
+	json_t		*disks = json_object_get(dc->config, "disks"), *d;
+	char		*path, *canon;
+	const char	*colon;
+	size_t		 i;
+
+	/* 3.0 blktap: tap:aio:X is file:X */
+	if (strncmp(uname, "file:", 5) == 0 ||
+	    strncmp(uname, "tap:aio:", 8) == 0) {
+		uname = strchr(uname + 4, ':') + 1;
+		if (*uname == '\0')
+			return (dc_error(dc, loc, "disk", "no path in '%s'",
+			    spec));
+		path = resolve_path(dc->base_dir, uname);
+		canon = xsprintf("file:%s", path);
+		free(path);
+	} else if (strncmp(uname, "phy:", 4) == 0) {
+		if (uname[4] == '\0')
+			return (dc_error(dc, loc, "disk", "no device in '%s'",
+			    spec));
+		canon = xsprintf("phy:%s%s", uname[4] == '/' ? "" : "/dev/",
+		    uname + 4);
+	} else if ((colon = strchr(strncmp(uname, "tap:", 4) == 0 ?
+	    uname + 4 : uname, ':')) != NULL) {
+		return (dc_error(dc, loc, "disk", "unsupported disk type "
+		    "'%.*s' in '%s' (use file:, phy: or tap:aio:)",
+		    (int)(colon - uname), uname, spec));
+	} else
+		return (dc_error(dc, loc, "disk", "expected file:, phy: or "
+		    "tap:aio: before '%s' in '%s'", uname, spec));
+	if (has_ctrl(canon) || !utf8_ok(canon)) {
+		free(canon);
+		return (dc_error(dc, loc, "disk", "control character or bad "
+		    "UTF-8 in '%s'", spec));
+	}
+
+	if (strncmp(dev, "ioemu:", 6) == 0)
+		dev += 6;	/* 3.0 HVM form: every disk is emulated here */
+	if (strncmp(dev, "/dev/", 5) == 0)
+		dev += 5;
+	if (!dev_ok(dev)) {
+		free(canon);
+		return (dc_error(dc, loc, "disk", "invalid device name '%s' in "
+		    "'%s'", dev, spec));
+	}
+	if (strcmp(mode, "r") != 0 && strcmp(mode, "w") != 0 &&
+	    strcmp(mode, "w!") != 0) {
+		free(canon);
+		return (dc_error(dc, loc, "disk", "mode must be r, w or w!, "
+		    "got '%s' in '%s'", mode, spec));
+	}
+	json_array_foreach(disks, i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "dev")),
+		    dev) == 0) {
+			free(canon);
+			return (dc_error(dc, loc, "disk", "device %s is given "
+			    "twice", dev));
+		}
+	}
+	if (json_array_size(disks) >= DOMCFG_MAX_DISKS) {
+		free(canon);
+		return (dc_error(dc, loc, "disk", "too many disks (more than "
+		    "%d)", DOMCFG_MAX_DISKS));
+	}
+	d = json_object();
+	json_object_set_new(d, "uname", json_string(canon));
+	json_object_set_new(d, "dev", json_string(dev));
+	json_object_set_new(d, "mode", json_string(mode));
+	json_array_append_new(disks, d);
+	free(canon);
+	return (0);
+}
+
+/* 'file:/path,sda1,w' */
+static int
+disk_spec(struct dc *dc, const char *loc, const char *spec)
+{
+	char	*copy, *f[3], *p;
+	int	 n = 0, r;
+
+	copy = xstrdup(spec);
+	for (p = copy; n < 3; n++) {
+		f[n] = p;
+		if ((p = strchr(p, ',')) == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	if (n != 3 || p != NULL) {
+		free(copy);
+		return (dc_error(dc, loc, "disk", "expected 'type:path,device,"
+		    "mode', got '%s'", spec));
+	}
+	r = disk_add(dc, loc, trim(f[0]), trim(f[1]), trim(f[2]), spec);
+	free(copy);
+	return (r);
+}
+
+/* A list of spec strings, or a single string (a command-line override). */
+static int
+dc_specs(struct dc *dc, const char *loc, const char *key, const json_t *v,
+    int (*fn)(struct dc *, const char *, const char *))
+{
+	size_t	 i;
+	json_t	*item;
+	char	*r;
+
+	if (json_is_string(v))
+		return (fn(dc, loc, json_string_value(v)));
+	if (!json_is_array(v))
+		return (dc_type_error(dc, loc, key, "a list of strings", v));
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item)) {
+			r = value_repr(item);
+			dc_error(dc, loc, key, "expected a list of strings, "
+			    "got %s in the list", r);
+			free(r);
+			return (-1);
+		}
+		if (fn(dc, loc, json_string_value(item)) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+dc_cpus(struct dc *dc, const char *loc, const json_t *v)
+{
+	char		*s = NULL, *tmp, *p, *q;
+	size_t		 i;
+	json_t		*item;
+	const char	*what = "a CPU list like '0-3,^1' or 'all'";
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 ||
+		    json_integer_value(v) > DOMCFG_MAX_CPU)
+			return (dc_type_error(dc, loc, "cpus", what, v));
+		s = xsprintf("%lld", (long long)json_integer_value(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item) {
+			if (!json_is_integer(item) ||
+			    json_integer_value(item) < 0 ||
+			    json_integer_value(item) > DOMCFG_MAX_CPU) {
+				free(s);
+				return (dc_type_error(dc, loc, "cpus", what,
+				    v));
+			}
+			tmp = xsprintf("%s%s%lld", s == NULL ? "" : s,
+			    s == NULL ? "" : ",",
+			    (long long)json_integer_value(item));
+			free(s);
+			s = tmp;
+		}
+		if (s == NULL)
+			return (dc_type_error(dc, loc, "cpus", what, v));
+	} else if (json_is_string(v)) {
+		s = xstrdup(json_string_value(v));
+		for (p = q = s; *p != '\0'; p++) {	/* drop blanks */
+			if (*p != ' ' && *p != '\t')
+				*q++ = *p;
+		}
+		*q = '\0';
+		if (*s == '\0') {
+			free(s);
+			dc_set(dc, "cpus", json_null());
+			return (0);
+		}
+	} else
+		return (dc_type_error(dc, loc, "cpus", what, v));
+	if (!cpus_ok(s)) {
+		free(s);
+		return (dc_type_error(dc, loc, "cpus", what, v));
+	}
+	dc_set(dc, "cpus", json_string(s));
+	free(s);
+	return (0);
+}
+
+/* Sets one key of the canonical config from a variable or SXP value. */
+static int
+dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
+    const json_t *v)
+{
+	char		*s;
+	const char	*why;
+	long		 n;
+	int		 i;
+
+	switch (k->type) {
+	case DK_INT:
+		if (dc_int(dc, loc, k, v, &n) != 0)
+			return (-1);
+		if (strcmp(k->name, "maxmem") == 0) {
+			free(dc->maxmem_loc);
+			dc->maxmem_loc = xstrdup(loc);
+		}
+		dc_set(dc, k->name, json_integer(n));
+		return (0);
+	case DK_NICS:
+		if (dc_int(dc, loc, k, v, &dc->nics) != 0)
+			return (-1);
+		free(dc->nics_loc);
+		dc->nics_loc = xstrdup(loc);
+		return (0);
+	case DK_CPUS:
+		return (dc_cpus(dc, loc, v));
+	case DK_DISK:
+		json_array_clear(json_object_get(dc->config, "disks"));
+		return (dc_specs(dc, loc, "disk", v, disk_spec));
+	case DK_VIF:
+		json_array_clear(json_object_get(dc->config, "vifs"));
+		return (dc_specs(dc, loc, "vif", v, vif_spec));
+	default:
+		break;
+	}
+
+	/* The rest are strings. */
+	if (dc_string(dc, loc, k->name, v, k->type == DK_STR ||
+	    k->type == DK_NAME || k->type == DK_HOST, &s) != 0)
+		return (-1);
+	if (has_ctrl(s)) {
+		free(s);
+		return (dc_error(dc, loc, k->name, "must not contain control "
+		    "characters"));
+	}
+	if (*s == '\0' && k->type != DK_NAME && k->type != DK_BUILDER &&
+	    k->type != DK_ACTION && k->type != DK_RESTART &&
+	    (k->type != DK_PATH || strcmp(k->name, "kernel") != 0)) {
+		free(s);		/* ip = "" as in the manual: unset */
+		dc_set(dc, k->name, json_null());
+		return (0);
+	}
+	switch (k->type) {
+	case DK_NAME:
+		if ((why = name_problem(s)) != NULL) {
+			dc_error(dc, loc, k->name, "invalid domain name '%s': "
+			    "%s", s, why);
+			goto fail;
+		}
+		break;
+	case DK_BUILDER:
+		if (strcmp(s, "linux") != 0) {
+			dc_error(dc, loc, k->name, "only 'linux' is supported, "
+			    "got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_PATH:
+		if (*s == '\0') {
+			dc_error(dc, loc, k->name, "empty path");
+			goto fail;
+		}
+		{
+			char	*abs = resolve_path(dc->base_dir, s);
+
+			free(s);
+			s = abs;
+		}
+		if (!utf8_ok(s)) {
+			dc_error(dc, loc, k->name, "path is not valid UTF-8");
+			goto fail;
+		}
+		break;
+	case DK_ADDR:
+		if (!ipv4_ok(s)) {
+			dc_error(dc, loc, k->name, "expected an IPv4 address "
+			    "like 10.0.0.2, got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_HOST:
+		if (!hostname_ok(s)) {
+			dc_error(dc, loc, k->name, "invalid host name '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_DHCP:
+		if (strcmp(s, "dhcp") != 0 && strcmp(s, "off") != 0) {
+			dc_error(dc, loc, k->name, "expected 'dhcp' or 'off', "
+			    "got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_NOSPACE:
+		if (strpbrk(s, " \t") != NULL) {
+			dc_error(dc, loc, k->name, "must not contain spaces, "
+			    "got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_ACTION:
+		if (in_list(s, dc_actions, nitems(dc_actions)) < 0) {
+			dc_error(dc, loc, k->name, "expected destroy, restart, "
+			    "preserve or rename-restart, got '%s'", s);
+			goto fail;
+		}
+		i = in_list(k->name, dc_on_keys, nitems(dc_on_keys));
+		dc->have_on[i] = 1;
+		break;
+	case DK_RESTART:
+		for (i = 0; i < (int)nitems(dc_restart); i++) {
+			if (strcmp(s, dc_restart[i].name) == 0)
+				break;
+		}
+		if (i == (int)nitems(dc_restart)) {
+			dc_error(dc, loc, k->name, "expected always, never or "
+			    "onreboot, got '%s'", s);
+			goto fail;
+		}
+		dc->restart = i;
+		free(dc->restart_loc);
+		dc->restart_loc = xstrdup(loc);
+		free(s);
+		return (0);
+	default:
+		break;
+	}
+	dc_set(dc, k->name, json_string(s));
+	free(s);
+	return (0);
+fail:
+	free(s);
+	return (-1);
+}
+
+static const struct dc_key *
+dc_key_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		if (strcmp(dc_keys[i].name, name) == 0)
+			return (&dc_keys[i]);
+	}
+	return (NULL);
+}
+
+static json_t *
+dc_defaults(void)
+{
+	json_t	*c = json_object();
+
+	json_object_set_new(c, "name", json_null());
+	json_object_set_new(c, "builder", json_string("linux"));
+	json_object_set_new(c, "kernel", json_null());
+	json_object_set_new(c, "ramdisk", json_null());
+	json_object_set_new(c, "memory", json_integer(128));
+	json_object_set_new(c, "maxmem", json_null());
+	json_object_set_new(c, "vcpus", json_integer(1));
+	json_object_set_new(c, "cpus", json_null());
+	json_object_set_new(c, "cpu", json_integer(-1));
+	json_object_set_new(c, "console", json_null());
+	json_object_set_new(c, "root", json_null());
+	json_object_set_new(c, "extra", json_null());
+	json_object_set_new(c, "ip", json_null());
+	json_object_set_new(c, "netmask", json_null());
+	json_object_set_new(c, "gateway", json_null());
+	json_object_set_new(c, "hostname", json_null());
+	json_object_set_new(c, "dhcp", json_null());
+	json_object_set_new(c, "nfs_server", json_null());
+	json_object_set_new(c, "nfs_root", json_null());
+	json_object_set_new(c, "disks", json_array());
+	json_object_set_new(c, "vifs", json_array());
+	json_object_set_new(c, "on_poweroff", json_string("destroy"));
+	json_object_set_new(c, "on_reboot", json_string("restart"));
+	json_object_set_new(c, "on_crash", json_string("restart"));
+	return (c);
+}
+
+static void
+dc_init(struct dc *dc, const char *file, const char *base_dir,
+    json_t **warnings)
+{
+	memset(dc, 0, sizeof *dc);
+	dc->file = file != NULL ? file : "<config>";
+	dc->base_dir = base_dir;
+	dc->config = dc_defaults();
+	dc->warnings = warnings != NULL && *warnings != NULL ?
+	    json_incref(*warnings) : json_array();
+	dc->restart = -1;
+	dc->nics = -1;
+}
+
+/* Hands the warnings over (on failure too) and frees the rest. */
+static void
+dc_done(struct dc *dc, json_t **warnings)
+{
+	if (warnings != NULL && *warnings == NULL)
+		*warnings = dc->warnings;
+	else
+		json_decref(dc->warnings);	/* a caller's array: its ref */
+	free(dc->maxmem_loc);
+	free(dc->restart_loc);
+	free(dc->nics_loc);
+}
+
+/* Cross-key rules and required keys, then hands the results over. */
+static int
+dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
+    char **cause)
+{
+	json_t		*c = dc->config, *vifs;
+	long long	 memory, maxmem;
+	char		 over[64];
+	size_t		 i;
+
+	if (failed)
+		goto fail;
+	if (json_is_null(json_object_get(c, "name"))) {
+		dc_error(dc, dc->file, "name", "not set");
+		goto fail;
+	}
+	if (json_is_null(json_object_get(c, "kernel"))) {
+		dc_error(dc, dc->file, "kernel", "not set");
+		goto fail;
+	}
+
+	memory = json_integer_value(json_object_get(c, "memory"));
+	if (dc->maxmem_loc == NULL)
+		json_object_set_new(c, "maxmem", json_integer(memory));
+	else {
+		maxmem = json_integer_value(json_object_get(c, "maxmem"));
+		if (maxmem < memory) {
+			dc_error(dc, dc->maxmem_loc, "maxmem", "must be at "
+			    "least memory (%lld MB), got %lld", memory, maxmem);
+			goto fail;
+		}
+	}
+
+	vifs = json_object_get(c, "vifs");
+	if (dc->nics >= 0) {
+		if ((size_t)dc->nics < json_array_size(vifs))
+			dc_warn(dc, dc->nics_loc, "nics = %ld but vif lists "
+			    "%zu interfaces: using %zu", dc->nics,
+			    json_array_size(vifs), json_array_size(vifs));
+		while (json_array_size(vifs) < (size_t)dc->nics)
+			json_array_append_new(vifs, vif_new());
+	}
+
+	if (dc->restart >= 0) {
+		over[0] = '\0';
+		for (i = 0; i < nitems(dc_on_keys); i++) {
+			if (dc->have_on[i]) {
+				snprintf(over + strlen(over), sizeof over -
+				    strlen(over), "%s%s", over[0] == '\0' ?
+				    "" : ", ", dc_on_keys[i]);
+				continue;
+			}
+			json_object_set_new(c, dc_on_keys[i], json_string(
+			    dc_restart[dc->restart].actions[i]));
+		}
+		if (over[0] != '\0')
+			dc_warn(dc, dc->restart_loc, "restart = '%s' is "
+			    "overridden by %s", dc_restart[dc->restart].name,
+			    over);
+	}
+
+	if (json_is_string(json_object_get(c, "dhcp")) &&
+	    strcmp(json_string_value(json_object_get(c, "dhcp")), "dhcp") ==
+	    0 && json_is_string(json_object_get(c, "ip")))
+		dc_warn(dc, dc->file, "ip is ignored because dhcp = 'dhcp'");
+
+	*config = c;
+	dc_done(dc, warnings);
+	return (0);
+
+fail:
+	json_decref(c);
+	dc_done(dc, warnings);
+	*cause = dc->cause != NULL ? dc->cause : xsprintf("%s: invalid "
+	    "configuration", dc->file);
+	return (-1);
+}
+
+int
+domcfg_build(const json_t *vars, const char *file, const char *base_dir,
+    json_t **config, json_t **warnings, char **cause)
+{
+	struct dc		 dc;
+	const json_t		*meta, *lines, *helpers, *line;
+	const char		*key;
+	json_t			*v;
+	const struct dc_key	*k;
+	char			*loc;
+	int			 failed = 0;
+
+	dc_init(&dc, file, base_dir, warnings);
+	if (!json_is_object(vars)) {
+		dc_error(&dc, dc.file, NULL, "configuration is not a set of "
+		    "variables");
+		return (dc_finish(&dc, 1, config, warnings, cause));
+	}
+	meta = pycfg_meta(vars);
+	lines = json_object_get(meta, "lines");
+	helpers = json_object_get(meta, "helpers");
+
+	json_object_foreach((json_t *)vars, key, v) {
+		line = json_object_get(lines, key);
+		if (json_is_integer(line))
+			loc = xsprintf("%s:%lld", dc.file,
+			    (long long)json_integer_value(line));
+		else
+			loc = xstrdup(dc.file);
+		if ((k = dc_key_find(key)) != NULL) {
+			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
+				failed = 1;
+		} else if (in_list(key, dc_ignored, nitems(dc_ignored)) >= 0)
+			dc_warn(&dc, loc, "'%s' is not supported and was "
+			    "ignored", key);
+		else if (key[0] != '_' && json_object_get(helpers, key) == NULL)
+			dc_warn(&dc, loc, "unknown variable '%s' ignored", key);
+		free(loc);
+		if (failed)
+			break;
+	}
+	return (dc_finish(&dc, failed, config, warnings, cause));
+}
+
+/* ---- SXP ---- */
+
+/* The value of (key value) as a JSON string, or an error. */
+static json_t *
+sxp_value(struct dc *dc, const char *loc, const struct sxp *item,
+    const char *key)
+{
+	json_t	*v;
+
+	if (item->n != 2 || item->items[1]->type != SXP_ATOM) {
+		dc_error(dc, loc, key, "expected (%s value)", key);
+		return (NULL);
+	}
+	if ((v = json_string(item->items[1]->atom)) == NULL)
+		dc_error(dc, loc, key, "value is not valid UTF-8");
+	return (v);
+}
+
+static int
+sxp_set(struct dc *dc, const char *loc, const struct dc_key *k,
+    const struct sxp *item)
+{
+	json_t	*v;
+	int	 r;
+
+	if ((v = sxp_value(dc, loc, item, k->name)) == NULL)
+		return (-1);
+	r = dc_key_set(dc, loc, k, v);
+	json_decref(v);
+	return (r);
+}
+
+static char *
+sxp_loc(struct dc *dc, const struct sxp *x)
+{
+	return (xsprintf("%s:%d", dc->file, x->line));
+}
+
+static int
+sxp_image(struct dc *dc, const struct sxp *image)
+{
+	static const char *const keys[] = {
+		"kernel", "ramdisk", "root", "ip", "netmask", "gateway",
+		"hostname", "dhcp", "nfs_server", "nfs_root",
+	};
+	const struct sxp	*linux_, *item;
+	const char		*name;
+	char			*loc = sxp_loc(dc, image);
+	size_t			 i;
+	int			 r = -1;
+
+	if (image->n != 2 || (name = sxp_name(image->items[1])) == NULL) {
+		dc_error(dc, loc, "image", "expected (image (linux ...))");
+		goto out;
+	}
+	if (strcmp(name, "linux") != 0) {
+		dc_error(dc, loc, "image", "unsupported image type '%s' (only "
+		    "linux)", name);
+		goto out;
+	}
+	linux_ = image->items[1];
+	for (i = 1; i < linux_->n; i++) {
+		item = linux_->items[i];
+		free(loc);
+		loc = sxp_loc(dc, item);
+		if ((name = sxp_name(item)) == NULL) {
+			dc_error(dc, loc, "image", "expected (name value)");
+			goto out;
+		}
+		if (strcmp(name, "args") == 0) {
+			if (sxp_set(dc, loc, dc_key_find("extra"), item) != 0)
+				goto out;
+		} else if (in_list(name, keys, nitems(keys)) >= 0) {
+			if (sxp_set(dc, loc, dc_key_find(name), item) != 0)
+				goto out;
+		} else
+			dc_warn(dc, loc, "image: unknown option '%s' ignored",
+			    name);
+	}
+	r = 0;
+out:
+	free(loc);
+	return (r);
+}
+
+/* (name value) with an atom value in valid UTF-8, as JSON needs. */
+static int
+sxp_pair(struct dc *dc, const char *loc, const char *what,
+    const struct sxp *item)
+{
+	json_t	*probe;
+
+	if (sxp_name(item) == NULL || item->n != 2 ||
+	    item->items[1]->type != SXP_ATOM)
+		return (dc_error(dc, loc, what, "expected (name value)"));
+	if ((probe = json_string(item->items[1]->atom)) == NULL)
+		return (dc_error(dc, loc, what, "%s: value is not valid UTF-8",
+		    sxp_name(item)));
+	json_decref(probe);
+	return (0);
+}
+
+static int
+sxp_device(struct dc *dc, const struct sxp *device)
+{
+	const struct sxp	*dev, *item;
+	const char		*type, *name, *uname, *d, *mode;
+	char			*loc = sxp_loc(dc, device), *spec;
+	json_t			*vif;
+	size_t			 i;
+	int			 r = -1;
+
+	if (device->n != 2 || (type = sxp_name(device->items[1])) == NULL) {
+		dc_error(dc, loc, "device", "expected (device (vbd ...)) or "
+		    "(device (vif ...))");
+		goto out;
+	}
+	dev = device->items[1];
+	if (strcmp(type, "vbd") == 0) {
+		for (i = 1; i < dev->n; i++) {
+			if (sxp_pair(dc, loc, "vbd", dev->items[i]) != 0)
+				goto out;
+			name = sxp_name(dev->items[i]);
+			if (strcmp(name, "uname") != 0 &&
+			    strcmp(name, "dev") != 0 &&
+			    strcmp(name, "mode") != 0)
+				dc_warn(dc, loc, "vbd: unknown option '%s' "
+				    "ignored", name);
+		}
+		uname = sxp_child_value(dev, "uname", NULL);
+		d = sxp_child_value(dev, "dev", NULL);
+		mode = sxp_child_value(dev, "mode", NULL);
+		if (uname == NULL || d == NULL || mode == NULL) {
+			dc_error(dc, loc, "vbd", "needs uname, dev and mode");
+			goto out;
+		}
+		spec = xsprintf("%s,%s,%s", uname, d, mode);
+		r = disk_add(dc, loc, uname, d, mode, spec);
+		free(spec);
+		goto out;
+	}
+	if (strcmp(type, "vif") == 0) {
+		vif = vif_new();
+		if (vif_add(dc, loc, vif) != 0)
+			goto out;
+		for (i = 1; i < dev->n; i++) {
+			item = dev->items[i];
+			if (sxp_pair(dc, loc, "vif", item) != 0)
+				goto out;
+			name = sxp_name(item);
+			if (vif_option(dc, loc, vif, name,
+			    item->items[1]->atom) != 0)
+				goto out;
+		}
+		r = 0;
+		goto out;
+	}
+	dc_warn(dc, loc, "device type '%s' is not supported and was ignored",
+	    type);
+	r = 0;
+out:
+	free(loc);
+	return (r);
+}
+
+int
+domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
+    json_t **warnings, char **cause)
+{
+	static const char *const top[] = {
+		"name", "memory", "maxmem", "vcpus", "cpus", "cpu", "console",
+		"on_poweroff", "on_reboot", "on_crash", "restart", "builder",
+	};
+	struct dc		 dc;
+	const struct sxp	*item;
+	const char		*name;
+	char			*loc;
+	size_t			 i;
+	int			 failed = 0;
+
+	dc_init(&dc, file, NULL, warnings);
+	/* A whole parsed file holding one (vm ...) will do too. */
+	if (vm != NULL && vm->type == SXP_LIST && sxp_name(vm) == NULL &&
+	    vm->n == 1)
+		vm = vm->items[0];
+	if (vm == NULL || (name = sxp_name(vm)) == NULL ||
+	    strcmp(name, "vm") != 0) {
+		dc_error(&dc, dc.file, NULL, "expected one (vm ...) "
+		    "expression");
+		return (dc_finish(&dc, 1, config, warnings, cause));
+	}
+	for (i = 1; i < vm->n && !failed; i++) {
+		item = vm->items[i];
+		loc = sxp_loc(&dc, item);
+		if ((name = sxp_name(item)) == NULL) {
+			dc_error(&dc, loc, NULL, "expected (name value) inside "
+			    "(vm ...)");
+			failed = 1;
+		} else if (strcmp(name, "image") == 0)
+			failed = sxp_image(&dc, item) != 0;
+		else if (strcmp(name, "device") == 0 || strcmp(name, "dev") == 0)
+			failed = sxp_device(&dc, item) != 0;
+		else if (in_list(name, top, nitems(top)) >= 0)
+			failed = sxp_set(&dc, loc, dc_key_find(name),
+			    item) != 0;
+		else if (in_list(name, dc_sxp_runtime,
+		    nitems(dc_sxp_runtime)) >= 0)
+			dc_warn(&dc, loc, "'%s' is not a configuration option "
+			    "and was ignored", name);
+		else
+			dc_warn(&dc, loc, "unknown option '%s' ignored", name);
+		free(loc);
+	}
+	return (dc_finish(&dc, failed, config, warnings, cause));
+}
+
+static void
+sxp_add_json(struct sxp *list, const char *name, const json_t *v)
+{
+	char	 num[32];
+
+	if (json_is_string(v))
+		sxp_add_pair(list, name, json_string_value(v));
+	else if (json_is_integer(v)) {
+		snprintf(num, sizeof num, "%lld",
+		    (long long)json_integer_value(v));
+		sxp_add_pair(list, name, num);
+	}
+}
+
+struct sxp *
+domcfg_to_sxp(const json_t *c)
+{
+	static const char *const image_keys[] = {
+		"kernel", "ramdisk", "root", "ip", "netmask", "gateway",
+		"hostname", "dhcp", "nfs_server", "nfs_root",
+	};
+	static const char *const vif_keys[] = { "mac", "bridge", "script",
+	    "ip" };
+	struct sxp	*vm, *image, *lx, *dev, *x;
+	const json_t	*cpu, *d;
+	size_t		 i, j;
+
+	vm = sxp_list_new("vm");
+	sxp_add_json(vm, "name", json_object_get(c, "name"));
+	sxp_add_json(vm, "memory", json_object_get(c, "memory"));
+	sxp_add_json(vm, "maxmem", json_object_get(c, "maxmem"));
+	sxp_add_json(vm, "vcpus", json_object_get(c, "vcpus"));
+	sxp_add_json(vm, "cpus", json_object_get(c, "cpus"));
+	cpu = json_object_get(c, "cpu");
+	if (json_is_integer(cpu) && json_integer_value(cpu) != -1)
+		sxp_add_json(vm, "cpu", cpu);
+	for (i = 0; i < nitems(dc_on_keys); i++)
+		sxp_add_json(vm, dc_on_keys[i], json_object_get(c,
+		    dc_on_keys[i]));
+	sxp_add_json(vm, "console", json_object_get(c, "console"));
+
+	image = sxp_add(vm, sxp_list_new("image"));
+	lx = sxp_add(image, sxp_list_new("linux"));
+	for (i = 0; i < nitems(image_keys); i++)
+		sxp_add_json(lx, image_keys[i], json_object_get(c,
+		    image_keys[i]));
+	sxp_add_json(lx, "args", json_object_get(c, "extra"));
+
+	json_array_foreach(json_object_get(c, "disks"), i, d) {
+		dev = sxp_add(vm, sxp_list_new("device"));
+		x = sxp_add(dev, sxp_list_new("vbd"));
+		sxp_add_json(x, "uname", json_object_get(d, "uname"));
+		sxp_add_json(x, "dev", json_object_get(d, "dev"));
+		sxp_add_json(x, "mode", json_object_get(d, "mode"));
+	}
+	json_array_foreach(json_object_get(c, "vifs"), i, d) {
+		dev = sxp_add(vm, sxp_list_new("device"));
+		x = sxp_add(dev, sxp_list_new("vif"));
+		for (j = 0; j < nitems(vif_keys); j++)
+			sxp_add_json(x, vif_keys[j], json_object_get(d,
+			    vif_keys[j]));
+	}
+	return (vm);
+}
+
+/* ---- validate ---- */
+
+static int printflike(3, 4)
+v_error(char **cause, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	*cause = xsprintf("config: %s: %s", key, msg);
+	free(msg);
+	return (-1);
+}
+
+static int
+v_type(char **cause, const char *key, const char *what, const json_t *v)
+{
+	char	*r = v == NULL ? xstrdup("nothing") : value_repr(v);
+
+	v_error(cause, key, "expected %s, got %s", what, r);
+	free(r);
+	return (-1);
+}
+
+/* Optional string: NULL v means missing; *s is NULL for JSON null. */
+static int
+v_opt_string(char **cause, const json_t *c, const char *key, const char **s)
+{
+	const json_t	*v = json_object_get(c, key);
+
+	if (v == NULL)
+		return (v_error(cause, key, "missing"));
+	if (json_is_null(v)) {
+		*s = NULL;
+		return (0);
+	}
+	if (!json_is_string(v))
+		return (v_type(cause, key, "a string or null", v));
+	*s = json_string_value(v);
+	if (has_ctrl(*s))
+		return (v_error(cause, key, "must not contain control "
+		    "characters"));
+	return (0);
+}
+
+static int
+v_int(char **cause, const json_t *c, const char *key, long long min,
+    long long max, int nullable, long long *out)
+{
+	const json_t	*v = json_object_get(c, key);
+
+	if (v == NULL)
+		return (v_error(cause, key, "missing"));
+	if (nullable && json_is_null(v)) {
+		*out = LLONG_MIN;
+		return (0);
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		char	*what = xsprintf("an integer from %lld to %lld%s", min,
+		    max, nullable ? " or null" : "");
+
+		v_type(cause, key, what, v);
+		free(what);
+		return (-1);
+	}
+	*out = json_integer_value(v);
+	return (0);
+}
+
+static int
+v_disks(const json_t *disks, char **cause)
+{
+	const json_t	*d, *e, *u, *dv, *m;
+	const char	*key;
+	size_t		 i, j;
+
+	if (!json_is_array(disks))
+		return (v_type(cause, "disks", "a list", disks));
+	if (json_array_size(disks) > DOMCFG_MAX_DISKS)
+		return (v_error(cause, "disks", "more than %d disks",
+		    DOMCFG_MAX_DISKS));
+	json_array_foreach(disks, i, d) {
+		if (!json_is_object(d))
+			return (v_error(cause, "disks", "entry %zu is not an "
+			    "object", i));
+		json_object_foreach((json_t *)d, key, e) {
+			if (strcmp(key, "uname") != 0 &&
+			    strcmp(key, "dev") != 0 && strcmp(key, "mode") != 0)
+				return (v_error(cause, "disks", "entry %zu: "
+				    "unknown key '%s'", i, key));
+		}
+		u = json_object_get(d, "uname");
+		dv = json_object_get(d, "dev");
+		m = json_object_get(d, "mode");
+		if (!json_is_string(u) || has_ctrl(json_string_value(u)) ||
+		    (strncmp(json_string_value(u), "file:/", 6) != 0 &&
+		    strncmp(json_string_value(u), "phy:/", 5) != 0))
+			return (v_error(cause, "disks", "entry %zu: uname must "
+			    "be file:/path or phy:/dev/x", i));
+		if (!json_is_string(dv) || !dev_ok(json_string_value(dv)))
+			return (v_error(cause, "disks", "entry %zu: invalid "
+			    "dev", i));
+		if (!json_is_string(m) || (strcmp(json_string_value(m), "r") !=
+		    0 && strcmp(json_string_value(m), "w") != 0 &&
+		    strcmp(json_string_value(m), "w!") != 0))
+			return (v_error(cause, "disks", "entry %zu: mode must "
+			    "be r, w or w!", i));
+		for (j = 0; j < i; j++) {
+			if (strcmp(json_string_value(json_object_get(
+			    json_array_get(disks, j), "dev")),
+			    json_string_value(dv)) == 0)
+				return (v_error(cause, "disks", "device %s is "
+				    "given twice", json_string_value(dv)));
+		}
+	}
+	return (0);
+}
+
+static int
+v_vifs(const json_t *vifs, char **cause)
+{
+	const json_t	*vif, *e;
+	const char	*key, *s, *why;
+	size_t		 i, j;
+
+	if (!json_is_array(vifs))
+		return (v_type(cause, "vifs", "a list", vifs));
+	if (json_array_size(vifs) > DOMCFG_MAX_VIFS)
+		return (v_error(cause, "vifs", "more than %d interfaces",
+		    DOMCFG_MAX_VIFS));
+	json_array_foreach(vifs, i, vif) {
+		if (!json_is_object(vif))
+			return (v_error(cause, "vifs", "entry %zu is not an "
+			    "object", i));
+		json_object_foreach((json_t *)vif, key, e) {
+			if (strcmp(key, "mac") != 0 &&
+			    strcmp(key, "bridge") != 0 &&
+			    strcmp(key, "script") != 0 &&
+			    strcmp(key, "ip") != 0)
+				return (v_error(cause, "vifs", "entry %zu: "
+				    "unknown key '%s'", i, key));
+			if (!json_is_null(e) && !json_is_string(e))
+				return (v_error(cause, "vifs", "entry %zu: %s "
+				    "must be a string or null", i, key));
+			if (json_is_null(e))
+				continue;
+			s = json_string_value(e);
+			if (strcmp(key, "mac") == 0 &&
+			    (why = mac_problem(s)) != NULL)
+				return (v_error(cause, "vifs", "entry %zu: "
+				    "invalid MAC address '%s': %s", i, s, why));
+			if (strcmp(key, "bridge") == 0 && !bridge_ok(s))
+				return (v_error(cause, "vifs", "entry %zu: "
+				    "invalid bridge name '%s'", i, s));
+			if (strcmp(key, "ip") == 0 && !ipv4_ok(s))
+				return (v_error(cause, "vifs", "entry %zu: "
+				    "invalid ip '%s'", i, s));
+			if (strcmp(key, "script") == 0 && (has_ctrl(s) ||
+			    *s == '\0'))
+				return (v_error(cause, "vifs", "entry %zu: "
+				    "invalid script", i));
+		}
+		if (json_object_size(vif) != 4)
+			return (v_error(cause, "vifs", "entry %zu: needs mac, "
+			    "bridge, script and ip", i));
+		s = json_string_value(json_object_get(vif, "mac"));
+		for (j = 0; s != NULL && j < i; j++) {
+			const char	*o = json_string_value(json_object_get(
+			    json_array_get(vifs, j), "mac"));
+
+			if (o != NULL && strcasecmp(o, s) == 0)
+				return (v_error(cause, "vifs", "MAC address %s "
+				    "is given twice", s));
+		}
+	}
+	return (0);
+}
+
+int
+domcfg_validate(const json_t *c, char **cause)
+{
+	static const char *const known[] = {
+		"name", "builder", "kernel", "ramdisk", "memory", "maxmem",
+		"vcpus", "cpus", "cpu", "console", "root", "extra", "ip",
+		"netmask", "gateway", "hostname", "dhcp", "nfs_server",
+		"nfs_root", "disks", "vifs", "on_poweroff", "on_reboot",
+		"on_crash",
+	};
+	static const char *const addrs[] = { "ip", "netmask", "gateway",
+	    "nfs_server" };
+	const char	*key, *s, *why;
+	const json_t	*v;
+	long long	 memory, maxmem, n;
+	size_t		 i;
+
+	if (!json_is_object(c)) {
+		*cause = xstrdup("config: expected an object");
+		return (-1);
+	}
+	json_object_foreach((json_t *)c, key, v) {
+		if (in_list(key, known, nitems(known)) < 0)
+			return (v_error(cause, key, "unknown key"));
+	}
+
+	if (v_opt_string(cause, c, "name", &s) != 0)
+		return (-1);
+	if (s == NULL)
+		return (v_error(cause, "name", "must be set"));
+	if ((why = name_problem(s)) != NULL)
+		return (v_error(cause, "name", "invalid domain name '%s': %s",
+		    s, why));
+	if (v_opt_string(cause, c, "builder", &s) != 0)
+		return (-1);
+	if (s == NULL || strcmp(s, "linux") != 0)
+		return (v_error(cause, "builder", "must be 'linux'"));
+	if (v_opt_string(cause, c, "kernel", &s) != 0)
+		return (-1);
+	if (s == NULL || s[0] != '/')
+		return (v_error(cause, "kernel", "expected an absolute path"));
+	if (v_opt_string(cause, c, "ramdisk", &s) != 0)
+		return (-1);
+	if (s != NULL && s[0] != '/')
+		return (v_error(cause, "ramdisk", "expected an absolute path "
+		    "or null"));
+
+	if (v_int(cause, c, "memory", 16, DOMCFG_MAX_MEMORY, 0, &memory) != 0 ||
+	    v_int(cause, c, "maxmem", 16, DOMCFG_MAX_MEMORY, 0, &maxmem) != 0)
+		return (-1);
+	if (maxmem < memory)
+		return (v_error(cause, "maxmem", "must be at least memory "
+		    "(%lld MB), got %lld", memory, maxmem));
+	if (v_int(cause, c, "vcpus", 1, 64, 0, &n) != 0 ||
+	    v_int(cause, c, "cpu", -1, DOMCFG_MAX_CPU, 0, &n) != 0 ||
+	    v_int(cause, c, "console", 1, 65535, 1, &n) != 0)
+		return (-1);
+	if (v_opt_string(cause, c, "cpus", &s) != 0)
+		return (-1);
+	if (s != NULL && !cpus_ok(s))
+		return (v_error(cause, "cpus", "expected a CPU list like "
+		    "'0-3,^1' or 'all', got '%s'", s));
+
+	if (v_opt_string(cause, c, "root", &s) != 0 ||
+	    v_opt_string(cause, c, "extra", &s) != 0)
+		return (-1);
+	for (i = 0; i < nitems(addrs); i++) {
+		if (v_opt_string(cause, c, addrs[i], &s) != 0)
+			return (-1);
+		if (s != NULL && !ipv4_ok(s))
+			return (v_error(cause, addrs[i], "expected an IPv4 "
+			    "address, got '%s'", s));
+	}
+	if (v_opt_string(cause, c, "hostname", &s) != 0)
+		return (-1);
+	if (s != NULL && !hostname_ok(s))
+		return (v_error(cause, "hostname", "invalid host name '%s'",
+		    s));
+	if (v_opt_string(cause, c, "dhcp", &s) != 0)
+		return (-1);
+	if (s != NULL && strcmp(s, "dhcp") != 0 && strcmp(s, "off") != 0)
+		return (v_error(cause, "dhcp", "expected 'dhcp', 'off' or "
+		    "null, got '%s'", s));
+	if (v_opt_string(cause, c, "nfs_root", &s) != 0)
+		return (-1);
+	if (s != NULL && strpbrk(s, " \t") != NULL)
+		return (v_error(cause, "nfs_root", "must not contain spaces"));
+
+	for (i = 0; i < nitems(dc_on_keys); i++) {
+		if (v_opt_string(cause, c, dc_on_keys[i], &s) != 0)
+			return (-1);
+		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)
+			return (v_error(cause, dc_on_keys[i], "expected "
+			    "destroy, restart, preserve or rename-restart"));
+	}
+	if ((v = json_object_get(c, "disks")) == NULL)
+		return (v_error(cause, "disks", "missing"));
+	if (v_disks(v, cause) != 0)
+		return (-1);
+	if ((v = json_object_get(c, "vifs")) == NULL)
+		return (v_error(cause, "vifs", "missing"));
+	return (v_vifs(v, cause));
+}
+
+/* ---- kernel command line ---- */
+
+static const char *
+cfg_str(const json_t *c, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(c, key));
+
+	return (s != NULL && *s != '\0' ? s : NULL);
+}
+
+static void printflike(2, 3)
+cmdline_add(char **line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*word, *old = *line;
+
+	va_start(ap, fmt);
+	xvasprintf(&word, fmt, ap);
+	va_end(ap);
+	*line = xsprintf("%s %s", old, word);
+	free(old);
+	free(word);
+}
+
+/* Empty strings count as unset, as ip = "" does in the manual. */
+char *
+domcfg_cmdline(const json_t *c)
+{
+	const char	*ip = cfg_str(c, "ip"), *dhcp = cfg_str(c, "dhcp");
+	const char	*server = cfg_str(c, "nfs_server");
+	const char	*gw = cfg_str(c, "gateway"), *mask = cfg_str(c, "netmask");
+	const char	*host = cfg_str(c, "hostname"), *s;
+	char		*line = xstrdup("console=ttyS0");
+
+	if ((s = cfg_str(c, "root")) != NULL)
+		cmdline_add(&line, "root=%s", s);
+	if (dhcp != NULL && strcmp(dhcp, "dhcp") == 0)
+		cmdline_add(&line, "ip=dhcp");
+	else if (ip != NULL) {
+		cmdline_add(&line, "ip=%s:%s:%s:%s:%s:eth0:off", ip,
+		    server != NULL ? server : "", gw != NULL ? gw : "",
+		    mask != NULL ? mask : "", host != NULL ? host : "");
+	}
+	if ((s = cfg_str(c, "nfs_root")) != NULL) {
+		if (server != NULL)
+			cmdline_add(&line, "nfsroot=%s:%s", server, s);
+		else
+			cmdline_add(&line, "nfsroot=%s", s);
+	}
+	if (host != NULL)
+		cmdline_add(&line, "hostname=%s", host);
+	if ((s = cfg_str(c, "extra")) != NULL)
+		cmdline_add(&line, "%s", s);
+	return (line);
+}

@@ -1,0 +1,36 @@
+/* cmd-console.c: xm console DOM */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+static int	cmd_console_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_console = {
+	"console", NULL, NULL, "DOM",
+	"attach to a domain's console",
+	"Attaches the terminal to the domain's serial console.  Ctrl-]\n"
+	"detaches.  DOM is a domain name or id.\n",
+	XM_XEND, cmd_console_exec
+};
+
+static int
+cmd_console_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	json_t	*dom;
+	int	 rc;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return (xm_usage(ctx));
+	if ((dom = xm_get_domain(ctx, argv[1])) == NULL)
+		return (1);
+	if (json_integer_value(json_object_get(dom, "domid")) == 0) {
+		json_decref(dom);
+		return (xm_err(ctx, "Domain-0 has no console here: it is "
+		    "this host"));
+	}
+	rc = xm_console_attach(ctx, dom, 0, 0);
+	json_decref(dom);
+	return (rc);
+}

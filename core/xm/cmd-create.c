@@ -1,0 +1,218 @@
+/* cmd-create.c: xm create [-c] [-n] [-p] [-F FILE | CONFIG] [VAR=VALUE ...] */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "xm.h"
+
+static int	cmd_create_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_create = {
+	"create", NULL, NULL,
+	"[-c] [-n] [-p] [-F SXPFILE | CONFIG] [VAR=VALUE ...]",
+	"create a domain from a config file",
+	"  -c, --console        attach to the domain's console (Ctrl-] detaches)\n"
+	"  -n, --dryrun         print the domain's SXP config; create nothing\n"
+	"  -p, --paused         leave the domain paused after creating it\n"
+	"  -F, --config=FILE    the config is an SXP (vm ...) file\n"
+	"  -f, --defconfig=FILE the Python-like config file (or give it as CONFIG)\n"
+	"  VAR=VALUE            set a variable before the file runs (vmid=1);\n"
+	"                       it also overrides the file's own value\n"
+	"\n"
+	"CONFIG is looked up as given, then in $XEN_CONFIG_DIR (default\n"
+	"/etc/xen); with no CONFIG, $XEN_CONFIG_DIR/xmdefconfig is used.\n",
+	0, cmd_create_exec
+};
+
+static char *
+find_config(struct xm_ctx *ctx, const char *name)
+{
+	char	*path;
+
+	if (access(name, F_OK) == 0 || strchr(name, '/') != NULL)
+		return (xstrdup(name));
+	xasprintf(&path, "%s/%s", ctx->cfg.dir, name);
+	if (access(path, F_OK) == 0)
+		return (path);
+	free(path);
+	return (xstrdup(name));
+}
+
+static void
+print_warnings(struct xm_ctx *ctx, json_t *warnings)
+{
+	size_t	 i;
+	json_t	*w;
+
+	json_array_foreach(warnings, i, w)
+		xm_warn(ctx, "%s", json_string_value(w));
+}
+
+static int
+load_config(struct xm_ctx *ctx, const char *path, int sxp,
+    struct domcfg_override *ov, size_t nov, json_t **config)
+{
+	char		*text, *cause, cwd[PATH_MAX];
+	size_t		 len;
+	json_t		*vars = NULL, *warnings = NULL;
+	struct sxp	*top = NULL, *vm;
+	int		 rc;
+
+	if (file_read(path, &text, &len, &cause) != 0) {
+		xm_err(ctx, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		strcpy(cwd, "/");
+	if (sxp) {
+		if (nov > 0)
+			xm_warn(ctx, "VAR=VALUE settings do not apply to SXP "
+			    "configs; ignored");
+		rc = sxp_parse(text, len, path, &top, &cause);
+		if (rc == 0) {
+			vm = top->n == 1 ? top->items[0] : NULL;
+			if (vm == NULL || sxp_name(vm) == NULL ||
+			    strcmp(sxp_name(vm), "vm") != 0) {
+				cause = xsprintf("%s: expected one (vm ...) "
+				    "expression", path);
+				rc = -1;
+			} else
+				rc = domcfg_from_sxp(vm, path, config,
+				    &warnings, &cause);
+		}
+		sxp_free(top);
+	} else {
+		rc = pycfg_eval(text, len, path, ov, nov, &vars, &cause);
+		if (rc == 0)
+			rc = domcfg_build(vars, path, cwd, config, &warnings,
+			    &cause);
+		json_decref(vars);
+	}
+	free(text);
+	print_warnings(ctx, warnings);
+	json_decref(warnings);
+	if (rc != 0) {
+		xm_err(ctx, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "console", no_argument, NULL, 'c' },
+		{ "dryrun", no_argument, NULL, 'n' },
+		{ "paused", no_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'F' },
+		{ "defconfig", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int			 ch, console = 0, dryrun = 0, paused = 0, sxp = 0;
+	int			 rc = 1, i;
+	const char		*file = NULL;
+	char			*path, *eq, *text;
+	struct domcfg_override	*ov;
+	size_t			 nov = 0;
+	json_t			*config = NULL, *dom;
+	struct sxp		*s;
+
+	/* The manual writes both "create -c CONFIG" and "create CONFIG -c". */
+	for (;;) {
+		ch = xm_getopt(ctx, argc, argv, "+cnpF:f:h", longopts);
+		if (ch == -1) {
+			if (optind < argc && file == NULL &&
+			    strchr(argv[optind], '=') == NULL) {
+				file = argv[optind++];
+				continue;
+			}
+			break;
+		}
+		switch (ch) {
+		case 'c':
+			console = 1;
+			break;
+		case 'n':
+			dryrun = 1;
+			break;
+		case 'p':
+			paused = 1;
+			break;
+		case 'F':
+			file = optarg;
+			sxp = 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'h':
+			printf("usage: xm create %s\n\n%s", ctx->cmd->args,
+			    ctx->cmd->detail);
+			return (0);
+		default:
+			return (xm_usage(ctx));
+		}
+	}
+	ov = xcalloc(argc + 1, sizeof *ov);
+	for (i = optind; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
+			free(ov);
+			xm_err(ctx, "unexpected argument '%s'", argv[i]);
+			return (xm_usage(ctx));
+		}
+		*eq = '\0';
+		ov[nov].name = argv[i];
+		ov[nov].value = eq + 1;
+		nov++;
+	}
+	if (file == NULL) {
+		xasprintf(&path, "%s/xmdefconfig", ctx->cfg.dir);
+		if (access(path, F_OK) != 0) {
+			xm_err(ctx, "no config file given and %s does not "
+			    "exist", path);
+			free(path);
+			free(ov);
+			return (xm_usage(ctx));
+		}
+	} else
+		path = find_config(ctx, file);
+
+	if (load_config(ctx, path, sxp, ov, nov, &config) != 0)
+		goto out;
+	if (dryrun) {
+		s = domcfg_to_sxp(config);
+		text = sxp_print(s, 1);
+		printf("%s\n", text);
+		free(text);
+		sxp_free(s);
+		rc = 0;
+		goto out;
+	}
+	dom = xm_call(ctx, "domain.create", json_pack("{s:O, s:b}", "config",
+	    config, "paused", paused || console));
+	if (dom == NULL)
+		goto out;
+	printf("Started domain %s (id %lld)\n",
+	    json_string_value(json_object_get(dom, "name")),
+	    (long long)json_integer_value(json_object_get(dom, "domid")));
+	fflush(stdout);
+	rc = 0;
+	if (console)
+		rc = xm_console_attach(ctx, dom, 0, !paused);
+	json_decref(dom);
+out:
+	json_decref(config);
+	free(path);
+	free(ov);
+	return (rc);
+}

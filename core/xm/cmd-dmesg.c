@@ -1,0 +1,31 @@
+/* cmd-dmesg.c: xm dmesg, the hypervisor's (xend's) messages. */
+#include <stdio.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+static int	cmd_dmesg_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_dmesg = {
+	"dmesg", NULL, NULL, "",
+	"print the hypervisor's messages",
+	"xend's own record since it started: QEMU version, the accelerator\n"
+	"chosen and why, domains created, crashed, restarted and destroyed.\n",
+	XM_XEND, cmd_dmesg_exec
+};
+
+static int
+cmd_dmesg_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	json_t	*r, *v;
+	size_t	 i;
+
+	if (argc != 1)
+		return (xm_usage(ctx));
+	if ((r = xm_call(ctx, "host.dmesg", NULL)) == NULL)
+		return (1);
+	json_array_foreach(json_object_get(r, "lines"), i, v)
+		printf("%s\n", json_string_value(v));
+	json_decref(r);
+	return (0);
+}

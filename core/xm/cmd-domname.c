@@ -1,0 +1,32 @@
+/* cmd-domname.c: xm domname ID */
+#include <stdio.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+static int	cmd_domname_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_domname = {
+	"domname", NULL, NULL, "ID",
+	"print a domain's name",
+	"Prints the name of the domain with this id.\n",
+	XM_XEND, cmd_domname_exec
+};
+
+static int
+cmd_domname_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	json_t	*d;
+	long	 id;
+
+	if (argc != 2)
+		return (xm_usage(ctx));
+	if (parse_long(argv[1], 0, 32767, &id) != 0)
+		return (xm_err(ctx, "'%s' is not a domain id", argv[1]));
+	if ((d = xm_call(ctx, "domain.get", json_pack("{s:i}", "dom",
+	    (int)id))) == NULL)
+		return (1);
+	printf("%s\n", json_string_value(json_object_get(d, "name")));
+	json_decref(d);
+	return (0);
+}

@@ -1,0 +1,152 @@
+/* cmd-list.c: xm list [-l] [DOM ...], the manual's columns. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "sxp.h"
+#include "xm.h"
+
+static int	cmd_list_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_list = {
+	"list", NULL, NULL, "[-l] [DOM ...]",
+	"list domains",
+	"  -l, --long   print each domain in full as SXP\n"
+	"\n"
+	"Columns: Name, Id, Mem(MB), VCPUs, CPU (host CPU vCPU 0 last ran on),\n"
+	"State (r running, b blocked, p paused, s shutdown, c crashed,\n"
+	"d dying), Time(s) (CPU time used), Console (TCP port).\n",
+	XM_XEND, cmd_list_exec
+};
+
+static void
+add_num(struct sxp *s, const char *name, json_t *v)
+{
+	char	*text;
+
+	if (json_is_integer(v))
+		text = xsprintf("%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		text = xsprintf("%.1f", json_real_value(v));
+	else
+		return;
+	sxp_add_pair(s, name, text);
+	free(text);
+}
+
+static void
+print_long(json_t *d)
+{
+	struct sxp	*s, *vm;
+	json_t		*config = json_object_get(d, "config");
+	const char	*str;
+	char		*text;
+	size_t		 i;
+
+	s = sxp_list_new("domain");
+	add_num(s, "domid", json_object_get(d, "domid"));
+	sxp_add_pair(s, "name", json_string_value(json_object_get(d, "name")));
+	sxp_add_pair(s, "state", json_string_value(json_object_get(d,
+	    "state")));
+	add_num(s, "memory", json_object_get(d, "memory"));
+	add_num(s, "maxmem", json_object_get(d, "maxmem"));
+	add_num(s, "vcpus", json_object_get(d, "vcpus"));
+	add_num(s, "cpu", json_object_get(d, "cpu"));
+	add_num(s, "cpu_time", json_object_get(d, "cpu_time"));
+	add_num(s, "console", json_object_get(d, "console_port"));
+	add_num(s, "start_time", json_object_get(d, "start_time"));
+	add_num(s, "up_time", json_object_get(d, "uptime"));
+	add_num(s, "restart_count", json_object_get(d, "restart_count"));
+	if ((str = json_string_value(json_object_get(d, "shutdown_reason"))))
+		sxp_add_pair(s, "shutdown_reason", str);
+	if (json_is_object(config)) {
+		/* The config's own (vm ...) entries, less what is above. */
+		vm = domcfg_to_sxp(config);
+		for (i = 1; i < vm->n; i++) {
+			const char *n = sxp_name(vm->items[i]);
+
+			if (n != NULL && (strcmp(n, "name") == 0 ||
+			    strcmp(n, "memory") == 0 ||
+			    strcmp(n, "maxmem") == 0 ||
+			    strcmp(n, "vcpus") == 0 ||
+			    strcmp(n, "console") == 0))
+				continue;
+			sxp_add(s, vm->items[i]);
+			vm->items[i] = NULL;
+		}
+		for (i = 1; i < vm->n; i++)
+			sxp_free(vm->items[i]);
+		vm->n = 1;
+		sxp_free(vm);
+	}
+	text = sxp_print(s, 1);
+	printf("%s\n", text);
+	free(text);
+	sxp_free(s);
+}
+
+static int
+cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "long", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	json_t	*doms, *list, *d, *port;
+	int	 ch, lng = 0, i;
+	size_t	 k;
+	char	 console[16], cpu[16];
+
+	while ((ch = xm_getopt(ctx, argc, argv, "lh", longopts)) != -1) {
+		switch (ch) {
+		case 'l':
+			lng = 1;
+			break;
+		case 'h':
+			printf("usage: xm list %s\n\n%s", ctx->cmd->args,
+			    ctx->cmd->detail);
+			return (0);
+		default:
+			return (xm_usage(ctx));
+		}
+	}
+	doms = json_array();
+	for (i = optind; i < argc; i++)
+		json_array_append_new(doms, json_string(argv[i]));
+	if ((list = xm_call(ctx, "domain.list", json_pack("{s:o}", "doms",
+	    doms))) == NULL)
+		return (1);
+	if (!lng)
+		printf("%-32s %4s %7s %5s %3s %-6s %8s %7s\n", "Name", "Id",
+		    "Mem(MB)", "VCPUs", "CPU", "State", "Time(s)", "Console");
+	json_array_foreach(list, k, d) {
+		if (lng) {
+			print_long(d);
+			continue;
+		}
+		port = json_object_get(d, "console_port");
+		if (json_is_integer(port))
+			snprintf(console, sizeof console, "%lld",
+			    (long long)json_integer_value(port));
+		else
+			console[0] = '\0';
+		if (json_integer_value(json_object_get(d, "cpu")) >= 0)
+			snprintf(cpu, sizeof cpu, "%lld", (long long)
+			    json_integer_value(json_object_get(d, "cpu")));
+		else
+			strcpy(cpu, "-");
+		printf("%-32s %4lld %7lld %5lld %3s %-6s %8.1f %7s\n",
+		    json_string_value(json_object_get(d, "name")),
+		    (long long)json_integer_value(json_object_get(d, "domid")),
+		    (long long)json_integer_value(json_object_get(d, "memory")),
+		    (long long)json_integer_value(json_object_get(d, "vcpus")),
+		    cpu, json_string_value(json_object_get(d, "state")),
+		    json_number_value(json_object_get(d, "cpu_time")), console);
+	}
+	json_decref(list);
+	return (0);
+}

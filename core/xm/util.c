@@ -1,0 +1,266 @@
+/* util.c: helpers shared by xm's commands. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+int
+xm_err(struct xm_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "xm %s: ", ctx->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return (1);
+}
+
+void
+xm_warn(struct xm_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "xm %s: warning: ", ctx->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+xm_usage(struct xm_ctx *ctx)
+{
+	fprintf(stderr, "usage: xm %s %s\n", ctx->cmd->name, ctx->cmd->args);
+	fprintf(stderr, "try 'xm help %s' for more information\n",
+	    ctx->cmd->name);
+	return (2);
+}
+
+int
+xm_getopt(struct xm_ctx *ctx, int argc, char **argv, const char *opts,
+    const void *longopts)
+{
+	int	 ch;
+
+	opterr = 0;
+	ch = getopt_long(argc, argv, opts, longopts, NULL);
+	if (ch == '?') {
+		if (optopt != 0)
+			fprintf(stderr, "xm %s: unknown option -%c\n",
+			    ctx->cmd->name, optopt);
+		else
+			fprintf(stderr, "xm %s: unknown option %s\n",
+			    ctx->cmd->name, argv[optind - 1]);
+	} else if (ch == ':')
+		fprintf(stderr, "xm %s: option -%c needs a value\n",
+		    ctx->cmd->name, optopt);
+	return (ch);
+}
+
+int
+xm_connect(struct xm_ctx *ctx, char **cause)
+{
+	if (ctx->client != NULL)
+		return (0);
+	return (xen_open(&ctx->cfg, &ctx->client, cause));
+}
+
+json_t *
+xm_call(struct xm_ctx *ctx, const char *op, json_t *args)
+{
+	json_t	*result;
+	char	*cause;
+
+	if (xm_connect(ctx, &cause) != 0 ||
+	    xen_call(ctx->client, op, args, &result, NULL, &cause) != 0) {
+		xm_err(ctx, "%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	return (result);
+}
+
+json_t *
+xm_get_domain(struct xm_ctx *ctx, const char *dom)
+{
+	return (xm_call(ctx, "domain.get", json_pack("{s:s}", "dom", dom)));
+}
+
+char *
+xm_format_uptime(double secs)
+{
+	long	 s = secs > 0 ? (long)secs : 0;
+	long	 days = s / 86400;
+
+	s %= 86400;
+	if (days > 0)
+		return (xsprintf("%ld day%s, %2ld:%02ld:%02ld", days,
+		    days == 1 ? "" : "s", s / 3600, (s / 60) % 60, s % 60));
+	return (xsprintf("%2ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60));
+}
+
+static struct termios	 saved_tio;
+static int		 tio_saved;
+static volatile sig_atomic_t console_signal;
+
+static void
+console_restore(void)
+{
+	if (tio_saved) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		tio_saved = 0;
+	}
+}
+
+static void
+console_sig(int sig)
+{
+	console_signal = sig;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * Until xenconsoled serves consoles, xm talks to the domain's console
+ * socket directly.  Ctrl-] (0x1d) detaches, as in telnet and xencons.
+ */
+int
+xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
+{
+	const char	*path = json_string_value(json_object_get(dom,
+			    "console_path"));
+	const char	*name = json_string_value(json_object_get(dom, "name"));
+	char		*cause, buf[4096];
+	struct termios	 raw;
+	struct pollfd	 pf[2];
+	struct sigaction sa;
+	ssize_t		 n, i;
+	int		 fd, in_open = 1, rc = 0, tty = isatty(STDIN_FILENO);
+
+	if (path == NULL)
+		return (xm_err(ctx, "domain has no console"));
+	if ((fd = unix_connect(path, &cause)) == -1) {
+		xm_err(ctx, "cannot attach to console of %s: %s", name, cause);
+		free(cause);
+		return (1);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = console_sig;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tty && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+		tio_saved = 1;
+		atexit(console_restore);
+		raw = saved_tio;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	}
+	if (!quiet && tty)
+		fprintf(stderr, "[attached to %s, Ctrl-] detaches]\r\n", name);
+	/* xm create -c: the guest runs only once we listen, so no byte is lost. */
+	if (unpause) {
+		json_t *r = xm_call(ctx, "domain.unpause", json_pack("{s:O}",
+		    "dom", json_object_get(dom, "domid")));
+		if (r == NULL) {
+			close(fd);
+			console_restore();
+			return (1);
+		}
+		json_decref(r);
+	}
+
+	while (!console_signal) {
+		pf[0].fd = in_open ? STDIN_FILENO : -1;
+		pf[0].events = POLLIN;
+		pf[1].fd = fd;
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(fd, buf, sizeof buf);
+			if (n <= 0) {
+				console_restore();
+				if (!quiet)
+					fprintf(stderr, "\r\n[console of %s "
+					    "closed]\r\n", name);
+				break;
+			}
+			if (write_all(STDOUT_FILENO, buf, n) != 0)
+				break;
+		}
+		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+			n = read(STDIN_FILENO, buf, sizeof buf);
+			if (n <= 0) {
+				in_open = 0;	/* keep showing output */
+				continue;
+			}
+			for (i = 0; i < n && buf[i] != 0x1d; i++)
+				;
+			if (i > 0 && write_all(fd, buf, i) != 0) {
+				rc = xm_err(ctx, "console write failed");
+				break;
+			}
+			if (i < n) {
+				console_restore();
+				if (tty)
+					fprintf(stderr, "\r\n[detached from "
+					    "%s]\r\n", name);
+				break;
+			}
+		}
+	}
+	close(fd);
+	console_restore();
+	return (rc);
+}
+
+/* For commands that take exactly one DOM and call one op on it. */
+int
+xm_dom_op(struct xm_ctx *ctx, int argc, char **argv, const char *op)
+{
+	json_t	*r;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		printf("usage: xm %s %s\n\n%s", ctx->cmd->name, ctx->cmd->args,
+		    ctx->cmd->detail);
+		return (0);
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return (xm_usage(ctx));
+	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", argv[1]))) == NULL)
+		return (1);
+	json_decref(r);
+	return (0);
+}

@@ -1,0 +1,69 @@
+/*
+ * xm.h: the xm command-line tool.  One file per command (cmd-NAME.c), each
+ * exporting a const struct xm_cmd gathered in the table in xm.c.
+ */
+#ifndef XM_H
+#define XM_H
+
+#include <jansson.h>
+
+#include "client.h"
+#include "xendcfg.h"
+
+struct xm_ctx;
+
+/* Shared preconditions, so handlers do not repeat them. */
+#define XM_XEND		0x1	/* connect to xend before the handler */
+
+struct xm_cmd {
+	const char	*name;
+	const char	*alias;		/* another accepted name, or NULL */
+	const char	*old_name;	/* Xen 2.0 name: accepted with a warning */
+	const char	*args;		/* usage after the name */
+	const char	*summary;	/* one line for "xm help" */
+	const char	*detail;	/* options, for "xm help CMD" */
+	int		 flags;
+	int		(*exec)(struct xm_ctx *, int argc, char **argv);
+};
+
+struct xm_ctx {
+	const struct xm_cmd	*cmd;
+	struct xendcfg		 cfg;
+	struct xen_client	*client;	/* with XM_XEND */
+};
+
+/* xm.c */
+const struct xm_cmd	*xm_lookup(const char *name, char **cause);
+extern const struct xm_cmd *xm_commands[];
+
+/* util.c */
+int	 xm_err(struct xm_ctx *, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));	/* returns 1 */
+int	 xm_usage(struct xm_ctx *);			/* returns 2 */
+void	 xm_warn(struct xm_ctx *, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+int	 xm_connect(struct xm_ctx *, char **cause);
+/* Calls op and prints the error itself; returns the result or NULL. */
+json_t	*xm_call(struct xm_ctx *, const char *op, json_t *args);
+json_t	*xm_get_domain(struct xm_ctx *, const char *dom);
+/* getopt_long wrapper: resets state and prints usage on a bad option. */
+int	 xm_getopt(struct xm_ctx *, int argc, char **argv, const char *opts,
+	     const void *longopts);
+char	*xm_format_uptime(double seconds);
+/* Attaches to a domain's console until Ctrl-] or the domain ends. */
+int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
+	     int unpause);
+/* For commands that take one DOM and call op on it. */
+int	 xm_dom_op(struct xm_ctx *, int argc, char **argv, const char *op);
+/* cmd-shutdown.c, shared with reboot. */
+int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
+	     const char *mode);
+
+#define XM_CMD(n) extern const struct xm_cmd cmd_##n
+XM_CMD(call); XM_CMD(console); XM_CMD(create); XM_CMD(destroy);
+XM_CMD(dmesg); XM_CMD(domid); XM_CMD(domname); XM_CMD(help); XM_CMD(info);
+XM_CMD(list); XM_CMD(log); XM_CMD(pause); XM_CMD(reboot); XM_CMD(rename);
+XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
+#undef XM_CMD
+
+#endif

@@ -1,0 +1,286 @@
+"""
+harness.py: private xend instances for system tests.
+
+Each Instance gets its own XEN_CONFIG_DIR (socket, state dir, log, pid file,
+console port base) under a temp dir, runs the real binaries, and on close
+stops xend and kills, by pid, every QEMU whose runtime record it finds, then
+any process still holding its state dir.  Nothing it starts outlives it.
+"""
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("XEN_TEST_BIN", os.path.join(TOP, "build", "san", "core"))
+IMAGES = os.environ.get("XEN_TEST_IMAGES", "/var/lib/xen/images/ttylinux")
+SCRIPTS = os.path.join(TOP, "scripts")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def free_port_base(span=200):
+    """A base port with span free ports after it (checked, not reserved)."""
+    for _ in range(50):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        base = s.getsockname()[1]
+        s.close()
+        if base + span < 65000:
+            ok = True
+            for p in (base, base + 1, base + span // 2):
+                t = socket.socket()
+                try:
+                    t.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                t.close()
+            if ok:
+                return base
+    raise TestFailure("no free port range")
+
+
+class Result:
+    def __init__(self, rc, out, err):
+        self.rc, self.out, self.err = rc, out, err
+
+    def __repr__(self):
+        return "rc=%d out=%r err=%r" % (self.rc, self.out, self.err)
+
+
+class Instance:
+    def __init__(self, name, extra_config=""):
+        self.tmp = tempfile.mkdtemp(prefix="xt-%s-" % name)
+        self.conf = os.path.join(self.tmp, "etc")
+        self.state = os.path.join(self.tmp, "state")
+        os.makedirs(os.path.join(self.conf, "auto"))
+        self.port_base = free_port_base()
+        self.sock = os.path.join(self.tmp, "xend.sock")
+        self.log = os.path.join(self.tmp, "xend.log")
+        self.asan_dir = os.path.join(self.tmp, "asan")
+        os.makedirs(self.asan_dir)
+        with open(os.path.join(self.conf, "xend-config.sxp"), "w") as f:
+            f.write("""(logfile %s)
+(loglevel DEBUG)
+(xend-unix-path %s)
+(xend-pid-file %s/xend.pid)
+(xend-state-dir %s)
+(accel tcg)
+(console-port-base %d)
+(vnc-port-base %d)
+(xensv-port %d)
+(default-bridge xt-nobr0)
+%s
+""" % (self.log, self.sock, self.tmp, self.state, self.port_base,
+                self.port_base + 100, self.port_base + 199, extra_config))
+        self.env = dict(os.environ)
+        self.env["XEN_CONFIG_DIR"] = self.conf
+        self.env["PATH"] = BIN + "/xend:" + BIN + "/xm:" + self.env["PATH"]
+        self.env["XM"] = os.path.join(BIN, "xm", "xm")
+        self.env["ASAN_OPTIONS"] = "log_path=%s/asan:detect_leaks=1" % self.asan_dir
+        self.env["UBSAN_OPTIONS"] = "log_path=%s/ubsan:print_stacktrace=1" % self.asan_dir
+
+    # -- running the tools ------------------------------------------------
+    def run(self, *args, stdin=None, timeout=60):
+        p = subprocess.run(list(args), env=self.env, input=stdin,
+                           capture_output=True, text=True, timeout=timeout)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    def xm(self, *args, timeout=60):
+        return self.run(os.path.join(BIN, "xm", "xm"), *args, timeout=timeout)
+
+    def xm_ok(self, *args, timeout=60):
+        r = self.xm(*args, timeout=timeout)
+        check(r.rc == 0, "xm %s failed: %r" % (" ".join(args), r))
+        return r
+
+    def xend(self, *args):
+        return self.run(os.path.join(BIN, "xend", "xend"), *args)
+
+    def start(self):
+        r = self.xend("start")
+        check(r.rc == 0, "xend start failed: %r\n%s" % (r, self.log_tail()))
+        return self
+
+    def call(self, op, **args):
+        r = self.xm("call", op, json.dumps(args))
+        check(r.rc == 0, "xm call %s failed: %r" % (op, r))
+        return json.loads(r.out)
+
+    def domains(self):
+        return {d["name"]: d for d in self.call("domain.list")}
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def wait_for(self, pred, timeout, what):
+        end = time.time() + timeout
+        while time.time() < end:
+            v = pred()
+            if v:
+                return v
+            time.sleep(0.1)
+        raise TestFailure("timed out after %ss waiting for %s\n%s" %
+                          (timeout, what, self.log_tail()))
+
+    def config(self, name, **over):
+        """Writes a domain config shaped like the manual's ttylinux."""
+        disk = over.pop("disk_mode", "r")
+        lines = {
+            "kernel": '"%s/vmlinuz"' % IMAGES,
+            "ramdisk": '"%s/initrd.img"' % IMAGES,
+            "memory": "96",
+            "name": '"%s"' % name,
+            "disk": "['file:%s/rootfs.ext2,sda1,%s']" % (IMAGES, disk),
+            "root": '"/dev/sda1 ro"',
+        }
+        for k, v in over.items():
+            lines[k] = v
+        path = os.path.join(self.conf, name)
+        with open(path, "w") as f:
+            for k, v in lines.items():
+                if v is not None:
+                    f.write("%s = %s\n" % (k, v))
+        return path
+
+    def qemu_pids(self):
+        pids = []
+        dd = os.path.join(self.state, "domains")
+        if os.path.isdir(dd):
+            for d in os.listdir(dd):
+                try:
+                    with open(os.path.join(dd, d, "runtime.json")) as f:
+                        pids.append(json.load(f)["pid"])
+                except (OSError, ValueError, KeyError):
+                    pass
+        return [p for p in pids if p > 0]
+
+    def asan_reports(self):
+        out = []
+        for f in os.listdir(self.asan_dir):
+            with open(os.path.join(self.asan_dir, f)) as fh:
+                out.append(f + ":\n" + fh.read())
+        return out
+
+    def close(self):
+        try:
+            self.xend("stop")
+        except Exception:
+            pass
+        for pid in self.qemu_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # Anything else still running from this instance (by its paths).
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if self.tmp.encode() in cmd:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        reports = self.asan_reports()
+        if os.environ.get("XEN_TEST_KEEP"):
+            print("kept", self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return reports
+
+
+class Console:
+    """xm console (or create -c) on a pty, read like a person would."""
+
+    def __init__(self, inst, *xm_args):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(os.path.join(BIN, "xm", "xm"),
+                      ["xm"] + list(xm_args), inst.env)
+        self.buf = b""
+
+    def expect(self, pattern, timeout=60):
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        end = time.time() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = end - time.time()
+            if left <= 0:
+                raise TestFailure("console: no %r within %ss; saw %r" %
+                                  (pattern, timeout, self.buf[-500:]))
+            r, _, _ = select.select([self.fd], [], [], min(left, 0.5))
+            if r:
+                try:
+                    data = os.read(self.fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    raise TestFailure("console closed waiting for %r; saw %r"
+                                      % (pattern, self.buf[-500:]))
+                self.buf += data
+
+    def send(self, text):
+        os.write(self.fd, text.encode() if isinstance(text, str) else text)
+
+    def login(self, timeout=90):
+        self.expect(r"login: ", timeout)
+        self.send("root\r")
+        self.expect(r"assword: ", 20)
+        self.send("root\r")
+        self.expect(r"# ", 20)
+
+    def detach(self):
+        self.send(b"\x1d")
+        return self.wait()
+
+    def wait(self, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                try:
+                    while os.read(self.fd, 65536):
+                        pass
+                except OSError:
+                    pass
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.05)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        raise TestFailure("xm console did not exit")
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            os.close(self.fd)
+        except (ProcessLookupError, ChildProcessError, OSError):
+            pass

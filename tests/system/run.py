@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""
+run.py [-j N] [-k PATTERN]: the system tests, each on its own private xend.
+Tests run N at a time (default 2: guests boot under TCG on 2 cores).
+Prints one line per test and ends with "system: N passed, N failed".
+"""
+import argparse
+import concurrent.futures
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import test_core  # noqa: E402
+
+ALL = test_core.TESTS
+
+
+def run_one(entry):
+    name, fn, extra = entry
+    t0 = time.time()
+    inst = harness.Instance(name, extra)
+    err = None
+    try:
+        inst.start()
+        fn(inst)
+    except Exception:
+        err = traceback.format_exc()
+    finally:
+        reports = inst.close()
+    if reports and err is None:
+        err = "sanitizer reports:\n" + "\n".join(reports)
+    return name, err, time.time() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("-k", default="")
+    a = ap.parse_args()
+    todo = [t for t in ALL if a.k in t[0]]
+    for d in ("xend/xend", "xm/xm"):
+        if not os.access(os.path.join(harness.BIN, d), os.X_OK):
+            print("system: binaries missing under %s (build first)" %
+                  harness.BIN)
+            return 1
+    if not os.path.exists(os.path.join(harness.IMAGES, "vmlinuz")):
+        print("system: demo guest missing in %s (guest/build-guest.sh)" %
+              harness.IMAGES)
+        return 1
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
+        for name, err, secs in ex.map(run_one, todo):
+            if err is None:
+                passed += 1
+                print("PASS %-40s %6.1fs" % (name, secs), flush=True)
+            else:
+                failed += 1
+                print("FAIL %-40s %6.1fs\n%s" % (name, secs, err), flush=True)
+    print("system: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""System tests for xend and xm: real daemons, real TCG guests."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from harness import (BIN, IMAGES, SCRIPTS, TOP, Console, Instance, check,
+                     TestFailure)
+
+
+def running_pid(inst, name):
+    return inst.domains()[name]["pid"]
+
+
+def test_manual_ttylinux_walkthrough(inst):
+    """The manual's walk-through: create -c, log in, xm list, shutdown."""
+    cfg = inst.config("ttylinux", nics="1", ip='""')
+    con = Console(inst, "create", cfg, "-c")
+    try:
+        con.expect(r"Started domain ttylinux", 30)
+        con.login()
+        con.send("ls /dev/sda1; hostname; echo walk-$((6*7))\r")
+        con.expect(r"/dev/sda1", 10)
+        con.expect(r"walk-42", 10)
+        check(con.detach() == 0, "detach exit code")
+    finally:
+        con.kill()
+    r = inst.xm_ok("list")
+    lines = r.out.splitlines()
+    check(lines[0].split() == ["Name", "Id", "Mem(MB)", "VCPUs", "CPU",
+                               "State", "Time(s)", "Console"], lines[0])
+    check(lines[1].startswith("Domain-0 "), lines[1])
+    row = [l for l in lines if l.startswith("ttylinux ")]
+    check(len(row) == 1, r.out)
+    f = row[0].split()
+    domid = int(f[1])
+    check(f[2] == "96" and f[3] == "1", row[0])
+    check(f[5] in ("r-----", "-b----"), "state %s" % f[5])
+    check(int(f[7]) == inst.port_base + domid, "console port %s" % f[7])
+    inst.xm_ok("shutdown", "-w", "ttylinux", timeout=90)
+    check("ttylinux" not in inst.domains(), "still listed after shutdown -w")
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+def test_lifecycle_commands(inst):
+    """create -p, pause/unpause, rename, domid/domname, uptime, destroy."""
+    cfg = inst.config("life")
+    r = inst.xm_ok("create", "-p", cfg)
+    check("Started domain life" in r.out, r.out)
+    d = inst.domains()["life"]
+    check(d["state"] == "--p---", d["state"])
+    domid = d["domid"]
+    check(inst.xm_ok("domid", "life").out.strip() == str(domid), "domid")
+    check(inst.xm_ok("domname", str(domid)).out.strip() == "life", "domname")
+    inst.xm_ok("unpause", "life")
+    check(inst.domains()["life"]["state"] in ("r-----", "-b----"), "unpaused")
+    r = inst.xm("unpause", "life")
+    check(r.rc == 1 and "life is not paused" in r.err, r)
+    inst.xm_ok("pause", str(domid))
+    check(inst.domains()["life"]["state"] == "--p---", "paused by id")
+    r = inst.xm("pause", "life")
+    check(r.rc == 1 and "already paused" in r.err, r)
+    inst.xm_ok("unpause", "life")
+    inst.xm_ok("rename", "life", "life2")
+    check(set(inst.domains()) == {"Domain-0", "life2"}, "renamed")
+    r = inst.xm("rename", "life2", "Domain-0")
+    check(r.rc == 1 and "invalid domain name" in r.err, r)
+    r = inst.xm_ok("uptime", "life2")
+    check(r.out.splitlines()[0].split() == ["Name", "Id", "Uptime"], r.out)
+    check("life2" in r.out, r.out)
+    r = inst.xm_ok("list", "-l", "life2")
+    check(r.out.startswith("(domain") and "(name life2)" in r.out and
+          "(kernel " in r.out and "(dev sda1)" in r.out, r.out)
+    inst.xm_ok("destroy", "life2")
+    check("life2" not in inst.domains(), "destroyed")
+    r = inst.xm("destroy", "life2")
+    check(r.rc == 1 and "domain 'life2' does not exist" in r.err, r)
+    r = inst.xm("destroy", "0")
+    check(r.rc == 1 and "Domain-0" in r.err, r)
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+def test_host_commands(inst):
+    """info, dmesg, log, call, help, prefixes, unavailable commands."""
+    r = inst.xm_ok("info")
+    keys = dict(l.split(":", 1) for l in r.out.splitlines())
+    check(keys["accel               "].strip() == "tcg", r.out)
+    check(int(keys["nr_cpus             "]) >= 1, r.out)
+    r = inst.xm_ok("dmesg")
+    check("accel tcg" in r.out, r.out)
+    r = inst.xm_ok("log", "-n", "5")
+    check(len(r.out.splitlines()) == 5, r.out)
+    r = inst.xm_ok("call", "api.ops")
+    check("domain.create" in r.out, r.out)
+    r = inst.xm("call", "no.such.op")
+    check(r.rc == 1 and "unknown op 'no.such.op'" in r.err, r)
+    r = inst.xm_ok("li")  # unique prefix of list
+    check(r.out.startswith("Name"), r.out)
+    r = inst.xm("d")
+    check(r.rc == 2 and "ambiguous command 'd'" in r.err, r)
+    r = inst.xm("frobnicate")
+    check(r.rc == 2 and "unknown command 'frobnicate'" in r.err, r)
+    r = inst.xm("save", "x", "y")
+    check(r.rc == 2 and "not available in this version" in r.err, r)
+    r = inst.xm_ok("help")
+    check("create" in r.out and "shutdown" in r.out, r.out)
+    r = inst.xm_ok("help", "create")
+    check("--dryrun" in r.out, r.out)
+    r = inst.xm("list", "--bogus")
+    check(r.rc == 2 and "unknown option --bogus" in r.err, r)
+    r = inst.xend("status")
+    check(r.rc == 0 and "running" in r.out, r)
+
+
+def test_bad_configs(inst):
+    """Errors name file:line, exit non-zero and leave nothing behind."""
+    bad = os.path.join(inst.conf, "bad1")
+    with open(bad, "w") as f:
+        f.write('name = "bad1"\nmemory = 64 +\nkernel = "/x"\n')
+    r = inst.xm("create", bad)
+    check(r.rc == 1 and "bad1:2:" in r.err, r)
+    cfg = inst.config("bad2", kernel='"/nonexistent/vmlinuz"')
+    r = inst.xm("create", cfg)
+    check(r.rc == 1 and "/nonexistent/vmlinuz" in r.err, r)
+    cfg = inst.config("bad3", memory='"lots"')
+    r = inst.xm("create", cfg)
+    check(r.rc == 1 and "memory" in r.err, r)
+    cfg = inst.config("bad4", frobnicate='"x"')
+    r = inst.xm("create", "-n", cfg)
+    check(r.rc == 0 and "frobnicate" in r.err and "warning" in r.err, r)
+    r = inst.xm("create", "/no/such/config")
+    check(r.rc == 1 and "/no/such/config" in r.err, r)
+    check(set(inst.domains()) == {"Domain-0"}, "a domain was left")
+    check(inst.qemu_pids() == [], "qemu left behind")
+    dd = os.path.join(inst.state, "domains")
+    check(not os.path.isdir(dd) or os.listdir(dd) == [], "state left")
+
+
+def test_dryrun_sxp_and_vmid(inst):
+    """create -n prints SXP; -F creates from it; xmexample2 with vmid."""
+    r = inst.xm_ok("create", "-n", os.path.join(TOP, "examples", "xmexample2"),
+                   "vmid=3")
+    check("(name VM3)" in r.out, r.out)
+    sxp = os.path.join(inst.tmp, "vm.sxp")
+    r = inst.xm_ok("create", "-n", inst.config("sxpdom"))
+    with open(sxp, "w") as f:
+        f.write(r.out)
+    r = inst.xm_ok("create", "-F", sxp, "-p")
+    d = inst.domains()["sxpdom"]
+    check(d["config"]["memory"] == 96 and d["state"] == "--p---", d)
+    inst.xm_ok("destroy", "sxpdom")
+    # A name already in use is refused.
+    inst.xm_ok("create", "-p", inst.config("dup"))
+    r = inst.xm("create", inst.config("dup"))
+    check(r.rc == 1 and "already exists" in r.err, r)
+    inst.xm_ok("destroy", "dup")
+
+
+def test_restart_policies(inst):
+    """on_reboot restart keeps the id; on_poweroff preserve keeps it 's'."""
+    cfg = inst.config("pol", on_poweroff='"preserve"', on_reboot='"restart"')
+    inst.xm_ok("create", cfg)
+    domid = inst.domains()["pol"]["domid"]
+    inst.xm_ok("reboot", "-w", "pol", timeout=120)
+    d = inst.domains()["pol"]
+    check(d["domid"] == domid and d["restart_count"] == 1, d)
+    inst.wait_for(lambda: inst.domains()["pol"]["state"] in ("r-----", "-b----"),
+                  10, "running again")
+    inst.xm_ok("shutdown", "-w", "pol", timeout=120)
+    d = inst.domains()["pol"]
+    check(d["state"] == "---s--" and d["shutdown_reason"] == "poweroff", d)
+    inst.xm_ok("destroy", "pol")
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+def test_crash_detection(inst):
+    """kill -9 of QEMU is a crash; on_crash decides; restart loops stop."""
+    cfg = inst.config("crashy", on_crash='"preserve"')
+    inst.xm_ok("create", "-p", cfg)
+    pid = running_pid(inst, "crashy")
+    os.kill(pid, signal.SIGKILL)
+    inst.wait_for(lambda: inst.domains()["crashy"]["state"] == "----c-", 10,
+                  "crashed state")
+    check(inst.domains()["crashy"]["shutdown_reason"] == "crash", "reason")
+    inst.xm_ok("destroy", "crashy")
+
+    cfg = inst.config("phoenix", on_crash='"restart"')
+    inst.xm_ok("create", "-p", cfg)
+    pids = [running_pid(inst, "phoenix")]
+    # restart-limit is 2 in this instance: the third crash is preserved.
+    for i in range(3):
+        os.kill(pids[-1], signal.SIGKILL)
+        if i < 2:
+            inst.wait_for(lambda: inst.domains()["phoenix"]["pid"] not in pids
+                          and inst.domains()["phoenix"]["state"][4] != "c",
+                          15, "restart %d" % i)
+            pids.append(running_pid(inst, "phoenix"))
+    inst.wait_for(lambda: inst.domains()["phoenix"]["state"] == "----c-", 10,
+                  "preserved after too many restarts")
+    check("restarting too fast" in inst.xm_ok("dmesg").out, "dmesg says why")
+    inst.xm_ok("destroy", "phoenix")
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+def test_xend_kill9_readopts(inst):
+    """kill -9 of xend loses no domain; a new xend re-adopts the QEMU."""
+    cfg = inst.config("survivor")
+    inst.xm_ok("create", cfg)
+    d = inst.domains()["survivor"]
+    with open(os.path.join(inst.tmp, "xend.pid")) as f:
+        xpid = int(f.read())
+    os.kill(xpid, signal.SIGKILL)
+    time.sleep(0.3)
+    check(os.path.exists("/proc/%d" % d["pid"]), "qemu died with xend")
+    r = inst.xm("list")
+    check(r.rc == 1 and "is it running?" in r.err, r)
+    inst.start()
+    inst.wait_for(lambda: inst.domains()["survivor"]["state"] in
+                  ("r-----", "-b----"), 15, "re-adopted running")
+    d2 = inst.domains()["survivor"]
+    check(d2["pid"] == d["pid"] and d2["domid"] == d["domid"], (d, d2))
+    # Still fully controllable: the console works and shutdown completes.
+    con = Console(inst, "console", "survivor")
+    try:
+        con.send("\r")
+        con.login()
+        con.send("echo alive-$((2+2))\r")
+        con.expect("alive-4", 10)
+        con.detach()
+    finally:
+        con.kill()
+    # A second create of the same name is still refused after re-adoption.
+    r = inst.xm("create", cfg)
+    check(r.rc == 1 and "already exists" in r.err, r)
+    inst.xm_ok("shutdown", "-w", "survivor", timeout=90)
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+def test_xend_stop_start_keeps_domains(inst):
+    """xend stop leaves domains running; a paused one stays paused."""
+    inst.xm_ok("create", "-p", inst.config("keep"))
+    pid = running_pid(inst, "keep")
+    r = inst.xend("stop")
+    check(r.rc == 0, r)
+    r = inst.xend("status")
+    check(r.rc == 3 and "not running" in r.out, r)
+    check(os.path.exists("/proc/%d" % pid), "qemu stopped with xend")
+    inst.start()
+    inst.wait_for(lambda: inst.domains().get("keep", {}).get("state") ==
+                  "--p---", 10, "paused after restart")
+    r = inst.xend("start")
+    check(r.rc == 0 and "already running" in r.out, r)
+    inst.xm_ok("destroy", "keep")
+
+
+def test_shutdown_all_and_xendomains(inst):
+    """xendomains start boots auto/; stop shuts everything down."""
+    for n in ("auto1", "auto2"):
+        path = inst.config(n)
+        os.symlink(path, os.path.join(inst.conf, "auto", n))
+    xd = os.path.join(SCRIPTS, "xendomains")
+    r = inst.run(xd, "start")
+    check(r.rc == 0, r)
+    check({"auto1", "auto2"} <= set(inst.domains()), inst.domains())
+    r = inst.run(xd, "start")
+    check(r.rc == 0 and "already running" in r.out, r)
+    r = inst.run(xd, "status")
+    check("auto1: running" in r.out, r)
+    r = inst.run(xd, "stop", timeout=150)
+    check(r.rc == 0, r)
+    check(set(inst.domains()) == {"Domain-0"}, inst.domains())
+    check(inst.qemu_pids() == [], "qemu left behind")
+
+
+# name -> (function, extra xend-config, boots a guest)
+TESTS = [
+    ("host_commands", test_host_commands, ""),
+    ("bad_configs", test_bad_configs, ""),
+    ("dryrun_sxp_and_vmid", test_dryrun_sxp_and_vmid, ""),
+    ("lifecycle_commands", test_lifecycle_commands, ""),
+    ("manual_ttylinux_walkthrough", test_manual_ttylinux_walkthrough, ""),
+    ("restart_policies", test_restart_policies, ""),
+    ("crash_detection", test_crash_detection, "(restart-limit 2)"),
+    ("xend_kill9_readopts", test_xend_kill9_readopts, ""),
+    ("xend_stop_start_keeps_domains", test_xend_stop_start_keeps_domains, ""),
+    ("shutdown_all_and_xendomains", test_shutdown_all_and_xendomains, ""),
+]

@@ -1,0 +1,1146 @@
+/* test-domcfg.c: canonical domain configs from files, SXP and the API. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+
+/* Evaluates and builds text as file "tty", base dir /etc/xen. */
+static int
+build_ov(const char *text, const struct domcfg_override *ov, size_t nov,
+    json_t **config, json_t **warnings, char **cause)
+{
+	json_t	*vars = NULL;
+	int	 r;
+
+	*config = NULL;
+	*warnings = NULL;
+	*cause = NULL;
+	if (pycfg_eval(text, strlen(text), "tty", ov, nov, &vars, cause) != 0)
+		fail_msg("pycfg: %s", *cause);
+	r = domcfg_build(vars, "tty", "/etc/xen", config, warnings, cause);
+	json_decref(vars);
+	return (r);
+}
+
+static json_t *
+build_ok_ov(const char *text, const struct domcfg_override *ov, size_t nov,
+    json_t **warnings)
+{
+	json_t	*config, *w;
+	char	*cause;
+
+	if (build_ov(text, ov, nov, &config, &w, &cause) != 0)
+		fail_msg("unexpected error: %s\n--- for ---\n%s", cause, text);
+	assert_non_null(config);
+	assert_true(json_is_array(w));
+	if (warnings != NULL)
+		*warnings = w;
+	else
+		json_decref(w);
+	return (config);
+}
+
+static json_t *
+build_ok(const char *text, json_t **warnings)
+{
+	return (build_ok_ov(text, NULL, 0, warnings));
+}
+
+static void
+assert_json(const json_t *got, const char *want)
+{
+	json_t		*w;
+	json_error_t	 jerr;
+	char		*g, *e;
+
+	if ((w = json_loads(want, JSON_DECODE_ANY, &jerr)) == NULL)
+		fail_msg("bad expected JSON: %s: %s", want, jerr.text);
+	if (!json_equal(got, w)) {
+		g = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
+		e = json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY);
+		fail_msg("got:  %s\nwant: %s", g, e);
+	}
+	json_decref(w);
+}
+
+/* config[key] must equal the JSON want. */
+static void
+assert_key(const char *text, const char *key, const char *want)
+{
+	json_t	*c = build_ok(text, NULL);
+	json_t	*v = json_object_get(c, key);
+
+	if (v == NULL)
+		fail_msg("no key %s", key);
+	assert_json(v, want);
+	json_decref(c);
+}
+
+static void
+assert_warnings(const json_t *w, const char *const *want, size_t n)
+{
+	size_t	 i;
+	char	*s;
+
+	if (json_array_size(w) != n) {
+		s = json_dumps(w, 0);
+		fail_msg("expected %zu warnings, got %s", n, s);
+	}
+	for (i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(w, i)),
+		    want[i]);
+}
+
+static void
+assert_build_error_ov(const char *text, const struct domcfg_override *ov,
+    size_t nov, const char *want)
+{
+	json_t	*config, *w;
+	char	*cause;
+
+	if (build_ov(text, ov, nov, &config, &w, &cause) == 0)
+		fail_msg("expected an error for:\n%s", text);
+	assert_null(config);
+	assert_non_null(cause);
+	if (strcmp(cause, want) != 0)
+		fail_msg("for:\n%s\ngot:  %s\nwant: %s", text, cause, want);
+	free(cause);
+	json_decref(w);
+}
+
+static void
+assert_build_error(const char *text, const char *want)
+{
+	assert_build_error_ov(text, NULL, 0, want);
+}
+
+#define BASE "name = 'vm'\nkernel = '/k'\n"	/* lines 1 and 2 */
+
+static const char ttylinux[] =
+    "kernel = \"/boot/vmlinuz-2.6.9-xenU\"\n"
+    "memory = 64\n"
+    "name = \"ttylinux\"\n"
+    "nics = 1\n"
+    "ip = \"\"\n"
+    "disk = ['file:/path/to/ttylinux/rootfs,sda1,w']\n"
+    "root = \"/dev/sda1 ro\"\n";
+
+static const char ttylinux_canonical[] =
+    "{\"name\": \"ttylinux\", \"builder\": \"linux\", "
+    "\"kernel\": \"/boot/vmlinuz-2.6.9-xenU\", \"ramdisk\": null, "
+    "\"memory\": 64, \"maxmem\": 64, \"vcpus\": 1, \"cpus\": null, "
+    "\"cpu\": -1, \"console\": null, \"root\": \"/dev/sda1 ro\", "
+    "\"extra\": null, \"ip\": null, \"netmask\": null, \"gateway\": null, "
+    "\"hostname\": null, \"dhcp\": null, \"nfs_server\": null, "
+    "\"nfs_root\": null, "
+    "\"disks\": [{\"uname\": \"file:/path/to/ttylinux/rootfs\", "
+    "\"dev\": \"sda1\", \"mode\": \"w\"}], "
+    "\"vifs\": [{\"mac\": null, \"bridge\": null, \"script\": null, "
+    "\"ip\": null}], "
+    "\"on_poweroff\": \"destroy\", \"on_reboot\": \"restart\", "
+    "\"on_crash\": \"restart\"}";
+
+static const char ttylinux_sxp[] =
+    "(vm\n"
+    "    (name ttylinux)\n"
+    "    (memory 64)\n"
+    "    (maxmem 64)\n"
+    "    (vcpus 1)\n"
+    "    (on_poweroff destroy)\n"
+    "    (on_reboot restart)\n"
+    "    (on_crash restart)\n"
+    "    (image\n"
+    "        (linux\n"
+    "            (kernel /boot/vmlinuz-2.6.9-xenU)\n"
+    "            (root '/dev/sda1 ro')))\n"
+    "    (device\n"
+    "        (vbd\n"
+    "            (uname file:/path/to/ttylinux/rootfs)\n"
+    "            (dev sda1)\n"
+    "            (mode w)))\n"
+    "    (device\n"
+    "        (vif)))";
+
+/* ---- the manual's configs ---- */
+
+static void
+test_ttylinux(void **state)
+{
+	json_t	*w, *c = build_ok(ttylinux, &w);
+	char	*line, *cause = NULL;
+
+	assert_json(c, ttylinux_canonical);
+	assert_int_equal(json_array_size(w), 0);
+	assert_int_equal(domcfg_validate(c, &cause), 0);
+	line = domcfg_cmdline(c);
+	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro");
+	free(line);
+	json_decref(w);
+	json_decref(c);
+}
+
+static void
+test_xmexample2(void **state)
+{
+	static const char text[] =
+	    "kernel = \"/boot/vmlinuz-2.6.10-xenU\"\n"
+	    "memory = 64\n"
+	    "name = \"VM%d\" % vmid\n"
+	    "cpu = vmid\n"
+	    "base_partition_number = 6\n"
+	    "disk = [ 'phy:sda%d,sda1,w' % (base_partition_number + vmid),\n"
+	    "         'phy:sda6,sda6,r' ]\n"
+	    "hostname = \"vm%d\" % vmid\n"
+	    "ip = '10.0.0.%d' % (10 + vmid)\n"
+	    "netmask = '255.255.255.0'\n"
+	    "gateway = '10.0.0.1'\n"
+	    "root = \"/dev/sda1 ro\"\n"
+	    "extra = \"4 VMID=%d usr=/dev/sda6\" % vmid\n";
+	struct domcfg_override	 ov[] = { { "vmid", "2" } };
+	json_t	*w, *c = build_ok_ov(text, ov, 1, &w);
+	char	*line;
+
+	assert_string_equal(json_string_value(json_object_get(c, "name")),
+	    "VM2");
+	assert_int_equal(json_integer_value(json_object_get(c, "cpu")), 2);
+	assert_json(json_object_get(c, "disks"),
+	    "[{\"uname\": \"phy:/dev/sda8\", \"dev\": \"sda1\", "
+	    "\"mode\": \"w\"}, {\"uname\": \"phy:/dev/sda6\", "
+	    "\"dev\": \"sda6\", \"mode\": \"r\"}]");
+	assert_json(json_object_get(c, "vifs"), "[]");
+	assert_int_equal(json_array_size(w), 0);	/* vmid is a helper */
+	line = domcfg_cmdline(c);
+	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro "
+	    "ip=10.0.0.12::10.0.0.1:255.255.255.0:vm2:eth0:off "
+	    "hostname=vm2 4 VMID=2 usr=/dev/sda6");
+	free(line);
+	json_decref(w);
+	json_decref(c);
+}
+
+static void
+test_every_key(void **state)
+{
+	static const char text[] =
+	    "name = 'full'\n"
+	    "builder = 'linux'\n"
+	    "kernel = 'vmlinuz'\n"			/* relative: base dir */
+	    "ramdisk = '/boot/initrd.gz'\n"
+	    "memory = 256\n"
+	    "maxmem = 512\n"
+	    "vcpus = 2\n"
+	    "cpus = '0-1'\n"
+	    "cpu = 1\n"
+	    "console = 9700\n"
+	    "root = '/dev/nfs'\n"
+	    "extra = 'single'\n"
+	    "ip = '10.0.0.2'\n"
+	    "netmask = '255.0.0.0'\n"
+	    "gateway = '10.0.0.1'\n"
+	    "hostname = 'full.example'\n"
+	    "dhcp = 'off'\n"
+	    "nfs_server = '10.0.0.1'\n"
+	    "nfs_root = '/export/vm1root'\n"
+	    "disk = ['file:img/root.img,sda1,w', 'phy:hda3,sda2,r',\n"
+	    "        'tap:aio:/var/disk.img,xvda1,w!']\n"
+	    "vif = ['mac=AA:00:00:00:00:11, bridge=xen-br0, script=vif-bridge, "
+	    "ip=10.0.0.2', 'bridge=xen-br1', '']\n"
+	    "nics = 4\n"
+	    "on_poweroff = 'preserve'\n"
+	    "on_reboot = 'rename-restart'\n"
+	    "on_crash = 'destroy'\n";
+	json_t	*w, *c = build_ok(text, &w);
+	char	*line, *cause = NULL;
+
+	assert_json(c,
+	    "{\"name\": \"full\", \"builder\": \"linux\", "
+	    "\"kernel\": \"/etc/xen/vmlinuz\", "
+	    "\"ramdisk\": \"/boot/initrd.gz\", \"memory\": 256, "
+	    "\"maxmem\": 512, \"vcpus\": 2, \"cpus\": \"0-1\", \"cpu\": 1, "
+	    "\"console\": 9700, \"root\": \"/dev/nfs\", \"extra\": \"single\", "
+	    "\"ip\": \"10.0.0.2\", \"netmask\": \"255.0.0.0\", "
+	    "\"gateway\": \"10.0.0.1\", \"hostname\": \"full.example\", "
+	    "\"dhcp\": \"off\", \"nfs_server\": \"10.0.0.1\", "
+	    "\"nfs_root\": \"/export/vm1root\", "
+	    "\"disks\": ["
+	    "{\"uname\": \"file:/etc/xen/img/root.img\", \"dev\": \"sda1\", "
+	    "\"mode\": \"w\"}, "
+	    "{\"uname\": \"phy:/dev/hda3\", \"dev\": \"sda2\", \"mode\": \"r\"}, "
+	    "{\"uname\": \"file:/var/disk.img\", \"dev\": \"xvda1\", "
+	    "\"mode\": \"w!\"}], "
+	    "\"vifs\": ["
+	    "{\"mac\": \"aa:00:00:00:00:11\", \"bridge\": \"xen-br0\", "
+	    "\"script\": \"vif-bridge\", \"ip\": \"10.0.0.2\"}, "
+	    "{\"mac\": null, \"bridge\": \"xen-br1\", \"script\": null, "
+	    "\"ip\": null}, "
+	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}, "
+	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}], "
+	    "\"on_poweroff\": \"preserve\", \"on_reboot\": \"rename-restart\", "
+	    "\"on_crash\": \"destroy\"}");
+	assert_int_equal(json_array_size(w), 0);
+	assert_int_equal(domcfg_validate(c, &cause), 0);
+	line = domcfg_cmdline(c);
+	assert_string_equal(line, "console=ttyS0 root=/dev/nfs "
+	    "ip=10.0.0.2:10.0.0.1:10.0.0.1:255.0.0.0:full.example:eth0:off "
+	    "nfsroot=10.0.0.1:/export/vm1root hostname=full.example single");
+	free(line);
+	json_decref(w);
+	json_decref(c);
+}
+
+static void
+test_defaults(void **state)
+{
+	json_t	*w, *c = build_ok(BASE, &w);
+
+	assert_json(c,
+	    "{\"name\": \"vm\", \"builder\": \"linux\", \"kernel\": \"/k\", "
+	    "\"ramdisk\": null, \"memory\": 128, \"maxmem\": 128, "
+	    "\"vcpus\": 1, \"cpus\": null, \"cpu\": -1, \"console\": null, "
+	    "\"root\": null, \"extra\": null, \"ip\": null, "
+	    "\"netmask\": null, \"gateway\": null, \"hostname\": null, "
+	    "\"dhcp\": null, \"nfs_server\": null, \"nfs_root\": null, "
+	    "\"disks\": [], \"vifs\": [], \"on_poweroff\": \"destroy\", "
+	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\"}");
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	json_decref(c);
+
+	/* None means unset; empty optional strings too. */
+	assert_key(BASE "memory = None\nramdisk = None", "memory", "128");
+	assert_key(BASE "ramdisk = ''", "ramdisk", "null");
+	assert_key(BASE "extra = ''", "extra", "null");
+}
+
+/* ---- values ---- */
+
+static void
+test_numbers(void **state)
+{
+	assert_key(BASE "memory = '64'", "memory", "64");
+	assert_key(BASE "memory = ' 64 '", "memory", "64");
+	assert_key(BASE "memory = 64.0", "memory", "64");
+	assert_key(BASE "memory = 16", "memory", "16");
+	assert_key(BASE "memory = 1048576", "memory", "1048576");
+	assert_key(BASE "memory = 64\nmaxmem = 64", "maxmem", "64");
+	assert_key(BASE "vcpus = 64", "vcpus", "64");
+	assert_key(BASE "cpu = -1", "cpu", "-1");
+	assert_key(BASE "console = '9605'", "console", "9605");
+
+	assert_build_error("name = 'ttylinux'\nmemory = 'abc'\n",
+	    "tty:2: memory: expected an integer number of MB, got 'abc'");
+	assert_build_error(BASE "memory = 64.5", "tty:3: memory: expected an "
+	    "integer number of MB, got 64.5");
+	assert_build_error(BASE "memory = [64]", "tty:3: memory: expected an "
+	    "integer number of MB, got a list");
+	assert_build_error(BASE "memory = True", "tty:3: memory: expected an "
+	    "integer number of MB, got True");
+	assert_build_error(BASE "memory = 1e56", "tty:3: memory: expected an "
+	    "integer number of MB, got 1e+56");
+	assert_build_error(BASE "memory = 8", "tty:3: memory: must be from 16 "
+	    "to 1048576 MB, got 8");
+	assert_build_error(BASE "memory = 2000000", "tty:3: memory: must be "
+	    "from 16 to 1048576 MB, got 2000000");
+	assert_build_error(BASE "memory = 64\nmaxmem = 32", "tty:4: maxmem: "
+	    "must be at least memory (64 MB), got 32");
+	assert_build_error(BASE "maxmem = 64", "tty:3: maxmem: must be at "
+	    "least memory (128 MB), got 64");
+	assert_build_error(BASE "vcpus = 0", "tty:3: vcpus: must be from 1 to "
+	    "64, got 0");
+	assert_build_error(BASE "vcpus = 'two'", "tty:3: vcpus: expected an "
+	    "integer number of virtual CPUs, got 'two'");
+	assert_build_error(BASE "cpu = -2", "tty:3: cpu: must be from -1 to "
+	    "4095, got -2");
+	assert_build_error(BASE "cpu = 'x'", "tty:3: cpu: expected an integer "
+	    "CPU number (-1 for any), got 'x'");
+	assert_build_error(BASE "console = 0", "tty:3: console: must be from 1 "
+	    "to 65535, got 0");
+	assert_build_error(BASE "console = 'telnet'", "tty:3: console: "
+	    "expected a TCP port number, got 'telnet'");
+	assert_build_error(BASE "nics = 33", "tty:3: nics: must be from 0 to "
+	    "32, got 33");
+}
+
+static void
+test_strings(void **state)
+{
+	struct domcfg_override	 ov[] = { { "extra", "4" } };
+	json_t			*c;
+
+	/* An override that reads as a number is still fine as a string. */
+	c = build_ok_ov(BASE, ov, 1, NULL);
+	assert_json(json_object_get(c, "extra"), "\"4\"");
+	json_decref(c);
+
+	assert_build_error("name = 'vm'\nkernel = 5\n", "tty:2: kernel: "
+	    "expected a string, got 5");
+	assert_build_error("name = 'vm'\nkernel = ''\n", "tty:2: kernel: "
+	    "empty path");
+	assert_build_error(BASE "root = '/dev/sda1\\nro'", "tty:3: root: must "
+	    "not contain control characters");
+	assert_build_error(BASE "extra = ['a']", "tty:3: extra: expected a "
+	    "string, got a list");
+	assert_build_error(BASE "builder = 'vmx'", "tty:3: builder: only "
+	    "'linux' is supported, got 'vmx'");
+	assert_build_error(BASE "ip = '10.0.0'", "tty:3: ip: expected an IPv4 "
+	    "address like 10.0.0.2, got '10.0.0'");
+	assert_build_error(BASE "netmask = 'x'", "tty:3: netmask: expected an "
+	    "IPv4 address like 10.0.0.2, got 'x'");
+	assert_build_error(BASE "gateway = '::1'", "tty:3: gateway: expected "
+	    "an IPv4 address like 10.0.0.2, got '::1'");
+	assert_build_error(BASE "nfs_server = 'nfs.example'", "tty:3: "
+	    "nfs_server: expected an IPv4 address like 10.0.0.2, got "
+	    "'nfs.example'");
+	assert_build_error(BASE "hostname = 'a b'", "tty:3: hostname: invalid "
+	    "host name 'a b'");
+	assert_build_error(BASE "hostname = '-x'", "tty:3: hostname: invalid "
+	    "host name '-x'");
+	assert_build_error(BASE "dhcp = 'yes'", "tty:3: dhcp: expected 'dhcp' "
+	    "or 'off', got 'yes'");
+	assert_build_error(BASE "nfs_root = '/a b'", "tty:3: nfs_root: must "
+	    "not contain spaces, got '/a b'");
+}
+
+static void
+test_names(void **state)
+{
+	assert_key("name = 'a-b_c.1'\nkernel = '/k'", "name", "\"a-b_c.1\"");
+	assert_key("name = 'x' * 64\nkernel = '/k'", "name",
+	    "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "\"");
+	assert_key("name = 'vm7'\nkernel = '/k'", "name", "\"vm7\"");
+
+	assert_build_error("kernel = '/k'\n", "tty: name: not set");
+	assert_build_error("name = 'vm'\n", "tty: kernel: not set");
+	assert_build_error("name = None\nkernel = '/k'\n", "tty: name: not "
+	    "set");
+	assert_build_error("name = 'my vm'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name 'my vm': may only contain letters, digits, "
+	    "'_', '.' and '-'");
+	assert_build_error("name = ''\nkernel = '/k'", "tty:1: name: invalid "
+	    "domain name '': must be 1 to 64 characters");
+	assert_build_error("name = 'x' * 65\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxx': must be 1 to 64 characters");
+	assert_build_error("name = 'Domain-0'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name 'Domain-0': is reserved for domain 0");
+	assert_build_error("name = '42'\nkernel = '/k'", "tty:1: name: invalid "
+	    "domain name '42': must not be all digits (it would read as a "
+	    "domain id)");
+	assert_build_error("name = 42\nkernel = '/k'", "tty:1: name: invalid "
+	    "domain name '42': must not be all digits (it would read as a "
+	    "domain id)");
+	assert_build_error("name = 'caf\xc3\xa9'\nkernel = '/k'", "tty:1: "
+	    "name: invalid domain name 'caf\xc3\xa9': may only contain "
+	    "letters, digits, '_', '.' and '-'");
+}
+
+static void
+test_cpus(void **state)
+{
+	assert_key(BASE "cpus = '0-1,^1'", "cpus", "\"0-1,^1\"");
+	assert_key(BASE "cpus = ' 0 - 3 , ^2 '", "cpus", "\"0-3,^2\"");
+	assert_key(BASE "cpus = 'all'", "cpus", "\"all\"");
+	assert_key(BASE "cpus = 1", "cpus", "\"1\"");
+	assert_key(BASE "cpus = [0, 2]", "cpus", "\"0,2\"");
+	assert_key(BASE "cpus = ''", "cpus", "null");
+
+	assert_build_error(BASE "cpus = '1-0'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got '1-0'");
+	assert_build_error(BASE "cpus = '^1'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got '^1'");
+	assert_build_error(BASE "cpus = '0,'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got '0,'");
+	assert_build_error(BASE "cpus = 'x'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got 'x'");
+	assert_build_error(BASE "cpus = '5000'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got '5000'");
+	assert_build_error(BASE "cpus = []", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got a list");
+	assert_build_error(BASE "cpus = ['0']", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got a list");
+	assert_build_error(BASE "cpus = -1", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got -1");
+}
+
+/* ---- devices ---- */
+
+static void
+test_disks(void **state)
+{
+	struct domcfg_override	 ov[] = {
+		{ "disk", "file:/override.img,hda,r" },
+	};
+	json_t	*c;
+
+	assert_key(BASE "disk = [' phy:/dev/vg/root , sda1 , w ']", "disks",
+	    "[{\"uname\": \"phy:/dev/vg/root\", \"dev\": \"sda1\", "
+	    "\"mode\": \"w\"}]");
+	assert_key(BASE "disk = ['file:/i.img,ioemu:hda,w', "
+	    "'file:/j.img,/dev/sdb,r']", "disks",
+	    "[{\"uname\": \"file:/i.img\", \"dev\": \"hda\", \"mode\": \"w\"}, "
+	    "{\"uname\": \"file:/j.img\", \"dev\": \"sdb\", \"mode\": \"r\"}]");
+	assert_key(BASE "disk = 'file:/one.img,xvda,w'", "disks",
+	    "[{\"uname\": \"file:/one.img\", \"dev\": \"xvda\", "
+	    "\"mode\": \"w\"}]");
+	assert_key(BASE "disk = []", "disks", "[]");
+	c = build_ok_ov(BASE "disk = ['file:/a,sda1,w']", ov, 1, NULL);
+	assert_json(json_object_get(c, "disks"), "[{\"uname\": "
+	    "\"file:/override.img\", \"dev\": \"hda\", \"mode\": \"r\"}]");
+	json_decref(c);
+
+	assert_build_error(BASE "disk = ['file:/a,sda1']", "tty:3: disk: "
+	    "expected 'type:path,device,mode', got 'file:/a,sda1'");
+	assert_build_error(BASE "disk = ['file:/a,sda1,w,x']", "tty:3: disk: "
+	    "expected 'type:path,device,mode', got 'file:/a,sda1,w,x'");
+	assert_build_error(BASE "disk = ['nbd:host:1,sda1,w']", "tty:3: disk: "
+	    "unsupported disk type 'nbd' in 'nbd:host:1,sda1,w' (use file:, "
+	    "phy: or tap:aio:)");
+	assert_build_error(BASE "disk = ['tap:qcow:/a,sda1,w']", "tty:3: disk: "
+	    "unsupported disk type 'tap:qcow' in 'tap:qcow:/a,sda1,w' (use file:, "
+	    "phy: or tap:aio:)");
+	assert_build_error(BASE "disk = ['/a.img,sda1,w']", "tty:3: disk: "
+	    "expected file:, phy: or tap:aio: before '/a.img' in "
+	    "'/a.img,sda1,w'");
+	assert_build_error(BASE "disk = ['file:,sda1,w']", "tty:3: disk: no "
+	    "path in 'file:,sda1,w'");
+	assert_build_error(BASE "disk = ['phy:,sda1,w']", "tty:3: disk: no "
+	    "device in 'phy:,sda1,w'");
+	assert_build_error(BASE "disk = ['file:/a,SDA1,w']", "tty:3: disk: "
+	    "invalid device name 'SDA1' in 'file:/a,SDA1,w'");
+	assert_build_error(BASE "disk = ['file:/a,hdc:cdrom,r']", "tty:3: "
+	    "disk: invalid device name 'hdc:cdrom' in 'file:/a,hdc:cdrom,r'");
+	assert_build_error(BASE "disk = ['file:/a,sda1,rw']", "tty:3: disk: "
+	    "mode must be r, w or w!, got 'rw' in 'file:/a,sda1,rw'");
+	assert_build_error(BASE "disk = ['file:/a,sda1,w',\n"
+	    "        'file:/b,sda1,r']", "tty:3: disk: device sda1 is given "
+	    "twice");
+	assert_build_error(BASE "disk = ['file:/a,sda1,w', 5]", "tty:3: disk: "
+	    "expected a list of strings, got 5 in the list");
+	assert_build_error(BASE "disk = 5", "tty:3: disk: expected a list of "
+	    "strings, got 5");
+}
+
+static void
+test_vifs(void **state)
+{
+	struct domcfg_override	 ov[] = { { "vif", "bridge=br9" } };
+	json_t	*c, *w;
+	static const char *const ignored[] = {
+		"tty:3: vif: 'vifname' is not supported and was ignored",
+		"tty:3: vif: 'type' is not supported and was ignored",
+		"tty:3: vif: unknown option 'colour' ignored",
+	};
+
+	assert_key(BASE "vif = ['mac=00:16:3E:00:00:11']", "vifs",
+	    "[{\"mac\": \"00:16:3e:00:00:11\", \"bridge\": null, "
+	    "\"script\": null, \"ip\": null}]");
+	assert_key(BASE "vif = ['  bridge = xenbr0 ,, ']", "vifs",
+	    "[{\"mac\": null, \"bridge\": \"xenbr0\", \"script\": null, "
+	    "\"ip\": null}]");
+	assert_key(BASE "vif = ['', '']", "vifs",
+	    "[{\"mac\": null, \"bridge\": null, \"script\": null, "
+	    "\"ip\": null}, {\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null}]");
+	c = build_ok_ov(BASE, ov, 1, NULL);
+	assert_json(json_object_get(c, "vifs"), "[{\"mac\": null, "
+	    "\"bridge\": \"br9\", \"script\": null, \"ip\": null}]");
+	json_decref(c);
+
+	c = build_ok(BASE "vif = ['vifname=v1, type=ioemu, colour=red, "
+	    "bridge=b']", &w);
+	assert_warnings(w, ignored, nitems(ignored));
+	json_decref(w);
+	json_decref(c);
+
+	/* nics pads; fewer nics than vifs keeps the vifs and warns. */
+	c = build_ok(BASE "nics = 2\nvif = ['bridge=b']", &w);
+	assert_int_equal(json_array_size(json_object_get(c, "vifs")), 2);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	json_decref(c);
+	c = build_ok(BASE "nics = 1\nvif = ['bridge=a', 'bridge=b']", &w);
+	assert_int_equal(json_array_size(json_object_get(c, "vifs")), 2);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty:3: nics = 1 but vif lists 2 interfaces: using 2");
+	json_decref(w);
+	json_decref(c);
+	assert_key(BASE "nics = 0", "vifs", "[]");
+
+	assert_build_error(BASE "vif = ['mac=00:16:3e:00:00']", "tty:3: vif: "
+	    "invalid MAC address '00:16:3e:00:00': expected six hex pairs like "
+	    "00:16:3e:00:00:11");
+	assert_build_error(BASE "vif = ['mac=00:16:3e:00:00:1g']", "tty:3: vif: "
+	    "invalid MAC address '00:16:3e:00:00:1g': expected six hex pairs "
+	    "like 00:16:3e:00:00:11");
+	assert_build_error(BASE "vif = ['mac=01:00:5e:00:00:01']", "tty:3: "
+	    "vif: invalid MAC address '01:00:5e:00:00:01': a multicast address "
+	    "cannot be used by an interface");
+	assert_build_error(BASE "vif = ['mac=00:00:00:00:00:00']", "tty:3: "
+	    "vif: invalid MAC address '00:00:00:00:00:00': the all-zero "
+	    "address cannot be used");
+	assert_build_error(BASE "vif = ['mac=aa:00:00:00:00:11',\n"
+	    "  'mac=AA:00:00:00:00:11']", "tty:3: vif: MAC address "
+	    "aa:00:00:00:00:11 is given twice");
+	assert_build_error(BASE "vif = ['bridge']", "tty:3: vif: expected "
+	    "key=value, got 'bridge' in 'bridge'");
+	assert_build_error(BASE "vif = ['bridge=a b']", "tty:3: vif: invalid "
+	    "bridge name 'a b'");
+	assert_build_error(BASE "vif = ['bridge=abcdefghijklmnop']", "tty:3: "
+	    "vif: invalid bridge name 'abcdefghijklmnop'");
+	assert_build_error(BASE "vif = ['ip=1.2.3']", "tty:3: vif: expected an "
+	    "IPv4 address for ip, got '1.2.3'");
+	assert_build_error(BASE "vif = ['script=']", "tty:3: vif: invalid "
+	    "script ''");
+	assert_build_error(BASE "vif = [''] * 33", "tty:3: vif: too many "
+	    "interfaces (more than 32)");
+	assert_build_error(BASE "vif = [None]", "tty:3: vif: expected a list "
+	    "of strings, got None in the list");
+}
+
+/* ---- actions ---- */
+
+static void
+test_restart(void **state)
+{
+	json_t	*c, *w;
+
+	c = build_ok(BASE "restart = 'always'", NULL);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_poweroff")), "restart");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_reboot")), "restart");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_crash")), "restart");
+	json_decref(c);
+	c = build_ok(BASE "restart = 'never'", NULL);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_poweroff")), "destroy");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_reboot")), "destroy");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_crash")), "destroy");
+	json_decref(c);
+	c = build_ok(BASE "restart = 'onreboot'", NULL);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_poweroff")), "destroy");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_reboot")), "restart");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_crash")), "destroy");
+	json_decref(c);
+
+	/* on_* wins, in either order, with a warning. */
+	c = build_ok(BASE "on_crash = 'preserve'\nrestart = 'never'\n"
+	    "on_reboot = 'restart'", &w);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_poweroff")), "destroy");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_reboot")), "restart");
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "on_crash")), "preserve");
+	assert_int_equal(json_array_size(w), 1);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty:4: restart = 'never' is overridden by on_reboot, on_crash");
+	json_decref(w);
+	json_decref(c);
+
+	assert_build_error(BASE "restart = 'sometimes'", "tty:3: restart: "
+	    "expected always, never or onreboot, got 'sometimes'");
+	assert_build_error(BASE "on_crash = 'coredump-destroy'", "tty:3: "
+	    "on_crash: expected destroy, restart, preserve or rename-restart, "
+	    "got 'coredump-destroy'");
+}
+
+/* ---- warnings ---- */
+
+static void
+test_warnings(void **state)
+{
+	static const char text[] =
+	    BASE
+	    "uuid = '6c6c2b3c-2b2e-4f6e-8b1e-000000000001'\n"	/* 3 */
+	    "memroy = 64\n"					/* 4 */
+	    "_private = 1\n"					/* 5 */
+	    "base = 6\n"					/* 6 */
+	    "disk = ['phy:sda%d,sda1,w' % (base + vmid)]\n"	/* 7 */
+	    "vnc = 1\n"						/* 8 */
+	    "dhcp = 'dhcp'\nip = '10.0.0.2'\n";			/* 9, 10 */
+	static const char *const want[] = {
+		"tty:3: 'uuid' is not supported and was ignored",
+		"tty:4: unknown variable 'memroy' ignored",
+		"tty:8: 'vnc' is not supported and was ignored",
+		"tty: ip is ignored because dhcp = 'dhcp'",
+	};
+	struct domcfg_override	 ov[] = { { "vmid", "1" }, { "foo", "bar" } };
+	json_t	*w, *c = build_ok_ov(text, ov, nitems(ov), &w);
+	char	*line;
+
+	assert_warnings(w, want, nitems(want));
+	line = domcfg_cmdline(c);
+	assert_string_equal(line, "console=ttyS0 ip=dhcp");
+	free(line);
+	json_decref(w);
+	json_decref(c);
+}
+
+static void
+test_warnings_array(void **state)
+{
+	json_t	*vars, *c = NULL, *w = json_array();
+	char	*cause = NULL;
+
+	/* Variables not from pycfg: no lines, every unknown is warned. */
+	vars = json_pack("{s:s, s:s, s:i, s:i}", "name", "vm", "kernel", "/k",
+	    "vmid", 1, "_x", 2);
+	json_array_append_new(w, json_string("earlier"));
+	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), 0);
+	assert_int_equal(json_array_size(w), 2);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "earlier");
+	assert_string_equal(json_string_value(json_array_get(w, 1)),
+	    "f: unknown variable 'vmid' ignored");
+	json_decref(c);
+
+	/* No warnings wanted at all. */
+	assert_int_equal(domcfg_build(vars, NULL, NULL, &c, NULL, &cause), 0);
+	json_decref(c);
+	json_decref(vars);
+
+	/* Warnings are handed back on failure too. */
+	vars = json_pack("{s:s, s:i}", "name", "vm", "colour", 1);
+	json_decref(w);
+	w = NULL;
+	c = NULL;
+	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_null(c);
+	assert_string_equal(cause, "f: kernel: not set");
+	free(cause);
+	assert_int_equal(json_array_size(w), 1);
+	json_decref(w);
+	json_decref(vars);
+
+	vars = json_array();
+	w = NULL;
+	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_string_equal(cause, "f: configuration is not a set of "
+	    "variables");
+	free(cause);
+	json_decref(w);
+	json_decref(vars);
+}
+
+/* ---- the kernel command line ---- */
+
+static void
+assert_cmdline(const char *text, const char *want)
+{
+	json_t	*c = build_ok(text, NULL);
+	char	*line = domcfg_cmdline(c);
+
+	assert_string_equal(line, want);
+	free(line);
+	json_decref(c);
+}
+
+static void
+test_cmdline(void **state)
+{
+	assert_cmdline(BASE, "console=ttyS0");
+	assert_cmdline(BASE "ip = ''\nroot = '/dev/sda1 ro'",
+	    "console=ttyS0 root=/dev/sda1 ro");
+	assert_cmdline(BASE "ip = '10.0.0.2'", "console=ttyS0 "
+	    "ip=10.0.0.2:::::eth0:off");
+	assert_cmdline(BASE "ip = '10.0.0.2'\nhostname = 'h'\n"
+	    "gateway = '10.0.0.1'\nnetmask = '255.255.255.0'\n"
+	    "root = '/dev/sda1 ro'\nextra = 'quiet 3'",
+	    "console=ttyS0 root=/dev/sda1 ro "
+	    "ip=10.0.0.2::10.0.0.1:255.255.255.0:h:eth0:off hostname=h "
+	    "quiet 3");
+	assert_cmdline(BASE "hostname = 'h'", "console=ttyS0 hostname=h");
+	assert_cmdline(BASE "dhcp = 'dhcp'", "console=ttyS0 ip=dhcp");
+	assert_cmdline(BASE "dhcp = 'off'", "console=ttyS0");
+	assert_cmdline(BASE "root = '/dev/nfs'\nnfs_root = '/export/r'\n"
+	    "dhcp = 'dhcp'", "console=ttyS0 root=/dev/nfs ip=dhcp "
+	    "nfsroot=/export/r");
+	assert_cmdline(BASE "root = '/dev/nfs'\nnfs_server = '10.0.0.1'\n"
+	    "nfs_root = '/export/r'\nip = '10.0.0.5'",
+	    "console=ttyS0 root=/dev/nfs ip=10.0.0.5:10.0.0.1::::eth0:off "
+	    "nfsroot=10.0.0.1:/export/r");
+}
+
+/* ---- SXP ---- */
+
+static struct sxp *
+sxp_ok(const char *text)
+{
+	struct sxp	*top;
+	char		*cause = NULL;
+
+	if (sxp_parse(text, strlen(text), "vm.sxp", &top, &cause) != 0)
+		fail_msg("%s", cause);
+	return (top);
+}
+
+static json_t *
+from_sxp_ok(const char *text, json_t **warnings)
+{
+	struct sxp	*top = sxp_ok(text);
+	json_t		*c = NULL, *w = NULL;
+	char		*cause = NULL;
+
+	if (domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause) != 0)
+		fail_msg("unexpected error: %s", cause);
+	sxp_free(top);
+	if (warnings != NULL)
+		*warnings = w;
+	else
+		json_decref(w);
+	return (c);
+}
+
+static void
+assert_sxp_error(const char *text, const char *want)
+{
+	struct sxp	*top = sxp_ok(text);
+	json_t		*c = NULL, *w = NULL;
+	char		*cause = NULL;
+
+	if (domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause) == 0)
+		fail_msg("expected an error for %s", text);
+	assert_null(c);
+	if (strcmp(cause, want) != 0)
+		fail_msg("for:\n%s\ngot:  %s\nwant: %s", text, cause, want);
+	free(cause);
+	json_decref(w);
+	sxp_free(top);
+}
+
+static char *
+to_sxp_text(const json_t *c, int pretty)
+{
+	struct sxp	*x = domcfg_to_sxp(c);
+	char		*s = sxp_print(x, pretty);
+
+	sxp_free(x);
+	return (s);
+}
+
+static void
+test_sxp_ttylinux(void **state)
+{
+	json_t	*c = build_ok(ttylinux, NULL), *c2, *w;
+	char	*s;
+
+	s = to_sxp_text(c, 1);
+	assert_string_equal(s, ttylinux_sxp);
+	free(s);
+
+	c2 = from_sxp_ok(ttylinux_sxp, &w);
+	assert_int_equal(json_array_size(w), 0);
+	assert_true(json_equal(c, c2));
+	json_decref(w);
+	json_decref(c2);
+	json_decref(c);
+}
+
+static const char full_sxp[] =
+    "(vm (name full) (memory 256) (maxmem 512) (vcpus 2) (cpus 0-1) (cpu 1) "
+    "(on_poweroff preserve) (on_reboot rename-restart) (on_crash destroy) "
+    "(console 9700) "
+    "(image (linux (kernel /boot/vmlinuz) (ramdisk /boot/initrd.gz) "
+    "(root /dev/nfs) (ip 10.0.0.2) (netmask 255.0.0.0) (gateway 10.0.0.1) "
+    "(hostname full) (dhcp off) (nfs_server 10.0.0.1) "
+    "(nfs_root /export/vm1root) (args 'single quiet'))) "
+    "(device (vbd (uname file:/img/root.img) (dev sda1) (mode w))) "
+    "(device (vbd (uname phy:/dev/hda3) (dev sda2) (mode w!))) "
+    "(device (vif (mac aa:00:00:00:00:11) (bridge xen-br0) "
+    "(script vif-bridge) (ip 10.0.0.2))) "
+    "(device (vif (bridge xen-br1))) (device (vif)))";
+
+static void
+test_sxp_roundtrip(void **state)
+{
+	json_t	*c, *c2, *w;
+	char	*s, *wrapped, *cause = NULL;
+
+	/* to_sxp(from_sxp(x)) == x, compact and pretty. */
+	c = from_sxp_ok(full_sxp, &w);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	assert_int_equal(domcfg_validate(c, &cause), 0);
+	s = to_sxp_text(c, 0);
+	assert_string_equal(s, full_sxp);
+	free(s);
+
+	/* from_sxp(to_sxp(c)) == c, through the pretty form. */
+	s = to_sxp_text(c, 1);
+	c2 = from_sxp_ok(s, NULL);
+	free(s);
+	assert_true(json_equal(c, c2));
+	json_decref(c2);
+
+	/* The whole parsed file may be passed too. */
+	wrapped = xsprintf("# saved by xm create -n\n%s\n", full_sxp);
+	c2 = from_sxp_ok(wrapped, NULL);
+	free(wrapped);
+	assert_true(json_equal(c, c2));
+	json_decref(c2);
+	json_decref(c);
+
+	/* Round trip of a config built from a file with every key. */
+	c = build_ok(BASE "memory = 64\nmaxmem = 96\ncpus = '0'\ncpu = 0\n"
+	    "console = 9610\nextra = \"it's 'quoted'\"\n"
+	    "disk = ['file:/a b.img,sda1,r']\nvif = ['mac=00:16:3e:01:02:03']\n"
+	    "on_crash = 'preserve'\n", NULL);
+	s = to_sxp_text(c, 1);
+	c2 = from_sxp_ok(s, NULL);
+	free(s);
+	assert_true(json_equal(c, c2));
+	json_decref(c2);
+	json_decref(c);
+}
+
+static void
+test_sxp_values(void **state)
+{
+	json_t	*c, *w;
+	static const char *const want[] = {
+		"vm.sxp:1: 'id' is not a configuration option and was ignored",
+		"vm.sxp:1: 'state' is not a configuration option and was ignored",
+		"vm.sxp:2: unknown option 'colour' ignored",
+		"vm.sxp:3: image: unknown option 'vcpus' ignored",
+		"vm.sxp:4: vbd: unknown option 'backend' ignored",
+		"vm.sxp:5: device type 'vtpm' is not supported and was ignored",
+	};
+
+	c = from_sxp_ok("(vm (id 5) (name x) (state -b---)\n (colour red)\n"
+	    " (image (linux (kernel /k) (vcpus 2)))\n"
+	    " (device (vbd (uname phy:hda1) (dev sda1) (mode r) (backend 0)))\n"
+	    " (device (vtpm (instance 1)))\n"
+	    " (dev (vif (mac aa:00:00:01:02:03) (bridge vnet97)))\n"
+	    " (restart never))", &w);
+	assert_warnings(w, want, nitems(want));
+	json_decref(w);
+	assert_string_equal(json_string_value(json_object_get(c, "on_reboot")),
+	    "destroy");
+	assert_json(json_object_get(c, "disks"), "[{\"uname\": "
+	    "\"phy:/dev/hda1\", \"dev\": \"sda1\", \"mode\": \"r\"}]");
+	assert_json(json_object_get(c, "vifs"), "[{\"mac\": "
+	    "\"aa:00:00:01:02:03\", \"bridge\": \"vnet97\", \"script\": null, "
+	    "\"ip\": null}]");
+	assert_int_equal(json_integer_value(json_object_get(c, "memory")), 128);
+	json_decref(c);
+
+	assert_sxp_error("(vm (name x) (memory abc) (image (linux "
+	    "(kernel /k))))", "vm.sxp:1: memory: expected an integer number of "
+	    "MB, got 'abc'");
+	assert_sxp_error("(vm (name x)\n (image (linux (kernel /k)\n "
+	    "(ip 300.1.1.1))))", "vm.sxp:3: ip: expected an IPv4 address like "
+	    "10.0.0.2, got '300.1.1.1'");
+	assert_sxp_error("(vm (name x))", "vm.sxp: kernel: not set");
+	assert_sxp_error("(domain (name x))", "vm.sxp: expected one (vm ...) "
+	    "expression");
+	assert_sxp_error("(vm (name x)) (vm (name y))", "vm.sxp: expected one "
+	    "(vm ...) expression");
+	assert_sxp_error("", "vm.sxp: expected one (vm ...) expression");
+	assert_sxp_error("(vm (name x y))", "vm.sxp:1: name: expected (name "
+	    "value)");
+	assert_sxp_error("(vm (name (x)))", "vm.sxp:1: name: expected (name "
+	    "value)");
+	assert_sxp_error("(vm\n bare)", "vm.sxp:2: expected (name value) "
+	    "inside (vm ...)");
+	assert_sxp_error("(vm (name x) (image (vmx (kernel /k))))", "vm.sxp:1: "
+	    "image: unsupported image type 'vmx' (only linux)");
+	assert_sxp_error("(vm (name x) (image))", "vm.sxp:1: image: expected "
+	    "(image (linux ...))");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
+	    " (device (vbd (uname file:/a) (dev sda1))))", "vm.sxp:2: vbd: "
+	    "needs uname, dev and mode");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
+	    " (device (vif (mac 01:00:00:00:00:00))))", "vm.sxp:2: vif: invalid "
+	    "MAC address '01:00:00:00:00:00': a multicast address cannot be "
+	    "used by an interface");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k))) (device))",
+	    "vm.sxp:1: device: expected (device (vbd ...)) or (device "
+	    "(vif ...))");
+	assert_sxp_error("(vm (name '\xff'))", "vm.sxp:1: name: value is not "
+	    "valid UTF-8");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
+	    " (device (vbd (uname 'file:/\xe7') (dev sda1) (mode w))))",
+	    "vm.sxp:2: vbd: uname: value is not valid UTF-8");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
+	    " (device (vif (script '\xe7'))))", "vm.sxp:2: vif: script: value "
+	    "is not valid UTF-8");
+	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
+	    " (device (vif (bridge))))", "vm.sxp:2: vif: expected (name "
+	    "value)");
+}
+
+/* ---- validate ---- */
+
+static void
+assert_invalid(const char *patch, const char *want)
+{
+	json_t		*c = build_ok(ttylinux, NULL), *p;
+	json_error_t	 jerr;
+	const char	*key;
+	json_t		*v;
+	char		*cause = NULL;
+
+	if ((p = json_loads(patch, 0, &jerr)) == NULL)
+		fail_msg("bad patch %s", patch);
+	json_object_foreach(p, key, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    "DELETE") == 0)
+			json_object_del(c, key);
+		else
+			json_object_set(c, key, v);
+	}
+	json_decref(p);
+	if (domcfg_validate(c, &cause) == 0)
+		fail_msg("expected %s to be invalid", patch);
+	if (strcmp(cause, want) != 0)
+		fail_msg("for %s\ngot:  %s\nwant: %s", patch, cause, want);
+	free(cause);
+	json_decref(c);
+}
+
+static void
+test_validate(void **state)
+{
+	char	*cause = NULL;
+	json_t	*c;
+
+	c = json_object();
+	assert_int_equal(domcfg_validate(c, &cause), -1);
+	assert_string_equal(cause, "config: name: missing");
+	free(cause);
+	json_decref(c);
+	c = json_array();
+	assert_int_equal(domcfg_validate(c, &cause), -1);
+	assert_string_equal(cause, "config: expected an object");
+	free(cause);
+	json_decref(c);
+
+	assert_invalid("{\"name\": \"DELETE\"}", "config: name: missing");
+	assert_invalid("{\"name\": null}", "config: name: must be set");
+	assert_invalid("{\"name\": 5}", "config: name: expected a string or "
+	    "null, got 5");
+	assert_invalid("{\"name\": \"Domain-0\"}", "config: name: invalid "
+	    "domain name 'Domain-0': is reserved for domain 0");
+	assert_invalid("{\"colour\": 1}", "config: colour: unknown key");
+	assert_invalid("{\"builder\": \"hvm\"}", "config: builder: must be "
+	    "'linux'");
+	assert_invalid("{\"kernel\": \"vmlinuz\"}", "config: kernel: expected "
+	    "an absolute path");
+	assert_invalid("{\"kernel\": \"DELETE\"}", "config: kernel: missing");
+	assert_invalid("{\"ramdisk\": \"rd\"}", "config: ramdisk: expected an "
+	    "absolute path or null");
+	assert_invalid("{\"memory\": \"64\"}", "config: memory: expected an "
+	    "integer from 16 to 1048576, got '64'");
+	assert_invalid("{\"memory\": 8}", "config: memory: expected an integer "
+	    "from 16 to 1048576, got 8");
+	assert_invalid("{\"maxmem\": \"DELETE\"}", "config: maxmem: missing");
+	assert_invalid("{\"maxmem\": 32}", "config: maxmem: must be at least "
+	    "memory (64 MB), got 32");
+	assert_invalid("{\"vcpus\": 0}", "config: vcpus: expected an integer "
+	    "from 1 to 64, got 0");
+	assert_invalid("{\"cpu\": null}", "config: cpu: expected an integer "
+	    "from -1 to 4095, got None");
+	assert_invalid("{\"console\": 0}", "config: console: expected an "
+	    "integer from 1 to 65535 or null, got 0");
+	assert_invalid("{\"cpus\": \"x\"}", "config: cpus: expected a CPU list "
+	    "like '0-3,^1' or 'all', got 'x'");
+	assert_invalid("{\"root\": 1}", "config: root: expected a string or "
+	    "null, got 1");
+	assert_invalid("{\"extra\": \"a\\nb\"}", "config: extra: must not "
+	    "contain control characters");
+	assert_invalid("{\"ip\": \"10.0.0\"}", "config: ip: expected an IPv4 "
+	    "address, got '10.0.0'");
+	assert_invalid("{\"hostname\": \"a b\"}", "config: hostname: invalid "
+	    "host name 'a b'");
+	assert_invalid("{\"dhcp\": \"on\"}", "config: dhcp: expected 'dhcp', "
+	    "'off' or null, got 'on'");
+	assert_invalid("{\"nfs_root\": \"/a b\"}", "config: nfs_root: must not "
+	    "contain spaces");
+	assert_invalid("{\"on_crash\": \"explode\"}", "config: on_crash: "
+	    "expected destroy, restart, preserve or rename-restart");
+	assert_invalid("{\"on_reboot\": null}", "config: on_reboot: expected "
+	    "destroy, restart, preserve or rename-restart");
+	assert_invalid("{\"disks\": \"DELETE\"}", "config: disks: missing");
+	assert_invalid("{\"disks\": {}}", "config: disks: expected a list, got "
+	    "an object");
+	assert_invalid("{\"disks\": [1]}", "config: disks: entry 0 is not an "
+	    "object");
+	assert_invalid("{\"disks\": [{\"uname\": \"file:a\", \"dev\": "
+	    "\"sda1\", \"mode\": \"w\"}]}", "config: disks: entry 0: uname "
+	    "must be file:/path or phy:/dev/x");
+	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
+	    "\"sda1\"}]}", "config: disks: entry 0: mode must be r, w or w!");
+	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
+	    "\"SDA\", \"mode\": \"w\"}]}", "config: disks: entry 0: invalid "
+	    "dev");
+	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
+	    "\"sda\", \"mode\": \"w\", \"x\": 1}]}", "config: disks: entry 0: "
+	    "unknown key 'x'");
+	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
+	    "\"sda\", \"mode\": \"w\"}, {\"uname\": \"file:/b\", \"dev\": "
+	    "\"sda\", \"mode\": \"r\"}]}", "config: disks: device sda is given "
+	    "twice");
+	assert_invalid("{\"vifs\": [{}]}", "config: vifs: entry 0: needs mac, "
+	    "bridge, script and ip");
+	assert_invalid("{\"vifs\": [{\"mac\": 1, \"bridge\": null, \"script\": "
+	    "null, \"ip\": null}]}", "config: vifs: entry 0: mac must be a "
+	    "string or null");
+	assert_invalid("{\"vifs\": [{\"mac\": \"ff:ff:ff:ff:ff:ff\", "
+	    "\"bridge\": null, \"script\": null, \"ip\": null}]}", "config: "
+	    "vifs: entry 0: invalid MAC address 'ff:ff:ff:ff:ff:ff': a "
+	    "multicast address cannot be used by an interface");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": \"a b\", "
+	    "\"script\": null, \"ip\": null}]}", "config: vifs: entry 0: "
+	    "invalid bridge name 'a b'");
+	assert_invalid("{\"vifs\": [{\"mac\": \"00:16:3e:00:00:01\", "
+	    "\"bridge\": null, \"script\": null, \"ip\": null}, {\"mac\": "
+	    "\"00:16:3E:00:00:01\", \"bridge\": null, \"script\": null, "
+	    "\"ip\": null}]}", "config: vifs: MAC address 00:16:3E:00:00:01 is "
+	    "given twice");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"rate\": 1}]}", "config: vifs: "
+	    "entry 0: unknown key 'rate'");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ttylinux),
+		cmocka_unit_test(test_xmexample2),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_vifs),
+		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_warnings_array),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_sxp_ttylinux),
+		cmocka_unit_test(test_sxp_roundtrip),
+		cmocka_unit_test(test_sxp_values),
+		cmocka_unit_test(test_validate),
+	};
+
+	return (cmocka_run_group_tests_name("domcfg", tests, NULL, NULL));
+}
