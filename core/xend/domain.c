@@ -152,21 +152,20 @@ rover_save(void)
 	free(path);
 }
 
-/* Ids come from a rover so a recently freed id is not handed out again. */
+static int
+domid_in_use(int id, void *arg)
+{
+	return (domain_find_id(id) != NULL);
+}
+
 static int
 domid_alloc(void)
 {
-	int	 i, id;
+	int	 id = domid_pick(&domid_rover, DOMID_MAX, domid_in_use, NULL);
 
-	for (i = 0; i < DOMID_MAX; i++) {
-		id = domid_rover;
-		domid_rover = domid_rover >= DOMID_MAX ? 1 : domid_rover + 1;
-		if (domain_find_id(id) == NULL) {
-			rover_save();
-			return (id);
-		}
-	}
-	return (-1);
+	if (id != -1)
+		rover_save();
+	return (id);
 }
 
 const char *

@@ -111,6 +111,14 @@ void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
 
+/* domid.c */
+/*
+ * The next free id from *rover in [1, max], advancing the rover past it
+ * so a recently freed id is not handed out again; -1 if all are in use.
+ */
+int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
+		     void *arg);
+
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
