@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
     inst = Instance("bench-boot").start()
+    result = None
     try:
         cfg = inst.config("bootbench")
         # One create to learn xend's exact QEMU command line.
@@ -102,12 +103,12 @@ def main():
         print("ratio ours/bare: %.3f (%+.1f%%; target under +3%%)" %
               (ratio, (ratio - 1) * 100))
         if a.record:
-            return ratio, mo, mb, ours, bare
+            result = (ratio, mo, mb, ours, bare)
     finally:
         reports = inst.close()
         if reports:
             print("sanitizer reports:", *reports, sep="\n")
-    return None
+    return result
 
 
 if __name__ == "__main__":

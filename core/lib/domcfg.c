@@ -17,9 +17,8 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "pycfg-meta.h"
 
-/* pycfg.c, library-internal: lines and helper variables of an evaluation. */
-const json_t	*pycfg_meta(const json_t *vars);
 
 #define DOMCFG_MAX_DISKS	64
 #define DOMCFG_MAX_VIFS		32

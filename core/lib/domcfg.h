@@ -78,9 +78,9 @@ struct sxp *domcfg_to_sxp(const json_t *config);
 int	domcfg_validate(const json_t *config, char **cause);
 
 /*
- * The guest kernel command line for a config: root, ip= (kernel syntax
- * client:server:gw:netmask:hostname:eth0:off, or ip=dhcp), nfsroot,
- * hostname=, console=ttyS0, then extra.  Caller frees.
+ * The guest kernel command line for a config: console=ttyS0 first, then
+ * root, ip= (kernel syntax client:server:gw:netmask:hostname:eth0:off, or
+ * ip=dhcp), nfsroot, hostname=, then extra.  Caller frees.
  */
 char	*domcfg_cmdline(const json_t *config);
 

@@ -18,6 +18,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "pycfg-meta.h"
 
 #define PYCFG_MAX_INPUT	(1024 * 1024)	/* bytes of config text */
 #define PYCFG_MAX_DEPTH	64		/* expression and value nesting */
@@ -30,14 +31,6 @@
 #define PYCFG_MAX_WORK	(16 * 1024 * 1024)	/* bytes made or scanned */
 #define PYCFG_COST_NODE	16
 
-/*
- * Library-internal (pycfg.c -> domcfg.c), deliberately not in domcfg.h:
- * where each variable of a recent evaluation was assigned and which ones
- * were helpers (referenced by another expression, or command-line
- * overrides).  Returns {"lines": {name: line}, "helpers": {name: true}}
- * or NULL when vars did not come from a recent pycfg_eval.
- */
-const json_t	*pycfg_meta(const json_t *vars);
 
 enum tok_type { T_EOF, T_NEWLINE, T_NAME, T_INT, T_FLOAT, T_STR, T_OP };
 
