@@ -229,6 +229,12 @@ domain_to_json(struct domain *d)
 	    d->dir));
 	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
 	    d->dir));
+	if (json_is_true(json_object_get(d->config, "vnc"))) {
+		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
+		    d->dir));
+		json_object_set_new(o, "vnc_port", json_integer(
+		    xend_cfg.vnc_port_base + d->domid));
+	}
 	return (o);
 }
 
@@ -867,7 +873,7 @@ domain_remove_files(struct domain *d)
 {
 	static const char *keep[] = { "console.log", "qemu.log" };
 	static const char *drop[] = { "runtime.json", "config.json",
-	    "qmp.sock", "console.sock" };
+	    "qmp.sock", "console.sock", "vnc.sock" };
 	char	*from, *to, *logdir, *cause;
 	size_t	 i;
 

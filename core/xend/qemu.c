@@ -177,6 +177,16 @@ qemu_argv(struct domain *d, const char *accel)
 		argv_add(&a, "virtio-net-pci,netdev=net%zu%s%s", i,
 		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
 	}
+	/*
+	 * A graphical console: QEMU's VNC server on a private unix socket;
+	 * xenconsoled serves it on vnc-port-base + domid with the password.
+	 */
+	if (json_is_true(json_object_get(c, "vnc"))) {
+		argv_add(&a, "-vga");
+		argv_add(&a, "std");
+		argv_add(&a, "-vnc");
+		argv_add(&a, "unix:%s/vnc.sock", d->dir);
+	}
 	return (a.v);
 }
 
