@@ -48,6 +48,8 @@ static const struct xendcfg_opt {
 	I("restart-window", restart_window, "20", 1, 86400),
 	I("restart-limit", restart_limit, "5", 1, 1000),
 	I("shutdown-timeout", shutdown_timeout, "60", 1, 86400),
+	S("cgroup-root", cgroup_root, "/sys/fs/cgroup"),
+	S("cgroup-layout", cgroup_layout, "auto"),
 #undef S
 #undef I
 #undef B

@@ -34,6 +34,8 @@ struct xendcfg {
 	int	 restart_window;	/* restart-window (s): 20 */
 	int	 restart_limit;		/* restart-limit: 5 per window */
 	int	 shutdown_timeout;	/* shutdown-timeout (s): 60 */
+	char	*cgroup_root;		/* cgroup-root: /sys/fs/cgroup */
+	char	*cgroup_layout;		/* cgroup-layout: auto | v1 | v2 */
 };
 
 /*

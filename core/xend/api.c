@@ -251,6 +251,184 @@ api_domain_rename(struct api_req *req, struct domain *d)
 	server_reply(req, domain_to_json(d));
 }
 
+/* An integer argument in [lo, hi]; 1 if present, 0 if absent, -1 bad. */
+static int
+arg_int(struct api_req *req, const char *key, long lo, long hi, long *out)
+{
+	json_t	*v = json_object_get(req->args, key);
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi) {
+		server_error(req, "invalid", "%s: expected an integer from %ld "
+		    "to %ld", key, lo, hi);
+		return (-1);
+	}
+	*out = json_integer_value(v);
+	return (1);
+}
+
+static void
+api_reply_or_error(struct api_req *req, struct domain *d, int rc,
+    char *cause)
+{
+	if (rc != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	domain_save(d);
+	server_reply(req, domain_to_json(d));
+}
+
+static void
+api_domain_mem_set(struct api_req *req, struct domain *d)
+{
+	long	 mb;
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = arg_int(req, "memory", 0, 1L << 30, &mb)) <= 0) {
+		if (rc == 0)
+			server_error(req, "invalid", "memory: required (MB)");
+		return;
+	}
+	rc = control_mem_set(d, mb, &cause);
+	api_reply_or_error(req, d, rc, cause);
+}
+
+static void
+api_domain_mem_max(struct api_req *req, struct domain *d)
+{
+	long	 mb;
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = arg_int(req, "maxmem", 0, 1L << 30, &mb)) <= 0) {
+		if (rc == 0)
+			server_error(req, "invalid", "maxmem: required (MB)");
+		return;
+	}
+	rc = control_mem_max(d, mb, &cause);
+	api_reply_or_error(req, d, rc, cause);
+}
+
+static void
+api_domain_vcpu_set(struct api_req *req, struct domain *d)
+{
+	long	 n;
+	char	*cause;
+	int	 rc;
+
+	if ((rc = arg_int(req, "vcpus", 1, DOM_MAX_VCPUS, &n)) <= 0) {
+		if (rc == 0)
+			server_error(req, "invalid", "vcpus: required");
+		return;
+	}
+	/* Answered when the guest agent confirms (control.c). */
+	if (control_vcpu_set(d, n, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_vcpu_list(struct api_req *req, struct domain *d)
+{
+	server_reply(req, control_vcpu_list(d));
+}
+
+static void
+api_domain_vcpu_pin(struct api_req *req, struct domain *d)
+{
+	json_t		*vj = json_object_get(req->args, "vcpu");
+	json_t		*cj = json_object_get(req->args, "cpus");
+	int		 vcpu;
+	char		*cause;
+
+	if (json_is_string(vj) && strcmp(json_string_value(vj), "all") == 0)
+		vcpu = -1;
+	else if (json_is_integer(vj))
+		vcpu = json_integer_value(vj);
+	else {
+		server_error(req, "invalid", "vcpu: expected a number or \"all\"");
+		return;
+	}
+	if (!json_is_string(cj)) {
+		server_error(req, "invalid", "cpus: expected a CPU list such as "
+		    "\"0-1,^1\" or \"all\"");
+		return;
+	}
+	if (control_vcpu_pin(d, vcpu, json_string_value(cj), &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	domain_save(d);
+	server_reply(req, control_vcpu_list(d));
+}
+
+static json_t *
+sched_reply(struct domain *d, const char *which)
+{
+	json_t	*all = sched_to_json(d), *out;
+
+	out = json_deep_copy(json_object_get(all, which));
+	json_object_set_new(out, "cgroup_files", sched_read_back(d));
+	json_decref(all);
+	return (out);
+}
+
+static void
+api_domain_sched_credit(struct api_req *req, struct domain *d)
+{
+	long	 weight = 0, cap = -1;
+	int	 rw, rc;
+	char	*cause;
+
+	if ((rw = arg_int(req, "weight", 1, 65535, &weight)) < 0 ||
+	    (rc = arg_int(req, "cap", 0, 100L * 4096, &cap)) < 0)
+		return;
+	if ((rw || rc) && sched_set_credit(d, weight, cap, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (rw || rc)
+		domain_save(d);
+	server_reply(req, sched_reply(d, "credit"));
+}
+
+static void
+api_domain_sched_sedf(struct api_req *req, struct domain *d)
+{
+	long	 period = 0, slice = 0;
+	int	 rp, rs;
+	char	*cause;
+
+	if ((rp = arg_int(req, "period", 1, 1000, &period)) < 0 ||
+	    (rs = arg_int(req, "slice", 1, 1000, &slice)) < 0)
+		return;
+	if (rp != rs) {
+		server_error(req, "invalid", "period and slice go together");
+		return;
+	}
+	if (rp && slice > period) {
+		server_error(req, "invalid", "slice %ld ms is longer than the "
+		    "period %ld ms", slice, period);
+		return;
+	}
+	if (rp && sched_set_sedf(d, period, slice, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (rp)
+		domain_save(d);
+	server_reply(req, sched_reply(d, "sedf"));
+}
+
 static void
 api_events_subscribe(struct api_req *req, struct domain *d)
 {
@@ -275,6 +453,19 @@ static const struct api_op api_ops[] = {
 	{ "domain.pause", API_DOM, api_domain_pause, "pause {dom}" },
 	{ "domain.unpause", API_DOM, api_domain_unpause, "unpause {dom}" },
 	{ "domain.rename", API_DOM, api_domain_rename, "rename {dom, name}" },
+	{ "domain.mem_set", API_DOM, api_domain_mem_set,
+	    "balloon target {dom, memory (MB)}" },
+	{ "domain.mem_max", API_DOM, api_domain_mem_max,
+	    "memory ceiling {dom, maxmem (MB)}" },
+	{ "domain.vcpu_set", API_DOM, api_domain_vcpu_set,
+	    "online vCPUs {dom, vcpus}" },
+	{ "domain.vcpu_list", API_DOM, api_domain_vcpu_list, "vCPUs {dom}" },
+	{ "domain.vcpu_pin", API_DOM, api_domain_vcpu_pin,
+	    "affinity {dom, vcpu (n|all), cpus}" },
+	{ "domain.sched_credit", API_DOM, api_domain_sched_credit,
+	    "credit scheduler {dom, weight, cap}" },
+	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
+	    "sedf scheduler {dom, period, slice (ms)}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

@@ -44,7 +44,6 @@ static void	domain_qmp_connect(struct domain *);
 static void	domain_apply_policy(struct domain *, const char *why);
 static void	domain_remove(struct domain *);
 static int	domain_start_qemu(struct domain *, char **cause);
-static void	domain_save(struct domain *);
 static void	domain_emit(struct domain *, const char *type);
 static void	domain_defer_policy(struct domain *, const char *why);
 static void	domain_preserve(struct domain *, const char *why, int running);
@@ -229,6 +228,19 @@ domain_to_json(struct domain *d)
 	    d->dir));
 	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
 	    d->dir));
+	/* memory: what the balloon reports; the config's is the target. */
+	json_object_set_new(o, "memory_target", json_integer(
+	    json_integer_value(json_object_get(d->config, "memory"))));
+	if (d->mem_actual > 0)
+		json_object_set_new(o, "memory", json_integer(
+		    (d->mem_actual + 512 * 1024) / (1024 * 1024)));
+	json_object_set_new(o, "vcpus_online", d->cpus_online != NULL ?
+	    json_string(d->cpus_online) : json_null());
+	json_object_set_new(o, "agent", json_boolean(agent_is_up(d)));
+	json_object_set_new(o, "sched", sched_to_json(d));
+	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
+	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
+	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
 	if (json_is_true(json_object_get(d->config, "vnc"))) {
 		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
 		    d->dir));
@@ -288,10 +300,10 @@ domain_set_state(struct domain *d, enum dom_state state)
 }
 
 /* runtime.json: what a restarted xend needs to re-adopt the QEMU. */
-static void
+void
 domain_save(struct domain *d)
 {
-	json_t	*rt, *times;
+	json_t	*rt, *times, *aff;
 	char	*path, *text, *cause;
 	int	 i;
 
@@ -300,6 +312,13 @@ domain_save(struct domain *d)
 	times = json_array();
 	for (i = 0; i < d->nrestarts && i < (int)nitems(d->restarts); i++)
 		json_array_append_new(times, json_real(d->restarts[i]));
+	aff = json_array();
+	for (i = 0; i < DOM_MAX_VCPUS; i++)
+		json_array_append_new(aff, d->affinity[i] != NULL ?
+		    json_string(d->affinity[i]) : json_null());
+	while (json_array_size(aff) > 0 &&
+	    json_is_null(json_array_get(aff, json_array_size(aff) - 1)))
+		json_array_remove(aff, json_array_size(aff) - 1);
 	rt = json_pack("{s:i, s:s, s:i, s:I, s:f, s:s, s:s?, s:i, s:f, s:b,"
 	    " s:o}",
 	    "domid", d->domid, "name", d->name, "pid", (int)d->pid,
@@ -309,6 +328,11 @@ domain_save(struct domain *d)
 	    "restart_count", d->restart_count,
 	    "cpu_time_base", d->cpu_time_base,
 	    "start_paused", d->start_paused, "restarts", times);
+	json_object_set_new(rt, "affinity", aff);
+	json_object_set_new(rt, "boot_maxmem", json_integer(d->boot_maxmem));
+	json_object_set_new(rt, "sched", json_pack("{s:i, s:i, s:i, s:i}",
+	    "weight", d->weight, "cap", d->cap, "period", d->sedf_period,
+	    "slice", d->sedf_slice));
 	text = json_dumps(rt, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(rt);
 	xasprintf(&path, "%s/runtime.json", d->dir);
@@ -423,10 +447,13 @@ domain_check_files(json_t *config, char **cause)
 	k = json_string_value(json_object_get(config, "kernel"));
 	min = kernel_min_mb(k, json_string_value(json_object_get(config,
 	    "ramdisk")));
-	mem = json_integer_value(json_object_get(config, "memory"));
+	/* The guest boots with maxmem, then balloons down to memory. */
+	mem = json_integer_value(json_object_get(config, "maxmem"));
 	if (min > 0 && mem < min) {
-		*cause = xsprintf("memory = %lld MB is too little for kernel %s: "
-		    "it needs at least %d MB to boot", (long long)mem, k, min);
+		*cause = xsprintf("%s = %lld MB is too little for kernel %s: "
+		    "it needs at least %d MB to boot",
+		    mem == json_integer_value(json_object_get(config,
+		    "memory")) ? "memory" : "maxmem", (long long)mem, k, min);
 		return (-1);
 	}
 	json_array_foreach(disks, i, v) {
@@ -526,6 +553,7 @@ domain_unwatch(struct domain *d)
 		d->qmp_retry_ev = NULL;
 	}
 	domain_powerdown_stop(d);
+	agent_close(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -553,8 +581,17 @@ domain_start_qemu(struct domain *d, char **cause)
 	}
 	log_info("%s (%d): qemu pid %d started (%s)", d->name, d->domid,
 	    (int)d->pid, accel_get());
+	d->boot_maxmem = json_integer_value(json_object_get(d->config,
+	    "maxmem"));
+	d->mem_actual = 0;
+	if (sched_attach(d, cause) != 0) {
+		log_warn("%s: scheduler: %s", d->name, *cause);
+		free(*cause);
+		*cause = NULL;
+	}
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	domain_qmp_connect(d);
+	agent_connect(d);
 	return (0);
 }
 
@@ -575,6 +612,9 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 		goto fail;
 	}
 	if (domain_check_files(config, cause) != 0)
+		goto fail;
+	if (control_host_admits(NULL, json_integer_value(json_object_get(config,
+	    "memory")), cause) != 0)
 		goto fail;
 	domain_fill_macs(config);
 	if ((domid = domid_alloc()) == -1) {
@@ -622,6 +662,7 @@ domain_cpus_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 		if (json_is_integer(tid) && d->nvcpu_tids < DOM_MAX_VCPUS)
 			d->vcpu_tids[d->nvcpu_tids++] = json_integer_value(tid);
 	}
+	control_apply_affinity(d);
 }
 
 static void
@@ -797,6 +838,8 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 		d->shutdown_reason = xstrdup("crash");
 		domain_set_state(d, DOM_CRASHED);
 		domain_defer_policy(d, "crash");
+	} else if (strcmp(event, "BALLOON_CHANGE") == 0) {
+		control_balloon_event(d, data);
 	} else if (strcmp(event, "STOP") == 0) {
 		if (d->state == DOM_RUNNING)
 			domain_set_state(d, DOM_PAUSED);
@@ -816,6 +859,8 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		return;	/* the pidfd tells whether QEMU is gone */
 	}
 	qmp_command(q, "query-cpus-fast", NULL, domain_cpus_cb, d);
+	if (d->state == DOM_STARTING)
+		control_qmp_up(d);
 	if (d->state == DOM_STARTING && d->pending_create != NULL) {
 		if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
@@ -873,7 +918,7 @@ domain_remove_files(struct domain *d)
 {
 	static const char *keep[] = { "console.log", "qemu.log" };
 	static const char *drop[] = { "runtime.json", "config.json",
-	    "qmp.sock", "console.sock", "vnc.sock" };
+	    "qmp.sock", "console.sock", "vnc.sock", "control.sock" };
 	char	*from, *to, *logdir, *cause;
 	size_t	 i;
 
@@ -927,6 +972,8 @@ domain_remove(struct domain *d)
 		event_free(d->kill_ev);
 		d->kill_ev = NULL;
 	}
+	sched_detach(d);
+	control_free(d);
 	domain_remove_files(d);
 	domain_unref(d);
 }
@@ -1297,6 +1344,7 @@ domain_sample_all(void)
 		if (d->sample_time > 0 && dt > 0)
 			d->blocked = (d->cpu_time - prev) < 0.05 * dt;
 		d->sample_time = now;
+		control_sample(d);
 	}
 }
 
@@ -1382,6 +1430,18 @@ domain_adopt(const char *dir, int domid)
 		if ((v = json_object_get(rt, "shutdown_reason")) != NULL &&
 		    json_is_string(v))
 			d->shutdown_reason = xstrdup(json_string_value(v));
+		d->boot_maxmem = json_integer_value(json_object_get(rt,
+		    "boot_maxmem"));
+		v = json_object_get(rt, "sched");
+		d->weight = json_integer_value(json_object_get(v, "weight"));
+		d->cap = json_integer_value(json_object_get(v, "cap"));
+		d->sedf_period = json_integer_value(json_object_get(v,
+		    "period"));
+		d->sedf_slice = json_integer_value(json_object_get(v, "slice"));
+		json_array_foreach(json_object_get(rt, "affinity"), i, v) {
+			if (i < DOM_MAX_VCPUS && json_is_string(v))
+				d->affinity[i] = xstrdup(json_string_value(v));
+		}
 		st = json_string_value(json_object_get(rt, "state"));
 		for (i = 0; st != NULL && i < nitems(state_names); i++) {
 			if (strcmp(st, state_names[i]) == 0)
@@ -1420,7 +1480,12 @@ domain_adopt(const char *dir, int domid)
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
 	    (int)pid);
+	if (sched_attach(d, &cause) != 0) {
+		log_warn("%s: scheduler: %s", d->name, cause);
+		free(cause);
+	}
 	domain_qmp_connect(d);
+	agent_connect(d);
 }
 
 void

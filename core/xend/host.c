@@ -50,11 +50,41 @@ dmesg_lines(void)
 	return (out);
 }
 
+/* CPU model and speed do not change: read /proc/cpuinfo once. */
+static void
+host_read_cpuinfo(char **model, double *mhz)
+{
+	static char	*cached_model;
+	static double	 cached_mhz;
+	FILE		*f;
+	char		 line[512], *p;
+
+	if (cached_model == NULL && (f = fopen("/proc/cpuinfo", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (cached_model == NULL &&
+			    strncmp(line, "model name", 10) == 0 &&
+			    (p = strchr(line, ':')) != NULL) {
+				p += 2;
+				p[strcspn(p, "\n")] = '\0';
+				cached_model = xstrdup(p);
+			} else if (cached_mhz == 0 &&
+			    strncmp(line, "cpu MHz", 7) == 0 &&
+			    (p = strchr(line, ':')) != NULL)
+				cached_mhz = strtod(p + 1, NULL);
+		}
+		fclose(f);
+	}
+	if (cached_model == NULL)
+		cached_model = xstrdup("unknown");
+	*model = xstrdup(cached_model);
+	*mhz = cached_mhz;
+}
+
 void
 host_read(struct host_info *h)
 {
 	FILE	*f;
-	char	 line[512], *p;
+	char	 line[512];
 	long	 kb;
 
 	memset(h, 0, sizeof *h);
@@ -68,23 +98,7 @@ host_read(struct host_info *h)
 		}
 		fclose(f);
 	}
-	if ((f = fopen("/proc/cpuinfo", "re")) != NULL) {
-		while (fgets(line, sizeof line, f) != NULL) {
-			if (h->cpu_model == NULL &&
-			    strncmp(line, "model name", 10) == 0 &&
-			    (p = strchr(line, ':')) != NULL) {
-				p += 2;
-				p[strcspn(p, "\n")] = '\0';
-				h->cpu_model = xstrdup(p);
-			} else if (h->cpu_mhz == 0 &&
-			    strncmp(line, "cpu MHz", 7) == 0 &&
-			    (p = strchr(line, ':')) != NULL)
-				h->cpu_mhz = strtod(p + 1, NULL);
-		}
-		fclose(f);
-	}
-	if (h->cpu_model == NULL)
-		h->cpu_model = xstrdup("unknown");
+	host_read_cpuinfo(&h->cpu_model, &h->cpu_mhz);
 }
 
 void
@@ -112,6 +126,9 @@ host_busy_seconds(void)
 	/* user nice system [idle iowait] irq softirq steal */
 	return ((v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz);
 }
+
+static json_t	*host_cpus_json(void);
+static json_t	*host_load_json(void);
 
 json_t *
 host_to_json(void)
@@ -165,7 +182,45 @@ host_to_json(void)
 	    "nr_domains", domain_count(),
 	    "domains_by_state", counts);
 	host_free(&h);
+	json_object_set_new(o, "cpus", host_cpus_json());
+	json_object_set_new(o, "load", host_load_json());
+	json_object_set_new(o, "scheduler", json_string(sched_layout()));
 	return (o);
+}
+
+/* Cumulative busy seconds per host CPU, from /proc/stat. */
+static json_t *
+host_cpus_json(void)
+{
+	FILE			*f;
+	char			 line[512];
+	unsigned long long	 v[8];
+	int			 cpu;
+	double			 hz = sysconf(_SC_CLK_TCK);
+	json_t			*out = json_array();
+
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return (out);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
+		    &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+		    &v[7]) != 9)
+			continue;
+		json_array_append_new(out, json_pack("{s:i, s:f}", "cpu", cpu,
+		    "busy", (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz));
+	}
+	fclose(f);
+	return (out);
+}
+
+static json_t *
+host_load_json(void)
+{
+	double	 l[3] = { 0, 0, 0 };
+
+	if (getloadavg(l, 3) != 3)
+		return (json_null());
+	return (json_pack("[f, f, f]", l[0], l[1], l[2]));
 }
 
 /* Field 22 of /proc/PID/stat: start time in ticks; identifies a pid. */

@@ -171,6 +171,7 @@ xend_serve(int ready_fd)
 	    xend_cfg.path, qver);
 	free(qver);
 	accel_init();
+	sched_init();
 	domain_init();
 	domain_adopt_all();
 	server_init();

@@ -103,9 +103,10 @@ qemu_argv(struct domain *d, const char *accel)
 		argv_add(&a, "-cpu");
 		argv_add(&a, "host");
 	}
+	/* Room for maxmem; the balloon holds the guest to its memory. */
 	argv_add(&a, "-m");
 	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "memory")));
+	    json_object_get(c, "maxmem")));
 	argv_add(&a, "-smp");
 	argv_add(&a, "%lld", (long long)json_integer_value(
 	    json_object_get(c, "vcpus")));
@@ -131,6 +132,18 @@ qemu_argv(struct domain *d, const char *accel)
 	    "logfile=%s/console.log,logappend=on", d->dir, d->dir);
 	argv_add(&a, "-serial");
 	argv_add(&a, "chardev:con0");
+
+	argv_add(&a, "-device");
+	argv_add(&a, "virtio-balloon-pci,id=balloon0,deflate-on-oom=on");
+	/* The guest agent's channel (agent.c). */
+	argv_add(&a, "-device");
+	argv_add(&a, "virtio-serial-pci,id=vser0");
+	argv_add(&a, "-chardev");
+	argv_add(&a, "socket,id=xenctl,path=%s/control.sock,server=on,"
+	    "wait=off", d->dir);
+	argv_add(&a, "-device");
+	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
+	    "name=org.xen.control.0");
 
 	e = qemu_escape(json_string_value(json_object_get(c, "kernel")));
 	argv_add(&a, "-kernel");

@@ -84,6 +84,31 @@ struct domain {
 	struct api_req		*pending_create; /* reply once QMP is up */
 	int			 start_paused;
 
+	/* Memory (control.c): the config's memory is the balloon target. */
+	long long		 mem_actual;	/* bytes, balloon; 0 unknown */
+	int			 boot_maxmem;	/* MB: this QEMU's -m */
+
+	/* vCPUs (control.c): affinity survives QEMU restarts. */
+	char			*affinity[DOM_MAX_VCPUS]; /* NULL: any */
+	char			*cpus_online;	/* the agent's report */
+	struct api_req		*pending_vcpu;	/* vcpu_set awaiting agent */
+	struct event		*vcpu_timeout_ev;
+
+	/* The guest agent's control channel (agent.c). */
+	struct bufferevent	*agent;
+	struct event		*agent_retry_ev;
+	int			 agent_hello;
+
+	/* Scheduling (sched.c), kept in runtime.json. */
+	int			 weight;	/* credit: 1..65535 */
+	int			 cap;		/* credit: % of one CPU, 0 none */
+	int			 sedf_period;	/* ms, 0 unset */
+	int			 sedf_slice;	/* ms, 0 unset */
+	char			*cgroup;	/* this domain's cgroup dir */
+
+	/* Counters sampled once a second. */
+	long long		 net_rx, net_tx, blk_rd, blk_wr;
+
 	TAILQ_ENTRY(domain)	 entry;
 };
 TAILQ_HEAD(domain_list, domain);
@@ -107,6 +132,7 @@ json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
 void		 domain_sample_all(void);
 int		 domain_count(void);
+void		 domain_save(struct domain *);
 void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
@@ -174,6 +200,42 @@ struct api_req {
 };
 void		 api_dispatch(struct api_req *);
 void		 api_req_free(struct api_req *);
+
+/* control.c: memory and vCPUs. */
+int		 control_mem_set(struct domain *, long mb, char **cause);
+int		 control_mem_max(struct domain *, long mb, char **cause);
+int		 control_host_admits(struct domain *, long mb, char **cause);
+void		 control_qmp_up(struct domain *);
+void		 control_balloon_event(struct domain *, json_t *data);
+void		 control_sample(struct domain *);
+json_t		*control_vcpu_list(struct domain *);
+int		 control_vcpu_pin(struct domain *, int vcpu, const char *cpus,
+		     char **cause);
+void		 control_apply_affinity(struct domain *);
+int		 control_vcpu_set(struct domain *, int n, struct api_req *,
+		     char **cause);
+void		 control_agent_cpus(struct domain *, const char *list);
+void		 control_free(struct domain *);
+
+/* agent.c: the guest agent's line protocol over virtio-serial. */
+void		 agent_connect(struct domain *);
+void		 agent_close(struct domain *);
+int		 agent_send(struct domain *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
+int		 agent_is_up(struct domain *);
+
+/* sched.c: credit and sedf on cgroups v1 or v2. */
+void		 sched_init(void);
+const char	*sched_layout(void);
+int		 sched_attach(struct domain *, char **cause);
+void		 sched_detach(struct domain *);
+int		 sched_set_credit(struct domain *, int weight, int cap,
+		     char **cause);
+int		 sched_set_sedf(struct domain *, int period, int slice,
+		     char **cause);
+json_t		*sched_to_json(struct domain *);
+/* The values in the cgroup files, read back: for checks and tests. */
+json_t		*sched_read_back(struct domain *);
 
 /* main.c */
 void		 xend_request_exit(void);

@@ -40,8 +40,8 @@ add_num(struct sxp *s, const char *name, json_t *v)
 static void
 print_long(json_t *d)
 {
-	struct sxp	*s, *vm;
-	json_t		*config = json_object_get(d, "config");
+	struct sxp	*s, *vm, *credit;
+	json_t		*config = json_object_get(d, "config"), *sched, *sedf;
 	const char	*str;
 	char		*text;
 	size_t		 i;
@@ -62,6 +62,24 @@ print_long(json_t *d)
 	add_num(s, "restart_count", json_object_get(d, "restart_count"));
 	if ((str = json_string_value(json_object_get(d, "shutdown_reason"))))
 		sxp_add_pair(s, "shutdown_reason", str);
+	add_num(s, "memory_target", json_object_get(d, "memory_target"));
+	if ((str = json_string_value(json_object_get(d, "vcpus_online"))))
+		sxp_add_pair(s, "vcpus_online", str);
+	if ((sched = json_object_get(d, "sched")) != NULL) {
+		credit = sxp_add(s, sxp_list_new("sched_credit"));
+		add_num(credit, "weight", json_object_get(json_object_get(sched,
+		    "credit"), "weight"));
+		add_num(credit, "cap", json_object_get(json_object_get(sched,
+		    "credit"), "cap"));
+		sedf = json_object_get(sched, "sedf");
+		if (json_integer_value(json_object_get(sedf, "slice")) > 0) {
+			credit = sxp_add(s, sxp_list_new("sched_sedf"));
+			add_num(credit, "period", json_object_get(sedf,
+			    "period"));
+			add_num(credit, "slice", json_object_get(sedf,
+			    "slice"));
+		}
+	}
 	if (json_is_object(config)) {
 		/* The config's own (vm ...) entries, less what is above. */
 		vm = domcfg_to_sxp(config);

@@ -14,38 +14,35 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_create, &cmd_list, &cmd_console, &cmd_shutdown, &cmd_reboot,
 	&cmd_destroy, &cmd_pause, &cmd_unpause, &cmd_rename, &cmd_domid,
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
-	&cmd_help, NULL
+	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
+	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
+	&cmd_atropos, &cmd_help, NULL
 };
 
 /*
- * Commands of the manuals this version does not have.  They are named so
- * that "xm save" says so plainly and fails, rather than "unknown command".
+ * Commands of the manuals this xm does not run, each with the reason, so
+ * that "xm save" says so plainly and fails rather than "unknown command".
  */
+#define NOT_YET "is not available in this version of xm: "
 static const struct {
 	const char	*name;
-	const char	*what;
+	const char	*why;
 } xm_unavailable[] = {
-	{ "save", "domain save/restore" },
-	{ "restore", "domain save/restore" },
-	{ "migrate", "live migration" },
-	{ "balloon", "memory control (mem-set)" },
-	{ "mem-set", "memory control" },
-	{ "maxmem", "memory control (mem-max)" },
-	{ "mem-max", "memory control" },
-	{ "pincpu", "CPU pinning (vcpu-pin)" },
-	{ "vcpu-pin", "CPU pinning" },
-	{ "vcpu-set", "vCPU hot-plug" },
-	{ "vcpu-list", "vCPU listing" },
-	{ "sched-credit", "scheduler control" },
-	{ "sched-sedf", "scheduler control" },
-	{ "bvt", "scheduler control" },
-	{ "bvt_ctxallow", "scheduler control" },
-	{ "atropos", "scheduler control" },
-	{ "rrobin", "scheduler control" },
-	{ "consoles", "the console daemon (xenconsoled)" },
-	{ "top", "the dashboard" },
-	{ "block-attach", "block device hot-plug" },
-	{ "network-attach", "network device hot-plug" },
+	{ "save", NOT_YET "domain save/restore is not part of it yet" },
+	{ "restore", NOT_YET "domain save/restore is not part of it yet" },
+	{ "migrate", NOT_YET "live migration is not part of it yet" },
+	{ "consoles", NOT_YET "the console daemon is not part of it yet" },
+	{ "top", NOT_YET "the dashboard is not part of it yet" },
+	{ "block-attach", NOT_YET "block device hot-plug is not part of it "
+	    "yet" },
+	{ "network-attach", NOT_YET "network device hot-plug is not part of "
+	    "it yet" },
+	{ "bvt_ctxallow", "has no counterpart here: Xen 2.0's BVT context "
+	    "switch allowance is global to its scheduler and Linux's has no "
+	    "such setting (docs/SCHEDULERS.md)" },
+	{ "rrobin", "has no counterpart here: Xen 2.0's round-robin slice is "
+	    "global to its scheduler; set each domain with sched-credit or "
+	    "sched-sedf (docs/SCHEDULERS.md)" },
 };
 
 static int
@@ -70,9 +67,8 @@ xm_lookup(const char *name, char **cause)
 	}
 	for (i = 0; i < nitems(xm_unavailable); i++) {
 		if (strcmp(xm_unavailable[i].name, name) == 0) {
-			*cause = xsprintf("'%s' is not available in this "
-			    "version of xm: %s is not part of it yet",
-			    name, xm_unavailable[i].what);
+			*cause = xsprintf("'%s' %s", name,
+			    xm_unavailable[i].why);
 			return (NULL);
 		}
 	}

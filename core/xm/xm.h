@@ -64,6 +64,9 @@ XM_CMD(call); XM_CMD(console); XM_CMD(create); XM_CMD(destroy);
 XM_CMD(dmesg); XM_CMD(domid); XM_CMD(domname); XM_CMD(help); XM_CMD(info);
 XM_CMD(list); XM_CMD(log); XM_CMD(pause); XM_CMD(reboot); XM_CMD(rename);
 XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
+XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
+XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
+XM_CMD(atropos);
 #undef XM_CMD
 
 #endif

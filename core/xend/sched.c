@@ -1,0 +1,288 @@
+/*
+ * sched.c: Xen's schedulers mapped onto Linux's CFS through a cgroup per
+ * domain (xen/domain-DOMID), on either cgroup layout.
+ *
+ *   credit weight W (1..65535, default 256)
+ *       v1 cpu.shares = W * 1024 / 256      v2 cpu.weight = W * 100 / 256
+ *   credit cap C (% of one CPU, 0 = none)
+ *       v1 cpu.cfs_quota_us = C * 1000 with cpu.cfs_period_us = 100000
+ *       v2 cpu.max = "C*1000 100000"
+ *   sedf period P, slice S (ms)
+ *       the same bandwidth files with quota S and period P: a ceiling of
+ *       S per P.  CFS cannot reserve CPU, so the "guaranteed" half of sedf
+ *       has no mapping; docs/SCHEDULERS.md says so.
+ *
+ * Cap and sedf share the bandwidth files: setting one clears the other.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "xend.h"
+
+#define CFS_PERIOD_US	100000
+
+enum cg_layout { CG_NONE, CG_V1, CG_V2 };
+static enum cg_layout	 layout;
+static char		*cg_base;	/* the cpu hierarchy's root */
+static char		*cg_reason;
+
+const char *
+sched_layout(void)
+{
+	switch (layout) {
+	case CG_V1:
+		return ("cgroup v1");
+	case CG_V2:
+		return ("cgroup v2");
+	default:
+		return (cg_reason != NULL ? cg_reason : "none");
+	}
+}
+
+static int
+cg_write(const char *dir, const char *file, const char *value, char **cause)
+{
+	char	*path;
+	int	 fd;
+	ssize_t	 n;
+
+	xasprintf(&path, "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	n = write(fd, value, strlen(value));
+	if (n != (ssize_t)strlen(value)) {
+		*cause = xsprintf("write '%s' to %s: %s", value, path,
+		    n == -1 ? strerror(errno) : "short write");
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	close(fd);
+	free(path);
+	return (0);
+}
+
+static char *
+cg_read(const char *dir, const char *file)
+{
+	char	*path, *text, *cause;
+
+	xasprintf(&path, "%s/%s", dir, file);
+	if (file_read(path, &text, NULL, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (NULL);
+	}
+	free(path);
+	text[strcspn(text, "\n")] = '\0';
+	return (text);
+}
+
+void
+sched_init(void)
+{
+	const char	*root = xend_cfg.cgroup_root, *want =
+			    xend_cfg.cgroup_layout;
+	char		*v1, *ctl, *path, *cause;
+
+	xasprintf(&v1, "%s/cpu", root);
+	xasprintf(&path, "%s/cpu.shares", v1);
+	ctl = cg_read(root, "cgroup.controllers");
+	if (strcmp(want, "v1") == 0 ||
+	    (strcmp(want, "auto") == 0 && access(path, F_OK) == 0)) {
+		layout = CG_V1;
+		cg_base = xsprintf("%s/xen", v1);
+	} else if (strcmp(want, "v2") == 0 || (strcmp(want, "auto") == 0 &&
+	    ctl != NULL && strstr(ctl, "cpu") != NULL)) {
+		layout = CG_V2;
+		cg_base = xsprintf("%s/xen", root);
+	} else {
+		layout = CG_NONE;
+		cg_reason = xsprintf("no cpu controller under %s", root);
+	}
+	free(path);
+	free(v1);
+	free(ctl);
+	if (layout != CG_NONE && mkdir_p(cg_base, 0755, &cause) != 0) {
+		log_warn("scheduler: %s", cause);
+		cg_reason = cause;
+		layout = CG_NONE;
+	}
+	if (layout == CG_V2) {
+		/* Let the cpu controller reach xen/ and the domains below it. */
+		if (cg_write(root, "cgroup.subtree_control", "+cpu", &cause) != 0 ||
+		    cg_write(cg_base, "cgroup.subtree_control", "+cpu",
+		    &cause) != 0) {
+			log_warn("scheduler: %s", cause);
+			free(cause);
+		}
+	}
+	dmesg_add("scheduler: credit and sedf on %s%s%s", sched_layout(),
+	    cg_base != NULL ? " at " : "", cg_base != NULL ? cg_base : "");
+}
+
+static int
+sched_write_all(struct domain *d, char **cause)
+{
+	char	 buf[64];
+	long	 quota = -1, period = CFS_PERIOD_US;
+
+	if (d->cgroup == NULL)
+		return (0);
+	if (d->sedf_slice > 0) {
+		quota = d->sedf_slice * 1000L;
+		period = d->sedf_period * 1000L;
+	} else if (d->cap > 0)
+		quota = d->cap * 1000L;
+	if (layout == CG_V1) {
+		snprintf(buf, sizeof buf, "%d", d->weight * 1024 / 256 < 2 ? 2 :
+		    d->weight * 1024 / 256);
+		if (cg_write(d->cgroup, "cpu.shares", buf, cause) != 0)
+			return (-1);
+		/* Lower the quota first: a period below quota is refused. */
+		if (cg_write(d->cgroup, "cpu.cfs_quota_us", "-1", cause) != 0)
+			return (-1);
+		snprintf(buf, sizeof buf, "%ld", period);
+		if (cg_write(d->cgroup, "cpu.cfs_period_us", buf, cause) != 0)
+			return (-1);
+		snprintf(buf, sizeof buf, "%ld", quota);
+		return (cg_write(d->cgroup, "cpu.cfs_quota_us", buf, cause));
+	}
+	snprintf(buf, sizeof buf, "%d", d->weight * 100 / 256 < 1 ? 1 :
+	    d->weight * 100 / 256 > 10000 ? 10000 : d->weight * 100 / 256);
+	if (cg_write(d->cgroup, "cpu.weight", buf, cause) != 0)
+		return (-1);
+	if (quota < 0)
+		snprintf(buf, sizeof buf, "max %ld", period);
+	else
+		snprintf(buf, sizeof buf, "%ld %ld", quota, period);
+	return (cg_write(d->cgroup, "cpu.max", buf, cause));
+}
+
+int
+sched_attach(struct domain *d, char **cause)
+{
+	char	 pid[32];
+
+	if (d->weight == 0)
+		d->weight = 256;
+	if (layout == CG_NONE)
+		return (0);
+	if (d->cgroup == NULL)
+		d->cgroup = xsprintf("%s/domain-%d", cg_base, d->domid);
+	if (mkdir(d->cgroup, 0755) != 0 && errno != EEXIST) {
+		*cause = xsprintf("mkdir %s: %s", d->cgroup, strerror(errno));
+		return (-1);
+	}
+	snprintf(pid, sizeof pid, "%d", (int)d->pid);
+	if (cg_write(d->cgroup, "cgroup.procs", pid, cause) != 0)
+		return (-1);
+	return (sched_write_all(d, cause));
+}
+
+void
+sched_detach(struct domain *d)
+{
+	if (d->cgroup == NULL)
+		return;
+	/* Only possible once QEMU has gone: its cgroup must be empty. */
+	if (rmdir(d->cgroup) != 0 && errno != ENOENT)
+		log_warn("rmdir %s: %s", d->cgroup, strerror(errno));
+	free(d->cgroup);
+	d->cgroup = NULL;
+}
+
+static int
+sched_available(char **cause)
+{
+	if (layout != CG_NONE)
+		return (0);
+	*cause = xsprintf("scheduler parameters need the cpu cgroup "
+	    "controller: %s", sched_layout());
+	return (-1);
+}
+
+int
+sched_set_credit(struct domain *d, int weight, int cap, char **cause)
+{
+	int	 old_w = d->weight, old_c = d->cap, old_p = d->sedf_period;
+	int	 old_s = d->sedf_slice;
+
+	if (sched_available(cause) != 0)
+		return (-1);
+	if (weight > 0)
+		d->weight = weight;
+	if (cap >= 0) {
+		d->cap = cap;
+		d->sedf_period = d->sedf_slice = 0;
+	}
+	if (sched_write_all(d, cause) != 0) {
+		d->weight = old_w;
+		d->cap = old_c;
+		d->sedf_period = old_p;
+		d->sedf_slice = old_s;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+sched_set_sedf(struct domain *d, int period, int slice, char **cause)
+{
+	int	 old_c = d->cap, old_p = d->sedf_period, old_s = d->sedf_slice;
+
+	if (sched_available(cause) != 0)
+		return (-1);
+	d->sedf_period = period;
+	d->sedf_slice = slice;
+	d->cap = 0;
+	if (sched_write_all(d, cause) != 0) {
+		d->cap = old_c;
+		d->sedf_period = old_p;
+		d->sedf_slice = old_s;
+		return (-1);
+	}
+	return (0);
+}
+
+json_t *
+sched_to_json(struct domain *d)
+{
+	return (json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:s}",
+	    "credit", "weight", d->weight ? d->weight : 256, "cap", d->cap,
+	    "sedf", "period", d->sedf_period, "slice", d->sedf_slice,
+	    "cgroup", d->cgroup != NULL ? d->cgroup : ""));
+}
+
+json_t *
+sched_read_back(struct domain *d)
+{
+	static const char *v1[] = { "cpu.shares", "cpu.cfs_quota_us",
+	    "cpu.cfs_period_us" };
+	static const char *v2[] = { "cpu.weight", "cpu.max" };
+	const char	**files = layout == CG_V1 ? v1 : v2;
+	size_t		  n = layout == CG_V1 ? nitems(v1) : nitems(v2), i;
+	json_t		 *o = json_object();
+	char		 *v;
+
+	if (d->cgroup == NULL)
+		return (o);
+	for (i = 0; i < n; i++) {
+		v = cg_read(d->cgroup, files[i]);
+		json_object_set_new(o, files[i], v != NULL ? json_string(v) :
+		    json_null());
+		free(v);
+	}
+	return (o);
+}
