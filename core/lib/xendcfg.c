@@ -35,6 +35,20 @@ static const struct xendcfg_opt {
 	I("console-port-base", console_port_base, "9600", 1, 65535),
 	S("console-address", console_address, "127.0.0.1"),
 	I("vnc-port-base", vnc_port_base, "5900", 1, 65535),
+	S("consoled-pid-file", consoled_pid_file,
+	    "/var/run/xen/xenconsoled.pid"),
+	S("consoled-logfile", consoled_logfile, "/var/log/xen/xenconsoled.log"),
+	S("console-socket-dir", console_socket_dir, "/var/run/xen/consoles"),
+	S("console-log-dir", console_log_dir, "/var/log/xen/console"),
+	I("console-log-size", console_log_size, "4194304", 4096, 1 << 30),
+	I("console-log-keep", console_log_keep, "3", 0, 100),
+	I("console-ring-size", console_ring_size, "1048576", 4096, 1 << 30),
+	I("console-history-lines", console_history_lines, "25", 0, 1000),
+	S("console-hosts-allow", console_hosts_allow, ""),
+	I("console-max-clients", console_max_clients, "64", 1, 10000),
+	I("console-client-stall", console_client_stall, "30", 1, 86400),
+	I("console-idle-timeout", console_idle_timeout, "0", 0, 1 << 30),
+	I("console-keepalive", console_keepalive, "30", 0, 86400),
 	S("xensv-address", xensv_address, "127.0.0.1"),
 	I("xensv-port", xensv_port, "8080", 1, 65535),
 	B("xend-relocation-server", relocation_server, "no"),
@@ -50,6 +64,7 @@ static const struct xendcfg_opt {
 	I("shutdown-timeout", shutdown_timeout, "60", 1, 86400),
 	S("cgroup-root", cgroup_root, "/sys/fs/cgroup"),
 	S("cgroup-layout", cgroup_layout, "auto"),
+	S("cgroup-parent", cgroup_parent, "xen"),
 #undef S
 #undef I
 #undef B

@@ -21,6 +21,20 @@ struct xendcfg {
 	int	 console_port_base;	/* console-port-base: 9600 */
 	char	*console_address;	/* console-address: 127.0.0.1 */
 	int	 vnc_port_base;		/* vnc-port-base: 5900 */
+	/* xenconsoled (docs/CONSOLES.md) */
+	char	*consoled_pid_file;	/* consoled-pid-file */
+	char	*consoled_logfile;	/* consoled-logfile */
+	char	*console_socket_dir;	/* console-socket-dir: DOMID.sock */
+	char	*console_log_dir;	/* console-log-dir: NAME.log */
+	int	 console_log_size;	/* console-log-size: rotate at (bytes) */
+	int	 console_log_keep;	/* console-log-keep: rotated files kept */
+	int	 console_ring_size;	/* console-ring-size: history (bytes) */
+	int	 console_history_lines;	/* console-history-lines: on attach */
+	char	*console_hosts_allow;	/* console-hosts-allow: '' (any) */
+	int	 console_max_clients;	/* console-max-clients: per console */
+	int	 console_client_stall;	/* console-client-stall (s): drop */
+	int	 console_idle_timeout;	/* console-idle-timeout (s): 0 never */
+	int	 console_keepalive;	/* console-keepalive (s): TCP probes */
 	char	*xensv_address;		/* xensv-address: 127.0.0.1 */
 	int	 xensv_port;		/* xensv-port: 8080 */
 	int	 relocation_server;	/* xend-relocation-server: no */
@@ -36,6 +50,7 @@ struct xendcfg {
 	int	 shutdown_timeout;	/* shutdown-timeout (s): 60 */
 	char	*cgroup_root;		/* cgroup-root: /sys/fs/cgroup */
 	char	*cgroup_layout;		/* cgroup-layout: auto | v1 | v2 */
+	char	*cgroup_parent;		/* cgroup-parent: xen */
 };
 
 /*

@@ -102,11 +102,11 @@ sched_init(void)
 	if (strcmp(want, "v1") == 0 ||
 	    (strcmp(want, "auto") == 0 && access(path, F_OK) == 0)) {
 		layout = CG_V1;
-		cg_base = xsprintf("%s/xen", v1);
+		cg_base = xsprintf("%s/%s", v1, xend_cfg.cgroup_parent);
 	} else if (strcmp(want, "v2") == 0 || (strcmp(want, "auto") == 0 &&
 	    ctl != NULL && strstr(ctl, "cpu") != NULL)) {
 		layout = CG_V2;
-		cg_base = xsprintf("%s/xen", root);
+		cg_base = xsprintf("%s/%s", root, xend_cfg.cgroup_parent);
 	} else {
 		layout = CG_NONE;
 		cg_reason = xsprintf("no cpu controller under %s", root);

@@ -71,6 +71,11 @@ class Instance:
         self.port_base = free_port_base()
         self.sock = os.path.join(self.tmp, "xend.sock")
         self.log = os.path.join(self.tmp, "xend.log")
+        # Schedulers use real cgroups: one parent per instance, removed
+        # on close, so instances running side by side never share one.
+        self.cgroup_parent = os.path.basename(self.tmp)
+        # @TMP@ in a test's extra config names this instance's temp dir.
+        extra_config = extra_config.replace("@TMP@", self.tmp)
         self.asan_dir = os.path.join(self.tmp, "asan")
         os.makedirs(self.asan_dir)
         with open(os.path.join(self.conf, "xend-config.sxp"), "w") as f:
@@ -84,9 +89,11 @@ class Instance:
 (vnc-port-base %d)
 (xensv-port %d)
 (default-bridge xt-nobr0)
+(cgroup-parent %s)
 %s
 """ % (self.log, self.sock, self.tmp, self.state, self.port_base,
-                self.port_base + 100, self.port_base + 199, extra_config))
+                self.port_base + 100, self.port_base + 199,
+                self.cgroup_parent, extra_config))
         self.env = dict(os.environ)
         self.env["XEN_CONFIG_DIR"] = self.conf
         self.env["PATH"] = BIN + "/xend:" + BIN + "/xm:" + self.env["PATH"]
@@ -173,6 +180,25 @@ class Instance:
                     pass
         return [p for p in pids if p > 0]
 
+    def cgroup_dirs(self):
+        """This instance's cgroup parent under each layout's cpu root."""
+        return [d for d in ("/sys/fs/cgroup/cpu/" + self.cgroup_parent,
+                            "/sys/fs/cgroup/" + self.cgroup_parent)
+                if os.path.isdir(d)]
+
+    def remove_cgroups(self):
+        for parent in self.cgroup_dirs():
+            for _ in range(50):
+                try:
+                    for sub in os.listdir(parent):
+                        p = os.path.join(parent, sub)
+                        if os.path.isdir(p):
+                            os.rmdir(p)
+                    os.rmdir(parent)
+                    break
+                except OSError:
+                    time.sleep(0.1)  # a killed QEMU leaves its cgroup late
+
     def asan_reports(self):
         out = []
         for f in os.listdir(self.asan_dir):
@@ -204,6 +230,7 @@ class Instance:
                     os.kill(int(pid), signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        self.remove_cgroups()
         reports = self.asan_reports()
         if os.environ.get("XEN_TEST_KEEP"):
             print("kept", self.tmp)
