@@ -28,7 +28,7 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF,
+	DK_VIF, DK_BOOL, DK_VNCPASS,
 };
 
 static const struct dc_key {
@@ -68,7 +68,13 @@ static const struct dc_key {
 	{ "vif", DK_VIF, 0, 0, NULL, NULL },
 	{ "nics", DK_NICS, 0, DOMCFG_MAX_VIFS,
 	    "an integer number of interfaces", "" },
+	{ "vnc", DK_BOOL, 0, 1, "0 or 1", "" },
+	{ "vncpasswd", DK_VNCPASS, 0, 0, NULL, NULL },
+	{ "vncpasswd_viewonly", DK_VNCPASS, 0, 0, NULL, NULL },
 };
+
+/* VNC authentication uses the first 8 characters of a password. */
+#define DOMCFG_VNCPASS_LEN	8
 
 /* Real Xen keys we know and deliberately ignore (with a warning). */
 static const char *const dc_ignored[] = {
@@ -80,8 +86,8 @@ static const char *const dc_ignored[] = {
 	"on_xend_start", "on_xend_stop", "pae", "pci", "rtc_timeoffset",
 	"s3_integrity", "sdl", "serial", "shadow_memory", "soundhw",
 	"ssidref", "stdvga", "timer_mode", "tpmif", "tsc_mode", "usb",
-	"usbdevice", "usbport", "uuid", "vfb", "viridian", "vkbd", "vnc",
-	"vncconsole", "vncdisplay", "vnclisten", "vncpasswd", "vncunused",
+	"usbdevice", "usbport", "uuid", "vfb", "viridian", "vkbd",
+	"vncconsole", "vncdisplay", "vnclisten", "vncunused",
 	"vncviewer", "vscsi", "vtpm", "xauthority",
 };
 
@@ -89,6 +95,8 @@ static const char *const dc_ignored[] = {
 static const char *const dc_sxp_runtime[] = {
 	"cpu_time", "domid", "id", "online_vcpus", "start_time", "state",
 	"status", "up_time", "uuid", "ssidref", "cpu_weight",
+	"console_port", "restart_count", "memory_target", "vcpus_online",
+	"sched_credit", "sched_sedf", "shutdown_reason",
 };
 
 static const char *const dc_vif_ignored[] = {
@@ -769,6 +777,35 @@ dc_cpus(struct dc *dc, const char *loc, const json_t *v)
 	return (0);
 }
 
+/* vnc = 1: 0/1, True/False, or "yes"/"no" from SXP or the command line. */
+static int
+dc_bool(struct dc *dc, const char *loc, const struct dc_key *k,
+    const json_t *v)
+{
+	const char	*s;
+	int		 b;
+
+	if (json_is_boolean(v))
+		b = json_is_true(v);
+	else if (json_is_integer(v) && (json_integer_value(v) == 0 ||
+	    json_integer_value(v) == 1))
+		b = json_integer_value(v) == 1;
+	else if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0 ||
+		    strcasecmp(s, "true") == 0)
+			b = 1;
+		else if (strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0 ||
+		    strcasecmp(s, "false") == 0)
+			b = 0;
+		else
+			return (dc_type_error(dc, loc, k->name, k->what, v));
+	} else
+		return (dc_type_error(dc, loc, k->name, k->what, v));
+	dc_set(dc, k->name, json_boolean(b));
+	return (0);
+}
+
 /* Sets one key of the canonical config from a variable or SXP value. */
 static int
 dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
@@ -797,6 +834,8 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		return (0);
 	case DK_CPUS:
 		return (dc_cpus(dc, loc, v));
+	case DK_BOOL:
+		return (dc_bool(dc, loc, k, v));
 	case DK_DISK:
 		json_array_clear(json_object_get(dc->config, "disks"));
 		return (dc_specs(dc, loc, "disk", v, disk_spec));
@@ -809,7 +848,8 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 
 	/* The rest are strings. */
 	if (dc_string(dc, loc, k->name, v, k->type == DK_STR ||
-	    k->type == DK_NAME || k->type == DK_HOST, &s) != 0)
+	    k->type == DK_NAME || k->type == DK_HOST ||
+	    k->type == DK_VNCPASS, &s) != 0)
 		return (-1);
 	if (has_ctrl(s)) {
 		free(s);
@@ -873,6 +913,12 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 			    "got '%s'", s);
 			goto fail;
 		}
+		break;
+	case DK_VNCPASS:
+		if (strlen(s) > DOMCFG_VNCPASS_LEN)
+			dc_warn(dc, loc, "%s: VNC uses only the first %d "
+			    "characters of a password", k->name,
+			    DOMCFG_VNCPASS_LEN);
 		break;
 	case DK_NOSPACE:
 		if (strpbrk(s, " \t") != NULL) {
@@ -957,6 +1003,9 @@ dc_defaults(void)
 	json_object_set_new(c, "on_poweroff", json_string("destroy"));
 	json_object_set_new(c, "on_reboot", json_string("restart"));
 	json_object_set_new(c, "on_crash", json_string("restart"));
+	json_object_set_new(c, "vnc", json_false());
+	json_object_set_new(c, "vncpasswd", json_null());
+	json_object_set_new(c, "vncpasswd_viewonly", json_null());
 	return (c);
 }
 
@@ -1281,6 +1330,7 @@ domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
 	static const char *const top[] = {
 		"name", "memory", "maxmem", "vcpus", "cpus", "cpu", "console",
 		"on_poweroff", "on_reboot", "on_crash", "restart", "builder",
+		"vnc", "vncpasswd", "vncpasswd_viewonly",
 	};
 	struct dc		 dc;
 	const struct sxp	*item;
@@ -1365,6 +1415,11 @@ domcfg_to_sxp(const json_t *c)
 		sxp_add_json(vm, dc_on_keys[i], json_object_get(c,
 		    dc_on_keys[i]));
 	sxp_add_json(vm, "console", json_object_get(c, "console"));
+	if (json_is_true(json_object_get(c, "vnc")))
+		sxp_add_pair(vm, "vnc", "1");
+	sxp_add_json(vm, "vncpasswd", json_object_get(c, "vncpasswd"));
+	sxp_add_json(vm, "vncpasswd_viewonly", json_object_get(c,
+	    "vncpasswd_viewonly"));
 
 	image = sxp_add(vm, sxp_list_new("image"));
 	lx = sxp_add(image, sxp_list_new("linux"));
@@ -1579,8 +1634,10 @@ domcfg_validate(const json_t *c, char **cause)
 		"vcpus", "cpus", "cpu", "console", "root", "extra", "ip",
 		"netmask", "gateway", "hostname", "dhcp", "nfs_server",
 		"nfs_root", "disks", "vifs", "on_poweroff", "on_reboot",
-		"on_crash",
+		"on_crash", "vnc", "vncpasswd", "vncpasswd_viewonly",
 	};
+	static const char *const vncpass[] = { "vncpasswd",
+	    "vncpasswd_viewonly" };
 	static const char *const addrs[] = { "ip", "netmask", "gateway",
 	    "nfs_server" };
 	const char	*key, *s, *why;
@@ -1665,6 +1722,17 @@ domcfg_validate(const json_t *c, char **cause)
 		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)
 			return (v_error(cause, dc_on_keys[i], "expected "
 			    "destroy, restart, preserve or rename-restart"));
+	}
+	/* Optional, so configs from before graphical consoles still load. */
+	v = json_object_get(c, "vnc");
+	if (v != NULL && !json_is_boolean(v))
+		return (v_type(cause, "vnc", "true or false", v));
+	for (i = 0; i < nitems(vncpass); i++) {
+		v = json_object_get(c, vncpass[i]);
+		if (v == NULL || json_is_null(v))
+			continue;
+		if (v_opt_string(cause, c, vncpass[i], &s) != 0)
+			return (-1);
 	}
 	if ((v = json_object_get(c, "disks")) == NULL)
 		return (v_error(cause, "disks", "missing"));

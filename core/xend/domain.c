@@ -128,6 +128,9 @@ domain_name_valid(const char *name)
 	if (*name == '\0' || strlen(name) > 64 ||
 	    strcmp(name, "Domain-0") == 0)
 		return (0);
+	/* "xm console 5" must mean domain id 5. */
+	if (strspn(name, "0123456789") == strlen(name))
+		return (0);
 	for (p = name; *p != '\0'; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
 		    *p != '.')
@@ -237,6 +240,10 @@ domain_to_json(struct domain *d)
 	json_object_set_new(o, "vcpus_online", d->cpus_online != NULL ?
 	    json_string(d->cpus_online) : json_null());
 	json_object_set_new(o, "agent", json_boolean(agent_is_up(d)));
+	json_object_set_new(o, "shutdown_requested", d->shutdown_req ==
+	    SHUTDOWN_NONE ? json_null() : json_string(d->shutdown_req ==
+	    SHUTDOWN_REBOOT ? "reboot" : d->shutdown_req == SHUTDOWN_HALT ?
+	    "halt" : "poweroff"));
 	json_object_set_new(o, "sched", sched_to_json(d));
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
 	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
@@ -274,8 +281,8 @@ domain0_to_json(void)
 	    "status", "running", "memory", (json_int_t)mem,
 	    "maxmem", (json_int_t)h.total_mb, "vcpus", h.nr_cpus, "cpu", 0,
 	    "cpu_time", cpu > 0 ? cpu : 0, "console_port",
-	    "start_time", xend_start_time,
-	    "uptime", time_wall() - xend_start_time, "host", hostname);
+	    "start_time", time_wall() - host_uptime(),
+	    "uptime", host_uptime(), "host", hostname);
 	host_free(&h);
 	return (o);
 }
@@ -426,6 +433,33 @@ kernel_min_mb(const char *kernel, const char *ramdisk)
 	return ((int)((need >> 20) + 8));
 }
 
+/*
+ * The domain that holds disk uname in a way that conflicts with mode: a
+ * writer excludes everyone, readers share; 'w!' skips the check.
+ */
+static struct domain *
+disk_user(const char *uname, const char *mode)
+{
+	struct domain	*d;
+	json_t		*v;
+	size_t		 i;
+	const char	*m;
+
+	if (strcmp(mode, "w!") == 0)
+		return (NULL);
+	TAILQ_FOREACH(d, &domains, entry) {
+		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
+			m = json_string_value(json_object_get(v, "mode"));
+			if (strcmp(json_string_value(json_object_get(v,
+			    "uname")), uname) != 0 || strcmp(m, "w!") == 0)
+				continue;
+			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
+				return (d);
+		}
+	}
+	return (NULL);
+}
+
 static int
 domain_check_files(json_t *config, char **cause)
 {
@@ -435,6 +469,7 @@ domain_check_files(json_t *config, char **cause)
 	size_t		 i;
 	int		 flags, min;
 	json_int_t	 mem;
+	struct domain	*user;
 
 	for (i = 0; i < nitems(paths); i++) {
 		k = json_string_value(json_object_get(config, paths[i]));
@@ -459,6 +494,13 @@ domain_check_files(json_t *config, char **cause)
 	json_array_foreach(disks, i, v) {
 		uname = json_string_value(json_object_get(v, "uname"));
 		mode = json_string_value(json_object_get(v, "mode"));
+		if ((user = disk_user(uname, mode)) != NULL) {
+			*cause = xsprintf("disk %s is in use by domain %s (%s); "
+			    "use mode 'r' in both, or 'w!' to force", uname,
+			    user->name, strcmp(mode, "r") == 0 ? "writable "
+			    "there" : "opened there");
+			return (-1);
+		}
 		flags = strcmp(mode, "r") == 0 ? R_OK : R_OK | W_OK;
 		if (strncmp(uname, "file:", 5) == 0 &&
 		    access(uname + 5, flags) != 0) {
@@ -490,7 +532,8 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		d->exit_how = xsprintf("killed by signal %d (%s)",
 		    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
-		d->exit_how = xstrdup("ended (not a child of this xend)");
+		d->exit_how = xstrdup("ended (started by an earlier xend, so its "
+		    "exit status is unknown)");
 	log_info("%s (%d): qemu pid %d %s", d->name, d->domid, (int)d->pid,
 	    d->exit_how);
 
@@ -859,8 +902,10 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		return;	/* the pidfd tells whether QEMU is gone */
 	}
 	qmp_command(q, "query-cpus-fast", NULL, domain_cpus_cb, d);
-	if (d->state == DOM_STARTING)
+	if (d->state == DOM_STARTING) {
 		control_qmp_up(d);
+		qemu_vifs_up(d);
+	}
 	if (d->state == DOM_STARTING && d->pending_create != NULL) {
 		if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
@@ -1184,8 +1229,12 @@ domain_powerdown_cb(evutil_socket_t fd, short what, void *arg)
 	    !qmp_is_up(d->qmp))
 		return;
 	if (time_mono() > d->powerdown_deadline) {
+		/* Give up visibly: xm shutdown -w sees the request gone. */
 		dmesg_add("domain %s (%d) ignored the power button for %d s",
 		    d->name, d->domid, xend_cfg.shutdown_timeout);
+		d->shutdown_req = SHUTDOWN_NONE;
+		domain_save(d);
+		domain_emit(d, "domain.state");
 		return;
 	}
 	log_debug("%s (%d): pressing the power button again", d->name,

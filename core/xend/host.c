@@ -107,6 +107,21 @@ host_free(struct host_info *h)
 	free(h->cpu_model);
 }
 
+/* Seconds since the host booted. */
+double
+host_uptime(void)
+{
+	FILE	*f;
+	double	 up = 0;
+
+	if ((f = fopen("/proc/uptime", "re")) != NULL) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	return (up);
+}
+
 /* Busy time of the whole host from /proc/stat, in seconds. */
 double
 host_busy_seconds(void)

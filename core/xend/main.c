@@ -172,6 +172,17 @@ xend_serve(int ready_fd)
 	free(qver);
 	accel_init();
 	sched_init();
+	if (*xend_cfg.network_script != '\0') {
+		/* The manual's network script: set up bridges at start. */
+		char *argv[] = { xend_cfg.network_script, (char *)"start", NULL };
+
+		if (script_run(argv, 60, &cause) != 0) {
+			dmesg_add("network-script failed: %s", cause);
+			free(cause);
+		} else
+			dmesg_add("network-script %s start: done",
+			    xend_cfg.network_script);
+	}
 	domain_init();
 	domain_adopt_all();
 	server_init();

@@ -121,7 +121,10 @@ qemu_argv(struct domain *d, const char *accel)
 	 * too, and a domain could never restart in place.
 	 */
 	argv_add(&a, "-action");
-	argv_add(&a, "shutdown=pause");
+	argv_add(&a, "shutdown=pause,panic=pause");
+	/* A guest kernel panic reaches xend as GUEST_PANICKED: a crash. */
+	argv_add(&a, "-device");
+	argv_add(&a, "pvpanic");
 	argv_add(&a, "-S");
 
 	argv_add(&a, "-qmp");
@@ -320,13 +323,53 @@ fail:
 	return (-1);
 }
 
+/*
+ * Runs a site script (network-script, vif-script) with argv, bounded by
+ * timeout seconds; 0 if it exited 0.  Scripts never see xend's fds.
+ */
+int
+script_run(char *const argv[], int timeout, char **cause)
+{
+	pid_t	 pid;
+	int	 status, fd;
+	double	 deadline = time_mono() + timeout;
+
+	if ((pid = fork()) == 0) {
+		setsid();
+		fd = open("/dev/null", O_RDWR);
+		dup2(fd, 0);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid == -1) {
+		*cause = xsprintf("%s: fork: %s", argv[0], strerror(errno));
+		return (-1);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (time_mono() > deadline) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			*cause = xsprintf("%s %s: still running after %d s, "
+			    "killed", argv[0], argv[1], timeout);
+			return (-1);
+		}
+		usleep(10000);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return (0);
+	*cause = xsprintf("%s %s: %s %d", argv[0], argv[1],
+	    WIFEXITED(status) ? "exited with status" : "killed by signal",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return (-1);
+}
+
 static void
 vif_script(struct domain *d, const char *script, const char *vif,
     const char *br, const char *mac)
 {
-	char	*argv[8];
-	pid_t	 pid;
-	int	 status;
+	char	*argv[8], *cause;
+	int	 i;
 
 	argv[0] = (char *)script;
 	argv[1] = (char *)"online";
@@ -336,18 +379,12 @@ vif_script(struct domain *d, const char *script, const char *vif,
 	argv[5] = xsprintf("mac=%s", mac != NULL ? mac : "");
 	argv[6] = xsprintf("domid=%d", d->domid);
 	argv[7] = NULL;
-	if ((pid = fork()) == 0) {
-		setsid();
-		syscall(SYS_close_range, 3, ~0U, 0);
-		execv(script, argv);
-		_exit(127);
-	}
-	if (pid == -1)
-		log_warn("%s: fork: %s", script, strerror(errno));
-	else if (waitpid(pid, &status, 0) == pid &&
-	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		log_warn("%s online %s failed (status %d)", script, vif, status);
-	for (int i = 2; i < 7; i++)
+	if (script_run(argv, 30, &cause) != 0) {
+		log_warn("%s: %s", d->name, cause);
+		free(cause);
+	} else
+		log_info("%s: %s online %s done", d->name, script, vif);
+	for (i = 2; i < 7; i++)
 		free(argv[i]);
 }
 

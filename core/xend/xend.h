@@ -154,6 +154,7 @@ int		 qemu_spawn(struct domain *, char **argv, char **cause);
 /* Attaches the domain's taps to their bridges (or runs vif-script). */
 void		 qemu_vifs_up(struct domain *);
 char		*qemu_version(void);
+int		 script_run(char *const argv[], int timeout, char **cause);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* host.c */
@@ -171,6 +172,7 @@ unsigned long long proc_start_time(pid_t);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 double		 host_busy_seconds(void);
+double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
 json_t		*dmesg_lines(void);
 

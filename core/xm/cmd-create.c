@@ -77,7 +77,13 @@ load_config(struct xm_ctx *ctx, const char *path, int sxp,
 			    "configs; ignored");
 		rc = sxp_parse(text, len, path, &top, &cause);
 		if (rc == 0) {
+			/* (domain ...) is what xm list -l prints. */
 			vm = top->n == 1 ? top->items[0] : NULL;
+			if (vm != NULL && sxp_name(vm) != NULL &&
+			    strcmp(sxp_name(vm), "domain") == 0) {
+				free(vm->items[0]->atom);
+				vm->items[0]->atom = xstrdup("vm");
+			}
 			if (vm == NULL || sxp_name(vm) == NULL ||
 			    strcmp(sxp_name(vm), "vm") != 0) {
 				cause = xsprintf("%s: expected one (vm ...) "
@@ -104,6 +110,26 @@ load_config(struct xm_ctx *ctx, const char *path, int sxp,
 		return (-1);
 	}
 	return (0);
+}
+
+/* Like xm_call, with a hint when xend predates this xm's config keys. */
+static json_t *
+xen_call_create(struct xm_ctx *ctx, json_t *config, int paused)
+{
+	json_t	*dom;
+	char	*cause;
+
+	if (xm_connect(ctx, &cause) != 0 ||
+	    xen_call(ctx->client, "domain.create", json_pack("{s:O, s:b}",
+	    "config", config, "paused", paused), &dom, NULL, &cause) != 0) {
+		xm_err(ctx, "%s", cause);
+		if (strstr(cause, "unknown key") != NULL)
+			fprintf(stderr, "(xend may be older than this xm: "
+			    "'xend restart' runs the installed one)\n");
+		free(cause);
+		return (NULL);
+	}
+	return (dom);
 }
 
 static int
@@ -198,8 +224,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	dom = xm_call(ctx, "domain.create", json_pack("{s:O, s:b}", "config",
-	    config, "paused", paused || console));
+	dom = xen_call_create(ctx, config, paused || console);
 	if (dom == NULL)
 		goto out;
 	printf("Started domain %s (id %lld)\n",

@@ -54,9 +54,8 @@ print_long(json_t *d)
 	add_num(s, "memory", json_object_get(d, "memory"));
 	add_num(s, "maxmem", json_object_get(d, "maxmem"));
 	add_num(s, "vcpus", json_object_get(d, "vcpus"));
-	add_num(s, "cpu", json_object_get(d, "cpu"));
 	add_num(s, "cpu_time", json_object_get(d, "cpu_time"));
-	add_num(s, "console", json_object_get(d, "console_port"));
+	add_num(s, "console_port", json_object_get(d, "console_port"));
 	add_num(s, "start_time", json_object_get(d, "start_time"));
 	add_num(s, "up_time", json_object_get(d, "uptime"));
 	add_num(s, "restart_count", json_object_get(d, "restart_count"));
@@ -89,8 +88,7 @@ print_long(json_t *d)
 			if (n != NULL && (strcmp(n, "name") == 0 ||
 			    strcmp(n, "memory") == 0 ||
 			    strcmp(n, "maxmem") == 0 ||
-			    strcmp(n, "vcpus") == 0 ||
-			    strcmp(n, "console") == 0))
+			    strcmp(n, "vcpus") == 0))
 				continue;
 			sxp_add(s, vm->items[i]);
 			vm->items[i] = NULL;

@@ -30,9 +30,13 @@ struct target {
 	int		 done;
 };
 
-/* Done: gone, preserved (s/c), or rebooted (its restart count moved). */
+/*
+ * 1: done (gone, kept shut down or crashed, or restarted by its on_*
+ * policy: its restart count moved); -1: xend gave up (the guest ignored
+ * the power button for shutdown-timeout); 0: not yet.
+ */
 static int
-target_done(struct target *t, json_t *list, int reboot)
+target_done(struct target *t, json_t *list)
 {
 	json_t		*d;
 	size_t		 i;
@@ -44,9 +48,11 @@ target_done(struct target *t, json_t *list, int reboot)
 		state = json_string_value(json_object_get(d, "state"));
 		if (state != NULL && (state[3] == 's' || state[4] == 'c'))
 			return (1);
-		if (reboot && json_integer_value(json_object_get(d,
-		    "restart_count")) > t->restarts)
+		if (json_integer_value(json_object_get(d, "restart_count")) >
+		    t->restarts)
 			return (1);
+		if (json_is_null(json_object_get(d, "shutdown_requested")))
+			return (-1);
 		return (0);
 	}
 	return (1);
@@ -135,15 +141,25 @@ xm_shutdown_common(struct xm_ctx *ctx, int argc, char **argv,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			if (!t[i].done && target_done(&t[i], list,
-			    strcmp(mode, "reboot") == 0)) {
-				t[i].done = 1;
-				left--;
+			if (t[i].done)
+				continue;
+			switch (target_done(&t[i], list)) {
+			case 1:
 				printf("Domain %s %s\n", t[i].name,
 				    strcmp(mode, "reboot") == 0 ? "rebooted" :
 				    "shut down");
 				fflush(stdout);
+				break;
+			case -1:
+				rc = xm_err(ctx, "%s did not respond to the "
+				    "power button; see 'xm dmesg' (xm destroy "
+				    "stops it at once)", t[i].name);
+				break;
+			default:
+				continue;
 			}
+			t[i].done = 1;
+			left--;
 		}
 		json_decref(list);
 	}

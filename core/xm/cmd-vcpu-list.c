@@ -18,7 +18,7 @@ const struct xm_cmd cmd_vcpu_list = {
 static int
 cmd_vcpu_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	json_t		*doms, *list, *d, *vl, *v, *on;
+	json_t		*doms, *list, *d, *vl, *v, *on, *host;
 	int		 i, rc = 0, nhost;
 	size_t		 k, j;
 	char		 cpu[16];
@@ -31,8 +31,12 @@ cmd_vcpu_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 	if ((list = xm_call(ctx, "domain.list", json_pack("{s:o}", "doms",
 	    doms))) == NULL)
 		return (1);
-	nhost = json_integer_value(json_object_get(json_array_get(list, 0),
-	    "vcpus"));
+	if ((host = xm_call(ctx, "host.info", NULL)) == NULL) {
+		json_decref(list);
+		return (1);
+	}
+	nhost = json_integer_value(json_object_get(host, "nr_cpus"));
+	json_decref(host);
 	printf("%-32s %4s %5s %4s %-5s %8s  %s\n", "Name", "ID", "VCPU", "CPU",
 	    "State", "Time(s)", "CPU Affinity");
 	json_array_foreach(list, k, d) {

@@ -273,6 +273,69 @@ def test_shutdown_all_and_xendomains(inst):
     check(inst.qemu_pids() == [], "qemu left behind")
 
 
+def test_network_bridge(inst):
+    """nics = 1: the tap joins the default bridge and the guest answers ping
+    on the address its config gave it."""
+    br, host_ip, guest_ip = "xt-br-net", "10.231.7.1", "10.231.7.2"
+    sh = lambda *a: subprocess.run(a, capture_output=True, text=True)  # noqa
+    sh("ip", "link", "del", br)
+    check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
+          "cannot create a bridge")
+    try:
+        sh("ip", "addr", "add", host_ip + "/24", "dev", br)
+        sh("ip", "link", "set", br, "up")
+        cfg = inst.config("net", nics="1", ip='"%s"' % guest_ip,
+                          netmask='"255.255.255.0"', gateway='"%s"' % host_ip)
+        con = Console(inst, "create", "-c", cfg)
+        try:
+            con.login()
+            domid = inst.domains()["net"]["domid"]
+            vif = "vif%d.0" % domid
+            master = os.path.basename(os.readlink(
+                "/sys/class/net/%s/master" % vif))
+            check(master == br, "%s is on %s" % (vif, master))
+            r = sh("ping", "-c", "1", "-W", "3", guest_ip)
+            check(r.returncode == 0, "no ping reply: %s" % r.stdout)
+            con.send("ping -c 1 -W 3 %s && echo pong-$((1+1))\r" % host_ip)
+            con.expect("pong-2", 15)
+            con.detach()
+        finally:
+            con.kill()
+        inst.xm_ok("destroy", "net")
+        check(not os.path.exists("/sys/class/net/" + vif), "tap left behind")
+    finally:
+        sh("ip", "link", "del", br)
+
+
+def test_disk_in_use_and_names(inst):
+    """A disk written by one domain is refused to another, clearly."""
+    data = os.path.join(inst.tmp, "data.img")
+    with open(data, "wb") as f:
+        f.truncate(1 << 20)
+    root = "'file:%s/rootfs.ext2,sda1,r'" % IMAGES
+    inst.xm_ok("create", "-p", inst.config(
+        "writer", disk="[%s, 'file:%s,sdb,w']" % (root, data)))
+    r = inst.xm("create", "-p", inst.config(
+        "reader", disk="[%s, 'file:%s,sdb,r']" % (root, data)))
+    check(r.rc == 1 and "in use by domain writer" in r.err, r)
+    inst.xm_ok("destroy", "writer")
+    inst.xm_ok("create", "-p", inst.config("r1"))
+    inst.xm_ok("create", "-p", inst.config("r2"))  # readers share
+    r = inst.xm("rename", "r1", "123")
+    check(r.rc == 1 and "invalid domain name '123'" in r.err, r)
+    inst.xm_ok("destroy", "r1")
+    inst.xm_ok("destroy", "r2")
+
+
+def test_shutdown_timeout(inst):
+    """A guest that never acts on the power button: -w ends with an error."""
+    inst.xm_ok("create", "-p", inst.config("deaf", extra='"init=/bin/sh"'))
+    r = inst.xm("shutdown", "-w", "deaf", timeout=60)
+    check(r.rc == 1 and "did not respond to the power button" in r.err, r)
+    check("ignored the power button" in inst.xm_ok("dmesg").out, "dmesg")
+    inst.xm_ok("destroy", "deaf")
+
+
 # name -> (function, extra xend-config, boots a guest)
 TESTS = [
     ("host_commands", test_host_commands, ""),
@@ -285,4 +348,7 @@ TESTS = [
     ("xend_kill9_readopts", test_xend_kill9_readopts, ""),
     ("xend_stop_start_keeps_domains", test_xend_stop_start_keeps_domains, ""),
     ("shutdown_all_and_xendomains", test_shutdown_all_and_xendomains, ""),
+    ("network_bridge", test_network_bridge, "(default-bridge xt-br-net)"),
+    ("disk_in_use_and_names", test_disk_in_use_and_names, ""),
+    ("shutdown_timeout", test_shutdown_timeout, "(shutdown-timeout 3)"),
 ]
