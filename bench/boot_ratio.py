@@ -76,6 +76,11 @@ def bare_argv(cmdline):
         if skip:
             skip = False
             continue
+        if a == "-chardev" and "id=xenctl" in cmdline[i + 1]:
+            # Same devices as ours: the agent's port, on a null backend.
+            out += ["-chardev", "null,id=xenctl"]
+            skip = True
+            continue
         if a in drop_with_value:
             skip = True
             continue

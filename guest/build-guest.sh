@@ -176,9 +176,11 @@ moddir=$ktree/lib/modules/$kver
 
 # What the guest needs and the cloud kernel may build as modules. virtio_pci
 # pulls virtio_pci_{modern,legacy}_dev, virtio and virtio_ring through
-# modules.dep; button + evdev deliver the ACPI power button to acpid.
+# modules.dep; button + evdev deliver the ACPI power button to acpid;
+# pvpanic_mmio reports a kernel panic to the host (QEMU -device pvpanic).
 required_mods=(virtio_pci virtio_blk)
-optional_mods=(virtio_net virtio_console virtio_balloon virtio_rng button evdev)
+optional_mods=(virtio_net virtio_console virtio_balloon virtio_rng button evdev
+	pvpanic_mmio)
 
 declare -A mod_path mod_deps mod_builtin mod_seen
 while IFS= read -r line; do

@@ -3,8 +3,10 @@
 
 Driven by test-boot.sh. Each scenario starts one QEMU with the serial console
 on a unix socket and a QMP socket, logs in over the console, runs commands and
-shuts the guest down, checking what QEMU reports. Only the standard library is
-used, so it runs on a fresh host.
+shuts the guest down, checking what QEMU reports. The agent scenario also
+gives the guest the control port and balloon xend gives every domain, and
+plays the host's side of the control protocol itself. Only the standard
+library is used, so it runs on a fresh host.
 """
 
 import argparse
@@ -28,7 +30,8 @@ class Failure(Exception):
 class Guest:
     """One QEMU process: serial console + QMP, killed by pid on every exit path."""
 
-    def __init__(self, args, name, append, extra=(), no_shutdown=False, disk=None):
+    def __init__(self, args, name, append, extra=(), no_shutdown=False, disk=None,
+                 mem=None, control=False):
         self.args = args
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="guest-test-")
@@ -42,9 +45,14 @@ class Guest:
         self.proc = None
         self.serial = None
         self.qmp = None
+        self.ctl = None         # the host's end of the control port
+        self.ctl_path = os.path.join(self.dir, "control.sock")
+        self.ctl_buf = b""
+        self.ctl_lines = []     # complete lines from the guest agent, not yet consumed
+        self.ctl_log = []       # every line the agent sent, for failure messages
         img = args.images
         cmd = [
-            args.qemu, "-accel", "tcg", "-machine", "pc", "-m", str(args.mem),
+            args.qemu, "-accel", "tcg", "-machine", "pc", "-m", str(mem or args.mem),
             "-nodefaults", "-no-user-config", "-display", "none",
             "-kernel", os.path.join(img, "vmlinuz"),
             "-initrd", os.path.join(img, "initrd.img"),
@@ -63,6 +71,14 @@ class Guest:
         ]
         if no_shutdown:
             cmd.append("-no-shutdown")
+        if control:
+            # What xend gives every domain: the agent's port, and a balloon.
+            cmd += [
+                "-device", "virtio-serial-pci,id=vser0",
+                "-chardev", "socket,id=xenctl,path=%s,server=on,wait=off" % self.ctl_path,
+                "-device", "virtserialport,bus=vser0.0,chardev=xenctl,name=org.xen.control.0",
+                "-device", "virtio-balloon-pci,id=balloon0,deflate-on-oom=on",
+            ]
         cmd.extend(extra)
         self.cmd = cmd
 
@@ -93,7 +109,7 @@ class Guest:
                 time.sleep(0.05)
 
     def close(self):
-        for s in (self.serial, self.qmp):
+        for s in (self.serial, self.qmp, self.ctl):
             if s:
                 s.close()
         if self.proc and self.proc.poll() is None:
@@ -104,10 +120,10 @@ class Guest:
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    # -- I/O, one select loop over both sockets --------------------------------
+    # -- I/O, one select loop over all the sockets ----------------------------
 
     def _pump(self, timeout):
-        socks = [s for s in (self.serial, self.qmp) if s]
+        socks = [s for s in (self.serial, self.qmp, self.ctl) if s]
         r, _, _ = select.select(socks, [], [], max(0, timeout))
         for s in r:
             try:
@@ -119,8 +135,21 @@ class Guest:
             if not data:
                 if s is self.serial:
                     self.serial = None
+                elif s is self.ctl:
+                    self.ctl.close()
+                    self.ctl = None
                 else:
                     self.qmp = None
+                continue
+            if s is self.ctl:
+                self.ctl_buf += data
+                while b"\n" in self.ctl_buf:
+                    line, self.ctl_buf = self.ctl_buf.split(b"\n", 1)
+                    line = line.decode(errors="replace")
+                    self.ctl_lines.append(line)
+                    self.ctl_log.append(line)
+                    if self.args.verbose:
+                        sys.stdout.write("[control] guest: %s\n" % line)
                 continue
             if s is self.serial:
                 self.buf += data
@@ -194,6 +223,59 @@ class Guest:
         self.expect(r"__beg_%s\r?\n" % tag, timeout, "start of %r" % command)
         m = self.expect(r"([\s\S]*?)__end_%s" % tag, timeout, "output of %r" % command)
         return m.group(1).decode(errors="replace").replace("\r", "").strip()
+
+    # -- the host's side of the control port ------------------------------------
+
+    def ctl_connect(self):
+        """Connect as the host (xend) does: QEMU is the server, wait=off."""
+        self.ctl_buf = b""
+        self.ctl = self._connect(self.ctl_path)
+
+    def ctl_disconnect(self):
+        self.ctl.close()
+        self.ctl = None
+
+    def ctl_send(self, line):
+        if self.args.verbose:
+            sys.stdout.write("[control] host: %s\n" % line)
+        self.ctl.setblocking(True)
+        self.ctl.sendall(line.encode() + b"\n")
+        self.ctl.setblocking(False)
+
+    def ctl_next(self, timeout, what="a line"):
+        """The next line the agent sends."""
+        deadline = time.monotonic() + timeout
+        while not self.ctl_lines:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.ctl is None:
+                raise Failure("no %s from the agent within %ds (it sent %r); console tail:\n%s" % (
+                    what, timeout, self.ctl_log[-10:], self.log[-1500:].decode(errors="replace")))
+            self._pump(min(left, 0.5))
+        return self.ctl_lines.pop(0)
+
+    def ctl_expect(self, line, timeout):
+        got = self.ctl_next(timeout, repr(line))
+        if got != line:
+            raise Failure("agent sent %r, expected %r (all: %r)" % (got, line, self.ctl_log[-10:]))
+
+    def ctl_quiet(self, seconds):
+        """Nothing more from the agent for a while."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.ctl_lines:
+            self._pump(deadline - time.monotonic())
+        if self.ctl_lines:
+            raise Failure("agent sent unexpected %r" % self.ctl_lines)
+
+    def wait_output(self, command, want, timeout):
+        """Run command in the guest until its output is want."""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.run(command)
+            if out == want:
+                return
+            if time.monotonic() > deadline:
+                raise Failure("%r shows %r, expected %r" % (command, out, want))
+            time.sleep(0.3)
 
     def wait_event(self, name, timeout):
         deadline = time.monotonic() + timeout
@@ -338,8 +420,127 @@ def scenario_rw(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def free_mem(g):
+    """total, used, available MiB from the guest's `free -m`."""
+    line = g.run("free -m | sed -n 2p").split()
+    check(line and line[0] == "Mem:", "free -m: %r" % line)
+    return int(line[1]), int(line[2]), int(line[6])
+
+
+def scenario_agent(args):
+    """The control agent on org.xen.control.0, vCPU hot(un)plug, the memory
+    target file, host reconnects, agent restarts, and the balloon."""
+    g = Guest(args, "agent", "console=ttyS0 root=/dev/sda1 ro", mem=160, control=True,
+              extra=["-smp", "2"])
+    mt = "/run/xen/memory_target"
+    try:
+        g.start()
+        # Connected before the guest is up, as xend does.
+        g.ctl_connect()
+        g.ctl_expect("hello 1", args.boot_timeout)
+        g.ctl_expect("cpus_online 0-1", 10)
+        g.ctl_send("memory_target 160")
+        took = g.login("ttylinux", args.boot_timeout)
+        g.wait_output("cat %s" % mt, "160", 10)
+        ls = g.run("ls -l %s /dev/virtio-ports/org.xen.control.0" % mt)
+        check(re.search(r"^-rw-r--r-- +1 root +root .*memory_target$", ls, re.M),
+              "memory_target file is not root's 0644: %r" % ls)
+        check(re.search(r"org\.xen\.control\.0 -> \.\./vport\d+p\d+$", ls, re.M),
+              "no /dev/virtio-ports name: %r" % ls)
+
+        # vCPUs: down to one, back to two, clamped at both ends, query.
+        cpu1 = "cat /sys/devices/system/cpu/cpu1/online"
+        g.ctl_send("vcpus 1")
+        g.ctl_expect("cpus_online 0", 10)
+        check(g.run(cpu1) == "0", "cpu1 still online after vcpus 1")
+        g.ctl_send("vcpus 2")
+        g.ctl_expect("cpus_online 0-1", 10)
+        check(g.run(cpu1) == "1", "cpu1 not back online after vcpus 2")
+        g.ctl_send("vcpus 0")
+        g.ctl_expect("cpus_online 0", 10)
+        g.ctl_send("vcpus 8")
+        g.ctl_expect("cpus_online 0-1", 10)
+        g.ctl_send("query\r")                   # CRLF is fine too
+        g.ctl_expect("cpus_online 0-1", 10)
+        # A change made in the guest is reported too.
+        g.run("echo 0 >/sys/devices/system/cpu/cpu1/online")
+        g.ctl_expect("cpus_online 0", 10)
+        g.run("echo 1 >/sys/devices/system/cpu/cpu1/online")
+        g.ctl_expect("cpus_online 0-1", 10)
+
+        # The memory target: from the host, and from the owner in the guest.
+        g.ctl_send("memory_target 96")
+        g.wait_output("cat %s" % mt, "96", 10)
+        g.ctl_send("bogus message")             # ignored
+        g.run("echo 80 >%s" % mt)
+        g.ctl_expect("memory_target 80", 10)
+        g.ctl_send("error above maxmem")
+        g.wait_output("cat %s" % mt, "96", 10)
+        log = g.run("cat /run/xen/agent.log")
+        check("above maxmem" in log, "refusal not logged: %r" % log)
+        g.run("echo lots >%s" % mt)            # not a number: put back, nothing sent
+        g.wait_output("cat %s" % mt, "96", 10)
+        g.ctl_quiet(1)
+
+        # xend restarts: the agent keeps going, greets the next connection
+        # and sends what the owner asked for meanwhile.
+        g.ctl_disconnect()
+        time.sleep(1)
+        g.run("echo 90 >%s" % mt)
+        g.ctl_connect()
+        g.ctl_expect("hello 1", 10)
+        g.ctl_expect("cpus_online 0-1", 10)
+        g.ctl_expect("memory_target 90", 10)
+        g.ctl_send("memory_target 90")
+        g.wait_output("cat %s" % mt, "90", 10)
+        g.ctl_send("query")
+        g.ctl_expect("cpus_online 0-1", 10)
+
+        # The agent killed outright: init restarts it, the target stays.
+        g.run("kill -9 $(cat /run/xen/agent.pid)")
+        g.ctl_expect("hello 1", 15)
+        g.ctl_expect("cpus_online 0-1", 10)
+        g.wait_output("cat %s" % mt, "90", 10)
+        g.ctl_send("vcpus 1")
+        g.ctl_expect("cpus_online 0", 10)
+        g.ctl_send("vcpus 2")
+        g.ctl_expect("cpus_online 0-1", 10)
+        n = g.run("ps -o pid,args | grep -c '[x]en-agent'")
+        check(n == "2", "expected agent + reader after the restart, ps shows %s" % n)
+
+        # The balloon: 160 -> 96 MiB. With deflate-on-oom (as xend runs it)
+        # the driver keeps the pages in MemTotal, so free shows them as used.
+        check(g.run("lsmod | grep -c '^virtio_balloon '") == "1", "virtio_balloon not loaded")
+        before = free_mem(g)
+        g.qmp_command("balloon", value=96 << 20)
+        deadline = time.monotonic() + 30
+        while True:
+            actual = g.qmp_command("query-balloon")["actual"] >> 20
+            if actual <= 100:
+                break
+            check(time.monotonic() < deadline, "balloon stuck at %d MiB" % actual)
+            time.sleep(0.5)
+        time.sleep(0.5)
+        after = free_mem(g)
+        taken = (before[0] - after[0]) + (after[1] - before[1])
+        check(taken >= 48 and before[2] - after[2] >= 48,
+              "free -m does not show the balloon: before %r, after %r" % (before, after))
+        g.qmp_command("balloon", value=160 << 20)
+
+        g.qmp_command("system_powerdown")
+        t = time.monotonic()
+        g.wait_event("SHUTDOWN", 30)
+        down = time.monotonic() - t
+        g.wait_exit(15)
+        print("  [agent] balloon 96 MiB: query-balloon %d MiB; free -m total/used/available "
+              "%d/%d/%d -> %d/%d/%d" % ((actual,) + before + after))
+        return took, down
+    finally:
+        g.close()
+
+
 SCENARIOS = {"basic": scenario_basic, "network": scenario_network, "reboot": scenario_reboot,
-             "rw": scenario_rw}
+             "rw": scenario_rw, "agent": scenario_agent}
 
 
 def main():
@@ -360,7 +561,7 @@ def main():
     signal.signal(signal.SIGTERM, bail)
     signal.signal(signal.SIGHUP, bail)
 
-    names = args.only or ["basic", "network", "reboot", "rw"]
+    names = args.only or ["basic", "network", "reboot", "rw", "agent"]
     failed = 0
     for run in range(1, args.runs + 1):
         for name in names:

@@ -2,7 +2,8 @@
 # Boot the built demo guest under bare QEMU (no toolstack) and check the
 # contract the toolstack relies on: Xen device names from serial=, login
 # root/root, ip= and hostname, graceful poweroff on the ACPI power button,
-# poweroff and reboot from the shell. Always TCG: nested KVM hangs guests.
+# poweroff and reboot from the shell, and the control agent (vCPUs, memory
+# target, balloon) over virtio-serial. Always TCG: nested KVM hangs guests.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,7 +17,7 @@ usage: test-boot.sh [-d IMAGEDIR] [-m MIB] [-n RUNS] [-o SCENARIO]... [-k] [-v]
   -m MIB       guest memory (default 128; the cloud kernel needs 76 or
                more, see guest/README.md)
   -n RUNS      repeat every scenario RUNS times (default 1)
-  -o SCENARIO  only basic, network, reboot or rw (repeatable)
+  -o SCENARIO  only basic, network, reboot, rw or agent (repeatable)
   -k           keep each run's temp dir (serial.log) for inspection
   -v           echo the guest console
 EOF

@@ -143,7 +143,12 @@ agent_connect(struct domain *d)
 	d->agent = bufferevent_socket_new(xend_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(d->agent, agent_read_cb, NULL, agent_event_cb, d);
 	bufferevent_enable(d->agent, EV_READ | EV_WRITE);
-	/* An agent already running (xend restarted) answers this. */
+	/*
+	 * An agent already running (xend restarted) may not notice a quick
+	 * reconnect, so tell it the target and ask for its vCPUs at once.
+	 */
+	agent_send(d, "memory_target %lld", (long long)json_integer_value(
+	    json_object_get(d->config, "memory")));
 	agent_send(d, "query");
 }
 

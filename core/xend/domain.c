@@ -877,6 +877,8 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 			qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
 		}
 	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
+		dmesg_add("domain %s (%d) crashed: guest kernel panic",
+		    d->name, d->domid);
 		free(d->shutdown_reason);
 		d->shutdown_reason = xstrdup("crash");
 		domain_set_state(d, DOM_CRASHED);

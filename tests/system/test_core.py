@@ -203,6 +203,24 @@ def test_crash_detection(inst):
     check(inst.qemu_pids() == [], "qemu left behind")
 
 
+def test_guest_panic_is_crash(inst):
+    """A guest kernel panic reaches xend (pvpanic) and on_crash applies."""
+    cfg = inst.config("panicky", on_crash='"preserve"')
+    con = Console(inst, "create", "-c", cfg)
+    try:
+        con.login()
+        con.send("echo c > /proc/sysrq-trigger\r")
+        inst.wait_for(lambda: inst.domains()["panicky"]["state"] == "----c-",
+                      20, "crashed after a kernel panic")
+        con.kill()
+    finally:
+        con.kill()
+    d = inst.domains()["panicky"]
+    check(d["shutdown_reason"] == "crash", d)
+    check("crashed: guest kernel panic" in inst.xm_ok("dmesg").out, "dmesg")
+    inst.xm_ok("destroy", "panicky")
+
+
 def test_xend_kill9_readopts(inst):
     """kill -9 of xend loses no domain; a new xend re-adopts the QEMU."""
     cfg = inst.config("survivor")
@@ -345,6 +363,7 @@ TESTS = [
     ("manual_ttylinux_walkthrough", test_manual_ttylinux_walkthrough, ""),
     ("restart_policies", test_restart_policies, ""),
     ("crash_detection", test_crash_detection, "(restart-limit 2)"),
+    ("guest_panic_is_crash", test_guest_panic_is_crash, ""),
     ("xend_kill9_readopts", test_xend_kill9_readopts, ""),
     ("xend_stop_start_keeps_domains", test_xend_stop_start_keeps_domains, ""),
     ("shutdown_all_and_xendomains", test_shutdown_all_and_xendomains, ""),
