@@ -71,7 +71,20 @@ up_to_date() {
 	return 0
 }
 
+# The manual's ttylinux domain writes its disk, so it gets its own copy of
+# the root image; rootfs.ext2 stays a read-only template that any number of
+# domains share (xmexample2, tests).  Made once, never overwritten: it holds
+# whatever the demo domain wrote.
+demo_disk() {
+	local disk=$outdir/ttylinux.ext2
+	[ -e "$disk" ] && return 0
+	cp --sparse=always "$outdir/rootfs.ext2" "$disk.tmp.$$"
+	mv -f "$disk.tmp.$$" "$disk"
+	log "made $disk, the demo domain's own writable disk"
+}
+
 if [ "$force" = 0 ] && up_to_date; then
+	demo_disk
 	log "up to date in $outdir (--force to rebuild)"
 	exit 0
 fi
@@ -336,5 +349,6 @@ rm -f "$stamp"
 for f in vmlinuz initrd.img rootfs.ext2; do mv -f "$tmp/$f" "$outdir/$f"; done
 mv -f "$tmp/BUILD-INFO" "$stamp"
 rm -rf "$build"
+demo_disk
 
 log "built $outdir: kernel $kver ($pkg $ver), initrd $(du -k "$outdir/initrd.img" | cut -f1) KiB, rootfs ${rootfs_mb} MiB"
