@@ -19,6 +19,8 @@ struct xen_client {
 	json_int_t	 next_id;
 	json_t		*events;	/* queued while awaiting replies */
 	char		*code;
+	size_t		 consumed;	/* line handed out by xen_recv_line */
+	char		*event_text;	/* a queued event, as xen_recv_line text */
 };
 
 int
@@ -42,6 +44,22 @@ xen_open(const struct xendcfg *cfg, struct xen_client **out, char **cause)
 	return (0);
 }
 
+int
+xen_open_path(const char *path, struct xen_client **out, char **cause)
+{
+	struct xen_client	*c;
+	int			 fd;
+
+	if ((fd = unix_connect(path, cause)) == -1)
+		return (-1);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->next_id = 1;
+	c->events = json_array();
+	*out = c;
+	return (0);
+}
+
 void
 xen_close(struct xen_client *c)
 {
@@ -50,6 +68,7 @@ xen_close(struct xen_client *c)
 	close(c->fd);
 	free(c->buf);
 	free(c->code);
+	free(c->event_text);
 	json_decref(c->events);
 	free(c);
 }
@@ -77,31 +96,27 @@ write_all(int fd, const char *p, size_t len)
 	return (0);
 }
 
-/* Reads one line (1), times out (0) or fails (-1). */
-static int
-read_line(struct xen_client *c, int timeout_ms, json_t **msg, char **cause)
+/* Forgets the line xen_recv_line last handed out. */
+static void
+drop_consumed(struct xen_client *c)
 {
-	char		*nl;
-	ssize_t		 n;
-	size_t		 linelen;
+	if (c->consumed == 0)
+		return;
+	memmove(c->buf, c->buf + c->consumed, c->len - c->consumed);
+	c->len -= c->consumed;
+	c->consumed = 0;
+}
+
+/* Reads more into the buffer: 1 if it did, 0 if nothing came within
+ * timeout_ms (-1 waits), -1 on error or end of file. */
+static int
+fill(struct xen_client *c, int timeout_ms, char **cause)
+{
 	struct pollfd	 pf;
-	json_error_t	 jerr;
+	ssize_t		 n;
 	int		 r;
 
 	for (;;) {
-		if (c->buf != NULL &&
-		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
-			linelen = nl - c->buf;
-			*msg = json_loadb(c->buf, linelen, 0, &jerr);
-			memmove(c->buf, nl + 1, c->len - linelen - 1);
-			c->len -= linelen + 1;
-			if (*msg == NULL) {
-				*cause = xsprintf("bad reply from xend: %s",
-				    jerr.text);
-				return (-1);
-			}
-			return (1);
-		}
 		if (timeout_ms >= 0) {
 			pf.fd = c->fd;
 			pf.events = POLLIN;
@@ -128,22 +143,50 @@ read_line(struct xen_client *c, int timeout_ms, json_t **msg, char **cause)
 			return (-1);
 		}
 		c->len += n;
+		return (1);
 	}
 }
 
-int
-xen_call(struct xen_client *c, const char *op, json_t *args, json_t **result,
-    const char **code, char **cause)
+/* Reads one line (1), times out (0) or fails (-1). */
+static int
+read_line(struct xen_client *c, int timeout_ms, json_t **msg, char **cause)
 {
-	json_t		*req, *msg, *err;
-	json_int_t	 id = c->next_id++;
-	char		*text;
-	int		 rc;
-	const char	*m, *k;
+	char		*nl;
+	size_t		 linelen;
+	json_error_t	 jerr;
+	int		 r;
 
-	if (result != NULL)
-		*result = NULL;
-	req = json_pack("{s:I, s:s, s:o}", "id", id, "op", op,
+	drop_consumed(c);
+	for (;;) {
+		if (c->buf != NULL &&
+		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			linelen = nl - c->buf;
+			*msg = json_loadb(c->buf, linelen, 0, &jerr);
+			memmove(c->buf, nl + 1, c->len - linelen - 1);
+			c->len -= linelen + 1;
+			if (*msg == NULL) {
+				*cause = xsprintf("bad reply from xend: %s",
+				    jerr.text);
+				return (-1);
+			}
+			return (1);
+		}
+		if ((r = fill(c, timeout_ms, cause)) != 1)
+			return (r);
+	}
+}
+
+/* Writes one request line; *id gets its id. */
+static int
+send_request(struct xen_client *c, const char *op, json_t *args,
+    json_int_t *id, char **cause)
+{
+	json_t	*req;
+	char	*text;
+	int	 rc;
+
+	*id = c->next_id++;
+	req = json_pack("{s:I, s:s, s:o}", "id", *id, "op", op,
 	    "args", args != NULL ? args : json_object());
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -155,6 +198,21 @@ xen_call(struct xen_client *c, const char *op, json_t *args, json_t **result,
 		*cause = xsprintf("cannot send to xend: %s", strerror(errno));
 		return (-1);
 	}
+	return (0);
+}
+
+int
+xen_call(struct xen_client *c, const char *op, json_t *args, json_t **result,
+    const char **code, char **cause)
+{
+	json_t		*msg, *err;
+	json_int_t	 id;
+	const char	*m, *k;
+
+	if (result != NULL)
+		*result = NULL;
+	if (send_request(c, op, args, &id, cause) != 0)
+		return (-1);
 	for (;;) {
 		if (read_line(c, -1, &msg, cause) != 1)
 			return (-1);
@@ -212,5 +270,45 @@ xen_next_event(struct xen_client *c, int timeout_ms, json_t **event,
 			return (1);
 		}
 		json_decref(msg);
+	}
+}
+
+int
+xen_send(struct xen_client *c, const char *op, json_t *args, json_int_t *id,
+    char **cause)
+{
+	return (send_request(c, op, args, id, cause));
+}
+
+int
+xen_recv_line(struct xen_client *c, const char **line, size_t *len,
+    char **cause)
+{
+	char	*nl;
+	int	 r;
+
+	drop_consumed(c);
+	free(c->event_text);
+	c->event_text = NULL;
+	if (json_array_size(c->events) > 0) {
+		c->event_text = json_dumps(json_array_get(c->events, 0),
+		    JSON_COMPACT);
+		json_array_remove(c->events, 0);
+		if (c->event_text == NULL)
+			fatalx("json_dumps failed");
+		*line = c->event_text;
+		*len = strlen(c->event_text);
+		return (1);
+	}
+	for (;;) {
+		if (c->buf != NULL &&
+		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			*line = c->buf;
+			*len = nl - c->buf;
+			c->consumed = *len + 1;
+			return (1);
+		}
+		if ((r = fill(c, 0, cause)) != 1)
+			return (r);
 	}
 }

@@ -33,6 +33,12 @@
  *               "destroy"|"restart"|"preserve"|"rename-restart"; the 2.0
  *               restart = always|never|onreboot sets all three
  *               (defaults: destroy, restart, restart)
+ *   vnc         boolean (default false): a graphical console (std VGA),
+ *               served by xenconsoled on vnc-port-base + domid
+ *   vncpasswd, vncpasswd_viewonly
+ *               string or null: the VNC passwords for full and view-only
+ *               access (VNC uses the first 8 characters); optional when
+ *               validating, so older configs still load
  *
  * Ownership: every json_t returned is a new reference the caller decrefs;
  * arguments are borrowed.  Errors: 0/-1 with *cause "file:line: message".

@@ -1,6 +1,7 @@
 /* host.c: the host (Domain-0) as xend reports it, and /proc sampling. */
 #include <sys/utsname.h>
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,10 @@ host_cpus_json(void)
 	if ((f = fopen("/proc/stat", "re")) == NULL)
 		return (out);
 	while (fgets(line, sizeof line, f) != NULL) {
+		/* "cpuN", not the aggregate "cpu " line (%d skips blanks). */
+		if (strncmp(line, "cpu", 3) != 0 ||
+		    !isdigit((unsigned char)line[3]))
+			continue;
 		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
 		    &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
 		    &v[7]) != 9)

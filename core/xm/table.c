@@ -11,12 +11,13 @@
 #include "xm.h"
 
 const struct xm_cmd *xm_commands[] = {
-	&cmd_create, &cmd_list, &cmd_console, &cmd_shutdown, &cmd_reboot,
+	&cmd_create, &cmd_list, &cmd_console, &cmd_consoles, &cmd_shutdown,
+	&cmd_reboot,
 	&cmd_destroy, &cmd_pause, &cmd_unpause, &cmd_rename, &cmd_domid,
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_help, NULL
+	&cmd_atropos, &cmd_top, &cmd_help, NULL
 };
 
 /*
@@ -31,8 +32,6 @@ static const struct {
 	{ "save", NOT_YET "domain save/restore is not part of it yet" },
 	{ "restore", NOT_YET "domain save/restore is not part of it yet" },
 	{ "migrate", NOT_YET "live migration is not part of it yet" },
-	{ "consoles", NOT_YET "the console daemon is not part of it yet" },
-	{ "top", NOT_YET "the dashboard is not part of it yet" },
 	{ "block-attach", NOT_YET "block device hot-plug is not part of it "
 	    "yet" },
 	{ "network-attach", NOT_YET "network device hot-plug is not part of "

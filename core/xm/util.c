@@ -146,30 +146,111 @@ write_all(int fd, const char *p, size_t len)
 	return (0);
 }
 
+/* What QEMU's socket chardev with telnet=on sends first, every time. */
+static const unsigned char qemu_telnet_init[12] = {
+	0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x00
+};
+
+char *
+xm_console_socket(struct xm_ctx *ctx, int domid)
+{
+	return (xsprintf("%s/%d.sock", ctx->cfg.console_socket_dir, domid));
+}
+
+int
+xm_consoled_running(struct xm_ctx *ctx)
+{
+	char	*path, *cause;
+	int	 fd;
+
+	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	fd = unix_connect(path, &cause);
+	free(path);
+	if (fd == -1) {
+		free(cause);
+		return (0);
+	}
+	close(fd);
+	return (1);
+}
+
 /*
- * Until xenconsoled serves consoles, xm talks to the domain's console
- * socket directly.  Ctrl-] (0x1d) detaches, as in telnet and xencons.
+ * The domain's console through xenconsoled (its unix socket), or, if
+ * xenconsoled is not running, QEMU's own socket (*direct set).  A domain
+ * just created may not have its xenconsoled socket yet: wait a little.
+ */
+static int
+console_open(struct xm_ctx *ctx, json_t *dom, int *direct)
+{
+	const char	*qpath = json_string_value(json_object_get(dom,
+			    "console_path"));
+	const char	*name = json_string_value(json_object_get(dom, "name"));
+	int		 domid = json_integer_value(json_object_get(dom,
+			    "domid"));
+	char		*path, *cause = NULL;
+	double		 deadline = time_mono() + 5;
+	int		 fd;
+
+	*direct = 0;
+	path = xm_console_socket(ctx, domid);
+	for (;;) {
+		free(cause);
+		if ((fd = unix_connect(path, &cause)) != -1) {
+			free(path);
+			return (fd);
+		}
+		if (!xm_consoled_running(ctx))
+			break;
+		if (time_mono() > deadline) {
+			xm_err(ctx, "xenconsoled has no console for %s: %s",
+			    name, cause);
+			free(cause);
+			free(path);
+			return (-1);
+		}
+		usleep(50000);
+	}
+	free(cause);
+	free(path);
+	if (qpath == NULL) {
+		xm_err(ctx, "domain has no console");
+		return (-1);
+	}
+	xm_warn(ctx, "xenconsoled is not running ('xenconsoled start'); "
+	    "attaching to QEMU's console directly: one client at a time, no "
+	    "history");
+	if ((fd = unix_connect(qpath, &cause)) == -1) {
+		xm_err(ctx, "cannot attach to console of %s: %s", name, cause);
+		free(cause);
+		return (-1);
+	}
+	*direct = 1;
+	return (fd);
+}
+
+/*
+ * Attaches to a domain's console through xenconsoled's unix socket for
+ * it (console-socket-dir/DOMID.sock): history first, then live output;
+ * ^E c commands are xenconsoled's.  Ctrl-] (0x1d) detaches, as in telnet
+ * and xencons.
  */
 int
 xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 {
-	const char	*path = json_string_value(json_object_get(dom,
-			    "console_path"));
 	const char	*name = json_string_value(json_object_get(dom, "name"));
-	char		*cause, buf[4096];
+	char		 buf[4096], ebuf[8192];
 	struct termios	 raw;
 	struct pollfd	 pf[2];
 	struct sigaction sa;
-	ssize_t		 n, i;
+	ssize_t		 n, i, j;
+	size_t		 init = 0, skip;
 	int		 fd, in_open = 1, rc = 0, tty = isatty(STDIN_FILENO);
+	int		 direct, telnet = -1;
 
-	if (path == NULL)
-		return (xm_err(ctx, "domain has no console"));
-	if ((fd = unix_connect(path, &cause)) == -1) {
-		xm_err(ctx, "cannot attach to console of %s: %s", name, cause);
-		free(cause);
+	if ((fd = console_open(ctx, dom, &direct)) == -1)
 		return (1);
-	}
+	if (!direct)
+		telnet = 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_sig;
 	sigaction(SIGTERM, &sa, NULL);
@@ -216,7 +297,22 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 					    "closed]\r\n", name);
 				break;
 			}
-			if (write_all(STDOUT_FILENO, buf, n) != 0)
+			/* Direct to QEMU: its telnet opening is not output. */
+			for (skip = 0; telnet == -1 && skip < (size_t)n;
+			    skip++) {
+				if ((unsigned char)buf[skip] !=
+				    qemu_telnet_init[init]) {
+					telnet = 0;
+					write_all(STDOUT_FILENO,
+					    (const char *)qemu_telnet_init,
+					    init);
+					break;
+				}
+				if (++init == sizeof qemu_telnet_init)
+					telnet = 1;
+			}
+			if (skip < (size_t)n && write_all(STDOUT_FILENO,
+			    buf + skip, n - skip) != 0)
 				break;
 		}
 		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
@@ -227,7 +323,13 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 			}
 			for (i = 0; i < n && buf[i] != 0x1d; i++)
 				;
-			if (i > 0 && write_all(fd, buf, i) != 0) {
+			/* QEMU speaking telnet wants 0xFF doubled. */
+			for (j = 0, skip = 0; j < i; j++) {
+				ebuf[skip++] = buf[j];
+				if (telnet == 1 && (unsigned char)buf[j] == 0xff)
+					ebuf[skip++] = buf[j];
+			}
+			if (skip > 0 && write_all(fd, ebuf, skip) != 0) {
 				rc = xm_err(ctx, "console write failed");
 				break;
 			}

@@ -50,6 +50,10 @@ json_t	*xm_get_domain(struct xm_ctx *, const char *dom);
 int	 xm_getopt(struct xm_ctx *, int argc, char **argv, const char *opts,
 	     const void *longopts);
 char	*xm_format_uptime(double seconds);
+/* xenconsoled's unix socket for a domain's console; caller frees. */
+char	*xm_console_socket(struct xm_ctx *, int domid);
+/* Whether xenconsoled answers on its status socket. */
+int	 xm_consoled_running(struct xm_ctx *);
 /* Attaches to a domain's console until Ctrl-] or the domain ends. */
 int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
 	     int unpause);
@@ -60,13 +64,14 @@ int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
 	     const char *mode);
 
 #define XM_CMD(n) extern const struct xm_cmd cmd_##n
-XM_CMD(call); XM_CMD(console); XM_CMD(create); XM_CMD(destroy);
+XM_CMD(call); XM_CMD(console); XM_CMD(consoles); XM_CMD(create);
+XM_CMD(destroy);
 XM_CMD(dmesg); XM_CMD(domid); XM_CMD(domname); XM_CMD(help); XM_CMD(info);
 XM_CMD(list); XM_CMD(log); XM_CMD(pause); XM_CMD(reboot); XM_CMD(rename);
 XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
-XM_CMD(atropos);
+XM_CMD(atropos); XM_CMD(top);
 #undef XM_CMD
 
 #endif

@@ -15,17 +15,28 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("XEN_TEST_BIN", os.path.join(TOP, "build", "san", "core"))
 IMAGES = os.environ.get("XEN_TEST_IMAGES", "/var/lib/xen/images/ttylinux")
+# xenconsoled and xencons: build/VARIANT/consoled beside build/VARIANT/core.
+CONSOLED_BIN = os.environ.get("XEN_TEST_CONSOLED_BIN",
+                              os.path.join(os.path.dirname(BIN), "consoled"))
 SCRIPTS = os.path.join(TOP, "scripts")
+# xm top's binary: build/VARIANT/tui beside build/VARIANT/core (xm finds it
+# there by itself; tests use the path to check it exists).
+TUI = os.environ.get("XEN_TEST_TUI", os.path.join(os.path.dirname(BIN), "tui"))
 
 
 class TestFailure(Exception):
     pass
+
+
+class Skip(Exception):
+    """What the test exercises is missing (run.py prints SKIP and why)."""
 
 
 def check(cond, msg):
@@ -94,9 +105,20 @@ class Instance:
 """ % (self.log, self.sock, self.tmp, self.state, self.port_base,
                 self.port_base + 100, self.port_base + 199,
                 self.cgroup_parent, extra_config))
+        # xenconsoled's sockets, logs and pid file: private too (a test's
+        # extra config may set its own).
+        with open(os.path.join(self.conf, "xend-config.sxp"), "a") as f:
+            for key, val in (("console-socket-dir", "consoles"),
+                             ("console-log-dir", "console-logs"),
+                             ("consoled-pid-file", "xenconsoled.pid"),
+                             ("consoled-logfile", "xenconsoled.log")):
+                if "(%s " % key not in extra_config:
+                    f.write("(%s %s/%s)\n" % (key, self.tmp, val))
         self.env = dict(os.environ)
         self.env["XEN_CONFIG_DIR"] = self.conf
         self.env["PATH"] = BIN + "/xend:" + BIN + "/xm:" + self.env["PATH"]
+        self.env["PATH"] = (CONSOLED_BIN + "/xenconsoled:" + CONSOLED_BIN +
+                            "/xencons:" + self.env["PATH"])
         self.env["XM"] = os.path.join(BIN, "xm", "xm")
         self.env["ASAN_OPTIONS"] = "log_path=%s/asan:detect_leaks=1" % self.asan_dir
         self.env["UBSAN_OPTIONS"] = "log_path=%s/ubsan:print_stacktrace=1" % self.asan_dir
@@ -122,6 +144,47 @@ class Instance:
         r = self.xend("start")
         check(r.rc == 0, "xend start failed: %r\n%s" % (r, self.log_tail()))
         return self
+
+    # -- xenconsoled (docs/CONSOLES.md) ------------------------------------
+    def xenconsoled(self, *args, timeout=60):
+        return self.run(os.path.join(CONSOLED_BIN, "xenconsoled",
+                                     "xenconsoled"), *args, timeout=timeout)
+
+    def start_consoled(self):
+        r = self.xenconsoled("start")
+        check(r.rc == 0, "xenconsoled start failed: %r\n%s" %
+              (r, self.consoled_log_tail()))
+        return self
+
+    def consoled_pid(self):
+        try:
+            with open(os.path.join(self.tmp, "xenconsoled.pid")) as f:
+                return int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def consoled_log_tail(self, n=30):
+        try:
+            with open(os.path.join(self.tmp, "xenconsoled.log")) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return "(no xenconsoled log)"
+
+    def stop_consoled(self):
+        """xenconsoled stop, then SIGKILL by pid if it is still there."""
+        pid = self.consoled_pid()
+        if pid <= 0:
+            return
+        try:
+            self.xenconsoled("stop", timeout=30)
+        except Exception:
+            pass
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if b"xenconsoled" in f.read():
+                    os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
 
     def call(self, op, **args):
         r = self.xm("call", op, json.dumps(args))
@@ -207,6 +270,7 @@ class Instance:
         return out
 
     def close(self):
+        self.stop_consoled()
         try:
             self.xend("stop")
         except Exception:
@@ -311,3 +375,143 @@ class Console:
             os.close(self.fd)
         except (ProcessLookupError, ChildProcessError, OSError):
             pass
+
+
+# -- xm top: tmux sessions and a synthetic xend ------------------------------
+
+_tmux_seq = [0]
+
+
+class Tmux:
+    """A command in a detached tmux session on its own server (-L), read
+    with capture-pane and driven with send-keys.  kill() ends the server
+    and, by pid, whatever ran in the pane."""
+
+    def __init__(self, env, cmd, width=140, height=40, name="xt"):
+        _tmux_seq[0] += 1
+        self.sock = "%s-%d-%d" % (name, os.getpid(), _tmux_seq[0])
+        self.env = dict(env)
+        self.env.setdefault("TERM", "xterm-256color")
+        self.env.pop("TMUX", None)
+        r = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null",
+                            "new-session", "-d", "-s", "t", "-x", str(width),
+                            "-y", str(height)] + list(cmd), env=self.env,
+                           capture_output=True, text=True, timeout=20)
+        check(r.returncode == 0, "tmux new-session failed: %r" % r.stderr)
+        subprocess.run(["tmux", "-L", self.sock, "set-option", "-g",
+                        "window-size", "manual"], env=self.env,
+                       capture_output=True, timeout=20)
+        self.pane_pid = int(self.tmux("display-message", "-p",
+                                      "#{pane_pid}").strip() or 0)
+
+    def tmux(self, *args):
+        r = subprocess.run(["tmux", "-L", self.sock] + list(args),
+                           env=self.env, capture_output=True, text=True,
+                           timeout=20)
+        return r.stdout
+
+    def send(self, *keys):
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def type(self, text):
+        self.tmux("send-keys", "-t", "t", "-l", text)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, pattern, timeout=20, gone=False):
+        """Until pattern (a regex) is on the screen (or, gone, is not)."""
+        rx = re.compile(pattern, re.M)
+        end = time.time() + timeout
+        while True:
+            text = self.screen()
+            if bool(rx.search(text)) != gone:
+                return text
+            if time.time() > end:
+                raise TestFailure("tmux: %s%r within %ss; screen:\n%s" %
+                                  ("still " if gone else "no ", pattern,
+                                   timeout, text))
+            time.sleep(0.1)
+
+    def resize(self, width, height):
+        self.tmux("resize-window", "-t", "t", "-x", str(width), "-y",
+                  str(height))
+
+    def alive(self):
+        return self.pane_pid > 0 and os.path.exists("/proc/%d" %
+                                                    self.pane_pid)
+
+    def kill(self):
+        pid = self.pane_pid
+        self.tmux("kill-server")
+        # The server leaves its socket behind: remove it too.
+        try:
+            os.unlink(os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"),
+                                   "tmux-%d" % os.getuid(), self.sock))
+        except OSError:
+            pass
+        if pid > 0:
+            end = time.time() + 5
+            while os.path.exists("/proc/%d" % pid) and time.time() < end:
+                time.sleep(0.05)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+class FakeXend:
+    """tests/system/fakexend.py with n domains on a private socket and
+    config dir under the instance's temp dir; env is for xm and xm top."""
+
+    def __init__(self, inst, n, legacy=False, name="fake"):
+        self.dir = os.path.join(inst.tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "xend.sock")
+        with open(os.path.join(self.dir, "xend-config.sxp"), "w") as f:
+            f.write("(xend-unix-path %s)\n" % self.sock)
+        args = [sys.executable, os.path.join(os.path.dirname(
+            os.path.abspath(__file__)), "fakexend.py"), "--socket", self.sock,
+            "--domains", str(n), "--console-port-base", str(inst.port_base)]
+        if legacy:
+            args.append("--legacy")
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.env = dict(inst.env)
+        self.env["XEN_CONFIG_DIR"] = self.dir
+        end = time.time() + 15
+        while not os.path.exists(self.sock):
+            check(self.proc.poll() is None, "fakexend exited")
+            check(time.time() < end, "fakexend did not start")
+            time.sleep(0.05)
+
+    def call(self, op, **args):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.sock)
+        s.sendall((json.dumps({"id": 1, "op": op, "args": args}) +
+                   "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            data = s.recv(1 << 20)
+            if not data:
+                break
+            buf += data
+        s.close()
+        return json.loads(buf)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def skip_unless_op(inst, op):
+    """Raises Skip if this xend answers unknown_op for op."""
+    r = inst.xm("call", "api.ops")
+    check(r.rc == 0, "api.ops failed: %r" % r)
+    if op not in [o["op"] for o in json.loads(r.out)]:
+        raise Skip("needs %s (xend answers unknown_op)" % op)

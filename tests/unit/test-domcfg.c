@@ -146,7 +146,8 @@ static const char ttylinux_canonical[] =
     "\"vifs\": [{\"mac\": null, \"bridge\": null, \"script\": null, "
     "\"ip\": null}], "
     "\"on_poweroff\": \"destroy\", \"on_reboot\": \"restart\", "
-    "\"on_crash\": \"restart\"}";
+    "\"on_crash\": \"restart\", \"vnc\": false, \"vncpasswd\": null, "
+    "\"vncpasswd_viewonly\": null}";
 
 static const char ttylinux_sxp[] =
     "(vm\n"
@@ -284,7 +285,8 @@ test_every_key(void **state)
 	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}, "
 	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}], "
 	    "\"on_poweroff\": \"preserve\", \"on_reboot\": \"rename-restart\", "
-	    "\"on_crash\": \"destroy\"}");
+	    "\"on_crash\": \"destroy\", \"vnc\": false, \"vncpasswd\": null, "
+	    "\"vncpasswd_viewonly\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
 	line = domcfg_cmdline(c);
@@ -309,7 +311,9 @@ test_defaults(void **state)
 	    "\"netmask\": null, \"gateway\": null, \"hostname\": null, "
 	    "\"dhcp\": null, \"nfs_server\": null, \"nfs_root\": null, "
 	    "\"disks\": [], \"vifs\": [], \"on_poweroff\": \"destroy\", "
-	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\"}");
+	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\", "
+	    "\"vnc\": false, \"vncpasswd\": null, "
+	    "\"vncpasswd_viewonly\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(c);
@@ -672,12 +676,12 @@ test_warnings(void **state)
 	    "_private = 1\n"					/* 5 */
 	    "base = 6\n"					/* 6 */
 	    "disk = ['phy:sda%d,sda1,w' % (base + vmid)]\n"	/* 7 */
-	    "vnc = 1\n"						/* 8 */
+	    "vncviewer = 1\n"					/* 8 */
 	    "dhcp = 'dhcp'\nip = '10.0.0.2'\n";			/* 9, 10 */
 	static const char *const want[] = {
 		"tty:3: 'uuid' is not supported and was ignored",
 		"tty:4: unknown variable 'memroy' ignored",
-		"tty:8: 'vnc' is not supported and was ignored",
+		"tty:8: 'vncviewer' is not supported and was ignored",
 		"tty: ip is ignored because dhcp = 'dhcp'",
 	};
 	struct domcfg_override	 ov[] = { { "vmid", "1" }, { "foo", "bar" } };
@@ -1014,6 +1018,72 @@ assert_invalid(const char *patch, const char *want)
 	json_decref(c);
 }
 
+/* Graphical consoles: vnc, vncpasswd, vncpasswd_viewonly. */
+static void
+test_vnc(void **state)
+{
+	json_t	*c, *c2, *w;
+	char	*s, *cause = NULL;
+
+	assert_key(BASE "vnc = 1", "vnc", "true");
+	assert_key(BASE "vnc = 0", "vnc", "false");
+	assert_key(BASE "vnc = True", "vnc", "true");
+	assert_key(BASE "vnc = 'yes'", "vnc", "true");
+	assert_key(BASE "vncpasswd = 'secret'", "vncpasswd", "\"secret\"");
+	assert_key(BASE "vncpasswd = ''", "vncpasswd", "null");
+	assert_key(BASE "vncpasswd = 1234", "vncpasswd", "\"1234\"");
+	assert_key(BASE "vncpasswd_viewonly = 'look'", "vncpasswd_viewonly",
+	    "\"look\"");
+	assert_build_error(BASE "vnc = 2", "tty:3: vnc: expected 0 or 1, "
+	    "got 2");
+	assert_build_error(BASE "vnc = 'maybe'", "tty:3: vnc: expected 0 or "
+	    "1, got 'maybe'");
+	assert_build_error(BASE "vncpasswd = 'a\\nb'", "tty:3: vncpasswd: "
+	    "must not contain control characters");
+
+	/* Longer than VNC can use: a warning, not an error. */
+	c = build_ok(BASE "vncpasswd = 'longerthan8'", &w);
+	assert_int_equal(json_array_size(w), 1);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty:3: vncpasswd: VNC uses only the first 8 characters of a "
+	    "password");
+	json_decref(w);
+	json_decref(c);
+
+	/* SXP both ways, and the API's validation. */
+	c = build_ok(BASE "vnc = 1\nvncpasswd = 'pw'\n"
+	    "vncpasswd_viewonly = 'ro'\n", NULL);
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(vnc 1) (vncpasswd pw) "
+	    "(vncpasswd_viewonly ro)"));
+	c2 = from_sxp_ok(s, NULL);
+	free(s);
+	assert_true(json_equal(c, c2));
+	assert_int_equal(domcfg_validate(c, &cause), 0);
+	json_decref(c2);
+	json_decref(c);
+	c = build_ok(BASE, NULL);
+	s = to_sxp_text(c, 0);
+	assert_null(strstr(s, "vnc"));
+	free(s);
+	/* Configs saved before these keys existed still validate. */
+	json_object_del(c, "vnc");
+	json_object_del(c, "vncpasswd");
+	json_object_del(c, "vncpasswd_viewonly");
+	assert_int_equal(domcfg_validate(c, &cause), 0);
+	json_decref(c);
+	c = from_sxp_ok("(vm (name x) (vnc yes) (image (linux (kernel /k))))",
+	    NULL);
+	assert_json(json_object_get(c, "vnc"), "true");
+	json_decref(c);
+	assert_invalid("{\"vnc\": 1}", "config: vnc: expected true or false, "
+	    "got 1");
+	assert_invalid("{\"vncpasswd\": 5}", "config: vncpasswd: expected a "
+	    "string or null, got 5");
+	assert_invalid("{\"vncpasswd_viewonly\": \"a\\u0001\"}", "config: "
+	    "vncpasswd_viewonly: must not contain control characters");
+}
+
 static void
 test_validate(void **state)
 {
@@ -1139,6 +1209,7 @@ main(void)
 		cmocka_unit_test(test_sxp_ttylinux),
 		cmocka_unit_test(test_sxp_roundtrip),
 		cmocka_unit_test(test_sxp_values),
+		cmocka_unit_test(test_vnc),
 		cmocka_unit_test(test_validate),
 	};
 

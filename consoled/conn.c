@@ -1,0 +1,386 @@
+/*
+ * conn.c: one client of a console.
+ *
+ * Output: the client reads the ring from its own offset.  At most
+ * CONN_HIGH bytes are queued for its socket at a time; when it drains
+ * below CONN_LOW, more is copied.  A client that falls behind the ring's
+ * tail skips ahead and is told how many bytes it missed; one whose socket
+ * takes nothing for console-client-stall seconds is dropped.  Nothing a
+ * client does (or fails to do) slows the guest or the other clients.
+ *
+ * Input goes to the guest only from the client holding input
+ * (console.c); if the guest's side backs up, this client stops being read.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "xen-common.h"
+#include "xendcfg.h"
+#include "consoled.h"
+
+#define CONN_ESCAPE_US	500000	/* a lone ^E goes to the guest after this */
+#define CONN_CLOSE_S	5	/* to flush a last notice */
+#define CONN_NOTICE_S	3.0	/* between repeated notices */
+
+static void	conn_send(void *, const char *, size_t);
+static void	conn_input(void *, const char *, size_t);
+static void	conn_command(void *, enum proto_cmd);
+
+static const struct proto_cb conn_proto_cb = {
+	conn_send, conn_input, conn_command
+};
+
+static void
+conn_unref(struct conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->esc_ev != NULL)
+		event_free(c->esc_ev);
+	proto_free(c->proto);
+	console_unref(c->con);
+	free(c->peer);
+	free(c->desc);
+	free(c);
+}
+
+static void
+conn_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_unref(arg);
+}
+
+/* Out of the console now; freed from the loop, after every callback. */
+static void
+conn_drop(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = 1;
+	console_conn_gone(c->con, c);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->esc_ev);
+	proto_stop(c->proto);
+	if (event_base_once(cd_base, -1, EV_TIMEOUT, conn_free_cb, c,
+	    NULL) != 0)
+		fatalx("event_base_once failed");
+}
+
+unsigned
+conn_id(const struct conn *c)
+{
+	return (c->id);
+}
+
+const char *
+conn_describe(const struct conn *c)
+{
+	return (c->desc);
+}
+
+int
+conn_notice_due(struct conn *c, double now)
+{
+	if (c->noticed != 0 && now - c->noticed < CONN_NOTICE_S)
+		return (0);
+	c->noticed = now;
+	return (1);
+}
+
+static void
+conn_send(void *arg, const char *buf, size_t len)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*out;
+
+	if (c->dead)
+		return;
+	out = bufferevent_get_output(c->bev);
+	evbuffer_add(out, buf, len);
+	/* Only negotiation replies and notices get past CONN_HIGH. */
+	if (evbuffer_get_length(out) > CONN_MAX_OUT) {
+		log_warn("%s: client %s does not read what it asks for; "
+		    "dropped", c->con->name, c->desc);
+		conn_drop(c);
+	}
+}
+
+static void
+conn_input(void *arg, const char *buf, size_t len)
+{
+	struct conn	*c = arg;
+
+	if (c->dead || c->closing)
+		return;
+	if (console_input(c->con, c, buf, len) != 0 && !c->input_paused) {
+		c->input_paused = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
+static void
+conn_command(void *arg, enum proto_cmd cmd)
+{
+	struct conn	*c = arg;
+
+	if (c->dead || c->closing)
+		return;
+	console_command(c->con, c, cmd);
+}
+
+void
+conn_notice(struct conn *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (c->dead)
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	proto_notice(c->proto, "%s", msg);
+	free(msg);
+}
+
+void
+conn_pump(struct conn *c)
+{
+	struct ring	*r = console_ring(c->con);
+	struct evbuffer	*out;
+	const char	*p;
+	size_t		 len, room, n;
+	uint64_t	 tail, lost;
+
+	if (c->dead || c->closing)
+		return;
+	out = bufferevent_get_output(c->bev);
+	while ((len = evbuffer_get_length(out)) < CONN_HIGH &&
+	    c->pos < r->head) {
+		tail = ring_tail(r);
+		if (c->pos < tail) {
+			lost = tail - c->pos;
+			c->skipped += lost;
+			c->con->dropped += lost;
+			c->pos = tail;
+			proto_notice(c->proto, "%llu bytes skipped: this "
+			    "client fell behind", (unsigned long long)lost);
+			continue;
+		}
+		room = CONN_HIGH - len;
+		n = ring_peek(r, c->pos, &p, room);
+		proto_output(c->proto, p, n);
+		c->pos += n;
+		c->sent += n;
+	}
+	if (evbuffer_get_length(out) >= CONN_HIGH) {
+		if (c->stalled_since == 0)
+			c->stalled_since = time_mono();
+	}
+}
+
+/* Any byte the socket took is progress: a slow reader is not stuck. */
+static void
+conn_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+
+	if (info->n_deleted > 0 && c->stalled_since != 0)
+		c->stalled_since = time_mono();
+}
+
+static void
+conn_escape_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	proto_escape_flush(c->proto);
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct timeval	 tv = { 0, CONN_ESCAPE_US };
+	size_t		 len;
+	unsigned char	*p;
+	double		 now = time_mono();
+
+	c->refs++;
+	while (!c->dead && !c->closing && !c->input_paused &&
+	    (len = evbuffer_get_length(in)) > 0) {
+		if (len > 16384)
+			len = 16384;
+		p = evbuffer_pullup(in, len);
+		c->last_in = now;
+		proto_recv(c->proto, (const char *)p, len, now);
+		evbuffer_drain(in, len);
+	}
+	if (!c->dead && proto_escape_held(c->proto))
+		evtimer_add(c->esc_ev, &tv);
+	else if (!c->dead)
+		evtimer_del(c->esc_ev);
+	conn_unref(c);
+}
+
+void
+conn_resume_input(struct conn *c)
+{
+	if (c->dead || !c->input_paused)
+		return;
+	c->input_paused = 0;
+	bufferevent_enable(c->bev, EV_READ);
+	conn_read(c->bev, c);	/* what was left when it paused */
+}
+
+static void
+conn_write(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	c->stalled_since = 0;
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_drop(c);
+		return;
+	}
+	conn_pump(c);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_drop(c);
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	struct timeval	 tv = { CONN_CLOSE_S, 0 };
+
+	if (c->dead || c->closing)
+		return;
+	if (why == NULL) {
+		conn_drop(c);
+		return;
+	}
+	conn_notice(c, "%s", why);
+	c->closing = 1;
+	proto_stop(c->proto);
+	bufferevent_disable(c->bev, EV_READ);
+	/* Say when the notice is out; give up if it never goes. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_drop(c);
+}
+
+static void
+conn_sockopts(int fd, int keepalive, int stall)
+{
+	int	 one = 1, v;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (keepalive > 0) {
+		/* Half-open connections: probes after keepalive s idle. */
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+		v = keepalive;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
+		v = keepalive / 3 > 0 ? keepalive / 3 : 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
+		v = 3;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
+	}
+	/* Unacknowledged data this long: the peer is gone. */
+	v = stall * 1000;
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
+}
+
+struct conn *
+conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer)
+{
+	struct conn	*c = xcalloc(1, sizeof *c);
+	struct ring	*r = console_ring(con);
+
+	c->refs = 1;
+	c->con = con;
+	console_ref(con);
+	c->id = con->next_conn_id++;
+	c->kind = kind;
+	c->peer = xstrdup(peer);
+	c->desc = xsprintf("#%u %s %s", c->id, kind == PROTO_TELNET ?
+	    "telnet" : "unix", peer);
+	c->since = time_wall();
+	c->last_in = time_mono();
+	if (kind == PROTO_TELNET)
+		conn_sockopts(fd, cd_cfg.console_keepalive,
+		    cd_cfg.console_client_stall);
+	c->bev = bufferevent_socket_new(cd_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_LOW, 0);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_drained, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->esc_ev = evtimer_new(cd_base, conn_escape_cb, c);
+	c->proto = proto_new(kind, &conn_proto_cb, c);
+	proto_start(c->proto);
+	/* The last screenful first, then live output. */
+	c->pos = ring_history(r, cd_cfg.console_history_lines,
+	    CONN_HISTORY_MAX);
+	return (c);
+}
+
+void
+conn_tick(struct conn *c, double now)
+{
+	int	 idle = cd_cfg.console_idle_timeout;
+
+	if (c->dead)
+		return;
+	if (c->stalled_since != 0 &&
+	    now - c->stalled_since > cd_cfg.console_client_stall) {
+		log_info("%s: client %s has read nothing for %d s; dropped",
+		    c->con->name, c->desc, cd_cfg.console_client_stall);
+		conn_drop(c);
+		return;
+	}
+	/* Network clients only: a local one cannot be half-open. */
+	if (idle > 0 && c->kind == PROTO_TELNET && !c->closing &&
+	    now - c->last_in > idle)
+		conn_close(c, "idle too long; disconnected");
+}
+
+json_t *
+conn_to_json(struct conn *c)
+{
+	struct ring	*r = console_ring(c->con);
+
+	return (json_pack("{s:i, s:s, s:s, s:b, s:f, s:I, s:I, s:I}",
+	    "id", (int)c->id,
+	    "kind", c->kind == PROTO_TELNET ? "telnet" : "unix",
+	    "peer", c->peer,
+	    "input", console_holds_input(c->con, c),
+	    "since", c->since,
+	    "bytes", (json_int_t)c->sent,
+	    "skipped", (json_int_t)c->skipped,
+	    "lag", (json_int_t)(r->head > c->pos ? r->head - c->pos : 0)));
+}

@@ -1,0 +1,200 @@
+/*
+ * drain.c: reads one QEMU console socket in a thread of its own.
+ *
+ * QEMU's 16550 writes every guest byte to the socket with its own
+ * write(); a unix socket holds only a couple of hundred such writes.
+ * When it is full QEMU stalls the guest's UART and (QEMU 7.2) logs the
+ * byte it could not write twice in its logfile.  So the socket must be
+ * read within a fraction of a millisecond, every time, whatever the
+ * event loop is doing for clients: this thread does nothing else.  It
+ * queues what it reads (up to DRAIN_QUEUE bytes; only if the loop falls
+ * that far behind does it stop reading) and wakes the loop through a
+ * pipe.  The loop owns everything else, including writes to the socket.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "xen-common.h"
+#include "consoled.h"
+
+#define DRAIN_QUEUE	(1024 * 1024)
+#define DRAIN_READ	(64 * 1024)
+
+struct drain {
+	int			 fd;		/* not ours to close */
+	pthread_t		 thread;
+	int			 wake[2];	/* thread -> loop */
+	struct event		*ev;
+	drain_data_cb		 data_cb;
+	drain_eof_cb		 eof_cb;
+	void			*arg;
+
+	pthread_mutex_t		 mu;		/* guards what follows */
+	pthread_cond_t		 room;
+	char			*q;
+	size_t			 head, len;
+	int			 eof;
+	int			 woken;		/* a wake byte is pending */
+	int			 stopping;
+	char			*out;		/* the loop's copy */
+};
+
+static void
+drain_wake(struct drain *d)
+{
+	ssize_t	 n;
+
+	n = write(d->wake[1], "x", 1);
+	(void)n;		/* a full pipe has woken the loop already */
+}
+
+static void *
+drain_main(void *arg)
+{
+	struct drain	*d = arg;
+	char		*buf = xmalloc(DRAIN_READ);
+	ssize_t		 n;
+	size_t		 off, at, chunk;
+	int		 wake;
+	struct pollfd	 pf;
+
+	pf.fd = d->fd;
+	pf.events = POLLIN;
+	for (;;) {
+		/* Non-blocking, for the loop's writes: wait here instead. */
+		n = read(d->fd, buf, DRAIN_READ);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
+			if (errno == EAGAIN && poll(&pf, 1, -1) == -1 &&
+			    errno != EINTR)
+				n = 0;
+			else
+				continue;
+		}
+		pthread_mutex_lock(&d->mu);
+		if (n <= 0) {
+			d->eof = 1;
+			wake = !d->woken;
+			d->woken = 1;
+			pthread_mutex_unlock(&d->mu);
+			if (wake)
+				drain_wake(d);
+			break;
+		}
+		for (off = 0; off < (size_t)n && !d->stopping; ) {
+			while (d->len == DRAIN_QUEUE && !d->stopping)
+				pthread_cond_wait(&d->room, &d->mu);
+			at = (d->head + d->len) % DRAIN_QUEUE;
+			chunk = DRAIN_QUEUE - at;
+			if (chunk > DRAIN_QUEUE - d->len)
+				chunk = DRAIN_QUEUE - d->len;
+			if (chunk > (size_t)n - off)
+				chunk = n - off;
+			memcpy(d->q + at, buf + off, chunk);
+			d->len += chunk;
+			off += chunk;
+		}
+		wake = !d->woken;
+		d->woken = 1;
+		if (d->stopping) {
+			pthread_mutex_unlock(&d->mu);
+			break;
+		}
+		pthread_mutex_unlock(&d->mu);
+		if (wake)
+			drain_wake(d);
+	}
+	free(buf);
+	return (NULL);
+}
+
+/* In the loop: hands what was read to the console, then any end. */
+static void
+drain_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain	*d = arg;
+	char		 junk[64];
+	size_t		 len, first;
+	int		 eof;
+
+	while (read(d->wake[0], junk, sizeof junk) > 0)
+		;
+	pthread_mutex_lock(&d->mu);
+	len = d->len;
+	first = DRAIN_QUEUE - d->head;
+	if (first > len)
+		first = len;
+	memcpy(d->out, d->q + d->head, first);
+	memcpy(d->out + first, d->q, len - first);
+	d->head = (d->head + len) % DRAIN_QUEUE;
+	d->len = 0;
+	d->woken = 0;
+	eof = d->eof;
+	pthread_cond_signal(&d->room);
+	pthread_mutex_unlock(&d->mu);
+
+	if (len > 0)
+		d->data_cb(d->arg, d->out, len);
+	if (eof)
+		d->eof_cb(d->arg);	/* may stop and free us */
+}
+
+struct drain *
+drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg)
+{
+	struct drain	*d = xcalloc(1, sizeof *d);
+	sigset_t	 all, old;
+	int		 r;
+
+	d->fd = fd;
+	d->data_cb = data_cb;
+	d->eof_cb = eof_cb;
+	d->arg = arg;
+	d->q = xmalloc(DRAIN_QUEUE);
+	d->out = xmalloc(DRAIN_QUEUE);
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->room, NULL);
+	if (pipe2(d->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+		fatal("pipe2");
+	d->ev = event_new(cd_base, d->wake[0], EV_READ | EV_PERSIST,
+	    drain_wake_cb, d);
+	event_add(d->ev, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&d->thread, NULL, drain_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		fatalx("pthread_create: %s", strerror(r));
+	return (d);
+}
+
+/* Ends the thread (shutting the socket down for reading) and frees. */
+void
+drain_stop(struct drain *d)
+{
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->stopping = 1;
+	pthread_cond_signal(&d->room);
+	pthread_mutex_unlock(&d->mu);
+	shutdown(d->fd, SHUT_RDWR);
+	pthread_join(d->thread, NULL);
+	event_free(d->ev);
+	close(d->wake[0]);
+	close(d->wake[1]);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->room);
+	free(d->q);
+	free(d->out);
+	free(d);
+}

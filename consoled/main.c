@@ -1,0 +1,467 @@
+/*
+ * main.c: xenconsoled start|stop|restart|status|foreground, the way xend
+ * does it (same config file, same pid-file locking), so scripts treat the
+ * two alike.  Stopping xenconsoled loses no guest output: QEMU keeps
+ * logging, and the next start catches up (console.c).
+ */
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "xen-common.h"
+#include "client.h"
+#include "xendcfg.h"
+#include "consoled.h"
+
+struct event_base	*cd_base;
+struct xendcfg		 cd_cfg;
+double			 cd_start_time;
+
+static int		 pid_fd = -1;
+static int		 ready_fd = -1;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: xenconsoled [-h] [-V] start|stop|restart|status|foreground\n"
+	    "\n"
+	    "  start       start xenconsoled in the background, if not running\n"
+	    "  stop        stop it (guests lose no output: QEMU logs it and the\n"
+	    "              next start catches up)\n"
+	    "  restart     stop, then start\n"
+	    "  status      exit 0 if running (and print its consoles), 3 if not\n"
+	    "  foreground  run in the foreground\n"
+	    "\n"
+	    "Configuration: $XEN_CONFIG_DIR/xend-config.sxp (docs/CONSOLES.md).\n");
+}
+
+static void
+warn_stderr(const char *msg)
+{
+	fprintf(stderr, "xenconsoled: warning: %s\n", msg);
+}
+
+char *
+cd_control_path(void)
+{
+	return (xsprintf("%s/xenconsoled.sock", cd_cfg.console_socket_dir));
+}
+
+static void
+parent_dir(const char *path, mode_t mode)
+{
+	char	*dir = xstrdup(path), *slash, *cause;
+
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, mode, &cause) != 0) {
+			fprintf(stderr, "xenconsoled: %s\n", cause);
+			exit(1);
+		}
+	}
+	free(dir);
+}
+
+/* The running daemon's pid, 0 if none: the pid file is locked meanwhile. */
+static pid_t
+consoled_running(void)
+{
+	int	 fd;
+	char	 buf[32];
+	ssize_t	 n;
+	long	 pid;
+
+	if ((fd = open(cd_cfg.consoled_pid_file, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return (0);
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_long(buf, 1, 1 << 30, &pid) != 0)
+		return (-1);
+	return (pid);
+}
+
+static int
+take_pidfile(char **cause)
+{
+	char	 buf[32];
+
+	pid_fd = open(cd_cfg.consoled_pid_file, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0644);
+	if (pid_fd == -1) {
+		*cause = xsprintf("%s: %s", cd_cfg.consoled_pid_file,
+		    strerror(errno));
+		return (-1);
+	}
+	if (flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
+		*cause = xsprintf("xenconsoled is already running (%s locked)",
+		    cd_cfg.consoled_pid_file);
+		close(pid_fd);
+		pid_fd = -1;
+		return (-1);
+	}
+	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(pid_fd, 0) != 0 ||
+	    pwrite(pid_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf)) {
+		*cause = xsprintf("%s: %s", cd_cfg.consoled_pid_file,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+sig_exit_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(cd_base, NULL);
+}
+
+static void
+sig_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct console	*con;
+
+	if (log_reopen() != 0)
+		log_error("cannot reopen log %s", cd_cfg.consoled_logfile);
+	TAILQ_FOREACH(con, &consoles, entry)
+		console_reopen_log(con);
+	log_info("logs reopened");
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*con, *con1;
+	double		 now = time_mono();
+
+	TAILQ_FOREACH_SAFE(con, &consoles, entry, con1)
+		console_tick(con, now);
+}
+
+/* Told once the first domain list is in: "xenconsoled start" returns. */
+static void
+consoled_ready(void)
+{
+	struct console	*con;
+	int		 n = 0;
+
+	TAILQ_FOREACH(con, &consoles, entry)
+		n++;
+	log_info("xenconsoled ready (pid %d, %d consoles)", (int)getpid(), n);
+	if (ready_fd != -1) {
+		if (write(ready_fd, "ok", 2) != 2)
+			log_warn("cannot tell the parent we are ready");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+}
+
+/* Many clients, many consoles: as many descriptors as we may have. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+consoled_serve(int rfd)
+{
+	enum log_level	 level = LOG_INFO;
+	struct event	*ev_term, *ev_int, *ev_hup, *ev_tick;
+	struct timeval	 one = { 1, 0 };
+	char		*cause;
+
+	ready_fd = rfd;
+	if (log_parse_level(cd_cfg.loglevel, &level) != 0)
+		level = LOG_INFO;
+	log_open("xenconsoled", cd_cfg.consoled_logfile, level);
+	if (take_pidfile(&cause) != 0) {
+		log_error("%s", cause);
+		fprintf(stderr, "xenconsoled: %s\n", cause);
+		return (1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	cd_start_time = time_wall();
+	if ((cd_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	ev_term = evsignal_new(cd_base, SIGTERM, sig_exit_cb, NULL);
+	ev_int = evsignal_new(cd_base, SIGINT, sig_exit_cb, NULL);
+	ev_hup = evsignal_new(cd_base, SIGHUP, sig_hup_cb, NULL);
+	ev_tick = event_new(cd_base, -1, EV_PERSIST, tick_cb, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+	event_add(ev_tick, &one);
+
+	if (mkdir_p(cd_cfg.console_socket_dir, 0700, &cause) != 0 ||
+	    mkdir_p(cd_cfg.console_log_dir, 0750, &cause) != 0 ||
+	    hosts_allow_init(cd_cfg.console_hosts_allow, &cause) != 0 ||
+	    control_init(&cause) != 0) {
+		log_error("%s", cause);
+		fprintf(stderr, "xenconsoled: %s\n", cause);
+		unlink(cd_cfg.consoled_pid_file);
+		return (1);
+	}
+	vnc_init();
+	log_info("xenconsoled %s starting, config %s", XEN_VERSION,
+	    cd_cfg.path);
+	xendlink_init(consoled_ready);
+
+	event_base_dispatch(cd_base);
+
+	xendlink_close();
+	control_close();
+	console_destroy_all();
+	vnc_stop_all();
+	/* Let closing clients have their last words, briefly. */
+	event_base_loopexit(cd_base, &one);
+	event_base_dispatch(cd_base);
+	hosts_allow_free();
+	log_info("xenconsoled stopped");
+	unlink(cd_cfg.consoled_pid_file);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	event_free(ev_tick);
+	return (0);
+}
+
+static void
+print_log_tail(void)
+{
+	char	*text, *cause, *p;
+	size_t	 len;
+	int	 lines = 0;
+
+	if (file_read(cd_cfg.consoled_logfile, &text, &len, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (p = text + len; p > text; p--) {
+		if (p[-1] == '\n' && p != text + len && ++lines > 5)
+			break;
+	}
+	fprintf(stderr, "%s", p);
+	free(text);
+}
+
+static int
+consoled_start(void)
+{
+	int		 pfd[2], nullfd, status;
+	pid_t		 pid, running;
+	char		 buf[8];
+	ssize_t		 n;
+	struct pollfd	 pf;
+
+	if ((running = consoled_running()) != 0) {
+		printf("xenconsoled is already running (pid %d)\n",
+		    (int)running);
+		return (0);
+	}
+	parent_dir(cd_cfg.consoled_logfile, 0755);
+	parent_dir(cd_cfg.consoled_pid_file, 0755);
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		perror("xenconsoled: pipe");
+		return (1);
+	}
+	fflush(NULL);
+	switch ((pid = fork())) {
+	case -1:
+		perror("xenconsoled: fork");
+		return (1);
+	case 0:
+		close(pfd[0]);
+		setsid();
+		if (chdir("/") != 0)
+			_exit(1);
+		if ((pid = fork()) != 0)
+			_exit(pid == -1 ? 1 : 0);
+		nullfd = open("/dev/null", O_RDWR);
+		dup2(nullfd, 0);
+		dup2(nullfd, 1);
+		dup2(nullfd, 2);
+		if (nullfd > 2)
+			close(nullfd);
+		umask(022);
+		_exit(consoled_serve(pfd[1]));
+	}
+	close(pfd[1]);
+	waitpid(pid, &status, 0);
+	pf.fd = pfd[0];
+	pf.events = POLLIN;
+	n = poll(&pf, 1, 30000) == 1 ? read(pfd[0], buf, sizeof buf) : -1;
+	close(pfd[0]);
+	if (n == 2 && memcmp(buf, "ok", 2) == 0)
+		return (0);
+	fprintf(stderr, "xenconsoled: failed to start; the end of %s:\n",
+	    cd_cfg.consoled_logfile);
+	print_log_tail();
+	return (1);
+}
+
+static int
+consoled_stop(void)
+{
+	pid_t	 pid = consoled_running();
+	double	 deadline;
+
+	if (pid == 0) {
+		printf("xenconsoled is not running\n");
+		return (0);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "xenconsoled: is starting; try again\n");
+		return (1);
+	}
+	if (kill(pid, SIGTERM) != 0) {
+		fprintf(stderr, "xenconsoled: kill %d: %s\n", (int)pid,
+		    strerror(errno));
+		return (1);
+	}
+	deadline = time_mono() + 15;
+	while (time_mono() < deadline) {
+		if (consoled_running() == 0)
+			return (0);
+		usleep(20000);
+	}
+	fprintf(stderr, "xenconsoled: pid %d did not stop within 15 s\n",
+	    (int)pid);
+	return (1);
+}
+
+/* status: the daemon, then one line per console with its counters. */
+static int
+consoled_status(void)
+{
+	struct xen_client	*c;
+	json_t			*list, *con;
+	char			*path, *cause;
+	pid_t			 pid = consoled_running();
+	size_t			 i;
+
+	if (pid == 0) {
+		printf("xenconsoled is not running\n");
+		return (3);
+	}
+	printf("xenconsoled is running (pid %d)\n", (int)pid);
+	path = cd_control_path();
+	if (xen_open_path(path, &c, &cause) != 0 ||
+	    xen_call(c, "consoles.list", NULL, &list, NULL, &cause) != 0) {
+		fprintf(stderr, "xenconsoled: %s\n", cause);
+		free(cause);
+		free(path);
+		return (0);
+	}
+	free(path);
+	if (json_array_size(list) > 0)
+		printf("%-20s %5s %5s %7s %12s %10s %9s %6s\n", "Name", "Id",
+		    "Port", "Clients", "Out(bytes)", "In(bytes)", "Dropped",
+		    "LogErr");
+	json_array_foreach(list, i, con) {
+		printf("%-20s %5lld %5lld %7zu %12lld %10lld %9lld %6lld\n",
+		    json_string_value(json_object_get(con, "name")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "domid")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "port")),
+		    json_array_size(json_object_get(con, "clients")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "bytes_in")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "bytes_out")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "dropped")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "log_errors")));
+	}
+	json_decref(list);
+	xen_close(c);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char		*cause;
+	const char	*cmd;
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("xenconsoled %s\n", XEN_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return (2);
+	}
+	cmd = argv[optind];
+	if (xendcfg_load(NULL, &cd_cfg, warn_stderr, &cause) != 0) {
+		fprintf(stderr, "xenconsoled: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	if (strcmp(cmd, "start") == 0)
+		rc = consoled_start();
+	else if (strcmp(cmd, "stop") == 0)
+		rc = consoled_stop();
+	else if (strcmp(cmd, "restart") == 0) {
+		rc = consoled_stop();
+		if (rc == 0)
+			rc = consoled_start();
+	} else if (strcmp(cmd, "status") == 0)
+		rc = consoled_status();
+	else if (strcmp(cmd, "foreground") == 0) {
+		parent_dir(cd_cfg.consoled_logfile, 0755);
+		parent_dir(cd_cfg.consoled_pid_file, 0755);
+		rc = consoled_serve(-1);
+	} else {
+		fprintf(stderr, "xenconsoled: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	xendcfg_free(&cd_cfg);
+	return (rc);
+}

@@ -1,0 +1,522 @@
+/*
+ * vnc.c: graphical consoles.  xend gives each domain with vnc = 1 a
+ * private VNC server on a unix socket (QEMU's -vnc unix:...); here one
+ * thread per such domain connects to it with libvncclient and serves the
+ * same framebuffer with libvncserver on vnc-port-base + domid, to any
+ * number of viewers, with the domain's vncpasswd (full access) and
+ * vncpasswd_viewonly (view only), and WebSocket on the same port for
+ * browsers (libvncserver detects the HTTP upgrade).
+ *
+ * Why a thread: libvncserver writes to viewers with blocking waits (up to
+ * rfbMaxClientWait), which must never stall the serial consoles' loop.
+ * The thread owns its screen, client and framebuffer outright and runs
+ * libvncserver single-threaded (rfbProcessEvents) from its own poll loop,
+ * so there are no locks: the main thread only starts it, asks it to stop
+ * through a pipe, joins it when it says it is done, and reads a few
+ * atomic counters.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <rfb/rfb.h>
+#include <rfb/rfbclient.h>
+
+#include "xen-common.h"
+#include "xendcfg.h"
+#include "consoled.h"
+
+#define VNC_POLL_MS		500
+#define VNC_RETRY_MS		1000
+#define VNC_MAX_FDS		256
+#define VNC_CLIENT_WAIT_MS	2000	/* a stuck viewer is dropped */
+
+struct vnc {
+	/* Set before the thread starts, read-only afterwards. */
+	int			 domid;
+	char			*name;
+	char			*desktop;
+	char			*qemu_path;
+	char			*addr;
+	int			 port;
+	char			*passwds[3];
+	int			 first_view_only;
+	int			 wake[2];	/* main -> thread: stop */
+	int			 done[2];	/* thread -> main: finished */
+	pthread_t		 thread;
+
+	/* Main thread only. */
+	struct event		*done_ev;
+	int			 joined;
+	TAILQ_ENTRY(vnc)	 entry;
+
+	/* Shared, atomic. */
+	atomic_int		 stop;
+	atomic_int		 connected;	/* to QEMU */
+	atomic_int		 listening;
+	atomic_int		 viewers;
+	atomic_int		 width;
+	atomic_int		 height;
+	atomic_ulong		 updates;
+	atomic_ulong		 viewers_total;
+
+	/* The thread only. */
+	rfbScreenInfoPtr	 screen;
+	rfbClient		*client;
+	char			*fb;
+	int			 fb_w, fb_h;
+	double			 listen_retry;
+};
+
+static TAILQ_HEAD(, vnc) vncs = TAILQ_HEAD_INITIALIZER(vncs);
+static int vnc_tag;		/* rfbClientSetClientData key */
+
+static void
+vnc_vlog(enum log_level level, const char *fmt, va_list ap)
+{
+	char	 buf[512];
+	size_t	 n;
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level == LOG_WARN)
+		log_warn("vnc: %s", buf);
+	else
+		log_debug("vnc: %s", buf);
+}
+
+static void
+vnc_log(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vnc_vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vnc_err(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vnc_vlog(LOG_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+vnc_init(void)
+{
+	rfbLog = vnc_log;
+	rfbErr = vnc_err;
+	rfbClientLog = vnc_log;
+	rfbClientErr = vnc_err;
+	rfbMaxClientWait = VNC_CLIENT_WAIT_MS;
+}
+
+/* ---- viewers (libvncserver hooks, in the thread) ---- */
+
+static void
+vnc_viewer_gone(rfbClientPtr cl)
+{
+	struct vnc	*v = cl->screen->screenData;
+
+	atomic_fetch_sub(&v->viewers, 1);
+	log_debug("vnc %s: viewer %s left", v->name, cl->host);
+}
+
+static enum rfbNewClientAction
+vnc_viewer_new(rfbClientPtr cl)
+{
+	struct vnc	*v = cl->screen->screenData;
+
+	if (!hosts_allowed(cl->host)) {
+		log_info("vnc %s: viewer %s refused by console-hosts-allow",
+		    v->name, cl->host);
+		return (RFB_CLIENT_REFUSE);
+	}
+	cl->clientGoneHook = vnc_viewer_gone;
+	atomic_fetch_add(&v->viewers, 1);
+	atomic_fetch_add(&v->viewers_total, 1);
+	log_debug("vnc %s: viewer %s", v->name, cl->host);
+	return (RFB_CLIENT_ACCEPT);
+}
+
+/* libvncserver calls these only for viewers that are not view-only. */
+static void
+vnc_key(rfbBool down, rfbKeySym key, rfbClientPtr cl)
+{
+	struct vnc	*v = cl->screen->screenData;
+
+	if (v->client != NULL)
+		SendKeyEvent(v->client, key, down);
+}
+
+static void
+vnc_pointer(int mask, int x, int y, rfbClientPtr cl)
+{
+	struct vnc	*v = cl->screen->screenData;
+
+	if (v->client != NULL)
+		SendPointerEvent(v->client, x, y, mask);
+	rfbDefaultPtrAddEvent(mask, x, y, cl);
+}
+
+static void
+vnc_cut(char *text, int len, rfbClientPtr cl)
+{
+	struct vnc	*v = cl->screen->screenData;
+
+	if (v->client != NULL)
+		SendClientCutText(v->client, text, len);
+}
+
+static void
+vnc_listen(struct vnc *v)
+{
+	rfbInitSockets(v->screen);
+	atomic_store(&v->listening, v->screen->listenSock !=
+	    RFB_INVALID_SOCKET || v->screen->listen6Sock !=
+	    RFB_INVALID_SOCKET);
+	if (!atomic_load(&v->listening)) {
+		log_warn("vnc %s: cannot listen on %s port %d; retrying",
+		    v->name, v->addr, v->port);
+		v->screen->socketState = RFB_SOCKET_INIT;
+		v->listen_retry = time_mono() + 2;
+	}
+}
+
+static void
+vnc_screen_new(struct vnc *v)
+{
+	int		 argc = 0;
+	rfbScreenInfoPtr s;
+
+	s = rfbGetScreen(&argc, NULL, v->fb_w, v->fb_h, 8, 3, 4);
+	if (s == NULL)
+		fatalx("rfbGetScreen failed");
+	s->frameBuffer = v->fb;
+	s->screenData = v;
+	s->desktopName = v->desktop;
+	s->alwaysShared = TRUE;		/* several viewers at once */
+	s->deferUpdateTime = 0;
+	s->newClientHook = vnc_viewer_new;
+	s->kbdAddEvent = vnc_key;
+	s->ptrAddEvent = vnc_pointer;
+	s->setXCutText = vnc_cut;
+	s->autoPort = FALSE;
+	if (strchr(v->addr, ':') != NULL) {
+		s->port = 0;
+		s->ipv6port = v->port;
+		s->listen6Interface = v->addr;
+	} else {
+		s->port = v->port;
+		s->ipv6port = 0;
+		s->listenInterface = inet_addr(*v->addr != '\0' ? v->addr :
+		    "0.0.0.0");
+	}
+	s->httpPort = 0;
+	s->http6Port = 0;
+	if (v->passwds[0] != NULL) {
+		s->authPasswdData = v->passwds;
+		s->passwordCheck = rfbCheckPasswordByList;
+		s->authPasswdFirstViewOnly = v->first_view_only;
+	}
+	v->screen = s;
+	rfbInitServer(s);
+	vnc_listen(v);
+}
+
+/* libvncclient: the server's size is known (or changed). */
+static rfbBool
+vnc_resize(rfbClient *client)
+{
+	struct vnc	*v = rfbClientGetClientData(client, &vnc_tag);
+	int		 w = client->width, h = client->height;
+	char		*old = v->fb;
+
+	if (w <= 0 || h <= 0 || w > 8192 || h > 8192)
+		return (FALSE);
+	if (v->fb == NULL || w != v->fb_w || h != v->fb_h) {
+		v->fb = xcalloc((size_t)w * h, 4);
+		v->fb_w = w;
+		v->fb_h = h;
+		if (v->screen != NULL) {
+			rfbNewFramebuffer(v->screen, v->fb, w, h, 8, 3, 4);
+			v->screen->frameBuffer = v->fb;
+		}
+		free(old);
+	}
+	client->frameBuffer = (uint8_t *)v->fb;
+	atomic_store(&v->width, w);
+	atomic_store(&v->height, h);
+	if (v->screen == NULL)
+		vnc_screen_new(v);
+	return (TRUE);
+}
+
+static void
+vnc_update(rfbClient *client, int x, int y, int w, int h)
+{
+	struct vnc	*v = rfbClientGetClientData(client, &vnc_tag);
+
+	atomic_fetch_add(&v->updates, 1);
+	if (v->screen != NULL)
+		rfbMarkRectAsModified(v->screen, x, y, x + w, y + h);
+}
+
+static void
+vnc_connect(struct vnc *v)
+{
+	rfbClient	*c;
+
+	c = rfbGetClient(8, 3, 4);
+	if (c == NULL)
+		fatalx("rfbGetClient failed");
+	rfbClientSetClientData(c, &vnc_tag, v);
+	c->MallocFrameBuffer = vnc_resize;
+	c->GotFrameBufferUpdate = vnc_update;
+	c->canHandleNewFBSize = TRUE;
+	/* A unix socket: copying is cheaper than compressing. */
+	c->appData.encodingsString = "copyrect raw";
+	c->appData.shareDesktop = TRUE;
+	c->connectTimeout = 5;
+	c->serverHost = xstrdup(v->qemu_path);
+	c->serverPort = 0;
+	if (!rfbInitClient(c, NULL, NULL)) {
+		/* rfbInitClient has freed the client. */
+		return;
+	}
+	v->client = c;
+	atomic_store(&v->connected, 1);
+	log_info("vnc %s: attached to %s (%dx%d)", v->name, v->qemu_path,
+	    v->fb_w, v->fb_h);
+}
+
+static void
+vnc_disconnect(struct vnc *v)
+{
+	if (v->client == NULL)
+		return;
+	rfbClientCleanup(v->client);	/* not the framebuffer: ours */
+	v->client = NULL;
+	atomic_store(&v->connected, 0);
+}
+
+/* Waits for QEMU, the viewers or the stop pipe, then serves them. */
+static void
+vnc_turn(struct vnc *v)
+{
+	struct pollfd			 pf[VNC_MAX_FDS];
+	rfbClientIteratorPtr		 it;
+	rfbClientPtr			 cl;
+	int				 n = 0, qemu = -1, timeout = VNC_POLL_MS;
+	char				 buf[64];
+
+	pf[n].fd = v->wake[0];
+	pf[n++].events = POLLIN;
+	if (v->client != NULL) {
+		qemu = n;
+		pf[n].fd = v->client->sock;
+		pf[n++].events = POLLIN;
+		if (v->client->buffered > 0)
+			timeout = 0;
+	} else
+		timeout = VNC_RETRY_MS;
+	if (v->screen != NULL) {
+		if (v->screen->listenSock != RFB_INVALID_SOCKET) {
+			pf[n].fd = v->screen->listenSock;
+			pf[n++].events = POLLIN;
+		}
+		if (v->screen->listen6Sock != RFB_INVALID_SOCKET) {
+			pf[n].fd = v->screen->listen6Sock;
+			pf[n++].events = POLLIN;
+		}
+		it = rfbGetClientIterator(v->screen);
+		while ((cl = rfbClientIteratorNext(it)) != NULL &&
+		    n < VNC_MAX_FDS) {
+			if (cl->sock == RFB_INVALID_SOCKET)
+				continue;
+			pf[n].fd = cl->sock;
+			pf[n++].events = POLLIN;
+		}
+		rfbReleaseClientIterator(it);
+	}
+	if (poll(pf, n, timeout) == -1 && errno != EINTR)
+		fatal("poll");
+	if (pf[0].revents & POLLIN) {
+		while (read(v->wake[0], buf, sizeof buf) > 0)
+			;
+	}
+	if (atomic_load(&v->stop))
+		return;
+
+	if (v->client == NULL)
+		vnc_connect(v);
+	else if ((qemu != -1 && pf[qemu].revents != 0) ||
+	    v->client->buffered > 0) {
+		do {
+			if (!HandleRFBServerMessage(v->client)) {
+				log_info("vnc %s: QEMU's VNC server closed; "
+				    "reconnecting", v->name);
+				vnc_disconnect(v);
+				break;
+			}
+		} while (v->client->buffered > 0);
+	}
+	if (v->screen != NULL) {
+		if (!atomic_load(&v->listening) &&
+		    time_mono() > v->listen_retry)
+			vnc_listen(v);
+		rfbProcessEvents(v->screen, 0);
+	}
+}
+
+static void *
+vnc_main(void *arg)
+{
+	struct vnc	*v = arg;
+	ssize_t		 n;
+
+	while (!atomic_load(&v->stop))
+		vnc_turn(v);
+	vnc_disconnect(v);
+	if (v->screen != NULL) {
+		rfbShutdownServer(v->screen, TRUE);
+		rfbScreenCleanup(v->screen);
+		v->screen = NULL;
+	}
+	free(v->fb);
+	v->fb = NULL;
+	n = write(v->done[1], "x", 1);
+	(void)n;
+	return (NULL);
+}
+
+static void
+vnc_free(struct vnc *v)
+{
+	int	 i;
+
+	if (v->done_ev != NULL)
+		event_free(v->done_ev);
+	close(v->wake[0]);
+	close(v->wake[1]);
+	close(v->done[0]);
+	close(v->done[1]);
+	for (i = 0; i < 2; i++)
+		free(v->passwds[i]);
+	free(v->name);
+	free(v->desktop);
+	free(v->qemu_path);
+	free(v->addr);
+	free(v);
+}
+
+static void
+vnc_join(struct vnc *v)
+{
+	if (v->joined)
+		return;
+	pthread_join(v->thread, NULL);
+	v->joined = 1;
+	TAILQ_REMOVE(&vncs, v, entry);
+	log_info("vnc %s: stopped", v->name);
+	vnc_free(v);
+}
+
+static void
+vnc_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	vnc_join(arg);
+}
+
+struct vnc *
+vnc_start(const struct console_info *ci, const char *address)
+{
+	struct vnc	*v = xcalloc(1, sizeof *v);
+	sigset_t	 all, old;
+	int		 n = 0, r;
+
+	v->domid = ci->domid;
+	v->name = xstrdup(ci->name);
+	v->desktop = xsprintf("%s (domid %d)", ci->name, ci->domid);
+	v->qemu_path = xstrdup(ci->vnc_path);
+	v->addr = xstrdup(address);
+	v->port = ci->vnc_port;
+	/* libvncserver's list: full-access passwords, then view-only ones. */
+	if (ci->vnc_passwd != NULL && *ci->vnc_passwd != '\0')
+		v->passwds[n++] = xstrdup(ci->vnc_passwd);
+	v->first_view_only = n;
+	if (ci->vnc_passwd_ro != NULL && *ci->vnc_passwd_ro != '\0')
+		v->passwds[n++] = xstrdup(ci->vnc_passwd_ro);
+	if (pipe2(v->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
+	    pipe2(v->done, O_CLOEXEC | O_NONBLOCK) != 0)
+		fatal("pipe2");
+	v->done_ev = event_new(cd_base, v->done[0], EV_READ, vnc_done_cb, v);
+	event_add(v->done_ev, NULL);
+	TAILQ_INSERT_TAIL(&vncs, v, entry);
+
+	/* Signals are the main thread's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&v->thread, NULL, vnc_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		fatalx("pthread_create: %s", strerror(r));
+	log_info("vnc %s: graphical console on port %d%s", v->name, v->port,
+	    n == 0 ? " (no password)" : "");
+	return (v);
+}
+
+void
+vnc_stop(struct vnc *v)
+{
+	ssize_t	 n;
+
+	atomic_store(&v->stop, 1);
+	n = write(v->wake[1], "x", 1);
+	(void)n;
+}
+
+void
+vnc_stop_all(void)
+{
+	struct vnc	*v, *v1;
+
+	TAILQ_FOREACH(v, &vncs, entry)
+		vnc_stop(v);
+	TAILQ_FOREACH_SAFE(v, &vncs, entry, v1)
+		vnc_join(v);
+}
+
+json_t *
+vnc_to_json(struct vnc *v)
+{
+	return (json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:b}",
+	    "port", v->port,
+	    "connected", atomic_load(&v->connected),
+	    "listening", atomic_load(&v->listening),
+	    "viewers", atomic_load(&v->viewers),
+	    "width", atomic_load(&v->width),
+	    "height", atomic_load(&v->height),
+	    "updates", (json_int_t)atomic_load(&v->updates),
+	    "viewers_total", (json_int_t)atomic_load(&v->viewers_total),
+	    "password", v->passwds[0] != NULL || v->passwds[1] != NULL));
+}

@@ -1,0 +1,265 @@
+/*
+ * xencons: the manual's console client.  "xencons HOST PORT" connects to
+ * a domain's console port (xenconsoled serves 9600 + domid), speaks
+ * telnet through libtelnet (0xFF doubled, character mode, binary) and puts
+ * the terminal in raw mode, restoring it on exit, on signals and after a
+ * stop/continue.
+ *
+ *   Ctrl-]      detach (the domain keeps running)
+ *   ^E c w      take input        ^E c r   give input up
+ *   ^E c u      who is attached   ^E c b   send a break (sysrq)
+ *   ^E c .      detach            ^E c ?   help
+ * (the ^E c commands are xenconsoled's, so they work in telnet too)
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libtelnet.h>
+
+#include "xen-common.h"
+
+#define XENCONS_DETACH	0x1d	/* Ctrl-] */
+
+static struct termios		 saved_tio;
+static int			 tio_saved;
+static int			 tio_raw;
+static volatile sig_atomic_t	 got_signal;
+static volatile sig_atomic_t	 got_cont;
+static int			 sock = -1;
+static int			 failed;
+
+static const telnet_telopt_t xencons_telopts[] = {
+	{ TELNET_TELOPT_ECHO, TELNET_WONT, TELNET_DO },
+	{ TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_BINARY, TELNET_WILL, TELNET_DO },
+	{ -1, 0, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: xencons [HOST] PORT\n"
+	    "Connects to a domain's console (port 9600 + domid on the host "
+	    "running\nxenconsoled; HOST defaults to localhost).  Ctrl-] "
+	    "detaches; ^E c ? lists\nthe console's escape commands.\n");
+}
+
+static void
+term_restore(void)
+{
+	if (tio_saved && tio_raw) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		tio_raw = 0;
+	}
+}
+
+static void
+term_raw(void)
+{
+	struct termios	 raw;
+
+	if (!tio_saved)
+		return;
+	raw = saved_tio;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	tio_raw = 1;
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGCONT)
+		got_cont = 1;
+	else
+		got_signal = sig;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+static void
+telnet_event(telnet_t *t, telnet_event_t *ev, void *arg)
+{
+	switch (ev->type) {
+	case TELNET_EV_DATA:
+		if (write_all(STDOUT_FILENO, ev->data.buffer,
+		    ev->data.size) != 0)
+			failed = 1;
+		break;
+	case TELNET_EV_SEND:
+		if (write_all(sock, ev->data.buffer, ev->data.size) != 0)
+			failed = 1;
+		break;
+	case TELNET_EV_ERROR:
+		term_restore();
+		fprintf(stderr, "\r\nxencons: telnet: %s\r\n", ev->error.msg);
+		failed = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+connect_to(const char *host, const char *port)
+{
+	struct addrinfo	 hints, *res, *ai;
+	int		 fd = -1, r, err = 0;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+		fprintf(stderr, "xencons: %s: %s\n", host, gai_strerror(r));
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		fprintf(stderr, "xencons: cannot connect to %s port %s: %s\n",
+		    host, port, strerror(err));
+	return (fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*host = "localhost", *port;
+	telnet_t	*t;
+	struct pollfd	 pf[2];
+	struct sigaction sa;
+	char		 buf[16384];
+	ssize_t		 n, i;
+	int		 in_open = 1, tty, detached = 0, closed = 0;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return (0);
+	}
+	if (argc == 2)
+		port = argv[1];
+	else if (argc == 3) {
+		host = argv[1];
+		port = argv[2];
+	} else {
+		usage(stderr);
+		return (2);
+	}
+	if ((sock = connect_to(host, port)) == -1)
+		return (1);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	tty = isatty(STDIN_FILENO);
+	if (tty && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+		tio_saved = 1;
+		atexit(term_restore);
+		term_raw();
+		fprintf(stderr, "[xencons: connected to %s port %s; Ctrl-] "
+		    "detaches, ^E c ? for help]\r\n", host, port);
+	}
+
+	if ((t = telnet_init(xencons_telopts, telnet_event, 0, NULL)) == NULL)
+		fatalx("telnet_init failed");
+	while (!got_signal && !failed) {
+		if (got_cont) {		/* back from a stop: raw again */
+			got_cont = 0;
+			if (tio_raw)
+				term_raw();
+		}
+		pf[0].fd = in_open ? STDIN_FILENO : -1;
+		pf[0].events = POLLIN;
+		pf[1].fd = sock;
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(sock, buf, sizeof buf);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				closed = 1;
+				break;
+			}
+			telnet_recv(t, buf, n);
+		}
+		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+			n = read(STDIN_FILENO, buf, sizeof buf);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				in_open = 0;	/* keep showing output */
+				shutdown(sock, SHUT_WR);
+				continue;
+			}
+			for (i = 0; i < n && buf[i] != XENCONS_DETACH; i++)
+				;
+			if (!tio_saved)
+				i = n;	/* a pipe: Ctrl-] is just a byte */
+			if (i > 0)
+				telnet_send(t, buf, i);
+			if (i < n) {
+				detached = 1;
+				break;
+			}
+		}
+	}
+	telnet_free(t);
+	close(sock);
+	term_restore();
+	if (tio_saved) {
+		if (detached)
+			fprintf(stderr, "\r\n[xencons: detached]\r\n");
+		else if (closed)
+			fprintf(stderr, "\r\n[xencons: connection closed]\r\n");
+	}
+	if (got_signal) {
+		signal(got_signal, SIG_DFL);
+		raise(got_signal);
+	}
+	return (failed ? 1 : 0);
+}

@@ -1,0 +1,129 @@
+/* cmd-consoles.c: xm consoles [DOM ...]: what xenconsoled serves. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+static int	cmd_consoles_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_consoles = {
+	"consoles", NULL, NULL, "[DOM ...]",
+	"list the domain consoles and who is attached",
+	"Lists every console xenconsoled serves (or those of the DOMs\n"
+	"named): the domain, its TCP port (telnet or xencons), its VNC port\n"
+	"if it has a graphical console, and one line per attached client,\n"
+	"the one holding input marked.\n",
+	0, cmd_consoles_exec
+};
+
+static int
+wanted(json_t *con, int argc, char **argv)
+{
+	const char	*name = json_string_value(json_object_get(con, "name"));
+	char		 id[32];
+	int		 i;
+
+	if (argc == 0)
+		return (1);
+	snprintf(id, sizeof id, "%lld",
+	    (long long)json_integer_value(json_object_get(con, "domid")));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0 || strcmp(argv[i], id) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct xen_client	*c;
+	json_t			*list, *con, *cl, *vnc, *clients;
+	const char		*role;
+	int			 held;
+	char			*path, *cause, vport[16], since[16];
+	size_t			 i, j, shown = 0;
+	int			 ch;
+	time_t			 t;
+	struct tm		 tm;
+
+	while ((ch = xm_getopt(ctx, argc, argv, "h", longopts)) != -1) {
+		switch (ch) {
+		case 'h':
+			printf("usage: xm consoles %s\n\n%s", ctx->cmd->args,
+			    ctx->cmd->detail);
+			return (0);
+		default:
+			return (xm_usage(ctx));
+		}
+	}
+	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	if (xen_open_path(path, &c, &cause) != 0) {
+		free(path);
+		free(cause);
+		return (xm_err(ctx, "xenconsoled is not running; start it with "
+		    "'xenconsoled start'"));
+	}
+	free(path);
+	if (xen_call(c, "consoles.list", NULL, &list, NULL, &cause) != 0) {
+		xm_err(ctx, "xenconsoled: %s", cause);
+		free(cause);
+		xen_close(c);
+		return (1);
+	}
+	xen_close(c);
+
+	printf("%-32s %4s %5s %5s %7s\n", "Name", "Id", "Port", "VNC",
+	    "Clients");
+	json_array_foreach(list, i, con) {
+		if (!wanted(con, argc - optind, argv + optind))
+			continue;
+		shown++;
+		vnc = json_object_get(con, "vnc");
+		if (vnc != NULL)
+			snprintf(vport, sizeof vport, "%lld", (long long)
+			    json_integer_value(json_object_get(vnc, "port")));
+		else
+			snprintf(vport, sizeof vport, "-");
+		printf("%-32s %4lld %5lld %5s %7zu\n",
+		    json_string_value(json_object_get(con, "name")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "domid")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "port")), vport,
+		    json_array_size(json_object_get(con, "clients")));
+		clients = json_object_get(con, "clients");
+		held = 0;
+		json_array_foreach(clients, j, cl)
+			held |= json_is_true(json_object_get(cl, "input"));
+		json_array_foreach(clients, j, cl) {
+			/* With input free, the next client to type takes it. */
+			if (json_is_true(json_object_get(cl, "input")))
+				role = "input";
+			else
+				role = held ? "read-only" : "-";
+			t = (time_t)json_number_value(json_object_get(cl,
+			    "since"));
+			localtime_r(&t, &tm);
+			strftime(since, sizeof since, "%H:%M:%S", &tm);
+			printf("    #%lld %-6s %-34s %-9s since %s\n",
+			    (long long)json_integer_value(json_object_get(cl,
+			    "id")),
+			    json_string_value(json_object_get(cl, "kind")),
+			    json_string_value(json_object_get(cl, "peer")),
+			    role, since);
+		}
+	}
+	json_decref(list);
+	if (argc - optind > 0 && shown == 0)
+		return (xm_err(ctx, "no console for %s", argv[optind]));
+	return (0);
+}

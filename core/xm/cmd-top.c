@@ -1,0 +1,75 @@
+/* cmd-top.c: xm top [OPTIONS]: runs the dashboard, xm-top, in our place. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "xm.h"
+
+static int	cmd_top_exec(struct xm_ctx *, int, char **);
+
+const struct xm_cmd cmd_top = {
+	"top", NULL, NULL,
+	"[-b] [-d SECONDS] [-n ITERATIONS] [--csv|--json]",
+	"the live dashboard of the host and its domains",
+	"  -b, --batch          print samples instead of the screen\n"
+	"  -d, --delay=SECONDS  between refreshes (default 1)\n"
+	"  -n, --iterations=N   batch mode: stop after N samples\n"
+	"      --csv, --json    batch mode formats (fields: docs/XM-TOP.md)\n"
+	"      --ascii          ASCII line drawing\n"
+	"      --no-color       no colours (so does NO_COLOR)\n"
+	"      --no-settings    neither read nor save the saved settings\n"
+	"\n"
+	"Full screen: one row per domain, updated live, and actions on them\n"
+	"(balloon, scheduler, pinning, pause, shutdown, destroy, console).\n"
+	"Press ? in it for the keys.\n",
+	0, cmd_top_exec
+};
+
+/*
+ * xm-top lives beside an installed xm (PREFIX/bin), and in the build tree
+ * at build/VARIANT/tui/xm-top/xm-top for build/VARIANT/core/xm/xm.
+ */
+static const char *top_places[] = { "xm-top", "../../tui/xm-top/xm-top" };
+
+static int
+cmd_top_exec(struct xm_ctx *ctx, int argc, char **argv)
+{
+	char	 self[PATH_MAX], dirbuf[PATH_MAX], *dir, *path, *tried = NULL;
+	char	*tmp;
+	ssize_t	 n;
+	size_t	 i;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		return (xm_err(ctx, "cannot find myself: /proc/self/exe: %s",
+		    strerror(errno)));
+	self[n] = '\0';
+	snprintf(dirbuf, sizeof dirbuf, "%s", self);
+	dir = dirname(dirbuf);
+	/* So the dashboard can run "xm console" with this very xm. */
+	setenv("XM_TOP_XM", self, 1);
+	for (i = 0; i < nitems(top_places); i++) {
+		xasprintf(&path, "%s/%s", dir, top_places[i]);
+		if (access(path, X_OK) == 0) {
+			free(tried);
+			argv[0] = (char *)"xm-top";
+			execv(path, argv);
+			xm_err(ctx, "cannot run %s: %s", path, strerror(errno));
+			free(path);
+			return (1);
+		}
+		xasprintf(&tmp, "%s%s%s", tried != NULL ? tried : "",
+		    tried != NULL ? ", " : "", path);
+		free(tried);
+		tried = tmp;
+		free(path);
+	}
+	xm_err(ctx, "the dashboard (xm-top) is not installed: looked for %s",
+	    tried);
+	free(tried);
+	return (1);
+}
