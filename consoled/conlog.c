@@ -185,27 +185,6 @@ conlog_shift(struct conlog *l)
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return (-1);
-		if (n == 0) {
-			errno = EIO;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Starts a fresh file (after rotating the old one away if asked). */
 static int
 conlog_fresh(struct conlog *l, int rotate, char **cause)
@@ -228,7 +207,7 @@ conlog_fresh(struct conlog *l, int rotate, char **cause)
 	hdr = xsprintf(CONLOG_MAGIC "%s: domid=%d source=%lu:%lu "
 	    "offset=%llu\n", l->name, l->id.domid, l->id.dev, l->id.ino,
 	    (unsigned long long)l->offset);
-	if (write_all(l->fd, hdr, strlen(hdr)) != 0) {
+	if (fd_write_all(l->fd, hdr, strlen(hdr)) != 0) {
 		saved = errno;
 		*cause = xsprintf("%s: %s", l->path, strerror(saved));
 		free(hdr);
@@ -409,7 +388,7 @@ conlog_write(struct conlog *l, const char *data, size_t len, double now)
 		start = nl != NULL;
 	}
 
-	if (write_all(l->fd, l->buf, o) != 0) {
+	if (fd_write_all(l->fd, l->buf, o) != 0) {
 		saved = errno;
 		l->errors++;
 		/* All or nothing, so the stream offset stays exact. */

@@ -84,34 +84,17 @@ on_signal(int sig)
 		got_signal = sig;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 static void
 telnet_event(telnet_t *t, telnet_event_t *ev, void *arg)
 {
 	switch (ev->type) {
 	case TELNET_EV_DATA:
-		if (write_all(STDOUT_FILENO, ev->data.buffer,
+		if (fd_write_all(STDOUT_FILENO, ev->data.buffer,
 		    ev->data.size) != 0)
 			failed = 1;
 		break;
 	case TELNET_EV_SEND:
-		if (write_all(sock, ev->data.buffer, ev->data.size) != 0)
+		if (fd_write_all(sock, ev->data.buffer, ev->data.size) != 0)
 			failed = 1;
 		break;
 	case TELNET_EV_ERROR:

@@ -79,23 +79,6 @@ xen_fd(const struct xen_client *c)
 	return (c->fd);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Forgets the line xen_recv_line last handed out. */
 static void
 drop_consumed(struct xen_client *c)
@@ -190,9 +173,9 @@ send_request(struct xen_client *c, const char *op, json_t *args,
 	    "args", args != NULL ? args : json_object());
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	rc = write_all(c->fd, text, strlen(text));
+	rc = fd_write_all(c->fd, text, strlen(text));
 	if (rc == 0)
-		rc = write_all(c->fd, "\n", 1);
+		rc = fd_write_all(c->fd, "\n", 1);
 	free(text);
 	if (rc != 0) {
 		*cause = xsprintf("cannot send to xend: %s", strerror(errno));

@@ -145,6 +145,24 @@ fd_set_cloexec(int fd)
 	return (fcntl(fd, F_SETFD, flags | FD_CLOEXEC));
 }
 
+int
+fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
 double
 time_mono(void)
 {

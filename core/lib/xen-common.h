@@ -66,6 +66,8 @@ int	 file_write_atomic(const char *path, const void *, size_t, mode_t,
 int	 mkdir_p(const char *path, mode_t, char **cause);
 int	 fd_set_nonblock(int fd);
 int	 fd_set_cloexec(int fd);
+/* Writes all of buf (retrying short writes and EINTR); 0/-1 with errno. */
+int	 fd_write_all(int fd, const void *buf, size_t len);
 /* Monotonic and wall clocks in seconds. */
 double	 time_mono(void);
 double	 time_wall(void);

@@ -58,9 +58,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	while ((ch = xm_getopt(ctx, argc, argv, "h", longopts)) != -1) {
 		switch (ch) {
 		case 'h':
-			printf("usage: xm consoles %s\n\n%s", ctx->cmd->args,
-			    ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

@@ -182,9 +182,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 			file = optarg;
 			break;
 		case 'h':
-			printf("usage: xm create %s\n\n%s", ctx->cmd->args,
-			    ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

@@ -123,9 +123,7 @@ cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 			lng = 1;
 			break;
 		case 'h':
-			printf("usage: xm list %s\n\n%s", ctx->cmd->args,
-			    ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

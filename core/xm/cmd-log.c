@@ -35,9 +35,7 @@ cmd_log_exec(struct xm_ctx *ctx, int argc, char **argv)
 				    "number, got '%s'", optarg));
 			break;
 		case 'h':
-			printf("usage: xm log %s\n\n%s", ctx->cmd->args,
-			    ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

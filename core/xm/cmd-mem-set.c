@@ -47,9 +47,7 @@ cmd_mem_set_exec(struct xm_ctx *ctx, int argc, char **argv)
 				    "'%s'", optarg));
 			break;
 		case 'h':
-			printf("usage: xm %s %s\n\n%s", ctx->cmd->name,
-			    ctx->cmd->args, ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

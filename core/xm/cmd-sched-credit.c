@@ -54,9 +54,7 @@ cmd_sched_credit_exec(struct xm_ctx *ctx, int argc, char **argv)
 				    "(0 = none), not '%s'", optarg));
 			break;
 		case 'h':
-			printf("usage: xm %s %s\n\n%s", ctx->cmd->name,
-			    ctx->cmd->args, ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

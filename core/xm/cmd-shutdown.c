@@ -91,9 +91,7 @@ xm_shutdown_common(struct xm_ctx *ctx, int argc, char **argv,
 			mode = "halt";
 			break;
 		case 'h':
-			printf("usage: xm %s %s\n\n%s", ctx->cmd->name,
-			    ctx->cmd->args, ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

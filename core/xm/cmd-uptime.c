@@ -37,9 +37,7 @@ cmd_uptime_exec(struct xm_ctx *ctx, int argc, char **argv)
 			shrt = 1;
 			break;
 		case 'h':
-			printf("usage: xm uptime %s\n\n%s", ctx->cmd->args,
-			    ctx->cmd->detail);
-			return (0);
+			return (xm_help(ctx));
 		default:
 			return (xm_usage(ctx));
 		}

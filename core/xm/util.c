@@ -38,6 +38,15 @@ xm_warn(struct xm_ctx *ctx, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The -h/--help of every command: usage and details on stdout. */
+int
+xm_help(struct xm_ctx *ctx)
+{
+	printf("usage: xm %s %s\n\n%s", ctx->cmd->name, ctx->cmd->args,
+	    ctx->cmd->detail);
+	return (0);
+}
+
 int
 xm_usage(struct xm_ctx *ctx)
 {
@@ -127,23 +136,6 @@ static void
 console_sig(int sig)
 {
 	console_signal = sig;
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= n;
-	}
-	return (0);
 }
 
 /* What QEMU's socket chardev with telnet=on sends first, every time. */
@@ -303,7 +295,7 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 				if ((unsigned char)buf[skip] !=
 				    qemu_telnet_init[init]) {
 					telnet = 0;
-					write_all(STDOUT_FILENO,
+					fd_write_all(STDOUT_FILENO,
 					    (const char *)qemu_telnet_init,
 					    init);
 					break;
@@ -311,7 +303,7 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 				if (++init == sizeof qemu_telnet_init)
 					telnet = 1;
 			}
-			if (skip < (size_t)n && write_all(STDOUT_FILENO,
+			if (skip < (size_t)n && fd_write_all(STDOUT_FILENO,
 			    buf + skip, n - skip) != 0)
 				break;
 		}
@@ -329,7 +321,7 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 				if (telnet == 1 && (unsigned char)buf[j] == 0xff)
 					ebuf[skip++] = buf[j];
 			}
-			if (skip > 0 && write_all(fd, ebuf, skip) != 0) {
+			if (skip > 0 && fd_write_all(fd, ebuf, skip) != 0) {
 				rc = xm_err(ctx, "console write failed");
 				break;
 			}
@@ -354,11 +346,8 @@ xm_dom_op(struct xm_ctx *ctx, int argc, char **argv, const char *op)
 	json_t	*r;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: xm %s %s\n\n%s", ctx->cmd->name, ctx->cmd->args,
-		    ctx->cmd->detail);
-		return (0);
-	}
+	    strcmp(argv[1], "--help") == 0))
+		return (xm_help(ctx));
 	if (argc != 2 || argv[1][0] == '-')
 		return (xm_usage(ctx));
 	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", argv[1]))) == NULL)

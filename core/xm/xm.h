@@ -40,6 +40,7 @@ extern const struct xm_cmd *xm_commands[];
 int	 xm_err(struct xm_ctx *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));	/* returns 1 */
 int	 xm_usage(struct xm_ctx *);			/* returns 2 */
+int	 xm_help(struct xm_ctx *);			/* returns 0 */
 void	 xm_warn(struct xm_ctx *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));
 int	 xm_connect(struct xm_ctx *, char **cause);
