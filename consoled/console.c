@@ -339,9 +339,9 @@ console_qemu_data(struct console *con, const char *buf, size_t len)
 	size_t	 i = 0;
 
 	/* Data: QEMU has accepted us, so its end exists now. */
-	if (!con->qemu_tuned) {
-		con->qemu_tuned = 1;
-		if (console_qemu_tune(con) != 0)
+	if (con->qemu_tuned == 0) {
+		con->qemu_tuned = console_qemu_tune(con) == 0 ? 1 : -1;
+		if (con->qemu_tuned == -1)
 			log_debug("%s: could not enlarge QEMU's console socket "
 			    "buffer", con->name);
 	}
@@ -836,6 +836,8 @@ console_to_json(struct console *con)
 	    "rejected", (json_int_t)con->rejected,
 	    "listening", con->tcp != NULL && listener_up(con->tcp),
 	    "clients", clients);
+	json_object_set_new(o, "qemu_sndbuf", json_boolean(con->qemu_tuned ==
+	    1 && con->qemu != NULL));
 	json_object_set_new(o, "log", con->log != NULL ?
 	    json_string(conlog_path(con->log)) : json_null());
 	json_object_set_new(o, "log_errors", json_integer(

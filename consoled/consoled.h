@@ -197,7 +197,8 @@ struct console {
 	struct drain		*drain;		/* reads */
 	int			 qemu_telnet;	/* -1 not known yet, 0, 1 */
 	int			 qemu_pid;
-	int			 qemu_tuned;	/* its send buffer enlarged */
+	int			 qemu_tuned;	/* its send buffer: 1 enlarged,
+						   -1 could not, 0 not yet */
 	size_t			 qemu_init;	/* telnet opening matched */
 	struct event		*retry_ev;
 	double			 retry_delay;

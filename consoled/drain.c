@@ -29,6 +29,16 @@
 
 #define DRAIN_QUEUE	(1024 * 1024)
 #define DRAIN_READ	(64 * 1024)
+/*
+ * In a stream of small reads (the UART's bytes one by one), nap between
+ * reads so each one takes a batch: a fraction of the syscalls and
+ * wake-ups, the CPU left to QEMU.  The first read after a pause is never
+ * delayed, so a keystroke's echo is not either; QEMU's enlarged socket
+ * buffer (console.c) holds far more than a nap's worth.
+ */
+#define DRAIN_SMALL	1024
+#define DRAIN_STREAM_S	0.002
+#define DRAIN_NAP_US	1000
 
 struct drain {
 	int			 fd;		/* not ours to close */
@@ -67,6 +77,7 @@ drain_main(void *arg)
 	size_t		 off, at, chunk;
 	int		 wake;
 	struct pollfd	 pf;
+	double		 last = 0, now;
 
 	pf.fd = d->fd;
 	pf.events = POLLIN;
@@ -112,6 +123,10 @@ drain_main(void *arg)
 		pthread_mutex_unlock(&d->mu);
 		if (wake)
 			drain_wake(d);
+		now = time_mono();
+		if ((size_t)n < DRAIN_SMALL && now - last < DRAIN_STREAM_S)
+			usleep(DRAIN_NAP_US);
+		last = now;
 	}
 	free(buf);
 	return (NULL);

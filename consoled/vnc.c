@@ -79,6 +79,7 @@ struct vnc {
 	char			*fb;
 	int			 fb_w, fb_h;
 	double			 listen_retry;
+	int			 connect_warned;
 };
 
 static TAILQ_HEAD(, vnc) vncs = TAILQ_HEAD_INITIALIZER(vncs);
@@ -125,8 +126,9 @@ vnc_init(void)
 {
 	rfbLog = vnc_log;
 	rfbErr = vnc_err;
+	/* Its failures to connect repeat every second: vnc_connect says it. */
 	rfbClientLog = vnc_log;
-	rfbClientErr = vnc_err;
+	rfbClientErr = vnc_log;
 	rfbMaxClientWait = VNC_CLIENT_WAIT_MS;
 }
 
@@ -301,8 +303,13 @@ vnc_connect(struct vnc *v)
 	c->serverPort = 0;
 	if (!rfbInitClient(c, NULL, NULL)) {
 		/* rfbInitClient has freed the client. */
+		if (!v->connect_warned)
+			log_warn("vnc %s: cannot attach to %s; retrying every "
+			    "second", v->name, v->qemu_path);
+		v->connect_warned = 1;
 		return;
 	}
+	v->connect_warned = 0;
 	v->client = c;
 	atomic_store(&v->connected, 1);
 	log_info("vnc %s: attached to %s (%dx%d)", v->name, v->qemu_path,

@@ -42,7 +42,8 @@ xm_warn(struct xm_ctx *ctx, const char *fmt, ...)
 int
 xm_help(struct xm_ctx *ctx)
 {
-	printf("usage: xm %s %s\n\n%s", ctx->cmd->name, ctx->cmd->args,
+	printf("usage: xm %s%s%s\n\n%s", ctx->cmd->name,
+	    *ctx->cmd->args != '\0' ? " " : "", ctx->cmd->args,
 	    ctx->cmd->detail);
 	return (0);
 }
@@ -50,7 +51,8 @@ xm_help(struct xm_ctx *ctx)
 int
 xm_usage(struct xm_ctx *ctx)
 {
-	fprintf(stderr, "usage: xm %s %s\n", ctx->cmd->name, ctx->cmd->args);
+	fprintf(stderr, "usage: xm %s%s%s\n", ctx->cmd->name,
+	    *ctx->cmd->args != '\0' ? " " : "", ctx->cmd->args);
 	fprintf(stderr, "try 'xm help %s' for more information\n",
 	    ctx->cmd->name);
 	return (2);

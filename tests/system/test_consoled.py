@@ -212,6 +212,11 @@ def test_consoled_telnet_login(inst):
         t.wait()
     finally:
         t.kill()
+    # A plain TCP client (netcat) works too, input free again: it types.
+    r = subprocess.run(["nc", "-q", "3", "127.0.0.1", str(port)],
+                       input=b"\recho via-nc-$((3+4))\r", capture_output=True,
+                       timeout=30)
+    check(b"via-nc-7" in r.stdout, r)
     st = inst.xenconsoled("status")
     check(st.rc == 0 and "xenconsoled is running" in st.out and
           re.search(r"^tel\s+%d\s+%d\s" % (d["domid"], port), st.out, re.M),
@@ -257,6 +262,7 @@ def test_consoled_many_clients_burst(inst):
         check_burst(v.buf, "viewer %d" % i)
     check_burst(ctl.buf, "the typist")
     info = consoles(inst)["many"]
+    check(info["qemu_sndbuf"], "QEMU's socket buffer not enlarged")
     check(all(c["skipped"] == 0 for c in info["clients"]
               if c["peer"] != "%s:%d" % stuck.getsockname()), info)
     # The one that never read: dropped after console-client-stall (3 s).
