@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #define CONN_ESCAPE_US	500000	/* a lone ^E goes to the guest after this */
 #define CONN_CLOSE_S	5	/* to flush a last notice */
 #define CONN_NOTICE_S	3.0	/* between repeated notices */
+#define CONN_EOF_GRACE_S 3.0	/* output after a client's EOF */
 
 static void	conn_send(void *, const char *, size_t);
 static void	conn_input(void *, const char *, size_t);
@@ -262,11 +264,31 @@ conn_write(struct bufferevent *bev, void *arg)
 	conn_pump(c);
 }
 
+/*
+ * End of input: "printf 'cmd\r' | nc host port" still wants the output,
+ * so the client keeps reading for a grace period; a closed one goes then
+ * (or sooner, when a write to it fails).
+ */
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
+	struct pollfd	 pf;
 
+	/* Closed both ways (a unix peer shows it: POLLHUP): gone now. */
+	pf.fd = bufferevent_getfd(bev);
+	pf.events = 0;
+	if ((what & BEV_EVENT_EOF) && poll(&pf, 1, 0) == 1 &&
+	    (pf.revents & POLLHUP))
+		what |= BEV_EVENT_ERROR;
+	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) &&
+	    !(what & BEV_EVENT_ERROR) && !c->closing && c->eof_at == 0) {
+		c->eof_at = time_mono();
+		bufferevent_disable(bev, EV_READ);
+		if (console_holds_input(c->con, c))
+			console_command(c->con, c, PROTO_RELEASE_QUIET);
+		return;
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		conn_drop(c);
 }
@@ -356,6 +378,10 @@ conn_tick(struct conn *c, double now)
 
 	if (c->dead)
 		return;
+	if (c->eof_at != 0 && now - c->eof_at > CONN_EOF_GRACE_S) {
+		conn_drop(c);
+		return;
+	}
 	if (c->stalled_since != 0 &&
 	    now - c->stalled_since > cd_cfg.console_client_stall) {
 		log_info("%s: client %s has read nothing for %d s; dropped",

@@ -44,6 +44,7 @@
 #define RETRY_MIN	0.1
 #define RETRY_MAX	1.0
 #define QEMU_SNDBUF	(4 * 1024 * 1024)	/* the kernel doubles it */
+#define TUNE_TRIES	200			/* 1 ms apart */
 
 struct console_list consoles = TAILQ_HEAD_INITIALIZER(consoles);
 
@@ -54,6 +55,7 @@ static const unsigned char qemu_telnet_init[12] = {
 
 static void	console_connect(struct console *);
 static void	console_tail(struct console *);
+static void	console_tune_soon(struct console *);
 
 struct console *
 console_find(int domid)
@@ -332,14 +334,39 @@ console_qemu_tune(struct console *con)
 	return (found ? 0 : -1);
 }
 
+static void
+console_tune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*con = arg;
+
+	if (con->qemu == NULL || con->qemu_tuned != 0)
+		return;
+	if (console_qemu_tune(con) == 0) {
+		con->qemu_tuned = 1;
+		return;
+	}
+	if (++con->tune_tries < TUNE_TRIES)
+		console_tune_soon(con);
+}
+
+/* Tries again in a millisecond: QEMU accepts from its own main loop. */
+static void
+console_tune_soon(struct console *con)
+{
+	struct timeval	 tv = { 0, 1000 };
+
+	evtimer_add(con->tune_ev, &tv);
+}
+
 /* Strips QEMU's telnet opening, if it has one, from a new connection. */
 static void
 console_qemu_data(struct console *con, const char *buf, size_t len)
 {
 	size_t	 i = 0;
 
-	/* Data: QEMU has accepted us, so its end exists now. */
+	/* Data: QEMU has accepted us, so its end exists by now. */
 	if (con->qemu_tuned == 0) {
+		evtimer_del(con->tune_ev);
 		con->qemu_tuned = console_qemu_tune(con) == 0 ? 1 : -1;
 		if (con->qemu_tuned == -1)
 			log_debug("%s: could not enlarge QEMU's console socket "
@@ -470,6 +497,7 @@ console_connect(struct console *con)
 	con->qemu_telnet = -1;
 	con->qemu_init = 0;
 	con->qemu_tuned = 0;
+	con->tune_tries = 0;
 	con->qemu = bufferevent_socket_new(cd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (con->qemu == NULL)
 		fatalx("bufferevent_socket_new failed");
@@ -478,6 +506,8 @@ console_connect(struct console *con)
 	bufferevent_enable(con->qemu, EV_WRITE);
 	con->drain = drain_start(fd, console_drain_data, console_drain_eof,
 	    con);
+	/* As soon as QEMU has accepted us (it does so in its own time). */
+	console_tune_soon(con);
 	log_info("%s: attached to %s", con->name, con->qemu_path);
 }
 
@@ -641,6 +671,10 @@ console_command(struct console *con, struct conn *c, enum proto_cmd cmd)
 		conn_notice(c, "input released: the next client to type "
 		    "takes it");
 		break;
+	case PROTO_RELEASE_QUIET:
+		if (con->input == c)
+			con->input = NULL;
+		break;
 	case PROTO_WHO:
 		console_who(con, c);
 		break;
@@ -695,6 +729,7 @@ console_create(const struct console_info *ci)
 	TAILQ_INIT(&con->conns);
 	con->retry_ev = evtimer_new(cd_base, console_retry_cb, con);
 	con->tail_ev = evtimer_new(cd_base, console_tail_cb, con);
+	con->tune_ev = evtimer_new(cd_base, console_tune_cb, con);
 	TAILQ_INSERT_TAIL(&consoles, con, entry);
 
 	console_connect(con);
@@ -750,7 +785,8 @@ console_close(struct console *con, const char *why)
 	console_qemu_close(con);
 	event_free(con->retry_ev);
 	event_free(con->tail_ev);
-	con->retry_ev = con->tail_ev = NULL;
+	event_free(con->tune_ev);
+	con->retry_ev = con->tail_ev = con->tune_ev = NULL;
 	if (con->vnc != NULL)
 		vnc_stop(con->vnc);
 	con->vnc = NULL;

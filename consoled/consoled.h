@@ -61,6 +61,7 @@ enum proto_cmd {
 	PROTO_BREAK,		/* ^Ecb, or telnet IAC BRK: a serial break */
 	PROTO_QUIT,		/* ^Ec.: detach */
 	PROTO_ABUSE,		/* protocol limits broken: drop the client */
+	PROTO_RELEASE_QUIET,	/* (internal) the client sent EOF */
 };
 
 #define PROTO_ESCAPE		0x05	/* ^E, then 'c', then the command */
@@ -167,6 +168,7 @@ struct conn {
 	double			 stalled_since;	/* output full since, or 0 */
 	double			 noticed;	/* last rate-limited notice */
 	int			 input_paused;	/* guest input backpressure */
+	double			 eof_at;	/* it sent EOF (monotonic) */
 	struct event		*esc_ev;	/* flushes a lone ^E */
 
 	TAILQ_ENTRY(conn)	 entry;
@@ -201,6 +203,8 @@ struct console {
 						   -1 could not, 0 not yet */
 	size_t			 qemu_init;	/* telnet opening matched */
 	struct event		*retry_ev;
+	struct event		*tune_ev;
+	int			 tune_tries;
 	double			 retry_delay;
 	int			 seeded;
 	unsigned		 connects;

@@ -155,8 +155,11 @@ fd_write_all(int fd, const void *buf, size_t len)
 		n = write(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
 			return (-1);
+		}
 		p += n;
 		len -= n;
 	}

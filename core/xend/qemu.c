@@ -129,10 +129,13 @@ qemu_argv(struct domain *d, const char *accel)
 
 	argv_add(&a, "-qmp");
 	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", d->dir);
-	/* The logfile keeps every byte even while no console reader is up. */
+	/*
+	 * The logfile keeps every byte even while no console reader is up.
+	 * telnet=on lets xenconsoled send a serial break (IAC BRK: sysrq).
+	 */
 	argv_add(&a, "-chardev");
 	argv_add(&a, "socket,id=con0,path=%s/console.sock,server=on,wait=off,"
-	    "logfile=%s/console.log,logappend=on", d->dir, d->dir);
+	    "telnet=on,logfile=%s/console.log,logappend=on", d->dir, d->dir);
 	argv_add(&a, "-serial");
 	argv_add(&a, "chardev:con0");
 

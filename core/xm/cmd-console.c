@@ -10,8 +10,12 @@ static int	cmd_console_exec(struct xm_ctx *, int, char **);
 const struct xm_cmd cmd_console = {
 	"console", NULL, NULL, "DOM",
 	"attach to a domain's console",
-	"Attaches the terminal to the domain's serial console.  Ctrl-]\n"
-	"detaches.  DOM is a domain name or id.\n",
+	"Attaches the terminal to the domain's serial console through\n"
+	"xenconsoled: the last lines first, then live output.  Ctrl-]\n"
+	"detaches; ^E c ? lists xenconsoled's escape commands (take input,\n"
+	"who is attached, send a break).  Without xenconsoled, attaches to\n"
+	"QEMU's console directly (one client at a time).  DOM is a domain\n"
+	"name or id.  See docs/CONSOLES.md.\n",
 	XM_XEND, cmd_console_exec
 };
 

@@ -15,7 +15,6 @@ from consolelib import (BRK, ESC, RFB, RawClient, TelnetClient, drain_all,
                         read_logs)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-QEMU_TELNET = os.path.join(HERE, "qemu-telnet")
 XENCONS = os.path.join(CONSOLED_BIN, "xencons", "xencons")
 
 # seq 1 160000 through the guest's tty (LF -> CR LF): 1.17 MB.
@@ -64,8 +63,31 @@ def burst_payload(buf):
     return buf[start:end]
 
 
-def check_burst(buf, who):
+def qemu_retries(got, want):
+    """How many of QEMU's retry duplicates (a byte written again right
+    after itself) got has over want, or -1 if it differs otherwise."""
+    i = j = dupes = 0
+    while i < len(got):
+        if j < len(want) and got[i] == want[j]:
+            i += 1
+            j += 1
+        elif i > 0 and got[i] == got[i - 1]:
+            dupes += 1
+            i += 1
+        else:
+            return -1
+    return dupes if j == len(want) else -1
+
+
+def check_burst(buf, who, retries=0):
+    """The burst, whole.  retries: how many bytes QEMU may have logged
+    twice (its UART retried them while its socket to us was new and
+    small: docs/CONSOLES.md, "Draining")."""
     got = burst_payload(buf)
+    if got != BURST and 0 < qemu_retries(got, BURST) <= retries:
+        print("    %s: %d bytes QEMU logged twice" % (who, qemu_retries(
+            got, BURST)))
+        return
     if got != BURST:
         n = next((k for k in range(min(len(got), len(BURST)))
                   if got[k] != BURST[k]), min(len(got), len(BURST)))
@@ -302,7 +324,7 @@ def test_consoled_kill9_log(inst):
             want = f.read()
         return BURST_END in want and read_logs(logdir, "k9") == want
     inst.wait_for(same, 20, "the log to match QEMU's byte for byte")
-    check_burst(read_logs(logdir, "k9"), "the rotated logs")
+    check_burst(read_logs(logdir, "k9"), "the rotated logs", retries=16)
     rotated = [f for f in os.listdir(logdir) if f.startswith("k9.log.")]
     check(len(rotated) >= 3, "rotation: %r" % rotated)
     with open(os.path.join(logdir, "k9.log"), "rb") as f:
@@ -448,7 +470,10 @@ def test_consoled_abuse(inst):
             s = socket.socket(socket.AF_UNIX)
             s.connect(unix_path(inst, d))
         if i % 3 == 0:
-            s.sendall(b"\xff\xfd\x00x")
+            try:
+                s.sendall(b"\xff\xfd\x00x")
+            except OSError:
+                pass        # told there were too many and closed
         s.close()
     inst.wait_for(lambda: len(consoles(inst)["abuse"]["clients"]) == 1, 20,
                   "every short-lived client gone")
@@ -481,6 +506,8 @@ def test_consoled_xm_console(inst):
     finally:
         con.kill()
     d = inst.domains()["xmc"]
+    inst.wait_for(lambda: re.search(r"^xmc\s.*\s0$", inst.xm_ok(
+        "consoles", "xmc").out, re.M), 10, "xm detached")
     r = inst.xm_ok("consoles", "xmc")
     check(re.search(r"^xmc\s+%d\s+%d\s+-\s+0$" % (d["domid"],
                                                   d["console_port"]),
@@ -684,14 +711,12 @@ def test_consoled_vnc(inst):
 
 TESTS = [
     ("consoled-telnet-login", test_consoled_telnet_login, ""),
-    ("consoled-break-sysrq", test_consoled_break_sysrq,
-     "(qemu-binary %s)" % QEMU_TELNET),
+    ("consoled-break-sysrq", test_consoled_break_sysrq, ""),
     ("consoled-many-clients-burst", test_consoled_many_clients_burst,
      "(console-client-stall 3)"),
     ("consoled-kill9-log", test_consoled_kill9_log,
      "(console-log-size 262144)\n(console-log-keep 50)"),
-    ("consoled-binary", test_consoled_binary, "(qemu-binary %s)" %
-     QEMU_TELNET),
+    ("consoled-binary", test_consoled_binary, ""),
     ("consoled-abuse", test_consoled_abuse, ""),
     ("consoled-xm-console", test_consoled_xm_console, ""),
     ("consoled-logs", test_consoled_logs,
