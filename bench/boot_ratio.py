@@ -117,7 +117,10 @@ def main():
     ap.add_argument("-n", type=int, default=5)
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
+    # The whole stack, as scripts/setup runs it: xm create -c reads the
+    # console through xenconsoled.
     inst = Instance("bench-boot").start()
+    inst.start_consoled()
     result = None
     try:
         cfg = inst.config("bootbench")

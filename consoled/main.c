@@ -25,12 +25,12 @@
 #include "client.h"
 #include "xendcfg.h"
 #include "consoled.h"
+#include "daemon.h"
 
 struct event_base	*cd_base;
 struct xendcfg		 cd_cfg;
 double			 cd_start_time;
 
-static int		 pid_fd = -1;
 static int		 ready_fd = -1;
 
 static void
@@ -59,76 +59,6 @@ char *
 cd_control_path(void)
 {
 	return (xsprintf("%s/xenconsoled.sock", cd_cfg.console_socket_dir));
-}
-
-static void
-parent_dir(const char *path, mode_t mode)
-{
-	char	*dir = xstrdup(path), *slash, *cause;
-
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, mode, &cause) != 0) {
-			fprintf(stderr, "xenconsoled: %s\n", cause);
-			exit(1);
-		}
-	}
-	free(dir);
-}
-
-/* The running daemon's pid, 0 if none: the pid file is locked meanwhile. */
-static pid_t
-consoled_running(void)
-{
-	int	 fd;
-	char	 buf[32];
-	ssize_t	 n;
-	long	 pid;
-
-	if ((fd = open(cd_cfg.consoled_pid_file, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);
-		return (0);
-	}
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return (-1);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_long(buf, 1, 1 << 30, &pid) != 0)
-		return (-1);
-	return (pid);
-}
-
-static int
-take_pidfile(char **cause)
-{
-	char	 buf[32];
-
-	pid_fd = open(cd_cfg.consoled_pid_file, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0644);
-	if (pid_fd == -1) {
-		*cause = xsprintf("%s: %s", cd_cfg.consoled_pid_file,
-		    strerror(errno));
-		return (-1);
-	}
-	if (flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
-		*cause = xsprintf("xenconsoled is already running (%s locked)",
-		    cd_cfg.consoled_pid_file);
-		close(pid_fd);
-		pid_fd = -1;
-		return (-1);
-	}
-	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-	if (ftruncate(pid_fd, 0) != 0 ||
-	    pwrite(pid_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf)) {
-		*cause = xsprintf("%s: %s", cd_cfg.consoled_pid_file,
-		    strerror(errno));
-		return (-1);
-	}
-	return (0);
 }
 
 static void
@@ -170,12 +100,8 @@ consoled_ready(void)
 	TAILQ_FOREACH(con, &consoles, entry)
 		n++;
 	log_info("xenconsoled ready (pid %d, %d consoles)", (int)getpid(), n);
-	if (ready_fd != -1) {
-		if (write(ready_fd, "ok", 2) != 2)
-			log_warn("cannot tell the parent we are ready");
-		close(ready_fd);
-		ready_fd = -1;
-	}
+	daemon_ready(ready_fd);
+	ready_fd = -1;
 }
 
 /* Many clients, many consoles: as many descriptors as we may have. */
@@ -202,7 +128,8 @@ consoled_serve(int rfd)
 	if (log_parse_level(cd_cfg.loglevel, &level) != 0)
 		level = LOG_INFO;
 	log_open("xenconsoled", cd_cfg.consoled_logfile, level);
-	if (take_pidfile(&cause) != 0) {
+	if (daemon_take_pidfile(cd_cfg.consoled_pid_file, "xenconsoled",
+	    &cause) != 0) {
 		log_error("%s", cause);
 		fprintf(stderr, "xenconsoled: %s\n", cause);
 		return (1);
@@ -227,7 +154,7 @@ consoled_serve(int rfd)
 	    control_init(&cause) != 0) {
 		log_error("%s", cause);
 		fprintf(stderr, "xenconsoled: %s\n", cause);
-		unlink(cd_cfg.consoled_pid_file);
+		daemon_release_pidfile(cd_cfg.consoled_pid_file);
 		return (1);
 	}
 	vnc_init();
@@ -246,7 +173,7 @@ consoled_serve(int rfd)
 	event_base_dispatch(cd_base);
 	hosts_allow_free();
 	log_info("xenconsoled stopped");
-	unlink(cd_cfg.consoled_pid_file);
+	daemon_release_pidfile(cd_cfg.consoled_pid_file);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
@@ -254,118 +181,13 @@ consoled_serve(int rfd)
 	return (0);
 }
 
-static void
-print_log_tail(void)
-{
-	char	*text, *cause, *p;
-	size_t	 len;
-	int	 lines = 0;
-
-	if (file_read(cd_cfg.consoled_logfile, &text, &len, &cause) != 0) {
-		free(cause);
-		return;
-	}
-	for (p = text + len; p > text; p--) {
-		if (p[-1] == '\n' && p != text + len && ++lines > 5)
-			break;
-	}
-	fprintf(stderr, "%s", p);
-	free(text);
-}
-
-static int
-consoled_start(void)
-{
-	int		 pfd[2], nullfd, status;
-	pid_t		 pid, running;
-	char		 buf[8];
-	ssize_t		 n;
-	struct pollfd	 pf;
-
-	if ((running = consoled_running()) != 0) {
-		printf("xenconsoled is already running (pid %d)\n",
-		    (int)running);
-		return (0);
-	}
-	parent_dir(cd_cfg.consoled_logfile, 0755);
-	parent_dir(cd_cfg.consoled_pid_file, 0755);
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		perror("xenconsoled: pipe");
-		return (1);
-	}
-	fflush(NULL);
-	switch ((pid = fork())) {
-	case -1:
-		perror("xenconsoled: fork");
-		return (1);
-	case 0:
-		close(pfd[0]);
-		setsid();
-		if (chdir("/") != 0)
-			_exit(1);
-		if ((pid = fork()) != 0)
-			_exit(pid == -1 ? 1 : 0);
-		nullfd = open("/dev/null", O_RDWR);
-		dup2(nullfd, 0);
-		dup2(nullfd, 1);
-		dup2(nullfd, 2);
-		if (nullfd > 2)
-			close(nullfd);
-		umask(022);
-		_exit(consoled_serve(pfd[1]));
-	}
-	close(pfd[1]);
-	waitpid(pid, &status, 0);
-	pf.fd = pfd[0];
-	pf.events = POLLIN;
-	n = poll(&pf, 1, 30000) == 1 ? read(pfd[0], buf, sizeof buf) : -1;
-	close(pfd[0]);
-	if (n == 2 && memcmp(buf, "ok", 2) == 0)
-		return (0);
-	fprintf(stderr, "xenconsoled: failed to start; the end of %s:\n",
-	    cd_cfg.consoled_logfile);
-	print_log_tail();
-	return (1);
-}
-
-static int
-consoled_stop(void)
-{
-	pid_t	 pid = consoled_running();
-	double	 deadline;
-
-	if (pid == 0) {
-		printf("xenconsoled is not running\n");
-		return (0);
-	}
-	if (pid < 0) {
-		fprintf(stderr, "xenconsoled: is starting; try again\n");
-		return (1);
-	}
-	if (kill(pid, SIGTERM) != 0) {
-		fprintf(stderr, "xenconsoled: kill %d: %s\n", (int)pid,
-		    strerror(errno));
-		return (1);
-	}
-	deadline = time_mono() + 15;
-	while (time_mono() < deadline) {
-		if (consoled_running() == 0)
-			return (0);
-		usleep(20000);
-	}
-	fprintf(stderr, "xenconsoled: pid %d did not stop within 15 s\n",
-	    (int)pid);
-	return (1);
-}
-
-/* status: the daemon, then one line per console with its counters. */
 static int
 consoled_status(void)
 {
 	struct xen_client	*c;
 	json_t			*list, *con;
 	char			*path, *cause;
-	pid_t			 pid = consoled_running();
+	pid_t			 pid = daemon_running(cd_cfg.consoled_pid_file);
 	size_t			 i;
 
 	if (pid == 0) {
@@ -416,9 +238,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char		*cause;
-	const char	*cmd;
-	int		 ch, rc;
+	char			*cause;
+	const char		*cmd;
+	int			 ch, rc;
+	struct daemon_info	 di = { "xenconsoled", NULL, NULL, 30,
+				    consoled_serve };
 
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -443,19 +267,25 @@ main(int argc, char **argv)
 		free(cause);
 		return (1);
 	}
+	di.pid_file = cd_cfg.consoled_pid_file;
+	di.logfile = cd_cfg.consoled_logfile;
 	if (strcmp(cmd, "start") == 0)
-		rc = consoled_start();
+		rc = daemon_start(&di);
 	else if (strcmp(cmd, "stop") == 0)
-		rc = consoled_stop();
+		rc = daemon_stop(&di);
 	else if (strcmp(cmd, "restart") == 0) {
-		rc = consoled_stop();
+		rc = daemon_stop(&di);
 		if (rc == 0)
-			rc = consoled_start();
+			rc = daemon_start(&di);
 	} else if (strcmp(cmd, "status") == 0)
 		rc = consoled_status();
 	else if (strcmp(cmd, "foreground") == 0) {
-		parent_dir(cd_cfg.consoled_logfile, 0755);
-		parent_dir(cd_cfg.consoled_pid_file, 0755);
+		if (daemon_parent_dir(cd_cfg.consoled_logfile, &cause) != 0 ||
+		    daemon_parent_dir(cd_cfg.consoled_pid_file, &cause) != 0) {
+			fprintf(stderr, "xenconsoled: %s\n", cause);
+			free(cause);
+			return (1);
+		}
 		rc = consoled_serve(-1);
 	} else {
 		fprintf(stderr, "xenconsoled: unknown command '%s'\n", cmd);

@@ -18,13 +18,13 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "daemon.h"
 #include "xend.h"
 
 struct event_base	*xend_base;
 struct xendcfg		 xend_cfg;
 double			 xend_start_time;
 
-static int		 pid_fd = -1;
 
 static void
 usage(FILE *f)
@@ -49,47 +49,6 @@ warn_stderr(const char *msg)
 }
 
 static void
-parent_dir(const char *path)
-{
-	char	*dir = xstrdup(path), *slash, *cause;
-
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0755, &cause) != 0) {
-			fprintf(stderr, "xend: %s\n", cause);
-			exit(1);
-		}
-	}
-	free(dir);
-}
-
-/* The running xend's pid, or 0: the pidfile is locked while xend lives. */
-static pid_t
-xend_running(void)
-{
-	int	 fd;
-	char	 buf[32];
-	ssize_t	 n;
-	long	 pid;
-
-	if ((fd = open(xend_cfg.pid_file, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);
-		return (0);
-	}
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return (-1);	/* locked but not written yet: starting */
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_long(buf, 1, 1 << 30, &pid) != 0)
-		return (-1);
-	return (pid);
-}
-
-static void
 sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("signal %d: stopping (domains keep running)", (int)sig);
@@ -111,32 +70,6 @@ xend_request_exit(void)
 	event_base_loopexit(xend_base, NULL);
 }
 
-static int
-take_pidfile(char **cause)
-{
-	char	 buf[32];
-
-	pid_fd = open(xend_cfg.pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (pid_fd == -1) {
-		*cause = xsprintf("%s: %s", xend_cfg.pid_file, strerror(errno));
-		return (-1);
-	}
-	if (flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
-		*cause = xsprintf("xend is already running (%s locked)",
-		    xend_cfg.pid_file);
-		close(pid_fd);
-		pid_fd = -1;
-		return (-1);
-	}
-	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-	if (ftruncate(pid_fd, 0) != 0 ||
-	    pwrite(pid_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf)) {
-		*cause = xsprintf("%s: %s", xend_cfg.pid_file, strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
-
 /* ready_fd: written once serving, so "xend start" returns when usable. */
 static int
 xend_serve(int ready_fd)
@@ -148,7 +81,7 @@ xend_serve(int ready_fd)
 	if (log_parse_level(xend_cfg.loglevel, &level) != 0)
 		level = LOG_INFO;
 	log_open("xend", xend_cfg.logfile, level);
-	if (take_pidfile(&cause) != 0) {
+	if (daemon_take_pidfile(xend_cfg.pid_file, "xend", &cause) != 0) {
 		log_error("%s", cause);
 		fprintf(stderr, "xend: %s\n", cause);
 		return (1);
@@ -188,126 +121,17 @@ xend_serve(int ready_fd)
 	server_init();
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
-	if (ready_fd != -1) {
-		if (write(ready_fd, "ok", 2) != 2)
-			log_warn("cannot tell the parent xend is ready");
-		close(ready_fd);
-	}
+	daemon_ready(ready_fd);
 
 	event_base_dispatch(xend_base);
 
 	server_close();
 	log_info("xend stopped, %d domains left running", domain_count());
-	unlink(xend_cfg.pid_file);
+	daemon_release_pidfile(xend_cfg.pid_file);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
 	return (0);
-}
-
-static void
-print_log_tail(void)
-{
-	char	*text, *cause, *p;
-	size_t	 len;
-	int	 lines = 0;
-
-	if (file_read(xend_cfg.logfile, &text, &len, &cause) != 0) {
-		free(cause);
-		return;
-	}
-	for (p = text + len; p > text; p--) {
-		if (p[-1] == '\n' && p != text + len && ++lines > 5)
-			break;
-	}
-	fprintf(stderr, "%s", p);
-	free(text);
-}
-
-static int
-xend_start(void)
-{
-	int		 pfd[2], nullfd, status;
-	pid_t		 pid, running;
-	char		 buf[8];
-	ssize_t		 n;
-	struct pollfd	 pf;
-
-	if ((running = xend_running()) != 0) {
-		printf("xend is already running (pid %d)\n", (int)running);
-		return (0);
-	}
-	parent_dir(xend_cfg.logfile);
-	parent_dir(xend_cfg.pid_file);
-	parent_dir(xend_cfg.unix_path);
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		perror("xend: pipe");
-		return (1);
-	}
-	fflush(NULL);
-	switch ((pid = fork())) {
-	case -1:
-		perror("xend: fork");
-		return (1);
-	case 0:
-		close(pfd[0]);
-		setsid();
-		if (chdir("/") != 0)
-			_exit(1);
-		/* A second fork so xend is not a session leader. */
-		if ((pid = fork()) != 0)
-			_exit(pid == -1 ? 1 : 0);
-		nullfd = open("/dev/null", O_RDWR);
-		dup2(nullfd, 0);
-		dup2(nullfd, 1);
-		dup2(nullfd, 2);
-		if (nullfd > 2)
-			close(nullfd);
-		umask(022);
-		_exit(xend_serve(pfd[1]));
-	}
-	close(pfd[1]);
-	waitpid(pid, &status, 0);
-	pf.fd = pfd[0];
-	pf.events = POLLIN;
-	/* The first start may run the bounded KVM self-test. */
-	n = poll(&pf, 1, 60000) == 1 ? read(pfd[0], buf, sizeof buf) : -1;
-	close(pfd[0]);
-	if (n == 2 && memcmp(buf, "ok", 2) == 0)
-		return (0);
-	fprintf(stderr, "xend: failed to start; the end of %s:\n",
-	    xend_cfg.logfile);
-	print_log_tail();
-	return (1);
-}
-
-static int
-xend_stop(void)
-{
-	pid_t	 pid = xend_running();
-	double	 deadline;
-
-	if (pid == 0) {
-		printf("xend is not running\n");
-		return (0);
-	}
-	if (pid < 0) {
-		fprintf(stderr, "xend: is starting; try again\n");
-		return (1);
-	}
-	if (kill(pid, SIGTERM) != 0) {
-		fprintf(stderr, "xend: kill %d: %s\n", (int)pid,
-		    strerror(errno));
-		return (1);
-	}
-	deadline = time_mono() + 15;
-	while (time_mono() < deadline) {
-		if (xend_running() == 0)
-			return (0);
-		usleep(20000);
-	}
-	fprintf(stderr, "xend: pid %d did not stop within 15 s\n", (int)pid);
-	return (1);
 }
 
 int
@@ -318,10 +142,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char		*cause;
-	const char	*cmd;
-	pid_t		 pid;
-	int		 ch, rc;
+	char			*cause;
+	const char		*cmd;
+	pid_t			 pid;
+	int			 ch, rc;
+	struct daemon_info	 di = { "xend", NULL, NULL, 60, xend_serve };
 
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -345,25 +170,31 @@ main(int argc, char **argv)
 		fprintf(stderr, "xend: %s\n", cause);
 		return (1);
 	}
+	/* The first start may run the bounded KVM self-test. */
+	di.pid_file = xend_cfg.pid_file;
+	di.logfile = xend_cfg.logfile;
 	if (strcmp(cmd, "start") == 0)
-		rc = xend_start();
+		rc = daemon_start(&di);
 	else if (strcmp(cmd, "stop") == 0)
-		rc = xend_stop();
+		rc = daemon_stop(&di);
 	else if (strcmp(cmd, "restart") == 0) {
-		rc = xend_stop();
+		rc = daemon_stop(&di);
 		if (rc == 0)
-			rc = xend_start();
+			rc = daemon_start(&di);
 	} else if (strcmp(cmd, "status") == 0) {
-		pid = xend_running();
+		pid = daemon_running(xend_cfg.pid_file);
 		if (pid != 0)
 			printf("xend is running (pid %d)\n", (int)pid);
 		else
 			printf("xend is not running\n");
 		rc = pid != 0 ? 0 : 3;
 	} else if (strcmp(cmd, "foreground") == 0) {
-		parent_dir(xend_cfg.logfile);
-		parent_dir(xend_cfg.pid_file);
-		parent_dir(xend_cfg.unix_path);
+		if (daemon_parent_dir(xend_cfg.logfile, &cause) != 0 ||
+		    daemon_parent_dir(xend_cfg.pid_file, &cause) != 0) {
+			fprintf(stderr, "xend: %s\n", cause);
+			free(cause);
+			return (1);
+		}
 		rc = xend_serve(-1);
 	} else {
 		fprintf(stderr, "xend: unknown command '%s'\n", cmd);

@@ -1,0 +1,213 @@
+/* daemon.c: start, stop and status of a daemon through its locked pid file. */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "daemon.h"
+
+static int	pid_fd = -1;
+
+pid_t
+daemon_running(const char *pid_file)
+{
+	int	 fd;
+	char	 buf[32];
+	ssize_t	 n;
+	long	 pid;
+
+	if ((fd = open(pid_file, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return (0);
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);	/* locked but not written yet: starting */
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_long(buf, 1, 1 << 30, &pid) != 0)
+		return (-1);
+	return (pid);
+}
+
+int
+daemon_take_pidfile(const char *pid_file, const char *name, char **cause)
+{
+	char	 buf[32];
+
+	pid_fd = open(pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pid_fd == -1) {
+		*cause = xsprintf("%s: %s", pid_file, strerror(errno));
+		return (-1);
+	}
+	if (flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
+		*cause = xsprintf("%s is already running (%s locked)", name,
+		    pid_file);
+		close(pid_fd);
+		pid_fd = -1;
+		return (-1);
+	}
+	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(pid_fd, 0) != 0 ||
+	    pwrite(pid_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf)) {
+		*cause = xsprintf("%s: %s", pid_file, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+void
+daemon_release_pidfile(const char *pid_file)
+{
+	unlink(pid_file);
+	if (pid_fd != -1) {
+		close(pid_fd);
+		pid_fd = -1;
+	}
+}
+
+void
+daemon_ready(int ready_fd)
+{
+	if (ready_fd == -1)
+		return;
+	if (write(ready_fd, "ok", 2) != 2)
+		log_warn("cannot tell the parent the daemon is ready");
+	close(ready_fd);
+}
+
+int
+daemon_parent_dir(const char *path, char **cause)
+{
+	char	*dir = xstrdup(path), *slash;
+	int	 rc = 0;
+
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		rc = mkdir_p(dir, 0755, cause);
+	}
+	free(dir);
+	return (rc);
+}
+
+static void
+print_log_tail(const char *logfile)
+{
+	char	*text, *cause, *p;
+	size_t	 len;
+	int	 lines = 0;
+
+	if (file_read(logfile, &text, &len, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (p = text + len; p > text; p--) {
+		if (p[-1] == '\n' && p != text + len && ++lines > 5)
+			break;
+	}
+	fprintf(stderr, "%s", p);
+	free(text);
+}
+
+int
+daemon_start(const struct daemon_info *di)
+{
+	int		 pfd[2], nullfd, status;
+	pid_t		 pid, running;
+	char		 buf[8], *cause;
+	ssize_t		 n;
+	struct pollfd	 pf;
+
+	if ((running = daemon_running(di->pid_file)) != 0) {
+		printf("%s is already running (pid %d)\n", di->name,
+		    (int)running);
+		return (0);
+	}
+	if (daemon_parent_dir(di->logfile, &cause) != 0 ||
+	    daemon_parent_dir(di->pid_file, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", di->name, cause);
+		free(cause);
+		return (1);
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		fprintf(stderr, "%s: pipe: %s\n", di->name, strerror(errno));
+		return (1);
+	}
+	fflush(NULL);
+	switch ((pid = fork())) {
+	case -1:
+		fprintf(stderr, "%s: fork: %s\n", di->name, strerror(errno));
+		return (1);
+	case 0:
+		close(pfd[0]);
+		setsid();
+		if (chdir("/") != 0)
+			_exit(1);
+		/* A second fork so the daemon is not a session leader. */
+		if ((pid = fork()) != 0)
+			_exit(pid == -1 ? 1 : 0);
+		nullfd = open("/dev/null", O_RDWR);
+		dup2(nullfd, 0);
+		dup2(nullfd, 1);
+		dup2(nullfd, 2);
+		if (nullfd > 2)
+			close(nullfd);
+		umask(022);
+		_exit(di->serve(pfd[1]));
+	}
+	close(pfd[1]);
+	waitpid(pid, &status, 0);
+	pf.fd = pfd[0];
+	pf.events = POLLIN;
+	n = poll(&pf, 1, di->ready_seconds * 1000) == 1 ?
+	    read(pfd[0], buf, sizeof buf) : -1;
+	close(pfd[0]);
+	if (n == 2 && memcmp(buf, "ok", 2) == 0)
+		return (0);
+	fprintf(stderr, "%s: failed to start; the end of %s:\n", di->name,
+	    di->logfile);
+	print_log_tail(di->logfile);
+	return (1);
+}
+
+int
+daemon_stop(const struct daemon_info *di)
+{
+	pid_t	 pid = daemon_running(di->pid_file);
+	double	 deadline;
+
+	if (pid == 0) {
+		printf("%s is not running\n", di->name);
+		return (0);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: is starting; try again\n", di->name);
+		return (1);
+	}
+	if (kill(pid, SIGTERM) != 0) {
+		fprintf(stderr, "%s: kill %d: %s\n", di->name, (int)pid,
+		    strerror(errno));
+		return (1);
+	}
+	deadline = time_mono() + 15;
+	while (time_mono() < deadline) {
+		if (daemon_running(di->pid_file) == 0)
+			return (0);
+		usleep(20000);
+	}
+	fprintf(stderr, "%s: pid %d did not stop within 15 s\n", di->name,
+	    (int)pid);
+	return (1);
+}

@@ -1,0 +1,37 @@
+/*
+ * daemon.h: start/stop/status for the project's daemons (xend,
+ * xenconsoled), the way the manual's "xend start|stop|status" work.
+ *
+ * The pid file is flock'd for the daemon's whole life, so a stale file
+ * never counts as running.  "start" forks twice, and returns 0 only once
+ * the daemon has said it is serving (daemon_ready) or 1 with the end of
+ * its log.  Strings are borrowed.
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <sys/types.h>
+
+struct daemon_info {
+	const char	*name;		/* "xend" */
+	const char	*pid_file;
+	const char	*logfile;
+	int		 ready_seconds;	/* how long start waits */
+	/* Runs the daemon; ready_fd goes to daemon_ready. */
+	int		(*serve)(int ready_fd);
+};
+
+/* The running daemon's pid, 0 if none, -1 while one is starting. */
+pid_t	daemon_running(const char *pid_file);
+/* Takes the pid file lock (kept open for life) and writes our pid. */
+int	daemon_take_pidfile(const char *pid_file, const char *name,
+	    char **cause);
+void	daemon_release_pidfile(const char *pid_file);
+/* Tells "start" the daemon is serving; fd -1 (foreground) is fine. */
+void	daemon_ready(int ready_fd);
+/* Creates the directory that holds path. */
+int	daemon_parent_dir(const char *path, char **cause);
+int	daemon_start(const struct daemon_info *);
+int	daemon_stop(const struct daemon_info *);
+
+#endif
