@@ -112,8 +112,8 @@ cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	json_t	*doms, *list, *d, *port;
-	int	 ch, lng = 0, i;
+	json_t	*list, *d, *port;
+	int	 ch, lng = 0;
 	size_t	 k;
 	char	 console[16], cpu[16];
 
@@ -128,11 +128,7 @@ cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 			return (xm_usage(ctx));
 		}
 	}
-	doms = json_array();
-	for (i = optind; i < argc; i++)
-		json_array_append_new(doms, json_string(argv[i]));
-	if ((list = xm_call(ctx, "domain.list", json_pack("{s:o}", "doms",
-	    doms))) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, optind)) == NULL)
 		return (1);
 	if (!lng)
 		printf("%-32s %4s %7s %5s %3s %-6s %8s %7s\n", "Name", "Id",

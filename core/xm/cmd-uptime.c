@@ -24,8 +24,8 @@ cmd_uptime_exec(struct xm_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	json_t		*doms, *list, *d;
-	int		 ch, shrt = 0, i;
+	json_t		*list, *d;
+	int		 ch, shrt = 0;
 	size_t		 k;
 	char		*up, now[16];
 	time_t		 t = time(NULL);
@@ -42,11 +42,7 @@ cmd_uptime_exec(struct xm_ctx *ctx, int argc, char **argv)
 			return (xm_usage(ctx));
 		}
 	}
-	doms = json_array();
-	for (i = optind; i < argc; i++)
-		json_array_append_new(doms, json_string(argv[i]));
-	if ((list = xm_call(ctx, "domain.list", json_pack("{s:o}", "doms",
-	    doms))) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, optind)) == NULL)
 		return (1);
 	localtime_r(&t, &tm);
 	strftime(now, sizeof now, "%H:%M:%S", &tm);

@@ -18,18 +18,14 @@ const struct xm_cmd cmd_vcpu_list = {
 static int
 cmd_vcpu_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	json_t		*doms, *list, *d, *vl, *v, *on, *host;
-	int		 i, rc = 0, nhost;
+	json_t		*list, *d, *vl, *v, *on, *host;
+	int		 rc = 0, nhost;
 	size_t		 k, j;
 	char		 cpu[16];
 	const char	*aff, *name;
 	long long	 domid;
 
-	doms = json_array();
-	for (i = 1; i < argc; i++)
-		json_array_append_new(doms, json_string(argv[i]));
-	if ((list = xm_call(ctx, "domain.list", json_pack("{s:o}", "doms",
-	    doms))) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, 1)) == NULL)
 		return (1);
 	if ((host = xm_call(ctx, "host.info", NULL)) == NULL) {
 		json_decref(list);

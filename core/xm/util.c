@@ -102,6 +102,18 @@ xm_call(struct xm_ctx *ctx, const char *op, json_t *args)
 	return (result);
 }
 
+/* domain.list for the domains named in argv[first..argc), or all. */
+json_t *
+xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int first)
+{
+	json_t	*doms = json_array();
+	int	 i;
+
+	for (i = first; i < argc; i++)
+		json_array_append_new(doms, json_string(argv[i]));
+	return (xm_call(ctx, "domain.list", json_pack("{s:o}", "doms", doms)));
+}
+
 json_t *
 xm_get_domain(struct xm_ctx *ctx, const char *dom)
 {

@@ -52,7 +52,7 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("-k", default="")
     a = ap.parse_args()
-    todo = [t for t in ALL if a.k in t[0]]
+    selected = [t for t in ALL if a.k in t[0]]
     for d in ("xend/xend", "xm/xm"):
         if not os.access(os.path.join(harness.BIN, d), os.X_OK):
             print("system: binaries missing under %s (build first)" %
@@ -64,7 +64,7 @@ def main():
         return 1
     passed = failed = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
-        for name, err, skip, secs in ex.map(run_one, todo):
+        for name, err, skip, secs in ex.map(run_one, selected):
             if err is not None:
                 failed += 1
                 print("FAIL %-40s %6.1fs\n%s" % (name, secs, err), flush=True)
