@@ -303,18 +303,23 @@ class Instance:
         return reports
 
 
-class Console:
-    """xm console (or create -c) on a pty, read like a person would."""
+class Pty:
+    """A program on a pty, read like a person would."""
 
-    def __init__(self, inst, *xm_args):
+    what = "pty"
+    default_timeout = 30
+
+    def __init__(self, argv, env):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
-            os.execve(os.path.join(BIN, "xm", "xm"),
-                      ["xm"] + list(xm_args), inst.env)
+            os.execvpe(argv[0], argv, env)
         self.buf = b""
 
-    def expect(self, pattern, timeout=60):
-        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+    def expect(self, pattern, timeout=None):
+        if timeout is None:
+            timeout = self.default_timeout
+        rx = re.compile(pattern.encode() if isinstance(pattern, str)
+                        else pattern)
         end = time.time() + timeout
         while True:
             m = rx.search(self.buf)
@@ -323,8 +328,9 @@ class Console:
                 return m
             left = end - time.time()
             if left <= 0:
-                raise TestFailure("console: no %r within %ss; saw %r" %
-                                  (pattern, timeout, self.buf[-500:]))
+                raise TestFailure("%s: no %r within %ss; saw %r" %
+                                  (self.what, pattern, timeout,
+                                   self.buf[-500:]))
             r, _, _ = select.select([self.fd], [], [], min(left, 0.5))
             if r:
                 try:
@@ -332,12 +338,51 @@ class Console:
                 except OSError:
                     data = b""
                 if not data:
-                    raise TestFailure("console closed waiting for %r; saw %r"
-                                      % (pattern, self.buf[-500:]))
+                    raise TestFailure("%s closed waiting for %r; saw %r" %
+                                      (self.what, pattern, self.buf[-500:]))
                 self.buf += data
 
-    def send(self, text):
-        os.write(self.fd, text.encode() if isinstance(text, str) else text)
+    def send(self, data):
+        os.write(self.fd, data.encode() if isinstance(data, str) else data)
+
+    def wait(self, timeout=20):
+        """The program's exit code; killed (and a failure) past timeout."""
+        end = time.time() + timeout
+        while time.time() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                try:
+                    while os.read(self.fd, 65536):
+                        pass
+                except OSError:
+                    pass
+                os.close(self.fd)
+                self.pid = 0
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.05)
+        self.kill()
+        raise TestFailure("%s program did not exit" % self.what)
+
+    def kill(self):
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                os.close(self.fd)
+            except (ProcessLookupError, ChildProcessError, OSError):
+                pass
+            self.pid = 0
+
+
+class Console(Pty):
+    """xm console (or create -c) on a pty."""
+
+    what = "console"
+    default_timeout = 60
+
+    def __init__(self, inst, *xm_args):
+        Pty.__init__(self, [os.path.join(BIN, "xm", "xm")] + list(xm_args),
+                     inst.env)
 
     def login(self, timeout=90):
         self.expect(r"login: ", timeout)
@@ -349,32 +394,6 @@ class Console:
     def detach(self):
         self.send(b"\x1d")
         return self.wait()
-
-    def wait(self, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                try:
-                    while os.read(self.fd, 65536):
-                        pass
-                except OSError:
-                    pass
-                os.close(self.fd)
-                return os.waitstatus_to_exitcode(status)
-            time.sleep(0.05)
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.fd)
-        raise TestFailure("xm console did not exit")
-
-    def kill(self):
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            os.close(self.fd)
-        except (ProcessLookupError, ChildProcessError, OSError):
-            pass
 
 
 # -- xm top: tmux sessions and a synthetic xend ------------------------------

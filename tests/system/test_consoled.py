@@ -2,15 +2,13 @@
 real TCG guests, real telnet (docs/CONSOLES.md)."""
 import json
 import os
-import pty
 import re
-import select
 import signal
 import socket
 import subprocess
 import time
 
-from harness import (BIN, CONSOLED_BIN, Console, TestFailure, check)
+from harness import (BIN, CONSOLED_BIN, Console, Pty, TestFailure, check)
 from consolelib import (BRK, ESC, RFB, RawClient, TelnetClient, drain_all,
                         read_logs)
 
@@ -99,69 +97,6 @@ def check_burst(buf, who, retries=0):
 
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-class Pty:
-    """A program on a pty, read like a person would."""
-
-    def __init__(self, argv, env):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.execvpe(argv[0], argv, env)
-        self.buf = b""
-
-    def expect(self, pattern, timeout=30):
-        rx = re.compile(pattern.encode() if isinstance(pattern, str)
-                        else pattern)
-        end = time.time() + timeout
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            left = end - time.time()
-            if left <= 0:
-                raise TestFailure("pty: no %r within %ss; saw %r" %
-                                  (pattern, timeout, self.buf[-500:]))
-            r, _, _ = select.select([self.fd], [], [], min(left, 0.5))
-            if r:
-                try:
-                    data = os.read(self.fd, 65536)
-                except OSError:
-                    data = b""
-                if not data:
-                    raise TestFailure("pty closed waiting for %r; saw %r" %
-                                      (pattern, self.buf[-500:]))
-                self.buf += data
-
-    def send(self, data):
-        os.write(self.fd, data.encode() if isinstance(data, str) else data)
-
-    def wait(self, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                try:
-                    while os.read(self.fd, 65536):
-                        pass
-                except OSError:
-                    pass
-                os.close(self.fd)
-                self.pid = 0
-                return os.waitstatus_to_exitcode(status)
-            time.sleep(0.05)
-        raise TestFailure("pty program did not exit")
-
-    def kill(self):
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-                os.close(self.fd)
-            except (ProcessLookupError, ChildProcessError, OSError):
-                pass
-            self.pid = 0
 
 
 # ---------------------------------------------------------------------------
