@@ -43,7 +43,13 @@
 #define TAIL_MAX_CHUNKS	64		/* per turn, then yield */
 #define RETRY_MIN	0.1
 #define RETRY_MAX	1.0
-#define QEMU_SNDBUF	(4 * 1024 * 1024)	/* the kernel doubles it */
+/*
+ * Each 1-byte write costs ~1 KiB of send-buffer accounting (the skb), so
+ * 16 MiB (the kernel doubles it) absorbs ~30,000 bytes: half a second of
+ * a TCG guest printing flat out while our reader is not scheduled.  The
+ * memory is only used while the reader is behind.
+ */
+#define QEMU_SNDBUF	(16 * 1024 * 1024)
 #define TUNE_TRIES	200			/* 1 ms apart */
 
 struct console_list consoles = TAILQ_HEAD_INITIALIZER(consoles);

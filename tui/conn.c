@@ -1,5 +1,7 @@
 /*
- * conn.c: the dashboard's one connection to xend.  Requests go out without
+ * conn.c: the dashboard's connection to xend (and, for the detail view,
+ * one to xenconsoled's control socket, which works the same way but
+ * without events).  Requests go out without
  * waiting (xen_send); replies come back in completion order and are matched
  * to their callbacks by id; events are interleaved and go to top.c.  If the
  * connection drops, every request in flight is answered "disconnected" and
@@ -23,6 +25,8 @@ struct pending {
 
 struct conn {
 	const struct xendcfg	*cfg;
+	char			*path;		/* NULL: xend, subscribed */
+	char			*error;		/* why not connected */
 	struct xen_client	*client;
 	char			*broken;	/* a send failed: drop soon */
 	TAILQ_HEAD(, pending)	 pending;
@@ -40,11 +44,34 @@ conn_new(const struct xendcfg *cfg)
 	return (c);
 }
 
+struct conn *
+conn_new_path(const char *path)
+{
+	struct conn	*c = xcalloc(1, sizeof *c);
+
+	c->path = xstrdup(path);
+	TAILQ_INIT(&c->pending);
+	return (c);
+}
+
+const char *
+conn_error(const struct conn *c)
+{
+	return (c->error);
+}
+
 int
 conn_open(struct conn *c, char **cause)
 {
 	if (c->client != NULL)
 		return (0);
+	if (c->path != NULL) {
+		if (xen_open_path(c->path, &c->client, cause) != 0)
+			return (-1);
+		free(c->error);
+		c->error = NULL;
+		return (0);
+	}
 	if (xen_open(c->cfg, &c->client, cause) != 0)
 		return (-1);
 	if (xen_subscribe(c->client, cause) != 0) {
@@ -92,9 +119,8 @@ fail(struct top *top, conn_cb cb, void *arg, const char *why)
 
 /* Closes the connection and fails what was in flight. */
 static int
-conn_drop(struct top *top, const char *why)
+conn_drop(struct top *top, struct conn *c, const char *why)
 {
-	struct conn	*c = top->conn;
 	struct pending	*p;
 	int		 rd = RD_ALL;
 	char		*msg;
@@ -104,8 +130,12 @@ conn_drop(struct top *top, const char *why)
 	c->client = NULL;
 	free(c->broken);
 	c->broken = NULL;
-	free(top->conn_error);
-	top->conn_error = xstrdup(msg);
+	free(c->error);
+	c->error = xstrdup(msg);
+	if (c == top->conn) {
+		free(top->conn_error);
+		top->conn_error = xstrdup(msg);
+	}
 	while ((p = TAILQ_FIRST(&c->pending)) != NULL) {
 		TAILQ_REMOVE(&c->pending, p, entry);
 		c->npending--;
@@ -132,6 +162,8 @@ conn_free(struct conn *c)
 	}
 	xen_close(c->client);
 	free(c->broken);
+	free(c->error);
+	free(c->path);
 	free(c);
 }
 
@@ -139,7 +171,13 @@ int
 conn_request(struct top *top, const char *op, json_t *args, int raw,
     conn_cb cb, void *arg)
 {
-	struct conn	*c = top->conn;
+	return (conn_request_on(top, top->conn, op, args, raw, cb, arg));
+}
+
+int
+conn_request_on(struct top *top, struct conn *c, const char *op,
+    json_t *args, int raw, conn_cb cb, void *arg)
+{
 	struct pending	*p;
 	json_int_t	 id;
 	char		*cause;
@@ -148,8 +186,8 @@ conn_request(struct top *top, const char *op, json_t *args, int raw,
 	if (c->client == NULL || c->broken != NULL) {
 		json_decref(args);
 		return (fail(top, cb, arg, c->broken != NULL ? c->broken :
-		    top->conn_error != NULL ? top->conn_error :
-		    "not connected to xend"));
+		    c->error != NULL ? c->error : c->path != NULL ?
+		    "not connected" : "not connected to xend"));
 	}
 	if (xen_send(c->client, op, args, &id, &cause) != 0) {
 		/* Not dropped here: a reply being dispatched may be ours. */
@@ -198,9 +236,8 @@ msg_member(const char *key, size_t klen, const char *v, const char *vend,
 }
 
 static int
-conn_dispatch(struct top *top, const char *line, size_t len)
+conn_dispatch(struct top *top, struct conn *c, const char *line, size_t len)
 {
-	struct conn		*c = top->conn;
 	struct msg_spans	 m;
 	struct pending		*p;
 	struct reply		 r;
@@ -211,10 +248,11 @@ conn_dispatch(struct top *top, const char *line, size_t len)
 
 	memset(&m, 0, sizeof m);
 	if (jscan_object(line, line + len, msg_member, &m) != 0) {
-		top_status(top, 1, "bad message from xend (%zu bytes)", len);
+		top_status(top, 1, "bad message from %s (%zu bytes)",
+		    c->path != NULL ? c->path : "xend", len);
 		return (RD_BAR);
 	}
-	if (m.event)
+	if (m.event && c == top->conn)
 		return (top_handle_event(top, line, len));
 	if (m.id == NULL)
 		return (RD_NONE);
@@ -234,7 +272,7 @@ conn_dispatch(struct top *top, const char *line, size_t len)
 		if (r.code == NULL)
 			r.code = "failed";
 		if (r.error == NULL)
-			r.error = "unknown error from xend";
+			r.error = "unknown error";
 	} else if (p->raw) {
 		r.raw = m.result != NULL ? m.result : "null";
 		r.raw_end = m.result != NULL ? m.result_end : r.raw + 4;
@@ -252,7 +290,12 @@ conn_dispatch(struct top *top, const char *line, size_t len)
 int
 conn_read(struct top *top)
 {
-	struct conn	*c = top->conn;
+	return (conn_read_on(top, top->conn));
+}
+
+int
+conn_read_on(struct top *top, struct conn *c)
+{
 	const char	*line;
 	size_t		 len;
 	char		*cause = NULL;
@@ -263,15 +306,15 @@ conn_read(struct top *top)
 		if (r == 0)
 			break;
 		if (r == -1) {
-			rd |= conn_drop(top, cause);
+			rd |= conn_drop(top, c, cause);
 			free(cause);
 			return (rd);
 		}
-		rd |= conn_dispatch(top, line, len);
+		rd |= conn_dispatch(top, c, line, len);
 	}
 	if (c->client != NULL && c->broken != NULL) {
 		cause = xstrdup(c->broken);
-		rd |= conn_drop(top, cause);
+		rd |= conn_drop(top, c, cause);
 		free(cause);
 	}
 	return (rd);

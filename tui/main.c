@@ -43,9 +43,14 @@ static const char usage_text[] =
 struct loop {
 	struct top		*top;
 	struct event_base	*base;
-	struct event		*ev_tty, *ev_xend, *ev_timer;
+	struct event		*ev_tty, *ev_timer;
 	struct event		*ev_winch, *ev_term, *ev_int, *ev_hup;
-	int			 xend_fd;
+	struct watch {
+		struct loop	*l;
+		struct conn	*c;
+		int		 fd;
+		struct event	*ev;
+	}			 xend, consoled;
 	double			 armed_delay;
 	char			*xm_path;
 	char			*stats_path;
@@ -78,25 +83,26 @@ find_xm(void)
 	return (xstrdup("xm"));
 }
 
-static void	xend_cb(evutil_socket_t, short, void *);
+static void	conn_cb_read(evutil_socket_t, short, void *);
 
-/* Follows the xend connection's fd across reconnections. */
+/* Follows a connection's fd across reconnections. */
 static void
-watch_xend(struct loop *l)
+watch_conn(struct watch *w)
 {
-	int	 fd = conn_fd(l->top->conn);
+	int	 fd = w->c != NULL ? conn_fd(w->c) : -1;
 
-	if (fd == l->xend_fd)
+	if (fd == w->fd)
 		return;
-	if (l->ev_xend != NULL) {
-		event_free(l->ev_xend);
-		l->ev_xend = NULL;
+	if (w->ev != NULL) {
+		event_free(w->ev);
+		w->ev = NULL;
 	}
-	l->xend_fd = fd;
+	w->fd = fd;
 	if (fd == -1)
 		return;
-	l->ev_xend = event_new(l->base, fd, EV_READ | EV_PERSIST, xend_cb, l);
-	event_add(l->ev_xend, NULL);
+	w->ev = event_new(w->l->base, fd, EV_READ | EV_PERSIST, conn_cb_read,
+	    w);
+	event_add(w->ev, NULL);
 }
 
 static void
@@ -183,11 +189,11 @@ tty_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-xend_cb(evutil_socket_t fd, short what, void *arg)
+conn_cb_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct loop	*l = arg;
+	struct watch	*w = arg;
 
-	loop_after(l, conn_read(l->top));
+	loop_after(w->l, conn_read_on(w->l->top, w->c));
 }
 
 static void
@@ -234,7 +240,8 @@ loop_after(struct loop *l, int rd)
 		top->want_refresh = 0;
 		rd |= top_refresh(top) | RD_HEADER;
 	}
-	watch_xend(l);
+	watch_conn(&l->xend);
+	watch_conn(&l->consoled);
 	if (top->delay != l->armed_delay)
 		arm_timer(l);
 	if (rd != RD_NONE)
@@ -248,7 +255,10 @@ run_screen(struct top *top, const struct top_screen_opts *so)
 
 	memset(&l, 0, sizeof l);
 	l.top = top;
-	l.xend_fd = -1;
+	l.xend.l = l.consoled.l = &l;
+	l.xend.c = top->conn;
+	l.xend.fd = l.consoled.fd = -1;
+	l.consoled.c = top->consoled;
 	l.xm_path = find_xm();
 	if ((l.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -270,8 +280,10 @@ run_screen(struct top *top, const struct top_screen_opts *so)
 	loop_after(&l, RD_ALL | RD_CLEAR);
 	event_base_dispatch(l.base);
 	screen_end();
-	if (l.ev_xend != NULL)
-		event_free(l.ev_xend);
+	if (l.xend.ev != NULL)
+		event_free(l.xend.ev);
+	if (l.consoled.ev != NULL)
+		event_free(l.consoled.ev);
 	event_free(l.ev_tty);
 	event_free(l.ev_timer);
 	event_free(l.ev_winch);
@@ -320,7 +332,7 @@ main(int argc, char **argv)
 	const char		*nc = getenv("NO_COLOR");
 	double			 delay = NAN;
 	long			 iterations = 0;
-	char			*cause, *end;
+	char			*cause, *end, *path;
 	int			 ch, rc, settings = 1, fmt_set = 0;
 
 	setlocale(LC_ALL, "");
@@ -419,6 +431,10 @@ main(int argc, char **argv)
 	if (top.batch)
 		rc = batch_run(&top, fmt, iterations);
 	else {
+		path = xsprintf("%s/xenconsoled.sock",
+		    top.cfg.console_socket_dir);
+		top.consoled = conn_new_path(path);
+		free(path);
 		rc = run_screen(&top, &so);
 		if (top.settings_path != NULL && settings_save(&top,
 		    top.settings_path, &cause) != 0) {

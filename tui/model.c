@@ -216,17 +216,6 @@ scan_member(const char *key, size_t klen, const char *v, const char *vend,
 			d->cpu_time = jscan_number(v, vend);
 		else if (jscan_key_is(key, klen, "console_port"))
 			d->console_port = jscan_number(v, vend);
-		else if (jscan_key_is(key, klen, "console_clients")) {
-			/* A count, or a list of clients. */
-			if (*v == '[') {
-				n = 0;
-				for (v++; v < vend; v++)
-					if (*v == '{' || *v == '"')
-						n++;
-				d->console_clients = n;
-			} else
-				d->console_clients = jscan_number(v, vend);
-		}
 		break;
 	case 'd':
 		if (jscan_key_is(key, klen, "domid")) {
@@ -289,7 +278,6 @@ dom_reset_sample(struct dom *d)
 	d->vcpus = d->vcpus_online = d->cpu = d->cpu_time = NAN;
 	d->console_port = d->uptime = d->restart_count = NAN;
 	d->weight = d->cap = d->period = d->slice = NAN;
-	d->console_clients = NAN;
 	for (i = 0; i < STAT_COUNT; i++)
 		d->stats[i] = NAN;
 }
@@ -376,7 +364,6 @@ model_scan_one(struct model *m, const char *v, const char *vend, double now,
 	d->cap = tmp.cap;
 	d->period = tmp.period;
 	d->slice = tmp.slice;
-	d->console_clients = tmp.console_clients;
 	memcpy(d->stats, tmp.stats, sizeof d->stats);
 	d->generation = m->generation;
 	if (derive)

@@ -531,6 +531,63 @@ draw_list(struct top *top, int y, int h, double now)
 	}
 }
 
+/*
+ * The console line and one line per client attached, from xenconsoled
+ * (top.c asks it while the detail view is shown).
+ */
+static void
+draw_console(struct top *top, struct dom *d, int *yp, int end)
+{
+	json_t		*clients, *cl, *vnc;
+	size_t		 k;
+	int		 y = *yp, held = 0;
+	char		 a[32], v[16], n[16], o[32], since[16];
+	const char	*role;
+	time_t		 t;
+	struct tm	 tm;
+
+	if (y >= end)
+		return;
+	clients = json_object_get(top->console, "clients");
+	vnc = json_object_get(top->console, "vnc");
+	if (vnc != NULL)
+		snprintf(v, sizeof v, "%lld", (long long)json_integer_value(
+		    json_object_get(vnc, "port")));
+	else
+		snprintf(v, sizeof v, "-");
+	if (top->console != NULL) {
+		snprintf(n, sizeof n, "%zu", json_array_size(clients));
+		snprintf(o, sizeof o, "%lld", (long long)json_integer_value(
+		    json_object_get(top->console, "bytes_in")));
+	} else
+		snprintf(n, sizeof n, "-");
+	screen_text(y++, 2, COLS - 2, 0, "console port %s  vnc %s  clients %s"
+	    "  bytes from guest %s", fmt_num(d->console_port, "%.0f", a,
+	    sizeof a), v, n, top->console != NULL ? o : "-");
+	if (top->console_error != NULL && y < end)
+		screen_text(y++, 2, COLS - 2, screen_attr("dim"), "%s",
+		    top->console_error);
+	json_array_foreach(clients, k, cl)
+		held |= json_is_true(json_object_get(cl, "input"));
+	json_array_foreach(clients, k, cl) {
+		if (y >= end)
+			break;
+		if (json_is_true(json_object_get(cl, "input")))
+			role = "input";
+		else
+			role = held ? "read-only" : "-";
+		t = (time_t)json_number_value(json_object_get(cl, "since"));
+		localtime_r(&t, &tm);
+		strftime(since, sizeof since, "%H:%M:%S", &tm);
+		screen_text(y++, 4, COLS - 4, 0, "#%lld %-6s %-28s %-9s since "
+		    "%s", (long long)json_integer_value(json_object_get(cl,
+		    "id")), json_string_value(json_object_get(cl, "kind")) ?:
+		    "-", json_string_value(json_object_get(cl, "peer")) ?: "-",
+		    role, since);
+	}
+	*yp = y;
+}
+
 /* The detail view of the selected domain. */
 static void
 draw_detail(struct top *top, int y, int h, double now)
@@ -674,11 +731,7 @@ draw_detail(struct top *top, int y, int h, double now)
 		    json_string_value(json_object_get(cfg, "on_reboot")) ?: "-",
 		    json_string_value(json_object_get(cfg, "on_crash")) ?: "-");
 	}
-	if (y < end)
-		screen_text(y++, 2, COLS - 2, 0, "console port %s  clients %s",
-		    fmt_num(d->console_port, "%.0f", a, sizeof a),
-		    isnan(d->console_clients) ? "- (xend does not report them)" :
-		    fmt_num(d->console_clients, "%.0f", b, sizeof b));
+	draw_console(top, d, &y, end);
 }
 
 /* The status line and the key bar. */

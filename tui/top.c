@@ -50,6 +50,9 @@ top_free(struct top *top)
 	free(top->rows);
 	json_decref(top->vcpu_list);
 	free(top->vcpu_error);
+	json_decref(top->console);
+	free(top->console_error);
+	conn_free(top->consoled);
 	free(top->conn_error);
 	free(top->settings_path);
 	xendcfg_free(&top->cfg);
@@ -135,6 +138,10 @@ top_set_mode(struct top *top, int mode)
 	top->vcpu_list = NULL;
 	free(top->vcpu_error);
 	top->vcpu_error = NULL;
+	json_decref(top->console);
+	top->console = NULL;
+	free(top->console_error);
+	top->console_error = NULL;
 }
 
 static int
@@ -197,6 +204,70 @@ refresh_vcpu_cb(struct top *top, void *arg, struct reply *r)
 	return (RD_ROWS);
 }
 
+/* xenconsoled's consoles.list: keeps the entry of the domain shown. */
+static int
+refresh_console_cb(struct top *top, void *arg, struct reply *r)
+{
+	int	 domid = *(int *)arg;
+	json_t	*con;
+	size_t	 i;
+
+	free(arg);
+	top->console_inflight = 0;
+	if (top->mode != MODE_DETAIL || domid != top->sel_domid)
+		return (RD_NONE);
+	json_decref(top->console);
+	top->console = NULL;
+	free(top->console_error);
+	top->console_error = NULL;
+	if (r->code != NULL) {
+		top->console_error = xsprintf("xenconsoled: %s", r->error);
+		return (RD_ROWS);
+	}
+	json_array_foreach(r->result, i, con) {
+		if (json_integer_value(json_object_get(con, "domid")) ==
+		    domid) {
+			top->console = json_incref(con);
+			break;
+		}
+	}
+	if (top->console == NULL)
+		top->console_error = xstrdup("xenconsoled does not serve "
+		    "this domain's console");
+	return (RD_ROWS);
+}
+
+/*
+ * The detail view's console clients come from xenconsoled, on a
+ * connection of their own: asked once per refresh, and only while a
+ * domain's detail is shown, so the list still costs one xend request.
+ * Not part of refresh_inflight: a stuck xenconsoled holds up nothing
+ * but its own line.
+ */
+static int
+refresh_console(struct top *top)
+{
+	char	*cause;
+	int	*domid;
+
+	if (top->consoled == NULL || top->console_inflight)
+		return (RD_NONE);
+	if (!conn_connected(top->consoled) &&
+	    conn_open(top->consoled, &cause) != 0) {
+		free(cause);
+		json_decref(top->console);
+		top->console = NULL;
+		free(top->console_error);
+		top->console_error = xstrdup("xenconsoled is not running");
+		return (RD_ROWS);
+	}
+	top->console_inflight = 1;
+	domid = xmalloc(sizeof *domid);
+	*domid = top->sel_domid;
+	return (conn_request_on(top, top->consoled, "consoles.list", NULL, 0,
+	    refresh_console_cb, domid));
+}
+
 int
 top_refresh(struct top *top)
 {
@@ -227,6 +298,7 @@ top_refresh(struct top *top)
 		*domid = top->sel_domid;
 		rd |= conn_request(top, "domain.vcpu_list", json_pack("{s:i}",
 		    "dom", top->sel_domid), 0, refresh_vcpu_cb, domid);
+		rd |= refresh_console(top);
 	}
 	return (rd);
 }

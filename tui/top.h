@@ -94,7 +94,6 @@ struct dom {
 	double	 weight, cap;		/* sched.credit */
 	double	 period, slice;		/* sched.sedf */
 	double	 stats[STAT_COUNT];	/* cumulative bytes */
-	double	 console_clients;
 
 	/* Derived from two samples; NAN on the first. */
 	double	 cpu_pct;		/* percent of one CPU */
@@ -372,6 +371,10 @@ typedef int	(*conn_cb)(struct top *, void *arg, struct reply *);
 
 struct conn;
 struct conn	*conn_new(const struct xendcfg *);
+/* A connection to another daemon's control socket: no events. */
+struct conn	*conn_new_path(const char *path);
+/* Why the connection was last lost or refused, or NULL. */
+const char	*conn_error(const struct conn *);
 void		 conn_free(struct conn *);
 /* Connects (and subscribes) if not connected; -1 with *cause. */
 int		 conn_open(struct conn *, char **cause);
@@ -385,8 +388,11 @@ int		 conn_connected(const struct conn *);
  */
 int		 conn_request(struct top *, const char *op, json_t *args,
 		     int raw, conn_cb, void *arg);
+int		 conn_request_on(struct top *, struct conn *, const char *op,
+		     json_t *args, int raw, conn_cb, void *arg);
 /* Reads what xend sent and dispatches it; returns RD_*. */
 int		 conn_read(struct top *);
+int		 conn_read_on(struct top *, struct conn *);
 size_t		 conn_pending(const struct conn *);
 /* Requests sent since start, for the figures. */
 unsigned long	 conn_requests(const struct conn *);
@@ -406,6 +412,7 @@ struct top_view {
 struct top {
 	struct xendcfg	 cfg;
 	struct conn	*conn;
+	struct conn	*consoled;	/* xenconsoled, for the detail view */
 	struct model	 model;
 	struct top_view	 view;
 	double		 delay;		/* seconds between refreshes */
@@ -424,6 +431,9 @@ struct top {
 	/* Detail view. */
 	json_t		 *vcpu_list;
 	char		 *vcpu_error;
+	json_t		 *console;	/* xenconsoled's entry for it */
+	char		 *console_error;
+	int		  console_inflight;
 
 	char		  status[256];
 	int		  status_error;

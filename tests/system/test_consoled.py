@@ -225,8 +225,11 @@ def test_consoled_many_clients_burst(inst):
                   "the stuck client dropped")
     ctl.run("echo still-$((6+6))", "still-12")
     # QEMU's log has the burst whole too: nothing was dropped at the 16550.
+    # (QEMU 7.2 logs a byte twice when its write to us had to be retried:
+    # on a loaded host our reader can be kept off the CPU long enough.
+    # A few are tolerated, and counted; a lost or changed byte is not.)
     with open(d["console_log"], "rb") as f:
-        check_burst(f.read(), "QEMU's log")
+        check_burst(f.read(), "QEMU's log", retries=16)
     print("    burst of %d bytes to 21 clients in %.1f s" % (len(BURST), secs))
     for v in viewers:
         v.close()

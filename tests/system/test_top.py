@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -132,6 +133,8 @@ def test_top_list_matches_xm_list(inst):
         t.wait_for(r"beta \(id \d+\)", 10)
         t.wait_for(r"sda1\s+r\s+file:", 10)
         t.wait_for(r"on_poweroff destroy", 10)
+        # No xenconsoled in this instance: the detail view says so.
+        t.wait_for(r"xenconsoled is not running", 10)
         t.send("Escape")
         t.wait_for(r"^NAME\s+ID", 10)
         quit_top(t)
@@ -181,6 +184,7 @@ def test_top_list_matches_xm_list(inst):
 def test_top_balloon_pause_console(inst):
     """Balloon slider moves the guest's memory; pause; console and back."""
     skip_unless_op(inst, "domain.mem_set")
+    inst.start_consoled()
     inst.xm_ok("create", inst.config("bal"))
     wait_booted(inst, "bal")
     inst.wait_for(lambda: inst.domains()["bal"].get("memory") == 96, 30,
@@ -209,9 +213,18 @@ def test_top_balloon_pause_console(inst):
         t.send("p")
         inst.wait_for(lambda: inst.domains()["bal"]["state"] != "--p---", 15,
                       "unpaused")
-        # Console from the detail view; Ctrl-] comes back to it.
+        # The detail view lists the console's clients (from xenconsoled):
+        # a TCP client attached now is there, and gone once it leaves.
+        port = inst.domains()["bal"]["console_port"]
+        viewer = socket.create_connection(("127.0.0.1", port))
         t.send("Enter")
         t.wait_for(r"bal \(id \d+\)", 10)
+        t.wait_for(r"console port %d .*clients 1" % port, 10)
+        t.wait_for(r"#\d+ telnet\s+127\.0\.0\.1:%d\s" %
+                   viewer.getsockname()[1], 10)
+        viewer.close()
+        t.wait_for(r"console port %d .*clients 0" % port, 10)
+        # Console from the detail view; Ctrl-] comes back to it.
         t.send("a")
         t.wait_for(r"attached to bal", 15)
         t.send("Enter")
