@@ -13,6 +13,13 @@
  * from that file when a console opens, so clients that reconnect after a
  * restart see the recent history too.
  *
+ * QEMU's log would grow for as long as the domain runs, so once its
+ * bytes are safely in our log (which rotates), the part of it before the
+ * last max(console-ring-size, console-log-size) bytes is given back to
+ * the file system with FALLOC_FL_PUNCH_HOLE: offsets and its apparent
+ * size stay as they were (QEMU appends, we keep reading at our offset),
+ * only the blocks go.  File systems without hole punching keep it whole.
+ *
  * QEMU started with telnet=on opens every connection with a fixed
  * 12-byte negotiation; if we see it we strip it, double 0xFF in input and
  * can send a serial break (IAC BRK).  Without it, breaks are refused.
@@ -41,6 +48,8 @@
 #define TAIL_DELAY_US	20000		/* batch log copies this long */
 #define TAIL_CHUNK	(64 * 1024)
 #define TAIL_MAX_CHUNKS	64		/* per turn, then yield */
+#define TRIM_ALIGN	4096		/* hole punching by whole blocks */
+#define TRIM_STEP_MIN	(1024 * 1024)	/* free at least this much a time */
 #define RETRY_MIN	0.1
 #define RETRY_MAX	1.0
 /*
@@ -175,7 +184,12 @@ console_open_source(struct console *con)
 
 	if (con->src_fd != -1 || con->qemu_log_path == NULL)
 		return;
-	con->src_fd = open(con->qemu_log_path, O_RDONLY | O_CLOEXEC);
+	/* Writable for hole punching; read-only will do otherwise. */
+	con->src_fd = open(con->qemu_log_path, O_RDWR | O_CLOEXEC);
+	con->src_trim = con->src_fd != -1;
+	if (con->src_fd == -1 && (errno == EACCES || errno == EROFS ||
+	    errno == EPERM))
+		con->src_fd = open(con->qemu_log_path, O_RDONLY | O_CLOEXEC);
 	if (con->src_fd == -1) {
 		if (!con->src_warned && errno != ENOENT)
 			log_warn("%s: %s", con->qemu_log_path,
@@ -210,6 +224,37 @@ console_tail_cb(evutil_socket_t fd, short what, void *arg)
 	console_tail(arg);
 }
 
+/*
+ * Frees the blocks of QEMU's log that are in our log already and older
+ * than what a restarted xenconsoled seeds its ring with.
+ */
+static void
+console_trim_source(struct console *con)
+{
+	uint64_t	 keep, upto, step;
+
+	if (con->src_trim != 1)
+		return;
+	keep = con->ring->size;
+	if ((uint64_t)cd_cfg.console_log_size > keep)
+		keep = cd_cfg.console_log_size;
+	step = keep > TRIM_STEP_MIN ? keep : TRIM_STEP_MIN;
+	if (con->src_pos < keep + con->src_trimmed + step)
+		return;
+	upto = (con->src_pos - keep) & ~(uint64_t)(TRIM_ALIGN - 1);
+	if (fallocate(con->src_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)con->src_trimmed, (off_t)(upto - con->src_trimmed)) != 0) {
+		log_info("%s: cannot free what is copied (%s); it keeps "
+		    "growing while the domain runs", con->qemu_log_path,
+		    strerror(errno));
+		con->src_trim = -1;
+		return;
+	}
+	log_debug("%s: freed its first %llu bytes (in %s)", con->qemu_log_path,
+	    (unsigned long long)upto, conlog_path(con->log));
+	con->src_trimmed = upto;
+}
+
 /* Copies what QEMU's log has past our offset into our log. */
 static void
 console_tail(struct console *con)
@@ -242,6 +287,7 @@ console_tail(struct console *con)
 			    conlog_path(con->log));
 		con->log_failing = 0;
 		con->src_pos += n;
+		console_trim_source(con);
 	}
 	/* More to copy: yield to the loop, then carry on. */
 	evtimer_add(con->tail_ev, &now_tv);
@@ -889,6 +935,8 @@ console_to_json(struct console *con)
 	    (uint64_t)st.st_size > con->src_pos)
 		behind = st.st_size - con->src_pos;
 	json_object_set_new(o, "log_behind", json_integer(behind));
+	json_object_set_new(o, "qemu_log_freed", json_integer(
+	    (json_int_t)con->src_trimmed));
 	if (con->vnc != NULL)
 		json_object_set_new(o, "vnc", vnc_to_json(con->vnc));
 	return (o);

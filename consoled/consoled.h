@@ -219,6 +219,8 @@ struct console {
 	struct event		*tail_ev;
 	int			 log_failing;
 	int			 src_warned;
+	uint64_t		 src_trimmed;	/* QEMU's log freed below */
+	int			 src_trim;	/* 1 can, 0 cannot, -1 failed */
 
 	struct listener		*tcp;
 	struct listener		*local;

@@ -279,6 +279,46 @@ def test_consoled_kill9_log(inst):
     c.close()
 
 
+def test_consoled_qemu_log_freed(inst):
+    """QEMU's own log does not grow without bound: once xenconsoled has
+    its bytes (ring 64 KiB, log 64 KiB here), the older part is punched
+    out; offsets stay, our rotated logs have every byte, and a restarted
+    xenconsoled still seeds its history from the tail."""
+    d = boot(inst, "qf")
+    ctl = RawClient.connect(unix_path(inst, d))
+    ctl.login()
+    ctl.send(BURST_CMD + "\r")
+    ctl.expect(BURST_END, 120)
+    inst.wait_for(lambda: consoles(inst)["qf"]["log_behind"] == 0, 20,
+                  "the log to catch up")
+    freed = consoles(inst)["qf"]["qemu_log_freed"]
+    check(freed >= 512 * 1024 and freed % 4096 == 0, "freed %d" % freed)
+    qlog = d["console_log"]
+    st = os.stat(qlog)
+    with open(qlog, "rb") as f:
+        qemu = f.read()
+    check(st.st_size == len(qemu) and st.st_size > len(BURST), st)
+    check(st.st_blocks * 512 <= st.st_size - freed + 256 * 1024,
+          "%d blocks for %d bytes, %d freed" % (st.st_blocks, st.st_size,
+                                                freed))
+    check(qemu[:freed] == bytes(freed), "the freed part reads as zeros")
+    logs = read_logs(os.path.join(inst.tmp, "console-logs"), "qf")
+    check(len(logs) == len(qemu) and logs[freed:] == qemu[freed:],
+          "our logs %d bytes, QEMU's %d" % (len(logs), len(qemu)))
+    check_burst(logs, "the rotated logs", retries=16)
+    # A restart reads QEMU's log from where it was, and seeds from its end.
+    inst.xenconsoled("restart")
+    c = RawClient.connect(unix_path(inst, d))
+    c.expect(BURST_END, 20)
+    check(b"\0" not in c.seen, "NULs in the history")
+    c.send("\r")
+    c.run("echo after-$((8*8))", "after-64")
+    inst.wait_for(lambda: b"after-64" in read_logs(
+        os.path.join(inst.tmp, "console-logs"), "qf"), 10, "the log to follow")
+    c.close()
+    ctl.close()
+
+
 def test_consoled_binary(inst):
     """0xFF, NUL and every other byte arrive intact, both ways, through
     telnet (binary and NVT) and the unix socket."""
@@ -652,6 +692,9 @@ TESTS = [
      "(console-client-stall 3)"),
     ("consoled-kill9-log", test_consoled_kill9_log,
      "(console-log-size 262144)\n(console-log-keep 50)"),
+    ("consoled-qemu-log-freed", test_consoled_qemu_log_freed,
+     "(console-ring-size 65536)\n(console-log-size 65536)\n"
+     "(console-log-keep 100)"),
     ("consoled-binary", test_consoled_binary, ""),
     ("consoled-abuse", test_consoled_abuse, ""),
     ("consoled-xm-console", test_consoled_xm_console, ""),
