@@ -30,6 +30,8 @@
 #include "xendcfg.h"
 #include "consoled.h"
 
+#define KEEPALIVE_PROBES	3
+
 #define CONN_ESCAPE_US	500000	/* a lone ^E goes to the guest after this */
 #define CONN_CLOSE_S	5	/* to flush a last notice */
 #define CONN_NOTICE_S	3.0	/* between repeated notices */
@@ -315,24 +317,33 @@ conn_close(struct conn *c, const char *why)
 		conn_drop(c);
 }
 
+/*
+ * Half-open connections: keepalive probes after keepalive s idle, every
+ * keepalive/3 s, 3 unanswered and the peer is gone.  TCP_USER_TIMEOUT
+ * bounds unacknowledged data (a peer that vanished while we were
+ * sending), but Linux also lets it override the probe count, so it is
+ * the shorter of the stall bound and the probes' own deadline: otherwise
+ * a keepalive shorter than console-client-stall would not be honoured.
+ */
 static void
 conn_sockopts(int fd, int keepalive, int stall)
 {
-	int	 one = 1, v;
+	int	 one = 1, v, intvl, deadline = stall;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (keepalive > 0) {
-		/* Half-open connections: probes after keepalive s idle. */
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
 		v = keepalive;
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
-		v = keepalive / 3 > 0 ? keepalive / 3 : 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
-		v = 3;
+		intvl = keepalive / 3 > 0 ? keepalive / 3 : 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+		    sizeof intvl);
+		v = KEEPALIVE_PROBES;
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
+		if (keepalive + KEEPALIVE_PROBES * intvl < deadline)
+			deadline = keepalive + KEEPALIVE_PROBES * intvl;
 	}
-	/* Unacknowledged data this long: the peer is gone. */
-	v = stall * 1000;
+	v = deadline * 1000;
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
 }
 

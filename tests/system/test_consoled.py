@@ -95,6 +95,12 @@ def check_burst(buf, who, retries=0):
                                                 BURST[n - 20:n + 40]))
 
 
+def check_restored(modes):
+    """stty -a output: the terminal is canonical and echoing again."""
+    check(re.search(rb"(?<![-\w])icanon\b", modes) and
+          re.search(rb"(?<![-\w])echo\b", modes), modes)
+
+
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -498,8 +504,11 @@ def test_consoled_xm_console(inst):
     finally:
         con.kill()
 
-    # xencons: raw terminal, restored on detach.
-    t = Pty([XENCONS, "127.0.0.1", str(d["console_port"])], inst.env)
+    # xencons: raw terminal, restored on detach and on a signal (the
+    # shell around it prints the modes it left: canonical, echoing).
+    shell = ("%s 127.0.0.1 %d; echo \"rc=$?\"; stty -a; echo STTY-END" %
+             (XENCONS, d["console_port"]))
+    t = Pty(["sh", "-c", shell], inst.env)
     try:
         t.expect(r"\[xencons: connected to 127\.0\.0\.1 port %d" %
                  d["console_port"], 10)
@@ -511,7 +520,19 @@ def test_consoled_xm_console(inst):
         t.expect(r"1 client on xmc", 10)
         t.send("\x1d")
         t.expect(r"\[xencons: detached\]", 10)
-        check(t.wait() == 0, "xencons exit code")
+        check_restored(t.expect(r"(?s)rc=0(.*?)STTY-END", 10).group(1))
+        check(t.wait() == 0, "shell exit code")
+    finally:
+        t.kill()
+    t = Pty(["sh", "-c", shell], inst.env)
+    try:
+        t.expect(r"\[xencons: connected", 10)
+        pid = int(subprocess.run(["pgrep", "-P", str(t.pid), "-x",
+                                  "xencons"], capture_output=True,
+                                 text=True).stdout.split()[0])
+        os.kill(pid, signal.SIGTERM)
+        check_restored(t.expect(r"(?s)rc=143(.*?)STTY-END", 10).group(1))
+        t.wait()
     finally:
         t.kill()
 
@@ -631,6 +652,63 @@ def test_consoled_idle(inst):
     local.close()
 
 
+def test_consoled_half_open(inst):
+    """console-keepalive (2 s): a TCP client whose host vanishes without a
+    FIN (its link cut, in a network namespace) is dropped by keepalive
+    probes; while its host answers them it stays, idle or not."""
+    tag = os.getpid() % 250
+    ns, host_if, ns_if = "xtho%d" % tag, "xho%da" % tag, "xho%db" % tag
+    host_ip, ns_ip = "10.201.%d.1" % tag, "10.201.%d.2" % tag
+
+    def ip(*args):
+        subprocess.run(["ip"] + list(args), check=True)
+    client = None
+    try:
+        ip("netns", "add", ns)
+        ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if,
+           "netns", ns)
+        ip("addr", "add", host_ip + "/24", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("-n", ns, "addr", "add", ns_ip + "/24", "dev", ns_if)
+        ip("-n", ns, "link", "set", ns_if, "up")
+        ip("-n", ns, "link", "set", "lo", "up")
+        inst.start_consoled()
+        inst.xm_ok("create", "-p", inst.config("ho"))
+        d = inst.domains()["ho"]
+        inst.wait_for(lambda: consoles(inst)["ho"]["listening"], 10,
+                      "the console port")
+        client = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "python3", "-c",
+             "import socket, sys, time\n"
+             "s = socket.create_connection((sys.argv[1], int(sys.argv[2])),"
+             " 10)\nprint('up', flush=True)\ntime.sleep(300)\n",
+             host_ip, str(d["console_port"])], stdout=subprocess.PIPE)
+        check(client.stdout.readline().strip() == b"up", "no connection")
+
+        def peers():
+            return [c["peer"] for c in consoles(inst)["ho"]["clients"]]
+        inst.wait_for(lambda: any(p.startswith(ns_ip + ":")
+                                  for p in peers()), 10, "the client")
+        time.sleep(6)           # idle past keepalive: probes answered
+        check(any(p.startswith(ns_ip + ":") for p in peers()),
+              "dropped while its host answered: %r" % peers())
+        ip("-n", ns, "link", "set", ns_if, "down")
+        t0 = time.time()
+        inst.wait_for(lambda: not any(p.startswith(ns_ip + ":")
+                                      for p in peers()), 20,
+                      "the half-open client to be dropped")
+        print("    half-open client dropped %.1f s after its link went"
+              % (time.time() - t0))
+        inst.xm_ok("destroy", "ho")
+    finally:
+        if client is not None:
+            client.kill()
+            client.wait()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "link", "del", host_if],
+                       stderr=subprocess.DEVNULL)
+
+
 def test_consoled_vnc(inst):
     """A domain with vnc = 1: xenconsoled serves QEMU's display on
     5900 + domid (vnc-port-base here), with the password, to several
@@ -701,5 +779,8 @@ TESTS = [
     ("consoled-logs", test_consoled_logs,
      "(console-log-dir @TMP@/smalllogs)"),
     ("consoled-idle", test_consoled_idle, "(console-idle-timeout 3)"),
+    ("consoled-half-open", test_consoled_half_open,
+     "(console-address 0.0.0.0)\n(console-keepalive 2)\n"
+     "(console-hosts-allow '10[.]201[.].*')"),
     ("consoled-vnc", test_consoled_vnc, ""),
 ]
