@@ -373,5 +373,11 @@ class RFB:
                 raise TestFailure("vnc: message type %d" % t)
         return bytes(fb)
 
+    def keys(self, keysyms):
+        """KeyEvent messages: each keysym pressed and released."""
+        for k in keysyms:
+            self.s.sendall(struct.pack(">BBxxI", 4, 1, k) +
+                           struct.pack(">BBxxI", 4, 0, k))
+
     def close(self):
         self.s.close()

@@ -740,6 +740,23 @@ def test_consoled_vnc(inst):
         check(lit > 100, "framebuffer is blank (%d lit pixels)" % lit)
     info = consoles(inst)["gfx"]["vnc"]
     check(info["viewers"] == 2 and info["password"], info)
+
+    # Keys: the guest's keyboard interrupts count them.  The view-only
+    # viewer's never reach QEMU; the full one's do.
+    def kbd_irqs():
+        ctl.send("echo KB=$(awk '/i8042/ {n = 0; for (i = 2; i <= NF; i++) "
+                 "if ($i ~ /^[0-9]+$/) n += $i; print n; exit}' "
+                 "/proc/interrupts)=KB\r")
+        return int(ctl.expect(rb"KB=(\d+)=KB", 10).group(1))
+    before = kbd_irqs()
+    v2.keys([0x61, 0x62, 0x63])             # a b c, view-only
+    time.sleep(1.5)
+    after_ro = kbd_irqs()
+    check(after_ro == before, "view-only keys reached the guest: %d -> %d"
+          % (before, after_ro))
+    v1.keys([0x61, 0x62, 0x63])
+    inst.wait_for(lambda: kbd_irqs() >= before + 6, 10,
+                  "the full viewer's keys to reach the guest")
     # WebSocket on the same port (noVNC): the upgrade, then RFB in frames.
     s = socket.create_connection(("127.0.0.1", port), 10)
     s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
