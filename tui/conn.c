@@ -1,10 +1,9 @@
 /*
- * conn.c: the dashboard's connection to xend (and, for the detail view,
- * one to xenconsoled's control socket, which works the same way but
- * without events).  Requests go out without
- * waiting (xen_send); replies come back in completion order and are matched
- * to their callbacks by id; events are interleaved and go to top.c.  If the
- * connection drops, every request in flight is answered "disconnected" and
+ * conn.c: the dashboard's connection to xend, and (for the detail view)
+ * one to xenconsoled's control socket, which works the same way without
+ * events.  Requests go out without waiting (xen_send); replies come back
+ * in completion order and are matched to their callbacks by id; events
+ * are interleaved and go to top.c.  If the connection drops, every request in flight is answered "disconnected" and
  * the refresh timer reconnects.
  */
 #include <stdint.h>
@@ -52,12 +51,6 @@ conn_new_path(const char *path)
 	c->path = xstrdup(path);
 	TAILQ_INIT(&c->pending);
 	return (c);
-}
-
-const char *
-conn_error(const struct conn *c)
-{
-	return (c->error);
 }
 
 int

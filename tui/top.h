@@ -373,8 +373,6 @@ struct conn;
 struct conn	*conn_new(const struct xendcfg *);
 /* A connection to another daemon's control socket: no events. */
 struct conn	*conn_new_path(const char *path);
-/* Why the connection was last lost or refused, or NULL. */
-const char	*conn_error(const struct conn *);
 void		 conn_free(struct conn *);
 /* Connects (and subscribes) if not connected; -1 with *cause. */
 int		 conn_open(struct conn *, char **cause);
