@@ -3,8 +3,9 @@
  * one to xenconsoled's control socket, which works the same way without
  * events.  Requests go out without waiting (xen_send); replies come back
  * in completion order and are matched to their callbacks by id; events
- * are interleaved and go to top.c.  If the connection drops, every request in flight is answered "disconnected" and
- * the refresh timer reconnects.
+ * are interleaved and go to top.c.  If the connection drops, every
+ * request in flight is answered "disconnected" and the refresh timer
+ * reconnects.
  */
 #include <stdint.h>
 #include <stdlib.h>
