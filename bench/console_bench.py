@@ -64,7 +64,7 @@ def enlarge_qemu_sndbuf(pid, path):
                 if (s.family == socket.AF_UNIX and s.getsockname() == path
                         and not s.getsockopt(socket.SOL_SOCKET,
                                              socket.SO_ACCEPTCONN)):
-                    s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20)
+                    s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 16 << 20)
                     done = True
             except OSError:
                 pass
