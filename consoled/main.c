@@ -269,25 +269,7 @@ main(int argc, char **argv)
 	}
 	di.pid_file = cd_cfg.consoled_pid_file;
 	di.logfile = cd_cfg.consoled_logfile;
-	if (strcmp(cmd, "start") == 0)
-		rc = daemon_start(&di);
-	else if (strcmp(cmd, "stop") == 0)
-		rc = daemon_stop(&di);
-	else if (strcmp(cmd, "restart") == 0) {
-		rc = daemon_stop(&di);
-		if (rc == 0)
-			rc = daemon_start(&di);
-	} else if (strcmp(cmd, "status") == 0)
-		rc = consoled_status();
-	else if (strcmp(cmd, "foreground") == 0) {
-		if (daemon_parent_dir(cd_cfg.consoled_logfile, &cause) != 0 ||
-		    daemon_parent_dir(cd_cfg.consoled_pid_file, &cause) != 0) {
-			fprintf(stderr, "xenconsoled: %s\n", cause);
-			free(cause);
-			return (1);
-		}
-		rc = consoled_serve(-1);
-	} else {
+	if ((rc = daemon_command(&di, cmd, consoled_status)) == -1) {
 		fprintf(stderr, "xenconsoled: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;

@@ -211,3 +211,48 @@ daemon_stop(const struct daemon_info *di)
 	    (int)pid);
 	return (1);
 }
+
+/*
+ * "NAME start|stop|restart|status|foreground": the exit code, or -1 for
+ * an unknown command (the caller prints its usage).  status is the
+ * daemon's own report if it has one; otherwise "NAME is running (pid N)"
+ * or "NAME is not running" with exit 3, as the manual's xend status.
+ */
+int
+daemon_command(const struct daemon_info *di, const char *cmd,
+    int (*status)(void))
+{
+	char	*cause;
+	pid_t	 pid;
+	int	 rc;
+
+	if (strcmp(cmd, "start") == 0)
+		return (daemon_start(di));
+	if (strcmp(cmd, "stop") == 0)
+		return (daemon_stop(di));
+	if (strcmp(cmd, "restart") == 0) {
+		if ((rc = daemon_stop(di)) != 0)
+			return (rc);
+		return (daemon_start(di));
+	}
+	if (strcmp(cmd, "status") == 0) {
+		if (status != NULL)
+			return (status());
+		if ((pid = daemon_running(di->pid_file)) == 0) {
+			printf("%s is not running\n", di->name);
+			return (3);
+		}
+		printf("%s is running (pid %d)\n", di->name, (int)pid);
+		return (0);
+	}
+	if (strcmp(cmd, "foreground") == 0) {
+		if (daemon_parent_dir(di->logfile, &cause) != 0 ||
+		    daemon_parent_dir(di->pid_file, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", di->name, cause);
+			free(cause);
+			return (1);
+		}
+		return (di->serve(-1));
+	}
+	return (-1);
+}

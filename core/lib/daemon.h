@@ -33,5 +33,8 @@ void	daemon_ready(int ready_fd);
 int	daemon_parent_dir(const char *path, char **cause);
 int	daemon_start(const struct daemon_info *);
 int	daemon_stop(const struct daemon_info *);
+/* start|stop|restart|status|foreground; -1 for another word. */
+int	daemon_command(const struct daemon_info *, const char *cmd,
+	    int (*status)(void));
 
 #endif

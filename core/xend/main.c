@@ -144,7 +144,6 @@ main(int argc, char **argv)
 	};
 	char			*cause;
 	const char		*cmd;
-	pid_t			 pid;
 	int			 ch, rc;
 	struct daemon_info	 di = { "xend", NULL, NULL, 60, xend_serve };
 
@@ -168,35 +167,13 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	if (xendcfg_load(NULL, &xend_cfg, warn_stderr, &cause) != 0) {
 		fprintf(stderr, "xend: %s\n", cause);
+		free(cause);
 		return (1);
 	}
 	/* The first start may run the bounded KVM self-test. */
 	di.pid_file = xend_cfg.pid_file;
 	di.logfile = xend_cfg.logfile;
-	if (strcmp(cmd, "start") == 0)
-		rc = daemon_start(&di);
-	else if (strcmp(cmd, "stop") == 0)
-		rc = daemon_stop(&di);
-	else if (strcmp(cmd, "restart") == 0) {
-		rc = daemon_stop(&di);
-		if (rc == 0)
-			rc = daemon_start(&di);
-	} else if (strcmp(cmd, "status") == 0) {
-		pid = daemon_running(xend_cfg.pid_file);
-		if (pid != 0)
-			printf("xend is running (pid %d)\n", (int)pid);
-		else
-			printf("xend is not running\n");
-		rc = pid != 0 ? 0 : 3;
-	} else if (strcmp(cmd, "foreground") == 0) {
-		if (daemon_parent_dir(xend_cfg.logfile, &cause) != 0 ||
-		    daemon_parent_dir(xend_cfg.pid_file, &cause) != 0) {
-			fprintf(stderr, "xend: %s\n", cause);
-			free(cause);
-			return (1);
-		}
-		rc = xend_serve(-1);
-	} else {
+	if ((rc = daemon_command(&di, cmd, NULL)) == -1) {
 		fprintf(stderr, "xend: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;
