@@ -76,22 +76,44 @@ api_host_log(struct api_req *req, struct domain *d)
 	    "lines", lines));
 }
 
+/* One domain's entry; without its config object if the caller said so. */
+static json_t *
+list_entry(json_t *o, int with_config)
+{
+	if (!with_config)
+		json_object_del(o, "config");
+	return (o);
+}
+
+/*
+ * domain.list [doms] [config]: every domain (Domain-0 first) or those
+ * named; config false leaves out each domain's config object, most of
+ * the reply, for callers that show only the figures (xm list).
+ */
 static void
 api_domain_list(struct api_req *req, struct domain *unused)
 {
 	json_t		*doms = json_object_get(req->args, "doms"), *out, *v;
+	json_t		*cfg = json_object_get(req->args, "config");
 	struct domain	*d;
 	size_t		 i;
 	char		 buf[32];
 	const char	*key;
+	int		 with_config;
 
+	if (cfg != NULL && !json_is_boolean(cfg)) {
+		server_error(req, "invalid", "config: expected true or false");
+		return;
+	}
+	with_config = cfg == NULL || json_is_true(cfg);
 	out = json_array();
 	if (doms == NULL || json_array_size(doms) == 0) {
 		if (doms != NULL && !json_is_array(doms))
 			goto bad;
 		json_array_append_new(out, domain0_to_json());
 		TAILQ_FOREACH(d, &domains, entry)
-			json_array_append_new(out, domain_to_json(d));
+			json_array_append_new(out, list_entry(domain_to_json(d),
+			    with_config));
 		server_reply(req, out);
 		return;
 	}
@@ -116,7 +138,8 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			    "exist", key);
 			return;
 		}
-		json_array_append_new(out, domain_to_json(d));
+		json_array_append_new(out, list_entry(domain_to_json(d),
+		    with_config));
 	}
 	server_reply(req, out);
 	return;

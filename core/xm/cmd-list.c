@@ -128,7 +128,7 @@ cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 			return (xm_usage(ctx));
 		}
 	}
-	if ((list = xm_list_domains(ctx, argc, argv, optind)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, optind, lng)) == NULL)
 		return (1);
 	if (!lng)
 		printf("%-32s %4s %7s %5s %3s %-6s %8s %7s\n", "Name", "Id",

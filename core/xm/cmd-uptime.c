@@ -42,7 +42,7 @@ cmd_uptime_exec(struct xm_ctx *ctx, int argc, char **argv)
 			return (xm_usage(ctx));
 		}
 	}
-	if ((list = xm_list_domains(ctx, argc, argv, optind)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, optind, 0)) == NULL)
 		return (1);
 	localtime_r(&t, &tm);
 	strftime(now, sizeof now, "%H:%M:%S", &tm);

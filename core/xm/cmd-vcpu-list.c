@@ -25,7 +25,7 @@ cmd_vcpu_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 	const char	*aff, *name;
 	long long	 domid;
 
-	if ((list = xm_list_domains(ctx, argc, argv, 1)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, 1, 0)) == NULL)
 		return (1);
 	if ((host = xm_call(ctx, "host.info", NULL)) == NULL) {
 		json_decref(list);

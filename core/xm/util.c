@@ -104,14 +104,16 @@ xm_call(struct xm_ctx *ctx, const char *op, json_t *args)
 
 /* domain.list for the domains named in argv[first..argc), or all. */
 json_t *
-xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int first)
+xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int first,
+    int with_config)
 {
 	json_t	*doms = json_array();
 	int	 i;
 
 	for (i = first; i < argc; i++)
 		json_array_append_new(doms, json_string(argv[i]));
-	return (xm_call(ctx, "domain.list", json_pack("{s:o}", "doms", doms)));
+	return (xm_call(ctx, "domain.list", json_pack("{s:o, s:b}", "doms",
+	    doms, "config", with_config)));
 }
 
 json_t *

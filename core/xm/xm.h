@@ -47,8 +47,9 @@ int	 xm_connect(struct xm_ctx *, char **cause);
 /* Calls op and prints the error itself; returns the result or NULL. */
 json_t	*xm_call(struct xm_ctx *, const char *op, json_t *args);
 json_t	*xm_get_domain(struct xm_ctx *, const char *dom);
+/* domain.list of argv[first..] (all if none); with_config: each config. */
 json_t	*xm_list_domains(struct xm_ctx *, int argc, char **argv,
-	     int first);
+	     int first, int with_config);
 /* getopt_long wrapper: resets state and prints usage on a bad option. */
 int	 xm_getopt(struct xm_ctx *, int argc, char **argv, const char *opts,
 	     const void *longopts);

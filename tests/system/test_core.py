@@ -53,6 +53,13 @@ def test_lifecycle_commands(inst):
     domid = d["domid"]
     check(inst.xm_ok("domid", "life").out.strip() == str(domid), "domid")
     check(inst.xm_ok("domname", str(domid)).out.strip() == "life", "domname")
+    # domain.list config false: the figures without each config object.
+    full = {x["name"]: x for x in inst.call("domain.list")}
+    brief = {x["name"]: x for x in inst.call("domain.list", config=False)}
+    check("config" in full["life"] and "config" not in brief["life"] and
+          brief["life"]["memory"] == full["life"]["memory"], brief["life"])
+    r = inst.xm("call", "domain.list", '{"config": 1}')
+    check(r.rc == 1 and "config: expected true or false" in r.err, r)
     inst.xm_ok("unpause", "life")
     check(inst.domains()["life"]["state"] in ("r-----", "-b----"), "unpaused")
     r = inst.xm("unpause", "life")
