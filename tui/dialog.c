@@ -744,13 +744,26 @@ dialog_open_pin(struct top *top, struct dom *d)
 	    "dom", d->domid), 0, pin_read_cb, domid));
 }
 
-/* ---- columns: choose what shows and what sorts ----------------------- */
+/* ---- columns: choose what shows, in what order, and what sorts ------- */
+
+/* The view's columns: the shown ones, in the dialog's order. */
+static void
+columns_apply(struct top_view *v, const struct dialog *dl)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < COL_COUNT; i++)
+		if (dl->shown[dl->order[i]])
+			v->cols[n++] = dl->order[i];
+	v->ncols = n;
+}
 
 static int
 columns_key(struct top *top, struct dialog *dl, int key)
 {
 	struct top_view	*v = &top->view;
-	int		 id = dl->list.selected, i, n;
+	int		 pos = (int)dl->list.selected, id = dl->order[pos];
+	int		 to;
 
 	switch (key) {
 	case TOP_KEY_ESC:
@@ -765,11 +778,20 @@ columns_key(struct top *top, struct dialog *dl, int key)
 		if (id == COL_NAME)
 			return (RD_NONE);	/* a row needs its name */
 		dl->shown[id] = !dl->shown[id];
-		/* Shown columns keep the table's order. */
-		for (i = n = 0; i < COL_COUNT; i++)
-			if (dl->shown[i])
-				v->cols[n++] = i;
-		v->ncols = n;
+		columns_apply(v, dl);
+		return (RD_ALL);
+	case '<':
+	case '-':
+	case '>':
+	case '+':
+		/* NAME stays first: it does not move, nothing passes it. */
+		to = pos + (key == '<' || key == '-' ? -1 : 1);
+		if (id == COL_NAME || to < 1 || to >= COL_COUNT)
+			return (RD_NONE);
+		dl->order[pos] = dl->order[to];
+		dl->order[to] = id;
+		dl->list.selected = to;
+		columns_apply(v, dl);
 		return (RD_ALL);
 	case 's':
 		if (v->sort_col == id)
@@ -788,16 +810,15 @@ columns_key(struct top *top, struct dialog *dl, int key)
 static void
 columns_draw(struct top *top, struct dialog *dl)
 {
-	int	 y, x, i, h = COL_COUNT + 5;
+	int	 y, x, i, id, h = COL_COUNT + 5;
 
 	dialog_frame(dl, h, 70, &y, &x);
 	dl->list.height = h - 5;
 	panel_scroll(&dl->list);
 	for (i = 0; i < dl->list.height && (size_t)i + dl->list.top <
 	    COL_COUNT; i++) {
-		int id = dl->list.top + i;
-
-		screen_text(y + 1 + i, x + 2, 66, (size_t)id ==
+		id = dl->order[dl->list.top + i];
+		screen_text(y + 1 + i, x + 2, 66, dl->list.top + i ==
 		    dl->list.selected ? screen_attr("select") : 0,
 		    "%s %-8s %s %.44s", screen_check(dl->shown[id]),
 		    column_title(&top->view, id), top->view.sort_col == id ?
@@ -805,21 +826,27 @@ columns_draw(struct top *top, struct dialog *dl)
 		    top_columns[id].help);
 	}
 	screen_text(y + h - 2, x + 2, 66, screen_attr("dim"), "Space shows/"
-	    "hides, s sorts by it (again: reverse), Enter/Esc closes");
+	    "hides, < > move, s sorts (again: reverse), Enter closes");
 }
 
 const struct dialog_ops dialog_columns_ops = {
 	"columns", columns_key, columns_draw, dialog_free_common
 };
 
+/* Lists the shown columns in the view's order, then the hidden ones. */
 int
 dialog_open_columns(struct top *top)
 {
 	struct dialog	*dl = dialog_new(&dialog_columns_ops, "Columns");
-	int		 i;
+	int		 i, n = 0;
 
-	for (i = 0; i < top->view.ncols; i++)
+	for (i = 0; i < top->view.ncols; i++) {
 		dl->shown[top->view.cols[i]] = 1;
+		dl->order[n++] = top->view.cols[i];
+	}
+	for (i = 0; i < COL_COUNT; i++)
+		if (!dl->shown[i])
+			dl->order[n++] = i;
 	dl->list.count = COL_COUNT;
 	dl->list.height = COL_COUNT;
 	return (dialog_set(top, dl, NULL));

@@ -28,7 +28,7 @@ settings_default_path(void)
 int
 settings_parse_columns(struct top_view *v, const char *list, char **cause)
 {
-	int	 seen[COL_COUNT] = { 0 }, cols[COL_COUNT], n = 0, id, i;
+	int	 seen[COL_COUNT] = { 0 }, cols[COL_COUNT], n = 0, id;
 	char	*copy, *tok, *save = NULL;
 
 	copy = xstrdup(list);
@@ -39,14 +39,15 @@ settings_parse_columns(struct top_view *v, const char *list, char **cause)
 			free(copy);
 			return (-1);
 		}
+		if (!seen[id] && id != COL_NAME)
+			cols[n++] = id;
 		seen[id] = 1;
 	}
 	free(copy);
-	/* The name always shows, first; the rest in the table's order. */
-	seen[COL_NAME] = 1;
-	for (i = 0; i < COL_COUNT; i++)
-		if (seen[i])
-			cols[n++] = i;
+	/* The name always shows, first; the rest in the order given. */
+	memmove(cols + 1, cols, n * sizeof cols[0]);
+	cols[0] = COL_NAME;
+	n++;
 	memcpy(v->cols, cols, sizeof cols);
 	v->ncols = n;
 	return (0);

@@ -137,12 +137,23 @@ def test_top_list_matches_xm_list(inst):
         t.wait_for(r"xenconsoled is not running", 10)
         t.send("Escape")
         t.wait_for(r"^NAME\s+ID", 10)
+        # Column order: STATE moved before ID in the chooser.
+        t.send("c")
+        t.wait_for(r"< > move", 10)
+        t.send("Down")
+        t.send("Down")
+        t.send("<")
+        t.send("Escape")
+        t.wait_for(r"^NAME\s+STATE\s+ID", 10)
         quit_top(t)
     finally:
         t.kill()
-    # Settings were saved on q.
-    check(os.path.exists(os.path.join(inst.tmp, "cfg", "xm-top", "settings")),
-          "settings not saved")
+    # Settings were saved on q, in the order shown.
+    path = os.path.join(inst.tmp, "cfg", "xm-top", "settings")
+    check(os.path.exists(path), "settings not saved")
+    with open(path) as f:
+        saved = f.read()
+    check(re.search(r"^columns name,state,domid,", saved, re.M), saved)
 
     # Batch: JSON lines, CSV and text, two samples each.
     r = inst.run(XM, "top", "-b", "-n", "2", "-d", "0.5", "--json")

@@ -332,7 +332,7 @@ test_confirm_and_dialogs(void **state)
 	/* Columns: hide MEM, sort by it. */
 	top_key(top, 'c');
 	assert_ptr_equal(top->dialog->ops, &dialog_columns_ops);
-	while (top->dialog->list.selected != COL_MEM)
+	while (top->dialog->order[top->dialog->list.selected] != COL_MEM)
 		top_key(top, KEY_DOWN);
 	top_key(top, ' ');
 	top_key(top, 's');
@@ -340,6 +340,34 @@ test_confirm_and_dialogs(void **state)
 	assert_int_equal(top->view.sort_col, COL_MEM);
 	for (int i = 0; i < top->view.ncols; i++)
 		assert_int_not_equal(top->view.cols[i], COL_MEM);
+	/* Move STATE (third) up twice: it stops below NAME, which stays. */
+	top_key(top, 'c');
+	assert_int_equal(top->view.cols[0], COL_NAME);
+	assert_int_equal(top->view.cols[2], COL_STATE);
+	top_key(top, KEY_DOWN);
+	top_key(top, KEY_DOWN);
+	assert_int_equal(top->dialog->order[top->dialog->list.selected],
+	    COL_STATE);
+	top_key(top, '<');
+	top_key(top, '<');
+	top_key(top, TOP_KEY_ESC);
+	assert_int_equal(top->view.cols[0], COL_NAME);
+	assert_int_equal(top->view.cols[1], COL_STATE);
+	assert_int_equal(top->view.cols[2], COL_ID);
+	/* The order survives the settings' column list. */
+	{
+		struct top_view	 w;
+		char		*cause = NULL;
+
+		memset(&w, 0, sizeof w);
+		assert_int_equal(settings_parse_columns(&w, "mem,state,name,"
+		    "id,state", &cause), 0);
+		assert_int_equal(w.ncols, 4);
+		assert_int_equal(w.cols[0], COL_NAME);
+		assert_int_equal(w.cols[1], COL_MEM);
+		assert_int_equal(w.cols[2], COL_STATE);
+		assert_int_equal(w.cols[3], COL_ID);
+	}
 	/* Help lists every documented key. */
 	assert_true(help_lines(&lines) > 20);
 	top_key(top, '?');
