@@ -7,6 +7,9 @@ reliability.py [--domains N] [--record]: failure handling, measured.
   2. xend kill -9 and start with N running domains: time until every
      domain is listed running again, and that no QEMU pid changed
   3. xend stop/start (graceful) with N domains: the same
+  4. kill -9 of xenconsoled while a guest prints 690 KB flat out: time
+     until it serves again and until a reconnecting client has its
+     history, and whether its log still equals QEMU's byte for byte
 """
 import argparse
 import datetime
@@ -24,6 +27,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 sys.path.insert(0, HERE)
 import perfdoc  # noqa: E402
 from harness import Instance, check  # noqa: E402
+from consolelib import RawClient, read_logs  # noqa: E402
 
 
 def subscribe(inst):
@@ -62,6 +66,42 @@ def readopt_time(inst, names, pids, how):
     now = {n: d["pid"] for n, d in inst.domains().items() if n in names}
     check(now == pids, "a QEMU changed: %r -> %r" % (pids, now))
     return t
+
+
+def console_kill9(inst):
+    """(restart s, client history s, log bytes, identical) for 4."""
+    inst.start_consoled()
+    inst.xm_ok("create", inst.config("con"))
+    d = inst.domains()["con"]
+    path = os.path.join(inst.tmp, "consoles", "%d.sock" % d["domid"])
+    ctl = RawClient.connect(path)
+    ctl.login()
+    ctl.send("seq 1 100000; echo END-$((6*7))X\r")
+    ctl.expect(r"\r\n20000\r\n", 60)
+    with open(os.path.join(inst.tmp, "xenconsoled.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+    t0 = time.monotonic()
+    inst.start_consoled()
+    t_up = time.monotonic() - t0
+    c = RawClient.connect(path)
+    c.expect(r"\S", 20)
+    t_hist = time.monotonic() - t0
+    c.expect(r"END-42X", 120)
+    logdir = os.path.join(inst.tmp, "console-logs")
+
+    def same():
+        with open(d["console_log"], "rb") as f:
+            return read_logs(logdir, "con") == f.read()
+    end = time.monotonic() + 30
+    while not same() and time.monotonic() < end:
+        time.sleep(0.2)
+    size = len(read_logs(logdir, "con"))
+    ok = same()
+    c.close()
+    ctl.close()
+    inst.xm_ok("destroy", "con")
+    inst.stop_consoled()
+    return t_up, t_hist, size, ok
 
 
 def main():
@@ -103,12 +143,19 @@ def main():
         pids = {n: d["pid"] for n, d in inst.domains().items() if n in names}
         t_kill = readopt_time(inst, names, pids, "kill")
         t_stop = readopt_time(inst, names, pids, "stop")
+        for n in names:
+            inst.xm_ok("destroy", n)
+        c_up, c_hist, c_size, c_ok = console_kill9(inst)
         print("crash detected after kill -9 of QEMU: %s ms" %
               ", ".join("%.1f" % x for x in lat))
         print("xend kill -9 + start, %d domains re-adopted in %.2f s, "
               "same QEMU pids" % (len(names), t_kill))
         print("xend stop + start, %d domains re-adopted in %.2f s, same "
               "QEMU pids" % (len(names), t_stop))
+        print("xenconsoled kill -9 mid-burst: serving again after %.2f s, "
+              "a reconnecting client has history after %.2f s; log %d "
+              "bytes, %s QEMU's" % (c_up, c_hist, c_size, "equal to" if c_ok
+                                    else "DIFFERENT from"))
         if a.record:
             now = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
             body = """
@@ -120,8 +167,10 @@ build, TCG guests, %d shared CPUs).
 | kill -9 of a domain's QEMU: until the domain.state event says crashed | %s ms |
 | kill -9 of xend, then `xend start`, %d running domains: until all are listed running again | %.2f s; no QEMU restarted (same pids) |
 | `xend stop` then `xend start`, %d running domains | %.2f s; same pids |
+| kill -9 of xenconsoled while the guest prints 690 KB, then `xenconsoled start` | serving again after %.2f s; a reconnecting client has its history after %.2f s; the log (%d bytes) %s QEMU's byte for byte |
 """ % (now, a.domains, os.cpu_count(), ", ".join("%.1f" % x for x in lat),
-                len(names), t_kill, len(names), t_stop)
+                len(names), t_kill, len(names), t_stop, c_up, c_hist, c_size,
+                "equals" if c_ok else "DIFFERS from")
             path = os.path.join(TOP, "docs", "RELIABILITY.md")
             old = open(path).read()
             start = old.index("## Measured")
