@@ -40,6 +40,8 @@ XMTOP = os.environ.get("XEN_TOP_BIN", os.path.join(TOP, "build", "gcc", "tui",
                                                    "xm-top", "xm-top"))
 FAKE = os.path.join(TOP, "tests", "system", "fakexend.py")
 ROWS, COLS = 50, 160
+sys.path.insert(0, HERE)
+import perfdoc  # noqa: E402
 
 
 class Fake:
@@ -314,23 +316,14 @@ Each refresh writes `domain.list` and `host.info` back to back on its one
 connection and reads both replies: one round trip whatever the number of
 domains; events (`domain.added`, `.state`, `.removed`) update rows between
 refreshes without a request.  Only the detail view adds one
-`domain.vcpu_list`, for the one domain it shows.
+`domain.vcpu_list`, for the one domain it shows (and asks xenconsoled,
+not xend, for that domain's console clients).
 """ % (now, cpuinfo, os.cpu_count(), load[0], a.domains, a.seconds, a.keys,
        a.domains, COLS, ROWS, a.domains, cpu, "met" if cpu < 1 else "NOT met",
        cpu5, a.seconds, a.domains, a.keys, a.domains, "\n".join(rows),
        a.domains, n, dl, hi, other, n5, dl5, hi5, other5)
-    path = os.path.join(TOP, "docs", "PERFORMANCE.md")
-    head = ("# Performance\n\nFigures measured by the benchmarks in `bench/`;"
-            " each section names the command that made it.\n\n")
-    old = open(path).read() if os.path.exists(path) else head
-    start = old.find("## Dashboard (xm top)")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + 1)
-        new = old[:start] + text + (old[end + 1:] if end != -1 else "")
-    with open(path, "w") as f:
-        f.write(new)
+    path = perfdoc.write_section("Dashboard (xm top)",
+                                 text.split("\n", 2)[2])
     print("wrote", path)
 
 
