@@ -216,6 +216,9 @@ def main():
     ap.add_argument("--keys", type=int, default=200)
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
+    if a.keys % 4 != 0:
+        ap.error("--keys: a multiple of 4, so that every key sequence "
+                 "(filter, balloon) ends where it began")
     if not os.access(XMTOP, os.X_OK):
         raise SystemExit("%s missing: build first (scons)" % XMTOP)
     tmp = tempfile.mkdtemp(prefix="bench-top-")
