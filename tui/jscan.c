@@ -180,18 +180,6 @@ jscan_number(const char *v, const char *vend)
 	return (d);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Appends code point u as UTF-8 if it fits. */
 static size_t
 put_utf8(char *buf, size_t o, size_t size, unsigned long u)
@@ -265,7 +253,7 @@ jscan_string(const char *v, const char *vend, char *buf, size_t size)
 					return (-1);
 				u = 0;
 				for (i = 1; i <= 4; i++) {
-					if ((h = hexval(v[i])) < 0)
+					if ((h = hex_value((unsigned char)v[i])) < 0)
 						return (-1);
 					u = u * 16 + h;
 				}

@@ -26,21 +26,14 @@ struct xen_client {
 int
 xen_open(const struct xendcfg *cfg, struct xen_client **out, char **cause)
 {
-	struct xen_client	*c;
-	char			*why;
-	int			 fd;
+	char	*why;
 
-	if ((fd = unix_connect(cfg->unix_path, &why)) == -1) {
+	if (xen_open_path(cfg->unix_path, out, &why) != 0) {
 		*cause = xsprintf("cannot connect to xend (%s); is it running? "
 		    "try 'xend start'", why);
 		free(why);
 		return (-1);
 	}
-	c = xcalloc(1, sizeof *c);
-	c->fd = fd;
-	c->next_id = 1;
-	c->events = json_array();
-	*out = c;
 	return (0);
 }
 

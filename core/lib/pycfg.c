@@ -178,18 +178,6 @@ is_alnum(int c)
 	return (is_alpha(c) || is_digit(c));
 }
 
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 static int printflike(3, 4)
 pc_error(struct pycfg *pc, int line, const char *fmt, ...)
 {

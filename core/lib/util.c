@@ -184,6 +184,19 @@ time_wall(void)
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
+/* The value of hex digit c, or -1. */
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
 int
 parse_long(const char *s, long min, long max, long *out)
 {

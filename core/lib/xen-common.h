@@ -73,6 +73,7 @@ double	 time_mono(void);
 double	 time_wall(void);
 /* Parse a decimal integer in [min,max]; 0/-1. */
 int	 parse_long(const char *, long min, long max, long *out);
+int	 hex_value(int c);
 /* Unix stream socket helpers; return fd or -1 with *cause. */
 int	 unix_listen(const char *path, char **cause);
 int	 unix_connect(const char *path, char **cause);
