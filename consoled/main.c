@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,12 +46,6 @@ usage(FILE *f)
 	    "  foreground  run in the foreground\n"
 	    "\n"
 	    "Configuration: $XEN_CONFIG_DIR/xend-config.sxp (docs/CONSOLES.md).\n");
-}
-
-static void
-warn_stderr(const char *msg)
-{
-	fprintf(stderr, "xenconsoled: warning: %s\n", msg);
 }
 
 char *
@@ -230,50 +223,20 @@ consoled_status(void)
 	return (0);
 }
 
+/* Where this daemon keeps its pid file and log. */
+static void
+consoled_paths(struct daemon_info *di, const struct xendcfg *cfg)
+{
+	di->pid_file = cfg->consoled_pid_file;
+	di->logfile = cfg->consoled_logfile;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char			*cause;
-	const char		*cmd;
-	int			 ch, rc;
 	struct daemon_info	 di = { "xenconsoled", NULL, NULL, 30,
 				    consoled_serve };
 
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return (0);
-		case 'V':
-			printf("xenconsoled %s\n", XEN_VERSION);
-			return (0);
-		default:
-			usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return (2);
-	}
-	cmd = argv[optind];
-	if (xendcfg_load(NULL, &cd_cfg, warn_stderr, &cause) != 0) {
-		fprintf(stderr, "xenconsoled: %s\n", cause);
-		free(cause);
-		return (1);
-	}
-	di.pid_file = cd_cfg.consoled_pid_file;
-	di.logfile = cd_cfg.consoled_logfile;
-	if ((rc = daemon_command(&di, cmd, consoled_status)) == -1) {
-		fprintf(stderr, "xenconsoled: unknown command '%s'\n", cmd);
-		usage(stderr);
-		rc = 2;
-	}
-	xendcfg_free(&cd_cfg);
-	return (rc);
+	return (daemon_main(argc, argv, &di, &cd_cfg, usage, consoled_paths,
+	    consoled_status));
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "xendcfg.h"
 #include "daemon.h"
 
 static int	pid_fd = -1;
@@ -255,4 +257,65 @@ daemon_command(const struct daemon_info *di, const char *cmd,
 		return (di->serve(-1));
 	}
 	return (-1);
+}
+
+static const char	*warn_name;
+
+static void
+daemon_warn(const char *msg)
+{
+	fprintf(stderr, "%s: warning: %s\n", warn_name, msg);
+}
+
+/*
+ * A daemon's whole main: -h/--help, -V/--version, one command word,
+ * xend-config.sxp loaded into *cfg (paths then picks di's pid file and
+ * log from it), then daemon_command.  Returns the exit code.
+ */
+int
+daemon_main(int argc, char **argv, struct daemon_info *di,
+    struct xendcfg *cfg, void (*usage)(FILE *),
+    void (*paths)(struct daemon_info *, const struct xendcfg *),
+    int (*status)(void))
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char	*cause;
+	int	 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("%s %s\n", di->name, XEN_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return (2);
+	}
+	warn_name = di->name;
+	if (xendcfg_load(NULL, cfg, daemon_warn, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", di->name, cause);
+		free(cause);
+		return (1);
+	}
+	paths(di, cfg);
+	if ((rc = daemon_command(di, argv[optind], status)) == -1) {
+		fprintf(stderr, "%s: unknown command '%s'\n", di->name,
+		    argv[optind]);
+		usage(stderr);
+		rc = 2;
+	}
+	xendcfg_free(cfg);
+	return (rc);
 }

@@ -12,6 +12,10 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
+
+struct xendcfg;
+
 struct daemon_info {
 	const char	*name;		/* "xend" */
 	const char	*pid_file;
@@ -35,6 +39,11 @@ int	daemon_start(const struct daemon_info *);
 int	daemon_stop(const struct daemon_info *);
 /* start|stop|restart|status|foreground; -1 for another word. */
 int	daemon_command(const struct daemon_info *, const char *cmd,
+	    int (*status)(void));
+/* main() for a daemon: options, config, command (daemon.c). */
+int	daemon_main(int argc, char **argv, struct daemon_info *,
+	    struct xendcfg *, void (*usage)(FILE *),
+	    void (*paths)(struct daemon_info *, const struct xendcfg *),
 	    int (*status)(void));
 
 #endif

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,12 +39,6 @@ usage(FILE *f)
 	    "\n"
 	    "Configuration: $XEN_CONFIG_DIR/xend-config.sxp "
 	    "(XEN_CONFIG_DIR defaults to /etc/xen).\n");
-}
-
-static void
-warn_stderr(const char *msg)
-{
-	fprintf(stderr, "xend: warning: %s\n", msg);
 }
 
 static void
@@ -134,50 +127,20 @@ xend_serve(int ready_fd)
 	return (0);
 }
 
+/* Where this daemon keeps its pid file and log. */
+static void
+xend_paths(struct daemon_info *di, const struct xendcfg *cfg)
+{
+	di->pid_file = cfg->pid_file;
+	di->logfile = cfg->logfile;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char			*cause;
-	const char		*cmd;
-	int			 ch, rc;
+	/* 60 s: the first start may run the bounded KVM self-test. */
 	struct daemon_info	 di = { "xend", NULL, NULL, 60, xend_serve };
 
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return (0);
-		case 'V':
-			printf("xend %s\n", XEN_VERSION);
-			return (0);
-		default:
-			usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return (2);
-	}
-	cmd = argv[optind];
-	if (xendcfg_load(NULL, &xend_cfg, warn_stderr, &cause) != 0) {
-		fprintf(stderr, "xend: %s\n", cause);
-		free(cause);
-		return (1);
-	}
-	/* The first start may run the bounded KVM self-test. */
-	di.pid_file = xend_cfg.pid_file;
-	di.logfile = xend_cfg.logfile;
-	if ((rc = daemon_command(&di, cmd, NULL)) == -1) {
-		fprintf(stderr, "xend: unknown command '%s'\n", cmd);
-		usage(stderr);
-		rc = 2;
-	}
-	xendcfg_free(&xend_cfg);
-	return (rc);
+	return (daemon_main(argc, argv, &di, &xend_cfg, usage, xend_paths,
+	    NULL));
 }
