@@ -594,7 +594,7 @@ draw_detail(struct top *top, int y, int h, double now)
 {
 	struct dom	*d = top_selected(top);
 	json_t		*cfg, *v, *e;
-	char		 a[32], b[32], c[32], e1[32], note[160];
+	char		 a[32], b[32], c[32], e1[32], note[160], vif[16];
 	int		 end = y + h, w, i;
 	size_t		 k;
 	double		 cmax;
@@ -712,8 +712,9 @@ draw_detail(struct top *top, int y, int h, double now)
 	json_array_foreach(json_object_get(cfg, "vifs"), k, v) {
 		if (y >= end)
 			break;
-		screen_text(y++, 2, COLS - 2, 0, "vif%d.%zu  mac %s  bridge %s"
-		    "  ip %s", d->domid, k,
+		xendcfg_vif_name(&top->cfg, d->domid, (int)k, vif, sizeof vif);
+		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s"
+		    "  ip %s", vif,
 		    json_string_value(json_object_get(v, "mac")) ?: "-",
 		    json_string_value(json_object_get(v, "bridge")) ?: "default",
 		    json_string_value(json_object_get(v, "ip")) ?: "-");

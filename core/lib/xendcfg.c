@@ -1,4 +1,5 @@
 /* xendcfg.c: load xend-config.sxp over built-in defaults. */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ static const struct xendcfg_opt {
 	S("network-script", network_script, ""),
 	S("vif-script", vif_script, ""),
 	S("default-bridge", default_bridge, "xenbr0"),
+	S("vif-prefix", vif_prefix, "vif"),
 	I("restart-window", restart_window, "20", 1, 86400),
 	I("restart-limit", restart_limit, "5", 1, 1000),
 	I("shutdown-timeout", shutdown_timeout, "60", 1, 86400),
@@ -105,6 +107,30 @@ opt_set(struct xendcfg *cfg, const struct xendcfg_opt *o, const char *value,
 		return (0);
 	}
 	abort();
+}
+
+/* Room for "PREFIX" + a 5-digit domid + ".NN" in IFNAMSIZ-1 (15). */
+static int
+vif_prefix_ok(const char *p)
+{
+	size_t	 i, n = strlen(p);
+
+	if (n == 0 || n > 7 || !isalpha((unsigned char)p[0]))
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)p[i]) && p[i] != '_' &&
+		    p[i] != '-')
+			return (-1);
+	}
+	return (0);
+}
+
+void
+xendcfg_vif_name(const struct xendcfg *cfg, int domid, int idx, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s%d.%d", cfg->vif_prefix, domid % 100000,
+	    idx % 100);
 }
 
 int
@@ -166,6 +192,13 @@ xendcfg_load(const char *dir, struct xendcfg *cfg, void (*warn)(const char *),
 		}
 	}
 	sxp_free(top);
+	if (vif_prefix_ok(cfg->vif_prefix) != 0) {
+		*cause = xsprintf("%s: vif-prefix: expected 1 to 7 letters, "
+		    "digits, '_' or '-' starting with a letter, got '%s'",
+		    cfg->path, cfg->vif_prefix);
+		top = NULL;
+		goto fail;
+	}
 	return (0);
 
 fail:

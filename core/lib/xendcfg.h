@@ -7,6 +7,8 @@
 #ifndef XENDCFG_H
 #define XENDCFG_H
 
+#include <stddef.h>
+
 struct xendcfg {
 	char	*dir;			/* the config directory itself */
 	char	*path;			/* .../xend-config.sxp */
@@ -45,6 +47,7 @@ struct xendcfg {
 	char	*network_script;	/* network-script: '' (none) */
 	char	*vif_script;		/* vif-script: '' (built-in bridge add) */
 	char	*default_bridge;	/* default-bridge: xenbr0 */
+	char	*vif_prefix;		/* vif-prefix: vif (taps PREFIXD.N) */
 	int	 restart_window;	/* restart-window (s): 20 */
 	int	 restart_limit;		/* restart-limit: 5 per window */
 	int	 shutdown_timeout;	/* shutdown-timeout (s): 60 */
@@ -61,5 +64,13 @@ struct xendcfg {
 int	xendcfg_load(const char *dir, struct xendcfg *,
 	    void (*warn)(const char *), char **cause);
 void	xendcfg_free(struct xendcfg *);
+
+/*
+ * The host-side name of a domain's interface: vif-prefix, domid, '.',
+ * index ("vif3.0"), at most IFNAMSIZ-1 characters (the prefix is
+ * checked at load to leave room for any domid and index).
+ */
+void	xendcfg_vif_name(const struct xendcfg *, int domid, int idx,
+	    char *buf, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
  * vCPUs: -smp gives the boot count; the guest agent onlines and offlines
  * them (vcpu-set); pinning is sched_setaffinity on QEMU's vCPU threads.
  */
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ control_sample(struct domain *d)
 {
 	json_t	*vifs = json_object_get(d->config, "vifs");
 	size_t	 i;
-	char	 path[128];
+	char	 path[128], vif[IFNAMSIZ];
 	long long rx = 0, tx = 0;
 
 	if (qmp_is_up(d->qmp)) {
@@ -230,11 +231,12 @@ control_sample(struct domain *d)
 	}
 	/* The tap's rx is the guest's tx. */
 	for (i = 0; i < json_array_size(vifs); i++) {
-		snprintf(path, sizeof path, "/sys/class/net/vif%d.%zu/"
-		    "statistics/tx_bytes", d->domid, i);
+		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
+		snprintf(path, sizeof path, "/sys/class/net/%s/"
+		    "statistics/tx_bytes", vif);
 		rx += read_counter(path);
-		snprintf(path, sizeof path, "/sys/class/net/vif%d.%zu/"
-		    "statistics/rx_bytes", d->domid, i);
+		snprintf(path, sizeof path, "/sys/class/net/%s/"
+		    "statistics/rx_bytes", vif);
 		tx += read_counter(path);
 	}
 	d->net_rx = rx;

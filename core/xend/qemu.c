@@ -89,7 +89,7 @@ qemu_argv(struct domain *d, const char *accel)
 	struct argv_buf	 a = { NULL, 0 };
 	json_t		*c = d->config, *disks, *vifs, *v;
 	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *cmdline, *path;
+	char		*e, *e2, *cmdline, *path, vif[IFNAMSIZ];
 	size_t		 i;
 
 	argv_add(&a, "%s", xend_cfg.qemu);
@@ -189,9 +189,10 @@ qemu_argv(struct domain *d, const char *accel)
 	vifs = json_object_get(c, "vifs");
 	json_array_foreach(vifs, i, v) {
 		mac = json_string_value(json_object_get(v, "mac"));
+		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		argv_add(&a, "-netdev");
-		argv_add(&a, "tap,id=net%zu,ifname=vif%d.%zu,script=no,"
-		    "downscript=no", i, d->domid, i);
+		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
+		    "downscript=no", i, vif);
 		argv_add(&a, "-device");
 		argv_add(&a, "virtio-net-pci,netdev=net%zu%s%s", i,
 		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
@@ -401,8 +402,7 @@ qemu_vifs_up(struct domain *d)
 	size_t		 i;
 
 	json_array_foreach(vifs, i, v) {
-		snprintf(vif, sizeof vif, "vif%d.%d", d->domid % 100000,
-		    (int)(i % 100));
+		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		br = json_string_value(json_object_get(v, "bridge"));
 		if (br == NULL)
 			br = xend_cfg.default_bridge;

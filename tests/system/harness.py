@@ -74,6 +74,8 @@ class Result:
 
 
 class Instance:
+    _seq = 0
+
     def __init__(self, name, extra_config=""):
         self.tmp = tempfile.mkdtemp(prefix="xt-%s-" % name)
         self.conf = os.path.join(self.tmp, "etc")
@@ -85,6 +87,12 @@ class Instance:
         # Schedulers use real cgroups: one parent per instance, removed
         # on close, so instances running side by side never share one.
         self.cgroup_parent = os.path.basename(self.tmp)
+        # Taps are host-global names: a prefix per instance keeps this
+        # instance's vifN.M apart from any other xend's (the set-up's own
+        # ttylinux is vif1.0).
+        self.vif_prefix = "t%04x" % (os.getpid() * 131 + Instance._seq
+                                     * 7919 & 0xffff)
+        Instance._seq += 1
         # @TMP@ in a test's extra config names this instance's temp dir.
         extra_config = extra_config.replace("@TMP@", self.tmp)
         self.asan_dir = os.path.join(self.tmp, "asan")
@@ -101,10 +109,11 @@ class Instance:
 (xensv-port %d)
 (default-bridge xt-nobr0)
 (cgroup-parent %s)
+(vif-prefix %s)
 %s
 """ % (self.log, self.sock, self.tmp, self.state, self.port_base,
                 self.port_base + 100, self.port_base + 199,
-                self.cgroup_parent, extra_config))
+                self.cgroup_parent, self.vif_prefix, extra_config))
         # xenconsoled's sockets, logs and pid file: private too (a test's
         # extra config may set its own).
         with open(os.path.join(self.conf, "xend-config.sxp"), "a") as f:
@@ -128,6 +137,10 @@ class Instance:
         p = subprocess.run(list(args), env=self.env, input=stdin,
                            capture_output=True, text=True, timeout=timeout)
         return Result(p.returncode, p.stdout, p.stderr)
+
+    def vif(self, domid, idx=0):
+        """The host-side name of a domain's interface in this instance."""
+        return "%s%d.%d" % (self.vif_prefix, domid, idx)
 
     def xm(self, *args, timeout=60):
         return self.run(os.path.join(BIN, "xm", "xm"), *args, timeout=timeout)

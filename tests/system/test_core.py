@@ -315,7 +315,7 @@ def test_network_bridge(inst):
         try:
             con.login()
             domid = inst.domains()["net"]["domid"]
-            vif = "vif%d.0" % domid
+            vif = inst.vif(domid)
             master = os.path.basename(os.readlink(
                 "/sys/class/net/%s/master" % vif))
             check(master == br, "%s is on %s" % (vif, master))

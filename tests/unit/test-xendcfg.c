@@ -107,6 +107,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.relocation_hosts_allow, "");
 	assert_int_equal(cfg.dom0_min_mem, 256);
 	assert_string_equal(cfg.default_bridge, "xenbr0");
+	assert_string_equal(cfg.vif_prefix, "vif");
 	assert_int_equal(cfg.restart_window, 20);
 	assert_int_equal(cfg.restart_limit, 5);
 	assert_int_equal(cfg.shutdown_timeout, 60);
@@ -256,6 +257,39 @@ test_explicit_dir(void **state)
 	assert_string_equal(xen_config_dir(), test_dir);
 }
 
+/* Tap names: the manual's vifD.N by default, a private prefix on request. */
+static void
+test_vif_prefix(void **state)
+{
+	struct xendcfg	 cfg;
+	char		*cause = NULL, name[16];
+	const char	*bad[] = { "(vif-prefix '')\n", "(vif-prefix 12ab)\n",
+	    "(vif-prefix abcdefgh)\n", "(vif-prefix a/b)\n",
+	    "(vif-prefix 'a b')\n" };
+	size_t		 i;
+
+	write_config("");
+	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
+	xendcfg_vif_name(&cfg, 3, 0, name, sizeof name);
+	assert_string_equal(name, "vif3.0");
+	xendcfg_free(&cfg);
+
+	write_config("(vif-prefix xt7f3a9)\n");
+	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
+	xendcfg_vif_name(&cfg, 99999, 99, name, sizeof name);
+	assert_string_equal(name, "xt7f3a999999.99");
+	assert_true(strlen(name) <= 15);
+	xendcfg_free(&cfg);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_config(bad[i]);
+		cause = NULL;
+		assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), -1);
+		assert_non_null(strstr(cause, "vif-prefix"));
+		free(cause);
+	}
+}
+
 int
 main(void)
 {
@@ -266,6 +300,7 @@ main(void)
 		cmocka_unit_test_teardown(test_unknown_warns, remove_config),
 		cmocka_unit_test_teardown(test_errors, remove_config),
 		cmocka_unit_test_teardown(test_explicit_dir, remove_config),
+		cmocka_unit_test_teardown(test_vif_prefix, remove_config),
 	};
 
 	return (cmocka_run_group_tests_name("xendcfg", tests, setup,
