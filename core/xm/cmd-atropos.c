@@ -13,11 +13,12 @@ const struct xm_cmd cmd_atropos = {
 	.name = "atropos",
 	.args = "DOM PERIOD SLICE LATENCY XTRATIME",
 	.summary = "Xen 2.0: set Atropos parameters (as sedf)",
-	.detail = "Deprecated: use sched-sedf.  PERIOD and SLICE (nanoseconds) become\n"
-	    "sedf's period and slice in whole milliseconds; LATENCY has no\n"
-	    "counterpart and is ignored with a warning; XTRATIME 1 (run beyond the\n"
-	    "slice when the CPU is idle) contradicts the ceiling this maps to and\n"
-	    "is refused.\n",
+	.detail =
+	"Deprecated: use sched-sedf.  PERIOD and SLICE (nanoseconds) become\n"
+	"sedf's period and slice in whole milliseconds; LATENCY has no\n"
+	"counterpart and is ignored with a warning; XTRATIME 1 (run beyond the\n"
+	"slice when the CPU is idle) contradicts the ceiling this maps to and\n"
+	"is refused.\n",
 	.min_args = 5,
 	.max_args = 5,
 	.flags = XM_XEND,

@@ -14,9 +14,10 @@ const struct xm_cmd cmd_bvt = {
 	.name = "bvt",
 	.args = "DOM MCUADV WARPBACK WARPVALUE WARPL WARPU",
 	.summary = "Xen 2.0: set BVT parameters (as a credit weight)",
-	.detail = "Deprecated: use sched-credit.  MCUADV (1-1000) becomes the credit\n"
-	    "weight 2560 / MCUADV (the default 10 is weight 256).  Warping\n"
-	    "(WARPBACK 1) has no counterpart in Linux's scheduler and is refused.\n",
+	.detail =
+	"Deprecated: use sched-credit.  MCUADV (1-1000) becomes the credit\n"
+	"weight 2560 / MCUADV (the default 10 is weight 256).  Warping\n"
+	"(WARPBACK 1) has no counterpart in Linux's scheduler and is refused.\n",
 	.min_args = 6,
 	.max_args = 6,
 	.flags = XM_XEND,

@@ -11,9 +11,10 @@ const struct xm_cmd cmd_call = {
 	.name = "call",
 	.args = "OP [JSON-ARGS]",
 	.summary = "call a xend API operation directly",
-	.detail = "Sends {\"op\": OP, \"args\": JSON-ARGS} and prints the result as JSON.\n"
-	    "'xm call api.ops' lists the operations; docs/API.md documents them.\n"
-	    "Example: xm call domain.get '{\"dom\": \"ttylinux\"}'\n",
+	.detail =
+	"Sends {\"op\": OP, \"args\": JSON-ARGS} and prints the result as JSON.\n"
+	"'xm call api.ops' lists the operations; docs/API.md documents them.\n"
+	"Example: xm call domain.get '{\"dom\": \"ttylinux\"}'\n",
 	.min_args = 1,
 	.max_args = 2,
 	.flags = XM_XEND,

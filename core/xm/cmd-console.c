@@ -11,12 +11,13 @@ const struct xm_cmd cmd_console = {
 	.name = "console",
 	.args = "DOM",
 	.summary = "attach to a domain's console",
-	.detail = "Attaches the terminal to the domain's serial console through\n"
-	    "xenconsoled: the last lines first, then live output.  Ctrl-]\n"
-	    "detaches; ^E c ? lists xenconsoled's escape commands (take input,\n"
-	    "who is attached, send a break).  Without xenconsoled, attaches to\n"
-	    "QEMU's console directly (one client at a time).  DOM is a domain\n"
-	    "name or id.  See docs/CONSOLES.md.\n",
+	.detail =
+	"Attaches the terminal to the domain's serial console through\n"
+	"xenconsoled: the last lines first, then live output.  Ctrl-]\n"
+	"detaches; ^E c ? lists xenconsoled's escape commands (take input,\n"
+	"who is attached, send a break).  Without xenconsoled, attaches to\n"
+	"QEMU's console directly (one client at a time).  DOM is a domain\n"
+	"name or id.  See docs/CONSOLES.md.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.flags = XM_XEND,

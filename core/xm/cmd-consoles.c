@@ -13,10 +13,11 @@ const struct xm_cmd cmd_consoles = {
 	.name = "consoles",
 	.args = "[DOM ...]",
 	.summary = "list the domain consoles and who is attached",
-	.detail = "Lists every console xenconsoled serves (or those of the DOMs\n"
-	    "named): the domain, its TCP port (telnet or xencons), its VNC port\n"
-	    "if it has a graphical console, and one line per attached client,\n"
-	    "the one holding input marked.\n",
+	.detail =
+	"Lists every console xenconsoled serves (or those of the DOMs\n"
+	"named): the domain, its TCP port (telnet or xencons), its VNC port\n"
+	"if it has a graphical console, and one line per attached client,\n"
+	"the one holding input marked.\n",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = 0,

@@ -26,16 +26,17 @@ const struct xm_cmd cmd_create = {
 	.name = "create",
 	.args = "[-c] [-n] [-p] [-F SXPFILE | CONFIG] [VAR=VALUE ...]",
 	.summary = "create a domain from a config file",
-	.detail = "  -c, --console        attach to the domain's console (Ctrl-] detaches)\n"
-	    "  -n, --dryrun         print the domain's SXP config; create nothing\n"
-	    "  -p, --paused         leave the domain paused after creating it\n"
-	    "  -F, --config=FILE    the config is an SXP (vm ...) file\n"
-	    "  -f, --defconfig=FILE the Python-like config file (or give it as CONFIG)\n"
-	    "  VAR=VALUE            set a variable before the file runs (vmid=1);\n"
-	    "                       it also overrides the file's own value\n"
-	    "\n"
-	    "CONFIG is looked up as given, then in $XEN_CONFIG_DIR (default\n"
-	    "/etc/xen); with no CONFIG, $XEN_CONFIG_DIR/xmdefconfig is used.\n",
+	.detail =
+	"  -c, --console        attach to the domain's console (Ctrl-] detaches)\n"
+	"  -n, --dryrun         print the domain's SXP config; create nothing\n"
+	"  -p, --paused         leave the domain paused after creating it\n"
+	"  -F, --config=FILE    the config is an SXP (vm ...) file\n"
+	"  -f, --defconfig=FILE the Python-like config file (or give it as CONFIG)\n"
+	"  VAR=VALUE            set a variable before the file runs (vmid=1);\n"
+	"                       it also overrides the file's own value\n"
+	"\n"
+	"CONFIG is looked up as given, then in $XEN_CONFIG_DIR (default\n"
+	"/etc/xen); with no CONFIG, $XEN_CONFIG_DIR/xmdefconfig is used.\n",
 	.options = "cnpF:f:",
 	.longopts = cmd_create_longopts,
 	.min_args = 0,
@@ -153,7 +154,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	int			 dryrun = xm_has(ctx, 'n');
 	int			 paused = xm_has(ctx, 'p');
 	int			 sxp = xm_has(ctx, 'F'), rc = 1, i = 0;
-	const char		*file = sxp ? xm_get(ctx, 'F') : xm_get(ctx, 'f');
+	const char		*file = xm_get(ctx, sxp ? 'F' : 'f');
 	char			*path, *eq, *text;
 	struct domcfg_override	*ov;
 	size_t			 nov = 0;

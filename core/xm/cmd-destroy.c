@@ -8,8 +8,9 @@ const struct xm_cmd cmd_destroy = {
 	.name = "destroy",
 	.args = "DOM",
 	.summary = "kill a domain immediately",
-	.detail = "Stops the domain at once, like pulling its power cord: the guest gets\n"
-	    "no chance to shut down.  Use shutdown for a clean stop.\n",
+	.detail =
+	"Stops the domain at once, like pulling its power cord: the guest gets\n"
+	"no chance to shut down.  Use shutdown for a clean stop.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.flags = XM_XEND,

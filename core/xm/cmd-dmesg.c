@@ -10,8 +10,9 @@ const struct xm_cmd cmd_dmesg = {
 	.name = "dmesg",
 	.args = "",
 	.summary = "print the hypervisor's messages",
-	.detail = "xend's own record since it started: QEMU version, the accelerator\n"
-	    "chosen and why, domains created, crashed, restarted and destroyed.\n",
+	.detail =
+	"xend's own record since it started: QEMU version, the accelerator\n"
+	"chosen and why, domains created, crashed, restarted and destroyed.\n",
 	.min_args = 0,
 	.max_args = 0,
 	.flags = XM_XEND,

@@ -11,7 +11,8 @@ const struct xm_cmd cmd_info = {
 	.name = "info",
 	.args = "",
 	.summary = "print information about the host",
-	.detail = "Host, hypervisor (kvm or tcg and why), CPUs and memory in MB.\n",
+	.detail =
+	"Host, hypervisor (kvm or tcg and why), CPUs and memory in MB.\n",
 	.min_args = 0,
 	.max_args = 0,
 	.flags = XM_XEND,

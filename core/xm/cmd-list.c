@@ -20,11 +20,12 @@ const struct xm_cmd cmd_list = {
 	.name = "list",
 	.args = "[-l] [DOM ...]",
 	.summary = "list domains",
-	.detail = "  -l, --long   print each domain in full as SXP\n"
-	    "\n"
-	    "Columns: Name, Id, Mem(MB), VCPUs, CPU (host CPU vCPU 0 last ran on),\n"
-	    "State (r running, b blocked, p paused, s shutdown, c crashed,\n"
-	    "d dying), Time(s) (CPU time used), Console (TCP port).\n",
+	.detail =
+	"  -l, --long   print each domain in full as SXP\n"
+	"\n"
+	"Columns: Name, Id, Mem(MB), VCPUs, CPU (host CPU vCPU 0 last ran on),\n"
+	"State (r running, b blocked, p paused, s shutdown, c crashed,\n"
+	"d dying), Time(s) (CPU time used), Console (TCP port).\n",
 	.options = "l",
 	.longopts = cmd_list_longopts,
 	.min_args = 0,

@@ -11,9 +11,10 @@ const struct xm_cmd cmd_mem_max = {
 	.old_name = "maxmem",
 	.args = "DOM MB",
 	.summary = "set the most memory a domain may have",
-	.detail = "A domain may grow up to maxmem (mem-set); lowering maxmem below the\n"
-	    "current target brings the target down first.  maxmem can be raised\n"
-	    "only up to what the domain was started with (its config's maxmem).\n",
+	.detail =
+	"A domain may grow up to maxmem (mem-set); lowering maxmem below the\n"
+	"current target brings the target down first.  maxmem can be raised\n"
+	"only up to what the domain was started with (its config's maxmem).\n",
 	.min_args = 2,
 	.max_args = 2,
 	.flags = XM_XEND,

@@ -19,13 +19,14 @@ const struct xm_cmd cmd_mem_set = {
 	.old_name = "balloon",
 	.args = "[-w] [-t SECONDS] DOM MB",
 	.summary = "set a domain's memory target (balloon)",
-	.detail = "  -w, --wait           wait until the guest reaches the target\n"
-	    "  -t, --timeout=SECS   how long -w waits (default 30)\n"
-	    "\n"
-	    "The guest's balloon driver gives memory back to the host or takes it\n"
-	    "again, up to the domain's maxmem.  xm list shows the actual size.\n"
-	    "A target the host cannot give while keeping dom0-min-mem for domain\n"
-	    "0 is refused.\n",
+	.detail =
+	"  -w, --wait           wait until the guest reaches the target\n"
+	"  -t, --timeout=SECS   how long -w waits (default 30)\n"
+	"\n"
+	"The guest's balloon driver gives memory back to the host or takes it\n"
+	"again, up to the domain's maxmem.  xm list shows the actual size.\n"
+	"A target the host cannot give while keeping dom0-min-mem for domain\n"
+	"0 is refused.\n",
 	.options = "wt:",
 	.longopts = cmd_mem_set_longopts,
 	.min_args = 2,

@@ -8,7 +8,8 @@ const struct xm_cmd cmd_pause = {
 	.name = "pause",
 	.args = "DOM",
 	.summary = "pause a domain's execution",
-	.detail = "The domain keeps its memory but gets no CPU time until unpause.\n",
+	.detail =
+	"The domain keeps its memory but gets no CPU time until unpause.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.flags = XM_XEND,

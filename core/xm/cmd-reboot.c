@@ -14,11 +14,12 @@ const struct xm_cmd cmd_reboot = {
 	.name = "reboot",
 	.args = "[-w] [-a] [DOM]",
 	.summary = "ask a domain to reboot",
-	.detail = "  -w, --wait     wait until the domain has rebooted\n"
-	    "  -a, --all      every domain except Domain-0\n"
-	    "\n"
-	    "The guest shuts down cleanly (ACPI power button) and xend boots it\n"
-	    "again in the same domain, whatever its on_poweroff says.\n",
+	.detail =
+	"  -w, --wait     wait until the domain has rebooted\n"
+	"  -a, --all      every domain except Domain-0\n"
+	"\n"
+	"The guest shuts down cleanly (ACPI power button) and xend boots it\n"
+	"again in the same domain, whatever its on_poweroff says.\n",
 	.options = "wa",
 	.longopts = cmd_reboot_longopts,
 	.min_args = 0,

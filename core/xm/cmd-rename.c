@@ -11,7 +11,8 @@ const struct xm_cmd cmd_rename = {
 	.name = "rename",
 	.args = "DOM NEWNAME",
 	.summary = "rename a domain",
-	.detail = "Names are unique: letters, digits, '-', '_' and '.', up to 64.\n",
+	.detail =
+	"Names are unique: letters, digits, '-', '_' and '.', up to 64.\n",
 	.min_args = 2,
 	.max_args = 2,
 	.flags = XM_XEND,

@@ -18,16 +18,17 @@ const struct xm_cmd cmd_sched_credit = {
 	.name = "sched-credit",
 	.args = "-d DOM [-w WEIGHT] [-c CAP]",
 	.summary = "show or set a domain's credit scheduler parameters",
-	.detail = "  -d, --domain=DOM     the domain\n"
-	    "  -w, --weight=WEIGHT  relative share, 1-65535 (default 256): a\n"
-	    "                       domain with 512 gets twice the CPU of one with\n"
-	    "                       256 when both want more than there is\n"
-	    "  -c, --cap=CAP        most CPU it may use, in percent of one CPU\n"
-	    "                       (0 = no cap, 100 = one CPU, 200 = two)\n"
-	    "\n"
-	    "Mapped onto the host scheduler through the domain's cgroup\n"
-	    "(docs/SCHEDULERS.md).  Settings persist across xend restarts and\n"
-	    "domain reboots.  With no -w or -c, prints the current values.\n",
+	.detail =
+	"  -d, --domain=DOM     the domain\n"
+	"  -w, --weight=WEIGHT  relative share, 1-65535 (default 256): a\n"
+	"                       domain with 512 gets twice the CPU of one with\n"
+	"                       256 when both want more than there is\n"
+	"  -c, --cap=CAP        most CPU it may use, in percent of one CPU\n"
+	"                       (0 = no cap, 100 = one CPU, 200 = two)\n"
+	"\n"
+	"Mapped onto the host scheduler through the domain's cgroup\n"
+	"(docs/SCHEDULERS.md).  Settings persist across xend restarts and\n"
+	"domain reboots.  With no -w or -c, prints the current values.\n",
 	.options = "d:w:c:",
 	.longopts = cmd_sched_credit_longopts,
 	.min_args = 0,

@@ -10,11 +10,12 @@ const struct xm_cmd cmd_sched_sedf = {
 	.name = "sched-sedf",
 	.args = "DOM [PERIOD SLICE]",
 	.summary = "show or set a domain's sedf period and slice",
-	.detail = "PERIOD and SLICE in milliseconds (1-1000, SLICE <= PERIOD): the\n"
-	    "domain runs at most SLICE in every PERIOD.  Linux's scheduler cannot\n"
-	    "reserve CPU, so sedf's guarantee becomes a ceiling here\n"
-	    "(docs/SCHEDULERS.md).  Setting sedf clears a credit cap and the other\n"
-	    "way round.  With only DOM, prints the current values.\n",
+	.detail =
+	"PERIOD and SLICE in milliseconds (1-1000, SLICE <= PERIOD): the\n"
+	"domain runs at most SLICE in every PERIOD.  Linux's scheduler cannot\n"
+	"reserve CPU, so sedf's guarantee becomes a ceiling here\n"
+	"(docs/SCHEDULERS.md).  Setting sedf clears a credit cap and the other\n"
+	"way round.  With only DOM, prints the current values.\n",
 	.min_args = 1,
 	.max_args = 3,
 	.flags = XM_XEND,

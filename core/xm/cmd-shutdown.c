@@ -21,13 +21,14 @@ const struct xm_cmd cmd_shutdown = {
 	.name = "shutdown",
 	.args = "[-w] [-a] [-R | -H] [DOM]",
 	.summary = "ask a domain to shut down",
-	.detail = "  -w, --wait     wait until the domain has shut down (or rebooted)\n"
-	    "  -a, --all      every domain except Domain-0\n"
-	    "  -R, --reboot   reboot rather than power off\n"
-	    "  -H, --halt     halt: power off and do not restart, whatever on_*\n"
-	    "\n"
-	    "The guest sees an ACPI power-button press and shuts down cleanly;\n"
-	    "then the domain's on_poweroff (or on_reboot) policy applies.\n",
+	.detail =
+	"  -w, --wait     wait until the domain has shut down (or rebooted)\n"
+	"  -a, --all      every domain except Domain-0\n"
+	"  -R, --reboot   reboot rather than power off\n"
+	"  -H, --halt     halt: power off and do not restart, whatever on_*\n"
+	"\n"
+	"The guest sees an ACPI power-button press and shuts down cleanly;\n"
+	"then the domain's on_poweroff (or on_reboot) policy applies.\n",
 	.options = "waRH",
 	.longopts = xm_shutdown_longopts,
 	.min_args = 0,

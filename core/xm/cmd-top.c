@@ -30,17 +30,18 @@ const struct xm_cmd cmd_top = {
 	.name = "top",
 	.args = "[-b] [-d SECONDS] [-n ITERATIONS] [--csv|--json]",
 	.summary = "the live dashboard of the host and its domains",
-	.detail = "  -b, --batch          print samples instead of the screen\n"
-	    "  -d, --delay=SECONDS  between refreshes (default 1)\n"
-	    "  -n, --iterations=N   batch mode: stop after N samples\n"
-	    "      --csv, --json    batch mode formats (fields: docs/XM-TOP.md)\n"
-	    "      --ascii          ASCII line drawing\n"
-	    "      --no-color       no colours (so does NO_COLOR)\n"
-	    "      --no-settings    neither read nor save the saved settings\n"
-	    "\n"
-	    "Full screen: one row per domain, updated live, and actions on them\n"
-	    "(balloon, scheduler, pinning, pause, shutdown, destroy, console).\n"
-	    "Press ? in it for the keys.\n",
+	.detail =
+	"  -b, --batch          print samples instead of the screen\n"
+	"  -d, --delay=SECONDS  between refreshes (default 1)\n"
+	"  -n, --iterations=N   batch mode: stop after N samples\n"
+	"      --csv, --json    batch mode formats (fields: docs/XM-TOP.md)\n"
+	"      --ascii          ASCII line drawing\n"
+	"      --no-color       no colours (so does NO_COLOR)\n"
+	"      --no-settings    neither read nor save the saved settings\n"
+	"\n"
+	"Full screen: one row per domain, updated live, and actions on them\n"
+	"(balloon, scheduler, pinning, pause, shutdown, destroy, console).\n"
+	"Press ? in it for the keys.\n",
 	.options = "bd:n:",
 	.longopts = cmd_top_longopts,
 	.min_args = 0,

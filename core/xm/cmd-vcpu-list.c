@@ -11,8 +11,9 @@ const struct xm_cmd cmd_vcpu_list = {
 	.name = "vcpu-list",
 	.args = "[DOM ...]",
 	.summary = "list domains' vCPUs",
-	.detail = "Columns: Name, ID, VCPU, CPU (host CPU it last ran on), State (r\n"
-	    "running, b blocked, p paused, off offline), Time(s), CPU Affinity.\n",
+	.detail =
+	"Columns: Name, ID, VCPU, CPU (host CPU it last ran on), State (r\n"
+	"running, b blocked, p paused, off offline), Time(s), CPU Affinity.\n",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = XM_XEND,

@@ -16,9 +16,10 @@ const struct xm_cmd cmd_vcpu_pin = {
 	.old_name = "pincpu",
 	.args = "DOM VCPU|all CPUS",
 	.summary = "pin vCPUs to host CPUs",
-	.detail = "CPUS is a list such as 0-3,^1 or 'all'.  VCPU 'all' pins every vCPU.\n"
-	    "Pinning is kept across xend restarts and domain reboots.  The Xen 2.0\n"
-	    "form 'xm pincpu DOM CPU' pins the whole domain to CPU.\n",
+	.detail =
+	"CPUS is a list such as 0-3,^1 or 'all'.  VCPU 'all' pins every vCPU.\n"
+	"Pinning is kept across xend restarts and domain reboots.  The Xen 2.0\n"
+	"form 'xm pincpu DOM CPU' pins the whole domain to CPU.\n",
 	.min_args = 2,
 	.max_args = 3,
 	.flags = XM_XEND,

@@ -10,8 +10,9 @@ const struct xm_cmd cmd_vcpu_set = {
 	.name = "vcpu-set",
 	.args = "DOM N",
 	.summary = "set how many vCPUs a domain has online",
-	.detail = "From 1 up to the vcpus it booted with; the guest agent brings them\n"
-	    "on or offline and xm returns when the guest has done it.\n",
+	.detail =
+	"From 1 up to the vcpus it booted with; the guest agent brings them\n"
+	"on or offline and xm returns when the guest has done it.\n",
 	.min_args = 2,
 	.max_args = 2,
 	.flags = XM_XEND,
