@@ -251,9 +251,14 @@ has_ctrl(const char *s)
 	return (0);
 }
 
-/* NULL if s is a good domain name, else why not. */
-static const char *
-name_problem(const char *s)
+/*
+ * NULL if s is a good domain name, else why not.  Every command line and
+ * file name must be able to carry a name as it is: so no leading '-' (an
+ * option to xm), no '/' or '.'-only names (a path), no spaces or control
+ * characters (a shell word, a log line).
+ */
+const char *
+domcfg_name_problem(const char *s)
 {
 	size_t	 n = strlen(s);
 
@@ -262,6 +267,8 @@ name_problem(const char *s)
 	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-") != n)
 		return ("may only contain letters, digits, '_', '.' and '-'");
+	if (strchr("_.-", s[0]) != NULL)
+		return ("must start with a letter or a digit");
 	if (strspn(s, "0123456789") == n)
 		return ("must not be all digits (it would read as a domain "
 		    "id)");
@@ -865,7 +872,7 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 	}
 	switch (k->type) {
 	case DK_NAME:
-		if ((why = name_problem(s)) != NULL) {
+		if ((why = domcfg_name_problem(s)) != NULL) {
 			dc_error(dc, loc, k->name, "invalid domain name '%s': "
 			    "%s", s, why);
 			goto fail;
@@ -1658,7 +1665,7 @@ domcfg_validate(const json_t *c, char **cause)
 		return (-1);
 	if (s == NULL)
 		return (v_error(cause, "name", "must be set"));
-	if ((why = name_problem(s)) != NULL)
+	if ((why = domcfg_name_problem(s)) != NULL)
 		return (v_error(cause, "name", "invalid domain name '%s': %s",
 		    s, why));
 	if (v_opt_string(cause, c, "builder", &s) != 0)

@@ -123,20 +123,7 @@ domain_find(const char *key)
 int
 domain_name_valid(const char *name)
 {
-	const char	*p;
-
-	if (*name == '\0' || strlen(name) > 64 ||
-	    strcmp(name, "Domain-0") == 0)
-		return (0);
-	/* "xm console 5" must mean domain id 5. */
-	if (strspn(name, "0123456789") == strlen(name))
-		return (0);
-	for (p = name; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return (0);
-	}
-	return (1);
+	return (name != NULL && domcfg_name_problem(name) == NULL);
 }
 
 static void
@@ -1339,8 +1326,9 @@ domain_rename(struct domain *d, const char *name, char **cause)
 {
 	json_t	*saved;
 
-	if (!domain_name_valid(name)) {
-		*cause = xsprintf("invalid domain name '%s'", name);
+	if (domcfg_name_problem(name) != NULL) {
+		*cause = xsprintf("invalid domain name '%s': %s", name,
+		    domcfg_name_problem(name));
 		return (-1);
 	}
 	if (strcmp(d->name, name) == 0)

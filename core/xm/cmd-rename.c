@@ -12,7 +12,9 @@ const struct xm_cmd cmd_rename = {
 	.args = "DOM NEWNAME",
 	.summary = "rename a domain",
 	.detail =
-	"Names are unique: letters, digits, '-', '_' and '.', up to 64.\n",
+	"Names are unique: 1 to 64 letters, digits, '-', '_' and '.',\n"
+	"starting with a letter or a digit and not all digits.  A name that\n"
+	"starts with '-' cannot be given (xm would read an option).\n",
 	.min_args = 2,
 	.max_args = 2,
 	.flags = XM_XEND,
