@@ -59,6 +59,11 @@
  */
 const char	*domcfg_name_problem(const char *name);
 
+/* The i-th config key and its help, or NULL past the last (the man page). */
+const char	*domcfg_key_doc(size_t i, const char **help);
+/* The i-th real Xen key accepted and ignored with a warning, or NULL. */
+const char	*domcfg_ignored_key(size_t i);
+
 /* A name=value from the xm command line. */
 struct domcfg_override {
 	const char	*name;
