@@ -27,13 +27,16 @@ const struct xm_cmd cmd_create = {
 	.args = "[-c] [-n] [-p] [-F SXPFILE | CONFIG] [VAR=VALUE ...]",
 	.summary = "create a domain from a config file",
 	.detail =
-	"  -c, --console        attach to the domain's console (Ctrl-] detaches)\n"
-	"  -n, --dryrun         print the domain's SXP config; create nothing\n"
-	"  -p, --paused         leave the domain paused after creating it\n"
-	"  -F, --config=FILE    the config is an SXP (vm ...) file\n"
-	"  -f, --defconfig=FILE the Python-like config file (or give it as CONFIG)\n"
-	"  VAR=VALUE            set a variable before the file runs (vmid=1);\n"
-	"                       it also overrides the file's own value\n"
+	"  -c, --console          attach to the domain's console (Ctrl-]\n"
+	"                         detaches)\n"
+	"  -n, --dryrun           print the domain's SXP config; create nothing\n"
+	"  -p, --paused           leave the domain paused after creating it\n"
+	"  -F, --config=FILE      the config is an SXP (vm ...) file\n"
+	"  -f, --defconfig=FILE   the Python-like config file (or give it as\n"
+	"                         CONFIG)\n"
+	"  VAR=VALUE              set a variable before the file runs\n"
+	"                         (vmid=1); it also overrides the file's own\n"
+	"                         value\n"
 	"\n"
 	"CONFIG is looked up as given, then in $XEN_CONFIG_DIR (default\n"
 	"/etc/xen); with no CONFIG, $XEN_CONFIG_DIR/xmdefconfig is used.\n",
