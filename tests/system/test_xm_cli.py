@@ -3,6 +3,8 @@ on every command, the manuals' commands this version lacks, xensv, config
 keys accepted but not acted on, domain names a command line can carry."""
 import json
 import os
+import shlex
+import subprocess
 
 from harness import BIN, check
 
@@ -113,6 +115,57 @@ def test_domain_names_refused(inst):
     inst.xm_ok("destroy", "VM1")
 
 
+
+
+COMPLETION = os.path.join(os.path.dirname(BIN), "docs", "man", "xm.bash")
+
+
+def complete(inst, *words):
+    """Runs the completion function on words (the last is being typed)."""
+    script = ("source %s\nCOMP_WORDS=(%s)\nCOMP_CWORD=%d\n_xm\n"
+              "printf '%%s\\n' \"${COMPREPLY[@]}\"\n" %
+              (shlex.quote(COMPLETION), " ".join(shlex.quote(w) for w in
+                                                  words), len(words) - 1))
+    p = subprocess.run(["bash", "-c", script], env=inst.env, cwd=inst.tmp,
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and p.stderr == "", "completion %r: %r" %
+          (words, p))
+    return [w for w in p.stdout.splitlines() if w]
+
+
+def test_bash_completion(inst):
+    """Commands, each command's options, domain names and config files."""
+    check(os.path.exists(COMPLETION), "not built: %s" % COMPLETION)
+    # Every command xm lists, and the 2.0 names, complete.
+    names = complete(inst, "xm", "")
+    for name in listed_commands(inst) + ["pincpu", "maxmem", "balloon"]:
+        check(name in names, "%s not completed: %s" % (name, names))
+    check(complete(inst, "xm", "vcpu-l") == ["vcpu-list"], "vcpu-l")
+    check(complete(inst, "xm", "help", "vcpu-") ==
+          ["vcpu-list", "vcpu-set", "vcpu-pin"], "help vcpu-")
+    # Options per command, from the table.
+    check(complete(inst, "xm", "create", "--d") ==
+          ["--dryrun", "--defconfig="], complete(inst, "xm", "create", "--d"))
+    opts = complete(inst, "xm", "shutdown", "-")
+    for o in ("-h", "--help", "-w", "--wait", "-a", "-R", "-H", "--halt"):
+        check(o in opts, "shutdown %s: %s" % (o, opts))
+    check("-l" not in opts, opts)
+    check(complete(inst, "xm", "vcpu-list", "--h") == ["--help"], "--h")
+    # Domain names of this instance's xend, through xm list.
+    inst.xm_ok("create", "-p", inst.config("cplt-dom"))
+    check(complete(inst, "xm", "console", "cplt") == ["cplt-dom"],
+          complete(inst, "xm", "console", "cplt"))
+    check(complete(inst, "xm", "sched-credit", "-d", "cplt") == ["cplt-dom"],
+          "sched-credit -d")
+    check("Domain-0" in complete(inst, "xm", "vcpu-pin", ""), "Domain-0")
+    ids = complete(inst, "xm", "domname", "")
+    check("0" in ids and all(i.isdigit() for i in ids), ids)
+    # Config files in $XEN_CONFIG_DIR, less xend-config.sxp.
+    check("cplt-dom" in complete(inst, "xm", "create", "cplt"), "config")
+    check(complete(inst, "xm", "create", "xend-c") == [], "xend-config")
+    inst.xm_ok("destroy", "cplt-dom")
+
+
 TESTS = [
     ("xm-cli-help", test_help_on_every_command, ""),
     ("xm-cli-unavailable", test_unavailable_commands, ""),
@@ -120,4 +173,5 @@ TESTS = [
     ("xm-cli-relocation-warned", test_relocation_server_warned,
      "(xend-relocation-server yes)\n(xend-relocation-port 8002)"),
     ("xm-cli-names", test_domain_names_refused, ""),
+    ("xm-cli-bash-completion", test_bash_completion, ""),
 ]
