@@ -43,12 +43,12 @@ const struct xm_unavailable xm_unavailable[] = {
 	{ "vnet-list", VNET },
 	{ "vnet-create", VNET },
 	{ "vnet-delete", VNET },
-	{ "bvt_ctxallow", "Xen 2.0's BVT context switch allowance is global "
-	    "to its scheduler and Linux's has no such setting "
-	    "(docs/SCHEDULERS.md)" },
-	{ "rrobin", "Xen 2.0's round-robin slice is global to its scheduler; "
-	    "set each domain with sched-credit or sched-sedf "
-	    "(docs/SCHEDULERS.md)" },
+	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
+	    "allowance is global to its scheduler and Linux's has no such "
+	    "setting (docs/SCHEDULERS.md)" },
+	{ "rrobin", "no counterpart here: Xen 2.0's round-robin slice is "
+	    "global to its scheduler; set each domain with sched-credit or "
+	    "sched-sedf (docs/SCHEDULERS.md)" },
 	{ NULL, NULL }
 };
 #undef SAVE
