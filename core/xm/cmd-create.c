@@ -164,8 +164,10 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t			*config = NULL, *dom;
 	struct sxp		*s;
 
-	if (sxp && xm_has(ctx, 'f'))
+	if (sxp && xm_has(ctx, 'f')) {
+		xm_err(ctx, "-F and -f exclude each other");
 		return (xm_usage(ctx));
+	}
 	/*
 	 * The manual writes both "create -c CONFIG" and "create CONFIG -c";
 	 * CONFIG is the first argument that is not a VAR=VALUE.

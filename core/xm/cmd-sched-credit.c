@@ -51,8 +51,11 @@ cmd_sched_credit_exec(struct xm_ctx *ctx, int argc, char **argv)
 		return (xm_err(ctx, "cap must be a percentage (0 = none), not "
 		    "'%s'", c));
 	/* DOM as -d DOM or as the one argument, not both. */
-	if ((dom == NULL) == (argc == 0))
+	if ((dom == NULL) == (argc == 0)) {
+		xm_err(ctx, dom == NULL ? "missing argument" : "DOM given "
+		    "twice");
 		return (xm_usage(ctx));
+	}
 	if (dom == NULL)
 		dom = argv[0];
 	args = json_pack("{s:s}", "dom", dom);

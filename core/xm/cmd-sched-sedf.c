@@ -29,8 +29,10 @@ cmd_sched_sedf_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t	*args, *r;
 
 	/* PERIOD and SLICE come together. */
-	if (argc == 2)
+	if (argc == 2) {
+		xm_err(ctx, "PERIOD and SLICE go together");
 		return (xm_usage(ctx));
+	}
 	args = json_pack("{s:s}", "dom", argv[0]);
 	if (argc == 3) {
 		if (parse_long(argv[1], 1, 1000, &period) != 0 ||

@@ -83,15 +83,19 @@ xm_shutdown_common(struct xm_ctx *ctx, int argc, char **argv,
 	struct target	*t;
 	const char	*state;
 
-	if (xm_has(ctx, 'R') && xm_has(ctx, 'H'))
+	if (xm_has(ctx, 'R') && xm_has(ctx, 'H')) {
+		xm_err(ctx, "-R and -H exclude each other");
 		return (xm_usage(ctx));
+	}
 	if (xm_has(ctx, 'R'))
 		mode = "reboot";
 	else if (xm_has(ctx, 'H'))
 		mode = "halt";
 	/* Either -a or one DOM. */
-	if (all ? argc != 0 : argc != 1)
+	if (all ? argc != 0 : argc != 1) {
+		xm_err(ctx, all ? "-a takes no DOM" : "missing argument");
 		return (xm_usage(ctx));
+	}
 	if ((list = xm_call(ctx, "domain.list", all ? NULL :
 	    json_pack("{s:[s]}", "doms", argv[0]))) == NULL)
 		return (1);

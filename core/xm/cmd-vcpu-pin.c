@@ -38,8 +38,10 @@ cmd_vcpu_pin_exec(struct xm_ctx *ctx, int argc, char **argv)
 		vcpu = json_string("all");
 		cpus = argv[1];
 	} else {
-		if (argc != 3)
+		if (argc != 3) {
+			xm_err(ctx, "missing argument");
 			return (xm_usage(ctx));
+		}
 		if (strcmp(argv[1], "all") == 0)
 			vcpu = json_string("all");
 		else if (parse_long(argv[1], 0, 63, &n) == 0)
