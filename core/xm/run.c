@@ -15,20 +15,26 @@ static const struct option xm_help_option = {
 	"help", no_argument, NULL, 'h'
 };
 
+/* Says what was wrong with the option word: unknown, or lacks a value. */
 static void
 args_bad_option(struct xm_ctx *ctx, int ch, const char *word)
 {
 	const char	*name = ctx->cmd->name;
+	const char	*what = ch == ':' ? "needs a value" : NULL;
+	int		 len;
 
-	if (ch == ':' && optopt != 0 && optopt < XM_LONG)
-		fprintf(stderr, "xm %s: option -%c needs a value\n", name,
-		    optopt);
-	else if (ch == ':')
-		fprintf(stderr, "xm %s: option %s needs a value\n", name, word);
-	else if (optopt != 0 && optopt < XM_LONG)
-		fprintf(stderr, "xm %s: unknown option -%c\n", name, optopt);
+	if (strncmp(word, "--", 2) == 0) {
+		len = strcspn(word, "=");
+		if (what != NULL)
+			fprintf(stderr, "xm %s: option %.*s %s\n", name, len,
+			    word, what);
+		else
+			fprintf(stderr, "xm %s: unknown option %.*s\n", name,
+			    len, word);
+	} else if (what != NULL)
+		fprintf(stderr, "xm %s: option -%c %s\n", name, optopt, what);
 	else
-		fprintf(stderr, "xm %s: unknown option %s\n", name, word);
+		fprintf(stderr, "xm %s: unknown option -%c\n", name, optopt);
 }
 
 int
