@@ -219,6 +219,9 @@ test_double_dash(void **state)
 	struct xm_ctx	 ctx;
 	char		*argv[] = { "domid", "--", "-n", NULL };
 	char		*argv2[] = { "list", "-l", "--", "-l", "x", NULL };
+	char		*argv3[] = { "create", "cfg", "-c", "vmid=1", NULL };
+	char		*argv4[] = { "mem-set", "--timeout=5", "-w", "d", "64",
+			    NULL };
 	int		 first;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -232,13 +235,11 @@ test_double_dash(void **state)
 	assert_int_equal(5 - first, 2);
 	assert_string_equal(argv2[first], "-l");
 	/* Options after the arguments still count (the manual's "CONFIG -c"). */
-	char *argv3[] = { "create", "cfg", "-c", "vmid=1", NULL };
 	ctx.cmd = &cmd_create;
 	assert_int_equal(xm_args_parse(&ctx, 4, argv3, &first), 0);
 	assert_true(xm_has(&ctx, 'c'));
 	assert_int_equal(4 - first, 2);
 	/* A value is kept; a long option maps onto its letter. */
-	char *argv4[] = { "mem-set", "--timeout=5", "-w", "d", "64", NULL };
 	ctx.cmd = &cmd_mem_set;
 	assert_int_equal(xm_args_parse(&ctx, 5, argv4, &first), 0);
 	assert_string_equal(xm_get(&ctx, 't'), "5");
