@@ -36,6 +36,7 @@ static const struct xendcfg_opt {
 	I("console-port-base", console_port_base, "9600", 1, 65535),
 	S("console-address", console_address, "127.0.0.1"),
 	I("vnc-port-base", vnc_port_base, "5900", 1, 65535),
+	B("console-privileged-ports", console_privileged_ports, "no"),
 	S("consoled-pid-file", consoled_pid_file,
 	    "/var/run/xen/xenconsoled.pid"),
 	S("consoled-logfile", consoled_logfile, "/var/log/xen/xenconsoled.log"),
