@@ -148,14 +148,14 @@ check_disks(json_t *config, char **cause)
 			continue;
 		path = phy_path(uname);
 		if (stat(path, &st) != 0) {
-			*cause = xsprintf("disk %s: %s: %s", uname, path,
+			*cause = xsprintf("disk %s: %s", uname,
 			    strerror(errno));
 			free(path);
 			return (-1);
 		}
 		if (!S_ISBLK(st.st_mode)) {
-			*cause = xsprintf("disk %s: %s is not a block device",
-			    uname, path);
+			*cause = xsprintf("disk %s is not a block device",
+			    uname);
 			free(path);
 			return (-1);
 		}
