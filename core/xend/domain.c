@@ -325,6 +325,7 @@ domain_write_runtime(struct domain *d, char **cause)
 	json_t	*rt, *times, *aff;
 	char	*path, *text;
 	int	 i, rc;
+
 	times = json_array();
 	for (i = 0; i < d->nrestarts && i < (int)nitems(d->restarts); i++)
 		json_array_append_new(times, json_real(d->restarts[i]));
