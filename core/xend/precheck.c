@@ -32,9 +32,6 @@
 #include "kimage.h"
 #include "xend.h"
 
-#define PORT_FREE_TRIES		10	/* a just-destroyed console lingers */
-#define PORT_FREE_USEC		50000
-
 int
 precheck_console_port(json_t *config, int domid)
 {
@@ -98,7 +95,7 @@ check_console(json_t *config, char **cause)
 {
 	json_t		*c = json_object_get(config, "console");
 	struct domain	*d;
-	int		 port, i;
+	int		 port;
 
 	if (!json_is_integer(c))
 		return (0);
@@ -114,13 +111,10 @@ check_console(json_t *config, char **cause)
 		    "%s", port, d->name);
 		return (-1);
 	}
-	for (i = 0; port_taken(xend_cfg.console_address, port); i++) {
-		if (i == PORT_FREE_TRIES) {
-			*cause = xsprintf("console port %d is in use on %s by "
-			    "another program", port, xend_cfg.console_address);
-			return (-1);
-		}
-		usleep(PORT_FREE_USEC);
+	if (port_taken(xend_cfg.console_address, port)) {
+		*cause = xsprintf("console port %d is in use on %s by another "
+		    "program", port, xend_cfg.console_address);
+		return (-1);
 	}
 	return (0);
 }

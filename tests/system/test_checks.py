@@ -117,9 +117,31 @@ def test_console_ports(inst):
     ports = [int(l.split()[-1]) for l in inst.xm_ok("list").out.splitlines()
              [2:]]
     check(len(ports) == len(set(ports)) == 5, "console ports %s" % ports)
-    for name in ("VM5", "dflt", "skip", "ex", "after"):
+    # A graphical domain: its VNC port (vnc-port-base + id) too.
+    busy = listener(base + 100 + 8)
+    try:
+        inst.xm_ok("create", "-p", inst.config("gfx", vnc="1",
+                                               vncpasswd="'secret'"))
+        d = inst.domains()["gfx"]
+        check(d["domid"] == 9 and d["vnc_port"] == base + 109, d)
+        check("domain id 8 passed over: VNC port %d is in use on 127.0.0.1 "
+              "by another program" % (base + 108) in inst.xm_ok("dmesg").out,
+              "no dmesg note")
+    finally:
+        busy.close()
+    for name in ("VM5", "dflt", "skip", "ex", "after", "gfx"):
         inst.xm_ok("destroy", name)
     check_nothing_left(inst, "destroyed")
+    # xenconsoled serves the port; a create right after the destroy of
+    # the domain that had it gets it again (xenconsoled has let it go).
+    inst.start_consoled()
+    for _ in range(3):
+        inst.xm_ok("create", "-p", inst.config("again",
+                                               console=str(base + 150)))
+        inst.wait_for(lambda: consoles(inst).get("again", {}).get(
+            "listening"), 10, "xenconsoled on port %d" % (base + 150))
+        inst.xm_ok("destroy", "again")
+    inst.stop_consoled()
     # Allowed, a port below 1024 is the domain's.
     with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
         f.write("(console-privileged-ports yes)\n")
