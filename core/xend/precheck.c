@@ -76,15 +76,14 @@ port_taken(const char *addr, int port)
 	return (taken);
 }
 
-/* The domain (other than self) whose console is on port, or NULL. */
+/* The domain whose console is on port, or NULL. */
 static struct domain *
-port_domain(int port, struct domain *self)
+port_domain(int port)
 {
 	struct domain	*d;
 
 	TAILQ_FOREACH(d, &domains, entry) {
-		if (d != self && precheck_console_port(d->config, d->domid) ==
-		    port)
+		if (precheck_console_port(d->config, d->domid) == port)
 			return (d);
 	}
 	return (NULL);
@@ -106,7 +105,7 @@ check_console(json_t *config, char **cause)
 		    "allow it", port);
 		return (-1);
 	}
-	if ((d = port_domain(port, NULL)) != NULL) {
+	if ((d = port_domain(port)) != NULL) {
 		*cause = xsprintf("console port %d is already used by domain "
 		    "%s", port, d->name);
 		return (-1);
@@ -224,7 +223,7 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 
 	if (!json_is_integer(json_object_get(config, "console"))) {
 		port = xend_cfg.console_port_base + domid;
-		if ((d = port_domain(port, NULL)) != NULL) {
+		if ((d = port_domain(port)) != NULL) {
 			*why = xsprintf("console port %d is domain %s's", port,
 			    d->name);
 			return (1);
