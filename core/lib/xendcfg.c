@@ -29,6 +29,7 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	d, 0, 1, h, w }
 #define S(n, f, d, h) S_(n, f, d, h, NULL)
 #define I(n, f, d, lo, hi, h) I_(n, f, d, lo, hi, h, NULL)
+#define B(n, f, d, h) B_(n, f, d, h, NULL)
 	S("logfile", logfile, "/var/log/xen/xend.log",
 	    "Where xend logs."),
 	S("loglevel", loglevel, "INFO",
@@ -58,6 +59,8 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	I("vnc-port-base", vnc_port_base, "5900", 1, 65535,
 	    "A graphical console (vnc = 1) is served on vnc-port-base + "
 	    "domid."),
+	B("console-privileged-ports", console_privileged_ports, "no",
+	    "Whether a domain's console = PORT may name a port below 1024."),
 	S("consoled-pid-file", consoled_pid_file,
 	    "/var/run/xen/xenconsoled.pid",
 	    "xenconsoled's pid file."),
@@ -141,6 +144,7 @@ const struct xendcfg_opt xendcfg_opts[] = {
 #undef B_
 #undef S
 #undef I
+#undef B
 };
 const size_t xendcfg_nopts = nitems(xendcfg_opts);
 

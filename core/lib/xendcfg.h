@@ -23,6 +23,7 @@ struct xendcfg {
 	int	 console_port_base;	/* console-port-base: 9600 */
 	char	*console_address;	/* console-address: 127.0.0.1 */
 	int	 vnc_port_base;		/* vnc-port-base: 5900 */
+	int	 console_privileged_ports; /* console-privileged-ports: no */
 	/* xenconsoled (docs/CONSOLES.md) */
 	char	*consoled_pid_file;	/* consoled-pid-file */
 	char	*consoled_logfile;	/* consoled-logfile */
