@@ -1528,6 +1528,9 @@ domain_adopt(const char *dir, int domid)
 	}
 	if (d->state == DOM_STARTING)
 		d->start_paused = d->start_paused ? 1 : 0;
+	/* For the CPU time sampled before QMP answers (main.c). */
+	d->nvcpu_tids = proc_vcpu_threads(d->pid, d->vcpu_tids,
+	    DOM_MAX_VCPUS);
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
 	    (int)pid);

@@ -16,6 +16,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -201,6 +202,43 @@ sched_detach(struct domain *d)
 		log_warn("rmdir %s: %s", d->cgroup, strerror(errno));
 	free(d->cgroup);
 	d->cgroup = NULL;
+}
+
+/*
+ * xend is stopping: remove cgroup-parent if no domain still uses it.
+ * Domains outlive xend, and a cgroup holding a process cannot be removed,
+ * so rmdir itself tells which are in use: the empty domain-N left by
+ * QEMUs that ended while xend was away go, the running ones' stay, and
+ * the parent goes only once it has no child left.
+ */
+void
+sched_fini(void)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	char		*path;
+	int		 busy = 0;
+
+	if (layout == CG_NONE || (dp = opendir(cg_base)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, "domain-", 7) != 0)
+			continue;
+		xasprintf(&path, "%s/%s", cg_base, de->d_name);
+		if (rmdir(path) != 0 && errno != ENOENT)
+			busy++;
+		free(path);
+	}
+	closedir(dp);
+	if (busy > 0) {
+		log_info("cgroup %s kept: %d domain%s still in it", cg_base,
+		    busy, busy == 1 ? "" : "s");
+		return;
+	}
+	if (rmdir(cg_base) != 0 && errno != ENOENT)
+		log_warn("rmdir %s: %s", cg_base, strerror(errno));
+	else
+		log_info("cgroup %s removed", cg_base);
 }
 
 static int
