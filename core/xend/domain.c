@@ -1504,8 +1504,14 @@ domain_adopt(const char *dir, int domid)
 
 	pid = d->pid;
 	start = pid > 0 ? proc_start_time(pid) : 0;
+	/* Not the path itself: the state dir may be named differently now. */
+	xasprintf(&path, "/domains/%d/qmp.sock", domid);
+	if (pid > 0 && start != 0 && start == d->pid_start &&
+	    !proc_cmdline_has(pid, path))
+		start = 0;
+	free(path);
 	if (pid <= 0 || start == 0 || start != d->pid_start) {
-		/* QEMU ended while xend was away. */
+		/* QEMU ended while xend was away (or the host rebooted). */
 		d->exited = 1;
 		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED ||
 		    d->state == DOM_DYING) {

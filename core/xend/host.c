@@ -361,3 +361,30 @@ proc_vcpu_threads(pid_t pid, pid_t *tids, int max)
 	}
 	return (n);
 }
+
+/*
+ * 1 if pid's command line has an argument containing what (a domain's
+ * QMP socket): the QEMU a runtime record names, not another process that
+ * got its pid and start tick after a reboot.
+ */
+int
+proc_cmdline_has(pid_t pid, const char *what)
+{
+	char	 path[64], *text, *cause, *p;
+	size_t	 len;
+	int	 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	for (p = text; p < text + len; p += strlen(p) + 1) {
+		if (strstr(p, what) != NULL) {
+			found = 1;
+			break;
+		}
+	}
+	free(text);
+	return (found);
+}

@@ -172,6 +172,7 @@ unsigned long long proc_start_time(pid_t);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
+int		 proc_cmdline_has(pid_t, const char *);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -4,6 +4,7 @@ cgroup is the instance's own), run twice, then again after a simulated
 reboot.  Everything it starts is killed by pid (the harness's close also
 kills, by pid, whatever still runs from the instance's temp dir, where the
 prefix is)."""
+import json
 import os
 import re
 import signal
@@ -77,68 +78,87 @@ def test_setup_twice_and_reboot(inst):
     started, its taps and cgroups gone, stale pid files (one naming a live
     process) and records of dead QEMUs left: setup again brings it all
     back without a manual step."""
-    prefix = os.path.join(inst.tmp, "prefix")
-    r = inst.xend("stop")           # setup starts its own
-    check(r.rc == 0, r)
-    # The demo domain on the shared read-only template: the real set-up's
-    # ttylinux owns ttylinux.ext2.
-    inst.config("ttylinux", nics="1", ip='""')
+    other = None
+    try:
+        prefix = os.path.join(inst.tmp, "prefix")
+        r = inst.xend("stop")           # setup starts its own
+        check(r.rc == 0, r)
+        # The demo domain on the shared read-only template: the real set-up's
+        # ttylinux owns ttylinux.ext2.
+        inst.config("ttylinux", nics="1", ip='""')
 
-    run_setup(inst, prefix)
-    xend, cons = daemons(inst)
-    check(alive(xend) and alive(cons), "daemons not running: %d %d" %
-          (xend, cons))
-    check(os.readlink("/proc/%d/exe" % xend).startswith(prefix),
-          "xend is not the one installed in the prefix")
-    d = demo(inst)
-    check(d is not None and d["domid"] == 1, inst.domains())
-    qemu = d["pid"]
+        run_setup(inst, prefix)
+        xend, cons = daemons(inst)
+        check(alive(xend) and alive(cons), "daemons not running: %d %d" %
+              (xend, cons))
+        check(os.readlink("/proc/%d/exe" % xend).startswith(prefix),
+              "xend is not the one installed in the prefix")
+        d = demo(inst)
+        check(d is not None and d["domid"] == 1, inst.domains())
+        qemu = d["pid"]
 
-    r = run_setup(inst, prefix)
-    check("xend is already running" in r.stdout and
-          "xenconsoled is already running" in r.stdout and
-          "ttylinux is already running" in r.stdout, r.stdout)
-    check(daemons(inst) == (xend, cons), "daemons restarted: %r -> %r" %
-          ((xend, cons), daemons(inst)))
-    check(sorted(inst.domains()) == ["Domain-0", "ttylinux"],
-          inst.domains())
-    check(demo(inst)["pid"] == qemu, "ttylinux's QEMU replaced")
+        r = run_setup(inst, prefix)
+        check("xend is already running" in r.stdout and
+              "xenconsoled is already running" in r.stdout and
+              "ttylinux is already running" in r.stdout, r.stdout)
+        check(daemons(inst) == (xend, cons), "daemons restarted: %r -> %r" %
+              ((xend, cons), daemons(inst)))
+        check(sorted(inst.domains()) == ["Domain-0", "ttylinux"],
+              inst.domains())
+        check(demo(inst)["pid"] == qemu, "ttylinux's QEMU replaced")
 
-    reboot(inst, xend, cons, qemu)
-    r = run_setup(inst, prefix)
-    print("    after the reboot: " + "; ".join(
-        ln for ln in r.stdout.splitlines() if ln.startswith("setup:")))
-    xend2, cons2 = daemons(inst)
-    check(alive(xend2) and alive(cons2) and xend2 != os.getpid(),
-          "daemons after the reboot: %d %d" % (xend2, cons2))
-    inst.wait_for(lambda: (demo(inst) or {}).get("state", "")[:2] in
-                  ("r-", "-b"), 30, "ttylinux running after the reboot")
-    d = demo(inst)
-    check(d["pid"] != qemu and alive(d["pid"]), d)
-    check(sorted(inst.domains()) == ["Domain-0", "ttylinux"],
-          inst.domains())
-    check(os.path.exists("/sys/class/net/" + inst.vif(d["domid"])),
-          "no tap %s" % inst.vif(d["domid"]))
-    with open(inst.log) as f:
-        # (Warnings too, but the instance's default bridge is missing on
-        # purpose: its taps stay unattached.)
-        errors = [ln for ln in f if re.search(r"\] (error|warn): ", ln)
-                  and not re.search(r"bridge \S+ does not exist", ln)]
-    check(not errors, "xend logged errors:\n%s" % "".join(errors))
+        reboot(inst, xend, cons, qemu)
+        # And ttylinux's record names a process that now has its pid and start
+        # tick (plausible when boots replay alike): not a QEMU, not adopted.
+        other = subprocess.Popen(["sleep", "600"])
+        rt_path = os.path.join(inst.state, "domains", "1", "runtime.json")
+        with open(rt_path) as f:
+            rt = json.load(f)
+        with open("/proc/%d/stat" % other.pid) as f:
+            rt["pid"], rt["pid_start"] = other.pid, int(
+                f.read().rsplit(")", 1)[1].split()[19])
+        with open(rt_path, "w") as f:
+            json.dump(rt, f)
+        r = run_setup(inst, prefix)
+        print("    after the reboot: " + "; ".join(
+            ln for ln in r.stdout.splitlines() if ln.startswith("setup:")))
+        xend2, cons2 = daemons(inst)
+        check(alive(xend2) and alive(cons2) and xend2 != os.getpid(),
+              "daemons after the reboot: %d %d" % (xend2, cons2))
+        inst.wait_for(lambda: (demo(inst) or {}).get("state", "")[:2] in
+                      ("r-", "-b"), 30, "ttylinux running after the reboot")
+        d = demo(inst)
+        check(d["pid"] not in (qemu, other.pid) and alive(d["pid"]), d)
+        check(other.poll() is None, "the process with the recorded pid was "
+              "killed")
+        check(sorted(inst.domains()) == ["Domain-0", "ttylinux"],
+              inst.domains())
+        check(os.path.exists("/sys/class/net/" + inst.vif(d["domid"])),
+              "no tap %s" % inst.vif(d["domid"]))
+        with open(inst.log) as f:
+            # (Warnings too, but the instance's default bridge is missing on
+            # purpose: its taps stay unattached.)
+            errors = [ln for ln in f if re.search(r"\] (error|warn): ", ln)
+                      and not re.search(r"bridge \S+ does not exist", ln)]
+        check(not errors, "xend logged errors:\n%s" % "".join(errors))
 
-    # With on_crash = preserve xend keeps the dead domain, crashed, after a
-    # reboot: setup destroys it and creates it again.
-    inst.xm_ok("destroy", "ttylinux")
-    inst.xm_ok("create", inst.config("ttylinux", nics="1", ip='""',
-                                     on_crash='"preserve"'))
-    d = demo(inst)
-    reboot(inst, xend2, cons2, d["pid"])
-    r = run_setup(inst, prefix)
-    check("ttylinux is there but not running (" in r.stdout, r.stdout)
-    inst.wait_for(lambda: (demo(inst) or {}).get("state", "")[:2] in
-                  ("r-", "-b"), 30, "ttylinux running again")
-    check(alive(demo(inst)["pid"]), demo(inst))
-    inst.xm_ok("destroy", "ttylinux")
+        # With on_crash = preserve xend keeps the dead domain, crashed, after a
+        # reboot: setup destroys it and creates it again.
+        inst.xm_ok("destroy", "ttylinux")
+        inst.xm_ok("create", inst.config("ttylinux", nics="1", ip='""',
+                                         on_crash='"preserve"'))
+        d = demo(inst)
+        reboot(inst, xend2, cons2, d["pid"])
+        r = run_setup(inst, prefix)
+        check("ttylinux is there but not running (" in r.stdout, r.stdout)
+        inst.wait_for(lambda: (demo(inst) or {}).get("state", "")[:2] in
+                      ("r-", "-b"), 30, "ttylinux running again")
+        check(alive(demo(inst)["pid"]), demo(inst))
+        inst.xm_ok("destroy", "ttylinux")
+    finally:
+        if other is not None:
+            other.kill()
+            other.wait()
 
 
 TESTS = [
