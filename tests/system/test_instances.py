@@ -70,6 +70,29 @@ def test_xend_stop_removes_cgroup(inst):
     check(inst.cgroup_dirs() == dirs, "no cgroup after start")
 
 
+def test_shared_cgroup_parent(inst):
+    """Two xends sharing a cgroup-parent: one stopping (and removing the
+    then empty parent) does not break the other's next domain."""
+    other = Instance("instances-cg", "(cgroup-parent %s)" %
+                     inst.cgroup_parent)
+    try:
+        other.start()
+        r = inst.xend("stop")
+        check(r.rc == 0, r)
+        check(not inst.cgroup_dirs(), "parent not removed")
+        other.xm_ok("create", "-p", other.config("after"))
+        cg = other.domains()["after"]["sched"]["cgroup"]
+        check(cg is not None and os.path.isdir(cg), "no cgroup %r" % cg)
+        with open(os.path.join(cg, "cgroup.procs")) as f:
+            check(str(other.domains()["after"]["pid"]) in f.read().split(),
+                  "QEMU not in %s" % cg)
+        other.xm_ok("destroy", "after")
+    finally:
+        reports = other.close()
+    check(not reports, "second instance: sanitizer reports:\n%s" %
+          "\n".join(reports))
+
+
 def list_time(inst, name):
     """Time(s) of name in xm list."""
     out = inst.xm_ok("list").out
@@ -123,5 +146,6 @@ def test_xm_list_time_after_start(inst):
 TESTS = [
     ("instances_domain1_vifs", test_two_instances_domain1_vifs, ""),
     ("instances_xend_stop_removes_cgroup", test_xend_stop_removes_cgroup, ""),
+    ("instances_shared_cgroup_parent", test_shared_cgroup_parent, ""),
     ("instances_xm_list_time_after_start", test_xm_list_time_after_start, ""),
 ]
