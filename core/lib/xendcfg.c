@@ -121,7 +121,8 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "A domain's interfaces are taps named vif-prefix + domid + '.' + "
 	    "index (vif3.0).  Tap names are global to the host: a second xend "
 	    "on it sets its own prefix, 1 to 7 letters, digits, '_' or '-' "
-	    "starting with a letter."),
+	    "starting with a letter and not ending with a digit (vif1 + 1.0 "
+	    "would be vif + 11.0)."),
 	I("restart-window", restart_window, "20", 1, 86400,
 	    "Restart policies: at most restart-limit restarts in this many "
 	    "seconds, then the domain is preserved for inspection instead."),
@@ -191,7 +192,9 @@ vif_prefix_ok(const char *p)
 {
 	size_t	 i, n = strlen(p);
 
-	if (n == 0 || n > 7 || !isalpha((unsigned char)p[0]))
+	/* A trailing digit would make "vif1" + "1.0" the same as "vif" + "11.0". */
+	if (n == 0 || n > 7 || !isalpha((unsigned char)p[0]) ||
+	    isdigit((unsigned char)p[n - 1]))
 		return (-1);
 	for (i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)p[i]) && p[i] != '_' &&
@@ -270,7 +273,8 @@ xendcfg_load(const char *dir, struct xendcfg *cfg, void (*warn)(const char *),
 	sxp_free(top);
 	if (vif_prefix_ok(cfg->vif_prefix) != 0) {
 		*cause = xsprintf("%s: vif-prefix: expected 1 to 7 letters, "
-		    "digits, '_' or '-' starting with a letter, got '%s'",
+		    "digits, '_' or '-', starting with a letter and not ending "
+		    "with a digit, got '%s'",
 		    cfg->path, cfg->vif_prefix);
 		top = NULL;
 		goto fail;

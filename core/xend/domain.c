@@ -1540,8 +1540,14 @@ domain_adopt(const char *dir, int domid)
 
 	pid = d->pid;
 	start = pid > 0 ? proc_start_time(pid) : 0;
+	/* Not the path itself: the state dir may be named differently now. */
+	xasprintf(&path, "/domains/%d/qmp.sock", domid);
+	if (pid > 0 && start != 0 && start == d->pid_start &&
+	    !proc_cmdline_has(pid, path))
+		start = 0;
+	free(path);
 	if (pid <= 0 || start == 0 || start != d->pid_start) {
-		/* QEMU ended while xend was away. */
+		/* QEMU ended while xend was away (or the host rebooted). */
 		d->exited = 1;
 		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED ||
 		    d->state == DOM_DYING) {
@@ -1564,6 +1570,9 @@ domain_adopt(const char *dir, int domid)
 	}
 	if (d->state == DOM_STARTING)
 		d->start_paused = d->start_paused ? 1 : 0;
+	/* For the CPU time sampled before QMP answers (main.c). */
+	d->nvcpu_tids = proc_vcpu_threads(d->pid, d->vcpu_tids,
+	    DOM_MAX_VCPUS);
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
 	    (int)pid);

@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,4 +317,74 @@ proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu, char *state)
 		}
 	}
 	return ((utime + stime) / (double)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * A QEMU's vCPU threads by their names ("CPU 3/TCG", as -name
+ * debug-threads=on sets them) into tids[vcpu]: what query-cpus-fast will
+ * say, known before QMP answers.  Returns how many leading vCPUs were
+ * found (0 if none, or if a gap leaves the order unsure).
+ */
+int
+proc_vcpu_threads(pid_t pid, pid_t *tids, int max)
+{
+	char		 path[320], comm[32];
+	DIR		*dp;
+	struct dirent	*de;
+	FILE		*f;
+	int		 i, n = 0, vcpu;
+
+	for (i = 0; i < max; i++)
+		tids[i] = 0;
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if ((dp = opendir(path)) == NULL)
+		return (0);
+	while ((de = readdir(dp)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid,
+		    de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fgets(comm, sizeof comm, f) != NULL &&
+		    sscanf(comm, "CPU %d/", &vcpu) == 1 && vcpu >= 0 &&
+		    vcpu < max)
+			tids[vcpu] = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(dp);
+	while (n < max && tids[n] > 0)
+		n++;
+	for (i = n; i < max; i++) {
+		if (tids[i] > 0)
+			return (0);
+	}
+	return (n);
+}
+
+/*
+ * 1 if pid's command line has an argument containing what (a domain's
+ * QMP socket): the QEMU a runtime record names, not another process that
+ * got its pid and start tick after a reboot.
+ */
+int
+proc_cmdline_has(pid_t pid, const char *what)
+{
+	char	 path[64], *text, *cause, *p;
+	size_t	 len;
+	int	 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	for (p = text; p < text + len; p += strlen(p) + 1) {
+		if (strstr(p, what) != NULL) {
+			found = 1;
+			break;
+		}
+	}
+	free(text);
+	return (found);
 }

@@ -124,6 +124,11 @@ xend_serve(int ready_fd)
 	}
 	domain_init();
 	domain_adopt_all();
+	/*
+	 * CPU times before the first client asks: the periodic sample is a
+	 * second away, and xm list would show re-adopted domains at 0.0.
+	 */
+	domain_sample_all();
 	server_init();
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
@@ -132,6 +137,7 @@ xend_serve(int ready_fd)
 	event_base_dispatch(xend_base);
 
 	server_close();
+	sched_fini();
 	log_info("xend stopped, %d domains left running", domain_count());
 	daemon_release_pidfile(xend_cfg.pid_file);
 	event_free(ev_term);

@@ -184,6 +184,8 @@ json_t		*host_to_json(void);
 unsigned long long proc_start_time(pid_t);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
+int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
+int		 proc_cmdline_has(pid_t, const char *);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -241,6 +243,7 @@ int		 agent_is_up(struct domain *);
 
 /* sched.c: credit and sedf on cgroups v1 or v2. */
 void		 sched_init(void);
+void		 sched_fini(void);
 const char	*sched_layout(void);
 int		 sched_attach(struct domain *, char **cause);
 void		 sched_detach(struct domain *);

@@ -680,9 +680,10 @@ def test_consoled_half_open(inst):
     """console-keepalive (2 s): a TCP client whose host vanishes without a
     FIN (its link cut, in a network namespace) is dropped by keepalive
     probes; while its host answers them it stays, idle or not."""
-    tag = os.getpid() % 250
-    ns, host_if, ns_if = "xtho%d" % tag, "xho%da" % tag, "xho%db" % tag
-    host_ip, ns_ip = "10.201.%d.1" % tag, "10.201.%d.2" % tag
+    # Names and addresses from the instance (host-global, see harness).
+    tag, net = inst.tag, inst.subnet(1)
+    ns, host_if, ns_if = tag + "ho", tag + "hoa", tag + "hob"
+    host_ip, ns_ip = net + ".1", net + ".2"
 
     def ip(*args):
         subprocess.run(["ip"] + list(args), check=True)

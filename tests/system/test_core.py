@@ -301,7 +301,9 @@ def test_shutdown_all_and_xendomains(inst):
 def test_network_bridge(inst):
     """nics = 1: the tap joins the default bridge and the guest answers ping
     on the address its config gave it."""
-    br, host_ip, guest_ip = "xt-br-net", "10.231.7.1", "10.231.7.2"
+    # Names and addresses from the instance (host-global, see harness).
+    br, net = inst.tag + "br", inst.subnet(31)
+    host_ip, guest_ip = net + ".1", net + ".2"
     sh = lambda *a: subprocess.run(a, capture_output=True, text=True)  # noqa
     sh("ip", "link", "del", br)
     check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
@@ -374,7 +376,7 @@ TESTS = [
     ("xend_kill9_readopts", test_xend_kill9_readopts, ""),
     ("xend_stop_start_keeps_domains", test_xend_stop_start_keeps_domains, ""),
     ("shutdown_all_and_xendomains", test_shutdown_all_and_xendomains, ""),
-    ("network_bridge", test_network_bridge, "(default-bridge xt-br-net)"),
+    ("network_bridge", test_network_bridge, "(default-bridge @TAG@br)"),
     ("disk_in_use_and_names", test_disk_in_use_and_names, ""),
     ("shutdown_timeout", test_shutdown_timeout, "(shutdown-timeout 3)"),
 ]

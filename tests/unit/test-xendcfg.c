@@ -264,7 +264,7 @@ test_vif_prefix(void **state)
 	struct xendcfg	 cfg;
 	char		*cause = NULL, name[16];
 	const char	*bad[] = { "(vif-prefix '')\n", "(vif-prefix 12ab)\n",
-	    "(vif-prefix abcdefgh)\n", "(vif-prefix a/b)\n",
+	    "(vif-prefix abcdefgh)\n", "(vif-prefix a/b)\n", "(vif-prefix vif1)\n",
 	    "(vif-prefix 'a b')\n" };
 	size_t		 i;
 
@@ -274,10 +274,10 @@ test_vif_prefix(void **state)
 	assert_string_equal(name, "vif3.0");
 	xendcfg_free(&cfg);
 
-	write_config("(vif-prefix xt7f3a9)\n");
+	write_config("(vif-prefix xt7f3av)\n");
 	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
 	xendcfg_vif_name(&cfg, 99999, 99, name, sizeof name);
-	assert_string_equal(name, "xt7f3a999999.99");
+	assert_string_equal(name, "xt7f3av99999.99");
 	assert_true(strlen(name) <= 15);
 	xendcfg_free(&cfg);
 
