@@ -67,6 +67,9 @@ static const struct xendcfg_opt {
 	S("cgroup-root", cgroup_root, "/sys/fs/cgroup"),
 	S("cgroup-layout", cgroup_layout, "auto"),
 	S("cgroup-parent", cgroup_parent, "xen"),
+	I("script-timeout", script_timeout, "30", 1, 3600),
+	B("qemu-sandbox", qemu_sandbox, "yes"),
+	S("qemu-user", qemu_user, ""),
 #undef S
 #undef I
 #undef B

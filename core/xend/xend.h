@@ -106,6 +106,8 @@ struct domain {
 	int			 sedf_slice;	/* ms, 0 unset */
 	char			*cgroup;	/* this domain's cgroup dir */
 
+	int			 vifs_up;	/* vif online ran, no offline */
+
 	/* Counters sampled once a second. */
 	long long		 net_rx, net_tx, blk_rd, blk_wr;
 
@@ -151,10 +153,32 @@ char		**qemu_argv(struct domain *, const char *accel);
 void		 argv_free(char **);
 /* Forks and execs QEMU in its own session; 0/-1. */
 int		 qemu_spawn(struct domain *, char **argv, char **cause);
-/* Attaches the domain's taps to their bridges (or runs vif-script). */
+/*
+ * Attaches the domain's taps to their bridges, or runs vif-script
+ * online for each (a watched child, see script.c); qemu_vifs_down runs
+ * vif-script offline once the taps are gone, once per qemu_vifs_up.
+ */
 void		 qemu_vifs_up(struct domain *);
+void		 qemu_vifs_down(struct domain *);
 char		*qemu_version(void);
-int		 script_run(char *const argv[], int timeout, char **cause);
+
+/* script.c: site scripts as watched children of the event loop. */
+/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
+typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
+/*
+ * Runs argv (argv[0] a path; copied) in its own session, output logged
+ * line by line as "what: LINE", killed with its process group after
+ * timeout seconds; done (may be NULL) is called from the event loop.
+ * Jobs with the same key run in order; key NULL is a barrier that runs
+ * alone (after every earlier job, before every later one).
+ */
+void		 script_start(const char *key, const char *what,
+		     char *const argv[], int timeout, script_done_cb done,
+		     void *arg);
+/* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
+void		 script_call(const char *key, const char *what,
+		     script_done_cb fn, void *arg);
+int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* host.c */
