@@ -3,6 +3,7 @@
  * carry shared preconditions (a "dom" argument that must name a domain) so
  * handlers do not repeat them.  Payloads are type-checked before use.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +34,16 @@ api_host_dmesg(struct api_req *req, struct domain *d)
 	server_reply(req, json_pack("{s:o}", "lines", dmesg_lines()));
 }
 
+/* host.log answers with at most this much of the log's end. */
+#define API_LOG_MAX	(4 * 1024 * 1024)
+
 static void
 api_host_log(struct api_req *req, struct domain *d)
 {
 	json_t		*nj = json_object_get(req->args, "lines"), *lines;
 	json_int_t	 want = 100;
-	char		*text, *cause, *p, *start;
-	size_t		 len;
-	json_int_t	 count = 0;
+	char		*cause;
+	int		 cut;
 
 	if (nj != NULL) {
 		if (!json_is_integer(nj) || json_integer_value(nj) < 1) {
@@ -50,30 +53,14 @@ api_host_log(struct api_req *req, struct domain *d)
 		}
 		want = json_integer_value(nj);
 	}
-	if (file_read(xend_cfg.logfile, &text, &len, &cause) != 0) {
+	if (host_log_tail(xend_cfg.logfile, want > LONG_MAX ? LONG_MAX : want,
+	    API_LOG_MAX, &lines, &cut, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 		return;
 	}
-	/* Walk back over the last want lines. */
-	start = text;
-	for (p = text + len; p > text; p--) {
-		if (p[-1] == '\n' && p != text + len && ++count >= want) {
-			start = p;
-			break;
-		}
-	}
-	lines = json_array();
-	while (*start != '\0') {
-		p = strchr(start, '\n');
-		if (p == NULL)
-			p = start + strlen(start);
-		json_array_append_new(lines, json_stringn(start, p - start));
-		start = *p != '\0' ? p + 1 : p;
-	}
-	free(text);
-	server_reply(req, json_pack("{s:s, s:o}", "path", xend_cfg.logfile,
-	    "lines", lines));
+	server_reply(req, json_pack("{s:s, s:o, s:b}", "path",
+	    xend_cfg.logfile, "lines", lines, "truncated", cut));
 }
 
 /* One domain's entry; without its config object if the caller said so. */

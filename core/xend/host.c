@@ -1,7 +1,10 @@
 /* host.c: the host (Domain-0) as xend reports it, and /proc sampling. */
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@ void
 dmesg_add(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *line, when[32];
+	char	*msg, *line, *safe, when[32];
 	time_t	 now = time(NULL);
 	struct tm tm;
 
@@ -29,9 +32,12 @@ dmesg_add(const char *fmt, ...)
 	va_end(ap);
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-	xasprintf(&line, "(XEN) [%s] %s", when, msg);
 	log_info("%s", msg);
+	/* Guests and scripts name things here: no raw control characters. */
+	safe = log_escape(msg);
 	free(msg);
+	xasprintf(&line, "(XEN) [%s] %s", when, safe);
+	free(safe);
 	free(dmesg_ring[dmesg_next]);
 	dmesg_ring[dmesg_next] = line;
 	dmesg_next = (dmesg_next + 1) % DMESG_MAX;
@@ -49,6 +55,96 @@ dmesg_lines(void)
 		json_array_append_new(out, json_string(
 		    dmesg_ring[(start + i) % DMESG_MAX]));
 	return (out);
+}
+
+/*
+ * The last want lines of the log at path, read backwards from its end in
+ * blocks, so a log of any size costs at most max bytes of memory; lines
+ * are escaped (an older log may hold raw control characters).  *cut is
+ * set if max stopped the walk before want lines were found.
+ */
+int
+host_log_tail(const char *path, long want, size_t max, json_t **out,
+    int *cut, char **cause)
+{
+	struct stat	 sb;
+	char		*buf, *p, *start, *end, *line, *safe;
+	off_t		 off;
+	size_t		 len = 0, blk = 64 * 1024, n;
+	long		 count = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	*cut = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	/* buf holds [off, off + len) of the file, growing to the front. */
+	off = sb.st_size;
+	buf = xmalloc(1);
+	start = buf;
+	while (off > 0) {
+		n = (size_t)off < blk ? (size_t)off : blk;
+		if (len + n > max) {
+			n = max - len;
+			*cut = 1;
+			if (n == 0)
+				break;
+		}
+		p = xmalloc(len + n + 1);
+		memcpy(p + n, buf, len);
+		free(buf);
+		buf = p;
+		off -= n;
+		r = pread(fd, buf, n, off);
+		if (r != (ssize_t)n) {
+			*cause = xsprintf("%s: read: %s", path, r == -1 ?
+			    strerror(errno) : "short read");
+			free(buf);
+			close(fd);
+			return (-1);
+		}
+		len += n;
+		/* Enough lines?  Newlines beyond the last one count. */
+		count = 0;
+		for (p = buf + len; p > buf; p--) {
+			if (p[-1] == '\n' && p != buf + len)
+				count++;
+		}
+		if (count >= want || *cut)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* Walk back over the last want lines. */
+	start = buf;
+	count = 0;
+	for (p = buf + len; p > buf; p--) {
+		if (p[-1] == '\n' && p != buf + len && ++count >= want) {
+			start = p;
+			break;
+		}
+	}
+	/* A block boundary cut a line in two: drop its tail. */
+	if (start == buf && off > 0 && (p = memchr(buf, '\n', len)) != NULL)
+		start = p + 1;
+	*out = json_array();
+	while (*start != '\0') {
+		if ((end = strchr(start, '\n')) == NULL)
+			end = start + strlen(start);
+		line = xstrndup(start, end - start);
+		safe = log_escape(line);
+		json_array_append_new(*out, json_string(safe));
+		free(safe);
+		free(line);
+		start = *end != '\0' ? end + 1 : end;
+	}
+	free(buf);
+	return (0);
 }
 
 /* CPU model and speed do not change: read /proc/cpuinfo once. */

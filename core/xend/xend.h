@@ -15,6 +15,7 @@
 
 struct qmp;
 struct api_req;
+struct agent_limits;
 
 extern struct event_base	*xend_base;
 extern struct xendcfg		 xend_cfg;
@@ -98,6 +99,7 @@ struct domain {
 	struct bufferevent	*agent;
 	struct event		*agent_retry_ev;
 	int			 agent_hello;
+	struct agent_limits	*agent_lim;	/* guest input limits, owned */
 
 	/* Scheduling (sched.c), kept in runtime.json. */
 	int			 weight;	/* credit: 1..65535 */
@@ -199,6 +201,9 @@ double		 host_busy_seconds(void);
 double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
 json_t		*dmesg_lines(void);
+/* The last want lines of a log, reading at most max bytes of it. */
+int		 host_log_tail(const char *path, long want, size_t max,
+		     json_t **lines, int *cut, char **cause);
 
 /* accel.c */
 /* Decides kvm or tcg once (accel auto probes, bounded, cached). */
