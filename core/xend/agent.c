@@ -285,9 +285,11 @@ agent_read_cb(struct bufferevent *bev, void *arg)
 		l->paused = 1;
 		bufferevent_disable(bev, EV_READ);
 		if (!l->paused_logged) {
+			/* Once a minute, outside the complaints' budget. */
 			l->paused_logged = 1;
-			agent_complain(d, "more than %d messages a second; "
-			    "reading them more slowly", AGENT_LINES_PER_SEC);
+			log_warn("%s (%d): guest agent: more than %d messages "
+			    "a second; reading them more slowly", d->name,
+			    d->domid, AGENT_LINES_PER_SEC);
 		}
 		return;
 	}

@@ -133,7 +133,154 @@ def test_hanging_vif_script(inst):
     inst.xm_ok("destroy", "hang")
 
 
+# -- a flooding guest ---------------------------------------------------------
+
+def guest_sh(con, cmd, marker, timeout=30):
+    """Runs cmd in a logged-in guest shell; returns its output."""
+    con.send("%s; echo %s-$((1+1))\r" % (cmd, marker))
+    m = con.expect(r"([\s\S]*?)%s-2" % marker, timeout)
+    return m.group(1).decode(errors="replace")
+
+
+def take_agent_port(con):
+    """Replaces the guest's agent by this shell: init's respawn now runs a
+    sleep, and fd 3 of the console shell is the agent's port."""
+    guest_sh(con, "printf '#!/bin/sh\\nexec sleep 100000\\n' >/run/fake; "
+             "chmod 755 /run/fake; mount -o bind /run/fake "
+             "/lib/guest/xen-agent", "tk0")
+    guest_sh(con, "kill -TERM -$(cat /run/xen/agent.pid); sleep 1", "tk1")
+    out = guest_sh(con, "for p in /sys/class/virtio-ports/*; do "
+                   "[ \"$(cat $p/name)\" = org.xen.control.0 ] && "
+                   "P=/dev/${p##*/}; done; exec 3<>$P && echo OPEN-$P", "tk2")
+    check("OPEN-/dev/vport" in out, out)
+
+
+def xend_pid(inst):
+    with open(os.path.join(inst.tmp, "xend.pid")) as f:
+        return int(f.read().split()[0])
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Subscriber:
+    """An events.subscribe connection read in the background."""
+
+    def __init__(self, inst):
+        import threading
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.connect(inst.sock)
+        self.s.sendall(b'{"id": 1, "op": "events.subscribe"}\n')
+        self.events = 0
+        self.closed = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        buf = b""
+        while True:
+            try:
+                data = self.s.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.closed = True
+                return
+            buf += data
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            self.events += sum(1 for l in lines if b'"event"' in l)
+
+    def close(self):
+        try:
+            self.s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.s.close()
+        self.t.join(5)
+
+
+def log_count(inst, text):
+    with open(inst.log, errors="replace") as f:
+        return f.read().count(text)
+
+
+def test_flooding_guest(inst):
+    """A guest flooding its agent port costs xend little, rewrites its
+    records rarely, keeps subscribers, and cannot store bad values."""
+    cfg = inst.config("flood", maxmem="128", vcpus="2")
+    con = Console(inst, "create", "-c", cfg)
+    sub = None
+    try:
+        con.login()
+        inst.wait_for(lambda: inst.domains()["flood"].get("agent"), 30,
+                      "guest agent")
+        inst.wait_for(lambda: inst.domains()["flood"]["vcpus_online"] ==
+                      "0-1", 10, "cpus_online from the agent")
+        take_agent_port(con)
+        # Bad values, escape sequences, unknown messages.
+        guest_sh(con, "printf 'cpus_online 0-7\\ncpus_online "
+                 "\\033[2J\\033]0;pwned\\007\\ncpus_online 1-0\\n"
+                 "memory_target 12abc\\nbogus\\033[31m red\\n' >&3", "b0")
+        inst.wait_for(lambda: log_count(inst, "unknown message 'bogus") ==
+                      1, 10, "the unknown message logged")
+        d = inst.domains()["flood"]
+        check(d["vcpus_online"] == "0-1" and d["memory_target"] == 96, d)
+        with open(inst.log, "rb") as f:
+            log = f.read()
+        check(b"\x1b" not in log and b"\x07" not in log,
+              "raw control characters in xend.log")
+        check(b"cpus_online '0-7' refused: CPU 7 does not exist" in log and
+              b"cpus_online '\\x1b[2J\\x1b]0;pwned\\x07' refused" in log and
+              b"memory_target '12abc' refused" in log and
+              b"unknown message 'bogus\\x1b[31m red'" in log,
+              inst.log_tail())
+        r = inst.xm_ok("list", "-l", "flood")
+        check("\x1b" not in r.out and "(vcpus_online 0-1)" in r.out, r.out)
+        # The flood: memory targets and cpu lists that change every line.
+        sub = Subscriber(inst)
+        time.sleep(1)
+        pid = xend_pid(inst)
+        cpu0, ev0 = cpu_seconds(pid), sub.events
+        rw0 = log_count(inst, "flood (1): memory target ")
+        guest_sh(con, "yes \"$(printf 'memory_target 80\\ncpus_online 0\\n"
+                 "memory_target 90\\ncpus_online 0-1')\" >&3 & F=$!", "f0")
+        t0 = time.monotonic()
+        worst = 0
+        while time.monotonic() - t0 < 10:
+            r, secs = timed(lambda: inst.xm("list"))
+            check(r.rc == 0, r)
+            worst = max(worst, secs)
+            time.sleep(0.5)
+        cpu = cpu_seconds(pid) - cpu0
+        rewrites = log_count(inst, "flood (1): memory target ") - rw0
+        events = sub.events - ev0
+        guest_sh(con, "kill $F", "f1")
+        print("flood: xend cpu %.2fs in 10s, %d rewrites, %d events, "
+              "xm list worst %.2fs" % (cpu, rewrites, events, worst))
+        check(not sub.closed, "the subscriber was cut off")
+        check(rewrites <= 12, "%d record rewrites in 10 s" % rewrites)
+        check(events <= 40, "%d events in 10 s" % events)
+        check(cpu < 1.5, "xend used %.2f s of CPU in 10 s" % cpu)
+        check(worst < 1.0, "xm list took %.2fs during the flood" % worst)
+        check(log_count(inst, "more than 100 messages a second") == 1,
+              inst.log_tail())
+        d = inst.domains()["flood"]
+        check(d["memory_target"] in (80, 90) and d["vcpus_online"] in
+              ("0", "0-1"), d)
+        con.detach()
+    finally:
+        if sub is not None:
+            sub.close()
+        con.kill()
+    inst.xm_ok("destroy", "flood")
+
+
 TESTS = [
     ("guestin_scripts_called", test_scripts_called_as_manual_says, ""),
     ("guestin_hanging_vif_script", test_hanging_vif_script, ""),
+    ("guestin_flooding_guest", test_flooding_guest, ""),
 ]
