@@ -70,7 +70,7 @@ host_log_tail(const char *path, long want, size_t max, json_t **out,
 	struct stat	 sb;
 	char		*buf, *p, *start, *end, *line, *safe;
 	off_t		 off;
-	size_t		 len = 0, blk = 64 * 1024, n;
+	size_t		 len = 0, blk = 64 * 1024, n, i, cap, ncap;
 	long		 count = 0;
 	ssize_t		 r;
 	int		 fd;
@@ -83,24 +83,34 @@ host_log_tail(const char *path, long want, size_t max, json_t **out,
 			close(fd);
 		return (-1);
 	}
-	/* buf holds [off, off + len) of the file, growing to the front. */
+	/*
+	 * data = buf + cap - len holds [off, off + len) of the file; buf
+	 * doubles (up to max) when a block does not fit in front of it.
+	 */
 	off = sb.st_size;
-	buf = xmalloc(1);
-	start = buf;
-	while (off > 0) {
+	cap = 0;
+	buf = NULL;
+	while (off > 0 && count < want) {
 		n = (size_t)off < blk ? (size_t)off : blk;
 		if (len + n > max) {
-			n = max - len;
 			*cut = 1;
-			if (n == 0)
+			if ((n = max - len) == 0)
 				break;
 		}
-		p = xmalloc(len + n + 1);
-		memcpy(p + n, buf, len);
-		free(buf);
-		buf = p;
+		if (len + n > cap) {
+			ncap = cap * 2 > len + n ? cap * 2 : len + n;
+			if (ncap > max)
+				ncap = max;
+			p = xmalloc(ncap + 1);
+			if (len > 0)
+				memcpy(p + ncap - len, buf + cap - len, len);
+			free(buf);
+			buf = p;
+			cap = ncap;
+		}
 		off -= n;
-		r = pread(fd, buf, n, off);
+		p = buf + cap - len - n;
+		r = pread(fd, p, n, off);
 		if (r != (ssize_t)n) {
 			*cause = xsprintf("%s: read: %s", path, r == -1 ?
 			    strerror(errno) : "short read");
@@ -108,15 +118,19 @@ host_log_tail(const char *path, long want, size_t max, json_t **out,
 			close(fd);
 			return (-1);
 		}
-		len += n;
-		/* Enough lines?  Newlines beyond the last one count. */
-		count = 0;
-		for (p = buf + len; p > buf; p--) {
-			if (p[-1] == '\n' && p != buf + len)
+		/* Newlines that end a line before the file's last byte. */
+		for (i = 0; i < n; i++) {
+			if (p[i] == '\n' && off + (off_t)i + 1 < sb.st_size)
 				count++;
 		}
-		if (count >= want || *cut)
+		len += n;
+		if (*cut)
 			break;
+	}
+	if (buf == NULL)
+		buf = xcalloc(1, 1);
+	else {
+		memmove(buf, buf + cap - len, len);
 	}
 	close(fd);
 	buf[len] = '\0';

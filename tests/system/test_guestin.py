@@ -279,8 +279,148 @@ def test_flooding_guest(inst):
     inst.xm_ok("destroy", "flood")
 
 
+# -- the API under pressure --------------------------------------------------
+
+def test_pipelining_client(inst):
+    """10,000 pipelined requests from a client that reads: 10,000 replies."""
+    import threading
+    n = 10000
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(inst.sock)
+    req = b"".join(b'{"id": %d, "op": "api.ops"}\n' % i for i in range(n))
+
+    def send():
+        try:
+            s.sendall(req)
+        except OSError:
+            pass
+    t = threading.Thread(target=send, daemon=True)
+    t.start()
+    ids = set()
+    buf = b""
+    s.settimeout(60)
+    t0 = time.monotonic()
+    try:
+        while len(ids) < n and time.monotonic() - t0 < 120:
+            data = s.recv(1 << 16)
+            if not data:
+                break
+            buf += data
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            for l in lines:
+                r = json.loads(l)
+                check("result" in r, l[:200])
+                ids.add(r["id"])
+            time.sleep(0.0005)     # a reader a little slower than xend
+    finally:
+        s.close()
+        t.join(5)
+    check(len(ids) == n, "%d replies of %d\n%s" % (len(ids), n,
+                                                   inst.log_tail(5)))
+    check(log_count(inst, "disconnected") == 0, inst.log_tail())
+
+
+def test_accept_at_fd_limit(inst):
+    """Out of descriptors, xend pauses accepting: little CPU, one line."""
+    pid = xend_pid(inst)
+    r = subprocess.run(["prlimit", "--pid", str(pid), "--nofile=40:40"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, r.stderr)
+    socks = []
+    try:
+        for _ in range(80):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(inst.sock)
+            socks.append(s)
+        size0 = os.path.getsize(inst.log)
+        cpu0 = cpu_seconds(pid)
+        time.sleep(5)
+        cpu = cpu_seconds(pid) - cpu0
+        grew = os.path.getsize(inst.log) - size0
+        print("at the fd limit: xend cpu %.2fs in 5s, log +%d bytes" %
+              (cpu, grew))
+        check(cpu < 0.5, "xend used %.2f s of CPU in 5 s" % cpu)
+        check(grew < 20000, "the log grew by %d bytes" % grew)
+        check(log_count(inst, "pausing accepts") == 1, inst.log_tail())
+    finally:
+        for s in socks:
+            s.close()
+    inst.wait_for(lambda: log_count(inst, "accepting connections again") ==
+                  1, 10, "accepting again")
+    inst.xm_ok("list")
+
+
+def vm_hwm_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_host_log_tail(inst):
+    """host.log on a 200 MB log: the tail, fast, in bounded memory."""
+    pid = xend_pid(inst)
+    line = b"[2026-01-01 00:00:00.000 xend 1] info: filler " + b"x" * 90 + b"\n"
+    with open(inst.log, "ab") as f:
+        block = line * 10000
+        for _ in range(200 * 1024 * 1024 // len(block)):
+            f.write(block)
+        f.write(b"the last line but one\nthe \x1b[2J last line\n")
+    hwm0 = vm_hwm_kb(pid)
+    # The last line is xend's own "api host.log" (loglevel DEBUG).
+    r, secs = timed(lambda: inst.xm("log", "-n", "3"))
+    check(r.rc == 0, r)
+    check(r.out.startswith("the last line but one\nthe \\x1b[2J last "
+                           "line\n") and "api host.log" in r.out, repr(r.out))
+    grew = vm_hwm_kb(pid) - hwm0
+    print("host.log on %d MB: %.2fs, peak memory +%d kB" %
+          (os.path.getsize(inst.log) >> 20, secs, grew))
+    check(secs < 2.0, "xm log took %.2fs" % secs)
+    check(grew < 50 * 1024, "xend's peak memory grew by %d kB" % grew)
+    # Many lines: capped at 4 MB of the log's end, said so.
+    out = inst.call("host.log", lines=1000000)
+    check(out["truncated"] and 30000 < len(out["lines"]) < 40000 and
+          "the \\x1b[2J last line" in out["lines"][-5:], len(out["lines"]))
+    check(vm_hwm_kb(pid) - hwm0 < 100 * 1024, "peak memory")
+
+
+def test_log_modes(inst):
+    """xend.log and xenconsoled.log are 0640 root:adm, even if 0644 before."""
+    import grp
+    inst.xend("stop")
+    for name in ("xend.log", "xenconsoled.log"):
+        path = os.path.join(inst.tmp, name)
+        open(path, "a").close()
+        os.chmod(path, 0o644)
+    inst.start()
+    inst.start_consoled()
+    try:
+        adm = grp.getgrnam("adm").gr_gid
+    except KeyError:
+        adm = 0
+    for name in ("xend.log", "xenconsoled.log"):
+        st = os.stat(os.path.join(inst.tmp, name))
+        check(stat.S_IMODE(st.st_mode) == 0o640 and st.st_uid == 0 and
+              st.st_gid == adm, "%s: mode %o uid %d gid %d" %
+              (name, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid))
+    # A log made afresh too (after logrotate moved it away).
+    os.rename(inst.log, inst.log + ".1")
+    os.kill(xend_pid(inst), 1)
+    inst.wait_for(lambda: os.path.exists(inst.log), 5, "log reopened")
+    st = os.stat(inst.log)
+    check(stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == adm,
+          "new xend.log: mode %o gid %d" % (stat.S_IMODE(st.st_mode),
+                                            st.st_gid))
+
+
 TESTS = [
     ("guestin_scripts_called", test_scripts_called_as_manual_says, ""),
     ("guestin_hanging_vif_script", test_hanging_vif_script, ""),
     ("guestin_flooding_guest", test_flooding_guest, ""),
+    ("guestin_pipelining_client", test_pipelining_client, ""),
+    ("guestin_accept_at_fd_limit", test_accept_at_fd_limit, ""),
+    ("guestin_host_log_tail", test_host_log_tail, ""),
+    ("guestin_log_modes", test_log_modes, ""),
 ]
