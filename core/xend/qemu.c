@@ -83,6 +83,29 @@ disk_path(const char *uname)
 	return (xstrdup(uname));
 }
 
+/*
+ * Confinement (xend-config qemu-sandbox, qemu-user; docs/SECURITY.md):
+ * seccomp with the dangerous groups denied, and an unprivileged user once
+ * QEMU has opened its disks, taps and sockets.  -runas changes user after
+ * the sandbox is in place, so with a user set-uid stays allowed: it can
+ * only drop privileges, which set-uid cannot win back.
+ */
+static void
+qemu_confine(struct argv_buf *a)
+{
+	int	 user = *xend_cfg.qemu_user != '\0';
+
+	if (xend_cfg.qemu_sandbox) {
+		argv_add(a, "-sandbox");
+		argv_add(a, "on,obsolete=deny,%sspawn=deny,resourcecontrol=deny",
+		    user ? "" : "elevateprivileges=deny,");
+	}
+	if (user) {
+		argv_add(a, "-runas");
+		argv_add(a, "%s", xend_cfg.qemu_user);
+	}
+}
+
 char **
 qemu_argv(struct domain *d, const char *accel)
 {
@@ -126,6 +149,7 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "-device");
 	argv_add(&a, "pvpanic");
 	argv_add(&a, "-S");
+	qemu_confine(&a);
 
 	argv_add(&a, "-qmp");
 	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", d->dir);

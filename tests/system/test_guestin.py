@@ -419,6 +419,77 @@ def test_log_modes(inst):
                                             st.st_gid))
 
 
+# -- QEMU confined ------------------------------------------------------------
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.split()
+    return out
+
+
+def test_qemu_sandbox_and_user(inst):
+    """QEMU runs under seccomp (-sandbox) and, with qemu-user, as that
+    user; the guest still boots and its vif is on its bridge, answering."""
+    with open(inst.conf + "/xend-config.sxp", "a") as f:
+        f.write("(qemu-user nobody)\n")
+    inst.xend("stop")
+    inst.start()
+    br = "xb" + inst.vif_prefix
+    host_ip, guest_ip = "10.231.9.1", "10.231.9.2"
+    sh = lambda *a: subprocess.run(a, capture_output=True, text=True)  # noqa
+    check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
+          "cannot create a bridge")
+    try:
+        sh("ip", "addr", "add", host_ip + "/24", "dev", br)
+        sh("ip", "link", "set", br, "up")
+        cfg = inst.config("box", vif="['bridge=%s']" % br,
+                          ip='"%s"' % guest_ip, netmask='"255.255.255.0"')
+        con = Console(inst, "create", "-c", cfg)
+        try:
+            con.login()
+            d = inst.domains()["box"]
+            st = proc_status(d["pid"])
+            check(st["Seccomp"] == ["2"], "Seccomp %s" % st["Seccomp"])
+            check(st["Uid"][0] == "65534" and st["Uid"][2] == "65534",
+                  "QEMU uid %s" % st["Uid"])
+            with open("/proc/%d/cmdline" % d["pid"], "rb") as f:
+                argv = f.read().split(b"\0")
+            check(b"-runas" in argv and b"on,obsolete=deny,spawn=deny,"
+                  b"resourcecontrol=deny" in argv, argv)
+            vif = inst.vif(d["domid"])
+            check(os.path.basename(os.readlink(
+                "/sys/class/net/%s/master" % vif)) == br, "not on " + br)
+            r = sh("ping", "-c", "1", "-W", "3", guest_ip)
+            check(r.returncode == 0, "no ping reply: %s" % r.stdout)
+            # Ballooning (QMP) and the agent still work in the sandbox.
+            inst.wait_for(lambda: inst.domains()["box"].get("agent"), 30,
+                          "guest agent")
+            inst.xm_ok("mem-set", "-w", "box", "80", timeout=60)
+            con.detach()
+        finally:
+            con.kill()
+        inst.xm_ok("destroy", "box")
+    finally:
+        sh("ip", "link", "del", br)
+    # Without qemu-user: root, but set-uid and the rest denied.
+    with open(inst.conf + "/xend-config.sxp", "a") as f:
+        f.write("(qemu-user '')\n")
+    inst.xend("stop")
+    inst.start()
+    inst.xm_ok("create", "-p", inst.config("box2"))
+    d = inst.domains()["box2"]
+    st = proc_status(d["pid"])
+    with open("/proc/%d/cmdline" % d["pid"], "rb") as f:
+        argv = f.read().split(b"\0")
+    check(st["Seccomp"] == ["2"] and st["Uid"][0] == "0" and
+          b"on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+          b"resourcecontrol=deny" in argv and b"-runas" not in argv, argv)
+    inst.xm_ok("destroy", "box2")
+
+
 TESTS = [
     ("guestin_scripts_called", test_scripts_called_as_manual_says, ""),
     ("guestin_hanging_vif_script", test_hanging_vif_script, ""),
@@ -427,4 +498,5 @@ TESTS = [
     ("guestin_accept_at_fd_limit", test_accept_at_fd_limit, ""),
     ("guestin_host_log_tail", test_host_log_tail, ""),
     ("guestin_log_modes", test_log_modes, ""),
+    ("guestin_qemu_sandbox_and_user", test_qemu_sandbox_and_user, ""),
 ]
