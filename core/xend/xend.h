@@ -230,6 +230,8 @@ struct api_req {
 	int		 done;
 };
 void		 api_dispatch(struct api_req *);
+/* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
+int		 api_policy_check(json_t *policy, json_t *config, char **cause);
 void		 api_req_free(struct api_req *);
 
 /* control.c: memory and vCPUs. */

@@ -490,6 +490,82 @@ def test_qemu_sandbox_and_user(inst):
     inst.xm_ok("destroy", "box2")
 
 
+# -- who may name which files -------------------------------------------------
+
+def api_call(inst, op, args):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(inst.sock)
+    s.sendall((json.dumps({"id": 1, "op": op, "args": args}) +
+               "\n").encode())
+    buf = b""
+    while not buf.endswith(b"\n"):
+        data = s.recv(1 << 16)
+        if not data:
+            break
+        buf += data
+    s.close()
+    return json.loads(buf)
+
+
+def test_create_policy(inst):
+    """domain.create's policy: image and script directories a caller (the
+    web console, for its users) allows; outside them, denied."""
+    from harness import IMAGES
+    inst.xm_ok("create", "-p", inst.config("pol"))
+    config = inst.domains()["pol"]["config"]
+    inst.xm_ok("destroy", "pol")
+    sdir = os.path.join(inst.tmp, "scripts")
+    os.makedirs(sdir)
+    good = write_script(inst, "scripts/vif-ok", ARGV_SCRIPT)
+    # A symlink inside an allowed directory that leads out of it.
+    idir = os.path.join(inst.tmp, "images")
+    os.makedirs(idir)
+    os.symlink("/etc/shadow", os.path.join(idir, "disk.img"))
+
+    def create(cfg, policy):
+        return api_call(inst, "domain.create", {"config": cfg, "paused": True,
+                                                "policy": policy})
+
+    r = create(config, {"image_dirs": [idir]})
+    check(r.get("error", {}).get("code") == "denied" and
+          r["error"]["message"] == "kernel %s/vmlinuz is outside the "
+          "directories this request may use (image_dirs)" % IMAGES, r)
+    c = json.loads(json.dumps(config))
+    c["disks"][0]["uname"] = "file:" + os.path.join(idir, "disk.img")
+    r = create(c, {"image_dirs": [IMAGES, idir + "/"]})
+    check(r.get("error", {}).get("code") == "denied" and
+          "disk 0 /etc/shadow is outside" in r["error"]["message"], r)
+    c = json.loads(json.dumps(config))
+    c["disks"][0]["uname"] = ("file:" + IMAGES + "/.." * IMAGES.count("/") +
+                              "/etc/shadow")
+    r = create(c, {"image_dirs": [IMAGES]})
+    check(r.get("error", {}).get("code") == "denied" and
+          "disk 0 /etc/shadow is outside" in r["error"]["message"], r)
+    c = json.loads(json.dumps(config))
+    c["vifs"] = [{"mac": "00:16:3e:00:00:31", "bridge": None, "ip": None,
+                  "script": "/bin/sh"}]
+    r = create(c, {"image_dirs": [IMAGES], "script_dirs": [sdir]})
+    check(r.get("error", {}).get("code") == "denied" and
+          r["error"]["message"] == "vif 0 script %s is outside the "
+          "directories this request may use (script_dirs)" %
+          os.path.realpath("/bin/sh"), r)
+    r = create(c, {"image_dirs": [IMAGES], "script_dirs": []})
+    check(r.get("error", {}).get("code") == "denied", r)
+    r = create(config, {"image_dirs": "/"})
+    check(r.get("error", {}).get("code") == "invalid" and
+          "policy: image_dirs: expected an array" in r["error"]["message"], r)
+    # Within the policy: created, and the allowed script runs.
+    c["vifs"][0]["script"] = good
+    r = create(c, {"image_dirs": [IMAGES], "script_dirs": [sdir]})
+    check("result" in r, r)
+    inst.xm_ok("destroy", "pol")
+    # No policy (root's own configs): anything goes, as in Xen.
+    c["vifs"][0]["script"] = "/bin/true"
+    r = api_call(inst, "domain.create", {"config": c, "paused": True})
+    check("result" in r, r)
+    inst.xm_ok("destroy", "pol")
+
+
 TESTS = [
     ("guestin_scripts_called", test_scripts_called_as_manual_says, ""),
     ("guestin_hanging_vif_script", test_hanging_vif_script, ""),
@@ -499,4 +575,5 @@ TESTS = [
     ("guestin_host_log_tail", test_host_log_tail, ""),
     ("guestin_log_modes", test_log_modes, ""),
     ("guestin_qemu_sandbox_and_user", test_qemu_sandbox_and_user, ""),
+    ("guestin_create_policy", test_create_policy, ""),
 ]
