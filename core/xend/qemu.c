@@ -500,7 +500,7 @@ qemu_version(void)
 char *
 qemu_log_tail(struct domain *d, size_t max)
 {
-	char	*path, *text, *cause, *out, *p;
+	char	*path, *text, *cause, *out, *p, *q;
 	size_t	 len;
 
 	xasprintf(&path, "%s/qemu.log", d->dir);
@@ -513,11 +513,12 @@ qemu_log_tail(struct domain *d, size_t max)
 	p = len > max ? text + len - max : text;
 	while (len > 0 && text[len - 1] == '\n')
 		text[--len] = '\0';
-	out = xstrdup(p);
-	free(text);
-	for (p = out; *p != '\0'; p++) {
-		if (*p == '\n')
-			*p = ' ';
+	for (q = p; *q != '\0'; q++) {
+		if (*q == '\n')
+			*q = ' ';
 	}
+	/* It goes into error messages that xm prints: no raw controls. */
+	out = log_escape(p);
+	free(text);
 	return (out);
 }
