@@ -73,8 +73,12 @@ sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(xend_base, NULL);
 		return;
 	}
-	/* The manual's network script tears the network down at stop. */
-	script_start(NULL, "network-script stop", argv,
+	/*
+	 * The manual's network script tears the network down at stop; it
+	 * waits only for a start still running, not for vif scripts (they
+	 * finish on their own, in their own sessions).
+	 */
+	script_start("network", "network-script stop", argv,
 	    xend_cfg.script_timeout < NETWORK_STOP_SECONDS ?
 	    xend_cfg.script_timeout : NETWORK_STOP_SECONDS,
 	    network_stop_done, NULL);
