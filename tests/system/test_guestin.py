@@ -250,7 +250,8 @@ def test_flooding_guest(inst):
         cpu0, ev0 = cpu_seconds(pid), sub.events
         rw0 = log_count(inst, "flood (1): memory target ")
         guest_sh(con, "yes \"$(printf 'memory_target 80\\ncpus_online 0\\n"
-                 "memory_target 90\\ncpus_online 0-1')\" >&3 & F=$!", "f0")
+                 "memory_target 90\\ncpus_online 0-1\\nbogus')\" >&3 & "
+                 "F=$!", "f0")
         t0 = time.monotonic()
         worst = 0
         while time.monotonic() - t0 < 10:
@@ -271,6 +272,9 @@ def test_flooding_guest(inst):
         check(worst < 1.0, "xm list took %.2fs during the flood" % worst)
         check(log_count(inst, "more than 100 messages a second") == 1,
               inst.log_tail())
+        # The first five complaints used this minute's budget.
+        check(log_count(inst, "guest agent: unknown message") == 1,
+              "unknown messages logged beyond the budget")
         d = inst.domains()["flood"]
         check(d["memory_target"] in (80, 90) and d["vcpus_online"] in
               ("0", "0-1"), d)
