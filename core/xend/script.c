@@ -46,6 +46,7 @@ struct script_job {
 	char			 line[SCRIPT_LINE_MAX];
 	size_t			 linelen;
 	int			 nlines;	/* lines seen */
+	int			 out_eof;
 	TAILQ_ENTRY(script_job)	 entry;
 };
 static TAILQ_HEAD(, script_job) script_jobs =
@@ -89,7 +90,28 @@ script_out_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (j->linelen > 0)
 		script_out_line(j);
+	j->out_eof = 1;
 	event_del(j->out_ev);
+}
+
+/*
+ * After the script itself ended, what it left running in the background
+ * (a daemon started by network-script) may still hold its output pipe:
+ * go on reading it, logging within the same budget, until they close it,
+ * so they never get EPIPE from xend going away.
+ */
+static void
+script_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct script_job	*j = arg;
+
+	script_out_cb(fd, what, j);
+	if (j->out_eof) {
+		event_free(j->out_ev);
+		close(j->outfd);
+		free(j->what);
+		free(j);
+	}
 }
 
 static void
@@ -114,9 +136,24 @@ script_free(struct script_job *j)
 static void
 script_finish(struct script_job *j, int ok, const char *how)
 {
+	struct script_job	*o;
+
 	TAILQ_REMOVE(&script_jobs, j, entry);
 	if (j->done != NULL)
 		j->done(ok, how, j->arg);
+	if (j->outfd != -1 && !j->out_eof) {
+		/* Hand the pipe to a reader of its own (script_drain_cb). */
+		o = xcalloc(1, sizeof *o);
+		o->what = j->what;
+		j->what = NULL;
+		o->outfd = j->outfd;
+		j->outfd = -1;
+		o->nlines = j->nlines;
+		o->pidfd = -1;
+		o->out_ev = event_new(xend_base, o->outfd, EV_READ | EV_PERSIST,
+		    script_drain_cb, o);
+		event_add(o->out_ev, NULL);
+	}
 	script_free(j);
 	script_next();
 }

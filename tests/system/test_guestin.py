@@ -17,6 +17,11 @@ echo "$(basename "$0") $*" >> %s/calls
 echo "said by $1"
 """
 
+# network-script start leaves a child behind that writes after it ended.
+NET_SCRIPT = ARGV_SCRIPT + """[ "$1" = start ] && (sleep 1; echo "late output from a child") &
+exit 0
+"""
+
 HANG_SCRIPT = """#!/bin/sh
 echo "$(basename "$0") $*" >> %s/calls
 echo "hanging, pid $$"
@@ -48,7 +53,7 @@ def timed(fn):
 
 def test_scripts_called_as_manual_says(inst):
     """network-script start/stop, vif-script online/offline, with argv."""
-    net = write_script(inst, "network-test", ARGV_SCRIPT)
+    net = write_script(inst, "network-test", NET_SCRIPT)
     vif = write_script(inst, "vif-test", ARGV_SCRIPT)
     with open(inst.conf + "/xend-config.sxp", "a") as f:
         f.write("(network-script %s)\n(vif-script %s)\n" % (net, vif))
@@ -60,6 +65,9 @@ def test_scripts_called_as_manual_says(inst):
     check(calls(inst) == ["network-test start"], calls(inst))
     r = inst.xm_ok("dmesg")
     check("network-script %s start: done" % net in r.out, r.out)
+    inst.wait_for(lambda: log_count(inst, "network-script start: late output "
+                                    "from a child") == 1, 10,
+                  "a background child's output read after the script ended")
     cfg = inst.config("sv", vif="['mac=00:16:3e:00:00:21, ip=10.9.0.2']")
     inst.xm_ok("create", cfg)
     d = inst.domains()["sv"]
