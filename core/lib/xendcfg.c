@@ -140,6 +140,17 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	S("cgroup-parent", cgroup_parent, "xen",
 	    "Each domain's cgroup is cgroup-parent/domain-DOMID under the cpu "
 	    "controller."),
+	I("script-timeout", script_timeout, "30", 1, 3600,
+	    "Seconds a network-script or vif-script may run before xend kills "
+	    "it (and its process group); scripts run beside xend's event loop, "
+	    "never blocking the API."),
+	B("qemu-sandbox", qemu_sandbox, "yes",
+	    "Run QEMU under its seccomp sandbox (-sandbox on, no obsolete "
+	    "syscalls, no spawning, no resource control, and as root no "
+	    "set-uid)."),
+	S("qemu-user", qemu_user, "",
+	    "If set, QEMU drops to this user (-runas) once it has opened its "
+	    "disks, taps and sockets; empty: QEMU stays root, sandboxed."),
 #undef S_
 #undef I_
 #undef B_

@@ -55,6 +55,10 @@ struct xendcfg {
 	char	*cgroup_root;		/* cgroup-root: /sys/fs/cgroup */
 	char	*cgroup_layout;		/* cgroup-layout: auto | v1 | v2 */
 	char	*cgroup_parent;		/* cgroup-parent: xen */
+	/* Guests, scripts and QEMU's privileges (docs/SECURITY.md). */
+	int	 script_timeout;	/* script-timeout (s): 30 */
+	int	 qemu_sandbox;		/* qemu-sandbox: yes (-sandbox on,...) */
+	char	*qemu_user;		/* qemu-user: '' (root) or -runas USER */
 };
 
 /*

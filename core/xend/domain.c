@@ -549,6 +549,7 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		    "exit status is unknown)");
 	log_info("%s (%d): qemu pid %d %s", d->name, d->domid, (int)d->pid,
 	    d->exit_how);
+	qemu_vifs_down(d);	/* its taps went with it */
 
 	if (d->state == DOM_DYING) {
 		domain_remove(d);
@@ -610,6 +611,7 @@ domain_unwatch(struct domain *d)
 	}
 	domain_powerdown_stop(d);
 	agent_close(d);
+	qemu_vifs_down(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -1502,6 +1504,7 @@ domain_adopt(const char *dir, int domid)
 	free(path);
 
 	d = domain_new(domid, config);
+	d->vifs_up = 1;		/* as the xend that started it left them */
 	if (json_is_object(rt)) {
 		d->pid = json_integer_value(json_object_get(rt, "pid"));
 		d->pid_start = json_integer_value(json_object_get(rt,

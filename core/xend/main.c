@@ -41,11 +41,47 @@ usage(FILE *f)
 	    "(XEN_CONFIG_DIR defaults to /etc/xen).\n");
 }
 
+/* xend stop waits 15 s for the daemon: the network script gets 10. */
+#define NETWORK_STOP_SECONDS	10
+
+static void
+network_start_done(int ok, const char *how, void *arg)
+{
+	if (ok)
+		dmesg_add("network-script %s start: done",
+		    xend_cfg.network_script);
+	else
+		dmesg_add("network-script %s start: %s",
+		    xend_cfg.network_script, how);
+}
+
+static void
+network_stop_done(int ok, const char *how, void *arg)
+{
+	event_base_loopexit(xend_base, NULL);
+}
+
 static void
 sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 {
+	static int	 stopping;
+	char		*argv[] = { xend_cfg.network_script, (char *)"stop",
+			    NULL };
+
 	log_info("signal %d: stopping (domains keep running)", (int)sig);
-	event_base_loopexit(xend_base, NULL);
+	if (stopping++ || *xend_cfg.network_script == '\0') {
+		event_base_loopexit(xend_base, NULL);
+		return;
+	}
+	/*
+	 * The manual's network script tears the network down at stop; it
+	 * waits only for a start still running, not for vif scripts (they
+	 * finish on their own, in their own sessions).
+	 */
+	script_start("network", "network-script stop", argv,
+	    xend_cfg.script_timeout < NETWORK_STOP_SECONDS ?
+	    xend_cfg.script_timeout : NETWORK_STOP_SECONDS,
+	    network_stop_done, NULL);
 }
 
 static void
@@ -112,15 +148,14 @@ xend_serve(int ready_fd)
 	accel_init();
 	sched_init();
 	if (*xend_cfg.network_script != '\0') {
-		/* The manual's network script: set up bridges at start. */
+		/*
+		 * The manual's network script sets up bridges at start: a
+		 * barrier, so vif scripts and bridge attaches wait for it.
+		 */
 		char *argv[] = { xend_cfg.network_script, (char *)"start", NULL };
 
-		if (script_run(argv, 60, &cause) != 0) {
-			dmesg_add("network-script failed: %s", cause);
-			free(cause);
-		} else
-			dmesg_add("network-script %s start: done",
-			    xend_cfg.network_script);
+		script_start(NULL, "network-script start", argv,
+		    xend_cfg.script_timeout, network_start_done, NULL);
 	}
 	domain_init();
 	domain_adopt_all();
