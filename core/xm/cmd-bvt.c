@@ -25,9 +25,11 @@ cmd_bvt_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long	 mcuadv, warpback;
 	json_t	*r;
 
+	/* Worded as xm.c words the other Xen 2.0 names. */
+	fprintf(stderr, "xm: warning: 'bvt' is deprecated, use "
+	    "'sched-credit'\n");
 	if (argc != 7 || argv[1][0] == '-')
 		return (xm_usage(ctx));
-	xm_warn(ctx, "'bvt' is Xen 2.0's; use 'xm sched-credit'");
 	if (parse_long(argv[2], 1, 1000, &mcuadv) != 0)
 		return (xm_err(ctx, "MCUADV must be 1 to 1000"));
 	if (parse_long(argv[3], 0, 1, &warpback) != 0)
