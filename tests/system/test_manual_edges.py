@@ -7,7 +7,8 @@ import re
 import subprocess
 import time
 
-from harness import BIN, CONSOLED_BIN, check
+from harness import BIN, CONSOLED_BIN, IMAGES, Console, Skip, check
+from test_control import guest_sh
 
 
 def test_create_console_eof_and_balloon(inst):
@@ -57,6 +58,46 @@ def test_create_console_eof_and_balloon(inst):
     inst.xm_ok("destroy", "ttylinux")
 
 
+def test_proc_xen_memory_target(inst):
+    """The manual's /proc/xen/memory_target in the guest: it reads the
+    target, takes a new one, and refuses out-of-range values at once."""
+    try:
+        with open(os.path.join(IMAGES, "BUILD-INFO")) as f:
+            built = f.read()
+    except OSError:
+        built = ""
+    if "xen_memtarget.ko" not in built:
+        raise Skip("the demo guest in %s predates /proc/xen/memory_target "
+                   "(guest/build-guest.sh rebuilds it)" % IMAGES)
+    cfg = inst.config("self", maxmem="128")
+    con = Console(inst, "create", "-c", cfg)
+    try:
+        con.login()
+        inst.wait_for(lambda: inst.domains()["self"].get("agent"), 30,
+                      "guest agent")
+        out = guest_sh(con, "cat /proc/xen/memory_target", "r0")
+        check(re.search(r"^96\r?$", out, re.M), out)
+        for value, err in (("500", "Numerical result out of range"),
+                           ("8", "Numerical result out of range"),
+                           ("abc", "Invalid argument")):
+            out = guest_sh(con, "echo %s > /proc/xen/memory_target; "
+                           "echo rc=$?" % value, "w" + value)
+            check("write error: %s" % err in out and "rc=1" in out,
+                  (value, out))
+        check(inst.domains()["self"]["memory_target"] == 96, "refused")
+        out = guest_sh(con, "echo 80 > /proc/xen/memory_target; echo rc=$?",
+                       "w80")
+        check("rc=0" in out and "error" not in out, out)
+        inst.wait_for(lambda: inst.domains()["self"]["memory_target"] == 80,
+                      15, "target set through /proc/xen/memory_target")
+        out = guest_sh(con, "cat /run/xen/memory_target", "r1")
+        check(re.search(r"^80\r?$", out, re.M), out)
+        con.detach()
+    finally:
+        con.kill()
+    inst.xm_ok("destroy", "self")
+
+
 def test_words(inst):
     """Messages that need no guest: xencons' PORT, the deprecation wording
     of every Xen 2.0 name, the ignored ip with dhcp."""
@@ -90,5 +131,6 @@ def test_words(inst):
 TESTS = [
     ("manual-edges-create-c-eof-balloon", test_create_console_eof_and_balloon,
      ""),
+    ("manual-edges-proc-xen-memory-target", test_proc_xen_memory_target, ""),
     ("manual-edges-words", test_words, ""),
 ]
