@@ -38,7 +38,7 @@ const struct xm_cmd cmd_mem_set = {
  */
 static int
 mem_set_watch(struct xm_ctx *ctx, const char *dom, long mb, long before,
-    int wait, long timeout)
+    long old, int wait, long timeout)
 {
 	json_t		*d;
 	const char	*state;
@@ -90,11 +90,13 @@ mem_set_watch(struct xm_ctx *ctx, const char *dom, long mb, long before,
 		    "MB so far and is still moving; xm list shows what it "
 		    "has\n", name, mb, actual);
 		rc = 0;
-	} else if (labs(actual - before) <= MEM_NEAR_MB)
+	} else if (labs(actual - before) <= MEM_NEAR_MB &&
+	    labs(before - old) <= MEM_NEAR_MB) {
+		/* It had followed the last target but does not move now. */
 		xm_err(ctx, "%s: memory target %ld MB not reached: the guest "
 		    "stays at %ld MB (no balloon driver answers in it)", name,
 		    mb, actual);
-	else {
+	} else {
 		if (wait)
 			snprintf(within, sizeof within, " within %ld s",
 			    timeout);
@@ -118,7 +120,7 @@ cmd_mem_set_exec(struct xm_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	json_t	*d;
-	long	 mb, timeout = 30, before;
+	long	 mb, timeout = 30, before, old;
 	int	 ch, wait = 0;
 
 	while ((ch = xm_getopt(ctx, argc, argv, "wt:h", longopts)) != -1) {
@@ -145,10 +147,12 @@ cmd_mem_set_exec(struct xm_ctx *ctx, int argc, char **argv)
 	if ((d = xm_get_domain(ctx, argv[optind])) == NULL)
 		return (1);
 	before = json_integer_value(json_object_get(d, "memory"));
+	old = json_integer_value(json_object_get(d, "memory_target"));
 	json_decref(d);
 	if ((d = xm_call(ctx, "domain.mem_set", json_pack("{s:s, s:I}", "dom",
 	    argv[optind], "memory", (json_int_t)mb))) == NULL)
 		return (1);
 	json_decref(d);
-	return (mem_set_watch(ctx, argv[optind], mb, before, wait, timeout));
+	return (mem_set_watch(ctx, argv[optind], mb, before, old, wait,
+	    timeout));
 }

@@ -51,6 +51,12 @@ def test_create_console_eof_and_balloon(inst):
           abs(int(m.group(1)) - got["memory"]) <= 3,
           "said %s MB, xm list has %s" % (m.group(1), got["memory"]))
     check(got["memory_target"] == 32, got)
+    # Already at its floor: the same reason, not a missing driver.
+    r = inst.xm("mem-set", "-w", "-t", "3", "ttylinux", "40", timeout=60)
+    check(r.rc == 1 and re.search(r"^xm mem-set: ttylinux: memory target 40 "
+                                  r"MB not reached within 3 s: the guest "
+                                  r"stays at \d+ MB \(its kernel's floor\)",
+                                  r.err, re.M), r)
     # A target it can reach: quiet and 0, without -w too.
     r = inst.xm("mem-set", "ttylinux", "90", timeout=60)
     check(r.rc == 0 and r.err == "" and r.out == "", r)
@@ -120,6 +126,14 @@ def test_words(inst):
         check(r.err.startswith("xm: warning: '%s' is deprecated, use "
                                "'%s'\n" % (old, new)), (old, r))
         check(r.rc == 1 and "nosuch" in r.err, (old, r))
+
+    # A paused domain's balloon cannot move: mem-set says so, and is done.
+    inst.xm_ok("create", "-p", inst.config("paused"))
+    r = inst.xm("mem-set", "paused", "80")
+    check(r.rc == 0 and r.err == "paused: memory target 80 MB: the domain "
+          "is paused; its balloon moves once it runs\n", r)
+    check(inst.domains()["paused"]["memory_target"] == 80, "target set")
+    inst.xm_ok("destroy", "paused")
 
     # dhcp = 'dhcp' ignores ip: so the evaluated config has none.
     cfg = inst.config("dh", ip='"10.0.0.5"', dhcp='"dhcp"')
