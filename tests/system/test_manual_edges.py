@@ -15,6 +15,7 @@ def test_create_console_eof_and_balloon(inst):
     """xm create -c with stdin at end of file (a script) detaches and exits
     0, the domain running; the message names the console port; then the
     manual's `xm balloon ttylinux 32` says the guest cannot get there."""
+    inst.start_consoled()       # as the set-up runs it
     cfg = inst.config("ttylinux")
     t0 = time.time()
     try:
@@ -36,6 +37,9 @@ def test_create_console_eof_and_balloon(inst):
     check(secs < 30, "took %.1f s" % secs)
     check(d["state"][4] != "s" and d["status"] in ("running", "blocked"),
           d)
+    # xm's connection to xenconsoled is gone too.
+    inst.wait_for(lambda: re.search(r"^ttylinux\s.*\s0$", inst.xm_ok(
+        "consoles", "ttylinux").out, re.M), 10, "no console client left")
 
     # Booted: the balloon answers (the boot target is the config's 96).
     inst.wait_for(lambda: inst.domains()["ttylinux"].get("agent"), 90,
