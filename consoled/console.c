@@ -60,6 +60,8 @@
  */
 #define QEMU_SNDBUF	(16 * 1024 * 1024)
 #define TUNE_TRIES	200			/* 1 ms apart */
+/* QEMU logs a chunk just after it sends it: compare only when quiet. */
+#define LOST_QUIET	0.3
 
 struct console_list consoles = TAILQ_HEAD_INITIALIZER(consoles);
 
@@ -71,6 +73,7 @@ static const unsigned char qemu_telnet_init[12] = {
 static void	console_connect(struct console *);
 static void	console_tail(struct console *);
 static void	console_tune_soon(struct console *);
+static void	console_lost_start(struct console *);
 
 struct console *
 console_find(int domid)
@@ -314,6 +317,7 @@ console_feed(struct console *con, const char *buf, size_t len)
 		return;
 	ring_write(con->ring, buf, len);
 	con->bytes_in += len;
+	con->last_data = time_mono();
 	TAILQ_FOREACH_SAFE(c, &con->conns, entry, c1)
 		conn_pump(c);
 	console_tail_soon(con);
@@ -546,6 +550,7 @@ console_connect(struct console *con)
 	con->connect_warned = 0;
 	con->retry_delay = RETRY_MIN;
 	con->connects++;
+	console_lost_start(con);
 	con->qemu_telnet = -1;
 	con->qemu_init = 0;
 	con->qemu_tuned = 0;
@@ -561,6 +566,53 @@ console_connect(struct console *con)
 	/* As soon as QEMU has accepted us (it does so in its own time). */
 	console_tune_soon(con);
 	log_info("%s: attached to %s", con->name, con->qemu_path);
+}
+
+/*
+ * From now on every byte QEMU sends us it also appends to its log (it
+ * logs whatever its chardev writes), so the log grows at least as much.
+ */
+static void
+console_lost_start(struct console *con)
+{
+	struct stat	 st;
+
+	con->lost_before = con->src_lost;
+	con->in_at_connect = con->bytes_in;
+	con->src_at_connect = 0;
+	if (con->qemu_log_path != NULL && stat(con->qemu_log_path, &st) == 0)
+		con->src_at_connect = st.st_size;
+}
+
+/* How many guest bytes QEMU's log is missing, as far as we can tell. */
+static void
+console_lost_check(struct console *con)
+{
+	struct stat	 st;
+	uint64_t	 got, logged, lost;
+
+	if (con->qemu == NULL || con->qemu_log_path == NULL ||
+	    time_mono() - con->last_data < LOST_QUIET ||
+	    stat(con->qemu_log_path, &st) != 0)
+		return;
+	if ((uint64_t)st.st_size < con->src_at_connect) {
+		/* Cut or replaced under us: count afresh from here. */
+		console_lost_start(con);
+		return;
+	}
+	got = con->bytes_in - con->in_at_connect;
+	logged = st.st_size - con->src_at_connect;
+	if (got <= logged)
+		return;
+	lost = con->lost_before + (got - logged);
+	if (lost <= con->src_lost)
+		return;
+	if (con->src_lost == con->lost_before)
+		log_warn("%s: QEMU's console log %s is missing %llu bytes the "
+		    "guest wrote (is its disk full?); they are not in the "
+		    "console log either", con->name, con->qemu_log_path,
+		    (unsigned long long)(lost - con->src_lost));
+	con->src_lost = lost;
 }
 
 /* ---- clients ---- */
@@ -876,6 +928,7 @@ console_tick(struct console *con, double now)
 	struct conn	*c, *c1;
 
 	console_tail(con);
+	console_lost_check(con);
 	if (con->qemu == NULL && !evtimer_pending(con->retry_ev, NULL))
 		console_connect(con);
 	listener_retry(con->tcp);
@@ -935,6 +988,8 @@ console_to_json(struct console *con)
 	    (uint64_t)st.st_size > con->src_pos)
 		behind = st.st_size - con->src_pos;
 	json_object_set_new(o, "log_behind", json_integer(behind));
+	json_object_set_new(o, "log_lost", json_integer(
+	    (json_int_t)con->src_lost));
 	json_object_set_new(o, "qemu_log_freed", json_integer(
 	    (json_int_t)con->src_trimmed));
 	if (con->vnc != NULL)

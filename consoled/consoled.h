@@ -221,6 +221,16 @@ struct console {
 	int			 src_warned;
 	uint64_t		 src_trimmed;	/* QEMU's log freed below */
 	int			 src_trim;	/* 1 can, 0 cannot, -1 failed */
+	/*
+	 * Guest bytes QEMU's log lacks (it could not write them: a full
+	 * disk): what the socket brought since we connected, less what the
+	 * log grew by, counted once the socket has been quiet a moment.
+	 */
+	uint64_t		 in_at_connect;	/* bytes_in then */
+	uint64_t		 src_at_connect; /* QEMU's log size then */
+	uint64_t		 lost_before;	/* counted on earlier connections */
+	uint64_t		 src_lost;
+	double			 last_data;	/* monotonic */
 
 	struct listener		*tcp;
 	struct listener		*local;

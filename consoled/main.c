@@ -198,11 +198,12 @@ consoled_status(void)
 	}
 	free(path);
 	if (json_array_size(list) > 0)
-		printf("%-20s %5s %5s %7s %12s %10s %9s %6s\n", "Name", "Id",
-		    "Port", "Clients", "Out(bytes)", "In(bytes)", "Dropped",
-		    "LogErr");
+		printf("%-20s %5s %5s %7s %12s %10s %9s %6s %9s %9s\n",
+		    "Name", "Id", "Port", "Clients", "Out(bytes)", "In(bytes)",
+		    "Dropped", "LogErr", "LogBehind", "LogLost");
 	json_array_foreach(list, i, con) {
-		printf("%-20s %5lld %5lld %7zu %12lld %10lld %9lld %6lld\n",
+		printf("%-20s %5lld %5lld %7zu %12lld %10lld %9lld %6lld %9lld "
+		    "%9lld\n",
 		    json_string_value(json_object_get(con, "name")),
 		    (long long)json_integer_value(json_object_get(con,
 		    "domid")),
@@ -216,7 +217,11 @@ consoled_status(void)
 		    (long long)json_integer_value(json_object_get(con,
 		    "dropped")),
 		    (long long)json_integer_value(json_object_get(con,
-		    "log_errors")));
+		    "log_errors")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "log_behind")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "log_lost")));
 	}
 	json_decref(list);
 	xen_close(c);

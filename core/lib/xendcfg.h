@@ -23,6 +23,7 @@ struct xendcfg {
 	int	 console_port_base;	/* console-port-base: 9600 */
 	char	*console_address;	/* console-address: 127.0.0.1 */
 	int	 vnc_port_base;		/* vnc-port-base: 5900 */
+	int	 console_privileged_ports; /* console-privileged-ports: no */
 	/* xenconsoled (docs/CONSOLES.md) */
 	char	*consoled_pid_file;	/* consoled-pid-file */
 	char	*consoled_logfile;	/* consoled-logfile */
@@ -64,6 +65,26 @@ struct xendcfg {
 int	xendcfg_load(const char *dir, struct xendcfg *,
 	    void (*warn)(const char *), char **cause);
 void	xendcfg_free(struct xendcfg *);
+/*
+ * Calls warn with "KEY: accepted but not acted on in this version: WHY"
+ * for each key cfg sets to other than its default that this version
+ * accepts but does not act on (xend-relocation-server yes).
+ */
+void	xendcfg_inert(const struct xendcfg *, void (*warn)(const char *));
+
+/* The key table: the loader, the defaults and the man page read it. */
+enum xendcfg_type { XENDCFG_STR, XENDCFG_INT, XENDCFG_BOOL };
+struct xendcfg_opt {
+	const char		*name;
+	enum xendcfg_type	 type;
+	size_t			 off;
+	const char		*dflt;
+	long			 min, max;	/* XENDCFG_INT */
+	const char		*help;		/* sentences, for the man page */
+	const char		*inert;		/* why not acted on, or NULL */
+};
+extern const struct xendcfg_opt	xendcfg_opts[];
+extern const size_t		xendcfg_nopts;
 
 /*
  * The host-side name of a domain's interface: vif-prefix, domid, '.',

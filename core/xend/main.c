@@ -63,6 +63,18 @@ xend_request_exit(void)
 	event_base_loopexit(xend_base, NULL);
 }
 
+static void
+xend_inert_stderr(const char *msg)
+{
+	fprintf(stderr, "xend: warning: %s\n", msg);
+}
+
+static void
+xend_inert_log(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
 /* ready_fd: written once serving, so "xend start" returns when usable. */
 static int
 xend_serve(int ready_fd)
@@ -80,6 +92,7 @@ xend_serve(int ready_fd)
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	xendcfg_inert(&xend_cfg, xend_inert_log);
 	xend_start_time = time_wall();
 	if ((xend_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -133,6 +146,8 @@ xend_paths(struct daemon_info *di, const struct xendcfg *cfg)
 {
 	di->pid_file = cfg->pid_file;
 	di->logfile = cfg->logfile;
+	/* Like unknown keys, said to whoever runs xend (and logged). */
+	xendcfg_inert(cfg, xend_inert_stderr);
 }
 
 int

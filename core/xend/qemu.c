@@ -22,6 +22,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "kimage.h"
 #include "xend.h"
 
 struct argv_buf {
@@ -55,7 +56,12 @@ argv_free(char **v)
 	free(v);
 }
 
-/* QEMU's -option values separate with commas; a literal comma doubles. */
+/*
+ * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
+ * with commas, so a literal comma doubles.  -kernel and -append are taken
+ * whole; so is -initrd, except that a multiboot kernel's modules are a
+ * comma-separated list.
+ */
 static char *
 qemu_escape(const char *s)
 {
@@ -89,7 +95,8 @@ qemu_argv(struct domain *d, const char *accel)
 	struct argv_buf	 a = { NULL, 0 };
 	json_t		*c = d->config, *disks, *vifs, *v;
 	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *cmdline, *path, vif[IFNAMSIZ];
+	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ];
+	const char	*kernel;
 	size_t		 i;
 
 	argv_add(&a, "%s", xend_cfg.qemu);
@@ -127,15 +134,16 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "pvpanic");
 	argv_add(&a, "-S");
 
+	dir = qemu_escape(d->dir);
 	argv_add(&a, "-qmp");
-	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", d->dir);
+	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", dir);
 	/*
 	 * The logfile keeps every byte even while no console reader is up.
 	 * telnet=on lets xenconsoled send a serial break (IAC BRK: sysrq).
 	 */
 	argv_add(&a, "-chardev");
 	argv_add(&a, "socket,id=con0,path=%s/console.sock,server=on,wait=off,"
-	    "telnet=on,logfile=%s/console.log,logappend=on", d->dir, d->dir);
+	    "telnet=on,logfile=%s/console.log,logappend=on", dir, dir);
 	argv_add(&a, "-serial");
 	argv_add(&a, "chardev:con0");
 
@@ -146,21 +154,23 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtio-serial-pci,id=vser0");
 	argv_add(&a, "-chardev");
 	argv_add(&a, "socket,id=xenctl,path=%s/control.sock,server=on,"
-	    "wait=off", d->dir);
+	    "wait=off", dir);
 	argv_add(&a, "-device");
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
-	e = qemu_escape(json_string_value(json_object_get(c, "kernel")));
+	kernel = json_string_value(json_object_get(c, "kernel"));
 	argv_add(&a, "-kernel");
-	argv_add(&a, "%s", e);
-	free(e);
+	argv_add(&a, "%s", kernel);
 	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
 	if (ramdisk != NULL) {
-		e = qemu_escape(ramdisk);
 		argv_add(&a, "-initrd");
-		argv_add(&a, "%s", e);
-		free(e);
+		if (kimage_probe(kernel) == KIMAGE_MULTIBOOT) {
+			e = qemu_escape(ramdisk);
+			argv_add(&a, "%s", e);
+			free(e);
+		} else
+			argv_add(&a, "%s", ramdisk);
 	}
 	cmdline = domcfg_cmdline(c);
 	argv_add(&a, "-append");
@@ -205,8 +215,9 @@ qemu_argv(struct domain *d, const char *accel)
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
-		argv_add(&a, "unix:%s/vnc.sock", d->dir);
+		argv_add(&a, "unix:%s/vnc.sock", dir);
 	}
+	free(dir);
 	return (a.v);
 }
 

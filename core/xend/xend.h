@@ -132,7 +132,7 @@ json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
 void		 domain_sample_all(void);
 int		 domain_count(void);
-void		 domain_save(struct domain *);
+int		 domain_save(struct domain *);
 void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
@@ -156,6 +156,19 @@ void		 qemu_vifs_up(struct domain *);
 char		*qemu_version(void);
 int		 script_run(char *const argv[], int timeout, char **cause);
 char		*qemu_log_tail(struct domain *, size_t max);
+
+/* precheck.c: refusals before QEMU runs and before a domain id is taken. */
+/* The port a domain's console is served on: its own, or base + domid. */
+int		 precheck_console_port(json_t *config, int domid);
+/* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
+int		 precheck_config(json_t *config, char **cause);
+/*
+ * 1 if domid's default console (or VNC) port is held by another program
+ * or domain, so the id is to be passed over; *why says which (caller frees).
+ */
+int		 precheck_ports_busy(json_t *config, int domid, char **why);
+/* What depends on the id a create is about to take (taps); 0/-1. */
+int		 precheck_domid(json_t *config, int domid, char **cause);
 
 /* host.c */
 struct host_info {

@@ -1,5 +1,4 @@
 /* cmd-consoles.c: xm consoles [DOM ...]: what xenconsoled serves. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +10,18 @@
 static int	cmd_consoles_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_consoles = {
-	"consoles", NULL, NULL, "[DOM ...]",
-	"list the domain consoles and who is attached",
+	.name = "consoles",
+	.args = "[DOM ...]",
+	.summary = "list the domain consoles and who is attached",
+	.detail =
 	"Lists every console xenconsoled serves (or those of the DOMs\n"
 	"named): the domain, its TCP port (telnet or xencons), its VNC port\n"
 	"if it has a graphical console, and one line per attached client,\n"
 	"the one holding input marked.\n",
-	0, cmd_consoles_exec
+	.min_args = 0,
+	.max_args = -1,
+	.flags = 0,
+	.exec = cmd_consoles_exec,
 };
 
 static int
@@ -41,28 +45,15 @@ wanted(json_t *con, int argc, char **argv)
 static int
 cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct xen_client	*c;
 	json_t			*list, *con, *cl, *vnc, *clients;
 	const char		*role;
 	int			 held;
 	char			*path, *cause, vport[16], since[16];
 	size_t			 i, j, shown = 0;
-	int			 ch;
 	time_t			 t;
 	struct tm		 tm;
 
-	while ((ch = xm_getopt(ctx, argc, argv, "h", longopts)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
 	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
 	if (xen_open_path(path, &c, &cause) != 0) {
 		free(path);
@@ -82,7 +73,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	printf("%-32s %4s %5s %5s %7s\n", "Name", "Id", "Port", "VNC",
 	    "Clients");
 	json_array_foreach(list, i, con) {
-		if (!wanted(con, argc - optind, argv + optind))
+		if (!wanted(con, argc, argv))
 			continue;
 		shown++;
 		vnc = json_object_get(con, "vnc");
@@ -121,7 +112,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		}
 	}
 	json_decref(list);
-	if (argc - optind > 0 && shown == 0)
-		return (xm_err(ctx, "no console for %s", argv[optind]));
+	if (argc > 0 && shown == 0)
+		return (xm_err(ctx, "no console for %s", argv[0]));
 	return (0);
 }

@@ -1,5 +1,4 @@
 /* cmd-mem-set.c: xm mem-set [-w] [-t SECONDS] DOM MB (2.0: balloon) */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +16,34 @@ static int	cmd_mem_set_exec(struct xm_ctx *, int, char **);
 /* Without -w, how long mem-set watches a guest that is still moving. */
 #define MEM_WATCH	10
 
+static const struct option cmd_mem_set_longopts[] = {
+	{ "wait", no_argument, NULL, 'w' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_mem_set = {
-	"mem-set", NULL, "balloon", "[-w] [-t SECONDS] DOM MB",
-	"set a domain's memory target (balloon)",
+	.name = "mem-set",
+	.old_name = "balloon",
+	.args = "[-w] [-t SECONDS] DOM MB",
+	.summary = "set a domain's memory target (balloon)",
+	.detail =
 	"  -w, --wait           wait until the guest reaches the target\n"
 	"  -t, --timeout=SECS   how long -w waits (default 30)\n"
 	"\n"
 	"The guest's balloon driver gives memory back to the host or takes it\n"
 	"again, up to the domain's maxmem.  xm list shows the actual size.\n"
-	"A target the host cannot give while keeping dom0-min-mem for domain\n"
-	"0 is refused.\n",
-	XM_XEND, cmd_mem_set_exec
+	"xm watches the guest until it gets there or stops (without -w for at\n"
+	"most 10 s); a guest that stops short, at its kernel's floor for\n"
+	"instance, is said to, with the size it has, and xm exits 1 (the\n"
+	"target stays set).  A target the host cannot give while keeping\n"
+	"dom0-min-mem for domain 0 is refused.\n",
+	.options = "wt:",
+	.longopts = cmd_mem_set_longopts,
+	.min_args = 2,
+	.max_args = 2,
+	.flags = XM_XEND,
+	.exec = cmd_mem_set_exec,
 };
 
 /*
@@ -113,46 +129,24 @@ out:
 static int
 cmd_mem_set_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	json_t	*d;
-	long	 mb, timeout = 30, before, old;
-	int	 ch, wait = 0;
+	json_t		*d;
+	long		 mb, timeout = 30, before, old;
+	const char	*t = xm_get(ctx, 't');
 
-	while ((ch = xm_getopt(ctx, argc, argv, "wt:h", longopts)) != -1) {
-		switch (ch) {
-		case 'w':
-			wait = 1;
-			break;
-		case 't':
-			if (parse_long(optarg, 1, 86400, &timeout) != 0)
-				return (xm_err(ctx, "-t: expected seconds, got "
-				    "'%s'", optarg));
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if (optind != argc - 2)
-		return (xm_usage(ctx));
-	if (parse_long(argv[optind + 1], 1, 1L << 30, &mb) != 0)
+	if (t != NULL && parse_long(t, 1, 86400, &timeout) != 0)
+		return (xm_err(ctx, "-t: expected seconds, got '%s'", t));
+	if (parse_long(argv[1], 1, 1L << 30, &mb) != 0)
 		return (xm_err(ctx, "'%s' is not a number of MB",
-		    argv[optind + 1]));
-	if ((d = xm_get_domain(ctx, argv[optind])) == NULL)
+		    argv[1]));
+	if ((d = xm_get_domain(ctx, argv[0])) == NULL)
 		return (1);
 	before = json_integer_value(json_object_get(d, "memory"));
 	old = json_integer_value(json_object_get(d, "memory_target"));
 	json_decref(d);
 	if ((d = xm_call(ctx, "domain.mem_set", json_pack("{s:s, s:I}", "dom",
-	    argv[optind], "memory", (json_int_t)mb))) == NULL)
+	    argv[0], "memory", (json_int_t)mb))) == NULL)
 		return (1);
 	json_decref(d);
-	return (mem_set_watch(ctx, argv[optind], mb, before, old, wait,
+	return (mem_set_watch(ctx, argv[0], mb, before, old, xm_has(ctx, 'w'),
 	    timeout));
 }

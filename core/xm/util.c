@@ -1,6 +1,5 @@
 /* util.c: helpers shared by xm's commands. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,13 +37,23 @@ xm_warn(struct xm_ctx *ctx, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The -h/--help of every command: usage and details on stdout. */
+/*
+ * The help of one command, on stdout: what -h, --help and "xm help CMD"
+ * print alike.
+ */
 int
 xm_help(struct xm_ctx *ctx)
 {
-	printf("usage: xm %s%s%s\n\n%s", ctx->cmd->name,
-	    *ctx->cmd->args != '\0' ? " " : "", ctx->cmd->args,
-	    ctx->cmd->detail);
+	const struct xm_cmd	*c = ctx->cmd;
+
+	printf("usage: xm %s%s%s\n\n%s.\n", c->name, *c->args != '\0' ?
+	    " " : "", c->args, c->summary);
+	if (c->alias != NULL)
+		printf("Also: xm %s.\n", c->alias);
+	if (c->old_name != NULL)
+		printf("Xen 2.0 name: xm %s (deprecated).\n", c->old_name);
+	if (*c->detail != '\0')
+		printf("\n%s", c->detail);
 	return (0);
 }
 
@@ -59,24 +68,15 @@ xm_usage(struct xm_ctx *ctx)
 }
 
 int
-xm_getopt(struct xm_ctx *ctx, int argc, char **argv, const char *opts,
-    const void *longopts)
+xm_has(struct xm_ctx *ctx, int opt)
 {
-	int	 ch;
+	return (opt > 0 && opt < XM_OPT_MAX && ctx->opt[opt] != NULL);
+}
 
-	opterr = 0;
-	ch = getopt_long(argc, argv, opts, longopts, NULL);
-	if (ch == '?') {
-		if (optopt != 0)
-			fprintf(stderr, "xm %s: unknown option -%c\n",
-			    ctx->cmd->name, optopt);
-		else
-			fprintf(stderr, "xm %s: unknown option %s\n",
-			    ctx->cmd->name, argv[optind - 1]);
-	} else if (ch == ':')
-		fprintf(stderr, "xm %s: option -%c needs a value\n",
-		    ctx->cmd->name, optopt);
-	return (ch);
+const char *
+xm_get(struct xm_ctx *ctx, int opt)
+{
+	return (opt > 0 && opt < XM_OPT_MAX ? ctx->opt[opt] : NULL);
 }
 
 int
@@ -102,15 +102,14 @@ xm_call(struct xm_ctx *ctx, const char *op, json_t *args)
 	return (result);
 }
 
-/* domain.list for the domains named in argv[first..argc), or all. */
+/* domain.list for the domains named in argv, or all. */
 json_t *
-xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int first,
-    int with_config)
+xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int with_config)
 {
 	json_t	*doms = json_array();
 	int	 i;
 
-	for (i = first; i < argc; i++)
+	for (i = 0; i < argc; i++)
 		json_array_append_new(doms, json_string(argv[i]));
 	return (xm_call(ctx, "domain.list", json_pack("{s:o, s:b}", "doms",
 	    doms, "config", with_config)));
@@ -381,16 +380,11 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 
 /* For commands that take exactly one DOM and call one op on it. */
 int
-xm_dom_op(struct xm_ctx *ctx, int argc, char **argv, const char *op)
+xm_dom_op(struct xm_ctx *ctx, const char *dom, const char *op)
 {
 	json_t	*r;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0))
-		return (xm_help(ctx));
-	if (argc != 2 || argv[1][0] == '-')
-		return (xm_usage(ctx));
-	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", argv[1]))) == NULL)
+	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", dom))) == NULL)
 		return (1);
 	json_decref(r);
 	return (0);
