@@ -117,7 +117,8 @@ connect_to(const char *host, const char *port)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "xencons: %s: %s\n", host, gai_strerror(r));
+		fprintf(stderr, "xencons: cannot look up host %s: %s\n", host,
+		    gai_strerror(r));
 		return (-1);
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -147,6 +148,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	char		 buf[16384];
 	ssize_t		 n, i;
+	long		 pnum;
 	int		 in_open = 1, tty, detached = 0, closed = 0;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
@@ -161,6 +163,12 @@ main(int argc, char **argv)
 		port = argv[2];
 	} else {
 		usage(stderr);
+		return (2);
+	}
+	/* getaddrinfo would say "Servname not supported for ai_socktype". */
+	if (parse_long(port, 1, 65535, &pnum) != 0) {
+		fprintf(stderr, "xencons: '%s' is not a port number (a domain's "
+		    "console is on port 9600 + its id)\n", port);
 		return (2);
 	}
 	if ((sock = connect_to(host, port)) == -1)

@@ -1157,8 +1157,11 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 
 	if (json_is_string(json_object_get(c, "dhcp")) &&
 	    strcmp(json_string_value(json_object_get(c, "dhcp")), "dhcp") ==
-	    0 && json_is_string(json_object_get(c, "ip")))
+	    0 && json_is_string(json_object_get(c, "ip"))) {
 		dc_warn(dc, dc->file, "ip is ignored because dhcp = 'dhcp'");
+		/* Ignored means gone: not in xm create -n nor xm list -l. */
+		json_object_set_new(c, "ip", json_null());
+	}
 
 	*config = c;
 	dc_done(dc, warnings);

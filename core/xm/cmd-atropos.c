@@ -31,7 +31,9 @@ cmd_atropos_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long	 period, slice, latency, xtra;
 	json_t	*r;
 
-	xm_warn(ctx, "'atropos' is Xen 2.0's; use 'xm sched-sedf'");
+	/* Worded as run.c words the other Xen 2.0 names. */
+	fprintf(stderr, "xm: warning: 'atropos' is deprecated, use "
+	    "'sched-sedf'\n");
 	if (parse_long(argv[1], 1000000, 1000000000L, &period) != 0 ||
 	    parse_long(argv[2], 1000000, 1000000000L, &slice) != 0)
 		return (xm_err(ctx, "PERIOD and SLICE are nanoseconds from 1 ms "

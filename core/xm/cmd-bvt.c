@@ -30,7 +30,9 @@ cmd_bvt_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long	 mcuadv, warpback;
 	json_t	*r;
 
-	xm_warn(ctx, "'bvt' is Xen 2.0's; use 'xm sched-credit'");
+	/* Worded as run.c words the other Xen 2.0 names. */
+	fprintf(stderr, "xm: warning: 'bvt' is deprecated, use "
+	    "'sched-credit'\n");
 	if (parse_long(argv[1], 1, 1000, &mcuadv) != 0)
 		return (xm_err(ctx, "MCUADV must be 1 to 1000"));
 	if (parse_long(argv[2], 0, 1, &warpback) != 0)

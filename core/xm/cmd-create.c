@@ -212,9 +212,12 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	dom = xen_call_create(ctx, config, paused || console);
 	if (dom == NULL)
 		goto out;
-	printf("Started domain %s (id %lld)\n",
+	/* The manual's words, with the id that xm console also takes. */
+	printf("Started domain %s (id %lld), console on port %lld\n",
 	    json_string_value(json_object_get(dom, "name")),
-	    (long long)json_integer_value(json_object_get(dom, "domid")));
+	    (long long)json_integer_value(json_object_get(dom, "domid")),
+	    (long long)json_integer_value(json_object_get(dom,
+	    "console_port")));
 	fflush(stdout);
 	rc = 0;
 	if (console)

@@ -153,6 +153,9 @@ console_sig(int sig)
 	console_signal = sig;
 }
 
+/* Seconds of output still shown after the end of input. */
+#define CONSOLE_EOF_GRACE 2.0
+
 /* What QEMU's socket chardev with telnet=on sends first, every time. */
 static const unsigned char qemu_telnet_init[12] = {
 	0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x00
@@ -252,7 +255,8 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 	ssize_t		 n, i, j;
 	size_t		 init = 0, skip;
 	int		 fd, in_open = 1, rc = 0, tty = isatty(STDIN_FILENO);
-	int		 direct, telnet = -1;
+	int		 direct, telnet = -1, wait_ms;
+	double		 eof_at = 0;
 
 	if ((fd = console_open(ctx, dom, &direct)) == -1)
 		return (1);
@@ -286,11 +290,29 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 	}
 
 	while (!console_signal) {
+		/*
+		 * End of input (a script, < /dev/null): show what the guest
+		 * says for a moment, as xenconsoled does for telnet clients,
+		 * then detach; the domain runs on.
+		 */
+		wait_ms = -1;
+		if (eof_at != 0) {
+			wait_ms = (int)((eof_at + CONSOLE_EOF_GRACE -
+			    time_mono()) * 1000);
+			if (wait_ms <= 0) {
+				console_restore();
+				if (!quiet)
+					fprintf(stderr, "[end of input: "
+					    "detached from %s, which keeps "
+					    "running]\n", name);
+				break;
+			}
+		}
 		pf[0].fd = in_open ? STDIN_FILENO : -1;
 		pf[0].events = POLLIN;
 		pf[1].fd = fd;
 		pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) == -1) {
+		if (poll(pf, 2, wait_ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -322,10 +344,12 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 			    buf + skip, n - skip) != 0)
 				break;
 		}
-		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+		if (in_open && (pf[0].revents & (POLLIN | POLLHUP | POLLERR |
+		    POLLNVAL))) {
 			n = read(STDIN_FILENO, buf, sizeof buf);
 			if (n <= 0) {
-				in_open = 0;	/* keep showing output */
+				in_open = 0;
+				eof_at = time_mono();
 				continue;
 			}
 			for (i = 0; i < n && buf[i] != 0x1d; i++)

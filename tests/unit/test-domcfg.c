@@ -712,6 +712,8 @@ test_warnings(void **state)
 	char	*line;
 
 	assert_warnings(w, want, nitems(want));
+	/* The ignored ip is dropped, so xm create -n does not show it. */
+	assert_true(json_is_null(json_object_get(c, "ip")));
 	line = domcfg_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 ip=dhcp");
 	free(line);
