@@ -56,6 +56,9 @@ conn_unref(struct conn *c)
 		event_free(c->esc_ev);
 	proto_free(c->proto);
 	console_unref(c->con);
+	free(c->hash);
+	free(c->auth_key);
+	explicit_bzero(c->pw, sizeof c->pw);
 	free(c->peer);
 	free(c->desc);
 	free(c);
@@ -74,6 +77,8 @@ conn_drop(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	if (c->hash != NULL)
+		c->con->nauth--;
 	console_conn_gone(c->con, c);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	evtimer_del(c->esc_ev);
@@ -122,6 +127,76 @@ conn_send(void *arg, const char *buf, size_t len)
 	}
 }
 
+int
+conn_authenticated(const struct conn *c)
+{
+	return (c->hash == NULL);
+}
+
+/* The password is right: the history, then live output. */
+static void
+conn_admit(struct conn *c)
+{
+	free(c->hash);
+	c->hash = NULL;
+	c->con->nauth--;
+	backoff_ok(c->auth_key);
+	log_info("%s: client %s gave the right password", c->con->name,
+	    c->desc);
+	proto_output(c->proto, "\r\n", 2);
+	c->pos = ring_history(console_ring(c->con),
+	    cd_cfg.console_history_lines, CONN_HISTORY_MAX);
+	conn_pump(c);
+}
+
+/* Password bytes, up to CR or LF; one try per connection. */
+static void
+conn_auth_input(struct conn *c, const char *buf, size_t len)
+{
+	double	 now = time_mono(), wait, delay;
+	int	 ok;
+	size_t	 i;
+	char	*msg;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\r' || buf[i] == '\n')
+			break;
+		if (c->pwlen + 1 >= sizeof c->pw) {
+			conn_close(c, "access denied: password too long");
+			return;
+		}
+		c->pw[c->pwlen++] = buf[i];
+	}
+	if (i == len)
+		return;
+	c->pw[c->pwlen] = '\0';
+	/* Others may have failed from there meanwhile: no guess now. */
+	if ((wait = backoff_wait(c->auth_key, now)) > 0) {
+		log_info("%s: client %s refused: in back-off for %.1f s more",
+		    c->con->name, c->desc, wait);
+		msg = xsprintf("access denied: too many wrong passwords from "
+		    "%s; try again in %.0f s", c->auth_key, wait + 0.5);
+		conn_close(c, msg);
+		free(msg);
+		return;
+	}
+	ok = access_password_ok(c->hash, c->pw);
+	explicit_bzero(c->pw, sizeof c->pw);
+	c->pwlen = 0;
+	if (!ok) {
+		delay = backoff_fail(c->auth_key, time_mono());
+		c->con->rejected++;
+		log_warn("%s: client %s gave a wrong password; %s backs off "
+		    "for %.0f s", c->con->name, c->desc, c->auth_key, delay);
+		conn_close(c, "access denied: wrong password");
+		return;
+	}
+	c->skip_lf = buf[i] == '\r';
+	conn_admit(c);
+	if (i + 1 < len)
+		conn_input(c, buf + i + 1, len - i - 1);
+}
+
 static void
 conn_input(void *arg, const char *buf, size_t len)
 {
@@ -129,6 +204,20 @@ conn_input(void *arg, const char *buf, size_t len)
 
 	if (c->dead || c->closing)
 		return;
+	if (c->hash != NULL) {
+		conn_auth_input(c, buf, len);
+		return;
+	}
+	/* The LF (or NUL) of the password's CR LF is not for the guest. */
+	if (c->skip_lf && len > 0) {
+		c->skip_lf = 0;
+		if (*buf == '\n' || *buf == '\0') {
+			buf++;
+			len--;
+		}
+		if (len == 0)
+			return;
+	}
 	if (console_input(c->con, c, buf, len) != 0 && !c->input_paused) {
 		c->input_paused = 1;
 		bufferevent_disable(c->bev, EV_READ);
@@ -141,6 +230,9 @@ conn_command(void *arg, enum proto_cmd cmd)
 	struct conn	*c = arg;
 
 	if (c->dead || c->closing)
+		return;
+	/* Before the password, only leaving (or being dropped) works. */
+	if (c->hash != NULL && cmd != PROTO_QUIT && cmd != PROTO_ABUSE)
 		return;
 	console_command(c->con, c, cmd);
 }
@@ -169,7 +261,7 @@ conn_pump(struct conn *c)
 	size_t		 len, room, n;
 	uint64_t	 tail, lost;
 
-	if (c->dead || c->closing)
+	if (c->dead || c->closing || c->hash != NULL)
 		return;
 	out = bufferevent_get_output(c->bev);
 	while ((len = evbuffer_get_length(out)) < CONN_HIGH &&
@@ -348,7 +440,8 @@ conn_sockopts(int fd, int keepalive, int stall)
 }
 
 struct conn *
-conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer)
+conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer,
+    const char *hash, const char *key)
 {
 	struct conn	*c = xcalloc(1, sizeof *c);
 	struct ring	*r = console_ring(con);
@@ -376,6 +469,15 @@ conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer)
 	c->esc_ev = evtimer_new(cd_base, conn_escape_cb, c);
 	c->proto = proto_new(kind, &conn_proto_cb, c);
 	proto_start(c->proto);
+	if (hash != NULL) {
+		/* We said WILL ECHO and echo nothing: the password is unseen. */
+		c->hash = xstrdup(hash);
+		c->auth_key = xstrdup(key);
+		c->auth_since = time_mono();
+		con->nauth++;
+		proto_output(c->proto, "password: ", 10);
+		return (c);
+	}
 	/* The last screenful first, then live output. */
 	c->pos = ring_history(r, cd_cfg.console_history_lines,
 	    CONN_HISTORY_MAX);
@@ -389,6 +491,13 @@ conn_tick(struct conn *c, double now)
 
 	if (c->dead)
 		return;
+	if (c->hash != NULL && !c->closing &&
+	    now - c->auth_since > ACCESS_AUTH_S) {
+		log_info("%s: client %s gave no password in %d s; dropped",
+		    c->con->name, c->desc, ACCESS_AUTH_S);
+		conn_close(c, "access denied: no password given in time");
+		return;
+	}
 	if (c->eof_at != 0 && now - c->eof_at > CONN_EOF_GRACE_S) {
 		conn_drop(c);
 		return;
@@ -411,11 +520,12 @@ conn_to_json(struct conn *c)
 {
 	struct ring	*r = console_ring(c->con);
 
-	return (json_pack("{s:i, s:s, s:s, s:b, s:f, s:I, s:I, s:I}",
+	return (json_pack("{s:i, s:s, s:s, s:b, s:b, s:f, s:I, s:I, s:I}",
 	    "id", (int)c->id,
 	    "kind", c->kind == PROTO_TELNET ? "telnet" : "unix",
 	    "peer", c->peer,
 	    "input", console_holds_input(c->con, c),
+	    "authenticated", c->hash == NULL,
 	    "since", c->since,
 	    "bytes", (json_int_t)c->sent,
 	    "skipped", (json_int_t)c->skipped,

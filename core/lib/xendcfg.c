@@ -50,6 +50,8 @@ static const struct xendcfg_opt {
 	I("console-client-stall", console_client_stall, "30", 1, 86400),
 	I("console-idle-timeout", console_idle_timeout, "0", 0, 1 << 30),
 	I("console-keepalive", console_keepalive, "30", 0, 86400),
+	S("console-group", console_group, ""),
+	S("console-password-file", console_password_file, ""),
 	S("xensv-address", xensv_address, "127.0.0.1"),
 	I("xensv-port", xensv_port, "8080", 1, 65535),
 	B("xend-relocation-server", relocation_server, "no"),
