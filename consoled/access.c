@@ -227,8 +227,12 @@ access_password_ok(const char *hash, const char *password)
 	size_t			 i, n;
 	unsigned char		 diff = 0;
 
-	out = crypt_r(password, hash, cd);
-	/* libxcrypt fails with a string starting '*', never a match. */
+	/*
+	 * crypt_rn, not crypt_r: ASan intercepts crypt_r, so --as-needed
+	 * would drop libcrypt from sanitized builds.
+	 */
+	out = crypt_rn(password, hash, cd, sizeof *cd);
+	/* libxcrypt fails with NULL or a string starting '*'. */
 	if (out == NULL || *out == '*' || (n = strlen(out)) != strlen(hash)) {
 		free(cd);
 		return (0);

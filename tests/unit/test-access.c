@@ -163,11 +163,13 @@ test_addr_local(void **state)
 static void
 test_password(void **state)
 {
-	char	*salt, *hash;
+	struct crypt_data	 cd;
+	char			*salt, *hash;
 
 	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
 	assert_non_null(salt);
-	hash = xstrdup(crypt(".Secret 1", salt));
+	memset(&cd, 0, sizeof cd);
+	hash = xstrdup(crypt_rn(".Secret 1", salt, &cd, sizeof cd));
 	assert_true(access_password_ok(hash, ".Secret 1"));
 	assert_false(access_password_ok(hash, ".Secret 2"));
 	assert_false(access_password_ok(hash, ""));
