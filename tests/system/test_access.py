@@ -483,6 +483,56 @@ def test_access_squatter(inst):
         os.chmod(sockdir, 0o700)
 
 
+# -- unix sockets ---------------------------------------------------------------
+
+_UNIX = r"""
+import json, socket, sys
+out = {}
+for path in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        out[path] = "connected"
+    except OSError as e:
+        out[path] = e.strerror
+print(json.dumps(out))
+"""
+
+
+def test_access_unix_sockets(inst):
+    """xend's API socket (mode 0600), xenconsoled's status socket and a
+    console's unix socket (in a 0700 directory) refuse a stranger even
+    when the directories above them let him through; the same sockets
+    serve root.  A console directory left open (0755) is closed at start."""
+    uid = stranger_uid()
+    os.makedirs(os.path.join(inst.tmp, "consoles"))
+    os.chmod(os.path.join(inst.tmp, "consoles"), 0o755)
+    inst.start_consoled()
+    inst.xm_ok("create", "-p", inst.config("ux"))
+    d = inst.domains()["ux"]
+    socks = [inst.sock, os.path.join(inst.tmp, "consoles",
+                                     "xenconsoled.sock"),
+             os.path.join(inst.tmp, "consoles", "%d.sock" % d["domid"])]
+    inst.wait_for(lambda: os.path.exists(socks[2]), 10, "the console socket")
+    st = os.stat(os.path.join(inst.tmp, "consoles"))
+    check(st.st_mode & 0o777 == 0o700 and st.st_uid == 0, oct(st.st_mode))
+    check(os.stat(inst.sock).st_mode & 0o777 == 0o600,
+          oct(os.stat(inst.sock).st_mode))
+    os.chmod(inst.tmp, 0o711)       # the test's own dir: traversable
+    try:
+        r = subprocess.run(as_user([sys.executable, "-c", _UNIX] + socks,
+                                   uid=uid), capture_output=True, text=True,
+                           cwd="/", timeout=30)
+    finally:
+        os.chmod(inst.tmp, 0o700)
+    got = json.loads(r.stdout)
+    check(all(v == "Permission denied" for v in got.values()), got)
+    for p in socks:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(p)
+        s.close()
+
+
 TESTS = [
     ("access-local", test_access_local, "(console-group %s)" % GROUP),
     ("access-vnc-local", test_access_vnc_local, ""),
@@ -491,4 +541,5 @@ TESTS = [
      "(console-hosts-allow '10[.]202[.][0-9]+[.]2')\n"
      "(console-password-file @TMP@/console-passwords)"),
     ("access-squatter", test_access_squatter, ""),
+    ("access-unix-sockets", test_access_unix_sockets, ""),
 ]
