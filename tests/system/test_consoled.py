@@ -159,7 +159,7 @@ def test_consoled_telnet_login(inst):
         # A second client is read-only until it takes input over.
         c2 = TelnetClient.connect(port)
         c2.send("echo nope\r")
-        c2.expect(r"read-only: #\d+ telnet 127\.0\.0\.1:\d+ has input; "
+        c2.expect(r"read-only: #\d+ telnet 127\.0\.0\.1:\d+ uid 0 has input; "
                   r"\^Ecw takes it", 10)
         c2.send(ESC + b"u")
         c2.expect(r"2 clients on tel \(domid %d\):" % d["domid"], 10)
