@@ -234,6 +234,14 @@ struct conn {
 	size_t			 pwlen;
 	double			 auth_since;	/* monotonic */
 	int			 skip_lf;	/* after the password's CR */
+	int			 checking;	/* a thread checks it: wait */
+	char			 typed[256];	/* input meanwhile */
+	size_t			 ntyped;
+	struct {
+		enum proto_cmd	 cmd;
+		size_t		 at;		/* after typed[0..at) */
+	}			 held[8];	/* ^E c commands meanwhile */
+	int			 nheld;
 
 	TAILQ_ENTRY(conn)	 entry;
 };
