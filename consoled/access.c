@@ -126,7 +126,7 @@ access_tcp(int fd, const char *addr, struct access *a)
 	}
 	a->local = sockdiag_addr_local((struct sockaddr *)&ss);
 	if (a->local) {
-		if (sockdiag_peer_uid(fd, &uid, &cause) != 0) {
+		if (sockdiag_peer_uid(fd, 0, &uid, &cause) != 0) {
 			snprintf(a->why, sizeof a->why, "access denied: "
 			    "cannot tell who you are (%s)", cause);
 			free(cause);
@@ -343,8 +343,13 @@ access_init(void)
 		free(cause);
 	}
 	free(hash);
-	log_info("consoles: local users root%s%s; remote hosts %s, with a "
-	    "password", *cd_cfg.console_group != '\0' ? " and group " : " only",
-	    cd_cfg.console_group, *cd_cfg.console_hosts_allow != '\0' ?
-	    cd_cfg.console_hosts_allow : "none (console-hosts-allow is empty)");
+	if (*cd_cfg.console_hosts_allow == '\0')
+		log_info("console access: root%s%s on this host; no other host",
+		    *cd_cfg.console_group != '\0' ? " and group " : " only",
+		    cd_cfg.console_group);
+	else
+		log_info("console access: root%s%s on this host; hosts "
+		    "matching '%s' with a password",
+		    *cd_cfg.console_group != '\0' ? " and group " : "",
+		    cd_cfg.console_group, cd_cfg.console_hosts_allow);
 }

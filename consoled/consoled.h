@@ -154,8 +154,12 @@ void		 hosts_allow_free(void);
  * sockdiag.c: identities of local TCP peers, asked of the kernel
  * (NETLINK_SOCK_DIAG).  Usable from any thread; they block briefly.
  */
-/* The owner of the socket at the other end of fd, if it is on this host. */
-int		 sockdiag_peer_uid(int fd, uid_t *uid, char **cause);
+/*
+ * The owner of the socket at the other end of fd, if it is on this host;
+ * wait_ms: how long to wait for a server to accept (clients only).
+ */
+int		 sockdiag_peer_uid(int fd, int wait_ms, uid_t *uid,
+		     char **cause);
 /* The owner of a socket listening on TCP port (any address). */
 int		 sockdiag_listener_uid(int port, uid_t *uid, char **cause);
 /* Loopback, or one of this host's own addresses. */

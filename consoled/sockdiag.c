@@ -3,10 +3,10 @@
  * holds a listening port, asked of the kernel through NETLINK_SOCK_DIAG
  * (inet_diag, what ss(8) uses; no privilege needed).
  *
- * A socket's uid is the fsuid of the process that created it.  Only a
- * socket that a process still holds (inode != 0) identifies anyone:
- * request and TIME_WAIT sockets, and orphans a client closed, report uid
- * 0 with no inode, so they identify nobody (never "root").
+ * A socket's uid is the fsuid of the process that created it (for one
+ * not accepted yet, its listener's).  Request and TIME_WAIT sockets have
+ * no owner and report uid 0 with no inode: so uid 0 counts only from a
+ * socket a process holds (inode != 0); any other uid is a real owner.
  */
 #include <sys/socket.h>
 
@@ -150,7 +150,7 @@ sockdiag_found_one(const struct inet_diag_msg *m, void *arg)
 }
 
 int
-sockdiag_peer_uid(int fd, uid_t *uid, char **cause)
+sockdiag_peer_uid(int fd, int wait_ms, uid_t *uid, char **cause)
 {
 	struct sockaddr_storage		 mine, peer;
 	socklen_t			 len;
@@ -200,14 +200,14 @@ sockdiag_peer_uid(int fd, uid_t *uid, char **cause)
 	if ((nl = sockdiag_open(cause)) == -1)
 		return (-1);
 	/*
-	 * Our connect() can return before the server's side of the
-	 * handshake is done: its socket is still a request for a moment.
+	 * A client's connect() can return before the server's socket is
+	 * more than a request, or accepted: wait for it, if asked to.
 	 */
-	for (tries = 0; tries < 50; tries++) {
+	for (tries = 0; ; tries++) {
 		memset(&o, 0, sizeof o);
 		rc = sockdiag_ask(nl, &req, sizeof req, sockdiag_found_one, &o,
 		    cause);
-		if (rc != 0 || o.held || o.state != TCP_SYN_RECV)
+		if (rc != 0 || o.held || o.uid != 0 || tries * 2 >= wait_ms)
 			break;
 		usleep(2000);
 	}
@@ -218,9 +218,8 @@ sockdiag_peer_uid(int fd, uid_t *uid, char **cause)
 		*cause = xstrdup("no such socket on this host");
 		return (-1);
 	}
-	if (!o.held) {
-		*cause = xstrdup("the peer's socket is no longer held by any "
-		    "process");
+	if (!o.held && o.uid == 0) {
+		*cause = xstrdup("the peer's socket is held by no process");
 		return (-1);
 	}
 	*uid = o.uid;

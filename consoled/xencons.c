@@ -157,7 +157,7 @@ check_server(int fd, const char *host, const char *port)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
 	    !sockdiag_addr_local((struct sockaddr *)&ss))
 		return (0);	/* another host: its own business */
-	if (sockdiag_peer_uid(fd, &uid, &cause) != 0) {
+	if (sockdiag_peer_uid(fd, 1000, &uid, &cause) != 0) {
 		fprintf(stderr, "xencons: cannot tell who holds port %s on %s "
 		    "(%s): not connecting\n", port, host, cause);
 		free(cause);

@@ -471,6 +471,10 @@ def test_access_squatter(inst):
     row = [l.split() for l in inst.xm_ok("list").out.splitlines()
            if l.startswith("sq ")][0]
     check(row[-1] == str(port), "xm list: %r" % row)
+    # xenconsoled's own port: xencons talks (and, its input ended, is let
+    # go a few seconds later).
+    r = inst.run(XENCONS, "127.0.0.1", str(port), stdin="", timeout=30)
+    check(r.rc == 0 and r.err == "", r)
 
     # A console directory others may write to is not trusted.
     sockdir = os.path.join(inst.tmp, "consoles")
