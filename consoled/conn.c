@@ -178,6 +178,7 @@ conn_auth_result(struct conn *c, int ok)
 	size_t	 n = c->ntyped, at = 0;
 	int	 i;
 
+	/* Counted even if it left meanwhile: leaving early is no way out. */
 	if (!ok) {
 		delay = backoff_fail(c->auth_key, time_mono());
 		c->con->rejected++;
@@ -186,6 +187,8 @@ conn_auth_result(struct conn *c, int ok)
 		conn_close(c, "access denied: wrong password");
 		return;
 	}
+	if (c->dead || c->closing)
+		return;
 	conn_admit(c);
 	/* What was typed after the password, in order, then the rest. */
 	c->ntyped = 0;
@@ -233,8 +236,7 @@ conn_check_done(evutil_socket_t fd, short what, void *arg)
 	free(k->hash);
 	free(k);
 	c->checking = 0;
-	if (!c->dead && !c->closing)
-		conn_auth_result(c, ok);
+	conn_auth_result(c, ok);
 	conn_unref(c);
 }
 

@@ -325,6 +325,18 @@ def prompted(s):
     return b"password: " in buf
 
 
+def prompted_keep(s):
+    """Reads s up to its password prompt, leaving it open."""
+    s.settimeout(5)
+    buf = b""
+    while b"password: " not in buf:
+        d = s.recv(4096)
+        if not d:
+            return False
+        buf += d
+    return True
+
+
 def password_file(inst, lines):
     path = os.path.join(inst.tmp, "console-passwords")
     with open(path, "w") as f:
@@ -412,9 +424,18 @@ def test_access_remote(inst):
         c.send("\x05cu")
         c.expect(r"1 client on rem", 10)
         c.close()
+        # Leaving before the verdict does not escape it.
+        s = ns.socket(port)
+        check(prompted_keep(s), "no prompt")
+        s.sendall(b"guess-and-go\r\x05c.")
+        read_until_closed(s, 5)
+        s.close()
+        time.sleep(0.3)
+        buf, _ = read_until_closed(ns.socket(port), 5)
+        check(b"too many wrong passwords" in buf, "escaped: %r" % buf)
         with open(os.path.join(inst.tmp, "xenconsoled.log")) as f:
             log = f.read()
-        check(log.count("gave a wrong password") >= 3, "not logged")
+        check(log.count("gave a wrong password") >= 4, "not logged")
     finally:
         ns.close()
 
