@@ -617,34 +617,82 @@ console_lost_check(struct console *con)
 
 /* ---- clients ---- */
 
+/* One line for a client turned away, then closed; logged and counted. */
+static void
+console_refuse(struct console *con, int fd, const char *peer,
+    const char *why)
+{
+	char	*line;
+	ssize_t	 n;
+
+	log_info("%s: client %s refused: %s", con->name, peer, why);
+	con->rejected++;
+	line = xsprintf("%s\r\n", why);
+	n = write(fd, line, strlen(line));
+	(void)n;
+	free(line);
+	close(fd);
+}
+
 static void
 console_accept(struct console *con, int fd, const char *addr,
     const char *peer, enum proto_kind kind)
 {
-	static const char	 full[] =
-	    "\r\n[xenconsoled: too many clients on this console]\r\n";
+	struct access		 a;
 	struct conn		*c;
-	ssize_t			 n;
+	char			*hash = NULL, *cause, *why, *desc;
+	double			 wait;
+	int			 r;
 
 	if (con->gone) {
 		close(fd);
 		return;
 	}
-	if (kind == PROTO_TELNET && !hosts_allowed(addr)) {
-		log_info("%s: connection from %s refused by "
-		    "console-hosts-allow", con->name, peer);
-		con->rejected++;
-		close(fd);
+	if (kind == PROTO_TELNET)
+		access_tcp(fd, addr, &a);
+	else
+		access_unix(fd, &a);
+	if (a.verdict == ACCESS_DENY) {
+		console_refuse(con, fd, peer, a.why);
 		return;
 	}
-	if (con->nconns >= cd_cfg.console_max_clients) {
-		n = write(fd, full, sizeof full - 1);
-		(void)n;
-		con->rejected++;
-		close(fd);
+	if (a.verdict == ACCESS_PASSWORD) {
+		if ((wait = backoff_wait(a.key, time_mono())) > 0) {
+			why = xsprintf("access denied: too many wrong passwords "
+			    "from %s; try again in %.0f s", a.key, wait + 0.5);
+			console_refuse(con, fd, peer, why);
+			free(why);
+			return;
+		}
+		if ((r = access_password(con->name, &hash, &cause)) != 0) {
+			if (r == -1) {
+				log_warn("console-password-file: %s", cause);
+				free(cause);
+			}
+			console_refuse(con, fd, peer, "access denied: remote "
+			    "access needs a password, and this console has "
+			    "none");
+			return;
+		}
+		if (con->nauth >= ACCESS_AUTH_PENDING) {
+			free(hash);
+			console_refuse(con, fd, peer, "access denied: too many "
+			    "clients giving a password; try again later");
+			return;
+		}
+	}
+	if (con->nconns - con->nauth >= cd_cfg.console_max_clients) {
+		free(hash);
+		console_refuse(con, fd, peer, "too many clients on this "
+		    "console");
 		return;
 	}
-	c = conn_new(con, fd, kind, peer);
+	/* Local peers are who they are: say so to xm consoles and ^Ecu. */
+	desc = a.local && kind == PROTO_TELNET ? xsprintf("%s %s", peer,
+	    a.who) : xstrdup(peer);
+	c = conn_new(con, fd, kind, desc, hash, a.key);
+	free(desc);
+	free(hash);
 	TAILQ_INSERT_TAIL(&con->conns, c, entry);
 	con->nconns++;
 	con->clients_total++;
@@ -730,10 +778,14 @@ console_who(struct console *con, struct conn *me)
 {
 	struct conn	*c;
 	char		*text, *tmp;
+	int		 n;
 
-	text = xsprintf("%d client%s on %s (domid %d):", con->nconns,
-	    con->nconns == 1 ? "" : "s", con->name, con->domid);
+	n = con->nconns - con->nauth;
+	text = xsprintf("%d client%s on %s (domid %d):", n, n == 1 ? "" : "s",
+	    con->name, con->domid);
 	TAILQ_FOREACH(c, &con->conns, entry) {
+		if (!conn_authenticated(c))
+			continue;
 		tmp = xsprintf("%s\r\n  %s%s%s", text, conn_describe(c),
 		    con->input == c ? " [input]" : "", c == me ? " [you]" : "");
 		free(text);
@@ -977,6 +1029,10 @@ console_to_json(struct console *con)
 	    "rejected", (json_int_t)con->rejected,
 	    "listening", con->tcp != NULL && listener_up(con->tcp),
 	    "clients", clients);
+	/* Someone else's listener on our port: xm tells users. */
+	if (con->tcp != NULL && listener_holder(con->tcp) >= 0)
+		json_object_set_new(o, "port_holder",
+		    json_integer(listener_holder(con->tcp)));
 	json_object_set_new(o, "qemu_sndbuf", json_boolean(con->qemu_tuned ==
 	    1 && con->qemu != NULL));
 	json_object_set_new(o, "log", con->log != NULL ?

@@ -91,6 +91,14 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "Seconds of silence before a TCP client is dropped (0: never)."),
 	I("console-keepalive", console_keepalive, "30", 0, 86400,
 	    "TCP keepalive probes after this many idle seconds (0: off)."),
+	S("console-group", console_group, "",
+	    "Besides root, members of this group (by the group database) may "
+	    "use consoles from this host: telnet, xencons and VNC; empty: "
+	    "root only."),
+	S("console-password-file", console_password_file, "",
+	    "NAME:HASH lines (crypt(3) hashes; NAME * for every console) that "
+	    "remote console clients must answer in-band; the file must be "
+	    "writable by root only."),
 	S("xensv-address", xensv_address, "127.0.0.1",
 	    "For xensv, the web interface: the address it would serve on.  "
 	    "xensv is not built in this version; xend does not use the key."),

@@ -38,6 +38,9 @@ struct xendcfg {
 	int	 console_client_stall;	/* console-client-stall (s): drop */
 	int	 console_idle_timeout;	/* console-idle-timeout (s): 0 never */
 	int	 console_keepalive;	/* console-keepalive (s): TCP probes */
+	/* Console access (docs/SECURITY.md) */
+	char	*console_group;		/* console-group: '' (root only) */
+	char	*console_password_file;	/* console-password-file: '' */
 	char	*xensv_address;		/* xensv-address: 127.0.0.1 */
 	int	 xensv_port;		/* xensv-port: 8080 */
 	int	 relocation_server;	/* xend-relocation-server: no */

@@ -46,10 +46,10 @@ static int
 cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
 	struct xen_client	*c;
-	json_t			*list, *con, *cl, *vnc, *clients;
+	json_t			*list, *con, *cl, *vnc, *clients, *holder;
 	const char		*role;
 	int			 held;
-	char			*path, *cause, vport[16], since[16];
+	char			*path, *cause, port[16], vport[16], since[16];
 	size_t			 i, j, shown = 0;
 	time_t			 t;
 	struct tm		 tm;
@@ -77,18 +77,28 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 			continue;
 		shown++;
 		vnc = json_object_get(con, "vnc");
-		if (vnc != NULL)
+		/* Ports only while xenconsoled holds them. */
+		if (json_is_true(json_object_get(con, "listening")))
+			snprintf(port, sizeof port, "%lld", (long long)
+			    json_integer_value(json_object_get(con, "port")));
+		else
+			snprintf(port, sizeof port, "-");
+		if (vnc != NULL && json_is_true(json_object_get(vnc,
+		    "listening")))
 			snprintf(vport, sizeof vport, "%lld", (long long)
 			    json_integer_value(json_object_get(vnc, "port")));
 		else
 			snprintf(vport, sizeof vport, "-");
-		printf("%-32s %4lld %5lld %5s %7zu\n",
+		printf("%-32s %4lld %5s %5s %7zu\n",
 		    json_string_value(json_object_get(con, "name")),
 		    (long long)json_integer_value(json_object_get(con,
-		    "domid")),
-		    (long long)json_integer_value(json_object_get(con,
-		    "port")), vport,
+		    "domid")), port, vport,
 		    json_array_size(json_object_get(con, "clients")));
+		if ((holder = json_object_get(con, "port_holder")) != NULL)
+			printf("    port %lld is held by uid %lld, not by "
+			    "xenconsoled\n", (long long)json_integer_value(
+			    json_object_get(con, "port")),
+			    (long long)json_integer_value(holder));
 		clients = json_object_get(con, "clients");
 		held = 0;
 		json_array_foreach(clients, j, cl)

@@ -1,4 +1,7 @@
 /* util.c: helpers shared by xm's commands. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -184,6 +187,105 @@ xm_consoled_running(struct xm_ctx *ctx)
 	return (1);
 }
 
+json_t *
+xm_consoled_list(struct xm_ctx *ctx)
+{
+	struct xen_client	*c;
+	json_t			*list;
+	char			*path, *cause;
+
+	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	if (xen_open_path(path, &c, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (NULL);
+	}
+	free(path);
+	if (xen_call(c, "consoles.list", NULL, &list, NULL, &cause) != 0) {
+		free(cause);
+		list = NULL;
+	}
+	xen_close(c);
+	return (list);
+}
+
+json_t *
+xm_consoled_find(json_t *list, int domid)
+{
+	json_t	*con;
+	size_t	 i;
+
+	json_array_foreach(list, i, con) {
+		if (json_integer_value(json_object_get(con, "domid")) == domid)
+			return (con);
+	}
+	return (NULL);
+}
+
+/*
+ * A console socket is only as good as the directory it is in: someone
+ * who may create files there may stand in for xenconsoled (or QEMU).
+ */
+static int
+console_dir_trusted(const char *path, char **cause)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	int		 rc = 0;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	if (stat(dir, &st) != 0)
+		rc = 0;		/* connect says what is wrong */
+	else if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022) != 0) {
+		*cause = xsprintf("%s is owned by uid %d, mode %03o: others "
+		    "may put a socket there; not trusting it", dir,
+		    (int)st.st_uid, (unsigned)(st.st_mode & 0777));
+		rc = -1;
+	}
+	free(dir);
+	return (rc);
+}
+
+/* The process behind a console socket must be root's (or ours). */
+static int
+console_peer_trusted(int fd, const char *path, char **cause)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof cr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (cr.uid != 0 && cr.uid != geteuid()) {
+		*cause = xsprintf("%s is served by pid %d of uid %d, not by "
+		    "xenconsoled (uid 0): not attaching", path, (int)cr.pid,
+		    (int)cr.uid);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Connects to a console socket after checking who is behind it. */
+static int
+console_connect_trusted(const char *path, char **cause)
+{
+	int	 fd;
+
+	if (console_dir_trusted(path, cause) != 0)
+		return (-2);
+	if ((fd = unix_connect(path, cause)) == -1)
+		return (-1);
+	if (console_peer_trusted(fd, path, cause) != 0) {
+		close(fd);
+		return (-2);
+	}
+	return (fd);
+}
+
 /*
  * The domain's console through xenconsoled (its unix socket), or, if
  * xenconsoled is not running, QEMU's own socket (*direct set).  A domain
@@ -205,9 +307,16 @@ console_open(struct xm_ctx *ctx, json_t *dom, int *direct)
 	path = xm_console_socket(ctx, domid);
 	for (;;) {
 		free(cause);
-		if ((fd = unix_connect(path, &cause)) != -1) {
+		cause = NULL;
+		if ((fd = console_connect_trusted(path, &cause)) >= 0) {
 			free(path);
 			return (fd);
+		}
+		if (fd == -2) {
+			xm_err(ctx, "%s", cause);
+			free(cause);
+			free(path);
+			return (-1);
 		}
 		if (!xm_consoled_running(ctx))
 			break;
@@ -229,13 +338,36 @@ console_open(struct xm_ctx *ctx, json_t *dom, int *direct)
 	xm_warn(ctx, "xenconsoled is not running ('xenconsoled start'); "
 	    "attaching to QEMU's console directly: one client at a time, no "
 	    "history");
-	if ((fd = unix_connect(qpath, &cause)) == -1) {
+	if ((fd = console_connect_trusted(qpath, &cause)) < 0) {
 		xm_err(ctx, "cannot attach to console of %s: %s", name, cause);
 		free(cause);
 		return (-1);
 	}
 	*direct = 1;
 	return (fd);
+}
+
+/*
+ * Someone else on the domain's TCP port: xm console still works (unix
+ * socket), but whoever uses telnet or xencons there meets that process.
+ */
+static void
+console_warn_squatter(struct xm_ctx *ctx, json_t *dom)
+{
+	json_t		*list, *con, *holder;
+	int		 domid = json_integer_value(json_object_get(dom,
+			    "domid"));
+
+	if ((list = xm_consoled_list(ctx)) == NULL)
+		return;
+	con = xm_consoled_find(list, domid);
+	if ((holder = json_object_get(con, "port_holder")) != NULL)
+		xm_warn(ctx, "console port %lld is held by uid %lld, not by "
+		    "xenconsoled: telnet and xencons there do not reach %s",
+		    (long long)json_integer_value(json_object_get(con,
+		    "port")), (long long)json_integer_value(holder),
+		    json_string_value(json_object_get(dom, "name")));
+	json_decref(list);
 }
 
 /*
@@ -260,8 +392,11 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 
 	if ((fd = console_open(ctx, dom, &direct)) == -1)
 		return (1);
-	if (!direct)
+	if (!direct) {
 		telnet = 0;
+		if (!quiet)
+			console_warn_squatter(ctx, dom);
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_sig;
 	sigaction(SIGTERM, &sa, NULL);

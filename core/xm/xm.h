@@ -96,6 +96,10 @@ char	*xm_format_uptime(double seconds);
 char	*xm_console_socket(struct xm_ctx *, int domid);
 /* Whether xenconsoled answers on its status socket. */
 int	 xm_consoled_running(struct xm_ctx *);
+/* xenconsoled's consoles.list (caller decrefs), or NULL if not running. */
+json_t	*xm_consoled_list(struct xm_ctx *);
+/* The entry for domid in such a list (borrowed), or NULL. */
+json_t	*xm_consoled_find(json_t *list, int domid);
 /* Attaches to a domain's console until Ctrl-] or the domain ends. */
 int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
 	     int unpause);

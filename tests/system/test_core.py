@@ -16,6 +16,8 @@ def running_pid(inst, name):
 def test_manual_ttylinux_walkthrough(inst):
     """The manual's walk-through: create -c, log in, xm list, shutdown."""
     cfg = inst.config("ttylinux", nics="1", ip='""')
+    # As scripts/setup has it: xm list shows a port xenconsoled listens on.
+    inst.start_consoled()
     con = Console(inst, "create", cfg, "-c")
     try:
         con.expect(r"Started domain ttylinux", 30)
