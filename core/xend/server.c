@@ -261,7 +261,23 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct client	*c;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+	static unsigned long refused;
 
+	/*
+	 * The socket is 0600 in a 0700 directory; the peer's credentials are
+	 * checked as well, so a mode loosened by hand opens nothing.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		if (refused++ % 100 == 0)
+			log_warn("refused an API client: uid %ld is not root "
+			    "(%lu refused so far)", len == sizeof cred ?
+			    (long)cred.uid : -1L, refused);
+		close(fd);
+		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->refs = 1;
 	c->bev = bufferevent_socket_new(xend_base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -327,7 +343,8 @@ server_init(void)
 	dir = xstrdup(xend_cfg.unix_path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0755, &cause) != 0)
+		/* Only root's: DESIGN's "0600 in a 0700 directory". */
+		if (mkdir_p(dir, 0700, &cause) != 0)
 			fatalx("%s", cause);
 	}
 	free(dir);

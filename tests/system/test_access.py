@@ -558,6 +558,48 @@ def test_access_unix_sockets(inst):
         s.close()
 
 
+_API = r"""
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+got = b""
+try:
+    s.sendall(b'{"id":1,"op":"domain.list"}\n')
+    while not got.endswith(b"\n"):
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except OSError:
+    pass
+print(json.dumps(got.decode(errors="replace")))
+"""
+
+
+def test_access_api_peer(inst):
+    """xend checks its API client's credentials, not only the socket's
+    mode: with the socket and its directory opened up by hand (0666 in a
+    0711 dir), a non-root client connects but is closed unanswered and
+    logged; root is still served."""
+    uid = stranger_uid()
+    os.chmod(inst.tmp, 0o711)
+    os.chmod(inst.sock, 0o666)
+    try:
+        r = subprocess.run(as_user([sys.executable, "-c", _API, inst.sock],
+                                   uid=uid), capture_output=True, text=True,
+                           cwd="/", timeout=30)
+    finally:
+        os.chmod(inst.sock, 0o600)
+        os.chmod(inst.tmp, 0o700)
+    check(r.returncode == 0, r)
+    check(json.loads(r.stdout) == "", "a stranger got %r" % r.stdout)
+    with open(inst.log) as f:
+        check("refused an API client: uid %d is not root" % uid in f.read(),
+              "no log line for the refused client")
+    inst.xm_ok("list")
+
+
 TESTS = [
     ("access-local", test_access_local, "(console-group %s)" % GROUP),
     ("access-vnc-local", test_access_vnc_local, ""),
@@ -567,4 +609,5 @@ TESTS = [
      "(console-password-file @TMP@/console-passwords)"),
     ("access-squatter", test_access_squatter, ""),
     ("access-unix-sockets", test_access_unix_sockets, ""),
+    ("access-api-peer", test_access_api_peer, ""),
 ]
