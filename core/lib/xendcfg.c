@@ -335,6 +335,14 @@ xendcfg_inert(const struct xendcfg *cfg, void (*warn)(const char *))
 		if (xendcfg_opts[j].inert == NULL ||
 		    opt_is_default(cfg, &xendcfg_opts[j]))
 			continue;
+		/*
+		 * The relocation server's address, port and hosts mean
+		 * nothing while it is off (a private instance sets its own
+		 * port so that it is ready): only worth a word when it is on.
+		 */
+		if (!cfg->relocation_server && strncmp(xendcfg_opts[j].name,
+		    "xend-relocation-", 16) == 0)
+			continue;
 		msg = xsprintf("%s: accepted but not acted on in this version: "
 		    "%s", xendcfg_opts[j].name, xendcfg_opts[j].inert);
 		warn(msg);

@@ -118,6 +118,9 @@ class Instance:
         # ttylinux is vif1.0).
         # Never ending in a digit: "xt0a" + "1.0" is "xt0a1.0" unambiguously.
         self.vif_prefix = self.tag + "v"
+        # A bridge that does not exist: taps stay unattached unless a test
+        # makes its own.
+        self.default_bridge = self.tag + "nobr"
         # @TMP@ in a test's extra config names this instance's temp dir.
         # @TAG@ its tag (for bridge names: "(default-bridge @TAG@br)").
         extra_config = extra_config.replace("@TMP@", self.tmp)

@@ -443,23 +443,23 @@ def test_access_remote(inst):
 # -- squatters ------------------------------------------------------------------
 
 def test_access_squatter(inst):
-    """A user binds the console port of a domain not created yet and plays
-    login: there.  xenconsoled cannot listen and says who holds it;
+    """A user binds a domain's console port while xenconsoled is down and
+    plays login: there (a port held before the domain exists makes xend
+    pass that id over: checks-console-ports).  xenconsoled cannot listen
+    and says who holds it;
     xencons refuses to talk to it; xm console warns (and attaches through
     xenconsoled's socket); xm list and xm consoles show no port until the
     squatter is gone.  xm console also refuses a console directory others
     may write to."""
     uid = stranger_uid()
-    port = inst.port_base + 1               # the first domain's
+    inst.xm_ok("create", "-p", inst.config("sq"))
+    port = inst.domains()["sq"]["console_port"]
     sq = subprocess.Popen(as_user([sys.executable, "-c", _SQUAT,
                                    "127.0.0.1", str(port)], uid=uid),
                           stdout=subprocess.PIPE, cwd="/")
     try:
         check(sq.stdout.readline().strip() == b"up", "squatter not up")
         inst.start_consoled()
-        inst.xm_ok("create", "-p", inst.config("sq"))
-        d = inst.domains()["sq"]
-        check(d["console_port"] == port, "domid %d, not 1" % d["domid"])
         inst.wait_for(lambda: consoles(inst)["sq"].get("port_holder") ==
                       uid, 10, "xenconsoled to name the squatter")
         check(not consoles(inst)["sq"]["listening"], "listening?")

@@ -72,8 +72,8 @@ def test_scripts_called_as_manual_says(inst):
     inst.xm_ok("create", cfg)
     d = inst.domains()["sv"]
     dom, vifn = d["domid"], inst.vif(d["domid"])
-    want_args = ("domain=sv vif=%s bridge=xt-nobr0 mac=00:16:3e:00:00:21 "
-                 "domid=%d ip=10.9.0.2" % (vifn, dom))
+    want_args = ("domain=sv vif=%s bridge=%s mac=00:16:3e:00:00:21 "
+                 "domid=%d ip=10.9.0.2" % (vifn, inst.default_bridge, dom))
     inst.wait_for(lambda: "vif-test online " + want_args in calls(inst), 20,
                   "vif-script online")
     inst.wait_for(lambda: "said by online" in open(inst.log).read(), 10,

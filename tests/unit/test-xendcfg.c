@@ -301,8 +301,8 @@ test_inert_keys(void **state)
 	char		*cause = NULL;
 	size_t		 j, ninert = 0;
 
-	write_config("(xend-relocation-server no)\n(xend-relocation-port 8002)"
-	    "\n(xensv-port 18080)\n(xend-relocation-hosts-allow '')\n");
+	write_config("(xend-relocation-server no)\n(xend-relocation-port 20198)"
+	    "\n(xensv-port 18080)\n(xend-relocation-hosts-allow 'x')\n");
 	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
 	xendcfg_inert(&cfg, collect_warning);
 	assert_int_equal(test_nwarnings, 0);
