@@ -253,7 +253,7 @@ def op_destroy(inst, c, it, rng):
     destroy_all(inst, c, it, "destroy")
 
 
-def op_reboot(inst, c, it, rng, state):
+def op_reboot(inst, c, it, rng):
     """One domain, rebooted again and again (recreated if it is gone)."""
     name = "r"
     if name not in listed(inst):
@@ -332,14 +332,10 @@ def run_op(op, iterations, seed, log=print):
     try:
         inst.start()
         for it in range(iterations):
-            before = c.total()
-            if op == "reboot":
-                op_reboot(inst, c, it, rng, None)
-            else:
-                globals()["op_" + op](inst, c, it, rng)
-            if c.total() != before:
-                for n in c.notes[-3:]:
-                    log("  " + n)
+            seen = len(c.notes)
+            globals()["op_" + op](inst, c, it, rng)
+            for n in c.notes[seen:]:
+                log("  " + n)
     finally:
         reports = inst.close()
     if reports:
