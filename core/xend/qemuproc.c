@@ -200,8 +200,9 @@ qemuproc_pick(const struct qemuproc *v, int n, const char *dir, pid_t pid,
 			continue;
 		if (pid > 0 && v[i].pid == pid && v[i].start == start)
 			return (i);
-		if (best == -1 || v[i].start < v[best].start ||
-		    (v[i].start == v[best].start && v[i].pid < v[best].pid))
+		/* The newest bound the QMP socket path last: xend can reach it. */
+		if (best == -1 || v[i].start > v[best].start ||
+		    (v[i].start == v[best].start && v[i].pid > v[best].pid))
 			best = i;
 	}
 	return (best);

@@ -200,7 +200,8 @@ int		 qemuproc_scan(const char *parent, struct qemuproc **out);
 void		 qemuproc_free(struct qemuproc *, int n);
 /*
  * Which of v's processes for dir to keep: the one recorded (pid and start
- * time both match), else the oldest; -1 if none names dir.
+ * time both match), else the newest (it owns the socket paths); -1 if none
+ * names dir.
  */
 int		 qemuproc_pick(const struct qemuproc *v, int n, const char *dir,
 		     pid_t pid, unsigned long long start);

@@ -324,18 +324,24 @@ def op_shutdown(inst, c, it, rng):
     destroy_all(inst, c, it, "shutdown")
 
 
-def run_op(op, iterations, seed, log=print):
+def run_iterations(inst, op, iterations, seed, log=print):
+    """The loop on a running instance (made with EXTRA in its config)."""
     rng = random.Random("%s-%d" % (op, seed))
     c = Counts()
+    for it in range(iterations):
+        seen = len(c.notes)
+        globals()["op_" + op](inst, c, it, rng)
+        for n in c.notes[seen:]:
+            log("  " + n)
+    return c
+
+
+def run_op(op, iterations, seed, log=print):
     inst = harness.Instance("kx-" + op, EXTRA)
     t0 = time.time()
     try:
         inst.start()
-        for it in range(iterations):
-            seen = len(c.notes)
-            globals()["op_" + op](inst, c, it, rng)
-            for n in c.notes[seen:]:
-                log("  " + n)
+        c = run_iterations(inst, op, iterations, seed, log)
     finally:
         reports = inst.close()
     if reports:

@@ -274,13 +274,14 @@ test_pick(void **state)
 
 	/* The recorded process, pid and start time, wins. */
 	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 100, 5000), 0);
-	/* A recycled pid (other start time) is not the record: the oldest. */
-	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 100, 4999), 1);
-	/* No record: the oldest of the dir's. */
-	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 0, 0), 1);
+	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 200, 4000), 1);
+	/* A recycled pid (other start time) is not the record: the newest. */
+	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 200, 4001), 0);
+	/* No record: the newest of the dir's, never one already taken. */
+	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 0, 0), 0);
+	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 0, 1000), 0);
 	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/2", 200, 4000), 2);
 	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/3", 0, 0), -1);
-	assert_int_equal(qemuproc_pick(v, 4, "/s/domains/1", 0, 1000), 1);
 }
 
 int
