@@ -1109,6 +1109,32 @@ domain_remove(struct domain *d)
 	domain_unref(d);
 }
 
+/*
+ * Ends every process other than keep whose argv names this domain's dir:
+ * whatever started it, it must not outlive the domain or run beside the
+ * domain's own QEMU.
+ */
+static void
+domain_end_strays(struct domain *d, pid_t keep)
+{
+	struct qemuproc	*v;
+	char		*parent;
+	int		 n, i;
+
+	xasprintf(&parent, "%s/domains", xend_cfg.state_dir);
+	n = qemuproc_scan(parent, &v);
+	free(parent);
+	for (i = 0; i < n; i++) {
+		if (v[i].pid == keep || strcmp(v[i].dir, d->dir) != 0)
+			continue;
+		dmesg_add("domain %s (%d): ending stray qemu pid %d", d->name,
+		    d->domid, (int)v[i].pid);
+		if (qemuproc_kill(v[i].pid, v[i].start, 3000) != 0)
+			log_error("qemu pid %d would not end", (int)v[i].pid);
+	}
+	qemuproc_free(v, n);
+}
+
 /* Waits up to ms for the process behind pidfd to end. */
 static int
 pidfd_wait(int pidfd, int ms)
@@ -1159,6 +1185,7 @@ domain_destroy(struct domain *d, char **cause)
 		return (0);
 	}
 	d->exited = 1;
+	domain_end_strays(d, 0);
 	domain_remove(d);
 	return (0);
 }
@@ -1227,6 +1254,7 @@ domain_restart(struct domain *d)
 		waitpid(d->pid, NULL, WNOHANG);
 		d->exited = 1;
 	}
+	domain_end_strays(d, 0);
 	domain_unwatch(d);
 	d->cpu_time_base = d->cpu_time;
 	domain_set_state(d, DOM_STARTING);

@@ -50,6 +50,32 @@ def test_lost_record_adopts(inst):
     check(kill_xend.qemus(inst) == {}, "qemu left after destroy")
 
 
+def test_destroy_ends_stray(inst):
+    """xm destroy ends every QEMU that names the domain's dir, not only
+    the one xend records (here a copy of its command line)."""
+    inst.xm_ok("create", "-p", inst.config("strayed"))
+    d = inst.domains()["strayed"]
+    with open("/proc/%d/cmdline" % d["pid"], "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
+    stray = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        inst.wait_for(lambda: stray.pid in kill_xend.qemus(inst), 10,
+                      "the stray qemu")
+        inst.xm_ok("destroy", "strayed")
+        time.sleep(0.5)
+        check(kill_xend.qemus(inst) == {}, "left after xm destroy: %s" %
+              kill_xend.qemus(inst))
+        check("ending stray qemu pid %d" % stray.pid in
+              inst.xm_ok("dmesg").out, "dmesg")
+    finally:
+        if stray.poll() is None:
+            stray.kill()
+        stray.wait()
+
+
 def test_full_state_disk(inst):
     """A create whose records cannot be written fails and leaves no QEMU;
     a later xend stop and start starts none either."""
@@ -113,5 +139,6 @@ def test_full_state_disk(inst):
 TESTS = [("oneqemu_kill_xend_" + op, kill_loop(op), kill_xend.EXTRA)
          for op in kill_xend.OPS] + [
     ("oneqemu_lost_record_adopts", test_lost_record_adopts, ""),
+    ("oneqemu_destroy_ends_stray", test_destroy_ends_stray, ""),
     ("oneqemu_full_state_disk", test_full_state_disk, ""),
 ]
