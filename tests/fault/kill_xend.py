@@ -80,6 +80,7 @@ def xend_pid(inst):
 
 
 def kill_xend(inst):
+    """SIGKILL to xend, then until it is gone."""
     pid = xend_pid(inst)
     os.kill(pid, signal.SIGKILL)
     end = time.time() + 10
@@ -324,24 +325,28 @@ def op_shutdown(inst, c, it, rng):
     destroy_all(inst, c, it, "shutdown")
 
 
-def run_iterations(inst, op, iterations, seed, log=print):
+def run_iterations(inst, op, iterations, seed, log=print, progress=False):
     """The loop on a running instance (made with EXTRA in its config)."""
     rng = random.Random("%s-%d" % (op, seed))
     c = Counts()
+    t0 = time.time()
     for it in range(iterations):
         seen = len(c.notes)
         globals()["op_" + op](inst, c, it, rng)
         for n in c.notes[seen:]:
             log("  " + n)
+        if progress:
+            log("  %s %d/%d %.0fs: %s" % (op, it + 1, iterations,
+                                          time.time() - t0, c.as_dict()))
     return c
 
 
-def run_op(op, iterations, seed, log=print):
+def run_op(op, iterations, seed, log=print, progress=False):
     inst = harness.Instance("kx-" + op, EXTRA)
     t0 = time.time()
     try:
         inst.start()
-        c = run_iterations(inst, op, iterations, seed, log)
+        c = run_iterations(inst, op, iterations, seed, log, progress)
     finally:
         reports = inst.close()
     if reports:
@@ -355,6 +360,8 @@ def main():
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="write the counts to this file")
+    ap.add_argument("--progress", action="store_true",
+                    help="a line with the counts after every iteration")
     a = ap.parse_args()
     ops = a.ops.split(",")
     for op in ops:
@@ -362,7 +369,9 @@ def main():
             ap.error("unknown op %s (one of %s)" % (op, ", ".join(OPS)))
     results, bad = {}, 0
     for op in ops:
-        c, secs, reports = run_op(op, a.iterations, a.seed)
+        c, secs, reports = run_op(op, a.iterations, a.seed,
+                                  log=lambda m: print(m, flush=True),
+                                  progress=a.progress)
         results[op] = dict(c.as_dict(), iterations=a.iterations,
                            seconds=round(secs, 1), notes=c.notes)
         print("%-9s %4d iterations %7.1fs: orphans %d, duplicates %d, "
