@@ -232,9 +232,23 @@ def background(inst, argv_list):
 def op_create(inst, c, it, rng):
     name = "c%d" % it
     cfg = inst.config(name)
+    ddir = os.path.join(inst.state, "domains")
+    before = set(os.listdir(ddir)) if os.path.isdir(ddir) else set()
     p = subprocess.Popen([inst.env["XM"], "create", "-p", cfg], env=inst.env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0, 0.06))
+    if rng.random() < 0.5:
+        # Half the time near the spawn, whatever the load: a new domain
+        # dir gets its qemu.log just before the fork.  Then 0-15 ms on.
+        end = time.time() + 10
+        while time.time() < end and p.poll() is None:
+            if any(os.path.exists(os.path.join(ddir, x, "qemu.log"))
+                   for x in (os.listdir(ddir) if os.path.isdir(ddir) else ())
+                   if x not in before):
+                break
+        time.sleep(rng.uniform(0, 0.015))
+    else:
+        # Anywhere until QMP is up and xm has its answer.
+        time.sleep(rng.uniform(0, 0.5))
     kill_xend(inst)
     acked = p.wait(60) == 0
     restart(inst)
@@ -245,8 +259,21 @@ def op_create(inst, c, it, rng):
 def op_destroy(inst, c, it, rng):
     name = "d%d" % it
     inst.xm_ok("create", "-p", inst.config(name))
+    rt = os.path.join(listed(inst)[name]["dir"], "runtime.json")
     t = background(inst, [("destroy", name)])
-    time.sleep(rng.uniform(0, 0.08))
+    if rng.random() < 0.5:
+        # Half the time once xend has recorded "dying", whatever the load.
+        end = time.time() + 10
+        while time.time() < end:
+            try:
+                with open(rt) as f:
+                    if '"dying"' in f.read():
+                        break
+            except OSError:
+                break
+        time.sleep(rng.uniform(0, 0.01))
+    else:
+        time.sleep(rng.uniform(0, 0.08))
     kill_xend(inst)
     t.join(150)
     restart(inst)
