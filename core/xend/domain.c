@@ -48,6 +48,7 @@ static void	domain_emit(struct domain *, const char *type);
 static void	domain_defer_policy(struct domain *, const char *why);
 static void	domain_preserve(struct domain *, const char *why, int running);
 static void	domain_powerdown_stop(struct domain *);
+static void	domain_powerdown_arm(struct domain *);
 
 static const char *state_names[] = { "starting", "running", "paused",
     "shutdown", "crashed", "dying" };
@@ -305,7 +306,13 @@ domain_set_state(struct domain *d, enum dom_state state)
 		domain_emit(d, "domain.state");
 }
 
-/* runtime.json: what a restarted xend needs to re-adopt the QEMU. */
+static const char *shutdown_names[] = { "none", "poweroff", "reboot",
+    "halt" };
+
+/*
+ * runtime.json: what a restarted xend needs to re-adopt the QEMU.  Written
+ * (temp file, fsync, rename) before a QEMU may run, see domain_commit_pid.
+ */
 static int
 domain_write_runtime(struct domain *d, char **cause)
 {
@@ -337,6 +344,13 @@ domain_write_runtime(struct domain *d, char **cause)
 	json_object_set_new(rt, "sched", json_pack("{s:i, s:i, s:i, s:i}",
 	    "weight", d->weight, "cap", d->cap, "period", d->sedf_period,
 	    "slice", d->sedf_slice));
+	/*
+	 * A shutdown or reboot asked for, and a policy's "keep it": both
+	 * decide what the next xend does when it finds the guest stopped.
+	 */
+	json_object_set_new(rt, "shutdown_request",
+	    json_string(shutdown_names[d->shutdown_req]));
+	json_object_set_new(rt, "preserved", json_boolean(d->preserved));
 	text = json_dumps(rt, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(rt);
 	xasprintf(&path, "%s/runtime.json", d->dir);
@@ -362,6 +376,36 @@ domain_save(struct domain *d)
 		return (-1);
 	}
 	return (0);
+}
+
+/* Makes the domain dir's entries (config.json, runtime.json) durable. */
+static int
+domain_sync_dir(struct domain *d, char **cause)
+{
+	int	 fd;
+
+	if ((fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		*cause = xsprintf("%s: %s", d->dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+/*
+ * Called by qemu_spawn between fork and exec: the QEMU runs only if its
+ * pid is on disk first, so no kill of xend can leave one it cannot find.
+ */
+static int
+domain_commit_pid(struct domain *d, char **cause)
+{
+	d->start_time = time_wall();
+	if (domain_write_runtime(d, cause) != 0)
+		return (-1);
+	return (domain_sync_dir(d, cause));
 }
 
 static int
@@ -625,12 +669,11 @@ domain_start_qemu(struct domain *d, char **cause)
 	int	  rc;
 
 	argv = qemu_argv(d, accel_get());
-	rc = qemu_spawn(d, argv, cause);
+	d->preserved = 0;
+	rc = qemu_spawn(d, argv, domain_commit_pid, cause);
 	argv_free(argv);
 	if (rc != 0)
 		return (-1);
-	d->pid_start = proc_start_time(d->pid);
-	d->start_time = time_wall();
 	d->nvcpu_tids = 0;
 	if (domain_watch_pid(d, cause) != 0) {
 		kill(d->pid, SIGKILL);
@@ -781,6 +824,7 @@ domain_status_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct domain	*d = arg;
 	const char	*st;
+	char		*why;
 
 	if (error != NULL) {
 		log_warn("%s: query-status: %s", d->name, error);
@@ -790,15 +834,31 @@ domain_status_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	if (st == NULL)
 		st = "unknown";
 	log_info("%s (%d): re-adopted, qemu status %s", d->name, d->domid, st);
-	if (strcmp(st, "running") == 0)
+	if (strcmp(st, "running") == 0) {
 		domain_set_state(d, DOM_RUNNING);
-	else if (strcmp(st, "shutdown") == 0) {
-		/* Shut down while xend was away: keep a preserved one. */
-		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED)
-			return;
-		domain_set_state(d, DOM_SHUTDOWN);
-		domain_defer_policy(d, d->shutdown_req == SHUTDOWN_REBOOT ?
-		    "reboot" : "poweroff");
+		/* A shutdown asked for before xend went away: press on. */
+		if (d->shutdown_req != SHUTDOWN_NONE)
+			domain_powerdown_arm(d);
+	} else if (strcmp(st, "shutdown") == 0) {
+		if (d->preserved)
+			return;	/* kept for inspection by its policy */
+		/*
+		 * Shut down while xend was away, or before it could apply the
+		 * policy: apply it now.
+		 */
+		if ((d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED) &&
+		    d->shutdown_reason != NULL)
+			why = d->shutdown_reason;
+		else
+			why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
+			    d->shutdown_req == SHUTDOWN_HALT ? "halt" :
+			    "poweroff";
+		why = xstrdup(why);
+		free(d->shutdown_reason);
+		d->shutdown_reason = why;
+		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+		    DOM_SHUTDOWN);
+		domain_defer_policy(d, why);
 	} else if (strcmp(st, "prelaunch") == 0) {
 		/* xend died between spawn and cont. */
 		if (d->start_paused)
@@ -808,7 +868,8 @@ domain_status_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	} else if (strcmp(st, "guest-panicked") == 0 ||
 	    strcmp(st, "internal-error") == 0) {
 		domain_set_state(d, DOM_CRASHED);
-		domain_defer_policy(d, "crash");
+		if (!d->preserved)
+			domain_defer_policy(d, "crash");
 	} else if (d->state != DOM_SHUTDOWN && d->state != DOM_CRASHED)
 		domain_set_state(d, DOM_PAUSED);
 }
@@ -1001,10 +1062,13 @@ static void
 domain_remove_files(struct domain *d)
 {
 	static const char *keep[] = { "console.log", "qemu.log" };
-	static const char *drop[] = { "runtime.json", "config.json",
+	/* config.json first: a dir without one is no domain, only debris. */
+	static const char *drop[] = { "config.json", "runtime.json",
 	    "qmp.sock", "console.sock", "vnc.sock", "control.sock" };
 	char	*from, *to, *logdir, *cause;
 	size_t	 i;
+	DIR	*dp;
+	struct dirent *de;
 
 	/* Keep the last console and QEMU log of each name for post-mortems. */
 	xasprintf(&logdir, "%s/logs", xend_cfg.state_dir);
@@ -1025,6 +1089,17 @@ domain_remove_files(struct domain *d)
 		xasprintf(&from, "%s/%s", d->dir, drop[i]);
 		unlink(from);
 		free(from);
+	}
+	/* Temporary files of writes that a kill of xend cut short. */
+	if ((dp = opendir(d->dir)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (strstr(de->d_name, ".tmp.") == NULL)
+				continue;
+			xasprintf(&from, "%s/%s", d->dir, de->d_name);
+			unlink(from);
+			free(from);
+		}
+		closedir(dp);
 	}
 	if (rmdir(d->dir) != 0 && errno != ENOENT)
 		log_warn("rmdir %s: %s", d->dir, strerror(errno));
@@ -1062,6 +1137,32 @@ domain_remove(struct domain *d)
 	domain_unref(d);
 }
 
+/*
+ * Ends every process other than keep whose argv names this domain's dir:
+ * whatever started it, it must not outlive the domain or run beside the
+ * domain's own QEMU.
+ */
+static void
+domain_end_strays(struct domain *d, pid_t keep)
+{
+	struct qemuproc	*v;
+	char		*parent;
+	int		 n, i;
+
+	xasprintf(&parent, "%s/domains", xend_cfg.state_dir);
+	n = qemuproc_scan(parent, &v);
+	free(parent);
+	for (i = 0; i < n; i++) {
+		if (v[i].pid == keep || strcmp(v[i].dir, d->dir) != 0)
+			continue;
+		dmesg_add("domain %s (%d): ending stray qemu pid %d", d->name,
+		    d->domid, (int)v[i].pid);
+		if (qemuproc_kill(v[i].pid, v[i].start, 3000) != 0)
+			log_error("qemu pid %d would not end", (int)v[i].pid);
+	}
+	qemuproc_free(v, n);
+}
+
 /* Waits up to ms for the process behind pidfd to end. */
 static int
 pidfd_wait(int pidfd, int ms)
@@ -1092,11 +1193,27 @@ domain_destroy(struct domain *d, char **cause)
 			log_warn("%s (%d): qemu ignored SIGTERM, killing",
 			    d->name, d->domid);
 			kill(d->pid, SIGKILL);
-			pidfd_wait(d->pidfd, 3000);
+			if (!pidfd_wait(d->pidfd, 5000)) {
+				/*
+				 * Stuck in the kernel: its records stay (dying)
+				 * until the pidfd says it has gone, so it is
+				 * never a QEMU that nothing names.
+				 */
+				log_error("%s (%d): qemu pid %d outlives SIGKILL; "
+				    "removed once it ends", d->name, d->domid,
+				    (int)d->pid);
+				return (0);
+			}
 		}
 		waitpid(d->pid, NULL, WNOHANG);
+	} else if (!d->exited && d->pid > 0 &&
+	    qemuproc_kill(d->pid, d->pid_start, 3000) != 0) {
+		log_error("%s (%d): qemu pid %d would not end", d->name,
+		    d->domid, (int)d->pid);
+		return (0);
 	}
 	d->exited = 1;
+	domain_end_strays(d, 0);
 	domain_remove(d);
 	return (0);
 }
@@ -1135,6 +1252,7 @@ domain_restart(struct domain *d)
 
 	d->restart_count++;
 	d->shutdown_req = SHUTDOWN_NONE;
+	d->preserved = 0;
 	if (!d->exited && qmp_is_up(d->qmp)) {
 		/*
 		 * Same QEMU, same id and console: reset, and once QEMU reports
@@ -1147,7 +1265,24 @@ domain_restart(struct domain *d)
 		dmesg_add("domain %s (%d) restarted", d->name, d->domid);
 		return;
 	}
-	/* QEMU is gone (a crash): a new one under the same id. */
+	/*
+	 * A new QEMU under the same id.  One still alive but out of reach
+	 * (no QMP) ends first: never two QEMUs for one domain.
+	 */
+	if (!d->exited && d->pid > 0) {
+		log_warn("%s (%d): qemu pid %d has no qmp, ending it before the "
+		    "restart", d->name, d->domid, (int)d->pid);
+		if (qemuproc_kill(d->pid, d->pid_start, 3000) != 0) {
+			log_error("%s: restart failed: qemu pid %d would not end",
+			    d->name, (int)d->pid);
+			d->preserved = 1;
+			domain_set_state(d, DOM_CRASHED);
+			return;
+		}
+		waitpid(d->pid, NULL, WNOHANG);
+		d->exited = 1;
+	}
+	domain_end_strays(d, 0);
 	domain_unwatch(d);
 	d->cpu_time_base = d->cpu_time;
 	domain_set_state(d, DOM_STARTING);
@@ -1197,6 +1332,8 @@ domain_preserve(struct domain *d, const char *why, int running)
 {
 	if (running && qmp_is_up(d->qmp))
 		qmp_command(d->qmp, "stop", NULL, NULL, NULL);
+	d->preserved = 1;
+	domain_save(d);
 	domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
 	    DOM_SHUTDOWN);
 }
@@ -1282,11 +1419,26 @@ domain_powerdown_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(d->powerdown_ev, &tv);
 }
 
-int
-domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
+/*
+ * Presses the power button now and again until the guest acts: a press is
+ * lost while the guest boots (its ACPI button driver and acpid are not up
+ * yet).
+ */
+static void
+domain_powerdown_arm(struct domain *d)
 {
 	struct timeval	 tv = { POWERDOWN_RETRY_SECONDS, 0 };
 
+	qmp_command(d->qmp, "system_powerdown", NULL, NULL, NULL);
+	d->powerdown_deadline = time_mono() + xend_cfg.shutdown_timeout;
+	if (d->powerdown_ev == NULL)
+		d->powerdown_ev = evtimer_new(xend_base, domain_powerdown_cb, d);
+	evtimer_add(d->powerdown_ev, &tv);
+}
+
+int
+domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
+{
 	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
 		*cause = xsprintf("domain %s is %s, not running", d->name,
 		    state_names[d->state]);
@@ -1301,15 +1453,7 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 	/* A paused guest cannot see the power button. */
 	if (d->state == DOM_PAUSED)
 		qmp_command(d->qmp, "cont", NULL, NULL, NULL);
-	qmp_command(d->qmp, "system_powerdown", NULL, NULL, NULL);
-	/*
-	 * A press is lost while the guest boots (its ACPI button driver and
-	 * acpid are not up yet), so press again until it acts.
-	 */
-	d->powerdown_deadline = time_mono() + xend_cfg.shutdown_timeout;
-	if (d->powerdown_ev == NULL)
-		d->powerdown_ev = evtimer_new(xend_base, domain_powerdown_cb, d);
-	evtimer_add(d->powerdown_ev, &tv);
+	domain_powerdown_arm(d);
 	log_info("%s (%d): %s requested", d->name, d->domid,
 	    mode == SHUTDOWN_REBOOT ? "reboot" : mode == SHUTDOWN_HALT ?
 	    "halt" : "poweroff");
@@ -1468,31 +1612,128 @@ domain_init(void)
 	event_add(sample_ev, &tv);
 }
 
+/* Ends a QEMU found at start-up that no domain of this xend can own. */
 static void
-domain_adopt(const char *dir, int domid)
+domain_kill_stray(struct qemuproc *p, const char *why)
+{
+	dmesg_add("qemu pid %d (%s) %s: ending it", (int)p->pid, p->dir, why);
+	if (qemuproc_kill(p->pid, p->start, 3000) != 0)
+		log_error("qemu pid %d would not end", (int)p->pid);
+	p->pid = 0;
+}
+
+/*
+ * A domain dir without a config.json is what a destroy (config.json goes
+ * first) or a create (config.json comes first) left when xend was killed:
+ * no domain, so its files go, with its logs kept as for any other.
+ */
+static void
+domain_clean_dir(const char *dir, int domid)
+{
+	struct domain	 d;
+	char		*path, *text, *cause, *name = NULL;
+	json_t		*rt;
+
+	xasprintf(&path, "%s/runtime.json", dir);
+	if (file_read(path, &text, NULL, &cause) == 0) {
+		if ((rt = json_loads(text, 0, NULL)) != NULL &&
+		    json_is_string(json_object_get(rt, "name")))
+			name = xstrdup(json_string_value(json_object_get(rt,
+			    "name")));
+		json_decref(rt);
+		free(text);
+	} else
+		free(cause);
+	free(path);
+	memset(&d, 0, sizeof d);
+	d.domid = domid;
+	d.dir = (char *)dir;
+	d.name = name != NULL ? name : xsprintf("domain-%d", domid);
+	log_info("%s: no config.json, removing what is left", dir);
+	domain_remove_files(&d);
+	free(d.name);
+}
+
+/*
+ * Re-adopts the domain in dir.  found: every QEMU whose argv names a dir
+ * under the state dir (see qemuproc_scan); the ones this domain owns or
+ * ends are cleared (pid 0), so what is left afterwards belongs to none.
+ */
+/*
+ * A recorded config is checked again, but a name that an older xend
+ * accepted and today's rule refuses (one starting with '-', say) must not
+ * cost a running guest its QEMU: such a domain is adopted, with a warning,
+ * so that it can be renamed or shut down properly.
+ */
+static int
+domain_adopt_valid(const char *dir, json_t *config)
+{
+	json_t		*copy;
+	char		*cause;
+	const char	*name = json_string_value(json_object_get(config,
+			    "name")), *why;
+	int		 rc;
+
+	if (domcfg_validate(config, &cause) == 0)
+		return (0);
+	if (name == NULL || (why = domcfg_name_problem(name)) == NULL) {
+		log_warn("%s: config.json: %s", dir, cause);
+		free(cause);
+		return (-1);
+	}
+	free(cause);
+	copy = json_deep_copy(config);
+	json_object_set_new(copy, "name", json_string("adopted"));
+	rc = domcfg_validate(copy, &cause);
+	json_decref(copy);
+	if (rc != 0) {
+		log_warn("%s: config.json: %s", dir, cause);
+		free(cause);
+		return (-1);
+	}
+	log_warn("%s: domain name '%s' is no longer accepted (%s): adopted; "
+	    "rename it (xm rename) or shut it down", dir, name, why);
+	dmesg_add("domain '%s' adopted under a name no longer accepted (%s): "
+	    "xm rename it", name, why);
+	return (0);
+}
+
+static void
+domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 {
 	char		*path, *text, *cause;
 	json_t		*rt = NULL, *config = NULL, *v;
 	json_error_t	 jerr;
 	struct domain	*d;
-	pid_t		 pid;
 	size_t		 i;
+	int		 k, j, no_config, legacy = 0;
 	unsigned long long start;
-	const char	*st;
+	const char	*st, *why;
 
 	xasprintf(&path, "%s/config.json", dir);
-	if (file_read(path, &text, NULL, &cause) != 0) {
-		log_warn("skipping %s: %s", dir, cause);
+	no_config = access(path, F_OK) != 0 && errno == ENOENT;
+	if (file_read(path, &text, NULL, &cause) == 0) {
+		config = json_loads(text, 0, &jerr);
+		free(text);
+		if (config != NULL && domain_adopt_valid(dir, config) != 0) {
+			json_decref(config);
+			config = NULL;
+		}
+	} else
 		free(cause);
-		free(path);
-		return;
-	}
 	free(path);
-	config = json_loads(text, 0, &jerr);
-	free(text);
-	if (config == NULL || domcfg_validate(config, &cause) != 0) {
-		log_warn("skipping %s: bad config.json", dir);
-		json_decref(config);
+	if (config == NULL) {
+		/* Nothing could manage such a QEMU: it must not run untracked. */
+		for (j = 0; j < nfound; j++) {
+			if (found[j].pid > 0 && strcmp(found[j].dir, dir) == 0)
+				domain_kill_stray(&found[j], no_config ?
+				    "has no config.json" : "has a bad "
+				    "config.json");
+		}
+		if (no_config)
+			domain_clean_dir(dir, domid);
+		else
+			log_warn("skipping %s: bad config.json", dir);
 		return;
 	}
 	xasprintf(&path, "%s/runtime.json", dir);
@@ -1537,38 +1778,90 @@ domain_adopt(const char *dir, int domid)
 			if (strcmp(st, state_names[i]) == 0)
 				d->state = i;
 		}
+		st = json_string_value(json_object_get(rt,
+		    "shutdown_request"));
+		for (i = 0; st != NULL && i < nitems(shutdown_names); i++) {
+			if (strcmp(st, shutdown_names[i]) == 0)
+				d->shutdown_req = i;
+		}
+		/* Records from before "preserved": a stopped one was kept. */
+		if ((v = json_object_get(rt, "preserved")) == NULL)
+			legacy = 1;
+		d->preserved = json_is_true(v) || (legacy &&
+		    (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED));
 	}
 	json_decref(rt);
 	TAILQ_INSERT_TAIL(&domains, d, entry);
 
-	pid = d->pid;
-	start = pid > 0 ? proc_start_time(pid) : 0;
-	/* Not the path itself: the state dir may be named differently now. */
-	xasprintf(&path, "/domains/%d/qmp.sock", domid);
-	if (pid > 0 && start != 0 && start == d->pid_start &&
-	    !proc_cmdline_has(pid, path))
-		start = 0;
-	free(path);
-	if (pid <= 0 || start == 0 || start != d->pid_start) {
-		/* QEMU ended while xend was away (or the host rebooted). */
+	/*
+	 * Its QEMU: the recorded process if its argv still names this dir,
+	 * else any running QEMU that names it (its record was lost or is
+	 * stale); every other one naming it is a second QEMU and ends.
+	 */
+	k = qemuproc_pick(found, nfound, dir, d->pid, d->pid_start);
+	if (k == -1 && d->pid > 0 && (start = qemuproc_start_time(d->pid)) ==
+	    d->pid_start && start != 0) {
+		/*
+		 * The recorded child never ran QEMU: it was held at spawn and
+		 * ends by itself now that its xend has gone.  Make sure.
+		 */
+		log_info("%s: pid %d was held before exec, ending it", dir,
+		    (int)d->pid);
+		qemuproc_kill(d->pid, start, 1000);
+	}
+	for (j = 0; j < nfound; j++) {
+		if (j != k && found[j].pid > 0 && strcmp(found[j].dir, dir) == 0)
+			domain_kill_stray(&found[j], "is a second qemu of its "
+			    "domain");
+	}
+	if (k == -1) {
+		/* No QEMU: it ended, or never ran, while xend was away. */
 		d->exited = 1;
-		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED ||
-		    d->state == DOM_DYING) {
-			if (d->state == DOM_DYING)
-				domain_remove(d);
+		if (d->state == DOM_DYING) {
+			domain_remove(d);
 			return;
 		}
-		dmesg_add("domain %s (%d): qemu pid %d gone while xend was "
-		    "down", d->name, d->domid, (int)pid);
-		free(d->shutdown_reason);
-		d->shutdown_reason = xstrdup("crash");
-		d->state = DOM_CRASHED;
-		domain_defer_policy(d, "crash");
+		if (d->preserved)
+			return;
+		if (d->state == DOM_STARTING && d->restart_count == 0) {
+			dmesg_add("domain %s (%d): its create was cut short "
+			    "before qemu ran; removed", d->name, d->domid);
+			d->state = DOM_DYING;
+			domain_remove(d);
+			return;
+		}
+		if (d->state == DOM_SHUTDOWN && d->shutdown_reason != NULL)
+			why = d->shutdown_reason;
+		else {
+			dmesg_add("domain %s (%d): qemu pid %d gone while xend "
+			    "was down", d->name, d->domid, (int)d->pid);
+			free(d->shutdown_reason);
+			d->shutdown_reason = xstrdup("crash");
+			d->state = DOM_CRASHED;
+			why = "crash";
+		}
+		domain_defer_policy(d, why);
 		return;
 	}
+	if (found[k].pid != d->pid || found[k].start != d->pid_start) {
+		dmesg_add("domain %s (%d): qemu pid %d found by its domain dir "
+		    "(records said pid %d)", d->name, d->domid,
+		    (int)found[k].pid, (int)d->pid);
+		d->pid = found[k].pid;
+		d->pid_start = found[k].start;
+		domain_save(d);
+	}
+	found[k].pid = 0;
 	if (domain_watch_pid(d, &cause) != 0) {
 		log_error("%s: %s", d->name, cause);
 		free(cause);
+		return;
+	}
+	if (d->state == DOM_DYING) {
+		/* xend went away in the middle of a destroy: finish it. */
+		dmesg_add("domain %s (%d): finishing its destroy", d->name,
+		    d->domid);
+		domain_defer_policy(d, "destroy");
 		return;
 	}
 	if (d->state == DOM_STARTING)
@@ -1578,7 +1871,7 @@ domain_adopt(const char *dir, int domid)
 	    DOM_MAX_VCPUS);
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
-	    (int)pid);
+	    (int)d->pid);
 	if (sched_attach(d, &cause) != 0) {
 		log_warn("%s: scheduler: %s", d->name, cause);
 		free(cause);
@@ -1587,6 +1880,11 @@ domain_adopt(const char *dir, int domid)
 	agent_connect(d);
 }
 
+/*
+ * Before any policy: every QEMU that names a dir under the state dir is
+ * found (argv), each is owned by its domain or ended, so no QEMU runs that
+ * xend does not list, and none is started beside one that still runs.
+ */
 void
 domain_adopt_all(void)
 {
@@ -1594,23 +1892,28 @@ domain_adopt_all(void)
 	DIR		*dp;
 	struct dirent	*de;
 	long		 id;
-	int		 max = 0;
+	int		 max = 0, nfound, j;
+	struct qemuproc	*found;
 
 	xasprintf(&path, "%s/domains", xend_cfg.state_dir);
-	if ((dp = opendir(path)) == NULL) {
-		free(path);
-		return;
+	nfound = qemuproc_scan(path, &found);
+	if ((dp = opendir(path)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (parse_long(de->d_name, 1, DOMID_MAX, &id) != 0)
+				continue;
+			xasprintf(&sub, "%s/%s", path, de->d_name);
+			domain_adopt(sub, id, found, nfound);
+			free(sub);
+			if (id > max)
+				max = id;
+		}
+		closedir(dp);
 	}
-	while ((de = readdir(dp)) != NULL) {
-		if (parse_long(de->d_name, 1, DOMID_MAX, &id) != 0)
-			continue;
-		xasprintf(&sub, "%s/%s", path, de->d_name);
-		domain_adopt(sub, id);
-		free(sub);
-		if (id > max)
-			max = id;
+	for (j = 0; j < nfound; j++) {
+		if (found[j].pid > 0)
+			domain_kill_stray(&found[j], "names no domain");
 	}
-	closedir(dp);
+	qemuproc_free(found, nfound);
 	free(path);
 	if (max >= domid_rover && max < DOMID_MAX)
 		domid_rover = max + 1;

@@ -354,37 +354,6 @@ host_load_json(void)
 	return (json_pack("[f, f, f]", l[0], l[1], l[2]));
 }
 
-/* Field 22 of /proc/PID/stat: start time in ticks; identifies a pid. */
-unsigned long long
-proc_start_time(pid_t pid)
-{
-	char			 path[64], buf[1024], *p;
-	FILE			*f;
-	unsigned long long	 start = 0;
-	int			 field;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return (0);
-	if (fgets(buf, sizeof buf, f) == NULL) {
-		fclose(f);
-		return (0);
-	}
-	fclose(f);
-	if ((p = strrchr(buf, ')')) == NULL)
-		return (0);
-	p += 2;
-	/* p is at field 3 (state). */
-	for (field = 3; field < 22 && p != NULL; field++) {
-		p = strchr(p, ' ');
-		if (p != NULL)
-			p++;
-	}
-	if (p != NULL)
-		start = strtoull(p, NULL, 10);
-	return (start);
-}
-
 /*
  * CPU seconds of a thread (tid > 0) or process, and the CPU it last ran
  * on; -1 if it is gone.
@@ -470,31 +439,4 @@ proc_vcpu_threads(pid_t pid, pid_t *tids, int max)
 			return (0);
 	}
 	return (n);
-}
-
-/*
- * 1 if pid's command line has an argument containing what (a domain's
- * QMP socket): the QEMU a runtime record names, not another process that
- * got its pid and start tick after a reboot.
- */
-int
-proc_cmdline_has(pid_t pid, const char *what)
-{
-	char	 path[64], *text, *cause, *p;
-	size_t	 len;
-	int	 found = 0;
-
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-	if (file_read(path, &text, &len, &cause) != 0) {
-		free(cause);
-		return (0);
-	}
-	for (p = text; p < text + len; p += strlen(p) + 1) {
-		if (strstr(p, what) != NULL) {
-			found = 1;
-			break;
-		}
-	}
-	free(text);
-	return (found);
 }

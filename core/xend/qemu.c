@@ -245,13 +245,33 @@ qemu_argv(struct domain *d, const char *accel)
 	return (a.v);
 }
 
-int
-qemu_spawn(struct domain *d, char **argv, char **cause)
+struct spawn_ctx {
+	struct domain	*d;
+	int		(*commit)(struct domain *, char **);
+};
+
+static int
+qemu_spawn_commit(pid_t pid, void *arg, char **cause)
 {
-	int	 pipefd[2], logfd, nullfd, err = 0;
-	char	*logpath;
-	pid_t	 pid;
-	ssize_t	 n;
+	struct spawn_ctx	*sc = arg;
+
+	sc->d->pid = pid;
+	sc->d->pid_start = qemuproc_start_time(pid);
+	return (sc->commit(sc->d, cause));
+}
+
+/*
+ * QEMU runs only once xend's record names its pid: a kill of xend at any
+ * moment leaves either no QEMU or one that the next xend finds.
+ */
+int
+qemu_spawn(struct domain *d, char **argv,
+    int (*commit)(struct domain *, char **), char **cause)
+{
+	struct spawn_ctx	 sc = { d, commit };
+	char			*logpath;
+	int			 logfd, rc;
+	pid_t			 pid;
 
 	xasprintf(&logpath, "%s/qemu.log", d->dir);
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -261,51 +281,11 @@ qemu_spawn(struct domain *d, char **argv, char **cause)
 		return (-1);
 	}
 	free(logpath);
-	if (pipe2(pipefd, O_CLOEXEC) == -1) {
-		*cause = xsprintf("pipe: %s", strerror(errno));
-		close(logfd);
-		return (-1);
-	}
-	switch ((pid = fork())) {
-	case -1:
-		*cause = xsprintf("fork: %s", strerror(errno));
-		close(logfd);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return (-1);
-	case 0:
-		setsid();
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		nullfd = open("/dev/null", O_RDWR);
-		dup2(nullfd, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		/* Keep only stdio and the exec-error pipe. */
-		if (pipefd[1] != 3) {
-			dup2(pipefd[1], 3);
-			fcntl(3, F_SETFD, FD_CLOEXEC);
-		}
-		syscall(SYS_close_range, 4, ~0U, 0);
-		execvp(argv[0], argv);
-		err = errno;
-		if (write(3, &err, sizeof err) == -1)
-			_exit(127);
-		_exit(127);
-	}
+	rc = qemuproc_spawn(argv, logfd, qemu_spawn_commit, &sc, &pid, cause);
 	close(logfd);
-	close(pipefd[1]);
-	do
-		n = read(pipefd[0], &err, sizeof err);
-	while (n == -1 && errno == EINTR);
-	close(pipefd[0]);
-	if (n == sizeof err) {
-		waitpid(pid, NULL, 0);
-		*cause = xsprintf("cannot run %s: %s", argv[0], strerror(err));
-		return (-1);
-	}
-	d->pid = pid;
-	return (0);
+	if (rc != 0)
+		d->pid = 0;
+	return (rc);
 }
 
 static int

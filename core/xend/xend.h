@@ -84,6 +84,7 @@ struct domain {
 
 	struct api_req		*pending_create; /* reply once QMP is up */
 	int			 start_paused;
+	int			 preserved;	/* kept stopped by policy */
 
 	/* Memory (control.c): the config's memory is the balloon target. */
 	long long		 mem_actual;	/* bytes, balloon; 0 unknown */
@@ -153,8 +154,13 @@ int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
 void		 argv_free(char **);
-/* Forks and execs QEMU in its own session; 0/-1. */
-int		 qemu_spawn(struct domain *, char **argv, char **cause);
+/*
+ * Forks QEMU in its own session and holds it before exec until commit
+ * (called with d->pid and d->pid_start set) has recorded it; if commit
+ * fails the child never runs QEMU and is reaped.  0/-1.
+ */
+int		 qemu_spawn(struct domain *, char **argv,
+		     int (*commit)(struct domain *, char **cause), char **cause);
 /*
  * Attaches the domain's taps to their bridges, or runs vif-script
  * online for each (a watched child, see script.c); qemu_vifs_down runs
@@ -207,11 +213,9 @@ struct host_info {
 void		 host_read(struct host_info *);
 void		 host_free(struct host_info *);
 json_t		*host_to_json(void);
-unsigned long long proc_start_time(pid_t);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
-int		 proc_cmdline_has(pid_t, const char *);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -219,6 +223,44 @@ json_t		*dmesg_lines(void);
 /* The last want lines of a log, reading at most max bytes of it. */
 int		 host_log_tail(const char *path, long want, size_t max,
 		     json_t **lines, int *cut, char **cause);
+
+/* qemuproc.c: QEMU processes, held at spawn and found by their argv. */
+struct qemuproc {
+	pid_t			 pid;
+	unsigned long long	 start;		/* /proc starttime */
+	char			*dir;		/* the domain dir it names */
+};
+/* /proc starttime of pid (its identity with the pid), 0 if gone. */
+unsigned long long qemuproc_start_time(pid_t);
+/* 1 if pid's argv names dir's QMP socket ("unix:DIR/qmp.sock"). */
+int		 qemuproc_names(pid_t, const char *dir);
+/*
+ * Every process whose argv names the QMP socket of an entry of parent;
+ * *out (freed with qemuproc_free) holds them; returns how many.
+ */
+int		 qemuproc_scan(const char *parent, struct qemuproc **out);
+void		 qemuproc_free(struct qemuproc *, int n);
+/*
+ * Which of v's processes for dir to keep: the one recorded (pid and start
+ * time both match), else the newest (it owns the socket paths); -1 if none
+ * names dir.
+ */
+int		 qemuproc_pick(const struct qemuproc *v, int n, const char *dir,
+		     pid_t pid, unsigned long long start);
+/*
+ * Ends pid if it is still the process that started at start: SIGTERM,
+ * SIGKILL after ms.  0 once it is gone, -1 if it would not go.
+ */
+int		 qemuproc_kill(pid_t, unsigned long long start, int ms);
+/*
+ * Forks argv[0] in its own session (stdout and stderr to logfd) and holds
+ * it before exec until commit(pid, arg, cause) returns 0; if commit fails,
+ * or xend dies first, the child exits without running argv[0].  *pidp is
+ * set before commit.  0 once exec succeeded; -1 with *cause.
+ */
+int		 qemuproc_spawn(char *const argv[], int logfd,
+		     int (*commit)(pid_t, void *, char **), void *arg,
+		     pid_t *pidp, char **cause);
 
 /* accel.c */
 /* Decides kvm or tcg once (accel auto probes, bounded, cached). */
