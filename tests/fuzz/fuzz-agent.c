@@ -25,6 +25,7 @@
 #include <event2/bufferevent.h>
 
 #include "xen-common.h"
+#include "fuzz-tmp.h"
 #include "cpulist.h"
 #include "xend.h"
 
@@ -72,10 +73,9 @@ control_agent_cpus(struct domain *d, const char *list)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 dir[] = "/tmp/fuzz-agent.XXXXXX", *path, *cause;
+	const char	*dir = fuzz_tmpdir("agent");
+	char		*path, *cause;
 
-	if (mkdtemp(dir) == NULL)
-		fatal("mkdtemp");
 	log_open("xend", "/dev/null", LOG_ERROR);
 	/* As xend: a peer gone is a write error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);

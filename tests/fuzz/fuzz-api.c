@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "fuzz-tmp.h"
 #include "cpulist.h"
 #include "xend.h"
 
@@ -202,12 +203,10 @@ sched_set_sedf(struct domain *d, int period, int slice, char **cause)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 dir[] = "/tmp/fuzz-api.XXXXXX";
-	char	*log;
-	FILE	*f;
+	const char	*dir = fuzz_tmpdir("api");
+	char		*log;
+	FILE		*f;
 
-	if (mkdtemp(dir) == NULL)
-		fatal("mkdtemp");
 	/* Quiet: the default level would print every bad request. */
 	log_open("xend", "/dev/null", LOG_ERROR);
 	/* As xend: a peer gone is a write error, not a signal. */

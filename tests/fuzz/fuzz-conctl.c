@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "xen-common.h"
+#include "fuzz-tmp.h"
 #include "xendcfg.h"
 #include "consoled.h"
 
@@ -44,10 +45,9 @@ static char	*sock_path;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 dir[] = "/tmp/fuzz-conctl.XXXXXX", *cause;
+	const char	*dir = fuzz_tmpdir("conctl");
+	char		*cause;
 
-	if (mkdtemp(dir) == NULL)
-		fatal("mkdtemp");
 	log_open("xenconsoled", "/dev/null", LOG_ERROR);
 	/* As xenconsoled: a peer gone is a write error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);

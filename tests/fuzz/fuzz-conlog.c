@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "fuzz-tmp.h"
 #include "consoled.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
@@ -32,15 +33,8 @@ static const char w1[] = "abc\n#def", w2[] = " ghi\nend";
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 tmpl[] = "/dev/shm/fuzz-conlog.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL) {
-		snprintf(tmpl, sizeof tmpl, "/tmp/fuzz-conlog.XXXXXX");
-		if (mkdtemp(tmpl) == NULL)
-			fatal("mkdtemp");
-	}
 	log_open("xenconsoled", "/dev/null", LOG_ERROR);
-	dir = xstrdup(tmpl);
+	dir = xstrdup(fuzz_tmpdir("conlog"));
 	xasprintf(&path, "%s/fz.log", dir);
 	xasprintf(&rotated, "%s/fz.log.1", dir);
 	return (0);
