@@ -16,11 +16,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -36,10 +40,27 @@
 #define CONN_CLOSE_S	5	/* to flush a last notice */
 #define CONN_NOTICE_S	3.0	/* between repeated notices */
 #define CONN_EOF_GRACE_S 3.0	/* output after a client's EOF */
+#define CONN_CHECKS_MAX	4	/* password checks running at once */
+
+/*
+ * A password check (crypt(3): yescrypt takes ~0.1 s) runs in a thread
+ * of its own, so the loop keeps serving every other client meanwhile;
+ * the thread says it is done through a pipe.
+ */
+struct conn_check {
+	struct conn	*c;		/* holds a reference */
+	char		*hash;
+	char		 pw[ACCESS_PASSWORD_MAX];
+	int		 ok;
+	int		 pipe[2];
+	struct event	*ev;
+};
+static int	conn_checks;
 
 static void	conn_send(void *, const char *, size_t);
 static void	conn_input(void *, const char *, size_t);
 static void	conn_command(void *, enum proto_cmd);
+static void	conn_read(struct bufferevent *, void *);
 
 static const struct proto_cb conn_proto_cb = {
 	conn_send, conn_input, conn_command
@@ -56,6 +77,9 @@ conn_unref(struct conn *c)
 		event_free(c->esc_ev);
 	proto_free(c->proto);
 	console_unref(c->con);
+	free(c->hash);
+	free(c->auth_key);
+	explicit_bzero(c->pw, sizeof c->pw);
 	free(c->peer);
 	free(c->desc);
 	free(c);
@@ -74,6 +98,8 @@ conn_drop(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	if (c->hash != NULL)
+		c->con->nauth--;
 	console_conn_gone(c->con, c);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	evtimer_del(c->esc_ev);
@@ -122,6 +148,205 @@ conn_send(void *arg, const char *buf, size_t len)
 	}
 }
 
+int
+conn_authenticated(const struct conn *c)
+{
+	return (c->hash == NULL);
+}
+
+/* The password is right: the history, then live output. */
+static void
+conn_admit(struct conn *c)
+{
+	free(c->hash);
+	c->hash = NULL;
+	c->con->nauth--;
+	backoff_ok(c->auth_key);
+	log_info("%s: client %s gave the right password", c->con->name,
+	    c->desc);
+	proto_output(c->proto, "\r\n", 2);
+	c->pos = ring_history(console_ring(c->con),
+	    cd_cfg.console_history_lines, CONN_HISTORY_MAX);
+	conn_pump(c);
+}
+
+/* The verdict on a password; one try per connection. */
+static void
+conn_auth_result(struct conn *c, int ok)
+{
+	double	 delay;
+	size_t	 n = c->ntyped, at = 0;
+	int	 i;
+
+	/* Counted even if it left meanwhile: leaving early is no way out. */
+	if (!ok) {
+		delay = backoff_fail(c->auth_key, time_mono());
+		c->con->rejected++;
+		log_warn("%s: client %s gave a wrong password; %s backs off "
+		    "for %.0f s", c->con->name, c->desc, c->auth_key, delay);
+		conn_close(c, "access denied: wrong password");
+		return;
+	}
+	if (c->dead || c->closing)
+		return;
+	conn_admit(c);
+	/* What was typed after the password, in order, then the rest. */
+	c->ntyped = 0;
+	for (i = 0; i < c->nheld && !c->dead && !c->closing; i++) {
+		if (c->held[i].at > at)
+			conn_input(c, c->typed + at, c->held[i].at - at);
+		at = c->held[i].at;
+		if (!c->dead && !c->closing)
+			conn_command(c, c->held[i].cmd);
+	}
+	c->nheld = 0;
+	if (n > at && !c->dead && !c->closing)
+		conn_input(c, c->typed + at, n - at);
+	if (!c->dead && !c->closing && c->input_paused) {
+		c->input_paused = 0;
+		bufferevent_enable(c->bev, EV_READ);
+		conn_read(c->bev, c);
+	}
+}
+
+static void *
+conn_check_main(void *arg)
+{
+	struct conn_check	*k = arg;
+	ssize_t			 n;
+
+	k->ok = access_password_ok(k->hash, k->pw);
+	explicit_bzero(k->pw, sizeof k->pw);
+	n = write(k->pipe[1], "x", 1);
+	(void)n;
+	return (NULL);
+}
+
+static void
+conn_check_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_check	*k = arg;
+	struct conn		*c = k->c;
+	int			 ok = k->ok;
+
+	conn_checks--;
+	event_free(k->ev);
+	close(k->pipe[0]);
+	close(k->pipe[1]);
+	free(k->hash);
+	free(k);
+	c->checking = 0;
+	conn_auth_result(c, ok);
+	conn_unref(c);
+}
+
+/* Starts checking c's password in a thread; -1 if none could start. */
+static int
+conn_check_start(struct conn *c)
+{
+	struct conn_check	*k;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
+	sigset_t		 all, old;
+	int			 r;
+
+	k = xcalloc(1, sizeof *k);
+	if (pipe2(k->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		free(k);
+		return (-1);
+	}
+	k->c = c;
+	k->hash = xstrdup(c->hash);
+	memcpy(k->pw, c->pw, sizeof k->pw);
+	k->ev = event_new(cd_base, k->pipe[0], EV_READ, conn_check_done, k);
+	event_add(k->ev, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&t, &attr, conn_check_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		event_free(k->ev);
+		close(k->pipe[0]);
+		close(k->pipe[1]);
+		free(k->hash);
+		explicit_bzero(k->pw, sizeof k->pw);
+		free(k);
+		return (-1);
+	}
+	c->refs++;
+	c->checking = 1;
+	conn_checks++;
+	/* Nothing more is read until the verdict. */
+	c->input_paused = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	return (0);
+}
+
+/* Password bytes, up to CR or LF. */
+static void
+conn_auth_input(struct conn *c, const char *buf, size_t len)
+{
+	double	 wait;
+	size_t	 i, n;
+	int	 ok;
+	char	*msg;
+
+	if (c->checking) {
+		n = len < sizeof c->typed - c->ntyped ? len :
+		    sizeof c->typed - c->ntyped;
+		memcpy(c->typed + c->ntyped, buf, n);
+		c->ntyped += n;
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\r' || buf[i] == '\n')
+			break;
+		if (c->pwlen + 1 >= sizeof c->pw) {
+			conn_close(c, "access denied: password too long");
+			return;
+		}
+		c->pw[c->pwlen++] = buf[i];
+	}
+	if (i == len)
+		return;
+	c->pw[c->pwlen] = '\0';
+	/* Others may have failed from there meanwhile: no guess now. */
+	if ((wait = backoff_wait(c->auth_key, time_mono())) > 0) {
+		log_info("%s: client %s refused: in back-off for %.1f s more",
+		    c->con->name, c->desc, wait);
+		msg = xsprintf("access denied: too many wrong passwords from "
+		    "%s; try again in %.0f s", c->auth_key, wait + 0.5);
+		conn_close(c, msg);
+		free(msg);
+		return;
+	}
+	if (conn_checks >= CONN_CHECKS_MAX) {
+		log_warn("%s: client %s refused: %d password checks running",
+		    c->con->name, c->desc, conn_checks);
+		conn_close(c, "access denied: busy checking passwords; try "
+		    "again in a moment");
+		return;
+	}
+	c->skip_lf = buf[i] == '\r';
+	if (conn_check_start(c) == 0) {
+		explicit_bzero(c->pw, sizeof c->pw);
+		c->pwlen = 0;
+		if (i + 1 < len)
+			conn_auth_input(c, buf + i + 1, len - i - 1);
+		return;
+	}
+	/* No thread: check it here and now. */
+	ok = access_password_ok(c->hash, c->pw);
+	explicit_bzero(c->pw, sizeof c->pw);
+	c->pwlen = 0;
+	conn_auth_result(c, ok);
+	if (ok && !c->dead && !c->closing && i + 1 < len)
+		conn_input(c, buf + i + 1, len - i - 1);
+}
+
 static void
 conn_input(void *arg, const char *buf, size_t len)
 {
@@ -129,6 +354,20 @@ conn_input(void *arg, const char *buf, size_t len)
 
 	if (c->dead || c->closing)
 		return;
+	if (c->hash != NULL) {
+		conn_auth_input(c, buf, len);
+		return;
+	}
+	/* The LF (or NUL) of the password's CR LF is not for the guest. */
+	if (c->skip_lf && len > 0) {
+		c->skip_lf = 0;
+		if (*buf == '\n' || *buf == '\0') {
+			buf++;
+			len--;
+		}
+		if (len == 0)
+			return;
+	}
 	if (console_input(c->con, c, buf, len) != 0 && !c->input_paused) {
 		c->input_paused = 1;
 		bufferevent_disable(c->bev, EV_READ);
@@ -141,6 +380,17 @@ conn_command(void *arg, enum proto_cmd cmd)
 	struct conn	*c = arg;
 
 	if (c->dead || c->closing)
+		return;
+	/* While its password is checked: kept for after. */
+	if (c->checking && cmd != PROTO_QUIT && cmd != PROTO_ABUSE) {
+		if (c->nheld < (int)nitems(c->held)) {
+			c->held[c->nheld].cmd = cmd;
+			c->held[c->nheld++].at = c->ntyped;
+		}
+		return;
+	}
+	/* Before the password, only leaving (or being dropped) works. */
+	if (c->hash != NULL && cmd != PROTO_QUIT && cmd != PROTO_ABUSE)
 		return;
 	console_command(c->con, c, cmd);
 }
@@ -169,7 +419,7 @@ conn_pump(struct conn *c)
 	size_t		 len, room, n;
 	uint64_t	 tail, lost;
 
-	if (c->dead || c->closing)
+	if (c->dead || c->closing || c->hash != NULL)
 		return;
 	out = bufferevent_get_output(c->bev);
 	while ((len = evbuffer_get_length(out)) < CONN_HIGH &&
@@ -348,7 +598,8 @@ conn_sockopts(int fd, int keepalive, int stall)
 }
 
 struct conn *
-conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer)
+conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer,
+    const char *hash, const char *key)
 {
 	struct conn	*c = xcalloc(1, sizeof *c);
 	struct ring	*r = console_ring(con);
@@ -376,6 +627,15 @@ conn_new(struct console *con, int fd, enum proto_kind kind, const char *peer)
 	c->esc_ev = evtimer_new(cd_base, conn_escape_cb, c);
 	c->proto = proto_new(kind, &conn_proto_cb, c);
 	proto_start(c->proto);
+	if (hash != NULL) {
+		/* We said WILL ECHO and echo nothing: the password is unseen. */
+		c->hash = xstrdup(hash);
+		c->auth_key = xstrdup(key);
+		c->auth_since = time_mono();
+		con->nauth++;
+		proto_output(c->proto, "password: ", 10);
+		return (c);
+	}
 	/* The last screenful first, then live output. */
 	c->pos = ring_history(r, cd_cfg.console_history_lines,
 	    CONN_HISTORY_MAX);
@@ -389,6 +649,13 @@ conn_tick(struct conn *c, double now)
 
 	if (c->dead)
 		return;
+	if (c->hash != NULL && !c->closing &&
+	    now - c->auth_since > ACCESS_AUTH_S) {
+		log_info("%s: client %s gave no password in %d s; dropped",
+		    c->con->name, c->desc, ACCESS_AUTH_S);
+		conn_close(c, "access denied: no password given in time");
+		return;
+	}
 	if (c->eof_at != 0 && now - c->eof_at > CONN_EOF_GRACE_S) {
 		conn_drop(c);
 		return;
@@ -411,11 +678,12 @@ conn_to_json(struct conn *c)
 {
 	struct ring	*r = console_ring(c->con);
 
-	return (json_pack("{s:i, s:s, s:s, s:b, s:f, s:I, s:I, s:I}",
+	return (json_pack("{s:i, s:s, s:s, s:b, s:b, s:f, s:I, s:I, s:I}",
 	    "id", (int)c->id,
 	    "kind", c->kind == PROTO_TELNET ? "telnet" : "unix",
 	    "peer", c->peer,
 	    "input", console_holds_input(c->con, c),
+	    "authenticated", c->hash == NULL,
 	    "since", c->since,
 	    "bytes", (json_int_t)c->sent,
 	    "skipped", (json_int_t)c->skipped,

@@ -60,6 +60,8 @@
  */
 #define QEMU_SNDBUF	(16 * 1024 * 1024)
 #define TUNE_TRIES	200			/* 1 ms apart */
+/* QEMU logs a chunk just after it sends it: compare only when quiet. */
+#define LOST_QUIET	0.3
 
 struct console_list consoles = TAILQ_HEAD_INITIALIZER(consoles);
 
@@ -71,6 +73,7 @@ static const unsigned char qemu_telnet_init[12] = {
 static void	console_connect(struct console *);
 static void	console_tail(struct console *);
 static void	console_tune_soon(struct console *);
+static void	console_lost_start(struct console *);
 
 struct console *
 console_find(int domid)
@@ -314,6 +317,7 @@ console_feed(struct console *con, const char *buf, size_t len)
 		return;
 	ring_write(con->ring, buf, len);
 	con->bytes_in += len;
+	con->last_data = time_mono();
 	TAILQ_FOREACH_SAFE(c, &con->conns, entry, c1)
 		conn_pump(c);
 	console_tail_soon(con);
@@ -546,6 +550,7 @@ console_connect(struct console *con)
 	con->connect_warned = 0;
 	con->retry_delay = RETRY_MIN;
 	con->connects++;
+	console_lost_start(con);
 	con->qemu_telnet = -1;
 	con->qemu_init = 0;
 	con->qemu_tuned = 0;
@@ -563,36 +568,131 @@ console_connect(struct console *con)
 	log_info("%s: attached to %s", con->name, con->qemu_path);
 }
 
+/*
+ * From now on every byte QEMU sends us it also appends to its log (it
+ * logs whatever its chardev writes), so the log grows at least as much.
+ */
+static void
+console_lost_start(struct console *con)
+{
+	struct stat	 st;
+
+	con->lost_before = con->src_lost;
+	con->in_at_connect = con->bytes_in;
+	con->src_at_connect = 0;
+	if (con->qemu_log_path != NULL && stat(con->qemu_log_path, &st) == 0)
+		con->src_at_connect = st.st_size;
+}
+
+/* How many guest bytes QEMU's log is missing, as far as we can tell. */
+static void
+console_lost_check(struct console *con)
+{
+	struct stat	 st;
+	uint64_t	 got, logged, lost;
+
+	if (con->qemu == NULL || con->qemu_log_path == NULL ||
+	    time_mono() - con->last_data < LOST_QUIET ||
+	    stat(con->qemu_log_path, &st) != 0)
+		return;
+	if ((uint64_t)st.st_size < con->src_at_connect) {
+		/* Cut or replaced under us: count afresh from here. */
+		console_lost_start(con);
+		return;
+	}
+	got = con->bytes_in - con->in_at_connect;
+	logged = st.st_size - con->src_at_connect;
+	if (got <= logged)
+		return;
+	lost = con->lost_before + (got - logged);
+	if (lost <= con->src_lost)
+		return;
+	if (con->src_lost == con->lost_before)
+		log_warn("%s: QEMU's console log %s is missing %llu bytes the "
+		    "guest wrote (is its disk full?); they are not in the "
+		    "console log either", con->name, con->qemu_log_path,
+		    (unsigned long long)(lost - con->src_lost));
+	con->src_lost = lost;
+}
+
 /* ---- clients ---- */
+
+/* One line for a client turned away, then closed; logged and counted. */
+static void
+console_refuse(struct console *con, int fd, const char *peer,
+    const char *why)
+{
+	char	*line;
+	ssize_t	 n;
+
+	log_info("%s: client %s refused: %s", con->name, peer, why);
+	con->rejected++;
+	line = xsprintf("%s\r\n", why);
+	n = write(fd, line, strlen(line));
+	(void)n;
+	free(line);
+	close(fd);
+}
 
 static void
 console_accept(struct console *con, int fd, const char *addr,
     const char *peer, enum proto_kind kind)
 {
-	static const char	 full[] =
-	    "\r\n[xenconsoled: too many clients on this console]\r\n";
+	struct access		 a;
 	struct conn		*c;
-	ssize_t			 n;
+	char			*hash = NULL, *cause, *why, *desc;
+	double			 wait;
+	int			 r;
 
 	if (con->gone) {
 		close(fd);
 		return;
 	}
-	if (kind == PROTO_TELNET && !hosts_allowed(addr)) {
-		log_info("%s: connection from %s refused by "
-		    "console-hosts-allow", con->name, peer);
-		con->rejected++;
-		close(fd);
+	if (kind == PROTO_TELNET)
+		access_tcp(fd, addr, &a);
+	else
+		access_unix(fd, &a);
+	if (a.verdict == ACCESS_DENY) {
+		console_refuse(con, fd, peer, a.why);
 		return;
 	}
-	if (con->nconns >= cd_cfg.console_max_clients) {
-		n = write(fd, full, sizeof full - 1);
-		(void)n;
-		con->rejected++;
-		close(fd);
+	if (a.verdict == ACCESS_PASSWORD) {
+		if ((wait = backoff_wait(a.key, time_mono())) > 0) {
+			why = xsprintf("access denied: too many wrong passwords "
+			    "from %s; try again in %.0f s", a.key, wait + 0.5);
+			console_refuse(con, fd, peer, why);
+			free(why);
+			return;
+		}
+		if ((r = access_password(con->name, &hash, &cause)) != 0) {
+			if (r == -1) {
+				log_warn("console-password-file: %s", cause);
+				free(cause);
+			}
+			console_refuse(con, fd, peer, "access denied: remote "
+			    "access needs a password, and this console has "
+			    "none");
+			return;
+		}
+		if (con->nauth >= ACCESS_AUTH_PENDING) {
+			free(hash);
+			console_refuse(con, fd, peer, "access denied: too many "
+			    "clients giving a password; try again later");
+			return;
+		}
+	}
+	if (con->nconns - con->nauth >= cd_cfg.console_max_clients) {
+		free(hash);
+		console_refuse(con, fd, peer, "too many clients on this "
+		    "console");
 		return;
 	}
-	c = conn_new(con, fd, kind, peer);
+	/* Local peers are who they are: say so to xm consoles and ^Ecu. */
+	desc = a.local && kind == PROTO_TELNET ? xsprintf("%s %s", peer,
+	    a.who) : xstrdup(peer);
+	c = conn_new(con, fd, kind, desc, hash, a.key);
+	free(desc);
+	free(hash);
 	TAILQ_INSERT_TAIL(&con->conns, c, entry);
 	con->nconns++;
 	con->clients_total++;
@@ -678,10 +778,14 @@ console_who(struct console *con, struct conn *me)
 {
 	struct conn	*c;
 	char		*text, *tmp;
+	int		 n;
 
-	text = xsprintf("%d client%s on %s (domid %d):", con->nconns,
-	    con->nconns == 1 ? "" : "s", con->name, con->domid);
+	n = con->nconns - con->nauth;
+	text = xsprintf("%d client%s on %s (domid %d):", n, n == 1 ? "" : "s",
+	    con->name, con->domid);
 	TAILQ_FOREACH(c, &con->conns, entry) {
+		if (!conn_authenticated(c))
+			continue;
 		tmp = xsprintf("%s\r\n  %s%s%s", text, conn_describe(c),
 		    con->input == c ? " [input]" : "", c == me ? " [you]" : "");
 		free(text);
@@ -876,6 +980,7 @@ console_tick(struct console *con, double now)
 	struct conn	*c, *c1;
 
 	console_tail(con);
+	console_lost_check(con);
 	if (con->qemu == NULL && !evtimer_pending(con->retry_ev, NULL))
 		console_connect(con);
 	listener_retry(con->tcp);
@@ -924,6 +1029,10 @@ console_to_json(struct console *con)
 	    "rejected", (json_int_t)con->rejected,
 	    "listening", con->tcp != NULL && listener_up(con->tcp),
 	    "clients", clients);
+	/* Someone else's listener on our port: xm tells users. */
+	if (con->tcp != NULL && listener_holder(con->tcp) >= 0)
+		json_object_set_new(o, "port_holder",
+		    json_integer(listener_holder(con->tcp)));
 	json_object_set_new(o, "qemu_sndbuf", json_boolean(con->qemu_tuned ==
 	    1 && con->qemu != NULL));
 	json_object_set_new(o, "log", con->log != NULL ?
@@ -935,6 +1044,8 @@ console_to_json(struct console *con)
 	    (uint64_t)st.st_size > con->src_pos)
 		behind = st.st_size - con->src_pos;
 	json_object_set_new(o, "log_behind", json_integer(behind));
+	json_object_set_new(o, "log_lost", json_integer(
+	    (json_int_t)con->src_lost));
 	json_object_set_new(o, "qemu_log_freed", json_integer(
 	    (json_int_t)con->src_trimmed));
 	if (con->vnc != NULL)

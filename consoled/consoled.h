@@ -19,6 +19,7 @@
 
 struct bufferevent;
 struct event;
+struct sockaddr;
 struct event_base;
 struct xendcfg;
 
@@ -141,10 +142,69 @@ const char	*conlog_path(const struct conlog *);
 int		 conlog_strip(const char *text, size_t len, char **out,
 		     size_t *outlen);
 
-/* hosts.c: console-hosts-allow, as xend-relocation-hosts-allow works. */
+/*
+ * hosts.c: console-hosts-allow, as xend-relocation-hosts-allow works, for
+ * clients from other hosts; empty allows none of them.
+ */
 int		 hosts_allow_init(const char *patterns, char **cause);
 int		 hosts_allowed(const char *addr);
 void		 hosts_allow_free(void);
+
+/*
+ * sockdiag.c: identities of local TCP peers, asked of the kernel
+ * (NETLINK_SOCK_DIAG).  Usable from any thread; they block briefly.
+ */
+/*
+ * The owner of the socket at the other end of fd, if it is on this host;
+ * wait_ms: how long to wait for a server to accept (clients only).
+ */
+int		 sockdiag_peer_uid(int fd, int wait_ms, uid_t *uid,
+		     char **cause);
+/* The owner of a socket listening on TCP port (any address). */
+int		 sockdiag_listener_uid(int port, uid_t *uid, char **cause);
+/* Loopback, or one of this host's own addresses. */
+int		 sockdiag_addr_local(const struct sockaddr *);
+
+/* access.c: who may use a console (docs/SECURITY.md). */
+enum access_verdict {
+	ACCESS_DENY,		/* why says so; close */
+	ACCESS_ALLOW,		/* a local user root or console-group */
+	ACCESS_PASSWORD,	/* a remote host allowed: ask a password */
+};
+struct access {
+	enum access_verdict	 verdict;
+	int			 local;
+	long			 uid;		/* local peers, else -1 */
+	char			 key[64];	/* back-off: "uid N" or address */
+	char			 who[64];	/* for logs */
+	char			 why[192];	/* ACCESS_DENY: the client's line */
+};
+#define BACKOFF_FIRST_S		1.0	/* after one wrong password */
+#define BACKOFF_MAX_S		64.0	/* doubling up to this */
+#define BACKOFF_FORGET_S	900.0	/* quiet this long: forgotten */
+#define ACCESS_AUTH_S		30	/* to type a password */
+#define ACCESS_AUTH_PENDING	8	/* per console, waiting for one */
+#define ACCESS_PASSWORD_MAX	256
+
+void		 access_init(void);
+int		 access_uid_allowed(uid_t);
+/* A TCP client (fd accepted, addr its numeric address). */
+void		 access_tcp(int fd, const char *addr, struct access *);
+/* A client of a console's unix socket. */
+void		 access_unix(int fd, struct access *);
+/*
+ * The crypt(3) hash a remote client of console must match, from
+ * console-password-file: 0 and *hash (caller frees), 1 if there is
+ * none, -1 if the file cannot be used.
+ */
+int		 access_password(const char *console, char **hash,
+		     char **cause);
+int		 access_password_ok(const char *hash, const char *password);
+/* Seconds before key may try a password again (monotonic now); 0: now. */
+double		 backoff_wait(const char *key, double now);
+/* A wrong password from key: returns the back-off (seconds) it earned. */
+double		 backoff_fail(const char *key, double now);
+void		 backoff_ok(const char *key);
 
 /* conn.c: a client of one console, TCP (telnet) or unix (raw). */
 struct console;
@@ -170,6 +230,22 @@ struct conn {
 	int			 input_paused;	/* guest input backpressure */
 	double			 eof_at;	/* it sent EOF (monotonic) */
 	struct event		*esc_ev;	/* flushes a lone ^E */
+
+	/* A remote client first gives the console's password. */
+	char			*hash;		/* to match; NULL: admitted */
+	char			*auth_key;	/* its back-off key */
+	char			 pw[ACCESS_PASSWORD_MAX];
+	size_t			 pwlen;
+	double			 auth_since;	/* monotonic */
+	int			 skip_lf;	/* after the password's CR */
+	int			 checking;	/* a thread checks it: wait */
+	char			 typed[256];	/* input meanwhile */
+	size_t			 ntyped;
+	struct {
+		enum proto_cmd	 cmd;
+		size_t		 at;		/* after typed[0..at) */
+	}			 held[8];	/* ^E c commands meanwhile */
+	int			 nheld;
 
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -221,11 +297,22 @@ struct console {
 	int			 src_warned;
 	uint64_t		 src_trimmed;	/* QEMU's log freed below */
 	int			 src_trim;	/* 1 can, 0 cannot, -1 failed */
+	/*
+	 * Guest bytes QEMU's log lacks (it could not write them: a full
+	 * disk): what the socket brought since we connected, less what the
+	 * log grew by, counted once the socket has been quiet a moment.
+	 */
+	uint64_t		 in_at_connect;	/* bytes_in then */
+	uint64_t		 src_at_connect; /* QEMU's log size then */
+	uint64_t		 lost_before;	/* counted on earlier connections */
+	uint64_t		 src_lost;
+	double			 last_data;	/* monotonic */
 
 	struct listener		*tcp;
 	struct listener		*local;
 	struct conn_list	 conns;
 	int			 nconns;
+	int			 nauth;		/* of them, giving a password */
 	struct conn		*input;		/* holds input, or NULL */
 	unsigned		 next_conn_id;
 
@@ -284,8 +371,13 @@ void		 console_command(struct console *, struct conn *,
 void		 console_conn_gone(struct console *, struct conn *);
 
 /* conn.c */
+/*
+ * hash: a remote client's password must match it before it sees or
+ * sends anything (NULL: none asked); key: its back-off key.
+ */
 struct conn	*conn_new(struct console *, int fd, enum proto_kind,
-		     const char *peer);
+		     const char *peer, const char *hash, const char *key);
+int		 conn_authenticated(const struct conn *);
 /* Sends what the ring has past the client's position, within bounds. */
 void		 conn_pump(struct conn *);
 void		 conn_notice(struct conn *, const char *, ...)
@@ -319,6 +411,8 @@ struct listener	*listener_new(const char *addr, int port, const char *path,
 		     listener_cb, void *arg);
 void		 listener_free(struct listener *);
 int		 listener_up(const struct listener *);
+/* Who holds the port when we cannot listen on it: a uid, or -1. */
+long		 listener_holder(const struct listener *);
 void		 listener_retry(struct listener *);
 
 /* vnc.c: a graphical console, proxied in a thread of its own. */

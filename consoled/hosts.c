@@ -1,9 +1,10 @@
 /*
  * hosts.c: console-hosts-allow, read the way Xen reads
  * xend-relocation-hosts-allow: space-separated regular expressions, one
- * of which must match the whole of the client's address; empty allows
- * every host (the listening address, localhost by default, is the first
- * fence).  Addresses only: no name lookups inside the event loop.
+ * of which must match the whole of the client's address.  It applies to
+ * clients from other hosts only (access.c identifies local ones by uid),
+ * and empty allows none of them.  Addresses only: no name lookups inside
+ * the event loop.
  * Compiled once at start; read-only afterwards, so the VNC threads may
  * match too.
  */
@@ -51,8 +52,6 @@ hosts_allowed(const char *addr)
 {
 	size_t	 i;
 
-	if (hosts_n == 0)
-		return (1);
 	for (i = 0; i < hosts_n; i++) {
 		if (regexec(&hosts_re[i], addr, 0, NULL, 0) == 0)
 			return (1);

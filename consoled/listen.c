@@ -34,6 +34,7 @@ struct listener {
 	struct evconnlistener	*l;
 	struct event		*retry_ev;
 	int			 warned;
+	long			 holder;	/* uid on our port, or -1 */
 };
 
 static void	listener_try(struct listener *);
@@ -117,12 +118,35 @@ listener_error(struct evconnlistener *el, void *arg)
 	evtimer_add(l->retry_ev, &tv);
 }
 
+/*
+ * Our port is taken: by whom?  A user who binds a domain's port before we
+ * do serves whatever he likes there (a fake login: prompt), so say who.
+ */
+static void
+listener_find_holder(struct listener *l)
+{
+	uid_t	 uid;
+	char	*cause;
+	long	 was = l->holder;
+
+	if (sockdiag_listener_uid(l->port, &uid, &cause) != 0) {
+		free(cause);
+		l->holder = -1;
+		return;
+	}
+	l->holder = uid;
+	if (l->holder != was)
+		log_warn("port %d is held by uid %ld, not xenconsoled: "
+		    "clients there do not reach the console; xm list shows "
+		    "no port until it is free", l->port, l->holder);
+}
+
 static int
 listen_inet(const char *addr, int port, char **cause)
 {
 	struct addrinfo	 hints, *ai;
 	char		 serv[16];
-	int		 fd, one = 1, r;
+	int		 fd, one = 1, r, e;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -144,10 +168,11 @@ listen_inet(const char *addr, int port, char **cause)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    listen(fd, 128) != 0) {
-		*cause = xsprintf("%s port %d: %s", addr, port,
-		    strerror(errno));
+		e = errno;
+		*cause = xsprintf("%s port %d: %s", addr, port, strerror(e));
 		close(fd);
 		freeaddrinfo(ai);
+		errno = e;	/* EADDRINUSE: the caller looks for who */
 		return (-1);
 	}
 	freeaddrinfo(ai);
@@ -166,6 +191,8 @@ listener_try(struct listener *l)
 	else
 		fd = unix_listen(l->path, &cause);
 	if (fd == -1) {
+		if (l->addr != NULL && errno == EADDRINUSE)
+			listener_find_holder(l);
 		if (!l->warned)
 			log_warn("cannot listen: %s; retrying every %d s",
 			    cause, LISTEN_RETRY_S);
@@ -178,6 +205,7 @@ listener_try(struct listener *l)
 		log_info("listening on %s port %d at last",
 		    l->addr != NULL ? l->addr : l->path, l->port);
 	l->warned = 0;
+	l->holder = -1;
 	l->l = evconnlistener_new(cd_base, listener_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l->l == NULL)
@@ -196,6 +224,7 @@ listener_new(const char *addr, int port, const char *path, listener_cb cb,
 	l->path = path != NULL ? xstrdup(path) : NULL;
 	l->cb = cb;
 	l->arg = arg;
+	l->holder = -1;
 	l->retry_ev = evtimer_new(cd_base, listener_resume, l);
 	listener_try(l);
 	return (l);
@@ -215,6 +244,12 @@ listener_free(struct listener *l)
 	free(l->addr);
 	free(l->path);
 	free(l);
+}
+
+long
+listener_holder(const struct listener *l)
+{
+	return (l->l != NULL ? -1 : l->holder);
 }
 
 int

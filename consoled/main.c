@@ -109,6 +109,40 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * The consoles' unix sockets and the status socket live here: only we
+ * may create files in it, or someone else could stand in for a console
+ * (xm console checks the same before it trusts a socket there).
+ */
+static int
+consoled_socket_dir(char **cause)
+{
+	const char	*dir = cd_cfg.console_socket_dir;
+	struct stat	 st;
+
+	if (mkdir_p(dir, 0700, cause) != 0)
+		return (-1);
+	if (lstat(dir, &st) != 0) {
+		*cause = xsprintf("%s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		*cause = xsprintf("console-socket-dir %s: not a directory of "
+		    "uid %d (owned by uid %d): not using it", dir,
+		    (int)geteuid(), (int)st.st_uid);
+		return (-1);
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_warn("console-socket-dir %s was mode %03o; now 0700", dir,
+		    (unsigned)(st.st_mode & 0777));
+		if (chmod(dir, 0700) != 0) {
+			*cause = xsprintf("chmod %s: %s", dir, strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 static int
 consoled_serve(int rfd)
 {
@@ -141,7 +175,7 @@ consoled_serve(int rfd)
 	evsignal_add(ev_hup, NULL);
 	event_add(ev_tick, &one);
 
-	if (mkdir_p(cd_cfg.console_socket_dir, 0700, &cause) != 0 ||
+	if (consoled_socket_dir(&cause) != 0 ||
 	    mkdir_p(cd_cfg.console_log_dir, 0750, &cause) != 0 ||
 	    hosts_allow_init(cd_cfg.console_hosts_allow, &cause) != 0 ||
 	    control_init(&cause) != 0) {
@@ -151,6 +185,7 @@ consoled_serve(int rfd)
 		return (1);
 	}
 	vnc_init();
+	access_init();
 	log_info("xenconsoled %s starting, config %s", XEN_VERSION,
 	    cd_cfg.path);
 	xendlink_init(consoled_ready);
@@ -198,11 +233,12 @@ consoled_status(void)
 	}
 	free(path);
 	if (json_array_size(list) > 0)
-		printf("%-20s %5s %5s %7s %12s %10s %9s %6s\n", "Name", "Id",
-		    "Port", "Clients", "Out(bytes)", "In(bytes)", "Dropped",
-		    "LogErr");
+		printf("%-20s %5s %5s %7s %12s %10s %9s %6s %9s %9s\n",
+		    "Name", "Id", "Port", "Clients", "Out(bytes)", "In(bytes)",
+		    "Dropped", "LogErr", "LogBehind", "LogLost");
 	json_array_foreach(list, i, con) {
-		printf("%-20s %5lld %5lld %7zu %12lld %10lld %9lld %6lld\n",
+		printf("%-20s %5lld %5lld %7zu %12lld %10lld %9lld %6lld %9lld "
+		    "%9lld\n",
 		    json_string_value(json_object_get(con, "name")),
 		    (long long)json_integer_value(json_object_get(con,
 		    "domid")),
@@ -216,7 +252,11 @@ consoled_status(void)
 		    (long long)json_integer_value(json_object_get(con,
 		    "dropped")),
 		    (long long)json_integer_value(json_object_get(con,
-		    "log_errors")));
+		    "log_errors")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "log_behind")),
+		    (long long)json_integer_value(json_object_get(con,
+		    "log_lost")));
 	}
 	json_decref(list);
 	xen_close(c);

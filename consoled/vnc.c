@@ -72,6 +72,7 @@ struct vnc {
 	atomic_int		 height;
 	atomic_ulong		 updates;
 	atomic_ulong		 viewers_total;
+	atomic_ulong		 refused;
 
 	/* The thread only. */
 	rfbScreenInfoPtr	 screen;
@@ -140,24 +141,75 @@ vnc_viewer_gone(rfbClientPtr cl)
 	struct vnc	*v = cl->screen->screenData;
 
 	atomic_fetch_sub(&v->viewers, 1);
+	free(cl->clientData);
+	cl->clientData = NULL;
 	log_debug("vnc %s: viewer %s left", v->name, cl->host);
 }
 
+/*
+ * Local viewers: root and console-group, by the owner of their socket;
+ * the password, if the domain has one, is asked as well.  Remote ones:
+ * console-hosts-allow, and only if the domain has a password.  Anyone in
+ * back-off for wrong passwords is turned away first.
+ */
 static enum rfbNewClientAction
 vnc_viewer_new(rfbClientPtr cl)
 {
 	struct vnc	*v = cl->screen->screenData;
+	struct access	 a;
+	double		 wait;
 
-	if (!hosts_allowed(cl->host)) {
-		log_info("vnc %s: viewer %s refused by console-hosts-allow",
-		    v->name, cl->host);
+	access_tcp(cl->sock, cl->host, &a);
+	if (a.verdict == ACCESS_PASSWORD && v->passwds[0] == NULL &&
+	    v->passwds[1] == NULL) {
+		snprintf(a.why, sizeof a.why, "remote viewers need a password "
+		    "(vncpasswd) and this domain has none");
+		a.verdict = ACCESS_DENY;
+	}
+	if (a.verdict != ACCESS_DENY &&
+	    (wait = backoff_wait(a.key, time_mono())) > 0) {
+		snprintf(a.why, sizeof a.why, "too many wrong passwords from "
+		    "%s; %.0f s to wait", a.key, wait + 0.5);
+		a.verdict = ACCESS_DENY;
+	}
+	if (a.verdict == ACCESS_DENY) {
+		log_info("vnc %s: viewer %s refused: %s", v->name, cl->host,
+		    a.why);
+		atomic_fetch_add(&v->refused, 1);
 		return (RFB_CLIENT_REFUSE);
 	}
+	cl->clientData = xstrdup(a.key);
 	cl->clientGoneHook = vnc_viewer_gone;
 	atomic_fetch_add(&v->viewers, 1);
 	atomic_fetch_add(&v->viewers_total, 1);
-	log_debug("vnc %s: viewer %s", v->name, cl->host);
+	log_debug("vnc %s: viewer %s (%s)", v->name, cl->host, a.who);
 	return (RFB_CLIENT_ACCEPT);
+}
+
+/* VNC authentication, with the back-off of its source on failure. */
+static rfbBool
+vnc_password(rfbClientPtr cl, const char *response, int len)
+{
+	struct vnc	*v = cl->screen->screenData;
+	const char	*key = cl->clientData != NULL ? cl->clientData : cl->host;
+	double		 now = time_mono(), wait, delay;
+
+	/* Others from there may have failed since it connected. */
+	if ((wait = backoff_wait(key, now)) > 0) {
+		log_info("vnc %s: viewer %s refused: in back-off for %.1f s "
+		    "more", v->name, cl->host, wait);
+		atomic_fetch_add(&v->refused, 1);
+		return (FALSE);
+	}
+	if (rfbCheckPasswordByList(cl, response, len)) {
+		backoff_ok(key);
+		return (TRUE);
+	}
+	delay = backoff_fail(key, now);
+	atomic_fetch_add(&v->refused, 1);
+	log_warn("vnc %s: viewer %s gave a wrong password; %s backs off for "
+	    "%.0f s", v->name, cl->host, key, delay);
+	return (FALSE);
 }
 
 /* libvncserver calls these only for viewers that are not view-only. */
@@ -237,7 +289,7 @@ vnc_screen_new(struct vnc *v)
 	s->http6Port = 0;
 	if (v->passwds[0] != NULL) {
 		s->authPasswdData = v->passwds;
-		s->passwordCheck = rfbCheckPasswordByList;
+		s->passwordCheck = vnc_password;
 		s->authPasswdFirstViewOnly = v->first_view_only;
 	}
 	v->screen = s;
@@ -516,7 +568,7 @@ vnc_stop_all(void)
 json_t *
 vnc_to_json(struct vnc *v)
 {
-	return (json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:b}",
+	return (json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:I, s:b}",
 	    "port", v->port,
 	    "connected", atomic_load(&v->connected),
 	    "listening", atomic_load(&v->listening),
@@ -525,5 +577,6 @@ vnc_to_json(struct vnc *v)
 	    "height", atomic_load(&v->height),
 	    "updates", (json_int_t)atomic_load(&v->updates),
 	    "viewers_total", (json_int_t)atomic_load(&v->viewers_total),
+	    "refused", (json_int_t)atomic_load(&v->refused),
 	    "password", v->passwds[0] != NULL || v->passwds[1] != NULL));
 }

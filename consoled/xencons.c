@@ -10,6 +10,11 @@
  *   ^E c u      who is attached   ^E c b   send a break (sysrq)
  *   ^E c .      detach            ^E c ?   help
  * (the ^E c commands are xenconsoled's, so they work in telnet too)
+ *
+ * On this host, the port must be xenconsoled's: anyone may bind a port
+ * xenconsoled has not bound yet (a domain not created yet) and serve a
+ * fake login: there, so the owner of the listening end is asked of the
+ * kernel (sockdiag.c) and must be root, or ourselves.
  */
 #include <sys/socket.h>
 
@@ -26,6 +31,7 @@
 #include <libtelnet.h>
 
 #include "xen-common.h"
+#include "consoled.h"
 
 #define XENCONS_DETACH	0x1d	/* Ctrl-] */
 
@@ -117,7 +123,8 @@ connect_to(const char *host, const char *port)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "xencons: %s: %s\n", host, gai_strerror(r));
+		fprintf(stderr, "xencons: cannot look up host %s: %s\n", host,
+		    gai_strerror(r));
 		return (-1);
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -138,6 +145,34 @@ connect_to(const char *host, const char *port)
 	return (fd);
 }
 
+/* A local port must be held by root (xenconsoled) or by us. */
+static int
+check_server(int fd, const char *host, const char *port)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof ss;
+	uid_t			 uid;
+	char			*cause;
+
+	memset(&ss, 0, sizeof ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    !sockdiag_addr_local((struct sockaddr *)&ss))
+		return (0);	/* another host: its own business */
+	if (sockdiag_peer_uid(fd, 1000, &uid, &cause) != 0) {
+		fprintf(stderr, "xencons: cannot tell who holds port %s on %s "
+		    "(%s): not connecting\n", port, host, cause);
+		free(cause);
+		return (-1);
+	}
+	if (uid != 0 && uid != geteuid()) {
+		fprintf(stderr, "xencons: port %s on %s is held by uid %u, not "
+		    "by xenconsoled (uid 0): not connecting; the domain's "
+		    "console is not there\n", port, host, (unsigned)uid);
+		return (-1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -147,6 +182,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	char		 buf[16384];
 	ssize_t		 n, i;
+	long		 pnum;
 	int		 in_open = 1, tty, detached = 0, closed = 0;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
@@ -163,8 +199,18 @@ main(int argc, char **argv)
 		usage(stderr);
 		return (2);
 	}
+	/* getaddrinfo would say "Servname not supported for ai_socktype". */
+	if (parse_long(port, 1, 65535, &pnum) != 0) {
+		fprintf(stderr, "xencons: '%s' is not a port number (a domain's "
+		    "console is on port 9600 + its id)\n", port);
+		return (2);
+	}
 	if ((sock = connect_to(host, port)) == -1)
 		return (1);
+	if (check_server(sock, host, port) != 0) {
+		close(sock);
+		return (1);
+	}
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

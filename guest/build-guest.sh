@@ -65,7 +65,7 @@ up_to_date() {
 	[ -f "$stamp" ] || return 1
 	for f in "${outputs[@]}"; do [ -f "$f" ] || return 1; done
 	newest=$(find "$here/build-guest.sh" "$here/packages.txt" "$here/skel" \
-		"$here/initramfs" /bin/busybox -newer "$stamp" -print -quit 2>/dev/null) || return 1
+		"$here/initramfs" "$here/kmod" /bin/busybox -newer "$stamp" -print -quit 2>/dev/null) || return 1
 	[ -z "$newest" ] || return 1
 	for f in "${outputs[@]}"; do [ "$f" -nt "$stamp" ] && return 1; done
 	return 0
@@ -241,7 +241,45 @@ if [ -z "${mod_builtin[ext2]:-}${mod_builtin[ext4]:-}" ]; then
 	fi
 fi
 
-# --- staging -----------------------------------------------------------------
+# --- the guest's own module --------------------------------------------------
+
+# kmod/xen_memtarget.c gives the guest the manual's /proc/xen/memory_target.
+# It is built against the kernel's headers, which are downloaded and
+# unpacked like the kernel (linux-headers-KVER, its -common and kbuild), never
+# installed. Without them the guest still works: the agent then serves
+# /run/xen/memory_target as a plain file, which cannot refuse a write.
+build_kmod() {
+	local hpkg=linux-headers-$kver info common kbuild d hroot
+	info=$(apt-cache show "$hpkg=$ver" 2>/dev/null) || info=
+	if [ -z "$info" ]; then
+		apt_get update >&2
+		info=$(apt-cache show "$hpkg=$ver" 2>/dev/null) || { log "apt knows no $hpkg=$ver"; return 1; }
+	fi
+	common=$(sed -n 's/^Depends: //p' <<<"$info" | head -n1 | tr ',' '\n' |
+		sed -n 's/^ *\(linux-headers-[^ ]*-common\).*/\1/p' | head -n1)
+	kbuild=$(sed -n 's/^Depends: //p' <<<"$info" | head -n1 | tr ',' '\n' |
+		sed -n 's/^ *\(linux-kbuild-[^ ]*\).*/\1/p' | head -n1)
+	[ -n "$common" ] && [ -n "$kbuild" ] || { log "$hpkg: no -common or kbuild in its Depends"; return 1; }
+	hroot=$workdir/headers/${kver}_$ver
+	if [ ! -f "$hroot/.unpacked" ]; then
+		d=$workdir/debs/headers-$kver
+		rm -rf "$d" "$hroot"
+		mkdir -p "$d" "$hroot"
+		(cd "$d" && apt_get -o APT::Sandbox::User=root download "$hpkg=$ver" "$common=$ver" "$kbuild") ||
+			{ log "apt-get download of the headers failed"; return 1; }
+		for f in "$d"/*.deb; do dpkg-deb -x "$f" "$hroot" || return 1; done
+		# Its Makefile includes the -common one by absolute path.
+		sed -i "s#^include /usr/src/#include $hroot/usr/src/#" "$hroot/usr/src/$hpkg/Makefile"
+		rm -rf "$d"
+		touch "$hroot/.unpacked"
+	fi
+	rm -rf "$build/kmod"
+	cp -R "$here/kmod" "$build/kmod"
+	make -s -C "$hroot/usr/src/$hpkg" M="$build/kmod" modules >"$build/kmod.log" 2>&1 ||
+		{ cat "$build/kmod.log" >&2; log "building kmod/xen_memtarget.c failed"; return 1; }
+	[ -f "$build/kmod/xen_memtarget.ko" ]
+}
+
 
 build=$workdir/build
 rm -rf "$build"
@@ -293,6 +331,10 @@ make_base() {
 	chmod 600 "$root/etc/shadow"
 }
 
+kmod_note=
+build_kmod || kmod_note="no /proc/xen/memory_target (its module did not build)"
+[ -n "$kmod_note" ] && log "note: $kmod_note"
+
 # initramfs: base + /init + the modules, decompressed because busybox insmod
 # takes plain .ko files only.
 ird=$build/initramfs
@@ -314,6 +356,12 @@ for rel in "${load_order[@]}"; do
 	esac
 	echo "${rel%.ko*}.ko" >>"$ird/lib/modules/$kver/load-order"
 done
+if [ -z "$kmod_note" ]; then
+	mkdir -p "$ird/lib/modules/$kver/extra"
+	cp "$build/kmod/xen_memtarget.ko" "$ird/lib/modules/$kver/extra/"
+	echo extra/xen_memtarget.ko >>"$ird/lib/modules/$kver/load-order"
+	load_order+=(extra/xen_memtarget.ko)
+fi
 chown -R 0:0 "$ird"
 
 # Root image: base only; drivers are already loaded when it is mounted.

@@ -442,9 +442,12 @@ def scenario_agent(args):
         g.ctl_send("memory_target 160")
         took = g.login("ttylinux", args.boot_timeout)
         g.wait_output("cat %s" % mt, "160", 10)
-        ls = g.run("ls -l %s /dev/virtio-ports/org.xen.control.0" % mt)
-        check(re.search(r"^-rw-r--r-- +1 root +root .*memory_target$", ls, re.M),
-              "memory_target file is not root's 0644: %r" % ls)
+        g.wait_output("cat /proc/xen/memory_target", "160", 10)
+        ls = g.run("ls -l /proc/xen/memory_target %s /dev/virtio-ports/org.xen.control.0" % mt)
+        check(re.search(r"^-rw-r--r-- +1 root +root .*/proc/xen/memory_target$", ls, re.M),
+              "/proc/xen/memory_target is not root's 0644: %r" % ls)
+        check(re.search(r"%s -> /proc/xen/memory_target$" % mt, ls, re.M),
+              "%s is not a link to /proc/xen/memory_target: %r" % (mt, ls))
         check(re.search(r"org\.xen\.control\.0 -> \.\./vport\d+p\d+$", ls, re.M),
               "no /dev/virtio-ports name: %r" % ls)
 
@@ -478,7 +481,17 @@ def scenario_agent(args):
         g.wait_output("cat %s" % mt, "96", 10)
         log = g.run("cat /run/xen/agent.log")
         check("above maxmem" in log, "refusal not logged: %r" % log)
-        g.run("echo lots >%s" % mt)            # not a number: put back, nothing sent
+        # Not a number, or out of range (16 to the RAM booted with): the
+        # write fails at once, nothing is sent.
+        out = g.run("echo lots >%s; echo rc=$?" % mt)
+        check("write error: Invalid argument" in out and "rc=1" in out,
+              "a write of 'lots' did not fail: %r" % out)
+        out = g.run("echo 161 >/proc/xen/memory_target; echo rc=$?")
+        check("write error: Numerical result out of range" in out and "rc=1" in out,
+              "a write of 161 (above 160) did not fail: %r" % out)
+        out = g.run("echo 15 >/proc/xen/memory_target; echo rc=$?")
+        check("out of range" in out and "rc=1" in out,
+              "a write of 15 (below 16) did not fail: %r" % out)
         g.wait_output("cat %s" % mt, "96", 10)
         g.ctl_quiet(1)
 

@@ -91,14 +91,14 @@ daemon_ready(int ready_fd)
 }
 
 int
-daemon_parent_dir(const char *path, char **cause)
+daemon_parent_dir(const char *path, mode_t mode, char **cause)
 {
 	char	*dir = xstrdup(path), *slash;
 	int	 rc = 0;
 
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		rc = mkdir_p(dir, 0755, cause);
+		rc = mkdir_p(dir, mode, cause);
 	}
 	free(dir);
 	return (rc);
@@ -137,8 +137,8 @@ daemon_start(const struct daemon_info *di)
 		    (int)running);
 		return (0);
 	}
-	if (daemon_parent_dir(di->logfile, &cause) != 0 ||
-	    daemon_parent_dir(di->pid_file, &cause) != 0) {
+	if (daemon_parent_dir(di->logfile, 0755, &cause) != 0 ||
+	    daemon_parent_dir(di->pid_file, 0700, &cause) != 0) {
 		fprintf(stderr, "%s: %s\n", di->name, cause);
 		free(cause);
 		return (1);
@@ -248,8 +248,8 @@ daemon_command(const struct daemon_info *di, const char *cmd,
 		return (0);
 	}
 	if (strcmp(cmd, "foreground") == 0) {
-		if (daemon_parent_dir(di->logfile, &cause) != 0 ||
-		    daemon_parent_dir(di->pid_file, &cause) != 0) {
+		if (daemon_parent_dir(di->logfile, 0755, &cause) != 0 ||
+		    daemon_parent_dir(di->pid_file, 0700, &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", di->name, cause);
 			free(cause);
 			return (1);

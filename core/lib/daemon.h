@@ -33,8 +33,8 @@ int	daemon_take_pidfile(const char *pid_file, const char *name,
 void	daemon_release_pidfile(const char *pid_file);
 /* Tells "start" the daemon is serving; fd -1 (foreground) is fine. */
 void	daemon_ready(int ready_fd);
-/* Creates the directory that holds path. */
-int	daemon_parent_dir(const char *path, char **cause);
+/* Creates the directory that holds path (with mode, if it is new). */
+int	daemon_parent_dir(const char *path, mode_t mode, char **cause);
 int	daemon_start(const struct daemon_info *);
 int	daemon_stop(const struct daemon_info *);
 /* start|stop|restart|status|foreground; -1 for another word. */

@@ -37,40 +37,91 @@ static const struct dc_key {
 	long		 min, max;
 	const char	*what;		/* DK_INT: what is expected */
 	const char	*unit;
+	const char	*help;		/* for xmdomain.cfg(5) */
 } dc_keys[] = {
-	{ "name", DK_NAME, 0, 0, NULL, NULL },
-	{ "builder", DK_BUILDER, 0, 0, NULL, NULL },
-	{ "kernel", DK_PATH, 0, 0, NULL, NULL },
-	{ "ramdisk", DK_PATH, 0, 0, NULL, NULL },
+	{ "name", DK_NAME, 0, 0, NULL, NULL,
+	    "A name for the domain, unique on the host: 1 to 64 letters, "
+	    "digits, '_', '.' and '-', starting with a letter or a digit, not "
+	    "all digits and not Domain-0.  Required." },
+	{ "builder", DK_BUILDER, 0, 0, NULL, NULL,
+	    "The domain builder; only linux (a kernel booted directly) is "
+	    "supported." },
+	{ "kernel", DK_PATH, 0, 0, NULL, NULL,
+	    "The kernel image to boot, relative to the config file's "
+	    "directory if not absolute.  Required." },
+	{ "ramdisk", DK_PATH, 0, 0, NULL, NULL,
+	    "An initial ramdisk to load with the kernel." },
 	{ "memory", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
-	    " MB" },
+	    " MB", "Initial memory in MB (default 128)." },
 	{ "maxmem", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
-	    " MB" },
-	{ "vcpus", DK_INT, 1, 64, "an integer number of virtual CPUs", "" },
-	{ "cpus", DK_CPUS, 0, 0, NULL, NULL },
+	    " MB", "The most memory in MB the domain may balloon up to "
+	    "(xm mem-set); default memory." },
+	{ "vcpus", DK_INT, 1, 64, "an integer number of virtual CPUs", "",
+	    "Number of virtual CPUs (default 1); xm vcpu-set brings them on "
+	    "and offline." },
+	{ "cpus", DK_CPUS, 0, 0, NULL, NULL,
+	    "The host CPUs the domain's vCPUs may run on, such as \"0-3,^1\" "
+	    "or \"all\" (Xen 3.0)." },
 	{ "cpu", DK_INT, -1, DOMCFG_MAX_CPU,
-	    "an integer CPU number (-1 for any)", "" },
-	{ "console", DK_INT, 1, 65535, "a TCP port number", "" },
-	{ "root", DK_STR, 0, 0, NULL, NULL },
-	{ "extra", DK_STR, 0, 0, NULL, NULL },
-	{ "ip", DK_ADDR, 0, 0, NULL, NULL },
-	{ "netmask", DK_ADDR, 0, 0, NULL, NULL },
-	{ "gateway", DK_ADDR, 0, 0, NULL, NULL },
-	{ "hostname", DK_HOST, 0, 0, NULL, NULL },
-	{ "dhcp", DK_DHCP, 0, 0, NULL, NULL },
-	{ "nfs_server", DK_ADDR, 0, 0, NULL, NULL },
-	{ "nfs_root", DK_NOSPACE, 0, 0, NULL, NULL },
-	{ "on_poweroff", DK_ACTION, 0, 0, NULL, NULL },
-	{ "on_reboot", DK_ACTION, 0, 0, NULL, NULL },
-	{ "on_crash", DK_ACTION, 0, 0, NULL, NULL },
-	{ "restart", DK_RESTART, 0, 0, NULL, NULL },
-	{ "disk", DK_DISK, 0, 0, NULL, NULL },
-	{ "vif", DK_VIF, 0, 0, NULL, NULL },
+	    "an integer CPU number (-1 for any)", "",
+	    "The host CPU to pin the domain to, -1 for any (Xen 2.0)." },
+	{ "console", DK_INT, 1, 65535, "a TCP port number", "",
+	    "The TCP port of the domain's console; default "
+	    "console-port-base + domid." },
+	{ "root", DK_STR, 0, 0, NULL, NULL,
+	    "The root device for the kernel command line, such as "
+	    "\"/dev/sda1 ro\"." },
+	{ "extra", DK_STR, 0, 0, NULL, NULL,
+	    "Anything else to append to the kernel command line." },
+	{ "ip", DK_ADDR, 0, 0, NULL, NULL,
+	    "The domain's IPv4 address, passed on the kernel command line for "
+	    "a domain that does not configure itself." },
+	{ "netmask", DK_ADDR, 0, 0, NULL, NULL,
+	    "The netmask that goes with ip." },
+	{ "gateway", DK_ADDR, 0, 0, NULL, NULL,
+	    "The default gateway that goes with ip." },
+	{ "hostname", DK_HOST, 0, 0, NULL, NULL,
+	    "The domain's host name, on the kernel command line." },
+	{ "dhcp", DK_DHCP, 0, 0, NULL, NULL,
+	    "\"dhcp\" to have the kernel ask DHCP for its address." },
+	{ "nfs_server", DK_ADDR, 0, 0, NULL, NULL,
+	    "The NFS server's IPv4 address, for an NFS root." },
+	{ "nfs_root", DK_NOSPACE, 0, 0, NULL, NULL,
+	    "The path of the NFS root on nfs_server." },
+	{ "on_poweroff", DK_ACTION, 0, 0, NULL, NULL,
+	    "What to do when the domain powers off: destroy (default), "
+	    "restart, preserve (keep it until xm destroy) or rename-restart "
+	    "(keep it renamed and start a new one)." },
+	{ "on_reboot", DK_ACTION, 0, 0, NULL, NULL,
+	    "What to do when the domain reboots: as on_poweroff; default "
+	    "restart." },
+	{ "on_crash", DK_ACTION, 0, 0, NULL, NULL,
+	    "What to do when the domain crashes: as on_poweroff; default "
+	    "restart." },
+	{ "restart", DK_RESTART, 0, 0, NULL, NULL,
+	    "Xen 2.0's policy, setting all three on_ keys: onreboot (restart "
+	    "only on reboot), always or never." },
+	{ "disk", DK_DISK, 0, 0, NULL, NULL,
+	    "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE or "
+	    "phy:DEVICE, the device name the domain sees (sda1, hda1, xvda) "
+	    "and r (read-only) or w (read-write; w! shares it anyway).  A disk "
+	    "one domain holds writable is refused to every other." },
+	{ "vif", DK_VIF, 0, 0, NULL, NULL,
+	    "A list of network interfaces, each a string of "
+	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP' settings, any of "
+	    "them left out; '' gets a generated MAC and default-bridge." },
 	{ "nics", DK_NICS, 0, DOMCFG_MAX_VIFS,
-	    "an integer number of interfaces", "" },
-	{ "vnc", DK_BOOL, 0, 1, "0 or 1", "" },
-	{ "vncpasswd", DK_VNCPASS, 0, 0, NULL, NULL },
-	{ "vncpasswd_viewonly", DK_VNCPASS, 0, 0, NULL, NULL },
+	    "an integer number of interfaces", "",
+	    "Number of network interfaces (Xen 2.0): vif is padded with "
+	    "default interfaces up to it." },
+	{ "vnc", DK_BOOL, 0, 1, "0 or 1", "",
+	    "1 for a graphical console (standard VGA), served by xenconsoled "
+	    "on vnc-port-base + domid." },
+	{ "vncpasswd", DK_VNCPASS, 0, 0, NULL, NULL,
+	    "The VNC password for full access (the first 8 characters "
+	    "count)." },
+	{ "vncpasswd_viewonly", DK_VNCPASS, 0, 0, NULL, NULL,
+	    "The VNC password for view-only access." },
 };
 
 /* VNC authentication uses the first 8 characters of a password. */
@@ -251,9 +302,14 @@ has_ctrl(const char *s)
 	return (0);
 }
 
-/* NULL if s is a good domain name, else why not. */
-static const char *
-name_problem(const char *s)
+/*
+ * NULL if s is a good domain name, else why not.  Every command line and
+ * file name must be able to carry a name as it is: so no leading '-' (an
+ * option to xm), no '/' or '.'-only names (a path), no spaces or control
+ * characters (a shell word, a log line).
+ */
+const char *
+domcfg_name_problem(const char *s)
 {
 	size_t	 n = strlen(s);
 
@@ -262,6 +318,8 @@ name_problem(const char *s)
 	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-") != n)
 		return ("may only contain letters, digits, '_', '.' and '-'");
+	if (strchr("_.-", s[0]) != NULL)
+		return ("must start with a letter or a digit");
 	if (strspn(s, "0123456789") == n)
 		return ("must not be all digits (it would read as a domain "
 		    "id)");
@@ -865,7 +923,7 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 	}
 	switch (k->type) {
 	case DK_NAME:
-		if ((why = name_problem(s)) != NULL) {
+		if ((why = domcfg_name_problem(s)) != NULL) {
 			dc_error(dc, loc, k->name, "invalid domain name '%s': "
 			    "%s", s, why);
 			goto fail;
@@ -1099,8 +1157,11 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 
 	if (json_is_string(json_object_get(c, "dhcp")) &&
 	    strcmp(json_string_value(json_object_get(c, "dhcp")), "dhcp") ==
-	    0 && json_is_string(json_object_get(c, "ip")))
+	    0 && json_is_string(json_object_get(c, "ip"))) {
 		dc_warn(dc, dc->file, "ip is ignored because dhcp = 'dhcp'");
+		/* Ignored means gone: not in xm create -n nor xm list -l. */
+		json_object_set_new(c, "ip", json_null());
+	}
 
 	*config = c;
 	dc_done(dc, warnings);
@@ -1658,7 +1719,7 @@ domcfg_validate(const json_t *c, char **cause)
 		return (-1);
 	if (s == NULL)
 		return (v_error(cause, "name", "must be set"));
-	if ((why = name_problem(s)) != NULL)
+	if ((why = domcfg_name_problem(s)) != NULL)
 		return (v_error(cause, "name", "invalid domain name '%s': %s",
 		    s, why));
 	if (v_opt_string(cause, c, "builder", &s) != 0)
@@ -1797,4 +1858,19 @@ domcfg_cmdline(const json_t *c)
 	if ((s = cfg_str(c, "extra")) != NULL)
 		cmdline_add(&line, "%s", s);
 	return (line);
+}
+
+const char *
+domcfg_key_doc(size_t i, const char **help)
+{
+	if (i >= nitems(dc_keys))
+		return (NULL);
+	*help = dc_keys[i].help;
+	return (dc_keys[i].name);
+}
+
+const char *
+domcfg_ignored_key(size_t i)
+{
+	return (i < nitems(dc_ignored) ? dc_ignored[i] : NULL);
 }

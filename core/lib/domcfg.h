@@ -10,7 +10,8 @@
  *    for xm create -n and xm list -l.
  *
  * Canonical config (a JSON object; every key present after domcfg_build):
- *   name        string, required; [A-Za-z0-9_.-]{1,64}, not "Domain-0"
+ *   name        string, required; [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not
+ *               all digits, not "Domain-0" (domcfg_name_problem)
  *   builder     "linux"
  *   kernel      string (absolute path after resolution), required
  *   ramdisk     string or null
@@ -49,6 +50,19 @@
 #include <jansson.h>
 
 #include "sxp.h"
+
+/*
+ * NULL if name is a good domain name, else why not (a static string):
+ * 1 to 64 letters, digits, '_', '.' and '-', starting with a letter or a
+ * digit, not all digits, not Domain-0.  xend checks creates and renames
+ * with it too.
+ */
+const char	*domcfg_name_problem(const char *name);
+
+/* The i-th config key and its help, or NULL past the last (the man page). */
+const char	*domcfg_key_doc(size_t i, const char **help);
+/* The i-th real Xen key accepted and ignored with a warning, or NULL. */
+const char	*domcfg_ignored_key(size_t i);
 
 /* A name=value from the xm command line. */
 struct domcfg_override {

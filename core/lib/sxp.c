@@ -163,6 +163,16 @@ sxp_parse_atom(struct sxp_parser *sp)
 				case 't': c = '\t'; break;
 				case 'r': c = '\r'; break;
 				case '0': c = '\0'; break;
+				case 'x':
+					/* \xNN, as the printer writes them. */
+					if (sp->end - sp->p >= 2 &&
+					    hex_value(sp->p[0]) != -1 &&
+					    hex_value(sp->p[1]) != -1) {
+						c = hex_value(sp->p[0]) * 16 +
+						    hex_value(sp->p[1]);
+						sp->p += 2;
+					}
+					break;
 				}
 			}
 		} else {
@@ -303,7 +313,17 @@ print_atom(struct sxp_buf *b, const char *s)
 		case '\n': buf_add(b, "\\n", 2); break;
 		case '\t': buf_add(b, "\\t", 2); break;
 		case '\r': buf_add(b, "\\r", 2); break;
-		default: buf_addc(b, *s); break;
+		default:
+			/* No raw control characters for a terminal to act on. */
+			if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+				char	 hex[5];
+
+				snprintf(hex, sizeof hex, "\\x%02x",
+				    (unsigned char)*s);
+				buf_add(b, hex, 4);
+			} else
+				buf_addc(b, *s);
+			break;
 		}
 	}
 	buf_addc(b, '\'');

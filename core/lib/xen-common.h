@@ -50,6 +50,8 @@ int	 log_reopen(void);
 void	 log_close(void);
 void	 log_set_level(enum log_level);
 int	 log_parse_level(const char *, enum log_level *);
+/* s with control characters (< 0x20, 0x7f) as \xNN; caller frees. */
+char	*log_escape(const char *s);
 void	 log_error(const char *, ...) printflike(1, 2);
 void	 log_warn(const char *, ...) printflike(1, 2);
 void	 log_info(const char *, ...) printflike(1, 2);

@@ -12,65 +12,161 @@
 #include "sxp.h"
 #include "xendcfg.h"
 
-enum opt_type { OPT_STR, OPT_INT, OPT_BOOL };
+#define RELOC	"relocation (migration) is not implemented"
 
-static const struct xendcfg_opt {
-	const char	*name;
-	enum opt_type	 type;
-	size_t		 off;
-	const char	*dflt;
-	long		 min, max;
-} xendcfg_opts[] = {
-#define S(n, f, d) { n, OPT_STR, offsetof(struct xendcfg, f), d, 0, 0 }
-#define I(n, f, d, lo, hi) { n, OPT_INT, offsetof(struct xendcfg, f), d, lo, hi }
-#define B(n, f, d) { n, OPT_BOOL, offsetof(struct xendcfg, f), d, 0, 1 }
-	S("logfile", logfile, "/var/log/xen/xend.log"),
-	S("loglevel", loglevel, "INFO"),
-	S("xend-unix-path", unix_path, "/var/run/xend/xend.sock"),
-	S("xend-state-dir", state_dir, "/var/lib/xend"),
-	S("xend-pid-file", pid_file, "/var/run/xend/xend.pid"),
-	S("accel", accel, "auto"),
+/*
+ * Every key, its default and its help: the loader, the defaults and
+ * xend-config.sxp(5) all read this one table.  inert is set for keys that
+ * are accepted (so the manual's files load) but not acted on, with why:
+ * xend warns when one of them is set to other than its default.
+ */
+const struct xendcfg_opt xendcfg_opts[] = {
+#define S_(n, f, d, h, w) { n, XENDCFG_STR, offsetof(struct xendcfg, f), \
+	d, 0, 0, h, w }
+#define I_(n, f, d, lo, hi, h, w) { n, XENDCFG_INT, \
+	offsetof(struct xendcfg, f), d, lo, hi, h, w }
+#define B_(n, f, d, h, w) { n, XENDCFG_BOOL, offsetof(struct xendcfg, f), \
+	d, 0, 1, h, w }
+#define S(n, f, d, h) S_(n, f, d, h, NULL)
+#define I(n, f, d, lo, hi, h) I_(n, f, d, lo, hi, h, NULL)
+#define B(n, f, d, h) B_(n, f, d, h, NULL)
+	S("logfile", logfile, "/var/log/xen/xend.log",
+	    "Where xend logs."),
+	S("loglevel", loglevel, "INFO",
+	    "How much xend logs: ERROR, WARN, INFO or DEBUG."),
+	S("xend-unix-path", unix_path, "/var/run/xend/xend.sock",
+	    "The API socket every client (xm, xm top, xenconsoled) talks to."),
+	S("xend-state-dir", state_dir, "/var/lib/xend",
+	    "xend's state: one directory per domain with its config, runtime "
+	    "record and sockets.  A restarted xend re-adopts the domains "
+	    "recorded here."),
+	S("xend-pid-file", pid_file, "/var/run/xend/xend.pid",
+	    "xend's pid file, locked while it runs."),
+	S("accel", accel, "auto",
+	    "kvm, tcg, or auto: use KVM only if a guest kernel boots under it "
+	    "within a bounded self-test (nested KVM can hang guests), else "
+	    "TCG."),
 	S("accel-probe-kernel", accel_probe_kernel,
-	    "/var/lib/xen/images/ttylinux/vmlinuz"),
-	S("qemu-binary", qemu, "qemu-system-x86_64"),
-	I("console-port-base", console_port_base, "9600", 1, 65535),
-	S("console-address", console_address, "127.0.0.1"),
-	I("vnc-port-base", vnc_port_base, "5900", 1, 65535),
+	    "/var/lib/xen/images/ttylinux/vmlinuz",
+	    "The kernel that the KVM self-test of accel auto boots."),
+	S("qemu-binary", qemu, "qemu-system-x86_64",
+	    "The QEMU that runs each domain."),
+	I("console-port-base", console_port_base, "9600", 1, 65535,
+	    "A domain's console is served on TCP port console-port-base + "
+	    "domid."),
+	S("console-address", console_address, "127.0.0.1",
+	    "The address consoles (TCP and VNC) listen on."),
+	I("vnc-port-base", vnc_port_base, "5900", 1, 65535,
+	    "A graphical console (vnc = 1) is served on vnc-port-base + "
+	    "domid."),
+	B("console-privileged-ports", console_privileged_ports, "no",
+	    "Whether a domain's console = PORT may name a port below 1024."),
 	S("consoled-pid-file", consoled_pid_file,
-	    "/var/run/xen/xenconsoled.pid"),
-	S("consoled-logfile", consoled_logfile, "/var/log/xen/xenconsoled.log"),
-	S("console-socket-dir", console_socket_dir, "/var/run/xen/consoles"),
-	S("console-log-dir", console_log_dir, "/var/log/xen/console"),
-	I("console-log-size", console_log_size, "4194304", 4096, 1 << 30),
-	I("console-log-keep", console_log_keep, "3", 0, 100),
-	I("console-ring-size", console_ring_size, "1048576", 4096, 1 << 30),
-	I("console-history-lines", console_history_lines, "25", 0, 1000),
-	S("console-hosts-allow", console_hosts_allow, ""),
-	I("console-max-clients", console_max_clients, "64", 1, 10000),
-	I("console-client-stall", console_client_stall, "30", 1, 86400),
-	I("console-idle-timeout", console_idle_timeout, "0", 0, 1 << 30),
-	I("console-keepalive", console_keepalive, "30", 0, 86400),
-	S("xensv-address", xensv_address, "127.0.0.1"),
-	I("xensv-port", xensv_port, "8080", 1, 65535),
-	B("xend-relocation-server", relocation_server, "no"),
-	S("xend-relocation-address", relocation_address, ""),
-	I("xend-relocation-port", relocation_port, "8002", 1, 65535),
-	S("xend-relocation-hosts-allow", relocation_hosts_allow, ""),
-	I("dom0-min-mem", dom0_min_mem, "256", 0, 1 << 30),
-	S("network-script", network_script, ""),
-	S("vif-script", vif_script, ""),
-	S("default-bridge", default_bridge, "xenbr0"),
-	S("vif-prefix", vif_prefix, "vif"),
-	I("restart-window", restart_window, "20", 1, 86400),
-	I("restart-limit", restart_limit, "5", 1, 1000),
-	I("shutdown-timeout", shutdown_timeout, "60", 1, 86400),
-	S("cgroup-root", cgroup_root, "/sys/fs/cgroup"),
-	S("cgroup-layout", cgroup_layout, "auto"),
-	S("cgroup-parent", cgroup_parent, "xen"),
+	    "/var/run/xen/xenconsoled.pid",
+	    "xenconsoled's pid file."),
+	S("consoled-logfile", consoled_logfile, "/var/log/xen/xenconsoled.log",
+	    "Where xenconsoled logs."),
+	S("console-socket-dir", console_socket_dir, "/var/run/xen/consoles",
+	    "xenconsoled's unix sockets: DOMID.sock for each domain's console "
+	    "(xm console) and xenconsoled.sock for its status."),
+	S("console-log-dir", console_log_dir, "/var/log/xen/console",
+	    "One log per domain, NAME.log, every line stamped."),
+	I("console-log-size", console_log_size, "4194304", 4096, 1 << 30,
+	    "A console log is rotated past this many bytes."),
+	I("console-log-keep", console_log_keep, "3", 0, 100,
+	    "How many rotated console logs are kept."),
+	I("console-ring-size", console_ring_size, "1048576", 4096, 1 << 30,
+	    "Bytes of output kept per domain for clients that attach late or "
+	    "fall behind."),
+	I("console-history-lines", console_history_lines, "25", 0, 1000,
+	    "How many lines of that history a client sees when it attaches."),
+	S("console-hosts-allow", console_hosts_allow, "",
+	    "Space-separated regular expressions for client addresses (TCP "
+	    "and VNC); empty allows any host that can reach console-address."),
+	I("console-max-clients", console_max_clients, "64", 1, 10000,
+	    "Clients per console."),
+	I("console-client-stall", console_client_stall, "30", 1, 86400,
+	    "Seconds a client may take no output before it is dropped."),
+	I("console-idle-timeout", console_idle_timeout, "0", 0, 1 << 30,
+	    "Seconds of silence before a TCP client is dropped (0: never)."),
+	I("console-keepalive", console_keepalive, "30", 0, 86400,
+	    "TCP keepalive probes after this many idle seconds (0: off)."),
+	S("console-group", console_group, "",
+	    "Besides root, members of this group (by the group database) may "
+	    "use consoles from this host: telnet, xencons and VNC; empty: "
+	    "root only."),
+	S("console-password-file", console_password_file, "",
+	    "NAME:HASH lines (crypt(3) hashes; NAME * for every console) that "
+	    "remote console clients must answer in-band; the file must be "
+	    "writable by root only."),
+	S("xensv-address", xensv_address, "127.0.0.1",
+	    "For xensv, the web interface: the address it would serve on.  "
+	    "xensv is not built in this version; xend does not use the key."),
+	I("xensv-port", xensv_port, "8080", 1, 65535,
+	    "For xensv, the web interface: the port it would serve on.  "
+	    "xensv is not built in this version; xend does not use the key."),
+	B_("xend-relocation-server", relocation_server, "no",
+	    "Whether xend accepts incoming migrations.", RELOC),
+	S_("xend-relocation-address", relocation_address, "",
+	    "The address the relocation server would listen on.", RELOC),
+	I_("xend-relocation-port", relocation_port, "8002", 1, 65535,
+	    "The port the relocation server would listen on.", RELOC),
+	S_("xend-relocation-hosts-allow", relocation_hosts_allow, "",
+	    "The hosts migrations would be accepted from.", RELOC),
+	I("dom0-min-mem", dom0_min_mem, "256", 0, 1 << 30,
+	    "Memory (MB) kept for domain 0 when admitting domains and "
+	    "ballooning."),
+	S("network-script", network_script, "",
+	    "Run with the argument start when xend starts (to set up "
+	    "bridges); empty: none."),
+	S("vif-script", vif_script, "",
+	    "Run for each virtual interface (\"online vif=... bridge=... "
+	    "mac=... domain=...\"); empty: taps are added to their bridge if "
+	    "it exists."),
+	S("default-bridge", default_bridge, "xenbr0",
+	    "The bridge a vif joins when its config names none."),
+	S("vif-prefix", vif_prefix, "vif",
+	    "A domain's interfaces are taps named vif-prefix + domid + '.' + "
+	    "index (vif3.0).  Tap names are global to the host: a second xend "
+	    "on it sets its own prefix, 1 to 7 letters, digits, '_' or '-' "
+	    "starting with a letter and not ending with a digit (vif1 + 1.0 "
+	    "would be vif + 11.0)."),
+	I("restart-window", restart_window, "20", 1, 86400,
+	    "Restart policies: at most restart-limit restarts in this many "
+	    "seconds, then the domain is preserved for inspection instead."),
+	I("restart-limit", restart_limit, "5", 1, 1000,
+	    "Restarts allowed in restart-window."),
+	I("shutdown-timeout", shutdown_timeout, "60", 1, 86400,
+	    "Seconds a guest has to act on the power button (xm shutdown) "
+	    "before xend gives up asking."),
+	S("cgroup-root", cgroup_root, "/sys/fs/cgroup",
+	    "Where cgroups are mounted.  The schedulers (sched-credit, "
+	    "sched-sedf) work through a cgroup per domain."),
+	S("cgroup-layout", cgroup_layout, "auto",
+	    "auto, v1 or v2: auto finds cgroup v1 (cpu/) or v2 "
+	    "(cgroup.controllers listing cpu)."),
+	S("cgroup-parent", cgroup_parent, "xen",
+	    "Each domain's cgroup is cgroup-parent/domain-DOMID under the cpu "
+	    "controller."),
+	I("script-timeout", script_timeout, "30", 1, 3600,
+	    "Seconds a network-script or vif-script may run before xend kills "
+	    "it (and its process group); scripts run beside xend's event loop, "
+	    "never blocking the API."),
+	B("qemu-sandbox", qemu_sandbox, "yes",
+	    "Run QEMU under its seccomp sandbox (-sandbox on, no obsolete "
+	    "syscalls, no spawning, no resource control, and as root no "
+	    "set-uid)."),
+	S("qemu-user", qemu_user, "",
+	    "If set, QEMU drops to this user (-runas) once it has opened its "
+	    "disks, taps and sockets; empty: QEMU stays root, sandboxed."),
+#undef S_
+#undef I_
+#undef B_
 #undef S
 #undef I
 #undef B
 };
+const size_t xendcfg_nopts = nitems(xendcfg_opts);
 
 static int
 opt_set(struct xendcfg *cfg, const struct xendcfg_opt *o, const char *value,
@@ -80,11 +176,11 @@ opt_set(struct xendcfg *cfg, const struct xendcfg_opt *o, const char *value,
 	long	 v;
 
 	switch (o->type) {
-	case OPT_STR:
+	case XENDCFG_STR:
 		free(*(char **)(base + o->off));
 		*(char **)(base + o->off) = xstrdup(value);
 		return (0);
-	case OPT_INT:
+	case XENDCFG_INT:
 		if (parse_long(value, o->min, o->max, &v) != 0) {
 			*cause = xsprintf("%s: expected a number from %ld to "
 			    "%ld, got '%s'", o->name, o->min, o->max, value);
@@ -92,7 +188,7 @@ opt_set(struct xendcfg *cfg, const struct xendcfg_opt *o, const char *value,
 		}
 		*(int *)(base + o->off) = v;
 		return (0);
-	case OPT_BOOL:
+	case XENDCFG_BOOL:
 		if (strcasecmp(value, "yes") == 0 ||
 		    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
 			*(int *)(base + o->off) = 1;
@@ -115,7 +211,9 @@ vif_prefix_ok(const char *p)
 {
 	size_t	 i, n = strlen(p);
 
-	if (n == 0 || n > 7 || !isalpha((unsigned char)p[0]))
+	/* A trailing digit would make "vif1" + "1.0" the same as "vif" + "11.0". */
+	if (n == 0 || n > 7 || !isalpha((unsigned char)p[0]) ||
+	    isdigit((unsigned char)p[n - 1]))
 		return (-1);
 	for (i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)p[i]) && p[i] != '_' &&
@@ -194,7 +292,8 @@ xendcfg_load(const char *dir, struct xendcfg *cfg, void (*warn)(const char *),
 	sxp_free(top);
 	if (vif_prefix_ok(cfg->vif_prefix) != 0) {
 		*cause = xsprintf("%s: vif-prefix: expected 1 to 7 letters, "
-		    "digits, '_' or '-' starting with a letter, got '%s'",
+		    "digits, '_' or '-', starting with a letter and not ending "
+		    "with a digit, got '%s'",
 		    cfg->path, cfg->vif_prefix);
 		top = NULL;
 		goto fail;
@@ -207,6 +306,42 @@ fail:
 	return (-1);
 }
 
+/* Whether o's value in cfg is its default. */
+static int
+opt_is_default(const struct xendcfg *cfg, const struct xendcfg_opt *o)
+{
+	const char	*base = (const char *)cfg;
+	struct xendcfg	 dflt;
+	char		*why;
+	int		 same;
+
+	if (o->type == XENDCFG_STR)
+		return (strcmp(*(char *const *)(base + o->off), o->dflt) == 0);
+	memset(&dflt, 0, sizeof dflt);
+	if (opt_set(&dflt, o, o->dflt, &why) != 0)
+		fatalx("bad default: %s", why);
+	same = *(const int *)(base + o->off) ==
+	    *(const int *)((const char *)&dflt + o->off);
+	return (same);
+}
+
+void
+xendcfg_inert(const struct xendcfg *cfg, void (*warn)(const char *))
+{
+	size_t	 j;
+	char	*msg;
+
+	for (j = 0; j < nitems(xendcfg_opts); j++) {
+		if (xendcfg_opts[j].inert == NULL ||
+		    opt_is_default(cfg, &xendcfg_opts[j]))
+			continue;
+		msg = xsprintf("%s: accepted but not acted on in this version: "
+		    "%s", xendcfg_opts[j].name, xendcfg_opts[j].inert);
+		warn(msg);
+		free(msg);
+	}
+}
+
 void
 xendcfg_free(struct xendcfg *cfg)
 {
@@ -214,7 +349,7 @@ xendcfg_free(struct xendcfg *cfg)
 	char	*base = (char *)cfg;
 
 	for (j = 0; j < nitems(xendcfg_opts); j++) {
-		if (xendcfg_opts[j].type == OPT_STR) {
+		if (xendcfg_opts[j].type == XENDCFG_STR) {
 			free(*(char **)(base + xendcfg_opts[j].off));
 			*(char **)(base + xendcfg_opts[j].off) = NULL;
 		}

@@ -23,6 +23,7 @@ struct xendcfg {
 	int	 console_port_base;	/* console-port-base: 9600 */
 	char	*console_address;	/* console-address: 127.0.0.1 */
 	int	 vnc_port_base;		/* vnc-port-base: 5900 */
+	int	 console_privileged_ports; /* console-privileged-ports: no */
 	/* xenconsoled (docs/CONSOLES.md) */
 	char	*consoled_pid_file;	/* consoled-pid-file */
 	char	*consoled_logfile;	/* consoled-logfile */
@@ -37,6 +38,9 @@ struct xendcfg {
 	int	 console_client_stall;	/* console-client-stall (s): drop */
 	int	 console_idle_timeout;	/* console-idle-timeout (s): 0 never */
 	int	 console_keepalive;	/* console-keepalive (s): TCP probes */
+	/* Console access (docs/SECURITY.md) */
+	char	*console_group;		/* console-group: '' (root only) */
+	char	*console_password_file;	/* console-password-file: '' */
 	char	*xensv_address;		/* xensv-address: 127.0.0.1 */
 	int	 xensv_port;		/* xensv-port: 8080 */
 	int	 relocation_server;	/* xend-relocation-server: no */
@@ -54,6 +58,10 @@ struct xendcfg {
 	char	*cgroup_root;		/* cgroup-root: /sys/fs/cgroup */
 	char	*cgroup_layout;		/* cgroup-layout: auto | v1 | v2 */
 	char	*cgroup_parent;		/* cgroup-parent: xen */
+	/* Guests, scripts and QEMU's privileges (docs/SECURITY.md). */
+	int	 script_timeout;	/* script-timeout (s): 30 */
+	int	 qemu_sandbox;		/* qemu-sandbox: yes (-sandbox on,...) */
+	char	*qemu_user;		/* qemu-user: '' (root) or -runas USER */
 };
 
 /*
@@ -64,6 +72,26 @@ struct xendcfg {
 int	xendcfg_load(const char *dir, struct xendcfg *,
 	    void (*warn)(const char *), char **cause);
 void	xendcfg_free(struct xendcfg *);
+/*
+ * Calls warn with "KEY: accepted but not acted on in this version: WHY"
+ * for each key cfg sets to other than its default that this version
+ * accepts but does not act on (xend-relocation-server yes).
+ */
+void	xendcfg_inert(const struct xendcfg *, void (*warn)(const char *));
+
+/* The key table: the loader, the defaults and the man page read it. */
+enum xendcfg_type { XENDCFG_STR, XENDCFG_INT, XENDCFG_BOOL };
+struct xendcfg_opt {
+	const char		*name;
+	enum xendcfg_type	 type;
+	size_t			 off;
+	const char		*dflt;
+	long			 min, max;	/* XENDCFG_INT */
+	const char		*help;		/* sentences, for the man page */
+	const char		*inert;		/* why not acted on, or NULL */
+};
+extern const struct xendcfg_opt	xendcfg_opts[];
+extern const size_t		xendcfg_nopts;
 
 /*
  * The host-side name of a domain's interface: vif-prefix, domid, '.',

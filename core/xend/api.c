@@ -3,6 +3,8 @@
  * carry shared preconditions (a "dom" argument that must name a domain) so
  * handlers do not repeat them.  Payloads are type-checked before use.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +35,16 @@ api_host_dmesg(struct api_req *req, struct domain *d)
 	server_reply(req, json_pack("{s:o}", "lines", dmesg_lines()));
 }
 
+/* host.log answers with at most this much of the log's end. */
+#define API_LOG_MAX	(4 * 1024 * 1024)
+
 static void
 api_host_log(struct api_req *req, struct domain *d)
 {
 	json_t		*nj = json_object_get(req->args, "lines"), *lines;
 	json_int_t	 want = 100;
-	char		*text, *cause, *p, *start;
-	size_t		 len;
-	json_int_t	 count = 0;
+	char		*cause;
+	int		 cut;
 
 	if (nj != NULL) {
 		if (!json_is_integer(nj) || json_integer_value(nj) < 1) {
@@ -50,30 +54,14 @@ api_host_log(struct api_req *req, struct domain *d)
 		}
 		want = json_integer_value(nj);
 	}
-	if (file_read(xend_cfg.logfile, &text, &len, &cause) != 0) {
+	if (host_log_tail(xend_cfg.logfile, want > LONG_MAX ? LONG_MAX : want,
+	    API_LOG_MAX, &lines, &cut, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 		return;
 	}
-	/* Walk back over the last want lines. */
-	start = text;
-	for (p = text + len; p > text; p--) {
-		if (p[-1] == '\n' && p != text + len && ++count >= want) {
-			start = p;
-			break;
-		}
-	}
-	lines = json_array();
-	while (*start != '\0') {
-		p = strchr(start, '\n');
-		if (p == NULL)
-			p = start + strlen(start);
-		json_array_append_new(lines, json_stringn(start, p - start));
-		start = *p != '\0' ? p + 1 : p;
-	}
-	free(text);
-	server_reply(req, json_pack("{s:s, s:o}", "path", xend_cfg.logfile,
-	    "lines", lines));
+	server_reply(req, json_pack("{s:s, s:o, s:b}", "path",
+	    xend_cfg.logfile, "lines", lines, "truncated", cut));
 }
 
 /* One domain's entry; without its config object if the caller said so. */
@@ -154,11 +142,138 @@ api_domain_get(struct api_req *req, struct domain *d)
 	server_reply(req, d != NULL ? domain_to_json(d) : domain0_to_json());
 }
 
+/*
+ * Whether path resolves (no "..", no symlink escapes) inside one of dirs,
+ * an array of directory names; 0/-1 with *cause naming what.
+ */
+static int
+policy_path_ok(const char *what, const char *path, json_t *dirs,
+    const char *key, char **cause)
+{
+	char		*real, *rdir;
+	json_t		*v;
+	size_t		 i, n;
+	int		 ok = 0;
+
+	if ((real = realpath(path, NULL)) == NULL) {
+		*cause = xsprintf("%s %s: %s", what, path, strerror(errno));
+		return (-1);
+	}
+	json_array_foreach(dirs, i, v) {
+		if ((rdir = realpath(json_string_value(v), NULL)) == NULL)
+			continue;
+		n = strlen(rdir);
+		if (strncmp(real, rdir, n) == 0 &&
+		    (real[n] == '/' || (n == 1 && rdir[0] == '/')))
+			ok = 1;
+		free(rdir);
+		if (ok)
+			break;
+	}
+	if (!ok)
+		*cause = xsprintf("%s %s is outside the directories this "
+		    "request may use (%s)", what, real, key);
+	free(real);
+	return (ok ? 0 : -1);
+}
+
+static int
+policy_dirs(json_t *policy, const char *key, json_t **out, char **cause)
+{
+	json_t	*v;
+	size_t	 i;
+
+	*out = json_object_get(policy, key);
+	if (*out == NULL)
+		return (0);
+	if (!json_is_array(*out))
+		goto bad;
+	json_array_foreach(*out, i, v) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/')
+			goto bad;
+	}
+	return (0);
+bad:
+	*cause = xsprintf("policy: %s: expected an array of absolute "
+	    "directory names", key);
+	return (-1);
+}
+
+static int
+api_policy_valid(json_t *policy, char **cause)
+{
+	json_t	*dirs;
+
+	if (!json_is_object(policy)) {
+		*cause = xstrdup("policy: expected an object");
+		return (-1);
+	}
+	if (policy_dirs(policy, "image_dirs", &dirs, cause) != 0 ||
+	    policy_dirs(policy, "script_dirs", &dirs, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The policy hook (docs/SECURITY.md).  A domain config may name any host
+ * file as a kernel or disk and any program as a vif script: right for
+ * root's own configs.  A caller acting for less trusted users (xensv for
+ * its web users) passes policy {image_dirs: [...], script_dirs: [...]}:
+ * then every kernel, ramdisk and disk must resolve inside image_dirs and
+ * every vif's own script inside script_dirs (xend-config's vif-script is
+ * root's and always allowed).  An absent key allows anything; an empty
+ * array allows nothing.
+ */
+int
+api_policy_check(json_t *policy, json_t *config, char **cause)
+{
+	json_t		*images, *scripts, *v;
+	const char	*s, *keys[] = { "kernel", "ramdisk" };
+	char		*what;
+	size_t		 i;
+	int		 rc;
+
+	if (api_policy_valid(policy, cause) != 0 ||
+	    policy_dirs(policy, "image_dirs", &images, cause) != 0 ||
+	    policy_dirs(policy, "script_dirs", &scripts, cause) != 0)
+		return (-1);
+	for (i = 0; images != NULL && i < nitems(keys); i++) {
+		s = json_string_value(json_object_get(config, keys[i]));
+		if (s != NULL && policy_path_ok(keys[i], s, images,
+		    "image_dirs", cause) != 0)
+			return (-1);
+	}
+	json_array_foreach(json_object_get(config, "disks"), i, v) {
+		s = json_string_value(json_object_get(v, "uname"));
+		if (images == NULL || s == NULL)
+			continue;
+		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0)
+			s = strchr(s, ':') + 1;
+		xasprintf(&what, "disk %zu", i);
+		rc = policy_path_ok(what, s, images, "image_dirs", cause);
+		free(what);
+		if (rc != 0)
+			return (-1);
+	}
+	json_array_foreach(json_object_get(config, "vifs"), i, v) {
+		s = json_string_value(json_object_get(v, "script"));
+		if (scripts == NULL || s == NULL)
+			continue;
+		xasprintf(&what, "vif %zu script", i);
+		rc = policy_path_ok(what, s, scripts, "script_dirs", cause);
+		free(what);
+		if (rc != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 static void
 api_domain_create(struct api_req *req, struct domain *unused)
 {
 	json_t	*config = json_object_get(req->args, "config");
 	json_t	*paused = json_object_get(req->args, "paused");
+	json_t	*policy = json_object_get(req->args, "policy");
 	char	*cause;
 
 	if (!json_is_object(config)) {
@@ -171,6 +286,16 @@ api_domain_create(struct api_req *req, struct domain *unused)
 	}
 	if (domcfg_validate(config, &cause) != 0) {
 		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
+		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (policy != NULL && api_policy_check(policy, config, &cause) != 0) {
+		server_error(req, "denied", "%s", cause);
 		free(cause);
 		return;
 	}
@@ -469,7 +594,8 @@ static const struct api_op api_ops[] = {
 	{ "domain.list", 0, api_domain_list, "domains {doms: [..]}" },
 	{ "domain.get", API_DOM | API_DOM0, api_domain_get, "one domain {dom}" },
 	{ "domain.create", 0, api_domain_create,
-	    "start a domain {config, paused}" },
+	    "start a domain {config, paused, policy: {image_dirs, "
+	    "script_dirs}}" },
 	{ "domain.destroy", API_DOM, api_domain_destroy, "kill {dom}" },
 	{ "domain.shutdown", API_DOM, api_domain_shutdown,
 	    "ask to shut down {dom, mode: poweroff|reboot|halt}" },

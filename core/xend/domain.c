@@ -123,20 +123,7 @@ domain_find(const char *key)
 int
 domain_name_valid(const char *name)
 {
-	const char	*p;
-
-	if (*name == '\0' || strlen(name) > 64 ||
-	    strcmp(name, "Domain-0") == 0)
-		return (0);
-	/* "xm console 5" must mean domain id 5. */
-	if (strspn(name, "0123456789") == strlen(name))
-		return (0);
-	for (p = name; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return (0);
-	}
-	return (1);
+	return (name != NULL && domcfg_name_problem(name) == NULL);
 }
 
 static void
@@ -154,20 +141,32 @@ rover_save(void)
 	free(path);
 }
 
+/* Taken, or its default console/VNC port is someone else's (precheck.c). */
 static int
 domid_in_use(int id, void *arg)
 {
-	return (domain_find_id(id) != NULL);
+	char	*why;
+
+	if (domain_find_id(id) != NULL)
+		return (1);
+	if (arg != NULL && precheck_ports_busy(arg, id, &why)) {
+		dmesg_add("domain id %d passed over: %s", id, why);
+		free(why);
+		return (1);
+	}
+	return (0);
 }
 
+/*
+ * The id a create of config is to take.  The rover itself moves (and
+ * next-domid is written) only once the domain exists: a refused or
+ * failed create takes no id.
+ */
 static int
-domid_alloc(void)
+domid_next(json_t *config, int *rover)
 {
-	int	 id = domid_pick(&domid_rover, DOMID_MAX, domid_in_use, NULL);
-
-	if (id != -1)
-		rover_save();
-	return (id);
+	*rover = domid_rover;
+	return (domid_pick(rover, DOMID_MAX, domid_in_use, config));
 }
 
 const char *
@@ -307,15 +306,13 @@ domain_set_state(struct domain *d, enum dom_state state)
 }
 
 /* runtime.json: what a restarted xend needs to re-adopt the QEMU. */
-void
-domain_save(struct domain *d)
+static int
+domain_write_runtime(struct domain *d, char **cause)
 {
 	json_t	*rt, *times, *aff;
-	char	*path, *text, *cause;
-	int	 i;
+	char	*path, *text;
+	int	 i, rc;
 
-	if (d->removed)
-		return;
 	times = json_array();
 	for (i = 0; i < d->nrestarts && i < (int)nitems(d->restarts); i++)
 		json_array_append_new(times, json_real(d->restarts[i]));
@@ -343,12 +340,28 @@ domain_save(struct domain *d)
 	text = json_dumps(rt, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(rt);
 	xasprintf(&path, "%s/runtime.json", d->dir);
-	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0) {
-		log_error("%s", cause);
-		free(cause);
-	}
+	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(path);
 	free(text);
+	return (rc);
+}
+
+/* Writes runtime.json; a failure is logged and shown in xm dmesg. */
+int
+domain_save(struct domain *d)
+{
+	char	*cause;
+
+	if (d->removed)
+		return (0);
+	if (domain_write_runtime(d, &cause) != 0) {
+		log_error("%s", cause);
+		dmesg_add("domain %s (%d): record not saved: %s", d->name,
+		    d->domid, cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -536,6 +549,7 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		    "exit status is unknown)");
 	log_info("%s (%d): qemu pid %d %s", d->name, d->domid, (int)d->pid,
 	    d->exit_how);
+	qemu_vifs_down(d);	/* its taps went with it */
 
 	if (d->state == DOM_DYING) {
 		domain_remove(d);
@@ -597,6 +611,7 @@ domain_unwatch(struct domain *d)
 	}
 	domain_powerdown_stop(d);
 	agent_close(d);
+	qemu_vifs_down(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -644,7 +659,7 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	struct domain	*d;
 	const char	*name = json_string_value(json_object_get(config,
 			    "name"));
-	int		 domid;
+	int		 domid, rover;
 
 	if (!domain_name_valid(name)) {
 		*cause = xsprintf("invalid domain name '%s'", name);
@@ -654,21 +669,25 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 		*cause = xsprintf("domain '%s' already exists", name);
 		goto fail;
 	}
-	if (domain_check_files(config, cause) != 0)
+	if (domain_check_files(config, cause) != 0 ||
+	    precheck_config(config, cause) != 0)
 		goto fail;
 	if (control_host_admits(NULL, json_integer_value(json_object_get(config,
 	    "memory")), cause) != 0)
 		goto fail;
 	domain_fill_macs(config);
-	if ((domid = domid_alloc()) == -1) {
+	if ((domid = domid_next(config, &rover)) == -1) {
 		*cause = xstrdup("no free domain id");
 		goto fail;
 	}
+	if (precheck_domid(config, domid, cause) != 0)
+		goto fail;
 	d = domain_new(domid, config);
 	d->start_paused = paused;
+	/* A full disk: no empty or half-written domain dir stays behind. */
 	if (mkdir_p(d->dir, 0700, cause) != 0 ||
 	    domain_save_config(d, cause) != 0) {
-		domain_unref(d);
+		domain_remove(d);
 		return (-1);
 	}
 	if (domain_start_qemu(d, cause) != 0) {
@@ -676,9 +695,18 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 		domain_remove(d);
 		return (-1);
 	}
+	/* Without its record a restarted xend would lose this QEMU. */
+	if (domain_write_runtime(d, cause) != 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+		d->exited = 1;
+		domain_remove(d);
+		return (-1);
+	}
+	domid_rover = rover;
+	rover_save();
 	d->pending_create = req;
 	TAILQ_INSERT_TAIL(&domains, d, entry);
-	domain_save(d);
 	dmesg_add("domain %s (%d) created", d->name, d->domid);
 	domain_emit(d, "domain.added");
 	return (0);
@@ -712,12 +740,21 @@ static void
 domain_started(struct domain *d, enum dom_state state)
 {
 	struct api_req	*req = d->pending_create;
+	char		*cause;
 
 	domain_set_state(d, state);
-	if (req != NULL) {
-		d->pending_create = NULL;
-		server_reply(req, domain_to_json(d));
+	if (req == NULL)
+		return;
+	d->pending_create = NULL;
+	/* "Started" only once the record says so (a full disk may not). */
+	if (domain_write_runtime(d, &cause) != 0) {
+		server_error(req, "failed", "cannot start domain %s: %s",
+		    d->name, cause);
+		free(cause);
+		domain_defer_policy(d, "destroy");
+		return;
 	}
+	server_reply(req, domain_to_json(d));
 }
 
 static void
@@ -1339,8 +1376,9 @@ domain_rename(struct domain *d, const char *name, char **cause)
 {
 	json_t	*saved;
 
-	if (!domain_name_valid(name)) {
-		*cause = xsprintf("invalid domain name '%s'", name);
+	if (domcfg_name_problem(name) != NULL) {
+		*cause = xsprintf("invalid domain name '%s': %s", name,
+		    domcfg_name_problem(name));
 		return (-1);
 	}
 	if (strcmp(d->name, name) == 0)
@@ -1466,6 +1504,7 @@ domain_adopt(const char *dir, int domid)
 	free(path);
 
 	d = domain_new(domid, config);
+	d->vifs_up = 1;		/* as the xend that started it left them */
 	if (json_is_object(rt)) {
 		d->pid = json_integer_value(json_object_get(rt, "pid"));
 		d->pid_start = json_integer_value(json_object_get(rt,
@@ -1504,8 +1543,14 @@ domain_adopt(const char *dir, int domid)
 
 	pid = d->pid;
 	start = pid > 0 ? proc_start_time(pid) : 0;
+	/* Not the path itself: the state dir may be named differently now. */
+	xasprintf(&path, "/domains/%d/qmp.sock", domid);
+	if (pid > 0 && start != 0 && start == d->pid_start &&
+	    !proc_cmdline_has(pid, path))
+		start = 0;
+	free(path);
 	if (pid <= 0 || start == 0 || start != d->pid_start) {
-		/* QEMU ended while xend was away. */
+		/* QEMU ended while xend was away (or the host rebooted). */
 		d->exited = 1;
 		if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED ||
 		    d->state == DOM_DYING) {
@@ -1528,6 +1573,9 @@ domain_adopt(const char *dir, int domid)
 	}
 	if (d->state == DOM_STARTING)
 		d->start_paused = d->start_paused ? 1 : 0;
+	/* For the CPU time sampled before QMP answers (main.c). */
+	d->nvcpu_tids = proc_vcpu_threads(d->pid, d->vcpu_tids,
+	    DOM_MAX_VCPUS);
 	d->qmp_deadline = time_mono() + QMP_CONNECT_SECONDS;
 	dmesg_add("domain %s (%d): re-adopting qemu pid %d", d->name, domid,
 	    (int)pid);

@@ -1,7 +1,11 @@
 /* host.c: the host (Domain-0) as xend reports it, and /proc sampling. */
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +24,7 @@ void
 dmesg_add(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *line, when[32];
+	char	*msg, *line, *safe, when[32];
 	time_t	 now = time(NULL);
 	struct tm tm;
 
@@ -29,9 +33,12 @@ dmesg_add(const char *fmt, ...)
 	va_end(ap);
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-	xasprintf(&line, "(XEN) [%s] %s", when, msg);
 	log_info("%s", msg);
+	/* Guests and scripts name things here: no raw control characters. */
+	safe = log_escape(msg);
 	free(msg);
+	xasprintf(&line, "(XEN) [%s] %s", when, safe);
+	free(safe);
 	free(dmesg_ring[dmesg_next]);
 	dmesg_ring[dmesg_next] = line;
 	dmesg_next = (dmesg_next + 1) % DMESG_MAX;
@@ -49,6 +56,110 @@ dmesg_lines(void)
 		json_array_append_new(out, json_string(
 		    dmesg_ring[(start + i) % DMESG_MAX]));
 	return (out);
+}
+
+/*
+ * The last want lines of the log at path, read backwards from its end in
+ * blocks, so a log of any size costs at most max bytes of memory; lines
+ * are escaped (an older log may hold raw control characters).  *cut is
+ * set if max stopped the walk before want lines were found.
+ */
+int
+host_log_tail(const char *path, long want, size_t max, json_t **out,
+    int *cut, char **cause)
+{
+	struct stat	 sb;
+	char		*buf, *p, *start, *end, *line, *safe;
+	off_t		 off;
+	size_t		 len = 0, blk = 64 * 1024, n, i, cap, ncap;
+	long		 count = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	*cut = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	/*
+	 * data = buf + cap - len holds [off, off + len) of the file; buf
+	 * doubles (up to max) when a block does not fit in front of it.
+	 */
+	off = sb.st_size;
+	cap = 0;
+	buf = NULL;
+	while (off > 0 && count < want) {
+		n = (size_t)off < blk ? (size_t)off : blk;
+		if (len + n > max) {
+			*cut = 1;
+			if ((n = max - len) == 0)
+				break;
+		}
+		if (len + n > cap) {
+			ncap = cap * 2 > len + n ? cap * 2 : len + n;
+			if (ncap > max)
+				ncap = max;
+			p = xmalloc(ncap + 1);
+			if (len > 0)
+				memcpy(p + ncap - len, buf + cap - len, len);
+			free(buf);
+			buf = p;
+			cap = ncap;
+		}
+		off -= n;
+		p = buf + cap - len - n;
+		r = pread(fd, p, n, off);
+		if (r != (ssize_t)n) {
+			*cause = xsprintf("%s: read: %s", path, r == -1 ?
+			    strerror(errno) : "short read");
+			free(buf);
+			close(fd);
+			return (-1);
+		}
+		/* Newlines that end a line before the file's last byte. */
+		for (i = 0; i < n; i++) {
+			if (p[i] == '\n' && off + (off_t)i + 1 < sb.st_size)
+				count++;
+		}
+		len += n;
+		if (*cut)
+			break;
+	}
+	if (buf == NULL)
+		buf = xcalloc(1, 1);
+	else {
+		memmove(buf, buf + cap - len, len);
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* Walk back over the last want lines. */
+	start = buf;
+	count = 0;
+	for (p = buf + len; p > buf; p--) {
+		if (p[-1] == '\n' && p != buf + len && ++count >= want) {
+			start = p;
+			break;
+		}
+	}
+	/* A block boundary cut a line in two: drop its tail. */
+	if (start == buf && off > 0 && (p = memchr(buf, '\n', len)) != NULL)
+		start = p + 1;
+	*out = json_array();
+	while (*start != '\0') {
+		if ((end = strchr(start, '\n')) == NULL)
+			end = start + strlen(start);
+		line = xstrndup(start, end - start);
+		safe = log_escape(line);
+		json_array_append_new(*out, json_string(safe));
+		free(safe);
+		free(line);
+		start = *end != '\0' ? end + 1 : end;
+	}
+	free(buf);
+	return (0);
 }
 
 /* CPU model and speed do not change: read /proc/cpuinfo once. */
@@ -316,4 +427,74 @@ proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu, char *state)
 		}
 	}
 	return ((utime + stime) / (double)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * A QEMU's vCPU threads by their names ("CPU 3/TCG", as -name
+ * debug-threads=on sets them) into tids[vcpu]: what query-cpus-fast will
+ * say, known before QMP answers.  Returns how many leading vCPUs were
+ * found (0 if none, or if a gap leaves the order unsure).
+ */
+int
+proc_vcpu_threads(pid_t pid, pid_t *tids, int max)
+{
+	char		 path[320], comm[32];
+	DIR		*dp;
+	struct dirent	*de;
+	FILE		*f;
+	int		 i, n = 0, vcpu;
+
+	for (i = 0; i < max; i++)
+		tids[i] = 0;
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if ((dp = opendir(path)) == NULL)
+		return (0);
+	while ((de = readdir(dp)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid,
+		    de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fgets(comm, sizeof comm, f) != NULL &&
+		    sscanf(comm, "CPU %d/", &vcpu) == 1 && vcpu >= 0 &&
+		    vcpu < max)
+			tids[vcpu] = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(dp);
+	while (n < max && tids[n] > 0)
+		n++;
+	for (i = n; i < max; i++) {
+		if (tids[i] > 0)
+			return (0);
+	}
+	return (n);
+}
+
+/*
+ * 1 if pid's command line has an argument containing what (a domain's
+ * QMP socket): the QEMU a runtime record names, not another process that
+ * got its pid and start tick after a reboot.
+ */
+int
+proc_cmdline_has(pid_t pid, const char *what)
+{
+	char	 path[64], *text, *cause, *p;
+	size_t	 len;
+	int	 found = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	for (p = text; p < text + len; p += strlen(p) + 1) {
+		if (strstr(p, what) != NULL) {
+			found = 1;
+			break;
+		}
+	}
+	free(text);
+	return (found);
 }

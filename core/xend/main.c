@@ -41,11 +41,47 @@ usage(FILE *f)
 	    "(XEN_CONFIG_DIR defaults to /etc/xen).\n");
 }
 
+/* xend stop waits 15 s for the daemon: the network script gets 10. */
+#define NETWORK_STOP_SECONDS	10
+
+static void
+network_start_done(int ok, const char *how, void *arg)
+{
+	if (ok)
+		dmesg_add("network-script %s start: done",
+		    xend_cfg.network_script);
+	else
+		dmesg_add("network-script %s start: %s",
+		    xend_cfg.network_script, how);
+}
+
+static void
+network_stop_done(int ok, const char *how, void *arg)
+{
+	event_base_loopexit(xend_base, NULL);
+}
+
 static void
 sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 {
+	static int	 stopping;
+	char		*argv[] = { xend_cfg.network_script, (char *)"stop",
+			    NULL };
+
 	log_info("signal %d: stopping (domains keep running)", (int)sig);
-	event_base_loopexit(xend_base, NULL);
+	if (stopping++ || *xend_cfg.network_script == '\0') {
+		event_base_loopexit(xend_base, NULL);
+		return;
+	}
+	/*
+	 * The manual's network script tears the network down at stop; it
+	 * waits only for a start still running, not for vif scripts (they
+	 * finish on their own, in their own sessions).
+	 */
+	script_start("network", "network-script stop", argv,
+	    xend_cfg.script_timeout < NETWORK_STOP_SECONDS ?
+	    xend_cfg.script_timeout : NETWORK_STOP_SECONDS,
+	    network_stop_done, NULL);
 }
 
 static void
@@ -61,6 +97,18 @@ void
 xend_request_exit(void)
 {
 	event_base_loopexit(xend_base, NULL);
+}
+
+static void
+xend_inert_stderr(const char *msg)
+{
+	fprintf(stderr, "xend: warning: %s\n", msg);
+}
+
+static void
+xend_inert_log(const char *msg)
+{
+	log_warn("%s", msg);
 }
 
 /* ready_fd: written once serving, so "xend start" returns when usable. */
@@ -80,6 +128,7 @@ xend_serve(int ready_fd)
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	xendcfg_inert(&xend_cfg, xend_inert_log);
 	xend_start_time = time_wall();
 	if ((xend_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -99,18 +148,22 @@ xend_serve(int ready_fd)
 	accel_init();
 	sched_init();
 	if (*xend_cfg.network_script != '\0') {
-		/* The manual's network script: set up bridges at start. */
+		/*
+		 * The manual's network script sets up bridges at start: a
+		 * barrier, so vif scripts and bridge attaches wait for it.
+		 */
 		char *argv[] = { xend_cfg.network_script, (char *)"start", NULL };
 
-		if (script_run(argv, 60, &cause) != 0) {
-			dmesg_add("network-script failed: %s", cause);
-			free(cause);
-		} else
-			dmesg_add("network-script %s start: done",
-			    xend_cfg.network_script);
+		script_start(NULL, "network-script start", argv,
+		    xend_cfg.script_timeout, network_start_done, NULL);
 	}
 	domain_init();
 	domain_adopt_all();
+	/*
+	 * CPU times before the first client asks: the periodic sample is a
+	 * second away, and xm list would show re-adopted domains at 0.0.
+	 */
+	domain_sample_all();
 	server_init();
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
@@ -119,6 +172,7 @@ xend_serve(int ready_fd)
 	event_base_dispatch(xend_base);
 
 	server_close();
+	sched_fini();
 	log_info("xend stopped, %d domains left running", domain_count());
 	daemon_release_pidfile(xend_cfg.pid_file);
 	event_free(ev_term);
@@ -133,6 +187,8 @@ xend_paths(struct daemon_info *di, const struct xendcfg *cfg)
 {
 	di->pid_file = cfg->pid_file;
 	di->logfile = cfg->logfile;
+	/* Like unknown keys, said to whoever runs xend (and logged). */
+	xendcfg_inert(cfg, xend_inert_stderr);
 }
 
 int

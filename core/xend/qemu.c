@@ -22,6 +22,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "kimage.h"
 #include "xend.h"
 
 struct argv_buf {
@@ -55,7 +56,12 @@ argv_free(char **v)
 	free(v);
 }
 
-/* QEMU's -option values separate with commas; a literal comma doubles. */
+/*
+ * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
+ * with commas, so a literal comma doubles.  -kernel and -append are taken
+ * whole; so is -initrd, except that a multiboot kernel's modules are a
+ * comma-separated list.
+ */
 static char *
 qemu_escape(const char *s)
 {
@@ -83,13 +89,37 @@ disk_path(const char *uname)
 	return (xstrdup(uname));
 }
 
+/*
+ * Confinement (xend-config qemu-sandbox, qemu-user; docs/SECURITY.md):
+ * seccomp with the dangerous groups denied, and an unprivileged user once
+ * QEMU has opened its disks, taps and sockets.  -runas changes user after
+ * the sandbox is in place, so with a user set-uid stays allowed: it can
+ * only drop privileges, which set-uid cannot win back.
+ */
+static void
+qemu_confine(struct argv_buf *a)
+{
+	int	 user = *xend_cfg.qemu_user != '\0';
+
+	if (xend_cfg.qemu_sandbox) {
+		argv_add(a, "-sandbox");
+		argv_add(a, "on,obsolete=deny,%sspawn=deny,resourcecontrol=deny",
+		    user ? "" : "elevateprivileges=deny,");
+	}
+	if (user) {
+		argv_add(a, "-runas");
+		argv_add(a, "%s", xend_cfg.qemu_user);
+	}
+}
+
 char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
 	json_t		*c = d->config, *disks, *vifs, *v;
 	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *cmdline, *path, vif[IFNAMSIZ];
+	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ];
+	const char	*kernel;
 	size_t		 i;
 
 	argv_add(&a, "%s", xend_cfg.qemu);
@@ -126,16 +156,18 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "-device");
 	argv_add(&a, "pvpanic");
 	argv_add(&a, "-S");
+	qemu_confine(&a);
 
+	dir = qemu_escape(d->dir);
 	argv_add(&a, "-qmp");
-	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", d->dir);
+	argv_add(&a, "unix:%s/qmp.sock,server=on,wait=off", dir);
 	/*
 	 * The logfile keeps every byte even while no console reader is up.
 	 * telnet=on lets xenconsoled send a serial break (IAC BRK: sysrq).
 	 */
 	argv_add(&a, "-chardev");
 	argv_add(&a, "socket,id=con0,path=%s/console.sock,server=on,wait=off,"
-	    "telnet=on,logfile=%s/console.log,logappend=on", d->dir, d->dir);
+	    "telnet=on,logfile=%s/console.log,logappend=on", dir, dir);
 	argv_add(&a, "-serial");
 	argv_add(&a, "chardev:con0");
 
@@ -146,21 +178,23 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtio-serial-pci,id=vser0");
 	argv_add(&a, "-chardev");
 	argv_add(&a, "socket,id=xenctl,path=%s/control.sock,server=on,"
-	    "wait=off", d->dir);
+	    "wait=off", dir);
 	argv_add(&a, "-device");
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
-	e = qemu_escape(json_string_value(json_object_get(c, "kernel")));
+	kernel = json_string_value(json_object_get(c, "kernel"));
 	argv_add(&a, "-kernel");
-	argv_add(&a, "%s", e);
-	free(e);
+	argv_add(&a, "%s", kernel);
 	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
 	if (ramdisk != NULL) {
-		e = qemu_escape(ramdisk);
 		argv_add(&a, "-initrd");
-		argv_add(&a, "%s", e);
-		free(e);
+		if (kimage_probe(kernel) == KIMAGE_MULTIBOOT) {
+			e = qemu_escape(ramdisk);
+			argv_add(&a, "%s", e);
+			free(e);
+		} else
+			argv_add(&a, "%s", ramdisk);
 	}
 	cmdline = domcfg_cmdline(c);
 	argv_add(&a, "-append");
@@ -205,8 +239,9 @@ qemu_argv(struct domain *d, const char *accel)
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
-		argv_add(&a, "unix:%s/vnc.sock", d->dir);
+		argv_add(&a, "unix:%s/vnc.sock", dir);
 	}
+	free(dir);
 	return (a.v);
 }
 
@@ -327,103 +362,130 @@ fail:
 	return (-1);
 }
 
-/*
- * Runs a site script (network-script, vif-script) with argv, bounded by
- * timeout seconds; 0 if it exited 0.  Scripts never see xend's fds.
- */
-int
-script_run(char *const argv[], int timeout, char **cause)
+/* The script of vif i, or NULL for the built-in bridge attach. */
+static const char *
+vif_script_of(json_t *v)
 {
-	pid_t	 pid;
-	int	 status, fd;
-	double	 deadline = time_mono() + timeout;
+	const char	*script;
 
-	if ((pid = fork()) == 0) {
-		setsid();
-		fd = open("/dev/null", O_RDWR);
-		dup2(fd, 0);
-		syscall(SYS_close_range, 3, ~0U, 0);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid == -1) {
-		*cause = xsprintf("%s: fork: %s", argv[0], strerror(errno));
-		return (-1);
-	}
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (time_mono() > deadline) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			*cause = xsprintf("%s %s: still running after %d s, "
-			    "killed", argv[0], argv[1], timeout);
-			return (-1);
-		}
-		usleep(10000);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return (0);
-	*cause = xsprintf("%s %s: %s %d", argv[0], argv[1],
-	    WIFEXITED(status) ? "exited with status" : "killed by signal",
-	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	return (-1);
+	script = json_string_value(json_object_get(v, "script"));
+	if (script == NULL && *xend_cfg.vif_script != '\0')
+		script = xend_cfg.vif_script;
+	return (script);
 }
 
+/*
+ * vif-script online|offline domain=NAME vif=VIF bridge=BR mac=MAC
+ * domid=D [ip=IP], as a watched child keyed by the vif's name, so the
+ * offline of one QEMU always ends before the online of the next.
+ */
 static void
-vif_script(struct domain *d, const char *script, const char *vif,
-    const char *br, const char *mac)
+vif_script(struct domain *d, json_t *v, const char *op, const char *vif)
 {
-	char	*argv[8], *cause;
-	int	 i;
+	const char	*br, *mac, *ip, *script = vif_script_of(v);
+	char		*argv[9], *what;
+	int		 i, n = 0;
 
-	argv[0] = (char *)script;
-	argv[1] = (char *)"online";
-	argv[2] = xsprintf("domain=%s", d->name);
-	argv[3] = xsprintf("vif=%s", vif);
-	argv[4] = xsprintf("bridge=%s", br);
-	argv[5] = xsprintf("mac=%s", mac != NULL ? mac : "");
-	argv[6] = xsprintf("domid=%d", d->domid);
-	argv[7] = NULL;
-	if (script_run(argv, 30, &cause) != 0) {
+	br = json_string_value(json_object_get(v, "bridge"));
+	if (br == NULL)
+		br = xend_cfg.default_bridge;
+	mac = json_string_value(json_object_get(v, "mac"));
+	ip = json_string_value(json_object_get(v, "ip"));
+	argv[n++] = (char *)script;
+	argv[n++] = (char *)op;
+	argv[n++] = xsprintf("domain=%s", d->name);
+	argv[n++] = xsprintf("vif=%s", vif);
+	argv[n++] = xsprintf("bridge=%s", br);
+	argv[n++] = xsprintf("mac=%s", mac != NULL ? mac : "");
+	argv[n++] = xsprintf("domid=%d", d->domid);
+	if (ip != NULL)
+		argv[n++] = xsprintf("ip=%s", ip);
+	argv[n] = NULL;
+	xasprintf(&what, "%s: vif-script %s %s %s", d->name, script, op, vif);
+	script_start(vif, what, argv, xend_cfg.script_timeout, NULL, NULL);
+	free(what);
+	for (i = 2; i < n; i++)
+		free(argv[i]);
+}
+
+struct vif_attach_job {
+	struct domain	*d;
+	int		 idx;
+	pid_t		 pid;		/* the QEMU whose tap it is */
+};
+
+/* In the vif's turn (after network-script start): add it to its bridge. */
+static void
+vif_attach_turn(int ok, const char *how, void *arg)
+{
+	struct vif_attach_job	*j = arg;
+	struct domain		*d = j->d;
+	json_t			*v;
+	const char		*br;
+	char			 vif[IFNAMSIZ], *cause;
+
+	v = json_array_get(json_object_get(d->config, "vifs"), j->idx);
+	if (d->removed || d->exited || d->pid != j->pid || v == NULL)
+		goto out;
+	xendcfg_vif_name(&xend_cfg, d->domid, j->idx, vif, sizeof vif);
+	br = json_string_value(json_object_get(v, "bridge"));
+	if (br == NULL)
+		br = xend_cfg.default_bridge;
+	if (!bridge_exists(br)) {
+		log_warn("%s: bridge %s does not exist, %s left unattached",
+		    d->name, br, vif);
+	} else if (vif_attach(vif, br, &cause) != 0) {
 		log_warn("%s: %s", d->name, cause);
 		free(cause);
 	} else
-		log_info("%s: %s online %s done", d->name, script, vif);
-	for (i = 2; i < 7; i++)
-		free(argv[i]);
+		log_info("%s: %s attached to %s", d->name, vif, br);
+out:
+	domain_unref(d);
+	free(j);
 }
 
 void
 qemu_vifs_up(struct domain *d)
 {
-	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
-	const char	*br, *script;
-	char		 vif[IFNAMSIZ];
-	char		*cause;
-	size_t		 i;
+	json_t			*vifs = json_object_get(d->config, "vifs"), *v;
+	char			 vif[IFNAMSIZ];
+	struct vif_attach_job	*j;
+	size_t			 i;
 
+	d->vifs_up = 1;
 	json_array_foreach(vifs, i, v) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		br = json_string_value(json_object_get(v, "bridge"));
-		if (br == NULL)
-			br = xend_cfg.default_bridge;
-		script = json_string_value(json_object_get(v, "script"));
-		if (script == NULL && *xend_cfg.vif_script != '\0')
-			script = xend_cfg.vif_script;
-		if (script != NULL) {
-			vif_script(d, script, vif, br, json_string_value(
-			    json_object_get(v, "mac")));
+		if (vif_script_of(v) != NULL) {
+			vif_script(d, v, "online", vif);
 			continue;
 		}
-		if (!bridge_exists(br)) {
-			log_warn("%s: bridge %s does not exist, %s left "
-			    "unattached", d->name, br, vif);
-			continue;
-		}
-		if (vif_attach(vif, br, &cause) != 0) {
-			log_warn("%s: %s", d->name, cause);
-			free(cause);
-		} else
-			log_info("%s: %s attached to %s", d->name, vif, br);
+		j = xcalloc(1, sizeof *j);
+		domain_ref(d);
+		j->d = d;
+		j->idx = (int)i;
+		j->pid = d->pid;
+		script_call(vif, "attach", vif_attach_turn, j);
+	}
+}
+
+/*
+ * The taps went with their QEMU (destroy, shutdown, crash, before a
+ * restart): the bridge forgets them by itself, scripts are told.
+ */
+void
+qemu_vifs_down(struct domain *d)
+{
+	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
+	char		 vif[IFNAMSIZ];
+	size_t		 i;
+
+	if (!d->vifs_up)
+		return;
+	d->vifs_up = 0;
+	json_array_foreach(vifs, i, v) {
+		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
+		if (vif_script_of(v) != NULL)
+			vif_script(d, v, "offline", vif);
 	}
 }
 
@@ -449,7 +511,7 @@ qemu_version(void)
 char *
 qemu_log_tail(struct domain *d, size_t max)
 {
-	char	*path, *text, *cause, *out, *p;
+	char	*path, *text, *cause, *out, *p, *q;
 	size_t	 len;
 
 	xasprintf(&path, "%s/qemu.log", d->dir);
@@ -462,11 +524,12 @@ qemu_log_tail(struct domain *d, size_t max)
 	p = len > max ? text + len - max : text;
 	while (len > 0 && text[len - 1] == '\n')
 		text[--len] = '\0';
-	out = xstrdup(p);
-	free(text);
-	for (p = out; *p != '\0'; p++) {
-		if (*p == '\n')
-			*p = ' ';
+	for (q = p; *q != '\0'; q++) {
+		if (*q == '\n')
+			*q = ' ';
 	}
+	/* It goes into error messages that xm prints: no raw controls. */
+	out = log_escape(p);
+	free(text);
 	return (out);
 }

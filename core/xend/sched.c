@@ -16,6 +16,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -89,6 +90,23 @@ cg_read(const char *dir, const char *file)
 	return (text);
 }
 
+/* Makes cgroup-parent; on v2, lets the cpu controller reach it and below. */
+static int
+sched_parent(char **cause)
+{
+	char	*why;
+
+	if (mkdir_p(cg_base, 0755, cause) != 0)
+		return (-1);
+	if (layout == CG_V2 && (cg_write(xend_cfg.cgroup_root,
+	    "cgroup.subtree_control", "+cpu", &why) != 0 ||
+	    cg_write(cg_base, "cgroup.subtree_control", "+cpu", &why) != 0)) {
+		log_warn("scheduler: %s", why);
+		free(why);
+	}
+	return (0);
+}
+
 void
 sched_init(void)
 {
@@ -114,19 +132,10 @@ sched_init(void)
 	free(path);
 	free(v1);
 	free(ctl);
-	if (layout != CG_NONE && mkdir_p(cg_base, 0755, &cause) != 0) {
+	if (layout != CG_NONE && sched_parent(&cause) != 0) {
 		log_warn("scheduler: %s", cause);
 		cg_reason = cause;
 		layout = CG_NONE;
-	}
-	if (layout == CG_V2) {
-		/* Let the cpu controller reach xen/ and the domains below it. */
-		if (cg_write(root, "cgroup.subtree_control", "+cpu", &cause) != 0 ||
-		    cg_write(cg_base, "cgroup.subtree_control", "+cpu",
-		    &cause) != 0) {
-			log_warn("scheduler: %s", cause);
-			free(cause);
-		}
 	}
 	dmesg_add("scheduler: credit and sedf on %s%s%s", sched_layout(),
 	    cg_base != NULL ? " at " : "", cg_base != NULL ? cg_base : "");
@@ -181,6 +190,13 @@ sched_attach(struct domain *d, char **cause)
 		return (0);
 	if (d->cgroup == NULL)
 		d->cgroup = xsprintf("%s/domain-%d", cg_base, d->domid);
+	/*
+	 * The parent is gone if another xend sharing cgroup-parent removed it
+	 * when it stopped (sched_fini): make it again.
+	 */
+	if (mkdir(d->cgroup, 0755) != 0 && errno == ENOENT &&
+	    sched_parent(cause) != 0)
+		return (-1);
 	if (mkdir(d->cgroup, 0755) != 0 && errno != EEXIST) {
 		*cause = xsprintf("mkdir %s: %s", d->cgroup, strerror(errno));
 		return (-1);
@@ -201,6 +217,43 @@ sched_detach(struct domain *d)
 		log_warn("rmdir %s: %s", d->cgroup, strerror(errno));
 	free(d->cgroup);
 	d->cgroup = NULL;
+}
+
+/*
+ * xend is stopping: remove cgroup-parent if no domain still uses it.
+ * Domains outlive xend, and a cgroup holding a process cannot be removed,
+ * so rmdir itself tells which are in use: the empty domain-N left by
+ * QEMUs that ended while xend was away go, the running ones' stay, and
+ * the parent goes only once it has no child left.
+ */
+void
+sched_fini(void)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	char		*path;
+	int		 busy = 0;
+
+	if (layout == CG_NONE || (dp = opendir(cg_base)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, "domain-", 7) != 0)
+			continue;
+		xasprintf(&path, "%s/%s", cg_base, de->d_name);
+		if (rmdir(path) != 0 && errno != ENOENT)
+			busy++;
+		free(path);
+	}
+	closedir(dp);
+	if (busy > 0) {
+		log_info("cgroup %s kept: %d domain%s still in it", cg_base,
+		    busy, busy == 1 ? "" : "s");
+		return;
+	}
+	if (rmdir(cg_base) != 0 && errno != ENOENT)
+		log_warn("rmdir %s: %s", cg_base, strerror(errno));
+	else
+		log_info("cgroup %s removed", cg_base);
 }
 
 static int

@@ -19,18 +19,35 @@
 #include "xend.h"
 
 #define SERVER_MAX_LINE		(4 * 1024 * 1024)
-/* A subscriber that stops reading is cut off rather than buffered forever. */
+/*
+ * Back-pressure: while more than SERVER_HIGH_WATER of replies wait for a
+ * client, xend reads no more of its requests; it goes on once they drain
+ * below SERVER_LOW_WATER.  A pipelining client that reads gets every
+ * reply; only events, which xend cannot hold back, can grow the backlog
+ * past SERVER_MAX_BACKLOG, and a subscriber that stops reading is cut off
+ * rather than buffered forever.
+ */
+#define SERVER_HIGH_WATER	(1024 * 1024)
+#define SERVER_LOW_WATER	(256 * 1024)
 #define SERVER_MAX_BACKLOG	(16 * 1024 * 1024)
+/* Out of file descriptors: accepts pause this long, said once. */
+#define SERVER_ACCEPT_PAUSE_MS	250
 
 struct client {
 	int			 refs;
 	int			 dead;
 	int			 subscribed;
+	int			 held;		/* reading stopped: backlog */
 	struct bufferevent	*bev;
 	TAILQ_ENTRY(client)	 entry;
 };
 static TAILQ_HEAD(, client) clients = TAILQ_HEAD_INITIALIZER(clients);
 static struct evconnlistener *listener;
+static struct event	*accept_ev;	/* resumes accepting */
+static int		 accept_paused;
+static unsigned long	 accept_failed;	/* while paused, for the log */
+
+static void	client_read_cb(struct bufferevent *, void *);
 
 static void
 client_unref(struct client *c)
@@ -66,9 +83,28 @@ client_write(struct client *c, json_t *msg)
 	free(text);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
 	    SERVER_MAX_BACKLOG) {
-		log_warn("client not reading its replies, disconnected");
+		log_warn("client not reading its events, disconnected");
 		client_close(c);
 	}
+}
+
+static size_t
+client_backlog(struct client *c)
+{
+	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
+}
+
+/* Replies drained below the low water mark: read requests again. */
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	if (!c->held || c->dead)
+		return;
+	c->held = 0;
+	bufferevent_enable(c->bev, EV_READ);
+	client_read_cb(c->bev, c);
 }
 
 void
@@ -225,13 +261,18 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	size_t		 len;
 
 	c->refs++;
-	while (!c->dead &&
+	while (!c->dead && !c->held &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		if (len > 0)
 			client_line(c, line, len);
 		free(line);
+		if (!c->dead && client_backlog(c) > SERVER_HIGH_WATER) {
+			/* Its requests wait (in its socket) for it to read. */
+			c->held = 1;
+			bufferevent_disable(c->bev, EV_READ);
+		}
 	}
-	if (!c->dead && evbuffer_get_length(in) > SERVER_MAX_LINE) {
+	if (!c->dead && !c->held && evbuffer_get_length(in) > SERVER_MAX_LINE) {
 		log_warn("client request line too long, disconnected");
 		client_close(c);
 	}
@@ -250,7 +291,23 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct client	*c;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+	static unsigned long refused;
 
+	/*
+	 * The socket is 0600 in a 0700 directory; the peer's credentials are
+	 * checked as well, so a mode loosened by hand opens nothing.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		if (refused++ % 100 == 0)
+			log_warn("refused an API client: uid %ld is not root "
+			    "(%lu refused so far)", len == sizeof cred ?
+			    (long)cred.uid : -1L, refused);
+		close(fd);
+		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->refs = 1;
 	c->bev = bufferevent_socket_new(xend_base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -259,15 +316,52 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		free(c);
 		return;
 	}
-	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
+	    client_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, SERVER_LOW_WATER, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
+	if (accept_paused) {
+		log_info("accepting connections again (%lu refused while out "
+		    "of file descriptors)", accept_failed);
+		accept_paused = 0;
+		accept_failed = 0;
+	}
 }
 
 static void
+server_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	if (listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+/*
+ * accept failed.  Out of descriptors (or memory) the pending connection
+ * stays in the backlog and the socket stays readable: retrying at once
+ * would spin, so accepts pause a moment, and the log says so once until
+ * a connection is accepted again.
+ */
+static void
 server_listener_error(struct evconnlistener *l, void *arg)
 {
-	log_warn("accept: %s", strerror(errno));
+	struct timeval	 tv = { 0, SERVER_ACCEPT_PAUSE_MS * 1000 };
+	int		 err = errno;
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warn("accept: %s", strerror(err));
+		return;
+	}
+	if (!accept_paused)
+		log_warn("accept: %s; pausing accepts until descriptors are "
+		    "free", strerror(err));
+	accept_paused = 1;
+	accept_failed++;
+	evconnlistener_disable(l);
+	if (accept_ev == NULL)
+		accept_ev = evtimer_new(xend_base, server_accept_resume, NULL);
+	evtimer_add(accept_ev, &tv);
 }
 
 void
@@ -279,7 +373,8 @@ server_init(void)
 	dir = xstrdup(xend_cfg.unix_path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0755, &cause) != 0)
+		/* Only root's: DESIGN's "0600 in a 0700 directory". */
+		if (mkdir_p(dir, 0700, &cause) != 0)
 			fatalx("%s", cause);
 	}
 	free(dir);
@@ -302,6 +397,10 @@ server_close(void)
 		evconnlistener_free(listener);
 		listener = NULL;
 		unlink(xend_cfg.unix_path);
+	}
+	if (accept_ev != NULL) {
+		event_free(accept_ev);
+		accept_ev = NULL;
 	}
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_close(c);

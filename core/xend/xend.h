@@ -15,6 +15,7 @@
 
 struct qmp;
 struct api_req;
+struct agent_limits;
 
 extern struct event_base	*xend_base;
 extern struct xendcfg		 xend_cfg;
@@ -98,6 +99,7 @@ struct domain {
 	struct bufferevent	*agent;
 	struct event		*agent_retry_ev;
 	int			 agent_hello;
+	struct agent_limits	*agent_lim;	/* guest input limits, owned */
 
 	/* Scheduling (sched.c), kept in runtime.json. */
 	int			 weight;	/* credit: 1..65535 */
@@ -105,6 +107,8 @@ struct domain {
 	int			 sedf_period;	/* ms, 0 unset */
 	int			 sedf_slice;	/* ms, 0 unset */
 	char			*cgroup;	/* this domain's cgroup dir */
+
+	int			 vifs_up;	/* vif online ran, no offline */
 
 	/* Counters sampled once a second. */
 	long long		 net_rx, net_tx, blk_rd, blk_wr;
@@ -132,7 +136,7 @@ json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
 void		 domain_sample_all(void);
 int		 domain_count(void);
-void		 domain_save(struct domain *);
+int		 domain_save(struct domain *);
 void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
@@ -151,11 +155,46 @@ char		**qemu_argv(struct domain *, const char *accel);
 void		 argv_free(char **);
 /* Forks and execs QEMU in its own session; 0/-1. */
 int		 qemu_spawn(struct domain *, char **argv, char **cause);
-/* Attaches the domain's taps to their bridges (or runs vif-script). */
+/*
+ * Attaches the domain's taps to their bridges, or runs vif-script
+ * online for each (a watched child, see script.c); qemu_vifs_down runs
+ * vif-script offline once the taps are gone, once per qemu_vifs_up.
+ */
 void		 qemu_vifs_up(struct domain *);
+void		 qemu_vifs_down(struct domain *);
 char		*qemu_version(void);
-int		 script_run(char *const argv[], int timeout, char **cause);
+
+/* script.c: site scripts as watched children of the event loop. */
+/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
+typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
+/*
+ * Runs argv (argv[0] a path; copied) in its own session, output logged
+ * line by line as "what: LINE", killed with its process group after
+ * timeout seconds; done (may be NULL) is called from the event loop.
+ * Jobs with the same key run in order; key NULL is a barrier that runs
+ * alone (after every earlier job, before every later one).
+ */
+void		 script_start(const char *key, const char *what,
+		     char *const argv[], int timeout, script_done_cb done,
+		     void *arg);
+/* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
+void		 script_call(const char *key, const char *what,
+		     script_done_cb fn, void *arg);
+int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
+
+/* precheck.c: refusals before QEMU runs and before a domain id is taken. */
+/* The port a domain's console is served on: its own, or base + domid. */
+int		 precheck_console_port(json_t *config, int domid);
+/* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
+int		 precheck_config(json_t *config, char **cause);
+/*
+ * 1 if domid's default console (or VNC) port is held by another program
+ * or domain, so the id is to be passed over; *why says which (caller frees).
+ */
+int		 precheck_ports_busy(json_t *config, int domid, char **why);
+/* What depends on the id a create is about to take (taps); 0/-1. */
+int		 precheck_domid(json_t *config, int domid, char **cause);
 
 /* host.c */
 struct host_info {
@@ -171,10 +210,15 @@ json_t		*host_to_json(void);
 unsigned long long proc_start_time(pid_t);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
+int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
+int		 proc_cmdline_has(pid_t, const char *);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
 void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
 json_t		*dmesg_lines(void);
+/* The last want lines of a log, reading at most max bytes of it. */
+int		 host_log_tail(const char *path, long want, size_t max,
+		     json_t **lines, int *cut, char **cause);
 
 /* accel.c */
 /* Decides kvm or tcg once (accel auto probes, bounded, cached). */
@@ -201,6 +245,8 @@ struct api_req {
 	int		 done;
 };
 void		 api_dispatch(struct api_req *);
+/* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
+int		 api_policy_check(json_t *policy, json_t *config, char **cause);
 void		 api_req_free(struct api_req *);
 
 /* control.c: memory and vCPUs. */
@@ -228,6 +274,7 @@ int		 agent_is_up(struct domain *);
 
 /* sched.c: credit and sedf on cgroups v1 or v2. */
 void		 sched_init(void);
+void		 sched_fini(void);
 const char	*sched_layout(void);
 int		 sched_attach(struct domain *, char **cause);
 void		 sched_detach(struct domain *);

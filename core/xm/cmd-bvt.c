@@ -11,12 +11,17 @@
 static int	cmd_bvt_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_bvt = {
-	"bvt", NULL, NULL, "DOM MCUADV WARPBACK WARPVALUE WARPL WARPU",
-	"Xen 2.0: set BVT parameters (as a credit weight)",
+	.name = "bvt",
+	.args = "DOM MCUADV WARPBACK WARPVALUE WARPL WARPU",
+	.summary = "Xen 2.0: set BVT parameters (as a credit weight)",
+	.detail =
 	"Deprecated: use sched-credit.  MCUADV (1-1000) becomes the credit\n"
 	"weight 2560 / MCUADV (the default 10 is weight 256).  Warping\n"
 	"(WARPBACK 1) has no counterpart in Linux's scheduler and is refused.\n",
-	XM_XEND, cmd_bvt_exec
+	.min_args = 6,
+	.max_args = 6,
+	.flags = XM_XEND,
+	.exec = cmd_bvt_exec,
 };
 
 static int
@@ -25,18 +30,18 @@ cmd_bvt_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long	 mcuadv, warpback;
 	json_t	*r;
 
-	if (argc != 7 || argv[1][0] == '-')
-		return (xm_usage(ctx));
-	xm_warn(ctx, "'bvt' is Xen 2.0's; use 'xm sched-credit'");
-	if (parse_long(argv[2], 1, 1000, &mcuadv) != 0)
+	/* Worded as run.c words the other Xen 2.0 names. */
+	fprintf(stderr, "xm: warning: 'bvt' is deprecated, use "
+	    "'sched-credit'\n");
+	if (parse_long(argv[1], 1, 1000, &mcuadv) != 0)
 		return (xm_err(ctx, "MCUADV must be 1 to 1000"));
-	if (parse_long(argv[3], 0, 1, &warpback) != 0)
+	if (parse_long(argv[2], 0, 1, &warpback) != 0)
 		return (xm_err(ctx, "WARPBACK must be 0 or 1"));
 	if (warpback)
 		return (xm_err(ctx, "warping has no counterpart in the host's "
 		    "scheduler; only MCUADV (as a weight) can be set"));
 	if ((r = xm_call(ctx, "domain.sched_credit", json_pack("{s:s, s:I}",
-	    "dom", argv[1], "weight", (json_int_t)(2560 / mcuadv < 1 ? 1 :
+	    "dom", argv[0], "weight", (json_int_t)(2560 / mcuadv < 1 ? 1 :
 	    2560 / mcuadv)))) == NULL)
 		return (1);
 	json_decref(r);

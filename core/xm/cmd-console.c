@@ -8,15 +8,20 @@
 static int	cmd_console_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_console = {
-	"console", NULL, NULL, "DOM",
-	"attach to a domain's console",
+	.name = "console",
+	.args = "DOM",
+	.summary = "attach to a domain's console",
+	.detail =
 	"Attaches the terminal to the domain's serial console through\n"
 	"xenconsoled: the last lines first, then live output.  Ctrl-]\n"
 	"detaches; ^E c ? lists xenconsoled's escape commands (take input,\n"
 	"who is attached, send a break).  Without xenconsoled, attaches to\n"
 	"QEMU's console directly (one client at a time).  DOM is a domain\n"
 	"name or id.  See docs/CONSOLES.md.\n",
-	XM_XEND, cmd_console_exec
+	.min_args = 1,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_console_exec,
 };
 
 static int
@@ -25,9 +30,7 @@ cmd_console_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t	*dom;
 	int	 rc;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return (xm_usage(ctx));
-	if ((dom = xm_get_domain(ctx, argv[1])) == NULL)
+	if ((dom = xm_get_domain(ctx, argv[0])) == NULL)
 		return (1);
 	if (json_integer_value(json_object_get(dom, "domid")) == 0) {
 		json_decref(dom);

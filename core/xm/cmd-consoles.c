@@ -1,5 +1,4 @@
 /* cmd-consoles.c: xm consoles [DOM ...]: what xenconsoled serves. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +10,18 @@
 static int	cmd_consoles_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_consoles = {
-	"consoles", NULL, NULL, "[DOM ...]",
-	"list the domain consoles and who is attached",
+	.name = "consoles",
+	.args = "[DOM ...]",
+	.summary = "list the domain consoles and who is attached",
+	.detail =
 	"Lists every console xenconsoled serves (or those of the DOMs\n"
 	"named): the domain, its TCP port (telnet or xencons), its VNC port\n"
 	"if it has a graphical console, and one line per attached client,\n"
 	"the one holding input marked.\n",
-	0, cmd_consoles_exec
+	.min_args = 0,
+	.max_args = -1,
+	.flags = 0,
+	.exec = cmd_consoles_exec,
 };
 
 static int
@@ -41,28 +45,15 @@ wanted(json_t *con, int argc, char **argv)
 static int
 cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct xen_client	*c;
-	json_t			*list, *con, *cl, *vnc, *clients;
+	json_t			*list, *con, *cl, *vnc, *clients, *holder;
 	const char		*role;
 	int			 held;
-	char			*path, *cause, vport[16], since[16];
+	char			*path, *cause, port[16], vport[16], since[16];
 	size_t			 i, j, shown = 0;
-	int			 ch;
 	time_t			 t;
 	struct tm		 tm;
 
-	while ((ch = xm_getopt(ctx, argc, argv, "h", longopts)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
 	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
 	if (xen_open_path(path, &c, &cause) != 0) {
 		free(path);
@@ -82,22 +73,32 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	printf("%-32s %4s %5s %5s %7s\n", "Name", "Id", "Port", "VNC",
 	    "Clients");
 	json_array_foreach(list, i, con) {
-		if (!wanted(con, argc - optind, argv + optind))
+		if (!wanted(con, argc, argv))
 			continue;
 		shown++;
 		vnc = json_object_get(con, "vnc");
-		if (vnc != NULL)
+		/* Ports only while xenconsoled holds them. */
+		if (json_is_true(json_object_get(con, "listening")))
+			snprintf(port, sizeof port, "%lld", (long long)
+			    json_integer_value(json_object_get(con, "port")));
+		else
+			snprintf(port, sizeof port, "-");
+		if (vnc != NULL && json_is_true(json_object_get(vnc,
+		    "listening")))
 			snprintf(vport, sizeof vport, "%lld", (long long)
 			    json_integer_value(json_object_get(vnc, "port")));
 		else
 			snprintf(vport, sizeof vport, "-");
-		printf("%-32s %4lld %5lld %5s %7zu\n",
+		printf("%-32s %4lld %5s %5s %7zu\n",
 		    json_string_value(json_object_get(con, "name")),
 		    (long long)json_integer_value(json_object_get(con,
-		    "domid")),
-		    (long long)json_integer_value(json_object_get(con,
-		    "port")), vport,
+		    "domid")), port, vport,
 		    json_array_size(json_object_get(con, "clients")));
+		if ((holder = json_object_get(con, "port_holder")) != NULL)
+			printf("    port %lld is held by uid %lld, not by "
+			    "xenconsoled\n", (long long)json_integer_value(
+			    json_object_get(con, "port")),
+			    (long long)json_integer_value(holder));
 		clients = json_object_get(con, "clients");
 		held = 0;
 		json_array_foreach(clients, j, cl)
@@ -121,7 +122,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		}
 	}
 	json_decref(list);
-	if (argc - optind > 0 && shown == 0)
-		return (xm_err(ctx, "no console for %s", argv[optind]));
+	if (argc > 0 && shown == 0)
+		return (xm_err(ctx, "no console for %s", argv[0]));
 	return (0);
 }

@@ -13,21 +13,39 @@
 
 static int	cmd_create_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_create_longopts[] = {
+	{ "console", no_argument, NULL, 'c' },
+	{ "dryrun", no_argument, NULL, 'n' },
+	{ "paused", no_argument, NULL, 'p' },
+	{ "config", required_argument, NULL, 'F' },
+	{ "defconfig", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_create = {
-	"create", NULL, NULL,
-	"[-c] [-n] [-p] [-F SXPFILE | CONFIG] [VAR=VALUE ...]",
-	"create a domain from a config file",
-	"  -c, --console        attach to the domain's console (Ctrl-] detaches)\n"
-	"  -n, --dryrun         print the domain's SXP config; create nothing\n"
-	"  -p, --paused         leave the domain paused after creating it\n"
-	"  -F, --config=FILE    the config is an SXP (vm ...) file\n"
-	"  -f, --defconfig=FILE the Python-like config file (or give it as CONFIG)\n"
-	"  VAR=VALUE            set a variable before the file runs (vmid=1);\n"
-	"                       it also overrides the file's own value\n"
+	.name = "create",
+	.args = "[-c] [-n] [-p] [-F SXPFILE | CONFIG] [VAR=VALUE ...]",
+	.summary = "create a domain from a config file",
+	.detail =
+	"  -c, --console          attach to the domain's console (Ctrl-]\n"
+	"                         detaches)\n"
+	"  -n, --dryrun           print the domain's SXP config; create nothing\n"
+	"  -p, --paused           leave the domain paused after creating it\n"
+	"  -F, --config=FILE      the config is an SXP (vm ...) file\n"
+	"  -f, --defconfig=FILE   the Python-like config file (or give it as\n"
+	"                         CONFIG)\n"
+	"  VAR=VALUE              set a variable before the file runs\n"
+	"                         (vmid=1); it also overrides the file's own\n"
+	"                         value\n"
 	"\n"
 	"CONFIG is looked up as given, then in $XEN_CONFIG_DIR (default\n"
 	"/etc/xen); with no CONFIG, $XEN_CONFIG_DIR/xmdefconfig is used.\n",
-	0, cmd_create_exec
+	.options = "cnpF:f:",
+	.longopts = cmd_create_longopts,
+	.min_args = 0,
+	.max_args = -1,
+	.flags = 0,
+	.exec = cmd_create_exec,
 };
 
 static char *
@@ -135,60 +153,29 @@ xen_call_create(struct xm_ctx *ctx, json_t *config, int paused)
 static int
 cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "console", no_argument, NULL, 'c' },
-		{ "dryrun", no_argument, NULL, 'n' },
-		{ "paused", no_argument, NULL, 'p' },
-		{ "config", required_argument, NULL, 'F' },
-		{ "defconfig", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int			 ch, console = 0, dryrun = 0, paused = 0, sxp = 0;
-	int			 rc = 1, i;
-	const char		*file = NULL;
+	int			 console = xm_has(ctx, 'c');
+	int			 dryrun = xm_has(ctx, 'n');
+	int			 paused = xm_has(ctx, 'p');
+	int			 sxp = xm_has(ctx, 'F'), rc = 1, i = 0;
+	const char		*file = xm_get(ctx, sxp ? 'F' : 'f');
 	char			*path, *eq, *text;
 	struct domcfg_override	*ov;
 	size_t			 nov = 0;
 	json_t			*config = NULL, *dom;
 	struct sxp		*s;
 
-	/* The manual writes both "create -c CONFIG" and "create CONFIG -c". */
-	for (;;) {
-		ch = xm_getopt(ctx, argc, argv, "+cnpF:f:h", longopts);
-		if (ch == -1) {
-			if (optind < argc && file == NULL &&
-			    strchr(argv[optind], '=') == NULL) {
-				file = argv[optind++];
-				continue;
-			}
-			break;
-		}
-		switch (ch) {
-		case 'c':
-			console = 1;
-			break;
-		case 'n':
-			dryrun = 1;
-			break;
-		case 'p':
-			paused = 1;
-			break;
-		case 'F':
-			file = optarg;
-			sxp = 1;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
+	if (sxp && xm_has(ctx, 'f')) {
+		xm_err(ctx, "-F and -f exclude each other");
+		return (xm_usage(ctx));
 	}
+	/*
+	 * The manual writes both "create -c CONFIG" and "create CONFIG -c";
+	 * CONFIG is the first argument that is not a VAR=VALUE.
+	 */
+	if (file == NULL && argc > 0 && strchr(argv[0], '=') == NULL)
+		file = argv[i++];
 	ov = xcalloc(argc + 1, sizeof *ov);
-	for (i = optind; i < argc; i++) {
+	for (; i < argc; i++) {
 		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
 			free(ov);
 			xm_err(ctx, "unexpected argument '%s'", argv[i]);
@@ -225,9 +212,12 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	dom = xen_call_create(ctx, config, paused || console);
 	if (dom == NULL)
 		goto out;
-	printf("Started domain %s (id %lld)\n",
+	/* The manual's words, with the id that xm console also takes. */
+	printf("Started domain %s (id %lld), console on port %lld\n",
 	    json_string_value(json_object_get(dom, "name")),
-	    (long long)json_integer_value(json_object_get(dom, "domid")));
+	    (long long)json_integer_value(json_object_get(dom, "domid")),
+	    (long long)json_integer_value(json_object_get(dom,
+	    "console_port")));
 	fflush(stdout);
 	rc = 0;
 	if (console)

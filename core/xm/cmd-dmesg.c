@@ -7,11 +7,16 @@
 static int	cmd_dmesg_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_dmesg = {
-	"dmesg", NULL, NULL, "",
-	"print the hypervisor's messages",
+	.name = "dmesg",
+	.args = "",
+	.summary = "print the hypervisor's messages",
+	.detail =
 	"xend's own record since it started: QEMU version, the accelerator\n"
 	"chosen and why, domains created, crashed, restarted and destroyed.\n",
-	XM_XEND, cmd_dmesg_exec
+	.min_args = 0,
+	.max_args = 0,
+	.flags = XM_XEND,
+	.exec = cmd_dmesg_exec,
 };
 
 static int
@@ -20,8 +25,6 @@ cmd_dmesg_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t	*r, *v;
 	size_t	 i;
 
-	if (argc != 1)
-		return (xm_usage(ctx));
 	if ((r = xm_call(ctx, "host.dmesg", NULL)) == NULL)
 		return (1);
 	json_array_foreach(json_object_get(r, "lines"), i, v)

@@ -7,10 +7,14 @@
 static int	cmd_domname_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_domname = {
-	"domname", NULL, NULL, "ID",
-	"print a domain's name",
-	"Prints the name of the domain with this id.\n",
-	XM_XEND, cmd_domname_exec
+	.name = "domname",
+	.args = "ID",
+	.summary = "print a domain's name",
+	.detail = "Prints the name of the domain with this id.\n",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_domname_exec,
 };
 
 static int
@@ -19,10 +23,8 @@ cmd_domname_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t	*d;
 	long	 id;
 
-	if (argc != 2)
-		return (xm_usage(ctx));
-	if (parse_long(argv[1], 0, 32767, &id) != 0)
-		return (xm_err(ctx, "'%s' is not a domain id", argv[1]));
+	if (parse_long(argv[0], 0, 32767, &id) != 0)
+		return (xm_err(ctx, "'%s' is not a domain id", argv[0]));
 	if ((d = xm_call(ctx, "domain.get", json_pack("{s:i}", "dom",
 	    (int)id))) == NULL)
 		return (1);

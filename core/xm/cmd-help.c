@@ -8,9 +8,14 @@
 static int	cmd_help_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_help = {
-	"help", NULL, NULL, "[COMMAND]",
-	"print help on xm or on one command",
-	"", 0, cmd_help_exec
+	.name = "help",
+	.args = "[COMMAND]",
+	.summary = "print help on xm or on one command",
+	.detail = "",
+	.min_args = 0,
+	.max_args = 1,
+	.flags = 0,
+	.exec = cmd_help_exec,
 };
 
 static int
@@ -20,22 +25,14 @@ cmd_help_exec(struct xm_ctx *ctx, int argc, char **argv)
 	char			*cause;
 	size_t			 i;
 
-	if (argc >= 2) {
-		if ((c = xm_lookup(argv[1], &cause)) == NULL) {
+	if (argc == 1) {
+		if ((c = xm_lookup(argv[0], &cause)) == NULL) {
 			fprintf(stderr, "xm help: %s\n", cause);
 			free(cause);
 			return (2);
 		}
-		printf("usage: xm %s %s\n\n%s.\n", c->name, c->args,
-		    c->summary);
-		if (c->alias != NULL)
-			printf("Also: xm %s.\n", c->alias);
-		if (c->old_name != NULL)
-			printf("Xen 2.0 name: xm %s (deprecated).\n",
-			    c->old_name);
-		if (*c->detail != '\0')
-			printf("\n%s", c->detail);
-		return (0);
+		ctx->cmd = c;
+		return (xm_help(ctx));
 	}
 	printf("usage: xm COMMAND [OPTIONS] [ARGS] [VAR=VALUE ...]\n\n"
 	    "Commands (unique prefixes work: 'xm li' is 'xm list'):\n");

@@ -8,10 +8,15 @@
 static int	cmd_info_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_info = {
-	"info", NULL, NULL, "",
-	"print information about the host",
+	.name = "info",
+	.args = "",
+	.summary = "print information about the host",
+	.detail =
 	"Host, hypervisor (kvm or tcg and why), CPUs and memory in MB.\n",
-	XM_XEND, cmd_info_exec
+	.min_args = 0,
+	.max_args = 0,
+	.flags = XM_XEND,
+	.exec = cmd_info_exec,
 };
 
 static int
@@ -24,8 +29,6 @@ cmd_info_exec(struct xm_ctx *ctx, int argc, char **argv)
 	json_t	*info, *v;
 	size_t	 i;
 
-	if (argc != 1)
-		return (xm_usage(ctx));
 	if ((info = xm_call(ctx, "host.info", NULL)) == NULL)
 		return (1);
 	for (i = 0; i < nitems(keys); i++) {

@@ -11,15 +11,28 @@
 
 static int	cmd_list_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_list_longopts[] = {
+	{ "long", no_argument, NULL, 'l' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_list = {
-	"list", NULL, NULL, "[-l] [DOM ...]",
-	"list domains",
+	.name = "list",
+	.args = "[-l] [DOM ...]",
+	.summary = "list domains",
+	.detail =
 	"  -l, --long   print each domain in full as SXP\n"
 	"\n"
 	"Columns: Name, Id, Mem(MB), VCPUs, CPU (host CPU vCPU 0 last ran on),\n"
 	"State (r running, b blocked, p paused, s shutdown, c crashed,\n"
-	"d dying), Time(s) (CPU time used), Console (TCP port).\n",
-	XM_XEND, cmd_list_exec
+	"d dying), Time(s) (CPU time used), Console (TCP port, shown only\n"
+	"while xenconsoled listens on it).\n",
+	.options = "l",
+	.longopts = cmd_list_longopts,
+	.min_args = 0,
+	.max_args = -1,
+	.flags = XM_XEND,
+	.exec = cmd_list_exec,
 };
 
 static void
@@ -107,29 +120,26 @@ print_long(json_t *d)
 static int
 cmd_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "long", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	json_t	*list, *d, *port;
-	int	 ch, lng = 0;
+	json_t	*list, *d, *port, *cons, *con;
+	int	 lng = xm_has(ctx, 'l');
 	size_t	 k;
 	char	 console[16], cpu[16];
 
-	while ((ch = xm_getopt(ctx, argc, argv, "lh", longopts)) != -1) {
-		switch (ch) {
-		case 'l':
-			lng = 1;
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if ((list = xm_list_domains(ctx, argc, argv, optind, lng)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, lng)) == NULL)
 		return (1);
+	/*
+	 * A port is xenconsoled's only while it listens there: before (or
+	 * if someone else took it), whoever holds it is not the console.
+	 */
+	cons = xm_consoled_list(ctx);
+	json_array_foreach(list, k, d) {
+		con = xm_consoled_find(cons, json_integer_value(
+		    json_object_get(d, "domid")));
+		if (con == NULL || !json_is_true(json_object_get(con,
+		    "listening")))
+			json_object_del(d, "console_port");
+	}
+	json_decref(cons);
 	if (!lng)
 		printf("%-32s %4s %7s %5s %3s %-6s %8s %7s\n", "Name", "Id",
 		    "Mem(MB)", "VCPUs", "CPU", "State", "Time(s)", "Console");

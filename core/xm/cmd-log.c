@@ -7,41 +7,36 @@
 
 static int	cmd_log_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_log_longopts[] = {
+	{ "lines", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_log = {
-	"log", NULL, NULL, "[-n LINES]",
-	"print xend's log",
-	"  -n, --lines=N   the last N lines (default 100)\n",
-	XM_XEND, cmd_log_exec
+	.name = "log",
+	.args = "[-n LINES]",
+	.summary = "print xend's log",
+	.detail = "  -n, --lines=N   the last N lines (default 100)\n",
+	.options = "n:",
+	.longopts = cmd_log_longopts,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = XM_XEND,
+	.exec = cmd_log_exec,
 };
 
 static int
 cmd_log_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "lines", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	json_t	*r, *v;
 	size_t	 i;
 	long	 n = 100;
-	int	 ch;
+	const char *lines;
 
-	while ((ch = xm_getopt(ctx, argc, argv, ":n:h", longopts)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (parse_long(optarg, 1, 100000000, &n) != 0)
-				return (xm_err(ctx, "-n: expected a positive "
-				    "number, got '%s'", optarg));
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if (optind != argc)
-		return (xm_usage(ctx));
+	if ((lines = xm_get(ctx, 'n')) != NULL &&
+	    parse_long(lines, 1, 100000000, &n) != 0)
+		return (xm_err(ctx, "-n: expected a positive number, got '%s'",
+		    lines));
 	if ((r = xm_call(ctx, "host.log", json_pack("{s:I}", "lines",
 	    (json_int_t)n))) == NULL)
 		return (1);

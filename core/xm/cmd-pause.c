@@ -5,14 +5,19 @@
 static int	cmd_pause_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_pause = {
-	"pause", NULL, NULL, "DOM",
-	"pause a domain's execution",
+	.name = "pause",
+	.args = "DOM",
+	.summary = "pause a domain's execution",
+	.detail =
 	"The domain keeps its memory but gets no CPU time until unpause.\n",
-	XM_XEND, cmd_pause_exec
+	.min_args = 1,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_pause_exec,
 };
 
 static int
 cmd_pause_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	return (xm_dom_op(ctx, argc, argv, "domain.pause"));
+	return (xm_dom_op(ctx, argv[0], "domain.pause"));
 }

@@ -4,15 +4,28 @@
 
 static int	cmd_reboot_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_reboot_longopts[] = {
+	{ "wait", no_argument, NULL, 'w' },
+	{ "all", no_argument, NULL, 'a' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_reboot = {
-	"reboot", NULL, NULL, "[-w] [-a] [DOM]",
-	"ask a domain to reboot",
+	.name = "reboot",
+	.args = "[-w] [-a] [DOM]",
+	.summary = "ask a domain to reboot",
+	.detail =
 	"  -w, --wait     wait until the domain has rebooted\n"
 	"  -a, --all      every domain except Domain-0\n"
 	"\n"
 	"The guest shuts down cleanly (ACPI power button) and xend boots it\n"
 	"again in the same domain, whatever its on_poweroff says.\n",
-	XM_XEND, cmd_reboot_exec
+	.options = "wa",
+	.longopts = cmd_reboot_longopts,
+	.min_args = 0,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_reboot_exec,
 };
 
 static int

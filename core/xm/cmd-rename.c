@@ -8,10 +8,17 @@
 static int	cmd_rename_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_rename = {
-	"rename", NULL, NULL, "DOM NEWNAME",
-	"rename a domain",
-	"Names are unique: letters, digits, '-', '_' and '.', up to 64.\n",
-	XM_XEND, cmd_rename_exec
+	.name = "rename",
+	.args = "DOM NEWNAME",
+	.summary = "rename a domain",
+	.detail =
+	"Names are unique: 1 to 64 letters, digits, '-', '_' and '.',\n"
+	"starting with a letter or a digit and not all digits.  A name that\n"
+	"starts with '-' cannot be given (xm would read an option).\n",
+	.min_args = 2,
+	.max_args = 2,
+	.flags = XM_XEND,
+	.exec = cmd_rename_exec,
 };
 
 static int
@@ -19,10 +26,8 @@ cmd_rename_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
 	json_t	*r;
 
-	if (argc != 3 || argv[1][0] == '-')
-		return (xm_usage(ctx));
 	if ((r = xm_call(ctx, "domain.rename", json_pack("{s:s, s:s}", "dom",
-	    argv[1], "name", argv[2]))) == NULL)
+	    argv[0], "name", argv[1]))) == NULL)
 		return (1);
 	json_decref(r);
 	return (0);

@@ -7,9 +7,18 @@
 
 static int	cmd_sched_credit_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_sched_credit_longopts[] = {
+	{ "domain", required_argument, NULL, 'd' },
+	{ "weight", required_argument, NULL, 'w' },
+	{ "cap", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_sched_credit = {
-	"sched-credit", NULL, NULL, "-d DOM [-w WEIGHT] [-c CAP]",
-	"show or set a domain's credit scheduler parameters",
+	.name = "sched-credit",
+	.args = "-d DOM [-w WEIGHT] [-c CAP]",
+	.summary = "show or set a domain's credit scheduler parameters",
+	.detail =
 	"  -d, --domain=DOM     the domain\n"
 	"  -w, --weight=WEIGHT  relative share, 1-65535 (default 256): a\n"
 	"                       domain with 512 gets twice the CPU of one with\n"
@@ -20,49 +29,35 @@ const struct xm_cmd cmd_sched_credit = {
 	"Mapped onto the host scheduler through the domain's cgroup\n"
 	"(docs/SCHEDULERS.md).  Settings persist across xend restarts and\n"
 	"domain reboots.  With no -w or -c, prints the current values.\n",
-	XM_XEND, cmd_sched_credit_exec
+	.options = "d:w:c:",
+	.longopts = cmd_sched_credit_longopts,
+	.min_args = 0,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_sched_credit_exec,
 };
 
 static int
 cmd_sched_credit_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "weight", required_argument, NULL, 'w' },
-		{ "cap", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*dom = NULL;
+	const char	*dom = xm_get(ctx, 'd'), *w = xm_get(ctx, 'w');
+	const char	*c = xm_get(ctx, 'c');
 	long		 weight = -1, cap = -1;
-	int		 ch;
 	json_t		*args, *r;
 
-	while ((ch = xm_getopt(ctx, argc, argv, "d:w:c:h", longopts)) != -1) {
-		switch (ch) {
-		case 'd':
-			dom = optarg;
-			break;
-		case 'w':
-			if (parse_long(optarg, 1, 65535, &weight) != 0)
-				return (xm_err(ctx, "weight must be 1 to 65535, "
-				    "not '%s'", optarg));
-			break;
-		case 'c':
-			if (parse_long(optarg, 0, 409600, &cap) != 0)
-				return (xm_err(ctx, "cap must be a percentage "
-				    "(0 = none), not '%s'", optarg));
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if (dom == NULL && optind == argc - 1)
-		dom = argv[optind++];
-	if (dom == NULL || optind != argc)
+	if (w != NULL && parse_long(w, 1, 65535, &weight) != 0)
+		return (xm_err(ctx, "weight must be 1 to 65535, not '%s'", w));
+	if (c != NULL && parse_long(c, 0, 409600, &cap) != 0)
+		return (xm_err(ctx, "cap must be a percentage (0 = none), not "
+		    "'%s'", c));
+	/* DOM as -d DOM or as the one argument, not both. */
+	if ((dom == NULL) == (argc == 0)) {
+		xm_err(ctx, dom == NULL ? "missing argument" : "DOM given "
+		    "twice");
 		return (xm_usage(ctx));
+	}
+	if (dom == NULL)
+		dom = argv[0];
 	args = json_pack("{s:s}", "dom", dom);
 	if (weight > 0)
 		json_object_set_new(args, "weight", json_integer(weight));

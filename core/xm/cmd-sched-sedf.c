@@ -7,14 +7,19 @@
 static int	cmd_sched_sedf_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_sched_sedf = {
-	"sched-sedf", NULL, NULL, "DOM [PERIOD SLICE]",
-	"show or set a domain's sedf period and slice",
+	.name = "sched-sedf",
+	.args = "DOM [PERIOD SLICE]",
+	.summary = "show or set a domain's sedf period and slice",
+	.detail =
 	"PERIOD and SLICE in milliseconds (1-1000, SLICE <= PERIOD): the\n"
 	"domain runs at most SLICE in every PERIOD.  Linux's scheduler cannot\n"
 	"reserve CPU, so sedf's guarantee becomes a ceiling here\n"
 	"(docs/SCHEDULERS.md).  Setting sedf clears a credit cap and the other\n"
 	"way round.  With only DOM, prints the current values.\n",
-	XM_XEND, cmd_sched_sedf_exec
+	.min_args = 1,
+	.max_args = 3,
+	.flags = XM_XEND,
+	.exec = cmd_sched_sedf_exec,
 };
 
 static int
@@ -23,12 +28,15 @@ cmd_sched_sedf_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long	 period, slice;
 	json_t	*args, *r;
 
-	if ((argc != 2 && argc != 4) || argv[1][0] == '-')
+	/* PERIOD and SLICE come together. */
+	if (argc == 2) {
+		xm_err(ctx, "PERIOD and SLICE go together");
 		return (xm_usage(ctx));
-	args = json_pack("{s:s}", "dom", argv[1]);
-	if (argc == 4) {
-		if (parse_long(argv[2], 1, 1000, &period) != 0 ||
-		    parse_long(argv[3], 1, 1000, &slice) != 0) {
+	}
+	args = json_pack("{s:s}", "dom", argv[0]);
+	if (argc == 3) {
+		if (parse_long(argv[1], 1, 1000, &period) != 0 ||
+		    parse_long(argv[2], 1, 1000, &slice) != 0) {
 			json_decref(args);
 			return (xm_err(ctx, "PERIOD and SLICE are milliseconds "
 			    "from 1 to 1000"));
@@ -38,9 +46,9 @@ cmd_sched_sedf_exec(struct xm_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = xm_call(ctx, "domain.sched_sedf", args)) == NULL)
 		return (1);
-	if (argc == 2)
+	if (argc == 1)
 		printf("%-32s %7s %6s\n%-32s %7lld %6lld\n", "Name",
-		    "Period", "Slice", argv[1], (long long)json_integer_value(
+		    "Period", "Slice", argv[0], (long long)json_integer_value(
 		    json_object_get(r, "period")), (long long)
 		    json_integer_value(json_object_get(r, "slice")));
 	json_decref(r);

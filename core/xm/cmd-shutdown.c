@@ -1,5 +1,4 @@
 /* cmd-shutdown.c: xm shutdown [-w] [-a] [-R|-H] [DOM] */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +9,19 @@
 
 static int	cmd_shutdown_exec(struct xm_ctx *, int, char **);
 
+const struct option xm_shutdown_longopts[] = {
+	{ "wait", no_argument, NULL, 'w' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "reboot", no_argument, NULL, 'R' },
+	{ "halt", no_argument, NULL, 'H' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_shutdown = {
-	"shutdown", NULL, NULL, "[-w] [-a] [-R | -H] [DOM]",
-	"ask a domain to shut down",
+	.name = "shutdown",
+	.args = "[-w] [-a] [-R | -H] [DOM]",
+	.summary = "ask a domain to shut down",
+	.detail =
 	"  -w, --wait     wait until the domain has shut down (or rebooted)\n"
 	"  -a, --all      every domain except Domain-0\n"
 	"  -R, --reboot   reboot rather than power off\n"
@@ -20,7 +29,12 @@ const struct xm_cmd cmd_shutdown = {
 	"\n"
 	"The guest sees an ACPI power-button press and shuts down cleanly;\n"
 	"then the domain's on_poweroff (or on_reboot) policy applies.\n",
-	XM_XEND, cmd_shutdown_exec
+	.options = "waRH",
+	.longopts = xm_shutdown_longopts,
+	.min_args = 0,
+	.max_args = 1,
+	.flags = XM_XEND,
+	.exec = cmd_shutdown_exec,
 };
 
 struct target {
@@ -62,44 +76,28 @@ int
 xm_shutdown_common(struct xm_ctx *ctx, int argc, char **argv,
     const char *mode)
 {
-	static const struct option longopts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "reboot", no_argument, NULL, 'R' },
-		{ "halt", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int		 ch, wait = 0, all = 0, rc = 0, left;
+	int		 wait = xm_has(ctx, 'w'), all = xm_has(ctx, 'a');
+	int		 rc = 0, left;
 	size_t		 i, n = 0;
 	json_t		*list, *d, *r;
 	struct target	*t;
 	const char	*state;
 
-	while ((ch = xm_getopt(ctx, argc, argv, "waRHh", longopts)) != -1) {
-		switch (ch) {
-		case 'w':
-			wait = 1;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'R':
-			mode = "reboot";
-			break;
-		case 'H':
-			mode = "halt";
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if (all ? optind != argc : optind != argc - 1)
+	if (xm_has(ctx, 'R') && xm_has(ctx, 'H')) {
+		xm_err(ctx, "-R and -H exclude each other");
 		return (xm_usage(ctx));
+	}
+	if (xm_has(ctx, 'R'))
+		mode = "reboot";
+	else if (xm_has(ctx, 'H'))
+		mode = "halt";
+	/* Either -a or one DOM. */
+	if (all ? argc != 0 : argc != 1) {
+		xm_err(ctx, all ? "-a takes no DOM" : "missing argument");
+		return (xm_usage(ctx));
+	}
 	if ((list = xm_call(ctx, "domain.list", all ? NULL :
-	    json_pack("{s:[s]}", "doms", argv[optind]))) == NULL)
+	    json_pack("{s:[s]}", "doms", argv[0]))) == NULL)
 		return (1);
 	t = xcalloc(json_array_size(list) + 1, sizeof *t);
 	json_array_foreach(list, i, d) {

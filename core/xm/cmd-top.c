@@ -12,10 +12,25 @@
 
 static int	cmd_top_exec(struct xm_ctx *, int, char **);
 
+/* Checked here, acted on by xm-top, which parses them again. */
+static const struct option cmd_top_longopts[] = {
+	{ "batch", no_argument, NULL, 'b' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "csv", no_argument, NULL, XM_LONG + 0 },
+	{ "json", no_argument, NULL, XM_LONG + 1 },
+	{ "ascii", no_argument, NULL, XM_LONG + 2 },
+	{ "no-color", no_argument, NULL, XM_LONG + 3 },
+	{ "no-colour", no_argument, NULL, XM_LONG + 3 },
+	{ "no-settings", no_argument, NULL, XM_LONG + 4 },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_top = {
-	"top", NULL, NULL,
-	"[-b] [-d SECONDS] [-n ITERATIONS] [--csv|--json]",
-	"the live dashboard of the host and its domains",
+	.name = "top",
+	.args = "[-b] [-d SECONDS] [-n ITERATIONS] [--csv|--json]",
+	.summary = "the live dashboard of the host and its domains",
+	.detail =
 	"  -b, --batch          print samples instead of the screen\n"
 	"  -d, --delay=SECONDS  between refreshes (default 1)\n"
 	"  -n, --iterations=N   batch mode: stop after N samples\n"
@@ -27,7 +42,12 @@ const struct xm_cmd cmd_top = {
 	"Full screen: one row per domain, updated live, and actions on them\n"
 	"(balloon, scheduler, pinning, pause, shutdown, destroy, console).\n"
 	"Press ? in it for the keys.\n",
-	0, cmd_top_exec
+	.options = "bd:n:",
+	.longopts = cmd_top_longopts,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = 0,
+	.exec = cmd_top_exec,
 };
 
 /*
@@ -56,8 +76,9 @@ cmd_top_exec(struct xm_ctx *ctx, int argc, char **argv)
 		xasprintf(&path, "%s/%s", dir, top_places[i]);
 		if (access(path, X_OK) == 0) {
 			free(tried);
-			argv[0] = (char *)"xm-top";
-			execv(path, argv);
+			/* xm-top's own argv: "xm-top" and ours after "top". */
+			ctx->raw_argv[0] = (char *)"xm-top";
+			execv(path, ctx->raw_argv);
 			xm_err(ctx, "cannot run %s: %s", path, strerror(errno));
 			free(path);
 			return (1);

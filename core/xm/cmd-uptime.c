@@ -9,40 +9,35 @@
 
 static int	cmd_uptime_exec(struct xm_ctx *, int, char **);
 
+static const struct option cmd_uptime_longopts[] = {
+	{ "short", no_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 }
+};
+
 const struct xm_cmd cmd_uptime = {
-	"uptime", NULL, NULL, "[-s] [DOM ...]",
-	"print how long domains have been up",
-	"  -s, --short   one line per domain, like uptime(1)\n",
-	XM_XEND, cmd_uptime_exec
+	.name = "uptime",
+	.args = "[-s] [DOM ...]",
+	.summary = "print how long domains have been up",
+	.detail = "  -s, --short   one line per domain, like uptime(1)\n",
+	.options = "s",
+	.longopts = cmd_uptime_longopts,
+	.min_args = 0,
+	.max_args = -1,
+	.flags = XM_XEND,
+	.exec = cmd_uptime_exec,
 };
 
 static int
 cmd_uptime_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "short", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	json_t		*list, *d;
-	int		 ch, shrt = 0;
+	int		 shrt = xm_has(ctx, 's');
 	size_t		 k;
 	char		*up, now[16];
 	time_t		 t = time(NULL);
 	struct tm	 tm;
 
-	while ((ch = xm_getopt(ctx, argc, argv, "sh", longopts)) != -1) {
-		switch (ch) {
-		case 's':
-			shrt = 1;
-			break;
-		case 'h':
-			return (xm_help(ctx));
-		default:
-			return (xm_usage(ctx));
-		}
-	}
-	if ((list = xm_list_domains(ctx, argc, argv, optind, 0)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, 0)) == NULL)
 		return (1);
 	localtime_r(&t, &tm);
 	strftime(now, sizeof now, "%H:%M:%S", &tm);

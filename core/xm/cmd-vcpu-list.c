@@ -8,11 +8,16 @@
 static int	cmd_vcpu_list_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_vcpu_list = {
-	"vcpu-list", NULL, NULL, "[DOM ...]",
-	"list domains' vCPUs",
+	.name = "vcpu-list",
+	.args = "[DOM ...]",
+	.summary = "list domains' vCPUs",
+	.detail =
 	"Columns: Name, ID, VCPU, CPU (host CPU it last ran on), State (r\n"
 	"running, b blocked, p paused, off offline), Time(s), CPU Affinity.\n",
-	XM_XEND, cmd_vcpu_list_exec
+	.min_args = 0,
+	.max_args = -1,
+	.flags = XM_XEND,
+	.exec = cmd_vcpu_list_exec,
 };
 
 static int
@@ -25,7 +30,7 @@ cmd_vcpu_list_exec(struct xm_ctx *ctx, int argc, char **argv)
 	const char	*aff, *name;
 	long long	 domid;
 
-	if ((list = xm_list_domains(ctx, argc, argv, 1, 0)) == NULL)
+	if ((list = xm_list_domains(ctx, argc, argv, 0)) == NULL)
 		return (1);
 	if ((host = xm_call(ctx, "host.info", NULL)) == NULL) {
 		json_decref(list);

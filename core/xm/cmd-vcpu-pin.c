@@ -12,12 +12,18 @@
 static int	cmd_vcpu_pin_exec(struct xm_ctx *, int, char **);
 
 const struct xm_cmd cmd_vcpu_pin = {
-	"vcpu-pin", NULL, "pincpu", "DOM VCPU|all CPUS",
-	"pin vCPUs to host CPUs",
+	.name = "vcpu-pin",
+	.old_name = "pincpu",
+	.args = "DOM VCPU|all CPUS",
+	.summary = "pin vCPUs to host CPUs",
+	.detail =
 	"CPUS is a list such as 0-3,^1 or 'all'.  VCPU 'all' pins every vCPU.\n"
 	"Pinning is kept across xend restarts and domain reboots.  The Xen 2.0\n"
 	"form 'xm pincpu DOM CPU' pins the whole domain to CPU.\n",
-	XM_XEND, cmd_vcpu_pin_exec
+	.min_args = 2,
+	.max_args = 3,
+	.flags = XM_XEND,
+	.exec = cmd_vcpu_pin_exec,
 };
 
 static int
@@ -27,23 +33,26 @@ cmd_vcpu_pin_exec(struct xm_ctx *ctx, int argc, char **argv)
 	long		 n;
 	const char	*cpus;
 
-	if (strcmp(argv[0], "pincpu") == 0 && argc == 3) {
+	/* Only the 2.0 form leaves out VCPU. */
+	if (strcmp(ctx->invoked, "pincpu") == 0 && argc == 2) {
 		vcpu = json_string("all");
-		cpus = argv[2];
+		cpus = argv[1];
 	} else {
-		if (argc != 4 || argv[1][0] == '-')
+		if (argc != 3) {
+			xm_err(ctx, "missing argument");
 			return (xm_usage(ctx));
-		if (strcmp(argv[2], "all") == 0)
+		}
+		if (strcmp(argv[1], "all") == 0)
 			vcpu = json_string("all");
-		else if (parse_long(argv[2], 0, 63, &n) == 0)
+		else if (parse_long(argv[1], 0, 63, &n) == 0)
 			vcpu = json_integer(n);
 		else
 			return (xm_err(ctx, "'%s' is not a vCPU number",
-			    argv[2]));
-		cpus = argv[3];
+			    argv[1]));
+		cpus = argv[2];
 	}
 	if ((r = xm_call(ctx, "domain.vcpu_pin", json_pack("{s:s, s:o, s:s}",
-	    "dom", argv[1], "vcpu", vcpu, "cpus", cpus))) == NULL)
+	    "dom", argv[0], "vcpu", vcpu, "cpus", cpus))) == NULL)
 		return (1);
 	json_decref(r);
 	return (0);

@@ -21,28 +21,39 @@ const struct xm_cmd *xm_commands[] = {
 };
 
 /*
- * Commands of the manuals this xm does not run, each with the reason, so
- * that "xm save" says so plainly and fails rather than "unknown command".
+ * Commands of the manuals (and of Xen 3.0's xm) this xm does not run,
+ * each with the reason, so that "xm save" says so plainly and fails rather
+ * than "unknown command".  The man page lists them too.
  */
-#define NOT_YET "is not available in this version of xm: "
-static const struct {
-	const char	*name;
-	const char	*why;
-} xm_unavailable[] = {
-	{ "save", NOT_YET "domain save/restore is not part of it yet" },
-	{ "restore", NOT_YET "domain save/restore is not part of it yet" },
-	{ "migrate", NOT_YET "live migration is not part of it yet" },
-	{ "block-attach", NOT_YET "block device hot-plug is not part of it "
-	    "yet" },
-	{ "network-attach", NOT_YET "network device hot-plug is not part of "
-	    "it yet" },
-	{ "bvt_ctxallow", "has no counterpart here: Xen 2.0's BVT context "
-	    "switch allowance is global to its scheduler and Linux's has no "
-	    "such setting (docs/SCHEDULERS.md)" },
-	{ "rrobin", "has no counterpart here: Xen 2.0's round-robin slice is "
+#define SAVE	"domain save/restore is not implemented yet"
+#define HOTPLUG	"device hot-plug is not implemented yet; devices are set in " \
+		"the domain's config file and 'xm list -l' shows them"
+#define VNET	"virtual networks (vnets) are not implemented; a domain's " \
+		"vif joins a host bridge (docs/USER-GUIDE.md)"
+const struct xm_unavailable xm_unavailable[] = {
+	{ "save", SAVE },
+	{ "restore", SAVE },
+	{ "migrate", "live migration is not implemented yet" },
+	{ "block-attach", HOTPLUG },
+	{ "block-detach", HOTPLUG },
+	{ "block-list", HOTPLUG },
+	{ "network-attach", HOTPLUG },
+	{ "network-detach", HOTPLUG },
+	{ "network-list", HOTPLUG },
+	{ "vnet-list", VNET },
+	{ "vnet-create", VNET },
+	{ "vnet-delete", VNET },
+	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
+	    "allowance is global to its scheduler and Linux's has no such "
+	    "setting (docs/SCHEDULERS.md)" },
+	{ "rrobin", "no counterpart here: Xen 2.0's round-robin slice is "
 	    "global to its scheduler; set each domain with sched-credit or "
 	    "sched-sedf (docs/SCHEDULERS.md)" },
+	{ NULL, NULL }
 };
+#undef SAVE
+#undef HOTPLUG
+#undef VNET
 
 static int
 name_is(const struct xm_cmd *c, const char *name)
@@ -64,10 +75,10 @@ xm_lookup(const char *name, char **cause)
 		    strcmp(xm_commands[i]->old_name, name) == 0))
 			return (xm_commands[i]);
 	}
-	for (i = 0; i < nitems(xm_unavailable); i++) {
+	for (i = 0; xm_unavailable[i].name != NULL; i++) {
 		if (strcmp(xm_unavailable[i].name, name) == 0) {
-			*cause = xsprintf("'%s' %s", name,
-			    xm_unavailable[i].why);
+			*cause = xsprintf("%s: not available in this version: "
+			    "%s", name, xm_unavailable[i].why);
 			return (NULL);
 		}
 	}

@@ -1,6 +1,8 @@
 /* util.c: helpers shared by xm's commands. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,13 +40,23 @@ xm_warn(struct xm_ctx *ctx, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The -h/--help of every command: usage and details on stdout. */
+/*
+ * The help of one command, on stdout: what -h, --help and "xm help CMD"
+ * print alike.
+ */
 int
 xm_help(struct xm_ctx *ctx)
 {
-	printf("usage: xm %s%s%s\n\n%s", ctx->cmd->name,
-	    *ctx->cmd->args != '\0' ? " " : "", ctx->cmd->args,
-	    ctx->cmd->detail);
+	const struct xm_cmd	*c = ctx->cmd;
+
+	printf("usage: xm %s%s%s\n\n%s.\n", c->name, *c->args != '\0' ?
+	    " " : "", c->args, c->summary);
+	if (c->alias != NULL)
+		printf("Also: xm %s.\n", c->alias);
+	if (c->old_name != NULL)
+		printf("Xen 2.0 name: xm %s (deprecated).\n", c->old_name);
+	if (*c->detail != '\0')
+		printf("\n%s", c->detail);
 	return (0);
 }
 
@@ -59,24 +71,15 @@ xm_usage(struct xm_ctx *ctx)
 }
 
 int
-xm_getopt(struct xm_ctx *ctx, int argc, char **argv, const char *opts,
-    const void *longopts)
+xm_has(struct xm_ctx *ctx, int opt)
 {
-	int	 ch;
+	return (opt > 0 && opt < XM_OPT_MAX && ctx->opt[opt] != NULL);
+}
 
-	opterr = 0;
-	ch = getopt_long(argc, argv, opts, longopts, NULL);
-	if (ch == '?') {
-		if (optopt != 0)
-			fprintf(stderr, "xm %s: unknown option -%c\n",
-			    ctx->cmd->name, optopt);
-		else
-			fprintf(stderr, "xm %s: unknown option %s\n",
-			    ctx->cmd->name, argv[optind - 1]);
-	} else if (ch == ':')
-		fprintf(stderr, "xm %s: option -%c needs a value\n",
-		    ctx->cmd->name, optopt);
-	return (ch);
+const char *
+xm_get(struct xm_ctx *ctx, int opt)
+{
+	return (opt > 0 && opt < XM_OPT_MAX ? ctx->opt[opt] : NULL);
 }
 
 int
@@ -102,15 +105,14 @@ xm_call(struct xm_ctx *ctx, const char *op, json_t *args)
 	return (result);
 }
 
-/* domain.list for the domains named in argv[first..argc), or all. */
+/* domain.list for the domains named in argv, or all. */
 json_t *
-xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int first,
-    int with_config)
+xm_list_domains(struct xm_ctx *ctx, int argc, char **argv, int with_config)
 {
 	json_t	*doms = json_array();
 	int	 i;
 
-	for (i = first; i < argc; i++)
+	for (i = 0; i < argc; i++)
 		json_array_append_new(doms, json_string(argv[i]));
 	return (xm_call(ctx, "domain.list", json_pack("{s:o, s:b}", "doms",
 	    doms, "config", with_config)));
@@ -154,6 +156,9 @@ console_sig(int sig)
 	console_signal = sig;
 }
 
+/* Seconds of output still shown after the end of input. */
+#define CONSOLE_EOF_GRACE 2.0
+
 /* What QEMU's socket chardev with telnet=on sends first, every time. */
 static const unsigned char qemu_telnet_init[12] = {
 	0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x00
@@ -182,6 +187,105 @@ xm_consoled_running(struct xm_ctx *ctx)
 	return (1);
 }
 
+json_t *
+xm_consoled_list(struct xm_ctx *ctx)
+{
+	struct xen_client	*c;
+	json_t			*list;
+	char			*path, *cause;
+
+	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	if (xen_open_path(path, &c, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (NULL);
+	}
+	free(path);
+	if (xen_call(c, "consoles.list", NULL, &list, NULL, &cause) != 0) {
+		free(cause);
+		list = NULL;
+	}
+	xen_close(c);
+	return (list);
+}
+
+json_t *
+xm_consoled_find(json_t *list, int domid)
+{
+	json_t	*con;
+	size_t	 i;
+
+	json_array_foreach(list, i, con) {
+		if (json_integer_value(json_object_get(con, "domid")) == domid)
+			return (con);
+	}
+	return (NULL);
+}
+
+/*
+ * A console socket is only as good as the directory it is in: someone
+ * who may create files there may stand in for xenconsoled (or QEMU).
+ */
+static int
+console_dir_trusted(const char *path, char **cause)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	int		 rc = 0;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	if (stat(dir, &st) != 0)
+		rc = 0;		/* connect says what is wrong */
+	else if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022) != 0) {
+		*cause = xsprintf("%s is owned by uid %d, mode %03o: others "
+		    "may put a socket there; not trusting it", dir,
+		    (int)st.st_uid, (unsigned)(st.st_mode & 0777));
+		rc = -1;
+	}
+	free(dir);
+	return (rc);
+}
+
+/* The process behind a console socket must be root's (or ours). */
+static int
+console_peer_trusted(int fd, const char *path, char **cause)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof cr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (cr.uid != 0 && cr.uid != geteuid()) {
+		*cause = xsprintf("%s is served by pid %d of uid %d, not by "
+		    "xenconsoled (uid 0): not attaching", path, (int)cr.pid,
+		    (int)cr.uid);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Connects to a console socket after checking who is behind it. */
+static int
+console_connect_trusted(const char *path, char **cause)
+{
+	int	 fd;
+
+	if (console_dir_trusted(path, cause) != 0)
+		return (-2);
+	if ((fd = unix_connect(path, cause)) == -1)
+		return (-1);
+	if (console_peer_trusted(fd, path, cause) != 0) {
+		close(fd);
+		return (-2);
+	}
+	return (fd);
+}
+
 /*
  * The domain's console through xenconsoled (its unix socket), or, if
  * xenconsoled is not running, QEMU's own socket (*direct set).  A domain
@@ -203,9 +307,16 @@ console_open(struct xm_ctx *ctx, json_t *dom, int *direct)
 	path = xm_console_socket(ctx, domid);
 	for (;;) {
 		free(cause);
-		if ((fd = unix_connect(path, &cause)) != -1) {
+		cause = NULL;
+		if ((fd = console_connect_trusted(path, &cause)) >= 0) {
 			free(path);
 			return (fd);
+		}
+		if (fd == -2) {
+			xm_err(ctx, "%s", cause);
+			free(cause);
+			free(path);
+			return (-1);
 		}
 		if (!xm_consoled_running(ctx))
 			break;
@@ -227,13 +338,36 @@ console_open(struct xm_ctx *ctx, json_t *dom, int *direct)
 	xm_warn(ctx, "xenconsoled is not running ('xenconsoled start'); "
 	    "attaching to QEMU's console directly: one client at a time, no "
 	    "history");
-	if ((fd = unix_connect(qpath, &cause)) == -1) {
+	if ((fd = console_connect_trusted(qpath, &cause)) < 0) {
 		xm_err(ctx, "cannot attach to console of %s: %s", name, cause);
 		free(cause);
 		return (-1);
 	}
 	*direct = 1;
 	return (fd);
+}
+
+/*
+ * Someone else on the domain's TCP port: xm console still works (unix
+ * socket), but whoever uses telnet or xencons there meets that process.
+ */
+static void
+console_warn_squatter(struct xm_ctx *ctx, json_t *dom)
+{
+	json_t		*list, *con, *holder;
+	int		 domid = json_integer_value(json_object_get(dom,
+			    "domid"));
+
+	if ((list = xm_consoled_list(ctx)) == NULL)
+		return;
+	con = xm_consoled_find(list, domid);
+	if ((holder = json_object_get(con, "port_holder")) != NULL)
+		xm_warn(ctx, "console port %lld is held by uid %lld, not by "
+		    "xenconsoled: telnet and xencons there do not reach %s",
+		    (long long)json_integer_value(json_object_get(con,
+		    "port")), (long long)json_integer_value(holder),
+		    json_string_value(json_object_get(dom, "name")));
+	json_decref(list);
 }
 
 /*
@@ -253,12 +387,16 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 	ssize_t		 n, i, j;
 	size_t		 init = 0, skip;
 	int		 fd, in_open = 1, rc = 0, tty = isatty(STDIN_FILENO);
-	int		 direct, telnet = -1;
+	int		 direct, telnet = -1, wait_ms;
+	double		 eof_at = 0;
 
 	if ((fd = console_open(ctx, dom, &direct)) == -1)
 		return (1);
-	if (!direct)
+	if (!direct) {
 		telnet = 0;
+		if (!quiet)
+			console_warn_squatter(ctx, dom);
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_sig;
 	sigaction(SIGTERM, &sa, NULL);
@@ -287,11 +425,29 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 	}
 
 	while (!console_signal) {
+		/*
+		 * End of input (a script, < /dev/null): show what the guest
+		 * says for a moment, as xenconsoled does for telnet clients,
+		 * then detach; the domain runs on.
+		 */
+		wait_ms = -1;
+		if (eof_at != 0) {
+			wait_ms = (int)((eof_at + CONSOLE_EOF_GRACE -
+			    time_mono()) * 1000);
+			if (wait_ms <= 0) {
+				console_restore();
+				if (!quiet)
+					fprintf(stderr, "[end of input: "
+					    "detached from %s, which keeps "
+					    "running]\n", name);
+				break;
+			}
+		}
 		pf[0].fd = in_open ? STDIN_FILENO : -1;
 		pf[0].events = POLLIN;
 		pf[1].fd = fd;
 		pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) == -1) {
+		if (poll(pf, 2, wait_ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -323,10 +479,12 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 			    buf + skip, n - skip) != 0)
 				break;
 		}
-		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+		if (in_open && (pf[0].revents & (POLLIN | POLLHUP | POLLERR |
+		    POLLNVAL))) {
 			n = read(STDIN_FILENO, buf, sizeof buf);
 			if (n <= 0) {
-				in_open = 0;	/* keep showing output */
+				in_open = 0;
+				eof_at = time_mono();
 				continue;
 			}
 			for (i = 0; i < n && buf[i] != 0x1d; i++)
@@ -357,16 +515,11 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 
 /* For commands that take exactly one DOM and call one op on it. */
 int
-xm_dom_op(struct xm_ctx *ctx, int argc, char **argv, const char *op)
+xm_dom_op(struct xm_ctx *ctx, const char *dom, const char *op)
 {
 	json_t	*r;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0))
-		return (xm_help(ctx));
-	if (argc != 2 || argv[1][0] == '-')
-		return (xm_usage(ctx));
-	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", argv[1]))) == NULL)
+	if ((r = xm_call(ctx, op, json_pack("{s:s}", "dom", dom))) == NULL)
 		return (1);
 	json_decref(r);
 	return (0);

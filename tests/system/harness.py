@@ -9,6 +9,7 @@ any process still holding its state dir.  Nothing it starts outlives it.
 import json
 import os
 import pty
+import random
 import re
 import select
 import shutil
@@ -44,25 +45,46 @@ def check(cond, msg):
         raise TestFailure(msg)
 
 
-def free_port_base(span=200):
-    """A base port with span free ports after it (checked, not reserved)."""
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        base = s.getsockname()[1]
+# Per-instance host-global names (docs/USER-GUIDE.md, "Several xend
+# instances on one host") come from a small number, the instance's ident,
+# claimed for the instance's life by binding an abstract unix socket: the
+# kernel frees the name when the socket closes or the process dies, so
+# instances in any number of test processes never share an ident and
+# nothing is left to clean up.
+IDENTS = 64
+PORT_FIRST = 20000      # below the ephemeral range (32768-60999)
+PORT_SPAN = 200         # consoles +domid, VNC +100+domid, xensv +199
+
+
+def ports_free(base, span):
+    for p in range(base, base + span):
+        t = socket.socket()
+        try:
+            t.bind(("127.0.0.1", p))
+        except OSError:
+            return False
+        finally:
+            t.close()
+    return True
+
+
+def claim_ident():
+    """(ident, claim socket): an ident no other live instance holds, whose
+    port range is free now."""
+    order = list(range(IDENTS))
+    random.shuffle(order)
+    for n in order:
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.bind("\0xen-qemu-toolstack-test-%d" % n)
+        except OSError:
+            s.close()
+            continue
+        if ports_free(PORT_FIRST + n * PORT_SPAN, PORT_SPAN):
+            return n, s
         s.close()
-        if base + span < 65000:
-            ok = True
-            for p in (base, base + 1, base + span // 2):
-                t = socket.socket()
-                try:
-                    t.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                t.close()
-            if ok:
-                return base
-    raise TestFailure("no free port range")
+    raise TestFailure("no free instance ident (all %d in use or their "
+                      "ports taken)" % IDENTS)
 
 
 class Result:
@@ -81,7 +103,11 @@ class Instance:
         self.conf = os.path.join(self.tmp, "etc")
         self.state = os.path.join(self.tmp, "state")
         os.makedirs(os.path.join(self.conf, "auto"))
-        self.port_base = free_port_base()
+        self.ident, self._claim = claim_ident()
+        # The ident's short tag prefixes this instance's host-global names:
+        # taps (vif-prefix), and the bridges and namespaces tests make.
+        self.tag = "xt%02x" % self.ident
+        self.port_base = PORT_FIRST + self.ident * PORT_SPAN
         self.sock = os.path.join(self.tmp, "xend.sock")
         self.log = os.path.join(self.tmp, "xend.log")
         # Schedulers use real cgroups: one parent per instance, removed
@@ -90,11 +116,12 @@ class Instance:
         # Taps are host-global names: a prefix per instance keeps this
         # instance's vifN.M apart from any other xend's (the set-up's own
         # ttylinux is vif1.0).
-        self.vif_prefix = "t%04x" % (os.getpid() * 131 + Instance._seq
-                                     * 7919 & 0xffff)
-        Instance._seq += 1
+        # Never ending in a digit: "xt0a" + "1.0" is "xt0a1.0" unambiguously.
+        self.vif_prefix = self.tag + "v"
         # @TMP@ in a test's extra config names this instance's temp dir.
+        # @TAG@ its tag (for bridge names: "(default-bridge @TAG@br)").
         extra_config = extra_config.replace("@TMP@", self.tmp)
+        extra_config = extra_config.replace("@TAG@", self.tag)
         self.asan_dir = os.path.join(self.tmp, "asan")
         os.makedirs(self.asan_dir)
         with open(os.path.join(self.conf, "xend-config.sxp"), "w") as f:
@@ -107,13 +134,15 @@ class Instance:
 (console-port-base %d)
 (vnc-port-base %d)
 (xensv-port %d)
-(default-bridge xt-nobr0)
+(xend-relocation-port %d)
+(default-bridge %snobr)
 (cgroup-parent %s)
 (vif-prefix %s)
 %s
 """ % (self.log, self.sock, self.tmp, self.state, self.port_base,
                 self.port_base + 100, self.port_base + 199,
-                self.cgroup_parent, self.vif_prefix, extra_config))
+                self.port_base + 198, self.tag, self.cgroup_parent,
+                self.vif_prefix, extra_config))
         # xenconsoled's sockets, logs and pid file: private too (a test's
         # extra config may set its own).
         with open(os.path.join(self.conf, "xend-config.sxp"), "a") as f:
@@ -137,6 +166,11 @@ class Instance:
         p = subprocess.run(list(args), env=self.env, input=stdin,
                            capture_output=True, text=True, timeout=timeout)
         return Result(p.returncode, p.stdout, p.stderr)
+
+    def subnet(self, k):
+        """An IPv4 /24 prefix ("10.2K.IDENT") for test network k: host
+        routes are global too."""
+        return "10.%d.%d" % (200 + k, self.ident)
 
     def vif(self, domid, idx=0):
         """The host-side name of a domain's interface in this instance."""
@@ -308,6 +342,7 @@ class Instance:
                 except ProcessLookupError:
                     pass
         self.remove_cgroups()
+        self._claim.close()
         reports = self.asan_reports()
         if os.environ.get("XEN_TEST_KEEP"):
             print("kept", self.tmp)

@@ -148,17 +148,18 @@ def test_consoled_telnet_login(inst):
         t.send("echo 'tel'net-$((40+2))\r")
         t.expect(r"telnet-42", 10)
 
-        # xm consoles: the telnet client holds input.
+        # xm consoles: the telnet client (root's, says the kernel) holds
+        # input.
         r = inst.xm_ok("consoles")
         check(re.search(r"^tel\s+%d\s+%d\s+-\s+1$" % (d["domid"], port),
                         r.out, re.M), r.out)
-        check(re.search(r"#\d+ telnet\s+127\.0\.0\.1:\d+\s+input", r.out),
-              r.out)
+        check(re.search(r"#\d+ telnet\s+127\.0\.0\.1:\d+ uid 0\s+input",
+                        r.out), r.out)
 
         # A second client is read-only until it takes input over.
         c2 = TelnetClient.connect(port)
         c2.send("echo nope\r")
-        c2.expect(r"read-only: #\d+ telnet 127\.0\.0\.1:\d+ has input; "
+        c2.expect(r"read-only: #\d+ telnet 127\.0\.0\.1:\d+ uid 0 has input; "
                   r"\^Ecw takes it", 10)
         c2.send(ESC + b"u")
         c2.expect(r"2 clients on tel \(domid %d\):" % d["domid"], 10)
@@ -680,9 +681,10 @@ def test_consoled_half_open(inst):
     """console-keepalive (2 s): a TCP client whose host vanishes without a
     FIN (its link cut, in a network namespace) is dropped by keepalive
     probes; while its host answers them it stays, idle or not."""
-    tag = os.getpid() % 250
-    ns, host_if, ns_if = "xtho%d" % tag, "xho%da" % tag, "xho%db" % tag
-    host_ip, ns_ip = "10.201.%d.1" % tag, "10.201.%d.2" % tag
+    # Names and addresses from the instance (host-global, see harness).
+    tag, net = inst.tag, inst.subnet(1)
+    ns, host_if, ns_if = tag + "ho", tag + "hoa", tag + "hob"
+    host_ip, ns_ip = net + ".1", net + ".2"
 
     def ip(*args):
         subprocess.run(["ip"] + list(args), check=True)
@@ -696,6 +698,13 @@ def test_consoled_half_open(inst):
         ip("-n", ns, "addr", "add", ns_ip + "/24", "dev", ns_if)
         ip("-n", ns, "link", "set", ns_if, "up")
         ip("-n", ns, "link", "set", "lo", "up")
+        # A remote client gives a password first (docs/SECURITY.md).
+        pwfile = os.path.join(inst.tmp, "console-passwords")
+        with open(pwfile, "w") as f:
+            f.write("*:%s\n" % subprocess.run(
+                ["openssl", "passwd", "-6", "half-open"], check=True,
+                capture_output=True, text=True).stdout.strip())
+        os.chmod(pwfile, 0o600)
         inst.start_consoled()
         inst.xm_ok("create", "-p", inst.config("ho"))
         d = inst.domains()["ho"]
@@ -705,12 +714,14 @@ def test_consoled_half_open(inst):
             ["ip", "netns", "exec", ns, "python3", "-c",
              "import socket, sys, time\n"
              "s = socket.create_connection((sys.argv[1], int(sys.argv[2])),"
-             " 10)\nprint('up', flush=True)\ntime.sleep(300)\n",
+             " 10)\ns.sendall(b'half-open\\r')\n"
+             "print('up', flush=True)\ntime.sleep(300)\n",
              host_ip, str(d["console_port"])], stdout=subprocess.PIPE)
         check(client.stdout.readline().strip() == b"up", "no connection")
 
         def peers():
-            return [c["peer"] for c in consoles(inst)["ho"]["clients"]]
+            return [c["peer"] for c in consoles(inst)["ho"]["clients"]
+                    if c["authenticated"]]
         inst.wait_for(lambda: any(p.startswith(ns_ip + ":")
                                   for p in peers()), 10, "the client")
         time.sleep(6)           # idle past keepalive: probes answered
@@ -822,6 +833,7 @@ TESTS = [
     ("consoled-idle", test_consoled_idle, "(console-idle-timeout 3)"),
     ("consoled-half-open", test_consoled_half_open,
      "(console-address 0.0.0.0)\n(console-keepalive 2)\n"
-     "(console-hosts-allow '10[.]201[.].*')"),
+     "(console-hosts-allow '10[.]201[.].*')\n"
+     "(console-password-file @TMP@/console-passwords)"),
     ("consoled-vnc", test_consoled_vnc, ""),
 ]

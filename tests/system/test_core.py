@@ -16,6 +16,8 @@ def running_pid(inst, name):
 def test_manual_ttylinux_walkthrough(inst):
     """The manual's walk-through: create -c, log in, xm list, shutdown."""
     cfg = inst.config("ttylinux", nics="1", ip='""')
+    # As scripts/setup has it: xm list shows a port xenconsoled listens on.
+    inst.start_consoled()
     con = Console(inst, "create", cfg, "-c")
     try:
         con.expect(r"Started domain ttylinux", 30)
@@ -301,7 +303,9 @@ def test_shutdown_all_and_xendomains(inst):
 def test_network_bridge(inst):
     """nics = 1: the tap joins the default bridge and the guest answers ping
     on the address its config gave it."""
-    br, host_ip, guest_ip = "xt-br-net", "10.231.7.1", "10.231.7.2"
+    # Names and addresses from the instance (host-global, see harness).
+    br, net = inst.tag + "br", inst.subnet(31)
+    host_ip, guest_ip = net + ".1", net + ".2"
     sh = lambda *a: subprocess.run(a, capture_output=True, text=True)  # noqa
     sh("ip", "link", "del", br)
     check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
@@ -374,7 +378,7 @@ TESTS = [
     ("xend_kill9_readopts", test_xend_kill9_readopts, ""),
     ("xend_stop_start_keeps_domains", test_xend_stop_start_keeps_domains, ""),
     ("shutdown_all_and_xendomains", test_shutdown_all_and_xendomains, ""),
-    ("network_bridge", test_network_bridge, "(default-bridge xt-br-net)"),
+    ("network_bridge", test_network_bridge, "(default-bridge @TAG@br)"),
     ("disk_in_use_and_names", test_disk_in_use_and_names, ""),
     ("shutdown_timeout", test_shutdown_timeout, "(shutdown-timeout 3)"),
 ]

@@ -120,8 +120,11 @@ def test_top_list_matches_xm_list(inst):
                   "%s vcpus %s vs %s" % (name, g[8], w[3]))
             check(g[2] == w[5], "%s state %s vs %s" % (name, g[2], w[5]))
             if name != "Domain-0":
-                check(g[9] == w[7], "%s console %s vs %s" %
-                      (name, g[9], w[7]))
+                # xm list shows a port only while xenconsoled listens on
+                # it, and it is not running here (docs/SECURITY.md).
+                check(len(w) == 7 and g[9] == str(inst.domains()[name]
+                                                   ["console_port"]),
+                      "%s console %s vs %s" % (name, g[9], w))
         check(got["alpha"][2] == "--p---", got["alpha"])
         # The header: host, accel, memory, domain counts.
         scr = t.screen()

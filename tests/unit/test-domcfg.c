@@ -445,6 +445,29 @@ test_names(void **state)
 	assert_build_error("name = 'caf\xc3\xa9'\nkernel = '/k'", "tty:1: "
 	    "name: invalid domain name 'caf\xc3\xa9': may only contain "
 	    "letters, digits, '_', '.' and '-'");
+	/* Names a command line or a path could not carry as they are. */
+	assert_build_error("name = '-n'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name '-n': must start with a letter or a digit");
+	assert_build_error("name = '-rf'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name '-rf': must start with a letter or a digit");
+	assert_build_error("name = '..'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name '..': must start with a letter or a digit");
+	assert_build_error("name = '.'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name '.': must start with a letter or a digit");
+	assert_build_error("name = 'a/b'\nkernel = '/k'", "tty:1: name: "
+	    "invalid domain name 'a/b': may only contain letters, digits, "
+	    "'_', '.' and '-'");
+	assert_build_error("name = 'a\\tb'\nkernel = '/k'", "tty:1: name: "
+	    "must not contain control characters");
+	assert_non_null(domcfg_name_problem("a\tb"));
+	/* The manual's names, and '-', '_' and '.' inside. */
+	assert_null(domcfg_name_problem("ttylinux"));
+	assert_null(domcfg_name_problem("VM1"));
+	assert_null(domcfg_name_problem("myvmconf"));
+	assert_null(domcfg_name_problem("web-1.example_b"));
+	assert_null(domcfg_name_problem("2nd"));
+	assert_null(domcfg_name_problem("ttylinux-1"));
+	assert_non_null(domcfg_name_problem("_x"));
 }
 
 static void
@@ -689,6 +712,8 @@ test_warnings(void **state)
 	char	*line;
 
 	assert_warnings(w, want, nitems(want));
+	/* The ignored ip is dropped, so xm create -n does not show it. */
+	assert_true(json_is_null(json_object_get(c, "ip")));
 	line = domcfg_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 ip=dhcp");
 	free(line);
@@ -1107,6 +1132,11 @@ test_validate(void **state)
 	    "null, got 5");
 	assert_invalid("{\"name\": \"Domain-0\"}", "config: name: invalid "
 	    "domain name 'Domain-0': is reserved for domain 0");
+	/* Other clients than xm: the API refuses what xm would. */
+	assert_invalid("{\"name\": \"-rf\"}", "config: name: invalid "
+	    "domain name '-rf': must start with a letter or a digit");
+	assert_invalid("{\"name\": \"..\"}", "config: name: invalid "
+	    "domain name '..': must start with a letter or a digit");
 	assert_invalid("{\"colour\": 1}", "config: colour: unknown key");
 	assert_invalid("{\"builder\": \"hvm\"}", "config: builder: must be "
 	    "'linux'");

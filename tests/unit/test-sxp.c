@@ -218,6 +218,30 @@ test_print_roundtrip(void **state)
 	}
 }
 
+/* A terminal reading xm list -l never sees a raw control character. */
+static void
+test_print_control_chars(void **state)
+{
+	struct sxp	*s = sxp_list_new("domain"), *back;
+	char		*text;
+
+	sxp_add_pair(s, "vcpus_online", "\x1b[2J\x1b]0;pwned\x07 \x7f");
+	text = sxp_print(s, 0);
+	assert_string_equal(text, "(domain (vcpus_online "
+	    "'\\x1b[2J\\x1b]0;pwned\\x07 \\x7f'))");
+	back = parse_ok(text);
+	assert_string_equal(back->items[0]->items[1]->items[1]->atom,
+	    "\x1b[2J\x1b]0;pwned\x07 \x7f");
+	sxp_free(back);
+	free(text);
+	sxp_free(s);
+	/* \x without two hex digits is an x, as before. */
+	back = parse_ok("'a\\xg'");
+	assert_string_equal(back->items[0]->atom, "axg");
+	sxp_free(back);
+	assert_parse_error("'a\\x00'", 7, "t.sxp:1: NUL byte in atom");
+}
+
 static void
 test_build(void **state)
 {
@@ -252,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_roundtrip),
+		cmocka_unit_test(test_print_control_chars),
 		cmocka_unit_test(test_build),
 	};
 

@@ -264,7 +264,7 @@ test_vif_prefix(void **state)
 	struct xendcfg	 cfg;
 	char		*cause = NULL, name[16];
 	const char	*bad[] = { "(vif-prefix '')\n", "(vif-prefix 12ab)\n",
-	    "(vif-prefix abcdefgh)\n", "(vif-prefix a/b)\n",
+	    "(vif-prefix abcdefgh)\n", "(vif-prefix a/b)\n", "(vif-prefix vif1)\n",
 	    "(vif-prefix 'a b')\n" };
 	size_t		 i;
 
@@ -274,10 +274,10 @@ test_vif_prefix(void **state)
 	assert_string_equal(name, "vif3.0");
 	xendcfg_free(&cfg);
 
-	write_config("(vif-prefix xt7f3a9)\n");
+	write_config("(vif-prefix xt7f3av)\n");
 	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
 	xendcfg_vif_name(&cfg, 99999, 99, name, sizeof name);
-	assert_string_equal(name, "xt7f3a999999.99");
+	assert_string_equal(name, "xt7f3av99999.99");
 	assert_true(strlen(name) <= 15);
 	xendcfg_free(&cfg);
 
@@ -290,11 +290,54 @@ test_vif_prefix(void **state)
 	}
 }
 
+/*
+ * Keys accepted but not acted on: a warning for each one set to other
+ * than its default, none for the manual's defaults or the xensv keys.
+ */
+static void
+test_inert_keys(void **state)
+{
+	struct xendcfg	 cfg;
+	char		*cause = NULL;
+	size_t		 j, ninert = 0;
+
+	write_config("(xend-relocation-server no)\n(xend-relocation-port 8002)"
+	    "\n(xensv-port 18080)\n(xend-relocation-hosts-allow '')\n");
+	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
+	xendcfg_inert(&cfg, collect_warning);
+	assert_int_equal(test_nwarnings, 0);
+	xendcfg_free(&cfg);
+
+	write_config("(xend-relocation-server yes)\n(xend-relocation-port "
+	    "8003)\n(xend-relocation-hosts-allow '^localhost$')\n");
+	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
+	xendcfg_inert(&cfg, collect_warning);
+	assert_int_equal(test_nwarnings, 3);
+	assert_string_equal(test_warnings[0], "xend-relocation-server: "
+	    "accepted but not acted on in this version: relocation "
+	    "(migration) is not implemented");
+	assert_non_null(strstr(test_warnings[1], "xend-relocation-port: "));
+	assert_non_null(strstr(test_warnings[2],
+	    "xend-relocation-hosts-allow: "));
+	clear_warnings();
+	xendcfg_free(&cfg);
+
+	/* Every key has help for the man page; the inert ones say why. */
+	for (j = 0; j < xendcfg_nopts; j++) {
+		assert_non_null(xendcfg_opts[j].help);
+		assert_true(strlen(xendcfg_opts[j].help) > 10);
+		if (xendcfg_opts[j].inert != NULL)
+			ninert++;
+	}
+	assert_int_equal(ninert, 4);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, remove_config),
+		cmocka_unit_test_teardown(test_inert_keys, remove_config),
 		cmocka_unit_test_teardown(test_values, remove_config),
 		cmocka_unit_test_teardown(test_booleans, remove_config),
 		cmocka_unit_test_teardown(test_unknown_warns, remove_config),
