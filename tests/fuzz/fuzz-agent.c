@@ -5,9 +5,13 @@
  * answers, the event loop running until everything is read and answered.
  * control.c's two entry points it calls are fakes that keep what they are
  * told (the memory target, the online vCPU list) the way control.c does.
- * Properties: no crash or leak; every line xend sends is one of its four
- * messages; "memory_target N" is sent once on connect and once per
- * complete hello or memory_target line, N being the target at the time.
+ * The input is cut after its 99th line: agent.c reads 100 lines a second
+ * and leaves the rest for the next (its rate limit is not the point here,
+ * and waiting a second per input would be).  Properties: no crash or leak;
+ * every line xend sends is one of its four messages; "memory_target N" is
+ * sent on connect and for every hello at once, and at most once for every
+ * memory_target line (a second one within a second waits for the next), N
+ * being a target held at the time, the last one the target in force.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -57,17 +61,29 @@ control_mem_set(struct domain *d, long mb, char **cause)
 	return (0);
 }
 
-/* Kept as control.c does; xm vcpu-list parses it later. */
+/*
+ * Kept as control.c does.  agent.c promises a list of this domain's vCPUs
+ * in canonical form: it must parse, and format back to itself.
+ */
 void
 control_agent_cpus(struct domain *d, const char *list)
 {
 	cpu_set_t	 set;
-	char		*cause;
+	char		*cause, *again;
 
+	if (cpulist_parse(list, 2, &set, &cause) != 0) {
+		fprintf(stderr, "stored cpus_online '%s': %s\n", list, cause);
+		abort();
+	}
+	again = cpulist_format(&set, 2);
+	if (strcmp(again, list) != 0) {
+		fprintf(stderr, "stored '%s', not canonical '%s'\n", list,
+		    again);
+		abort();
+	}
+	free(again);
 	free(d->cpus_online);
 	d->cpus_online = xstrdup(list);
-	if (cpulist_parse(list, DOM_MAX_VCPUS, &set, &cause) != 0)
-		free(cause);
 }
 
 int
@@ -85,7 +101,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.domid = 1;
 	fake.dir = xstrdup(dir);
 	fake.state = DOM_RUNNING;
-	fake.config = json_pack("{s:s, s:i}", "name", "fz", "memory", 64);
+	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
+	    "vcpus", 2);
 	xasprintf(&path, "%s/control.sock", dir);
 	if ((listen_fd = unix_listen(path, &cause)) == -1)
 		fatalx("%s", cause);
@@ -147,28 +164,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		 buf[8192], *out = NULL, *nl;
 	size_t		 i, start, len, nout = 0, sent = 0, partial = 0;
-	size_t		 want = 1, got = 0;
+	size_t		 least = 1, most = 1, got = 0, lines = 0;
 	ssize_t		 n;
 	int		 fd, spins = 0;
 	struct evbuffer	*in, *pending;
 
 	/* Complete lines (LF or CRLF) that ask for the target. */
-	for (i = 0, start = 0; i < size; i++) {
+	for (i = 0, start = 0; i < size && lines < 99; i++) {
 		if (data[i] != '\n')
 			continue;
+		lines++;
 		len = i - start;
 		if (len > 0 && data[start + len - 1] == '\r')
 			len--;
 		/* The first word ends at a space or, C strings, a NUL. */
-		if ((len >= 5 && memcmp(data + start, "hello", 5) == 0 &&
+		if (len >= 5 && memcmp(data + start, "hello", 5) == 0 &&
 		    (len == 5 || data[start + 5] == ' ' ||
-		    data[start + 5] == '\0')) ||
-		    (len >= 13 && memcmp(data + start, "memory_target",
+		    data[start + 5] == '\0')) {
+			least++;
+			most++;
+		}
+		if (len >= 13 && memcmp(data + start, "memory_target",
 		    13) == 0 && (len == 13 || data[start + 13] == ' ' ||
-		    data[start + 13] == '\0')))
-			want++;
+		    data[start + 13] == '\0'))
+			most++;
 		start = i + 1;
 	}
+	if (lines == 99)
+		size = start;
 	partial = size - start;
 
 	fake.exited = 0;
@@ -220,9 +243,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	/* Past 4 KiB a line may be cut (dropped as too long). */
-	if ((size <= 4096 && got != want) || nout != 0) {
-		fprintf(stderr, "%zu memory_target messages, %zu expected\n",
-		    got, want);
+	if ((size <= 4096 && (got < least || got > most)) || nout != 0) {
+		fprintf(stderr, "%zu memory_target messages, expected %zu to "
+		    "%zu\n", got, least, most);
 		abort();
 	}
 	if (got > 0 && held[seen] != memory()) {

@@ -3,10 +3,10 @@
  * arbitrary bytes, through the real socket: the input, plus a final
  * newline, is written to a connection on server.c's listener and the event
  * loop runs until every line is answered.  api.c's op table, its argument
- * checks and its handlers run for real against one fake domain "fz" (id 1);
- * what would touch the host (domain.c, control.c, sched.c, host.c: QEMU,
- * cgroups, /proc) is the fakes below, which take the same arguments and
- * answer at once.  Properties: xend never aborts (an unencodable reply is a
+ * checks and its handlers run for real against one fake domain "fz" (id 1),
+ * and so does host.c (host.info, host.dmesg, host.log's tail); what would
+ * start QEMU or change the host (domain.c, control.c, sched.c, accel.c)
+ * is the fakes below, which take the same arguments and answer at once.  Properties: xend never aborts (an unencodable reply is a
  * fatalx); every non-empty line gets exactly one reply line, a JSON object
  * with "id" and either "result" or "error"; nothing leaks (LeakSanitizer:
  * a request never answered keeps its allocation).
@@ -39,18 +39,36 @@ struct domain_list	 domains = TAILQ_HEAD_INITIALIZER(domains);
 
 static struct domain	 fake;
 
-/* The fakes: what api.c calls outside itself. */
+/* The fakes: what api.c and host.c call outside themselves. */
 
-json_t *
-host_to_json(void)
+char *
+qemu_version(void)
 {
-	return (json_pack("{s:i, s:s}", "nr_cpus", 2, "xen_caps", "fuzz"));
+	return (xstrdup("QEMU emulator version 7.2 (fuzz)"));
 }
 
-json_t *
-dmesg_lines(void)
+const char *
+accel_get(void)
 {
-	return (json_pack("[s, s]", "(XEN) one", "(XEN) two"));
+	return ("tcg");
+}
+
+const char *
+accel_reason(void)
+{
+	return ("fuzzing");
+}
+
+const char *
+sched_layout(void)
+{
+	return ("none");
+}
+
+int
+domain_count(void)
+{
+	return (1);
 }
 
 struct domain *
@@ -124,9 +142,10 @@ domain_rename(struct domain *d, const char *name, char **cause)
 	return (0);
 }
 
-void
+int
 domain_save(struct domain *d)
 {
+	return (0);
 }
 
 int
