@@ -1,15 +1,17 @@
-"""perfdoc.py: rewrite one "## " section of docs/PERFORMANCE.md in place."""
+"""perfdoc.py: rewrite one "## " section of docs/PERFORMANCE.md (or of
+another doc, e.g. RELIABILITY) in place."""
 import os
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATH = os.path.join(TOP, "docs", "PERFORMANCE.md")
+RELIABILITY = os.path.join(TOP, "docs", "RELIABILITY.md")
 HEAD = ("# Performance\n\nFigures measured by the benchmarks in `bench/`; "
         "each section names the command that made it.\n")
 
 
-def write_section(title, body):
+def write_section(title, body, path=PATH):
     """Replaces (or appends) the section headed "## title" with body."""
-    old = open(PATH).read() if os.path.exists(PATH) else HEAD
+    old = open(path).read() if os.path.exists(path) else HEAD
     heading = "## " + title
     text = heading + "\n\n" + body.strip() + "\n"
     start = old.find(heading + "\n")
@@ -18,6 +20,6 @@ def write_section(title, body):
     else:
         end = old.find("\n## ", start + 1)
         new = old[:start] + text + (old[end:] if end != -1 else "")
-    with open(PATH, "w") as f:
+    with open(path, "w") as f:
         f.write(new)
-    return PATH
+    return path

@@ -122,6 +122,35 @@ server_reply(struct api_req *req, json_t *result)
 	api_req_free(req);
 }
 
+/*
+ * JSON strings must be UTF-8, and a cause may quote a request or QEMU's
+ * output cut anywhere: each byte that does not start a valid sequence
+ * (as jansson judges it) becomes '?', so the reply can always be sent.
+ */
+static void
+server_scrub(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	json_t		*one;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 1;
+		/* strnlen: the string may end inside the sequence. */
+		if (n > 1 && strnlen((char *)p, n) == n &&
+		    (one = json_stringn((char *)p, n)) != NULL) {
+			json_decref(one);
+			p += n;
+		} else
+			*p++ = '?';
+	}
+}
+
 void
 server_error(struct api_req *req, const char *code, const char *fmt, ...)
 {
@@ -135,6 +164,7 @@ server_error(struct api_req *req, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&text, fmt, ap);
 	va_end(ap);
+	server_scrub(text);
 	log_debug("%s: %s: %s", req->op, code, text);
 	msg = json_pack("{s:O, s:{s:s, s:s}}", "id", req->id, "error",
 	    "code", code, "message", text);

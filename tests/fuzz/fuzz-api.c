@@ -1,0 +1,350 @@
+/*
+ * fuzz-api.c: xend's API request path (core/xend/server.c, api.c) on
+ * arbitrary bytes, through the real socket: the input, plus a final
+ * newline, is written to a connection on server.c's listener and the event
+ * loop runs until every line is answered.  api.c's op table, its argument
+ * checks and its handlers run for real against one fake domain "fz" (id 1),
+ * and so does host.c (host.info, host.dmesg, host.log's tail); what would
+ * start QEMU or change the host (domain.c, control.c, sched.c, accel.c)
+ * is the fakes below, which take the same arguments and answer at once.  Properties: xend never aborts (an unencodable reply is a
+ * fatalx); every non-empty line gets exactly one reply line, a JSON object
+ * with "id" and either "result" or "error"; nothing leaks (LeakSanitizer:
+ * a request never answered keeps its allocation).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "fuzz-tmp.h"
+#include "cpulist.h"
+#include "xend.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct event_base	*xend_base;
+struct xendcfg		 xend_cfg;
+double			 xend_start_time;
+struct domain_list	 domains = TAILQ_HEAD_INITIALIZER(domains);
+
+static struct domain	 fake;
+
+/* The fakes: what api.c and host.c call outside themselves. */
+
+char *
+qemu_version(void)
+{
+	return (xstrdup("QEMU emulator version 7.2 (fuzz)"));
+}
+
+const char *
+accel_get(void)
+{
+	return ("tcg");
+}
+
+const char *
+accel_reason(void)
+{
+	return ("fuzzing");
+}
+
+const char *
+sched_layout(void)
+{
+	return ("none");
+}
+
+int
+domain_count(void)
+{
+	return (1);
+}
+
+struct domain *
+domain_find(const char *key)
+{
+	if (strcmp(key, fake.name) == 0 || strcmp(key, "1") == 0)
+		return (&fake);
+	return (NULL);
+}
+
+json_t *
+domain_to_json(struct domain *d)
+{
+	return (json_pack("{s:i, s:s, s:O}", "domid", d->domid, "name",
+	    d->name, "config", d->config));
+}
+
+json_t *
+domain0_to_json(void)
+{
+	return (json_pack("{s:i, s:s, s:{}}", "domid", 0, "name", "Domain-0",
+	    "config"));
+}
+
+/* Real domain_create answers once QEMU is up; this one at once. */
+int
+domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+{
+	const char	*name = json_string_value(json_object_get(config,
+			    "name"));
+
+	if (name != NULL && strcmp(name, fake.name) == 0) {
+		json_decref(config);
+		*cause = xsprintf("domain '%s' already exists", name);
+		return (-1);
+	}
+	server_reply(req, json_pack("{s:i, s:o}", "domid", 2, "config",
+	    config));
+	return (0);
+}
+
+int
+domain_destroy(struct domain *d, char **cause)
+{
+	return (0);
+}
+
+int
+domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
+{
+	if (mode != SHUTDOWN_POWEROFF && mode != SHUTDOWN_REBOOT &&
+	    mode != SHUTDOWN_HALT)
+		abort();
+	return (0);
+}
+
+int
+domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
+{
+	server_reply(req, domain_to_json(d));
+	return (0);
+}
+
+int
+domain_rename(struct domain *d, const char *name, char **cause)
+{
+	if (*name == '\0') {
+		*cause = xstrdup("empty name");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+domain_save(struct domain *d)
+{
+	return (0);
+}
+
+int
+control_mem_set(struct domain *d, long mb, char **cause)
+{
+	if (mb < 0)
+		abort();
+	return (0);
+}
+
+int
+control_mem_max(struct domain *d, long mb, char **cause)
+{
+	if (mb < 0)
+		abort();
+	return (0);
+}
+
+int
+control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
+{
+	if (n < 1 || n > DOM_MAX_VCPUS)
+		abort();
+	server_reply(req, domain_to_json(d));
+	return (0);
+}
+
+json_t *
+control_vcpu_list(struct domain *d)
+{
+	return (json_pack("[{s:i}]", "vcpu", 0));
+}
+
+/* As control.c's, less the pinning itself. */
+int
+control_vcpu_pin(struct domain *d, int vcpu, const char *cpus, char **cause)
+{
+	cpu_set_t	 set;
+
+	if (vcpu >= 2 || vcpu < -1) {
+		*cause = xsprintf("%s has vCPUs 0-1, not %d", d->name, vcpu);
+		return (-1);
+	}
+	return (cpulist_parse(cpus, 2, &set, cause));
+}
+
+json_t *
+sched_to_json(struct domain *d)
+{
+	return (json_pack("{s:{s:i, s:i}, s:{s:i, s:i}}", "credit", "weight",
+	    256, "cap", 0, "sedf", "period", 0, "slice", 0));
+}
+
+json_t *
+sched_read_back(struct domain *d)
+{
+	return (json_object());
+}
+
+int
+sched_set_credit(struct domain *d, int weight, int cap, char **cause)
+{
+	return (0);
+}
+
+int
+sched_set_sedf(struct domain *d, int period, int slice, char **cause)
+{
+	if (slice > period)
+		abort();
+	return (0);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char	*dir = fuzz_tmpdir("api");
+	char		*log;
+	FILE		*f;
+
+	/* Quiet: the default level would print every bad request. */
+	log_open("xend", "/dev/null", LOG_ERROR);
+	/* As xend: a peer gone is a write error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	xasprintf(&xend_cfg.unix_path, "%s/xend.sock", dir);
+	xasprintf(&log, "%s/xend.log", dir);
+	/* host.log walks back over this. */
+	if ((f = fopen(log, "w")) == NULL)
+		fatal("%s", log);
+	fputs("one\n\ntwo\nthree\nno newline", f);
+	fclose(f);
+	xend_cfg.logfile = log;
+	if ((xend_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	server_init();
+
+	fake.refs = 1;
+	fake.domid = 1;
+	fake.name = xstrdup("fz");
+	fake.state = DOM_RUNNING;
+	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
+	    "vcpus", 2);
+	TAILQ_INSERT_TAIL(&domains, &fake, entry);
+	return (0);
+}
+
+/* Each reply line a JSON object with an id and a result or an error. */
+static void
+check_reply(const char *line, size_t len)
+{
+	json_t		*msg;
+	json_error_t	 jerr;
+
+	if ((msg = json_loadb(line, len, 0, &jerr)) == NULL) {
+		fprintf(stderr, "reply is not json: %s: %.*s\n", jerr.text,
+		    (int)len, line);
+		abort();
+	}
+	if (!json_is_object(msg) || json_object_get(msg, "id") == NULL ||
+	    (json_object_get(msg, "result") == NULL) ==
+	    (json_object_get(msg, "error") == NULL)) {
+		fprintf(stderr, "bad reply: %.*s\n", (int)len, line);
+		abort();
+	}
+	json_decref(msg);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sockaddr_un	 sun;
+	char			*out = NULL, *nl;
+	size_t			 i, want = 0, got = 0, sent = 0, nout = 0;
+	size_t			 start;
+	char			 buf[65536];
+	ssize_t			 n;
+	int			 fd, idle = 0;
+	uint8_t			*in;
+
+	/* Non-empty lines: each needs one answer. */
+	for (i = 0, start = 0; i <= size; i++) {
+		if (i == size || data[i] == '\n') {
+			if (i > start)
+				want++;
+			start = i + 1;
+		}
+	}
+	in = xmalloc(size + 1);
+	memcpy(in, data, size);
+	in[size] = '\n';
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", xend_cfg.unix_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+		fatal("connect");
+	fd_set_nonblock(fd);
+
+	while (got < want || sent < size + 1) {
+		event_base_loop(xend_base, EVLOOP_NONBLOCK);
+		if (sent < size + 1) {
+			n = write(fd, in + sent, size + 1 - sent);
+			if (n > 0)
+				sent += n;
+			else if (n == -1 && errno != EAGAIN)
+				fatal("write");
+		}
+		n = read(fd, buf, sizeof buf);
+		if (n == 0) {
+			fprintf(stderr, "xend closed the connection after "
+			    "%zu of %zu replies\n", got, want);
+			abort();
+		}
+		if (n > 0) {
+			idle = 0;
+			out = xrealloc(out, nout + n);
+			memcpy(out + nout, buf, n);
+			nout += n;
+			while ((nl = memchr(out, '\n', nout)) != NULL) {
+				check_reply(out, nl - out);
+				got++;
+				nout -= nl + 1 - out;
+				memmove(out, nl + 1, nout);
+			}
+		} else if (++idle > 100000) {
+			fprintf(stderr, "no reply: %zu of %zu\n", got, want);
+			abort();
+		}
+	}
+	/* Let xend see the close, then no more than the asked was said. */
+	close(fd);
+	event_base_loop(xend_base, EVLOOP_NONBLOCK);
+	if (got != want || nout != 0) {
+		fprintf(stderr, "%zu replies to %zu requests\n", got, want);
+		abort();
+	}
+	free(out);
+	free(in);
+	return (0);
+}
