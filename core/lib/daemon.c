@@ -123,6 +123,38 @@ print_log_tail(const char *logfile)
 	free(text);
 }
 
+/*
+ * 1 if pid is on its way out: exiting (PF_EXITING, set as soon as a kill -9
+ * is acted on, while the process still tears down its memory and threads
+ * and so still holds its pid file lock) or a zombie.
+ */
+static int
+daemon_dying(pid_t pid)
+{
+	char		 path[64], *text, *cause, *p;
+	unsigned long	 flags = 0;
+	char		 state = 0;
+	int		 field;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (file_read(path, &text, NULL, &cause) != 0) {
+		free(cause);
+		return (1);
+	}
+	/* Fields after "(comm)": 3 state ... 9 flags. */
+	if ((p = strrchr(text, ')')) != NULL && p[1] == ' ') {
+		state = p[2];
+		for (field = 3, p += 2; field < 9 && p != NULL; field++) {
+			if ((p = strchr(p, ' ')) != NULL)
+				p++;
+		}
+		if (p != NULL)
+			flags = strtoul(p, NULL, 10);
+	}
+	free(text);
+	return (state == 'Z' || state == 'X' || (flags & 0x4) != 0);
+}
+
 int
 daemon_start(const struct daemon_info *di)
 {
@@ -132,6 +164,10 @@ daemon_start(const struct daemon_info *di)
 	ssize_t		 n;
 	struct pollfd	 pf;
 
+	/* Right after a kill -9 the old one still holds the lock briefly. */
+	for (n = 0; n < 50 && (running = daemon_running(di->pid_file)) > 0 &&
+	    daemon_dying(running); n++)
+		usleep(100000);
 	if ((running = daemon_running(di->pid_file)) != 0) {
 		printf("%s is already running (pid %d)\n", di->name,
 		    (int)running);

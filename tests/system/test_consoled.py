@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from harness import (BIN, CONSOLED_BIN, Console, Pty, Skip, TestFailure,
@@ -815,6 +816,47 @@ def test_consoled_vnc(inst):
     ctl.close()
 
 
+_HOLDER = r"""
+import fcntl, os, sys
+big = bytearray(int(sys.argv[2]) << 20)
+for i in range(0, len(big), 4096):
+    big[i] = 1
+f = open(sys.argv[1], "w")
+fcntl.flock(f, fcntl.LOCK_EX)
+f.write("%d\n" % os.getpid())
+f.flush()
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_consoled_start_after_kill9(inst):
+    """xenconsoled start right after a kill -9 of the running one (as a
+    supervisor would do) starts a new daemon: while the killed one is
+    still exiting (here it has 1.5 GB to give back, as a busy daemon has
+    threads and buffers) it holds its pid file lock, and start waits for
+    it instead of saying 'already running' and leaving none."""
+    pidfile = os.path.join(inst.tmp, "xenconsoled.pid")
+    for i in range(3):
+        holder = subprocess.Popen([sys.executable, "-c", _HOLDER, pidfile,
+                                   "1536"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE)
+        try:
+            check(holder.stdout.readline().strip() == b"held", "no holder")
+            os.kill(holder.pid, signal.SIGKILL)
+            r = inst.xenconsoled("start")
+        finally:
+            holder.kill()
+            holder.wait()
+        check(r.rc == 0 and "already running" not in r.out,
+              "round %d: %r" % (i, r))
+        new = inst.consoled_pid()
+        check(new not in (0, holder.pid) and os.path.exists("/proc/%d" %
+                                                           new),
+              "round %d: pid %d" % (i, new))
+        inst.stop_consoled()
+
+
 TESTS = [
     ("consoled-telnet-login", test_consoled_telnet_login, ""),
     ("consoled-break-sysrq", test_consoled_break_sysrq, ""),
@@ -836,4 +878,5 @@ TESTS = [
      "(console-hosts-allow '10[.]201[.].*')\n"
      "(console-password-file @TMP@/console-passwords)"),
     ("consoled-vnc", test_consoled_vnc, ""),
+    ("consoled-start-after-kill9", test_consoled_start_after_kill9, ""),
 ]
