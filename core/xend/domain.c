@@ -1660,6 +1660,22 @@ domain_clean_dir(const char *dir, int domid)
  * ends are cleared (pid 0), so what is left afterwards belongs to none.
  */
 /*
+ * 1 if pid runs xend's own binary: a child forked for a QEMU and held
+ * before its exec is still a copy of xend.
+ */
+static int
+domain_is_xend_child(pid_t pid)
+{
+	char		 path[64];
+	struct stat	 a, b;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if (stat(path, &a) != 0 || stat("/proc/self/exe", &b) != 0)
+		return (0);
+	return (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+/*
  * A recorded config is checked again, but a name that an older xend
  * accepted and today's rule refuses (one starting with '-', say) must not
  * cost a running guest its QEMU: such a domain is adopted, with a warning,
@@ -1800,10 +1816,12 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 	 */
 	k = qemuproc_pick(found, nfound, dir, d->pid, d->pid_start);
 	if (k == -1 && d->pid > 0 && (start = qemuproc_start_time(d->pid)) ==
-	    d->pid_start && start != 0) {
+	    d->pid_start && start != 0 && domain_is_xend_child(d->pid)) {
 		/*
 		 * The recorded child never ran QEMU: it was held at spawn and
-		 * ends by itself now that its xend has gone.  Make sure.
+		 * ends by itself now that its xend has gone.  Make sure.  (Any
+		 * other process with that pid and start tick, after a reboot,
+		 * is none of ours and is left alone.)
 		 */
 		log_info("%s: pid %d was held before exec, ending it", dir,
 		    (int)d->pid);
