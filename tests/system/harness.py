@@ -87,6 +87,43 @@ def claim_ident():
                       "ports taken)" % IDENTS)
 
 
+def proc_cmdlines():
+    """(pid, argv as a list of bytes) of every process we may read."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                yield int(pid), f.read().split(b"\0")
+        except OSError:
+            continue
+
+
+def pids_naming(needle, qemu_only=False):
+    """Pids whose command line contains needle (a path), QEMUs only if
+    qemu_only."""
+    needle = needle.encode()
+    return [pid for pid, argv in proc_cmdlines()
+            if any(needle in a for a in argv) and
+            (not qemu_only or b"qemu" in argv[0])]
+
+
+def unix_call(path, op, args):
+    """One request on a JSON-lines unix socket (xend's API); the reply."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall((json.dumps({"id": 1, "op": op, "args": args}) +
+               "\n").encode())
+    buf = b""
+    while not buf.endswith(b"\n"):
+        data = s.recv(1 << 20)
+        if not data:
+            break
+        buf += data
+    s.close()
+    return json.loads(buf)
+
+
 class Result:
     def __init__(self, rc, out, err):
         self.rc, self.out, self.err = rc, out, err
@@ -331,19 +368,11 @@ class Instance:
             except ProcessLookupError:
                 pass
         # Anything else still running from this instance (by its paths).
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
+        for pid in pids_naming(self.tmp):
             try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    cmd = f.read()
-            except OSError:
-                continue
-            if self.tmp.encode() in cmd:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.remove_cgroups()
         self._claim.close()
         reports = self.asan_reports()
@@ -556,18 +585,7 @@ class FakeXend:
             time.sleep(0.05)
 
     def call(self, op, **args):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(self.sock)
-        s.sendall((json.dumps({"id": 1, "op": op, "args": args}) +
-                   "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            data = s.recv(1 << 20)
-            if not data:
-                break
-            buf += data
-        s.close()
-        return json.loads(buf)
+        return unix_call(self.sock, op, args)
 
     def close(self):
         if self.proc.poll() is None:

@@ -9,25 +9,14 @@ import socket
 import subprocess
 import time
 
-from harness import IMAGES, Console, check
+from harness import IMAGES, Console, check, pids_naming
 from consolelib import RawClient, read_logs
 from test_consoled import boot, consoles, unix_path
 
 
 def qemu_running(inst):
     """QEMU processes of this instance (by its paths on their command line)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if b"qemu" in cmd and inst.tmp.encode() in cmd:
-            pids.append(int(pid))
-    return pids
+    return pids_naming(inst.tmp, qemu_only=True)
 
 
 def check_nothing_left(inst, what):

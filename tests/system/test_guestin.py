@@ -9,7 +9,7 @@ import stat
 import subprocess
 import time
 
-from harness import Console, check, TestFailure
+from harness import Console, check, TestFailure, unix_call
 
 # A site script that appends its argv, one call per line, to @TMP@/calls.
 ARGV_SCRIPT = """#!/bin/sh
@@ -508,18 +508,7 @@ def test_qemu_sandbox_and_user(inst):
 # -- who may name which files -------------------------------------------------
 
 def api_call(inst, op, args):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(inst.sock)
-    s.sendall((json.dumps({"id": 1, "op": op, "args": args}) +
-               "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        data = s.recv(1 << 16)
-        if not data:
-            break
-        buf += data
-    s.close()
-    return json.loads(buf)
+    return unix_call(inst.sock, op, args)
 
 
 def test_create_policy(inst):
