@@ -470,6 +470,11 @@ class Console(Pty):
         # Under TCG on a loaded 2-CPU host the guest's password hash and
         # shell start can take a while; how long is not what tests test.
         self.expect(r"assword: ", 60)
+        # As a person would, type after the prompt has settled: busybox
+        # login prints it before turning echo off and CR mapping on, and
+        # a password that arrives in between (a loaded host) keeps its CR
+        # raw, so the read never ends ("root^M" echoed, no shell).
+        time.sleep(1)
         self.send("root\r")
         self.expect(r"# ", 60)
 
