@@ -577,6 +577,53 @@ api_domain_sched_sedf(struct api_req *req, struct domain *d)
 	server_reply(req, sched_reply(d, "sedf"));
 }
 
+/* Answered by save.c when the file is whole (or the save failed). */
+static void
+api_domain_save(struct api_req *req, struct domain *d)
+{
+	json_t	*file = json_object_get(req->args, "file");
+	json_t	*cp = json_object_get(req->args, "checkpoint");
+	char	*cause;
+
+	if (!json_is_string(file) || (cp != NULL && !json_is_boolean(cp))) {
+		server_error(req, "invalid", "file: expected a path; "
+		    "checkpoint: true or false");
+		return;
+	}
+	if (save_start(d, json_string_value(file), json_is_true(cp), req,
+	    &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+/* Answered by domain.c once the restored domain runs (or failed). */
+static void
+api_domain_restore(struct api_req *req, struct domain *unused)
+{
+	json_t	*file = json_object_get(req->args, "file");
+	json_t	*paused = json_object_get(req->args, "paused");
+	json_t	*policy = json_object_get(req->args, "policy");
+	char	*cause;
+
+	if (!json_is_string(file) || (paused != NULL &&
+	    !json_is_boolean(paused))) {
+		server_error(req, "invalid", "file: expected a path; paused: "
+		    "true or false");
+		return;
+	}
+	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
+		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (save_restore(json_string_value(file), json_is_true(paused),
+	    policy, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
 static void
 api_events_subscribe(struct api_req *req, struct domain *d)
 {
@@ -615,6 +662,10 @@ static const struct api_op api_ops[] = {
 	    "credit scheduler {dom, weight, cap}" },
 	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
 	    "sedf scheduler {dom, period, slice (ms)}" },
+	{ "domain.save", API_DOM, api_domain_save,
+	    "save to a file {dom, file (absolute), checkpoint}" },
+	{ "domain.restore", 0, api_domain_restore,
+	    "restore from a file {file (absolute), paused, policy}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

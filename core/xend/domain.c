@@ -699,6 +699,13 @@ domain_start_qemu(struct domain *d, char **cause)
 int
 domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 {
+	return (domain_restore(config, paused, NULL, req, cause));
+}
+
+int
+domain_restore(json_t *config, int paused, struct job *incoming,
+    struct api_req *req, char **cause)
+{
 	struct domain	*d;
 	const char	*name = json_string_value(json_object_get(config,
 			    "name"));
@@ -727,9 +734,11 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 		goto fail;
 	d = domain_new(domid, config);
 	d->start_paused = paused;
+	d->incoming = incoming;
 	/* A full disk: no empty or half-written domain dir stays behind. */
 	if (mkdir_p(d->dir, 0700, cause) != 0 ||
-	    domain_save_config(d, cause) != 0) {
+	    domain_save_config(d, cause) != 0 ||
+	    (incoming != NULL && save_incoming_prepare(d, cause) != 0)) {
 		domain_remove(d);
 		return (-1);
 	}
@@ -1007,7 +1016,9 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		qemu_vifs_up(d);
 	}
 	if (d->state == DOM_STARTING && d->pending_create != NULL) {
-		if (d->start_paused)
+		if (d->incoming != NULL)
+			save_incoming_up(d);
+		else if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
 		else
 			qmp_command(q, "cont", NULL, domain_cont_cb, d);
@@ -1016,6 +1027,22 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		qmp_command(q, "cont", NULL, domain_cont_cb, d);
 	} else
 		qmp_command(q, "query-status", NULL, domain_status_cb, d);
+}
+
+void
+domain_incoming_done(struct domain *d, const char *error)
+{
+	d->incoming = NULL;
+	if (error != NULL) {
+		if (d->pending_create != NULL) {
+			server_error(d->pending_create, "failed", "%s", error);
+			d->pending_create = NULL;
+		}
+		domain_defer_policy(d, "destroy");
+	} else if (d->start_paused)
+		domain_started(d, DOM_PAUSED);
+	else
+		qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
 }
 
 static void
@@ -1879,6 +1906,10 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 		/* xend went away in the middle of a destroy: finish it. */
 		dmesg_add("domain %s (%d): finishing its destroy", d->name,
 		    d->domid);
+		domain_defer_policy(d, "destroy");
+		return;
+	}
+	if (save_recover(d)) {
 		domain_defer_policy(d, "destroy");
 		return;
 	}

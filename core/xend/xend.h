@@ -16,6 +16,7 @@
 struct qmp;
 struct api_req;
 struct agent_limits;
+struct job;
 
 extern struct event_base	*xend_base;
 extern struct xendcfg		 xend_cfg;
@@ -83,6 +84,7 @@ struct domain {
 	double			 powerdown_deadline;
 
 	struct api_req		*pending_create; /* reply once QMP is up */
+	struct job		*incoming;	/* restore: -incoming defer */
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
@@ -126,6 +128,14 @@ struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
 int		 domain_create(json_t *config, int paused, struct api_req *,
 		     char **cause);
+/*
+ * domain_create for a QEMU that waits for a migration stream (save.c's
+ * job): save.c feeds it and calls domain_incoming_done (error NULL: it
+ * loaded) before the domain starts or the create is answered.
+ */
+int		 domain_restore(json_t *config, int paused, struct job *,
+		     struct api_req *, char **cause);
+void		 domain_incoming_done(struct domain *, const char *error);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
@@ -327,6 +337,19 @@ int		 sched_set_sedf(struct domain *, int period, int slice,
 json_t		*sched_to_json(struct domain *);
 /* The values in the cgroup files, read back: for checks and tests. */
 json_t		*sched_read_back(struct domain *);
+
+/* save.c: xm save and restore, jobs on the event loop (job.progress). */
+/* Saves d to path (absolute), then destroys it unless checkpoint. */
+int		 save_start(struct domain *, const char *path, int checkpoint,
+		     struct api_req *, char **cause);
+/* Restores the domain in path; answers req once it runs. */
+int		 save_restore(const char *path, int paused, json_t *policy,
+		     struct api_req *, char **cause);
+/* domain.c's hooks for a restore: dir made, QMP up. */
+int		 save_incoming_prepare(struct domain *, char **cause);
+void		 save_incoming_up(struct domain *);
+/* A re-adopted domain with a save or restore cut short: 1 to destroy. */
+int		 save_recover(struct domain *);
 
 /* main.c */
 void		 xend_request_exit(void);

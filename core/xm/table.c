@@ -17,7 +17,7 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_top, &cmd_help, NULL
+	&cmd_atropos, &cmd_top, &cmd_save, &cmd_restore, &cmd_help, NULL
 };
 
 /*
@@ -25,14 +25,11 @@ const struct xm_cmd *xm_commands[] = {
  * each with the reason, so that "xm save" says so plainly and fails rather
  * than "unknown command".  The man page lists them too.
  */
-#define SAVE	"domain save/restore is not implemented yet"
 #define HOTPLUG	"device hot-plug is not implemented yet; devices are set in " \
 		"the domain's config file and 'xm list -l' shows them"
 #define VNET	"virtual networks (vnets) are not implemented; a domain's " \
 		"vif joins a host bridge (docs/USER-GUIDE.md)"
 const struct xm_unavailable xm_unavailable[] = {
-	{ "save", SAVE },
-	{ "restore", SAVE },
 	{ "migrate", "live migration is not implemented yet" },
 	{ "block-attach", HOTPLUG },
 	{ "block-detach", HOTPLUG },
@@ -51,7 +48,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	    "sched-sedf (docs/SCHEDULERS.md)" },
 	{ NULL, NULL }
 };
-#undef SAVE
 #undef HOTPLUG
 #undef VNET
 

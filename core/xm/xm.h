@@ -105,6 +105,11 @@ int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
 	     int unpause);
 /* For commands that take one DOM and call op on it. */
 int	 xm_dom_op(struct xm_ctx *, const char *dom, const char *op);
+/* job.c: calls op and shows its job.progress (jobop, file) till the reply. */
+json_t	*xm_job_run(struct xm_ctx *, const char *op, json_t *args,
+	     const char *jobop, const char *file, const char *verb);
+/* path made absolute against the current directory; caller frees. */
+char	*xm_abspath(const char *path);
 /* cmd-shutdown.c, shared with reboot. */
 int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
 	     const char *mode);
@@ -118,7 +123,7 @@ XM_CMD(list); XM_CMD(log); XM_CMD(pause); XM_CMD(reboot); XM_CMD(rename);
 XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
-XM_CMD(atropos); XM_CMD(top);
+XM_CMD(atropos); XM_CMD(top); XM_CMD(save); XM_CMD(restore);
 #undef XM_CMD
 
 #endif

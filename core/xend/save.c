@@ -1,0 +1,898 @@
+/*
+ * save.c: xm save and xm restore.  Each is a job, a small state machine on
+ * the event loop:
+ *
+ *   save:    [stop] -> getfd(pipe) -> migrate fd: -> copy pipe to the file
+ *            until EOF and QEMU says completed -> commit the file ->
+ *            destroy the domain (or cont it again: a checkpoint)
+ *   restore: check the file -> QEMU with -incoming defer (domain.c) ->
+ *            getfd(pipe) -> migrate-incoming fd: -> feed the stream, its
+ *            checksum checked at the end -> completed -> cont (or paused)
+ *
+ * xend sits in the stream's path (a pipe), so it counts the bytes, keeps
+ * the checksum, notices a full disk at once, and QEMU's sandbox (no spawn)
+ * stays as it is.  QEMU's query-migrate, polled, says when QEMU is done.
+ *
+ * Before the file is committed every failure puts things back: the
+ * temporary file goes, a domain that was running runs again.  A record in
+ * the domain's dir (save.json, restore.json) lets a restarted xend finish
+ * the same way (save_recover).
+ *
+ * QMP callbacks carry the job's id, not a pointer: a job that has ended
+ * leaves its late replies with nobody to answer.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "qmp.h"
+#include "savefile.h"
+#include "xend.h"
+
+#define JOB_TICK_USEC		100000	/* query-migrate this often */
+#define JOB_PROGRESS_SEC	0.25	/* job.progress events at most */
+#define JOB_CHUNK		(1024 * 1024)
+#define JOB_PIPE_SIZE		(1024 * 1024)
+/* A save goes as fast as the disk takes it. */
+#define JOB_MAX_BANDWIDTH	((json_int_t)1 << 40)
+
+enum job_op { JOB_SAVE, JOB_RESTORE };
+
+struct job {
+	int		 id;
+	enum job_op	 op;
+	struct domain	*d;		/* referenced */
+	struct api_req	*req;		/* save: answered when done */
+	char		*path;
+	int		 checkpoint;	/* save -c: the domain runs on */
+	int		 was_running;
+	int		 migrating;	/* QEMU's migration started */
+	int		 eof;		/* the stream has ended */
+	int		 completed;	/* QEMU says so */
+	int		 ended;
+
+	int		 pfd;		/* our end of the pipe */
+	struct event	*io_ev;
+	struct event	*tick_ev;
+	int		 querying;
+
+	struct savefile_writer *w;	/* save */
+
+	int		 file_fd;	/* restore: the file, at the stream */
+	struct savefile_hdr hdr;
+	uint64_t	 fed;
+	uint32_t	 crc;
+	char		*buf;
+	size_t		 buf_len, buf_off;
+
+	uint64_t	 bytes;		/* of the stream so far */
+	uint64_t	 total;		/* expected, 0 unknown */
+	double		 t0;
+	double		 last_progress;
+
+	TAILQ_ENTRY(job) entry;
+};
+static TAILQ_HEAD(, job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
+static int	 job_next_id = 1;
+
+static void	job_tick(evutil_socket_t, short, void *);
+static void	save_finish(struct job *);
+static void	restore_finish(struct job *);
+
+static void *
+job_arg(struct job *j)
+{
+	return ((void *)(intptr_t)j->id);
+}
+
+static struct job *
+job_find(void *arg)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (j->id == (int)(intptr_t)arg && !j->ended)
+			return (j);
+	}
+	return (NULL);
+}
+
+static struct job *
+job_of(struct domain *d)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (j->d == d && !j->ended)
+			return (j);
+	}
+	return (NULL);
+}
+
+static struct job *
+job_new(enum job_op op, const char *path)
+{
+	struct job	*j = xcalloc(1, sizeof *j);
+
+	j->id = job_next_id++;
+	j->op = op;
+	j->path = xstrdup(path);
+	j->pfd = -1;
+	j->file_fd = -1;
+	j->t0 = time_mono();
+	TAILQ_INSERT_TAIL(&jobs, j, entry);
+	return (j);
+}
+
+static void
+job_free_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = arg;
+
+	TAILQ_REMOVE(&jobs, j, entry);
+	if (j->d != NULL)
+		domain_unref(j->d);
+	free(j->path);
+	free(j->buf);
+	free(j);
+}
+
+static void
+job_unrecord(struct job *j)
+{
+	char	*rec;
+
+	if (j->d == NULL || j->d->removed)
+		return;
+	xasprintf(&rec, "%s/%s", j->d->dir, j->op == JOB_SAVE ?
+	    "save.json" : "restore.json");
+	unlink(rec);
+	free(rec);
+}
+
+/* Stops the job's I/O and frees it from the loop (callbacks may run). */
+static void
+job_end(struct job *j)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	if (j->ended)
+		return;
+	j->ended = 1;
+	if (j->io_ev != NULL)
+		event_free(j->io_ev);
+	if (j->tick_ev != NULL)
+		event_free(j->tick_ev);
+	j->io_ev = j->tick_ev = NULL;
+	if (j->pfd != -1)
+		close(j->pfd);
+	if (j->file_fd != -1)
+		close(j->file_fd);
+	j->pfd = j->file_fd = -1;
+	savefile_abort(j->w);
+	j->w = NULL;
+	job_unrecord(j);
+	event_base_once(xend_base, -1, EV_TIMEOUT, job_free_deferred, j, &tv);
+}
+
+/* One job.progress event (docs/API.md). */
+static void
+job_event(struct job *j, const char *status, const char *error)
+{
+	double	 secs = time_mono() - j->t0;
+	json_t	*o;
+
+	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
+	    "id", j->id, "op", j->op == JOB_SAVE ? "save" : "restore",
+	    "status", status, "file", j->path, "bytes", (json_int_t)j->bytes,
+	    "total", (json_int_t)j->total, "elapsed", secs,
+	    "rate", secs > 0 ? (double)j->bytes / secs : 0.0);
+	if (j->d != NULL) {
+		json_object_set_new(o, "dom", json_string(j->d->name));
+		json_object_set_new(o, "domid", json_integer(j->d->domid));
+	}
+	if (error != NULL)
+		json_object_set_new(o, "error", json_string(error));
+	j->last_progress = time_mono();
+	server_event("job.progress", json_pack("{s:o}", "job", o));
+}
+
+static void
+job_progress(struct job *j)
+{
+	if (time_mono() - j->last_progress >= JOB_PROGRESS_SEC)
+		job_event(j, "active", NULL);
+}
+
+static void
+job_start_tick(struct job *j)
+{
+	struct timeval	 tv = { 0, JOB_TICK_USEC };
+
+	j->tick_ev = event_new(xend_base, -1, EV_PERSIST, job_tick, job_arg(j));
+	event_add(j->tick_ev, &tv);
+}
+
+/* A pipe whose far end goes to QEMU; *mine gets our end (nonblocking). */
+static int
+job_pipe(int *mine, int *theirs, int we_read, char **cause)
+{
+	int	 p[2];
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		*cause = xsprintf("pipe: %s", strerror(errno));
+		return (-1);
+	}
+	/* Fewer wake-ups per MiB; the default 64 KiB still works. */
+	(void)fcntl(p[0], F_SETPIPE_SZ, JOB_PIPE_SIZE);
+	*mine = we_read ? p[0] : p[1];
+	*theirs = we_read ? p[1] : p[0];
+	fd_set_nonblock(*mine);
+	return (0);
+}
+
+/* Writes the job's record into the domain's dir, for a restarted xend. */
+static int
+job_record(struct job *j, char **cause)
+{
+	json_t	*o;
+	char	*path, *text;
+	int	 rc;
+
+	o = json_pack("{s:s, s:s?, s:b}", "file", j->path, "tmp",
+	    j->w != NULL ? j->w->tmp : NULL, "was_running", j->was_running);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	xasprintf(&path, "%s/%s", j->d->dir, j->op == JOB_SAVE ? "save.json" :
+	    "restore.json");
+	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
+	free(path);
+	free(text);
+	return (rc);
+}
+
+/* ---- save ---- */
+
+static void
+save_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	if (error != NULL)
+		log_warn("save: cont: %s", error);
+}
+
+/* Puts the domain back as it was and answers with the error. */
+static void
+save_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_warn("%s (%d): save to %s failed: %s", j->d->name, j->d->domid,
+	    j->path, msg);
+	/* Closing the pipe ends QEMU's side too (EPIPE). */
+	if (j->pfd != -1) {
+		close(j->pfd);
+		j->pfd = -1;
+	}
+	if (j->d->qmp != NULL && !j->d->removed && !j->d->exited) {
+		if (j->migrating && !j->completed)
+			qmp_command(j->d->qmp, "migrate_cancel", NULL, NULL,
+			    NULL);
+		if (j->was_running)
+			qmp_command(j->d->qmp, "cont", NULL, save_cont_cb,
+			    NULL);
+	}
+	dmesg_add("domain %s (%d): save to %s failed: %s", j->d->name,
+	    j->d->domid, j->path, msg);
+	job_event(j, "failed", msg);
+	if (j->req != NULL)
+		server_error(j->req, "failed", "%s", msg);
+	j->req = NULL;
+	free(msg);
+	job_end(j);
+}
+
+static void
+save_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = job_find(arg);
+	static char	 buf[JOB_CHUNK];
+	ssize_t		 n;
+	char		*cause;
+	int		 rounds;
+
+	if (j == NULL)
+		return;
+	/* A few MiB per wake-up, then the rest of the loop gets a turn. */
+	for (rounds = 0; rounds < 8; rounds++) {
+		n = read(j->pfd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n == -1) {
+			save_fail(j, "reading qemu's stream: %s",
+			    strerror(errno));
+			return;
+		}
+		if (n == 0) {
+			j->eof = 1;
+			event_del(j->io_ev);
+			save_finish(j);
+			return;
+		}
+		if (savefile_write(j->w, buf, n, &cause) != 0) {
+			save_fail(j, "%s", cause);
+			free(cause);
+			return;
+		}
+		j->bytes += n;
+	}
+	job_progress(j);
+}
+
+static void
+save_migrate_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		save_fail(j, "qemu: migrate: %s", error);
+		return;
+	}
+	j->migrating = 1;
+}
+
+static void
+save_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		save_fail(j, "qemu: getfd: %s", error);
+		return;
+	}
+	qmp_command(q, "migrate", json_pack("{s:s}", "uri", "fd:xmsave"),
+	    save_migrate_cb, arg);
+	j->io_ev = event_new(xend_base, j->pfd, EV_READ | EV_PERSIST,
+	    save_read_cb, arg);
+	event_add(j->io_ev, NULL);
+	job_start_tick(j);
+}
+
+static void
+save_params_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	if (error != NULL)
+		log_warn("save: migrate-set-parameters: %s", error);
+}
+
+static void
+save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct job	*j = job_find(arg);
+	char		*cause;
+	int		 theirs;
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		save_fail(j, "qemu: stop: %s", error);
+		return;
+	}
+	if (job_pipe(&j->pfd, &theirs, 1, &cause) != 0) {
+		save_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	qmp_command(q, "migrate-set-parameters", json_pack("{s:I}",
+	    "max-bandwidth", JOB_MAX_BANDWIDTH), save_params_cb, NULL);
+	qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", "xmsave"),
+	    theirs, save_getfd_cb, arg);
+	/* QEMU has its own copy now (or the getfd failed). */
+	close(theirs);
+}
+
+static char	*save_qemu_version;
+
+int
+save_start(struct domain *d, const char *path, int checkpoint,
+    struct api_req *req, char **cause)
+{
+	struct job	*j;
+	json_t		*meta;
+
+	if (path[0] != '/') {
+		*cause = xsprintf("%s: not an absolute path", path);
+		return (-1);
+	}
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		*cause = xsprintf("domain %s is not running or paused: it "
+		    "cannot be saved", d->name);
+		return (-1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		*cause = xsprintf("domain %s: qemu is not answering", d->name);
+		return (-1);
+	}
+	if (job_of(d) != NULL) {
+		*cause = xsprintf("domain %s is being saved already", d->name);
+		return (-1);
+	}
+	if (save_qemu_version == NULL)
+		save_qemu_version = qemu_version();
+	meta = json_pack("{s:O, s:s, s:i, s:s, s:f, s:b, s:s}",
+	    "config", d->config, "name", d->name, "domid", d->domid,
+	    "qemu_version", save_qemu_version, "saved", time_wall(),
+	    "paused", d->state == DOM_PAUSED, "xend_version", XEN_VERSION);
+	j = job_new(JOB_SAVE, path);
+	j->d = d;
+	domain_ref(d);
+	j->checkpoint = checkpoint;
+	j->was_running = d->state == DOM_RUNNING;
+	/* Guest RAM: the stream is about this much, less zero pages. */
+	j->total = (uint64_t)d->boot_maxmem << 20;
+	if (savefile_create(path, meta, &j->w, cause) != 0 ||
+	    job_record(j, cause) != 0) {
+		json_decref(meta);
+		job_end(j);
+		return (-1);
+	}
+	json_decref(meta);
+	j->req = req;
+	log_info("%s (%d): saving to %s%s", d->name, d->domid, path,
+	    checkpoint ? " (checkpoint)" : "");
+	job_event(j, "active", NULL);
+	if (j->was_running)
+		qmp_command(d->qmp, "stop", NULL, save_stopped_cb, job_arg(j));
+	else
+		save_stopped_cb(d->qmp, NULL, NULL, job_arg(j));
+	return (0);
+}
+
+static void
+save_finish(struct job *j)
+{
+	struct domain	*d = j->d;
+	char		*cause;
+	double		 secs;
+	json_t		*res;
+
+	if (!j->eof || !j->completed)
+		return;
+	if (savefile_commit(j->w, &cause) != 0) {
+		j->w = NULL;
+		save_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	j->w = NULL;
+	secs = time_mono() - j->t0;
+	log_info("%s (%d): saved to %s, %llu bytes in %.2f s", d->name,
+	    d->domid, j->path, (unsigned long long)j->bytes, secs);
+	dmesg_add("domain %s (%d) saved to %s%s", d->name, d->domid, j->path,
+	    j->checkpoint ? " (checkpoint)" : "");
+	j->total = j->bytes;
+	job_event(j, "completed", NULL);
+	res = json_pack("{s:s, s:s, s:I, s:f, s:b}", "file", j->path,
+	    "name", d->name, "bytes", (json_int_t)j->bytes, "seconds", secs,
+	    "checkpoint", j->checkpoint);
+	job_unrecord(j);
+	if (j->checkpoint) {
+		if (j->was_running)
+			qmp_command(d->qmp, "cont", NULL, save_cont_cb, NULL);
+	} else if (domain_destroy(d, &cause) != 0) {
+		/* The file is whole; the domain stays, and says why. */
+		log_warn("%s: saved, but not destroyed: %s", d->name, cause);
+		json_object_set_new(res, "warning", json_string(cause));
+		free(cause);
+	}
+	server_reply(j->req, res);
+	j->req = NULL;
+	job_end(j);
+}
+
+/* ---- restore ---- */
+
+static void
+restore_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_warn("restore of %s failed: %s", j->path, msg);
+	job_event(j, "failed", msg);
+	if (j->d != NULL && !j->d->removed) {
+		dmesg_add("domain %s (%d): restore from %s failed: %s",
+		    j->d->name, j->d->domid, j->path, msg);
+		domain_incoming_done(j->d, msg);
+	}
+	free(msg);
+	job_end(j);
+}
+
+static void
+restore_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = job_find(arg);
+	ssize_t		 n;
+	size_t		 want;
+	int		 rounds;
+
+	if (j == NULL)
+		return;
+	for (rounds = 0; rounds < 8; rounds++) {
+		if (j->buf_off == j->buf_len) {
+			if (j->fed == j->hdr.stream_len)
+				break;
+			want = j->hdr.stream_len - j->fed > JOB_CHUNK ?
+			    JOB_CHUNK : j->hdr.stream_len - j->fed;
+			n = read(j->file_fd, j->buf, want);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				restore_fail(j, "%s: %s", j->path, n == 0 ?
+				    "truncated save file (it shrank)" :
+				    strerror(errno));
+				return;
+			}
+			j->crc = savefile_crc(j->crc, j->buf, n);
+			j->fed += n;
+			j->buf_len = n;
+			j->buf_off = 0;
+		}
+		n = write(j->pfd, j->buf + j->buf_off, j->buf_len - j->buf_off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			job_progress(j);
+			return;
+		}
+		if (n == -1) {
+			/* QEMU went away: its exit says why (domain.c). */
+			restore_fail(j, "qemu stopped reading the stream: %s",
+			    strerror(errno));
+			return;
+		}
+		j->buf_off += n;
+		j->bytes += n;
+	}
+	if (j->fed == j->hdr.stream_len && j->buf_off == j->buf_len) {
+		event_del(j->io_ev);
+		/* Before QEMU may run what it loaded: is it what was saved? */
+		if (j->crc != j->hdr.stream_crc) {
+			restore_fail(j, "%s: corrupt save file (stream checksum "
+			    "mismatch)", j->path);
+			return;
+		}
+		close(j->pfd);
+		j->pfd = -1;
+		j->eof = 1;
+		restore_finish(j);
+		return;
+	}
+	job_progress(j);
+}
+
+static void
+restore_incoming_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		restore_fail(j, "qemu: migrate-incoming: %s", error);
+		return;
+	}
+	j->migrating = 1;
+	j->buf = xmalloc(JOB_CHUNK);
+	j->io_ev = event_new(xend_base, j->pfd, EV_WRITE | EV_PERSIST,
+	    restore_write_cb, arg);
+	event_add(j->io_ev, NULL);
+	job_start_tick(j);
+}
+
+static void
+restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		restore_fail(j, "qemu: getfd: %s", error);
+		return;
+	}
+	qmp_command(q, "migrate-incoming", json_pack("{s:s}", "uri",
+	    "fd:xmrestore"), restore_incoming_cb, arg);
+}
+
+void
+save_incoming_up(struct domain *d)
+{
+	struct job	*j = job_of(d);
+	char		*cause;
+	int		 theirs;
+
+	if (j == NULL) {
+		domain_incoming_done(d, "restore: no job for this domain");
+		return;
+	}
+	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
+		restore_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname",
+	    "xmrestore"), theirs, restore_getfd_cb, job_arg(j));
+	close(theirs);
+}
+
+static void
+restore_finish(struct job *j)
+{
+	double	 secs;
+
+	if (!j->eof || !j->completed)
+		return;
+	secs = time_mono() - j->t0;
+	log_info("%s (%d): restored from %s, %llu bytes in %.2f s",
+	    j->d->name, j->d->domid, j->path, (unsigned long long)j->bytes,
+	    secs);
+	dmesg_add("domain %s (%d) restored from %s", j->d->name, j->d->domid,
+	    j->path);
+	job_event(j, "completed", NULL);
+	domain_incoming_done(j->d, NULL);
+	job_end(j);
+}
+
+/* Moves the last console log of the name into the new dir, to go on. */
+static void
+restore_console_log(struct domain *d)
+{
+	char	*from, *to;
+
+	xasprintf(&from, "%s/logs/%s.console.log", xend_cfg.state_dir,
+	    d->name);
+	xasprintf(&to, "%s/console.log", d->dir);
+	if (rename(from, to) != 0 && errno != ENOENT)
+		log_warn("rename %s: %s", from, strerror(errno));
+	free(from);
+	free(to);
+}
+
+int
+save_incoming_prepare(struct domain *d, char **cause)
+{
+	struct job	*j = d->incoming;
+
+	j->d = d;
+	domain_ref(d);
+	restore_console_log(d);
+	return (job_record(j, cause));
+}
+
+int
+save_restore(const char *path, int paused, json_t *policy,
+    struct api_req *req, char **cause)
+{
+	struct job	*j;
+	json_t		*meta, *config;
+	const char	*name, *ver;
+	int		 fd;
+
+	if (path[0] != '/') {
+		*cause = xsprintf("%s: not an absolute path", path);
+		return (-1);
+	}
+	j = job_new(JOB_RESTORE, path);
+	if (savefile_open(path, &j->hdr, &meta, &fd, cause) != 0) {
+		job_end(j);
+		return (-1);
+	}
+	j->file_fd = fd;
+	j->total = j->hdr.stream_len;
+	config = json_deep_copy(json_object_get(meta, "config"));
+	ver = json_string_value(json_object_get(meta, "qemu_version"));
+	if (save_qemu_version == NULL)
+		save_qemu_version = qemu_version();
+	if (ver != NULL && strcmp(ver, save_qemu_version) != 0)
+		log_warn("%s: saved by %s, restored by %s", path, ver,
+		    save_qemu_version);
+	json_decref(meta);
+	/* The file may come from anywhere: its config is checked as new. */
+	if (domcfg_validate(config, cause) != 0 || (policy != NULL &&
+	    api_policy_check(policy, config, cause) != 0)) {
+		json_decref(config);
+		job_end(j);
+		return (-1);
+	}
+	name = json_string_value(json_object_get(config, "name"));
+	log_info("restoring %s from %s", name, path);
+	/* Answered by domain.c once the domain runs (or failed). */
+	if (domain_restore(config, paused, j, req, cause) != 0) {
+		job_end(j);
+		return (-1);
+	}
+	job_event(j, "active", NULL);
+	return (0);
+}
+
+/* ---- both ---- */
+
+static void
+job_finish_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (j->op == JOB_SAVE)
+		save_finish(j);
+	else
+		restore_finish(j);
+}
+
+static void
+job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct job	*j = job_find(arg);
+	struct timeval	 tv = { 0, 0 };
+	const char	*st, *desc;
+	json_t		*ram;
+
+	if (j == NULL)
+		return;
+	j->querying = 0;
+	if (error != NULL)
+		return;	/* QEMU's end is watched by domain.c */
+	st = json_string_value(json_object_get(result, "status"));
+	if (st == NULL)
+		return;
+	ram = json_object_get(result, "ram");
+	if (j->op == JOB_SAVE && json_is_integer(json_object_get(ram,
+	    "remaining")) && j->bytes > 0) {
+		/* Bytes to go, as QEMU sees them, after those written. */
+		j->total = j->bytes + json_integer_value(json_object_get(ram,
+		    "remaining"));
+	}
+	if (strcmp(st, "completed") == 0) {
+		j->completed = 1;
+		/* Not from inside a QMP callback: the end may free the QMP. */
+		event_base_once(xend_base, -1, EV_TIMEOUT, job_finish_cb,
+		    job_arg(j), &tv);
+	} else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
+		desc = json_string_value(json_object_get(result, "error-desc"));
+		if (j->op == JOB_SAVE)
+			save_fail(j, "qemu: migration %s%s%s", st,
+			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
+		else
+			restore_fail(j, "qemu: incoming migration %s%s%s", st,
+			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
+	}
+}
+
+static void
+job_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = job_find(arg);
+	struct domain	*d;
+
+	if (j == NULL)
+		return;
+	d = j->d;
+	if (d->removed || d->exited || d->state == DOM_DYING ||
+	    !qmp_is_up(d->qmp)) {
+		if (j->op == JOB_SAVE)
+			save_fail(j, "domain %s ended during the save",
+			    d->name);
+		else
+			restore_fail(j, "qemu ended during the restore");
+		return;
+	}
+	if (!j->querying && j->migrating) {
+		j->querying = 1;
+		qmp_command(d->qmp, "query-migrate", NULL, job_query_cb, arg);
+	}
+}
+
+struct resume {
+	struct domain	*d;
+	struct event	*ev;
+	double		 deadline;
+};
+
+/* cont once the re-adopted QEMU's QMP is up (or give up after a while). */
+static void
+save_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct resume	*r = arg;
+	struct timeval	 tv = { 0, JOB_TICK_USEC };
+
+	if (!r->d->removed && !r->d->exited && !qmp_is_up(r->d->qmp) &&
+	    time_mono() < r->deadline) {
+		evtimer_add(r->ev, &tv);
+		return;
+	}
+	if (qmp_is_up(r->d->qmp) && !r->d->removed)
+		qmp_command(r->d->qmp, "cont", NULL, save_cont_cb, NULL);
+	event_free(r->ev);
+	domain_unref(r->d);
+	free(r);
+}
+
+static void
+save_resume_later(struct domain *d)
+{
+	struct resume	*r = xcalloc(1, sizeof *r);
+	struct timeval	 tv = { 0, 0 };
+
+	r->d = d;
+	domain_ref(d);
+	r->deadline = time_mono() + 30;
+	r->ev = evtimer_new(xend_base, save_resume_cb, r);
+	evtimer_add(r->ev, &tv);
+}
+
+/*
+ * After a restart of xend: a save cut short loses its temporary file and
+ * resumes the domain; a restore cut short is destroyed.  Returns 1 if d
+ * is to be destroyed.
+ */
+int
+save_recover(struct domain *d)
+{
+	char	*path, *text, *cause;
+	json_t	*o;
+	size_t	 len;
+	int	 destroy = 0;
+
+	xasprintf(&path, "%s/restore.json", d->dir);
+	if (access(path, F_OK) == 0) {
+		dmesg_add("domain %s (%d): its restore was cut short; "
+		    "destroyed", d->name, d->domid);
+		unlink(path);
+		destroy = 1;
+	}
+	free(path);
+	xasprintf(&path, "%s/save.json", d->dir);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (destroy);
+	}
+	o = json_loads(text, 0, NULL);
+	free(text);
+	if (json_is_string(json_object_get(o, "tmp")))
+		unlink(json_string_value(json_object_get(o, "tmp")));
+	dmesg_add("domain %s (%d): its save to %s was cut short; %s", d->name,
+	    d->domid, json_string_value(json_object_get(o, "file")),
+	    json_is_true(json_object_get(o, "was_running")) ? "resumed" :
+	    "left paused");
+	if (!destroy && json_is_true(json_object_get(o, "was_running")))
+		save_resume_later(d);
+	json_decref(o);
+	unlink(path);
+	free(path);
+	return (destroy);
+}
