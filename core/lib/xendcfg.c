@@ -12,7 +12,6 @@
 #include "sxp.h"
 #include "xendcfg.h"
 
-#define RELOC	"relocation (migration) is not implemented"
 
 /*
  * Every key, its default and its help: the loader, the defaults and
@@ -105,14 +104,18 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	I("xensv-port", xensv_port, "8080", 1, 65535,
 	    "For xensv, the web interface: the port it would serve on.  "
 	    "xensv is not built in this version; xend does not use the key."),
-	B_("xend-relocation-server", relocation_server, "no",
-	    "Whether xend accepts incoming migrations.", RELOC),
-	S_("xend-relocation-address", relocation_address, "",
-	    "The address the relocation server would listen on.", RELOC),
-	I_("xend-relocation-port", relocation_port, "8002", 1, 65535,
-	    "The port the relocation server would listen on.", RELOC),
-	S_("xend-relocation-hosts-allow", relocation_hosts_allow, "",
-	    "The hosts migrations would be accepted from.", RELOC),
+	B("xend-relocation-server", relocation_server, "no",
+	    "Whether xend accepts incoming migrations (xm migrate) on its "
+	    "relocation port.  It lets in whole machines: only on an isolated "
+	    "network (docs/SECURITY.md)."),
+	S("xend-relocation-address", relocation_address, "",
+	    "The address the relocation server listens on; empty: all."),
+	I("xend-relocation-port", relocation_port, "8002", 1, 65535,
+	    "The port the relocation server listens on."),
+	S("xend-relocation-hosts-allow", relocation_hosts_allow, "",
+	    "Space-separated regular expressions; a host whose address or "
+	    "name matches one whole may migrate domains here.  Empty: every "
+	    "host that reaches the port (as in Xen)."),
 	I("dom0-min-mem", dom0_min_mem, "256", 0, 1 << 30,
 	    "Memory (MB) kept for domain 0 when admitting domains and "
 	    "ballooning."),

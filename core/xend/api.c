@@ -624,6 +624,30 @@ api_domain_restore(struct api_req *req, struct domain *unused)
 	}
 }
 
+/* Answered by migrate.c once the domain runs there (or here again). */
+static void
+api_domain_migrate(struct api_req *req, struct domain *d)
+{
+	json_t	*host = json_object_get(req->args, "host");
+	json_t	*live = json_object_get(req->args, "live");
+	long	 port = xend_cfg.relocation_port, mbit = 0;
+	char	*cause;
+
+	if (!json_is_string(host) || (live != NULL && !json_is_boolean(live))) {
+		server_error(req, "invalid", "host: expected a name or address; "
+		    "live: true or false");
+		return;
+	}
+	if (arg_int(req, "port", 1, 65535, &port) < 0 ||
+	    arg_int(req, "bandwidth", 0, 1000000, &mbit) < 0)
+		return;
+	if (migrate_start(d, json_string_value(host), port, json_is_true(live),
+	    mbit, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
 static void
 api_events_subscribe(struct api_req *req, struct domain *d)
 {
@@ -666,6 +690,9 @@ static const struct api_op api_ops[] = {
 	    "save to a file {dom, file (absolute), checkpoint}" },
 	{ "domain.restore", 0, api_domain_restore,
 	    "restore from a file {file (absolute), paused, policy}" },
+	{ "domain.migrate", API_DOM, api_domain_migrate,
+	    "migrate to another host {dom, host, port, live, bandwidth "
+	    "(Mbit/s)}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

@@ -1015,7 +1015,8 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		control_qmp_up(d);
 		qemu_vifs_up(d);
 	}
-	if (d->state == DOM_STARTING && d->pending_create != NULL) {
+	if (d->state == DOM_STARTING && (d->pending_create != NULL ||
+	    d->incoming != NULL)) {
 		if (d->incoming != NULL)
 			save_incoming_up(d);
 		else if (d->start_paused)

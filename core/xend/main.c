@@ -165,12 +165,15 @@ xend_serve(int ready_fd)
 	 */
 	domain_sample_all();
 	server_init();
+	if (relocate_init(&cause) != 0)
+		fatalx("%s", cause);
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
 	daemon_ready(ready_fd);
 
 	event_base_dispatch(xend_base);
 
+	relocate_close();
 	server_close();
 	sched_fini();
 	log_info("xend stopped, %d domains left running", domain_count());

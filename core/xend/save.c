@@ -36,50 +36,8 @@
 #include "qmp.h"
 #include "savefile.h"
 #include "xend.h"
+#include "job.h"
 
-#define JOB_TICK_USEC		100000	/* query-migrate this often */
-#define JOB_PROGRESS_SEC	0.25	/* job.progress events at most */
-#define JOB_CHUNK		(1024 * 1024)
-#define JOB_PIPE_SIZE		(1024 * 1024)
-/* A save goes as fast as the disk takes it. */
-#define JOB_MAX_BANDWIDTH	((json_int_t)1 << 40)
-
-enum job_op { JOB_SAVE, JOB_RESTORE };
-
-struct job {
-	int		 id;
-	enum job_op	 op;
-	struct domain	*d;		/* referenced */
-	struct api_req	*req;		/* save: answered when done */
-	char		*path;
-	int		 checkpoint;	/* save -c: the domain runs on */
-	int		 was_running;
-	int		 migrating;	/* QEMU's migration started */
-	int		 eof;		/* the stream has ended */
-	int		 completed;	/* QEMU says so */
-	int		 ended;
-
-	int		 pfd;		/* our end of the pipe */
-	struct event	*io_ev;
-	struct event	*tick_ev;
-	int		 querying;
-
-	struct savefile_writer *w;	/* save */
-
-	int		 file_fd;	/* restore: the file, at the stream */
-	struct savefile_hdr hdr;
-	uint64_t	 fed;
-	uint32_t	 crc;
-	char		*buf;
-	size_t		 buf_len, buf_off;
-
-	uint64_t	 bytes;		/* of the stream so far */
-	uint64_t	 total;		/* expected, 0 unknown */
-	double		 t0;
-	double		 last_progress;
-
-	TAILQ_ENTRY(job) entry;
-};
 static TAILQ_HEAD(, job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static int	 job_next_id = 1;
 
@@ -87,13 +45,13 @@ static void	job_tick(evutil_socket_t, short, void *);
 static void	save_finish(struct job *);
 static void	restore_finish(struct job *);
 
-static void *
+void *
 job_arg(struct job *j)
 {
 	return ((void *)(intptr_t)j->id);
 }
 
-static struct job *
+struct job *
 job_find(void *arg)
 {
 	struct job	*j;
@@ -105,7 +63,7 @@ job_find(void *arg)
 	return (NULL);
 }
 
-static struct job *
+struct job *
 job_of(struct domain *d)
 {
 	struct job	*j;
@@ -117,7 +75,7 @@ job_of(struct domain *d)
 	return (NULL);
 }
 
-static struct job *
+struct job *
 job_new(enum job_op op, const char *path)
 {
 	struct job	*j = xcalloc(1, sizeof *j);
@@ -127,6 +85,7 @@ job_new(enum job_op op, const char *path)
 	j->path = xstrdup(path);
 	j->pfd = -1;
 	j->file_fd = -1;
+	j->data_fd = -1;
 	j->t0 = time_mono();
 	TAILQ_INSERT_TAIL(&jobs, j, entry);
 	return (j);
@@ -138,6 +97,7 @@ job_free_deferred(evutil_socket_t fd, short what, void *arg)
 	struct job	*j = arg;
 
 	TAILQ_REMOVE(&jobs, j, entry);
+	migrate_job_free(j);
 	if (j->d != NULL)
 		domain_unref(j->d);
 	free(j->path);
@@ -145,21 +105,41 @@ job_free_deferred(evutil_socket_t fd, short what, void *arg)
 	free(j);
 }
 
-static void
+/* A save's record resumes, a migration's decides, others destroy. */
+static const char *
+job_record_name(struct job *j)
+{
+	return (j->op == JOB_SAVE ? "save.json" : j->op == JOB_MIGRATE_OUT ?
+	    "migrate.json" : "restore.json");
+}
+
+struct job *
+job_by_token(const char *token)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (!j->ended && j->token != NULL && token != NULL &&
+		    strcmp(j->token, token) == 0)
+			return (j);
+	}
+	return (NULL);
+}
+
+void
 job_unrecord(struct job *j)
 {
 	char	*rec;
 
 	if (j->d == NULL || j->d->removed)
 		return;
-	xasprintf(&rec, "%s/%s", j->d->dir, j->op == JOB_SAVE ?
-	    "save.json" : "restore.json");
+	xasprintf(&rec, "%s/%s", j->d->dir, job_record_name(j));
 	unlink(rec);
 	free(rec);
 }
 
 /* Stops the job's I/O and frees it from the loop (callbacks may run). */
-static void
+void
 job_end(struct job *j)
 {
 	struct timeval	 tv = { 0, 0 };
@@ -184,14 +164,17 @@ job_end(struct job *j)
 }
 
 /* One job.progress event (docs/API.md). */
-static void
+void
 job_event(struct job *j, const char *status, const char *error)
 {
 	double	 secs = time_mono() - j->t0;
 	json_t	*o;
 
+	static const char *ops[] = { "save", "restore", "migrate",
+	    "migrate-in" };
+
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
-	    "id", j->id, "op", j->op == JOB_SAVE ? "save" : "restore",
+	    "id", j->id, "op", ops[j->op],
 	    "status", status, "file", j->path, "bytes", (json_int_t)j->bytes,
 	    "total", (json_int_t)j->total, "elapsed", secs,
 	    "rate", secs > 0 ? (double)j->bytes / secs : 0.0);
@@ -205,14 +188,14 @@ job_event(struct job *j, const char *status, const char *error)
 	server_event("job.progress", json_pack("{s:o}", "job", o));
 }
 
-static void
+void
 job_progress(struct job *j)
 {
 	if (time_mono() - j->last_progress >= JOB_PROGRESS_SEC)
 		job_event(j, "active", NULL);
 }
 
-static void
+void
 job_start_tick(struct job *j)
 {
 	struct timeval	 tv = { 0, JOB_TICK_USEC };
@@ -222,7 +205,7 @@ job_start_tick(struct job *j)
 }
 
 /* A pipe whose far end goes to QEMU; *mine gets our end (nonblocking). */
-static int
+int
 job_pipe(int *mine, int *theirs, int we_read, char **cause)
 {
 	int	 p[2];
@@ -240,19 +223,19 @@ job_pipe(int *mine, int *theirs, int we_read, char **cause)
 }
 
 /* Writes the job's record into the domain's dir, for a restarted xend. */
-static int
+int
 job_record(struct job *j, char **cause)
 {
 	json_t	*o;
 	char	*path, *text;
 	int	 rc;
 
-	o = json_pack("{s:s, s:s?, s:b}", "file", j->path, "tmp",
-	    j->w != NULL ? j->w->tmp : NULL, "was_running", j->was_running);
+	o = json_pack("{s:s, s:s?, s:b, s:i, s:s?}", "file", j->path, "tmp",
+	    j->w != NULL ? j->w->tmp : NULL, "was_running", j->was_running,
+	    "phase", j->phase, "token", j->token);
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	xasprintf(&path, "%s/%s", j->d->dir, j->op == JOB_SAVE ? "save.json" :
-	    "restore.json");
+	xasprintf(&path, "%s/%s", j->d->dir, job_record_name(j));
 	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(path);
 	free(text);
@@ -638,6 +621,10 @@ save_incoming_up(struct domain *d)
 		domain_incoming_done(d, "restore: no job for this domain");
 		return;
 	}
+	if (j->op == JOB_MIGRATE_IN) {
+		migrate_in_up(j);
+		return;
+	}
 	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
 		restore_fail(j, "%s", cause);
 		free(cause);
@@ -688,7 +675,9 @@ save_incoming_prepare(struct domain *d, char **cause)
 
 	j->d = d;
 	domain_ref(d);
-	restore_console_log(d);
+	/* A restore goes on with its log; a migrated-in domain starts one. */
+	if (j->op == JOB_RESTORE)
+		restore_console_log(d);
 	return (job_record(j, cause));
 }
 
@@ -753,7 +742,7 @@ job_finish_cb(evutil_socket_t fd, short what, void *arg)
 		restore_finish(j);
 }
 
-static void
+void
 job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct job	*j = job_find(arg);
@@ -769,6 +758,10 @@ job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	st = json_string_value(json_object_get(result, "status"));
 	if (st == NULL)
 		return;
+	if (j->op == JOB_MIGRATE_OUT || j->op == JOB_MIGRATE_IN) {
+		migrate_query(j, st, result);
+		return;
+	}
 	ram = json_object_get(result, "ram");
 	if (j->op == JOB_SAVE && json_is_integer(json_object_get(ram,
 	    "remaining")) && j->bytes > 0) {
@@ -800,6 +793,10 @@ job_tick(evutil_socket_t fd, short what, void *arg)
 
 	if (j == NULL)
 		return;
+	if (j->op == JOB_MIGRATE_OUT || j->op == JOB_MIGRATE_IN) {
+		migrate_tick(j);
+		return;
+	}
 	d = j->d;
 	if (d->removed || d->exited || d->state == DOM_DYING ||
 	    !qmp_is_up(d->qmp)) {
@@ -856,43 +853,65 @@ save_resume_later(struct domain *d)
 
 /*
  * After a restart of xend: a save cut short loses its temporary file and
- * resumes the domain; a restore cut short is destroyed.  Returns 1 if d
- * is to be destroyed.
+ * resumes the domain; a restore, or an incoming migration not yet handed
+ * over, is destroyed; an outgoing migration before its hand-over resumes
+ * the domain, after it leaves it paused (it may run on the target).
+ * Returns 1 if d is to be destroyed.
  */
 int
 save_recover(struct domain *d)
 {
-	char	*path, *text, *cause;
-	json_t	*o;
-	size_t	 len;
-	int	 destroy = 0;
+	static const char *names[] = { "restore.json", "save.json",
+	    "migrate.json" };
+	char		*path, *text, *cause;
+	json_t		*o;
+	size_t		 len, i;
+	int		 destroy = 0, resume = 0, phase;
+	const char	*file;
 
-	xasprintf(&path, "%s/restore.json", d->dir);
-	if (access(path, F_OK) == 0) {
-		dmesg_add("domain %s (%d): its restore was cut short; "
-		    "destroyed", d->name, d->domid);
+	for (i = 0; i < nitems(names); i++) {
+		xasprintf(&path, "%s/%s", d->dir, names[i]);
+		if (file_read(path, &text, &len, &cause) != 0) {
+			free(cause);
+			free(path);
+			continue;
+		}
+		o = json_loads(text, 0, NULL);
+		free(text);
 		unlink(path);
-		destroy = 1;
-	}
-	free(path);
-	xasprintf(&path, "%s/save.json", d->dir);
-	if (file_read(path, &text, &len, &cause) != 0) {
-		free(cause);
 		free(path);
-		return (destroy);
+		file = json_string_value(json_object_get(o, "file"));
+		if (file == NULL)
+			file = "?";
+		phase = json_integer_value(json_object_get(o, "phase"));
+		if (i == 0 && phase < JOB_PHASE_HANDOVER) {
+			dmesg_add("domain %s (%d): its restore or incoming "
+			    "migration from %s was cut short; destroyed",
+			    d->name, d->domid, file);
+			destroy = 1;
+		} else if (i == 1) {
+			if (json_is_string(json_object_get(o, "tmp")))
+				unlink(json_string_value(json_object_get(o,
+				    "tmp")));
+			dmesg_add("domain %s (%d): its save to %s was cut "
+			    "short", d->name, d->domid, file);
+			resume = json_is_true(json_object_get(o,
+			    "was_running"));
+		} else if (i == 2 && phase < JOB_PHASE_HANDOVER) {
+			dmesg_add("domain %s (%d): its migration to %s was cut "
+			    "short before the hand-over; it runs here",
+			    d->name, d->domid, file);
+			resume = json_is_true(json_object_get(o,
+			    "was_running"));
+		} else if (i == 2) {
+			dmesg_add("domain %s (%d): its migration to %s was cut "
+			    "short after the hand-over was asked for; left "
+			    "paused here: check %s, then destroy or unpause it",
+			    d->name, d->domid, file, file);
+		}
+		json_decref(o);
 	}
-	o = json_loads(text, 0, NULL);
-	free(text);
-	if (json_is_string(json_object_get(o, "tmp")))
-		unlink(json_string_value(json_object_get(o, "tmp")));
-	dmesg_add("domain %s (%d): its save to %s was cut short; %s", d->name,
-	    d->domid, json_string_value(json_object_get(o, "file")),
-	    json_is_true(json_object_get(o, "was_running")) ? "resumed" :
-	    "left paused");
-	if (!destroy && json_is_true(json_object_get(o, "was_running")))
+	if (!destroy && resume)
 		save_resume_later(d);
-	json_decref(o);
-	unlink(path);
-	free(path);
 	return (destroy);
 }

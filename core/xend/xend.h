@@ -351,6 +351,41 @@ void		 save_incoming_up(struct domain *);
 /* A re-adopted domain with a save or restore cut short: 1 to destroy. */
 int		 save_recover(struct domain *);
 
+/*
+ * relocate.c: the relocation server and migration connections.  An rconn
+ * is a JSON-lines connection to or from another xend; rconn_send steals
+ * msg.  closed_cb is called once when the peer goes; the rconn is the
+ * callee's to free (rconn_free) from then on.
+ */
+struct rconn;
+typedef void	(*rconn_line_cb)(struct rconn *, json_t *msg, void *arg);
+typedef void	(*rconn_closed_cb)(struct rconn *, void *arg);
+int		 relocate_init(char **cause);
+void		 relocate_close(void);
+/* A TCP connection to host:port within seconds (blocking); fd or -1. */
+int		 relocate_connect(const char *host, int port, int seconds,
+		     char **cause);
+/* Takes fd as a control connection. */
+struct rconn	*relocate_control(int fd, const char *peer, rconn_line_cb,
+		     rconn_closed_cb, void *arg);
+void		 rconn_set_cb(struct rconn *, rconn_line_cb, rconn_closed_cb,
+		     void *arg);
+void		 rconn_send(struct rconn *, json_t *msg);
+void		 rconn_error(struct rconn *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
+const char	*rconn_peer(const struct rconn *);
+void		 rconn_free(struct rconn *);
+/* Frees rc once its queued lines are written; no callbacks after. */
+void		 rconn_close_after_send(struct rconn *);
+
+/* migrate.c: xm migrate, both ends (docs/USER-GUIDE.md, "Migration"). */
+int		 migrate_start(struct domain *, const char *host, int port,
+		     int live, long mbit, struct api_req *, char **cause);
+/* The relocation server's requests, and an incoming stream's socket. */
+void		 migrate_in_line(struct rconn *, json_t *msg, void *arg);
+void		 migrate_in_closed(struct rconn *, void *arg);
+void		 migrate_in_stream(const char *token, int fd, const char *peer);
+
 /* main.c */
 void		 xend_request_exit(void);
 

@@ -17,7 +17,8 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_top, &cmd_save, &cmd_restore, &cmd_help, NULL
+	&cmd_atropos, &cmd_top, &cmd_save, &cmd_restore, &cmd_migrate, &cmd_help,
+	NULL
 };
 
 /*
@@ -30,7 +31,6 @@ const struct xm_cmd *xm_commands[] = {
 #define VNET	"virtual networks (vnets) are not implemented; a domain's " \
 		"vif joins a host bridge (docs/USER-GUIDE.md)"
 const struct xm_unavailable xm_unavailable[] = {
-	{ "migrate", "live migration is not implemented yet" },
 	{ "block-attach", HOTPLUG },
 	{ "block-detach", HOTPLUG },
 	{ "block-list", HOTPLUG },

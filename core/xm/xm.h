@@ -124,6 +124,7 @@ XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
 XM_CMD(atropos); XM_CMD(top); XM_CMD(save); XM_CMD(restore);
+XM_CMD(migrate);
 #undef XM_CMD
 
 #endif

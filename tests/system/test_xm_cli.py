@@ -16,7 +16,7 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["migrate", "block-attach", "block-detach",
+UNAVAILABLE = ["block-attach", "block-detach",
                "block-list", "network-attach", "network-detach",
                "network-list", "vnet-list", "vnet-create", "vnet-delete",
                "bvt_ctxallow", "rrobin"]

@@ -251,8 +251,7 @@ test_double_dash(void **state)
 static void
 test_unavailable(void **state)
 {
-	static const char *names[] = { "migrate",
-	    "block-attach", "block-detach", "block-list", "network-attach",
+	static const char *names[] = { "block-attach", "block-detach", "block-list", "network-attach",
 	    "network-detach", "network-list", "vnet-list", "vnet-create",
 	    "vnet-delete", "bvt_ctxallow", "rrobin" };
 	struct run	 r;

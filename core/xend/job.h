@@ -1,0 +1,101 @@
+/*
+ * job.h: save.c's jobs (save, restore, migration both ways), shared with
+ * migrate.c.  A job is on the event loop until job_end; QMP callbacks
+ * carry job_arg(j) and find the job again with job_find, so a late reply
+ * to an ended job is dropped.
+ */
+#ifndef JOB_H
+#define JOB_H
+
+#include <stdint.h>
+
+#include "savefile.h"
+
+struct rconn;
+struct qmp;
+
+#define JOB_TICK_USEC		100000	/* query-migrate this often */
+#define JOB_PROGRESS_SEC	0.25	/* job.progress events at most */
+#define JOB_CHUNK		(1024 * 1024)
+#define JOB_PIPE_SIZE		(1024 * 1024)
+/* A save goes as fast as the disk takes it. */
+#define JOB_MAX_BANDWIDTH	((json_int_t)1 << 40)
+
+/* A migration's phase from which the target's copy is the one (MIG_FINISH). */
+#define JOB_PHASE_HANDOVER	4
+
+enum job_op { JOB_SAVE, JOB_RESTORE, JOB_MIGRATE_OUT, JOB_MIGRATE_IN };
+
+struct job {
+	int		 id;
+	enum job_op	 op;
+	struct domain	*d;		/* referenced */
+	struct api_req	*req;		/* save: answered when done */
+	char		*path;
+	int		 checkpoint;	/* save -c: the domain runs on */
+	int		 was_running;
+	int		 migrating;	/* QEMU's migration started */
+	int		 eof;		/* the stream has ended */
+	int		 completed;	/* QEMU says so */
+	int		 ended;
+
+	int		 pfd;		/* our end of the pipe */
+	struct event	*io_ev;
+	struct event	*tick_ev;
+	int		 querying;
+
+	struct savefile_writer *w;	/* save */
+
+	int		 file_fd;	/* restore: the file, at the stream */
+	struct savefile_hdr hdr;
+	uint64_t	 fed;
+	uint32_t	 crc;
+	char		*buf;
+	size_t		 buf_len, buf_off;
+
+	/* Migration (migrate.c). */
+	char		*token;		/* names it on both hosts */
+	char		*host;
+	int		 port;
+	int		 live;
+	long		 mbit;		/* -r, 0: no limit */
+	int		 phase;		/* migrate.c's MIG_* */
+	int		 qmp_ready;	/* target: QEMU waits for the stream */
+	int		 data_fd;	/* target: the stream, until QEMU has it */
+	int		 finish_asked;
+	struct rconn	*rc;
+	json_t		*downtime;	/* source: QEMU's figures */
+
+	uint64_t	 bytes;		/* of the stream so far */
+	uint64_t	 total;		/* expected, 0 unknown */
+	double		 t0;
+	double		 last_progress;
+
+	TAILQ_ENTRY(job) entry;
+};
+
+
+void		*job_arg(struct job *);
+struct job	*job_find(void *arg);
+struct job	*job_of(struct domain *);
+struct job	*job_new(enum job_op, const char *path);
+void		 job_end(struct job *);
+void		 job_event(struct job *, const char *status, const char *error);
+void		 job_progress(struct job *);
+void		 job_start_tick(struct job *);
+int		 job_pipe(int *mine, int *theirs, int we_read, char **cause);
+int		 job_record(struct job *, char **cause);
+void		 job_unrecord(struct job *);
+/* query-migrate's reply: migration jobs go to migrate_query. */
+void		 job_query_cb(struct qmp *, json_t *result, const char *error,
+		     void *arg);
+/* The first job with this token (migration), or NULL. */
+struct job	*job_by_token(const char *);
+
+/* migrate.c, called from save.c's tick and hooks. */
+void		 migrate_query(struct job *, const char *status, json_t *r);
+void		 migrate_tick(struct job *);
+void		 migrate_in_up(struct job *);
+void		 migrate_job_free(struct job *);
+
+#endif

@@ -1,0 +1,666 @@
+/*
+ * migrate.c: xm migrate, in libvirt's phases, over the relocation server.
+ *
+ *   source (this xend, API domain.migrate)   target (its relocation server)
+ *   begin: checks, control connection   ->  prepare: checks (name free,
+ *                                            memory, disks), QEMU paused
+ *                                            with -incoming defer
+ *                                       <-  {"ok", "domid"}
+ *   perform: stream connection, QEMU's  ->  the socket to QEMU (getfd),
+ *   migrate fd: with pause-before-           migrate-incoming fd:
+ *   switchover; at pre-switchover
+ *   migrate-continue; completed
+ *   finish                              ->  completed?  cont: the domain
+ *                                            runs here -- the hand-over
+ *                                       <-  {"ok", "domid", "console_port"}
+ *   confirm: the source copy destroyed
+ *
+ * The hand-over is one decision, the target's cont after finish.  Before
+ * it every failure resumes the source and the target's QEMU is destroyed
+ * (a target that loses the control connection before finish destroys its
+ * copy); after it the target runs and the source's copy is destroyed.  If
+ * the source loses the connection after sending finish it cannot know
+ * which way it went: its copy stays paused, never run twice, and xm says
+ * so (docs/RELIABILITY.md).  Both ends write their phase into the
+ * domain's dir: a restarted source resumes a domain whose migration had
+ * not reached finish (save_recover); a restarted target destroys a domain
+ * that had not been started.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "qmp.h"
+#include "xend.h"
+#include "job.h"
+
+enum {
+	MIG_BEGIN,
+	MIG_PREPARE,	/* prepare sent / QEMU starting */
+	MIG_PERFORM,	/* the stream runs */
+	MIG_SWITCHOVER,	/* source paused at pre-switchover, continued */
+	MIG_FINISH,	/* finish sent / target cont'd: the hand-over */
+};
+_Static_assert(MIG_FINISH == JOB_PHASE_HANDOVER, "save_recover's phase");
+
+#define MIG_CONNECT_SECONDS	5
+#define MIG_DOWNTIME_MS		50
+
+void
+migrate_job_free(struct job *j)
+{
+	free(j->token);
+	free(j->host);
+	json_decref(j->downtime);
+	if (j->data_fd != -1)
+		close(j->data_fd);
+	if (j->rc != NULL)
+		rconn_free(j->rc);
+	j->rc = NULL;
+}
+
+static char *
+migrate_token(void)
+{
+	unsigned char	 r[16];
+	char		 out[33];
+	size_t		 i;
+	int		 fd;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
+		fatal("/dev/urandom");
+	close(fd);
+	for (i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return (xstrdup(out));
+}
+
+static void
+migrate_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	if (error != NULL)
+		log_warn("migrate: cont: %s", error);
+}
+
+/* ---- source ---- */
+
+/* Before the hand-over: the source runs again, the target lets go. */
+static void
+migrate_out_fail(struct job *j, const char *fmt, ...)
+{
+	struct domain	*d = j->d;
+	va_list		 ap;
+	char		*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_warn("%s (%d): migration to %s failed: %s", d->name, d->domid,
+	    j->path, msg);
+	if (j->rc != NULL) {
+		/* Closing the control connection is the target's abort. */
+		rconn_free(j->rc);
+		j->rc = NULL;
+	}
+	if (qmp_is_up(d->qmp) && !d->removed) {
+		if (j->migrating && !j->completed)
+			qmp_command(d->qmp, "migrate_cancel", NULL, NULL, NULL);
+		if (j->was_running)
+			qmp_command(d->qmp, "cont", NULL, migrate_cont_cb,
+			    NULL);
+	}
+	dmesg_add("domain %s (%d): migration to %s failed, running here: %s",
+	    d->name, d->domid, j->path, msg);
+	job_event(j, "failed", msg);
+	if (j->req != NULL)
+		server_error(j->req, "failed", "%s", msg);
+	j->req = NULL;
+	free(msg);
+	job_end(j);
+}
+
+/* After finish was sent, an answer that never came: keep it paused. */
+static void
+migrate_out_unknown(struct job *j, const char *why)
+{
+	struct domain	*d = j->d;
+	char		*msg;
+
+	msg = xsprintf("%s after the hand-over was asked for: domain %s is "
+	    "left paused here and may be running on %s; check there, then "
+	    "destroy or unpause this copy", why, d->name, j->host);
+	log_error("%s (%d): %s", d->name, d->domid, msg);
+	dmesg_add("domain %s (%d): %s", d->name, d->domid, msg);
+	job_event(j, "failed", msg);
+	if (j->req != NULL)
+		server_error(j->req, "failed", "%s", msg);
+	j->req = NULL;
+	free(msg);
+	job_end(j);
+}
+
+static void
+migrate_out_done(struct job *j, json_t *msg)
+{
+	struct domain	*d = j->d;
+	char		*cause;
+	json_t		*res;
+	double		 secs = time_mono() - j->t0;
+
+	res = json_pack("{s:s, s:s, s:i, s:O?, s:O?, s:f}", "name", d->name,
+	    "host", j->host, "port", j->port, "domid",
+	    json_object_get(msg, "domid"), "console_port",
+	    json_object_get(msg, "console_port"), "seconds", secs);
+	if (j->downtime != NULL)
+		json_object_set(res, "qemu", j->downtime);
+	log_info("%s (%d): migrated to %s port %d in %.2f s", d->name,
+	    d->domid, j->host, j->port, secs);
+	dmesg_add("domain %s (%d) migrated to %s (domain %lld there)",
+	    d->name, d->domid, j->host,
+	    (long long)json_integer_value(json_object_get(msg, "domid")));
+	job_event(j, "completed", NULL);
+	job_unrecord(j);
+	/* Confirm: the copy here is destroyed. */
+	if (domain_destroy(d, &cause) != 0) {
+		log_error("%s: migrated, but not destroyed here: %s", d->name,
+		    cause);
+		json_object_set_new(res, "warning", json_string(cause));
+		free(cause);
+	}
+	server_reply(j->req, res);
+	j->req = NULL;
+	rconn_close_after_send(j->rc);
+	j->rc = NULL;
+	job_end(j);
+}
+
+static void
+migrate_out_closed(struct rconn *rc, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL) {
+		rconn_free(rc);
+		return;
+	}
+	rconn_free(rc);
+	j->rc = NULL;
+	if (j->phase >= MIG_FINISH)
+		migrate_out_unknown(j, "the target closed the connection");
+	else
+		migrate_out_fail(j, "%s closed the connection", j->host);
+}
+
+static void
+migrate_out_qmp_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL || error == NULL)
+		return;
+	migrate_out_fail(j, "qemu: %s", error);
+}
+
+static void
+migrate_out_migrate_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		migrate_out_fail(j, "qemu: migrate: %s", error);
+		return;
+	}
+	j->migrating = 1;
+	job_start_tick(j);
+}
+
+/* Prepared: the stream connection, then QEMU's migration into it. */
+static void
+migrate_out_perform(struct job *j)
+{
+	struct domain	*d = j->d;
+	json_t		*caps;
+	char		*cause, *line;
+	int		 fd;
+
+	if ((fd = relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
+	    &cause)) == -1) {
+		migrate_out_fail(j, "stream connection: %s", cause);
+		free(cause);
+		return;
+	}
+	line = xsprintf("{\"op\":\"migrate.stream\",\"token\":\"%s\"}\n",
+	    j->token);
+	/* A short line into an empty socket buffer: written at once. */
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		migrate_out_fail(j, "stream connection: %s", strerror(errno));
+		free(line);
+		close(fd);
+		return;
+	}
+	free(line);
+	j->phase = MIG_PERFORM;
+	if (job_record(j, &cause) != 0) {
+		close(fd);
+		migrate_out_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	caps = json_pack("[{s:s, s:b}, {s:s, s:b}]",
+	    "capability", "pause-before-switchover", "state", 1,
+	    "capability", "auto-converge", "state", j->live);
+	qmp_command(d->qmp, "migrate-set-capabilities", json_pack("{s:o}",
+	    "capabilities", caps), migrate_out_qmp_cb, job_arg(j));
+	qmp_command(d->qmp, "migrate-set-parameters", json_pack("{s:I, s:I}",
+	    "max-bandwidth", j->mbit > 0 ? (json_int_t)j->mbit * 125000 :
+	    JOB_MAX_BANDWIDTH, "downtime-limit", (json_int_t)MIG_DOWNTIME_MS),
+	    migrate_out_qmp_cb, job_arg(j));
+	/* Without --live: pause, copy, resume there (the manual). */
+	if (!j->live && d->state == DOM_RUNNING)
+		qmp_command(d->qmp, "stop", NULL, migrate_out_qmp_cb,
+		    job_arg(j));
+	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname",
+	    "xmmig"), fd, migrate_out_qmp_cb, job_arg(j));
+	close(fd);
+	qmp_command(d->qmp, "migrate", json_pack("{s:s}", "uri", "fd:xmmig"),
+	    migrate_out_migrate_cb, job_arg(j));
+}
+
+static void
+migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
+{
+	struct job	*j = job_find(arg);
+	const char	*err = json_string_value(json_object_get(msg, "error"));
+
+	if (j == NULL)
+		return;
+	if (j->phase == MIG_PREPARE) {
+		if (err != NULL) {
+			migrate_out_fail(j, "%s refused: %s", j->host, err);
+			return;
+		}
+		migrate_out_perform(j);
+	} else if (j->phase == MIG_FINISH) {
+		if (err != NULL) {
+			/* It did not run there, and says so: run here. */
+			j->completed = 0;
+			migrate_out_fail(j, "%s could not start it: %s",
+			    j->host, err);
+			return;
+		}
+		migrate_out_done(j, msg);
+	} else if (err != NULL)
+		migrate_out_fail(j, "%s: %s", j->host, err);
+}
+
+int
+migrate_start(struct domain *d, const char *host, int port, int live,
+    long mbit, struct api_req *req, char **cause)
+{
+	struct job	*j;
+	char		*path;
+	int		 fd;
+
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		*cause = xsprintf("domain %s is not running or paused: it "
+		    "cannot be migrated", d->name);
+		return (-1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		*cause = xsprintf("domain %s: qemu is not answering", d->name);
+		return (-1);
+	}
+	if (job_of(d) != NULL) {
+		*cause = xsprintf("domain %s is being saved or migrated "
+		    "already", d->name);
+		return (-1);
+	}
+	/* Begin: is the target there and does it let us in? */
+	if ((fd = relocate_connect(host, port, MIG_CONNECT_SECONDS,
+	    cause)) == -1)
+		return (-1);
+	path = xsprintf("%s:%d", host, port);
+	j = job_new(JOB_MIGRATE_OUT, path);
+	free(path);
+	j->d = d;
+	domain_ref(d);
+	j->host = xstrdup(host);
+	j->port = port;
+	j->live = live;
+	j->mbit = mbit;
+	j->was_running = d->state == DOM_RUNNING;
+	j->token = migrate_token();
+	j->total = (uint64_t)d->boot_maxmem << 20;
+	j->phase = MIG_PREPARE;
+	if (job_record(j, cause) != 0) {
+		close(fd);
+		job_end(j);
+		return (-1);
+	}
+	j->rc = relocate_control(fd, host, migrate_out_line,
+	    migrate_out_closed, job_arg(j));
+	j->req = req;
+	log_info("%s (%d): migrating to %s port %d%s", d->name, d->domid,
+	    host, port, live ? " (live)" : "");
+	rconn_send(j->rc, json_pack("{s:s, s:{s:O, s:s, s:b}}", "op",
+	    "migrate.prepare", "args", "config", d->config, "token", j->token,
+	    "paused", d->state == DOM_PAUSED));
+	job_event(j, "active", NULL);
+	return (0);
+}
+
+static void
+migrate_out_continue_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j != NULL && error != NULL)
+		migrate_out_fail(j, "qemu: migrate-continue: %s", error);
+}
+
+static void
+migrate_out_query(struct job *j, const char *st, json_t *r)
+{
+	struct domain	*d = j->d;
+	json_t		*ram = json_object_get(r, "ram");
+	char		*cause;
+	const char	*desc;
+
+	if (json_is_integer(json_object_get(ram, "transferred")))
+		j->bytes = json_integer_value(json_object_get(ram,
+		    "transferred"));
+	if (json_is_integer(json_object_get(ram, "total")))
+		j->total = json_integer_value(json_object_get(ram, "total"));
+	if (strcmp(st, "pre-switchover") == 0 && j->phase == MIG_PERFORM) {
+		/* Everything else has gone; the source is stopped now. */
+		j->phase = MIG_SWITCHOVER;
+		qmp_command(d->qmp, "migrate-continue", json_pack("{s:s}",
+		    "state", "pre-switchover"), migrate_out_continue_cb,
+		    job_arg(j));
+	} else if (strcmp(st, "completed") == 0 && j->phase < MIG_FINISH) {
+		j->completed = 1;
+		json_decref(j->downtime);
+		j->downtime = json_pack("{s:O?, s:O?, s:O?}", "downtime",
+		    json_object_get(r, "downtime"), "total-time",
+		    json_object_get(r, "total-time"), "setup-time",
+		    json_object_get(r, "setup-time"));
+		/* From here the target decides: record it first. */
+		j->phase = MIG_FINISH;
+		if (job_record(j, &cause) != 0) {
+			j->phase = MIG_SWITCHOVER;
+			migrate_out_fail(j, "%s", cause);
+			free(cause);
+			return;
+		}
+		rconn_send(j->rc, json_pack("{s:s, s:{s:s}}", "op",
+		    "migrate.finish", "args", "token", j->token));
+	} else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
+		desc = json_string_value(json_object_get(r, "error-desc"));
+		migrate_out_fail(j, "qemu: migration %s%s%s", st,
+		    desc != NULL ? ": " : "", desc != NULL ? desc : "");
+	} else
+		job_progress(j);
+}
+
+/* ---- target ---- */
+
+/* Before the hand-over: the QEMU here goes, nothing stays. */
+static void
+migrate_in_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_warn("incoming migration from %s failed: %s", j->path, msg);
+	if (j->rc != NULL)
+		rconn_error(j->rc, "%s", msg);
+	job_event(j, "failed", msg);
+	if (j->d != NULL && !j->d->removed) {
+		dmesg_add("domain %s (%d): incoming migration from %s failed: "
+		    "%s", j->d->name, j->d->domid, j->path, msg);
+		if (j->d->incoming != NULL)
+			domain_incoming_done(j->d, msg);
+		else
+			domain_destroy(j->d, NULL);
+	}
+	free(msg);
+	if (j->rc != NULL)
+		rconn_close_after_send(j->rc);
+	j->rc = NULL;
+	job_end(j);
+}
+
+static void
+migrate_in_qmp_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return;
+	if (error != NULL) {
+		migrate_in_fail(j, "qemu: %s", error);
+		return;
+	}
+}
+
+/* QEMU waits and the stream has come: join them. */
+static void
+migrate_in_join(struct job *j)
+{
+	struct qmp	*q = j->d->qmp;
+
+	if (!j->qmp_ready || j->data_fd == -1 || j->migrating)
+		return;
+	qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", "xmmig"),
+	    j->data_fd, migrate_in_qmp_cb, job_arg(j));
+	close(j->data_fd);
+	j->data_fd = -1;
+	qmp_command(q, "migrate-incoming", json_pack("{s:s}", "uri",
+	    "fd:xmmig"), migrate_in_qmp_cb, job_arg(j));
+	j->migrating = 1;
+	j->phase = MIG_PERFORM;
+	job_start_tick(j);
+}
+
+void
+migrate_in_up(struct job *j)
+{
+	j->qmp_ready = 1;
+	rconn_send(j->rc, json_pack("{s:b, s:i}", "ok", 1, "domid",
+	    j->d->domid));
+	migrate_in_join(j);
+}
+
+void
+migrate_in_stream(const char *token, int fd, const char *peer)
+{
+	struct job	*j = job_by_token(token);
+
+	if (j == NULL || j->op != JOB_MIGRATE_IN || j->data_fd != -1 ||
+	    j->migrating) {
+		log_warn("relocation: %s: a stream for no migration here",
+		    peer);
+		close(fd);
+		return;
+	}
+	j->data_fd = fd;
+	migrate_in_join(j);
+}
+
+static void
+migrate_in_prepare(struct rconn *rc, json_t *args)
+{
+	json_t		*config = json_object_get(args, "config");
+	const char	*token = json_string_value(json_object_get(args,
+			    "token"));
+	struct job	*j;
+	char		*cause;
+
+	if (!json_is_object(config) || token == NULL ||
+	    strlen(token) < 16) {
+		rconn_error(rc, "prepare: expected config and token");
+		return;
+	}
+	if (job_by_token(token) != NULL) {
+		rconn_error(rc, "prepare: token in use");
+		return;
+	}
+	config = json_deep_copy(config);
+	if (domcfg_validate(config, &cause) != 0) {
+		rconn_error(rc, "%s", cause);
+		free(cause);
+		json_decref(config);
+		return;
+	}
+	j = job_new(JOB_MIGRATE_IN, rconn_peer(rc));
+	j->token = xstrdup(token);
+	j->rc = rc;
+	j->phase = MIG_PREPARE;
+	rconn_set_cb(rc, migrate_in_line, migrate_in_closed, job_arg(j));
+	/* The checks of a create: name free, memory, disks, ports. */
+	if (domain_restore(config, json_is_true(json_object_get(args,
+	    "paused")), j, NULL, &cause) != 0) {
+		rconn_error(rc, "%s", cause);
+		log_warn("incoming migration from %s refused: %s",
+		    rconn_peer(rc), cause);
+		free(cause);
+		j->rc = NULL;
+		rconn_set_cb(rc, migrate_in_line, migrate_in_closed, NULL);
+		job_end(j);
+		return;
+	}
+	job_event(j, "active", NULL);
+}
+
+/* The hand-over, once QEMU has it all: it runs here from now on. */
+static void
+migrate_in_handover(struct job *j)
+{
+	char	*cause;
+
+	if (!j->completed || !j->finish_asked || j->phase >= MIG_FINISH)
+		return;
+	j->phase = MIG_FINISH;
+	if (job_record(j, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	domain_incoming_done(j->d, NULL);
+}
+
+void
+migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
+{
+	struct job	*j = job_find(arg);
+	const char	*op = json_string_value(json_object_get(msg, "op"));
+	json_t		*args = json_object_get(msg, "args");
+	char		 host[256];
+
+	if (op == NULL) {
+		rconn_error(rc, "missing \"op\"");
+		return;
+	}
+	if (strcmp(op, "ping") == 0) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "?");
+		rconn_send(rc, json_pack("{s:b, s:s}", "ok", 1, "host", host));
+	} else if (strcmp(op, "migrate.prepare") == 0 && j == NULL)
+		migrate_in_prepare(rc, args);
+	else if (strcmp(op, "migrate.finish") == 0 && j != NULL) {
+		j->finish_asked = 1;
+		migrate_in_handover(j);
+	} else
+		rconn_error(rc, "unknown op '%s'", op);
+}
+
+void
+migrate_in_closed(struct rconn *rc, void *arg)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL) {
+		rconn_free(rc);
+		return;
+	}
+	rconn_free(rc);
+	j->rc = NULL;
+	if (j->phase < MIG_FINISH)
+		migrate_in_fail(j, "the source closed the connection");
+}
+
+/* ---- both ---- */
+
+void
+migrate_query(struct job *j, const char *st, json_t *r)
+{
+	const char	*desc;
+
+	if (j->op == JOB_MIGRATE_OUT) {
+		migrate_out_query(j, st, r);
+		return;
+	}
+	if (strcmp(st, "completed") == 0) {
+		j->completed = 1;
+		migrate_in_handover(j);
+	} else if (strcmp(st, "failed") == 0) {
+		desc = json_string_value(json_object_get(r, "error-desc"));
+		migrate_in_fail(j, "qemu: incoming migration failed%s%s",
+		    desc != NULL ? ": " : "", desc != NULL ? desc : "");
+	}
+}
+
+void
+migrate_tick(struct job *j)
+{
+	struct domain	*d = j->d;
+
+	if (d->removed || d->exited || d->state == DOM_DYING) {
+		if (j->op == JOB_MIGRATE_OUT && j->phase >= MIG_FINISH)
+			migrate_out_unknown(j, "the domain ended here");
+		else if (j->op == JOB_MIGRATE_OUT)
+			migrate_out_fail(j, "domain %s ended during the "
+			    "migration", d->name);
+		else
+			migrate_in_fail(j, "qemu ended during the migration");
+		return;
+	}
+	/* Target: once cont has taken, answer finish; that is the end. */
+	if (j->op == JOB_MIGRATE_IN && j->phase == MIG_FINISH) {
+		if (d->state == DOM_RUNNING || d->state == DOM_PAUSED) {
+			log_info("%s (%d): migrated in from %s", d->name,
+			    d->domid, j->path);
+			dmesg_add("domain %s (%d) migrated in from %s",
+			    d->name, d->domid, j->path);
+			rconn_send(j->rc, json_pack("{s:b, s:i, s:i}", "ok", 1,
+			    "domid", d->domid, "console_port",
+			    precheck_console_port(d->config, d->domid)));
+			job_event(j, "completed", NULL);
+			rconn_close_after_send(j->rc);
+			j->rc = NULL;
+			job_end(j);
+		}
+		return;
+	}
+	if (!j->querying && j->migrating && qmp_is_up(d->qmp)) {
+		j->querying = 1;
+		qmp_command(d->qmp, "query-migrate", NULL, job_query_cb,
+		    job_arg(j));
+	}
+}
