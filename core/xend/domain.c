@@ -990,6 +990,8 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 		d->shutdown_reason = xstrdup("crash");
 		domain_set_state(d, DOM_CRASHED);
 		domain_defer_policy(d, "crash");
+	} else if (strcmp(event, "MIGRATION") == 0) {
+		save_migration_event(d, data);
 	} else if (strcmp(event, "BALLOON_CHANGE") == 0) {
 		control_balloon_event(d, data);
 	} else if (strcmp(event, "STOP") == 0) {

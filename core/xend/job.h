@@ -14,7 +14,7 @@
 struct rconn;
 struct qmp;
 
-#define JOB_TICK_USEC		100000	/* query-migrate this often */
+#define JOB_TICK_USEC		20000	/* query-migrate this often */
 #define JOB_PROGRESS_SEC	0.25	/* job.progress events at most */
 #define JOB_CHUNK		(1024 * 1024)
 #define JOB_PIPE_SIZE		(1024 * 1024)
@@ -86,6 +86,14 @@ void		 job_start_tick(struct job *);
 int		 job_pipe(int *mine, int *theirs, int we_read, char **cause);
 int		 job_record(struct job *, char **cause);
 void		 job_unrecord(struct job *);
+/* Ends j as failed, the way its op puts things back (msg: why). */
+void		 job_fail(struct job *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
+/*
+ * For QMP replies to a job: the job if the reply is good; if it is an
+ * error, fails the job with "qemu: WHAT: ERROR" and returns NULL.
+ */
+struct job	*job_reply(void *arg, const char *error, const char *what);
 /* query-migrate's reply: migration jobs go to migrate_query. */
 void		 job_query_cb(struct qmp *, json_t *result, const char *error,
 		     void *arg);
@@ -97,5 +105,7 @@ void		 migrate_query(struct job *, const char *status, json_t *r);
 void		 migrate_tick(struct job *);
 void		 migrate_in_up(struct job *);
 void		 migrate_job_free(struct job *);
+void		 migrate_out_failed(struct job *, const char *msg);
+void		 migrate_in_failed(struct job *, const char *msg);
 
 #endif

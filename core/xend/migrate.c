@@ -93,16 +93,11 @@ migrate_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 /* ---- source ---- */
 
 /* Before the hand-over: the source runs again, the target lets go. */
-static void
-migrate_out_fail(struct job *j, const char *fmt, ...)
+void
+migrate_out_failed(struct job *j, const char *msg)
 {
 	struct domain	*d = j->d;
-	va_list		 ap;
-	char		*msg;
 
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
 	log_warn("%s (%d): migration to %s failed: %s", d->name, d->domid,
 	    j->path, msg);
 	if (j->rc != NULL) {
@@ -123,7 +118,6 @@ migrate_out_fail(struct job *j, const char *fmt, ...)
 	if (j->req != NULL)
 		server_error(j->req, "failed", "%s", msg);
 	j->req = NULL;
-	free(msg);
 	job_end(j);
 }
 
@@ -196,7 +190,7 @@ migrate_out_closed(struct rconn *rc, void *arg)
 	if (j->phase >= MIG_FINISH)
 		migrate_out_unknown(j, "the target closed the connection");
 	else
-		migrate_out_fail(j, "%s closed the connection", j->host);
+		job_fail(j, "%s closed the connection", j->host);
 }
 
 static void
@@ -207,21 +201,17 @@ migrate_out_qmp_cb(struct qmp *q, json_t *result, const char *error,
 
 	if (j == NULL || error == NULL)
 		return;
-	migrate_out_fail(j, "qemu: %s", error);
+	job_fail(j, "qemu: %s", error);
 }
 
 static void
 migrate_out_migrate_cb(struct qmp *q, json_t *result, const char *error,
     void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "migrate");
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		migrate_out_fail(j, "qemu: migrate: %s", error);
-		return;
-	}
 	j->migrating = 1;
 	job_start_tick(j);
 }
@@ -237,7 +227,7 @@ migrate_out_perform(struct job *j)
 
 	if ((fd = relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
 	    &cause)) == -1) {
-		migrate_out_fail(j, "stream connection: %s", cause);
+		job_fail(j, "stream connection: %s", cause);
 		free(cause);
 		return;
 	}
@@ -245,7 +235,7 @@ migrate_out_perform(struct job *j)
 	    j->token);
 	/* A short line into an empty socket buffer: written at once. */
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		migrate_out_fail(j, "stream connection: %s", strerror(errno));
+		job_fail(j, "stream connection: %s", strerror(errno));
 		free(line);
 		close(fd);
 		return;
@@ -254,13 +244,14 @@ migrate_out_perform(struct job *j)
 	j->phase = MIG_PERFORM;
 	if (job_record(j, &cause) != 0) {
 		close(fd);
-		migrate_out_fail(j, "%s", cause);
+		job_fail(j, "%s", cause);
 		free(cause);
 		return;
 	}
-	caps = json_pack("[{s:s, s:b}, {s:s, s:b}]",
+	caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]",
 	    "capability", "pause-before-switchover", "state", 1,
-	    "capability", "auto-converge", "state", j->live);
+	    "capability", "auto-converge", "state", j->live,
+	    "capability", "events", "state", 1);
 	qmp_command(d->qmp, "migrate-set-capabilities", json_pack("{s:o}",
 	    "capabilities", caps), migrate_out_qmp_cb, job_arg(j));
 	qmp_command(d->qmp, "migrate-set-parameters", json_pack("{s:I, s:I}",
@@ -288,7 +279,7 @@ migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
 		return;
 	if (j->phase == MIG_PREPARE) {
 		if (err != NULL) {
-			migrate_out_fail(j, "%s refused: %s", j->host, err);
+			job_fail(j, "%s refused: %s", j->host, err);
 			return;
 		}
 		migrate_out_perform(j);
@@ -296,13 +287,13 @@ migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
 		if (err != NULL) {
 			/* It did not run there, and says so: run here. */
 			j->completed = 0;
-			migrate_out_fail(j, "%s could not start it: %s",
+			job_fail(j, "%s could not start it: %s",
 			    j->host, err);
 			return;
 		}
 		migrate_out_done(j, msg);
 	} else if (err != NULL)
-		migrate_out_fail(j, "%s: %s", j->host, err);
+		job_fail(j, "%s: %s", j->host, err);
 }
 
 int
@@ -368,7 +359,7 @@ migrate_out_continue_cb(struct qmp *q, json_t *result, const char *error,
 	struct job	*j = job_find(arg);
 
 	if (j != NULL && error != NULL)
-		migrate_out_fail(j, "qemu: migrate-continue: %s", error);
+		job_fail(j, "qemu: migrate-continue: %s", error);
 }
 
 static void
@@ -401,7 +392,7 @@ migrate_out_query(struct job *j, const char *st, json_t *r)
 		j->phase = MIG_FINISH;
 		if (job_record(j, &cause) != 0) {
 			j->phase = MIG_SWITCHOVER;
-			migrate_out_fail(j, "%s", cause);
+			job_fail(j, "%s", cause);
 			free(cause);
 			return;
 		}
@@ -409,7 +400,7 @@ migrate_out_query(struct job *j, const char *st, json_t *r)
 		    "migrate.finish", "args", "token", j->token));
 	} else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
 		desc = json_string_value(json_object_get(r, "error-desc"));
-		migrate_out_fail(j, "qemu: migration %s%s%s", st,
+		job_fail(j, "qemu: migration %s%s%s", st,
 		    desc != NULL ? ": " : "", desc != NULL ? desc : "");
 	} else
 		job_progress(j);
@@ -418,15 +409,9 @@ migrate_out_query(struct job *j, const char *st, json_t *r)
 /* ---- target ---- */
 
 /* Before the hand-over: the QEMU here goes, nothing stays. */
-static void
-migrate_in_fail(struct job *j, const char *fmt, ...)
+void
+migrate_in_failed(struct job *j, const char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
 	log_warn("incoming migration from %s failed: %s", j->path, msg);
 	if (j->rc != NULL)
 		rconn_error(j->rc, "%s", msg);
@@ -439,7 +424,6 @@ migrate_in_fail(struct job *j, const char *fmt, ...)
 		else
 			domain_destroy(j->d, NULL);
 	}
-	free(msg);
 	if (j->rc != NULL)
 		rconn_close_after_send(j->rc);
 	j->rc = NULL;
@@ -450,14 +434,7 @@ static void
 migrate_in_qmp_cb(struct qmp *q, json_t *result, const char *error,
     void *arg)
 {
-	struct job	*j = job_find(arg);
-
-	if (j == NULL)
-		return;
-	if (error != NULL) {
-		migrate_in_fail(j, "qemu: %s", error);
-		return;
-	}
+	(void)job_reply(arg, error, "qmp");
 }
 
 /* QEMU waits and the stream has come: join them. */
@@ -468,6 +445,9 @@ migrate_in_join(struct job *j)
 
 	if (!j->qmp_ready || j->data_fd == -1 || j->migrating)
 		return;
+	qmp_command(q, "migrate-set-capabilities", json_pack("{s:[{s:s, s:b}]}",
+	    "capabilities", "capability", "events", "state", 1),
+	    migrate_in_qmp_cb, job_arg(j));
 	qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", "xmmig"),
 	    j->data_fd, migrate_in_qmp_cb, job_arg(j));
 	close(j->data_fd);
@@ -586,6 +566,7 @@ migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 	else if (strcmp(op, "migrate.finish") == 0 && j != NULL) {
 		j->finish_asked = 1;
 		migrate_in_handover(j);
+		save_migration_event(j->d, NULL);
 	} else
 		rconn_error(rc, "unknown op '%s'", op);
 }
@@ -602,7 +583,7 @@ migrate_in_closed(struct rconn *rc, void *arg)
 	rconn_free(rc);
 	j->rc = NULL;
 	if (j->phase < MIG_FINISH)
-		migrate_in_fail(j, "the source closed the connection");
+		job_fail(j, "the source closed the connection");
 }
 
 /* ---- both ---- */
@@ -621,7 +602,7 @@ migrate_query(struct job *j, const char *st, json_t *r)
 		migrate_in_handover(j);
 	} else if (strcmp(st, "failed") == 0) {
 		desc = json_string_value(json_object_get(r, "error-desc"));
-		migrate_in_fail(j, "qemu: incoming migration failed%s%s",
+		job_fail(j, "qemu: incoming migration failed%s%s",
 		    desc != NULL ? ": " : "", desc != NULL ? desc : "");
 	}
 }
@@ -635,10 +616,10 @@ migrate_tick(struct job *j)
 		if (j->op == JOB_MIGRATE_OUT && j->phase >= MIG_FINISH)
 			migrate_out_unknown(j, "the domain ended here");
 		else if (j->op == JOB_MIGRATE_OUT)
-			migrate_out_fail(j, "domain %s ended during the "
+			job_fail(j, "domain %s ended during the "
 			    "migration", d->name);
 		else
-			migrate_in_fail(j, "qemu ended during the migration");
+			job_fail(j, "qemu ended during the migration");
 		return;
 	}
 	/* Target: once cont has taken, answer finish; that is the end. */

@@ -253,14 +253,8 @@ save_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 /* Puts the domain back as it was and answers with the error. */
 static void
-save_fail(struct job *j, const char *fmt, ...)
+save_failed(struct job *j, const char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
 	log_warn("%s (%d): save to %s failed: %s", j->d->name, j->d->domid,
 	    j->path, msg);
 	/* Closing the pipe ends QEMU's side too (EPIPE). */
@@ -282,7 +276,6 @@ save_fail(struct job *j, const char *fmt, ...)
 	if (j->req != NULL)
 		server_error(j->req, "failed", "%s", msg);
 	j->req = NULL;
-	free(msg);
 	job_end(j);
 }
 
@@ -305,7 +298,7 @@ save_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == -1) {
-			save_fail(j, "reading qemu's stream: %s",
+			job_fail(j, "reading qemu's stream: %s",
 			    strerror(errno));
 			return;
 		}
@@ -316,7 +309,7 @@ save_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		if (savefile_write(j->w, buf, n, &cause) != 0) {
-			save_fail(j, "%s", cause);
+			job_fail(j, "%s", cause);
 			free(cause);
 			return;
 		}
@@ -328,28 +321,20 @@ save_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 save_migrate_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "migrate");
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		save_fail(j, "qemu: migrate: %s", error);
-		return;
-	}
 	j->migrating = 1;
 }
 
 static void
 save_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "getfd");
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		save_fail(j, "qemu: getfd: %s", error);
-		return;
-	}
 	qmp_command(q, "migrate", json_pack("{s:s}", "uri", "fd:xmsave"),
 	    save_migrate_cb, arg);
 	j->io_ev = event_new(xend_base, j->pfd, EV_READ | EV_PERSIST,
@@ -368,18 +353,14 @@ save_params_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 static void
 save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "stop");
 	char		*cause;
 	int		 theirs;
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		save_fail(j, "qemu: stop: %s", error);
-		return;
-	}
 	if (job_pipe(&j->pfd, &theirs, 1, &cause) != 0) {
-		save_fail(j, "%s", cause);
+		job_fail(j, "%s", cause);
 		free(cause);
 		return;
 	}
@@ -460,7 +441,7 @@ save_finish(struct job *j)
 		return;
 	if (savefile_commit(j->w, &cause) != 0) {
 		j->w = NULL;
-		save_fail(j, "%s", cause);
+		job_fail(j, "%s", cause);
 		free(cause);
 		return;
 	}
@@ -493,14 +474,8 @@ save_finish(struct job *j)
 /* ---- restore ---- */
 
 static void
-restore_fail(struct job *j, const char *fmt, ...)
+restore_failed(struct job *j, const char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
 	log_warn("restore of %s failed: %s", j->path, msg);
 	job_event(j, "failed", msg);
 	if (j->d != NULL && !j->d->removed) {
@@ -508,7 +483,6 @@ restore_fail(struct job *j, const char *fmt, ...)
 		    j->d->name, j->d->domid, j->path, msg);
 		domain_incoming_done(j->d, msg);
 	}
-	free(msg);
 	job_end(j);
 }
 
@@ -532,7 +506,7 @@ restore_write_cb(evutil_socket_t fd, short what, void *arg)
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				restore_fail(j, "%s: %s", j->path, n == 0 ?
+				job_fail(j, "%s: %s", j->path, n == 0 ?
 				    "truncated save file (it shrank)" :
 				    strerror(errno));
 				return;
@@ -551,7 +525,7 @@ restore_write_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (n == -1) {
 			/* QEMU went away: its exit says why (domain.c). */
-			restore_fail(j, "qemu stopped reading the stream: %s",
+			job_fail(j, "qemu stopped reading the stream: %s",
 			    strerror(errno));
 			return;
 		}
@@ -562,7 +536,7 @@ restore_write_cb(evutil_socket_t fd, short what, void *arg)
 		event_del(j->io_ev);
 		/* Before QEMU may run what it loaded: is it what was saved? */
 		if (j->crc != j->hdr.stream_crc) {
-			restore_fail(j, "%s: corrupt save file (stream checksum "
+			job_fail(j, "%s: corrupt save file (stream checksum "
 			    "mismatch)", j->path);
 			return;
 		}
@@ -579,14 +553,10 @@ static void
 restore_incoming_cb(struct qmp *q, json_t *result, const char *error,
     void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "migrate-incoming");
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		restore_fail(j, "qemu: migrate-incoming: %s", error);
-		return;
-	}
 	j->migrating = 1;
 	j->buf = xmalloc(JOB_CHUNK);
 	j->io_ev = event_new(xend_base, j->pfd, EV_WRITE | EV_PERSIST,
@@ -598,14 +568,10 @@ restore_incoming_cb(struct qmp *q, json_t *result, const char *error,
 static void
 restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = job_reply(arg, error, "getfd");
 
 	if (j == NULL)
 		return;
-	if (error != NULL) {
-		restore_fail(j, "qemu: getfd: %s", error);
-		return;
-	}
 	qmp_command(q, "migrate-incoming", json_pack("{s:s}", "uri",
 	    "fd:xmrestore"), restore_incoming_cb, arg);
 }
@@ -626,7 +592,7 @@ save_incoming_up(struct domain *d)
 		return;
 	}
 	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
-		restore_fail(j, "%s", cause);
+		job_fail(j, "%s", cause);
 		free(cause);
 		return;
 	}
@@ -729,6 +695,46 @@ save_restore(const char *path, int paused, json_t *policy,
 
 /* ---- both ---- */
 
+void
+job_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	switch (j->op) {
+	case JOB_SAVE:
+		save_failed(j, msg);
+		break;
+	case JOB_RESTORE:
+		restore_failed(j, msg);
+		break;
+	case JOB_MIGRATE_OUT:
+		migrate_out_failed(j, msg);
+		break;
+	case JOB_MIGRATE_IN:
+		migrate_in_failed(j, msg);
+		break;
+	}
+	free(msg);
+}
+
+struct job *
+job_reply(void *arg, const char *error, const char *what)
+{
+	struct job	*j = job_find(arg);
+
+	if (j == NULL)
+		return (NULL);
+	if (error != NULL) {
+		job_fail(j, "qemu: %s: %s", what, error);
+		return (NULL);
+	}
+	return (j);
+}
+
 static void
 job_finish_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -777,12 +783,24 @@ job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	} else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
 		desc = json_string_value(json_object_get(result, "error-desc"));
 		if (j->op == JOB_SAVE)
-			save_fail(j, "qemu: migration %s%s%s", st,
+			job_fail(j, "qemu: migration %s%s%s", st,
 			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
 		else
-			restore_fail(j, "qemu: incoming migration %s%s%s", st,
+			job_fail(j, "qemu: incoming migration %s%s%s", st,
 			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
 	}
+}
+
+/* QEMU's MIGRATION event: look now rather than at the next tick. */
+void
+save_migration_event(struct domain *d, json_t *data)
+{
+	struct job	*j = job_of(d);
+
+	if (j == NULL || !j->migrating || j->querying || !qmp_is_up(d->qmp))
+		return;
+	j->querying = 1;
+	qmp_command(d->qmp, "query-migrate", NULL, job_query_cb, job_arg(j));
 }
 
 static void
@@ -801,10 +819,10 @@ job_tick(evutil_socket_t fd, short what, void *arg)
 	if (d->removed || d->exited || d->state == DOM_DYING ||
 	    !qmp_is_up(d->qmp)) {
 		if (j->op == JOB_SAVE)
-			save_fail(j, "domain %s ended during the save",
+			job_fail(j, "domain %s ended during the save",
 			    d->name);
 		else
-			restore_fail(j, "qemu ended during the restore");
+			job_fail(j, "qemu ended during the restore");
 		return;
 	}
 	if (!j->querying && j->migrating) {

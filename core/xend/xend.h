@@ -348,6 +348,8 @@ int		 save_restore(const char *path, int paused, json_t *policy,
 /* domain.c's hooks for a restore: dir made, QMP up. */
 int		 save_incoming_prepare(struct domain *, char **cause);
 void		 save_incoming_up(struct domain *);
+/* QEMU's MIGRATION event (capability events), from domain.c. */
+void		 save_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a save or restore cut short: 1 to destroy. */
 int		 save_recover(struct domain *);
 
