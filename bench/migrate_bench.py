@@ -47,7 +47,8 @@ def pct(v, p):
 
 def boot(inst, name, *cmds):
     c = harness.Console(inst, "create", "-c", inst.config(name,
-                                                         memory="256"))
+                                                         memory="256",
+                                                         maxmem="256"))
     c.login()
     for cmd in cmds:
         c.send(cmd)
@@ -63,7 +64,8 @@ def save_restore(n):
         c.send("dd if=/dev/urandom of=/fill bs=1M count=100 2>/dev/null; "
                "echo fil''led; ls -l /fill\r")
         c.expect(r"\nfilled", 600)
-        c.expect(r"# ", 60)
+        print("guest:", c.expect(r"(?s)(.*?)# ", 60).group(1).decode(
+            errors="replace").strip())
         c.detach()
         f = os.path.join(inst.tmp, "sr.chk")
         src = os.path.join(inst.tmp, "cp-src")

@@ -55,8 +55,7 @@ class Hosts:
                             "(xend-relocation-hosts-allow '%s')\n" %
                             (self.ip[k], allow if allow is not None else
                              re.escape(other)))
-            self.b = harness.Instance("migb",
-                                      extra["b"])
+            self.b = harness.Instance("migb", extra["b"])
             with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
                 f.write(extra["a"])
             check(inst.xend("stop").rc == 0, "xend stop")
@@ -218,8 +217,64 @@ def test_migrate_target_killed(inst):
         h.close()
 
 
+def test_migrate_checks(inst):
+    """The target's checks come before anything stops: a name taken
+    there is refused with the reason; the domain runs on at the source."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        a.xm_ok("create", a.config("chk"))
+        b.xm_ok("create", "-p", b.config("chk"))
+        r = a.xm("migrate", "--live", "chk", h.ip["b"], "-p", h.port(b))
+        check(r.rc == 1 and "%s refused: domain 'chk' already exists" %
+              h.ip["b"] in r.err, r)
+        check(a.domains()["chk"]["status"] in ("running", "blocked"),
+              a.domains())
+        check(b.domains()["chk"]["status"] == "paused", b.domains())
+        check(len(alive_qemus(b)) == 1, alive_qemus(b))
+        a.xm_ok("destroy", "chk")
+        b.xm_ok("destroy", "chk")
+    finally:
+        h.close()
+
+
+def test_migrate_source_killed(inst):
+    """kill -9 of the source's xend mid-transfer, then its restart: the
+    domain runs at the source (the target let its copy go), once."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "src")
+        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                              "migrate", "--live", "-r", "40", "src",
+                              h.ip["b"], "-p", h.port(b)], env=a.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        b.wait_for(lambda: "src" in b.domains(), 30, "prepare on b")
+        time.sleep(1)
+        with open(os.path.join(a.tmp, "xend.pid")) as f:
+            os.kill(int(f.read()), signal.SIGKILL)
+        p.communicate(timeout=60)
+        check(p.returncode == 1, p.returncode)
+        b.wait_for(lambda: "src" not in b.domains(), 30, "b to drop src")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        h.start("a", a)
+        a.wait_for(lambda: running(a, "src"), 30, "src to run at a")
+        n0 = counts(log_of(a, "src"))[-1]
+        a.wait_for(lambda: counts(log_of(a, "src"))[-1] > n0 + 5, 30,
+                   "the counter to go on at the source")
+        check(len(alive_qemus(a)) == 1, alive_qemus(a))
+        check("cut short before the hand-over" in a.xm_ok("dmesg").out,
+              "dmesg")
+        a.xm_ok("destroy", "src")
+    finally:
+        h.close()
+
+
 TESTS = [
     ("migrate_round_trip", test_migrate_round_trip, ""),
     ("migrate_refused", test_migrate_refused, ""),
     ("migrate_target_killed", test_migrate_target_killed, ""),
+    ("migrate_checks", test_migrate_checks, ""),
+    ("migrate_source_killed", test_migrate_source_killed, ""),
 ]
