@@ -37,6 +37,11 @@
 #define RELOC_LINE_MAX		(4 * 1024 * 1024)
 #define RELOC_FIRST_MAX		4096	/* a first line longer: refused */
 #define RELOC_FIRST_SECONDS	10
+/* A peer that stops answering (a cut network) is given up in ~10 s. */
+#define RELOC_KEEPIDLE		3
+#define RELOC_KEEPINTVL		2
+#define RELOC_KEEPCNT		3
+#define RELOC_USER_TIMEOUT_MS	10000
 
 struct rconn {
 	int			 fd;
@@ -249,6 +254,25 @@ rconn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+/*
+ * Keepalives and a bound on unacknowledged data, so a control connection
+ * over a network that went away ends (and the migration with it) instead
+ * of waiting for ever.
+ */
+static void
+reloc_keepalive(int fd)
+{
+	int	 on = 1, idle = RELOC_KEEPIDLE, intvl = RELOC_KEEPINTVL;
+	int	 cnt = RELOC_KEEPCNT;
+	unsigned int ut = RELOC_USER_TIMEOUT_MS;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof ut);
+}
+
 static struct rconn *
 rconn_new(int fd, const char *peer)
 {
@@ -256,6 +280,7 @@ rconn_new(int fd, const char *peer)
 
 	rc->fd = fd;
 	rc->peer = xstrdup(peer);
+	reloc_keepalive(fd);
 	return (rc);
 }
 
@@ -467,6 +492,7 @@ relocate_connect(const char *host, int port, int seconds, char **cause)
 		return (-1);
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	reloc_keepalive(fd);
 	return (fd);
 }
 

@@ -271,10 +271,43 @@ def test_migrate_source_killed(inst):
         h.close()
 
 
+def test_migrate_network_cut(inst):
+    """The link between the hosts goes down mid-transfer: both xends give
+    up within seconds (keepalives), the domain runs on at the source and
+    nothing is left at the target."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "cut")
+        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                              "migrate", "--live", "-r", "40", "cut",
+                              h.ip["b"], "-p", h.port(b)], env=a.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        b.wait_for(lambda: "cut" in b.domains(), 30, "prepare on b")
+        time.sleep(1)
+        h.ip_in("b", "link", "set", inst.tag + "vb", "down")
+        t = time.time()
+        out, err = p.communicate(timeout=90)
+        check(p.returncode == 1 and "running here" not in out, (out, err))
+        check(time.time() - t < 40, "gave up after %.0f s" % (time.time() - t))
+        a.wait_for(lambda: running(a, "cut"), 30, "cut to run at a")
+        n0 = counts(log_of(a, "cut"))[-1]
+        a.wait_for(lambda: counts(log_of(a, "cut"))[-1] > n0 + 5, 30,
+                   "the counter to go on at the source")
+        b.wait_for(lambda: "cut" not in b.domains(), 60, "b to drop cut")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        check(len(alive_qemus(a)) == 1, alive_qemus(a))
+        a.xm_ok("destroy", "cut")
+    finally:
+        h.close()
+
+
 TESTS = [
     ("migrate_round_trip", test_migrate_round_trip, ""),
     ("migrate_refused", test_migrate_refused, ""),
     ("migrate_target_killed", test_migrate_target_killed, ""),
     ("migrate_checks", test_migrate_checks, ""),
     ("migrate_source_killed", test_migrate_source_killed, ""),
+    ("migrate_network_cut", test_migrate_network_cut, ""),
 ]
