@@ -347,6 +347,7 @@ struct console	*console_find(int domid);
 struct console	*console_create(const struct console_info *);
 /* The domain is gone: detach everyone and free once nothing holds it. */
 void		 console_destroy(struct console *);
+void		 console_moved(struct console *, const char *host, int port);
 void		 console_update(struct console *, const struct console_info *);
 void		 console_ref(struct console *);
 void		 console_unref(struct console *);

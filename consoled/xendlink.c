@@ -130,7 +130,15 @@ xendlink_message(const json_t *msg)
 		if (strcmp(ev, "domain.added") == 0 ||
 		    strcmp(ev, "domain.state") == 0)
 			xendlink_domain(json_object_get(msg, "domain"));
-		else if (strcmp(ev, "domain.removed") == 0) {
+		else if (strcmp(ev, "domain.migrated") == 0) {
+			id = json_object_get(msg, "domid");
+			if (json_is_integer(id) && (con = console_find(
+			    json_integer_value(id))) != NULL &&
+			    jstr(msg, "host") != NULL)
+				console_moved(con, jstr(msg, "host"),
+				    (int)json_integer_value(json_object_get(msg,
+				    "console_port")));
+		} else if (strcmp(ev, "domain.removed") == 0) {
 			id = json_object_get(msg, "domid");
 			if (json_is_integer(id) && (con = console_find(
 			    json_integer_value(id))) != NULL)

@@ -162,6 +162,10 @@ migrate_out_done(struct job *j, json_t *msg)
 	    (long long)json_integer_value(json_object_get(msg, "domid")));
 	job_event(j, "completed", NULL);
 	job_unrecord(j);
+	/* Console clients here are told where it went (xenconsoled). */
+	server_event("domain.migrated", json_pack("{s:i, s:s, s:s, s:O?}",
+	    "domid", d->domid, "name", d->name, "host", j->host,
+	    "console_port", json_object_get(msg, "console_port")));
 	/* Confirm: the copy here is destroyed. */
 	if (domain_destroy(d, &cause) != 0) {
 		log_error("%s: migrated, but not destroyed here: %s", d->name,

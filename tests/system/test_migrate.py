@@ -11,6 +11,7 @@ exactly one running copy, the source's.
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -84,6 +85,28 @@ class Hosts:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
+def connect(port):
+    try:
+        return socket.create_connection(("127.0.0.1", port), timeout=5)
+    except OSError:
+        return None
+
+
+def read_until(s, what, timeout):
+    end = time.time() + timeout
+    got = b""
+    while what not in got and time.time() < end:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        got += data
+    s.close()
+    return got
+
+
 def counts(text):
     return [int(n) for n in re.findall(r"CNT(\d+)\r?\n", text)]
 
@@ -139,7 +162,14 @@ def test_migrate_round_trip(inst):
         a, b = inst, h.b
         start_counter(a, "mig")
         d0 = a.domains()["mig"]
+        # A telnet client of xenconsoled is told where the domain went.
+        a.start_consoled()
+        tn = a.wait_for(lambda: connect(d0["console_port"]), 30,
+                        "xenconsoled's console port")
         r = a.xm("migrate", "mig", h.ip["b"], "-p", h.port(b), timeout=180)
+        said = read_until(tn, b"port %d there" % (b.port_base + 1), 30)
+        check(b"domain mig moved to %s; its console is port %d there" %
+              (h.ip["b"].encode(), b.port_base + 1) in said, said[-300:])
         before = counts(open(os.path.join(a.state, "logs",
                                           "mig.console.log")).read())
         check(r.rc == 0 and "migrated mig to %s" % h.ip["b"] in r.out, r)
