@@ -4,7 +4,7 @@ migrate_bench.py [-n RUNS] [--record]: save/restore and live migration
 figures of a 256 MiB demo guest (docs/PERFORMANCE.md, "Save, restore and
 migration").
 
-- Save and restore time of the guest with ~160 MiB of its memory filled
+- Save and restore time of the guest with 100 MiB of its memory filled
   with random bytes, beside cp (and fsync) of a 256 MiB file on the same
   file system in the same run.
 - Live migration between two xends in network namespaces joined by a veth
@@ -33,7 +33,7 @@ import test_migrate  # noqa: E402
 import perfdoc  # noqa: E402
 
 BEAT = "i=0; while true; do i=$((i+1)); echo HB$i; usleep 10000; done &\r"
-DIRTY = ("while true; do dd if=/dev/urandom of=/dirty bs=1M count=32 "
+DIRTY = ("while true; do dd if=/dev/urandom of=/dev/dirty bs=1M count=32 "
          "2>/dev/null; done &\r")
 
 
@@ -61,8 +61,8 @@ def save_restore(n):
     try:
         inst.start()
         c = boot(inst, "sr")
-        c.send("dd if=/dev/urandom of=/fill bs=1M count=100 2>/dev/null; "
-               "echo fil''led; ls -l /fill\r")
+        c.send("dd if=/dev/urandom of=/dev/fill bs=1M count=100 2>/dev/null; "
+               "echo fil''led; ls -l /dev/fill\r")
         c.expect(r"\nfilled", 600)
         print("guest:", c.expect(r"(?s)(.*?)# ", 60).group(1).decode(
             errors="replace").strip())
@@ -226,6 +226,14 @@ downtime-limit is set to 50 ms; the manual's anchor is 60-300 ms.
 | guest | guest-seen p50 | p99 | QEMU downtime p50 | p99 | total time p50 |
 |---|---|---|---|---|---|
 %s
+
+The guest-seen gap is well above QEMU's downtime and above the time
+between the source's STOP and the target's RESUME in xend's logs (about
+20-25 ms in the test runs): the p99 target of 50 ms is NOT met as the
+guest sees it.  Where the rest goes is not yet known (candidates: the
+guest's vCPU thread starved by QEMU's migration thread on 2 shared CPUs
+during the last pass, or the console path after the switch, which is how
+the heartbeat is observed).  Save and restore are within the 1.5x target.
 """ % (now, a.n, max(3, a.n // 2), ms, " ".join("%.2f" % x for x in saves),
        md, " ".join("%.2f" % x for x in restores), cp,
        " ".join("%.2f" % x for x in cps), size >> 20, ms / cp, md / cp, a.n,

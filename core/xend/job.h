@@ -86,6 +86,14 @@ void		 job_start_tick(struct job *);
 int		 job_pipe(int *mine, int *theirs, int we_read, char **cause);
 int		 job_record(struct job *, char **cause);
 void		 job_unrecord(struct job *);
+/* Whether d may start a job (save, migrate); *cause says why not. */
+int		 job_can_start(struct domain *, const char *what, char **cause);
+/*
+ * A save or outgoing migration failed: QEMU's migration cancelled, the
+ * domain running again if it was, dmesg, job.progress and the reply.
+ */
+void		 job_source_failed(struct job *, const char *what,
+		     const char *msg);
 /* Ends j as failed, the way its op puts things back (msg: why). */
 void		 job_fail(struct job *, const char *fmt, ...)
 		     __attribute__((format(printf, 2, 3)));

@@ -83,11 +83,16 @@ migrate_token(void)
 	return (xstrdup(out));
 }
 
-static void
-migrate_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+/* A control connection gone: freed; its job, if any, lets go of it. */
+static struct job *
+migrate_closed(struct rconn *rc, void *arg)
 {
-	if (error != NULL)
-		log_warn("migrate: cont: %s", error);
+	struct job	*j = job_find(arg);
+
+	rconn_free(rc);
+	if (j != NULL)
+		j->rc = NULL;
+	return (j);
 }
 
 /* ---- source ---- */
@@ -105,20 +110,7 @@ migrate_out_failed(struct job *j, const char *msg)
 		rconn_free(j->rc);
 		j->rc = NULL;
 	}
-	if (qmp_is_up(d->qmp) && !d->removed) {
-		if (j->migrating && !j->completed)
-			qmp_command(d->qmp, "migrate_cancel", NULL, NULL, NULL);
-		if (j->was_running)
-			qmp_command(d->qmp, "cont", NULL, migrate_cont_cb,
-			    NULL);
-	}
-	dmesg_add("domain %s (%d): migration to %s failed, running here: %s",
-	    d->name, d->domid, j->path, msg);
-	job_event(j, "failed", msg);
-	if (j->req != NULL)
-		server_error(j->req, "failed", "%s", msg);
-	j->req = NULL;
-	job_end(j);
+	job_source_failed(j, "migration to", msg);
 }
 
 /* After finish was sent, an answer that never came: keep it paused. */
@@ -183,14 +175,10 @@ migrate_out_done(struct job *j, json_t *msg)
 static void
 migrate_out_closed(struct rconn *rc, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = migrate_closed(rc, arg);
 
-	if (j == NULL) {
-		rconn_free(rc);
+	if (j == NULL)
 		return;
-	}
-	rconn_free(rc);
-	j->rc = NULL;
 	if (j->phase >= MIG_FINISH)
 		migrate_out_unknown(j, "the target closed the connection");
 	else
@@ -308,20 +296,8 @@ migrate_start(struct domain *d, const char *host, int port, int live,
 	char		*path;
 	int		 fd;
 
-	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
-		*cause = xsprintf("domain %s is not running or paused: it "
-		    "cannot be migrated", d->name);
+	if (job_can_start(d, "migrated", cause) != 0)
 		return (-1);
-	}
-	if (!qmp_is_up(d->qmp)) {
-		*cause = xsprintf("domain %s: qemu is not answering", d->name);
-		return (-1);
-	}
-	if (job_of(d) != NULL) {
-		*cause = xsprintf("domain %s is being saved or migrated "
-		    "already", d->name);
-		return (-1);
-	}
 	/* Begin: is the target there and does it let us in? */
 	if ((fd = relocate_connect(host, port, MIG_CONNECT_SECONDS,
 	    cause)) == -1)
@@ -578,14 +554,10 @@ migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 void
 migrate_in_closed(struct rconn *rc, void *arg)
 {
-	struct job	*j = job_find(arg);
+	struct job	*j = migrate_closed(rc, arg);
 
-	if (j == NULL) {
-		rconn_free(rc);
+	if (j == NULL)
 		return;
-	}
-	rconn_free(rc);
-	j->rc = NULL;
 	if (j->phase < MIG_FINISH)
 		job_fail(j, "the source closed the connection");
 }

@@ -262,21 +262,7 @@ save_failed(struct job *j, const char *msg)
 		close(j->pfd);
 		j->pfd = -1;
 	}
-	if (j->d->qmp != NULL && !j->d->removed && !j->d->exited) {
-		if (j->migrating && !j->completed)
-			qmp_command(j->d->qmp, "migrate_cancel", NULL, NULL,
-			    NULL);
-		if (j->was_running)
-			qmp_command(j->d->qmp, "cont", NULL, save_cont_cb,
-			    NULL);
-	}
-	dmesg_add("domain %s (%d): save to %s failed: %s", j->d->name,
-	    j->d->domid, j->path, msg);
-	job_event(j, "failed", msg);
-	if (j->req != NULL)
-		server_error(j->req, "failed", "%s", msg);
-	j->req = NULL;
-	job_end(j);
+	job_source_failed(j, "save to", msg);
 }
 
 static void
@@ -374,6 +360,46 @@ save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 static char	*save_qemu_version;
 
+void
+job_source_failed(struct job *j, const char *what, const char *msg)
+{
+	struct domain	*d = j->d;
+
+	if (qmp_is_up(d->qmp) && !d->removed && !d->exited) {
+		if (j->migrating && !j->completed)
+			qmp_command(d->qmp, "migrate_cancel", NULL, NULL, NULL);
+		if (j->was_running)
+			qmp_command(d->qmp, "cont", NULL, save_cont_cb, NULL);
+	}
+	dmesg_add("domain %s (%d): %s %s failed, running here: %s", d->name,
+	    d->domid, what, j->path, msg);
+	job_event(j, "failed", msg);
+	if (j->req != NULL)
+		server_error(j->req, "failed", "%s", msg);
+	j->req = NULL;
+	job_end(j);
+}
+
+int
+job_can_start(struct domain *d, const char *what, char **cause)
+{
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		*cause = xsprintf("domain %s is not running or paused: it "
+		    "cannot be %s", d->name, what);
+		return (-1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		*cause = xsprintf("domain %s: qemu is not answering", d->name);
+		return (-1);
+	}
+	if (job_of(d) != NULL) {
+		*cause = xsprintf("domain %s is being saved or migrated "
+		    "already", d->name);
+		return (-1);
+	}
+	return (0);
+}
+
 int
 save_start(struct domain *d, const char *path, int checkpoint,
     struct api_req *req, char **cause)
@@ -385,19 +411,8 @@ save_start(struct domain *d, const char *path, int checkpoint,
 		*cause = xsprintf("%s: not an absolute path", path);
 		return (-1);
 	}
-	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
-		*cause = xsprintf("domain %s is not running or paused: it "
-		    "cannot be saved", d->name);
+	if (job_can_start(d, "saved", cause) != 0)
 		return (-1);
-	}
-	if (!qmp_is_up(d->qmp)) {
-		*cause = xsprintf("domain %s: qemu is not answering", d->name);
-		return (-1);
-	}
-	if (job_of(d) != NULL) {
-		*cause = xsprintf("domain %s is being saved already", d->name);
-		return (-1);
-	}
 	if (save_qemu_version == NULL)
 		save_qemu_version = qemu_version();
 	meta = json_pack("{s:O, s:s, s:i, s:s, s:f, s:b, s:s}",

@@ -15,32 +15,16 @@
 #include "savefile.h"
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void
 put64(unsigned char *p, uint64_t v)
 {
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24);
+	le32_put(p, (uint32_t)v);
+	le32_put(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint64_t
 get64(const unsigned char *p)
 {
-	return ((uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32);
+	return ((uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32);
 }
 
 uint32_t
@@ -64,12 +48,12 @@ savefile_encode(unsigned char *out, const struct savefile_hdr *h)
 {
 	memset(out, 0, SAVEFILE_HDR_LEN);
 	memcpy(out, h->part ? SAVEFILE_MAGIC_PART : SAVEFILE_MAGIC, 8);
-	put32(out + 8, h->version);
+	le32_put(out + 8, h->version);
 	put64(out + 16, h->meta_len);
 	put64(out + 24, h->stream_len);
-	put32(out + 32, h->meta_crc);
-	put32(out + 36, h->stream_crc);
-	put32(out + 40, savefile_crc(0, out, 40));
+	le32_put(out + 32, h->meta_crc);
+	le32_put(out + 36, h->stream_crc);
+	le32_put(out + 40, savefile_crc(0, out, 40));
 }
 
 int
@@ -91,9 +75,9 @@ savefile_decode(const unsigned char *in, size_t len, const char *what,
 		    "whole header)", what, len);
 		return (-1);
 	}
-	h->version = get32(in + 8);
+	h->version = le32_get(in + 8);
 	/* The checksum first: a flipped version bit is corruption. */
-	if (get32(in + 40) != savefile_crc(0, in, 40)) {
+	if (le32_get(in + 40) != savefile_crc(0, in, 40)) {
 		*cause = xsprintf("%s: corrupt save file (header checksum "
 		    "mismatch)", what);
 		return (-1);
@@ -104,15 +88,15 @@ savefile_decode(const unsigned char *in, size_t len, const char *what,
 		    SAVEFILE_VERSION);
 		return (-1);
 	}
-	if (h->version == 0 || get32(in + 12) != 0) {
+	if (h->version == 0 || le32_get(in + 12) != 0) {
 		*cause = xsprintf("%s: corrupt save file (bad version or "
 		    "flags)", what);
 		return (-1);
 	}
 	h->meta_len = get64(in + 16);
 	h->stream_len = get64(in + 24);
-	h->meta_crc = get32(in + 32);
-	h->stream_crc = get32(in + 36);
+	h->meta_crc = le32_get(in + 32);
+	h->stream_crc = le32_get(in + 36);
 	if (h->meta_len == 0 || h->meta_len > SAVEFILE_META_MAX) {
 		*cause = xsprintf("%s: corrupt save file (meta of %llu bytes)",
 		    what, (unsigned long long)h->meta_len);

@@ -136,6 +136,18 @@ def start_counter(inst, name):
     c.detach()
 
 
+def slow_migration(h, name):
+    """xm migrate --live at 40 Mbit/s from a to b, once b has prepared."""
+    a, b = h.a, h.b
+    p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"), "migrate",
+                          "--live", "-r", "40", name, h.ip["b"], "-p",
+                          h.port(b)], env=a.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    b.wait_for(lambda: name in b.domains(), 30, "prepare on b")
+    time.sleep(1)
+    return p
+
+
 def check_moved(src, dst, name, before):
     """name runs on dst only; its counter went on from before's last."""
     check(name not in src.domains(), "still on the source")
@@ -222,13 +234,7 @@ def test_migrate_target_killed(inst):
     try:
         a, b = inst, h.b
         start_counter(a, "kil")
-        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                              "migrate", "--live", "-r", "40", "kil",
-                              h.ip["b"], "-p", h.port(b)], env=a.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        b.wait_for(lambda: "kil" in b.domains(), 30, "prepare on b")
-        time.sleep(1)
+        p = slow_migration(h, "kil")
         with open(os.path.join(b.tmp, "xend.pid")) as f:
             os.kill(int(f.read()), signal.SIGKILL)
         out, err = p.communicate(timeout=120)
@@ -275,13 +281,7 @@ def test_migrate_source_killed(inst):
     try:
         a, b = inst, h.b
         start_counter(a, "src")
-        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                              "migrate", "--live", "-r", "40", "src",
-                              h.ip["b"], "-p", h.port(b)], env=a.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        b.wait_for(lambda: "src" in b.domains(), 30, "prepare on b")
-        time.sleep(1)
+        p = slow_migration(h, "src")
         with open(os.path.join(a.tmp, "xend.pid")) as f:
             os.kill(int(f.read()), signal.SIGKILL)
         p.communicate(timeout=60)
@@ -309,13 +309,7 @@ def test_migrate_network_cut(inst):
     try:
         a, b = inst, h.b
         start_counter(a, "cut")
-        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                              "migrate", "--live", "-r", "40", "cut",
-                              h.ip["b"], "-p", h.port(b)], env=a.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        b.wait_for(lambda: "cut" in b.domains(), 30, "prepare on b")
-        time.sleep(1)
+        p = slow_migration(h, "cut")
         h.ip_in("b", "link", "set", inst.tag + "vb", "down")
         t = time.time()
         out, err = p.communicate(timeout=90)
