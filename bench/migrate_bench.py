@@ -98,6 +98,7 @@ class Watch:
 
     def __init__(self):
         self.seen = {}
+        self.where = {}
         self.pos = {}
 
     def poll(self, paths):
@@ -112,7 +113,20 @@ class Watch:
             cut = data.rfind(b"\n") + 1
             self.pos[p] = self.pos.get(p, 0) + cut
             for m in re.finditer(rb"HB(\d+)\r?\n", data[:cut]):
-                self.seen.setdefault(int(m.group(1)), now)
+                k = int(m.group(1))
+                if k not in self.seen:
+                    self.seen[k] = now
+                    self.where[k] = p
+
+    def switch_gap(self, lo, target_dir):
+        """From the last beat logged at the source to the first at the
+        target: what the guest's heartbeat shows of the switch."""
+        ks = sorted(k for k in self.seen if k >= lo)
+        there = [k for k in ks if self.where[k].startswith(target_dir)]
+        here = [k for k in ks if not self.where[k].startswith(target_dir)]
+        if not there or not here:
+            return float("nan")
+        return self.seen[there[0]] - self.seen[max(here)]
 
     def gap(self, lo):
         ks = sorted(k for k in self.seen if k >= lo)
@@ -140,7 +154,13 @@ def migrate_runs(n, dirty):
                                                    "console.log")) +
                             glob.glob(os.path.join(dst.state, "domains", "*",
                                                    "console.log")))
-            w.poll(logs())
+            # The same heartbeat with no migration: the loaded host's own
+            # jitter, for scale.
+            end = time.time() + 1.0
+            while time.time() < end:
+                w.poll(logs())
+                time.sleep(0.001)
+            base = w.gap(min(w.seen) if w.seen else 0)
             start = max(w.seen) if w.seen else 0
             p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
                                   "migrate", "--live", "mg",
@@ -159,8 +179,10 @@ def migrate_runs(n, dirty):
                 w.poll(logs())
                 time.sleep(0.001)
             m = re.search(r"([0-9.]+) s \(downtime (\d+) ms\)", res)
-            out.append((max(0.0, w.gap(start) - 0.010) * 1000,
-                        float(m.group(2)), float(m.group(1))))
+            out.append((max(0.0, w.switch_gap(start, dst.state) - 0.010) *
+                        1000, float(m.group(2)), float(m.group(1)),
+                        max(0.0, w.gap(start) - 0.010) * 1000,
+                        max(0.0, base - 0.010) * 1000))
             src, dst = dst, src
         src.xm_ok("destroy", "mg")
         return out
@@ -186,12 +208,15 @@ def main():
         g = [x[0] for x in r]
         q = [x[1] for x in r]
         t = [x[2] for x in r]
-        rows.append(("dirtying memory" if dirty else "idle", g, q, t))
-        print("%s: guest gap p50 %.0f p99 %.0f ms, qemu downtime p50 %.0f "
+        mx = [x[3] for x in r]
+        bs = [x[4] for x in r]
+        rows.append(("dirtying memory" if dirty else "idle", g, q, t, mx, bs))
+        print("%s: switch gap p50 %.0f p99 %.0f ms, largest gap p99 %.0f, "
+              "no-migration gap p99 %.0f ms, qemu downtime p50 %.0f "
               "p99 %.0f ms, total p50 %.2f s" % (rows[-1][0], pct(g, 50),
-                                                  pct(g, 99), pct(q, 50),
-                                                  pct(q, 99),
-                                                  pct(t, 50)))
+                                                  pct(g, 99), pct(mx, 99),
+                                                  pct(bs, 99), pct(q, 50),
+                                                  pct(q, 99), pct(t, 50)))
     if not a.record:
         return
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -217,29 +242,40 @@ The save file was %d MiB.  Save / cp: %.2fx; restore / cp: %.2fx (target
 ### Live migration downtime
 
 `xm migrate --live` back and forth between two xends in network
-namespaces joined by a veth pair, %d migrations each.  Guest-seen: the
-largest gap between arrivals of a counter the guest prints every 10 ms
-(read from QEMU's console logs of both hosts every millisecond), less the
-10 ms period.  QEMU's: the `downtime` query-migrate reports.  QEMU's
-downtime-limit is set to 50 ms; the manual's anchor is 60-300 ms.
+namespaces joined by a veth pair, %d migrations each.  The guest prints a
+counter every 10 ms on its console; the host reads QEMU's console logs of
+both hosts every millisecond.  Switch gap: from the last count logged at
+the source to the first logged at the target, less the 10 ms period (the
+guest-seen downtime).  Largest gap: the largest between any two counts
+during the migration.  No migration: the largest gap in the second before
+it, the loaded host's own jitter for scale.  QEMU's: the `downtime`
+query-migrate reports.  QEMU's downtime-limit is set to 50 ms; the
+manual's anchor is 60-300 ms.
 
-| guest | guest-seen p50 | p99 | QEMU downtime p50 | p99 | total time p50 |
-|---|---|---|---|---|---|
+| guest | switch gap p50 | p99 | largest gap p99 | no migration p99 | QEMU downtime p50 | p99 | total time p50 |
+|---|---|---|---|---|---|---|---|
 %s
 
-The guest-seen gap is well above QEMU's downtime and above the time
-between the source's STOP and the target's RESUME in xend's logs (about
-20-25 ms in the test runs): the p99 target of 50 ms is NOT met as the
-guest sees it.  Where the rest goes is not yet known (candidates: the
-guest's vCPU thread starved by QEMU's migration thread on 2 shared CPUs
-during the last pass, or the console path after the switch, which is how
-the heartbeat is observed).  Save and restore are within the 1.5x target.
+Under TCG on 2 shared CPUs the guest's own heartbeat jitters by tens to
+hundreds of milliseconds with no migration at all (the "no migration"
+column), so the largest gap says more about the host's load than about
+migration; the switch gap is the figure to hold against the 50 ms target,
+and it is NOT met: xend's logs put the source's STOP and the target's
+RESUME 20-35 ms apart (QEMU's downtime above agrees), yet the first count
+from the target comes 200-400 ms after the last from the source.  Not yet
+explained; the likeliest cause is TCG itself (the target QEMU starts with
+an empty translation cache, so the guest's timer, scheduler, shell and
+serial paths are all translated again on its first steps there), which
+KVM would not have.  Restore also starts a QEMU, which cp does not: its
+ratio to cp moves between runs (0.8x-1.8x measured today).
 """ % (now, a.n, max(3, a.n // 2), ms, " ".join("%.2f" % x for x in saves),
        md, " ".join("%.2f" % x for x in restores), cp,
        " ".join("%.2f" % x for x in cps), size >> 20, ms / cp, md / cp, a.n,
-       "\n".join("| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.2f s |" %
-                 (name, pct(g, 50), pct(g, 99), pct(q, 50), pct(q, 99),
-                  pct(t, 50)) for name, g, q, t in rows))
+       "\n".join("| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | "
+                 "%.0f ms | %.2f s |" %
+                 (name, pct(g, 50), pct(g, 99), pct(mx, 99), pct(bs, 99),
+                  pct(q, 50), pct(q, 99), pct(t, 50))
+                 for name, g, q, t, mx, bs in rows))
     print("wrote", perfdoc.write_section("Save, restore and migration", body))
 
 
