@@ -199,7 +199,7 @@ agent_cpus_online(struct domain *d, const char *arg)
 		return;
 	}
 	norm = cpulist_format(&set, n);
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		/* xm vcpu-set is waiting for exactly this. */
 		free(l->cpus_want);
 		l->cpus_want = NULL;

@@ -23,10 +23,33 @@ struct api_op {
 	const char	*help;
 };
 
+/*
+ * A long operation of the model ended (dom_done_cb): answer its request.
+ * The request outlives its client (server.c holds the client by reference
+ * and drops a reply to one that went away), so this is safe whenever the
+ * model calls it.
+ */
+static void
+api_done(struct domain *d, const char *code, const char *msg, void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, apijson_domain(d));
+}
+
+void
+api_event(const char *type, struct domain *d, void *arg)
+{
+	server_event(type, apijson_event(type, d));
+}
+
 static void
 api_host_info(struct api_req *req, struct domain *d)
 {
-	server_reply(req, host_to_json());
+	server_reply(req, apijson_host());
 }
 
 static void
@@ -98,9 +121,9 @@ api_domain_list(struct api_req *req, struct domain *unused)
 	if (doms == NULL || json_array_size(doms) == 0) {
 		if (doms != NULL && !json_is_array(doms))
 			goto bad;
-		json_array_append_new(out, domain0_to_json());
+		json_array_append_new(out, apijson_domain0());
 		TAILQ_FOREACH(d, &domains, entry)
-			json_array_append_new(out, list_entry(domain_to_json(d),
+			json_array_append_new(out, list_entry(apijson_domain(d),
 			    with_config));
 		server_reply(req, out);
 		return;
@@ -117,7 +140,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 		else
 			goto bad;
 		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
-			json_array_append_new(out, domain0_to_json());
+			json_array_append_new(out, apijson_domain0());
 			continue;
 		}
 		if ((d = domain_find(key)) == NULL) {
@@ -126,7 +149,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			    "exist", key);
 			return;
 		}
-		json_array_append_new(out, list_entry(domain_to_json(d),
+		json_array_append_new(out, list_entry(apijson_domain(d),
 		    with_config));
 	}
 	server_reply(req, out);
@@ -139,7 +162,7 @@ bad:
 static void
 api_domain_get(struct api_req *req, struct domain *d)
 {
-	server_reply(req, d != NULL ? domain_to_json(d) : domain0_to_json());
+	server_reply(req, d != NULL ? apijson_domain(d) : apijson_domain0());
 }
 
 /*
@@ -300,8 +323,8 @@ api_domain_create(struct api_req *req, struct domain *unused)
 		return;
 	}
 	/* The reply is sent by domain.c once QEMU is up (or failed). */
-	if (domain_create(json_deep_copy(config), json_is_true(paused), req,
-	    &cause) != 0) {
+	if (domain_create(json_deep_copy(config), json_is_true(paused),
+	    api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -363,7 +386,7 @@ api_domain_pause_common(struct api_req *req, struct domain *d, int pause)
 {
 	char	*cause;
 
-	if (domain_pause(d, pause, req, &cause) != 0) {
+	if (domain_pause(d, pause, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -396,7 +419,7 @@ api_domain_rename(struct api_req *req, struct domain *d)
 		free(cause);
 		return;
 	}
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 /* An integer argument in [lo, hi]; 1 if present, 0 if absent, -1 bad. */
@@ -427,7 +450,7 @@ api_reply_or_error(struct api_req *req, struct domain *d, int rc,
 		return;
 	}
 	domain_save(d);
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 static void
@@ -475,7 +498,7 @@ api_domain_vcpu_set(struct api_req *req, struct domain *d)
 		return;
 	}
 	/* Answered when the guest agent confirms (control.c). */
-	if (control_vcpu_set(d, n, req, &cause) != 0) {
+	if (control_vcpu_set(d, n, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}

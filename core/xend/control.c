@@ -364,16 +364,14 @@ vcpu_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct domain	*d = arg;
 
-	if (d->pending_vcpu != NULL) {
-		server_error(d->pending_vcpu, "failed", "the guest agent of "
-		    "%s did not confirm the change within %d s", d->name,
-		    VCPU_SET_SECONDS);
-		d->pending_vcpu = NULL;
-	}
+	domain_done(&d->pending_vcpu, d, "failed", "the guest agent of %s "
+	    "did not confirm the change within %d s", d->name,
+	    VCPU_SET_SECONDS);
 }
 
 int
-control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
+control_vcpu_set(struct domain *d, int n, dom_done_cb done, void *arg,
+    char **cause)
 {
 	int		 max = cfg_int(d, "vcpus");
 	struct timeval	 tv = { VCPU_SET_SECONDS, 0 };
@@ -393,12 +391,13 @@ control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
 		    d->name);
 		return (-1);
 	}
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		*cause = xsprintf("a vCPU change of %s is already under way",
 		    d->name);
 		return (-1);
 	}
-	d->pending_vcpu = req;
+	d->pending_vcpu.fn = done;
+	d->pending_vcpu.arg = arg;
 	if (d->vcpu_timeout_ev == NULL)
 		d->vcpu_timeout_ev = evtimer_new(xend_base, vcpu_timeout_cb, d);
 	evtimer_add(d->vcpu_timeout_ev, &tv);
@@ -411,13 +410,11 @@ control_agent_cpus(struct domain *d, const char *list)
 {
 	free(d->cpus_online);
 	d->cpus_online = xstrdup(list);
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		evtimer_del(d->vcpu_timeout_ev);
-		server_reply(d->pending_vcpu, domain_to_json(d));
-		d->pending_vcpu = NULL;
+		domain_done(&d->pending_vcpu, d, NULL, NULL);
 	}
-	server_event("domain.state", json_pack("{s:o}", "domain",
-	    domain_to_json(d)));
+	events_publish("domain.state", d);
 }
 
 void
@@ -435,9 +432,6 @@ control_free(struct domain *d)
 		event_free(d->vcpu_timeout_ev);
 		d->vcpu_timeout_ev = NULL;
 	}
-	if (d->pending_vcpu != NULL) {
-		server_error(d->pending_vcpu, "failed", "domain %s went away",
-		    d->name);
-		d->pending_vcpu = NULL;
-	}
+	domain_done(&d->pending_vcpu, d, "failed", "domain %s went away",
+	    d->name);
 }

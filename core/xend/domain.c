@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,99 +199,45 @@ domain_state_flags(struct domain *d)
 	return (flags);
 }
 
-json_t *
-domain_to_json(struct domain *d)
+const char *
+domain_state_name(enum dom_state state)
 {
-	json_t	*o;
-	int	 port;
-	json_t	*cj = json_object_get(d->config, "console");
-
-	port = json_is_integer(cj) ? json_integer_value(cj) :
-	    xend_cfg.console_port_base + d->domid;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
-	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:O}",
-	    "domid", d->domid,
-	    "name", d->name,
-	    "state", domain_state_flags(d),
-	    "status", d->state == DOM_RUNNING && d->blocked ? "blocked" :
-		state_names[d->state],
-	    "memory", json_integer_value(json_object_get(d->config, "memory")),
-	    "maxmem", json_integer_value(json_object_get(d->config, "maxmem")),
-	    "vcpus", json_integer_value(json_object_get(d->config, "vcpus")),
-	    "cpu", d->last_cpu,
-	    "cpu_time", d->cpu_time,
-	    "console_port", port,
-	    "start_time", d->start_time,
-	    "uptime", time_wall() - d->start_time,
-	    "pid", (int)d->pid,
-	    "dir", d->dir,
-	    "restart_count", d->restart_count,
-	    "shutdown_reason", d->shutdown_reason,
-	    "config", d->config);
-	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
-	    d->dir));
-	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
-	    d->dir));
-	/* memory: what the balloon reports; the config's is the target. */
-	json_object_set_new(o, "memory_target", json_integer(
-	    json_integer_value(json_object_get(d->config, "memory"))));
-	if (d->mem_actual > 0)
-		json_object_set_new(o, "memory", json_integer(
-		    (d->mem_actual + 512 * 1024) / (1024 * 1024)));
-	json_object_set_new(o, "vcpus_online", d->cpus_online != NULL ?
-	    json_string(d->cpus_online) : json_null());
-	json_object_set_new(o, "agent", json_boolean(agent_is_up(d)));
-	json_object_set_new(o, "shutdown_requested", d->shutdown_req ==
-	    SHUTDOWN_NONE ? json_null() : json_string(d->shutdown_req ==
-	    SHUTDOWN_REBOOT ? "reboot" : d->shutdown_req == SHUTDOWN_HALT ?
-	    "halt" : "poweroff"));
-	json_object_set_new(o, "sched", sched_to_json(d));
-	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
-	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
-	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
-	if (json_is_true(json_object_get(d->config, "vnc"))) {
-		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
-		    d->dir));
-		json_object_set_new(o, "vnc_port", json_integer(
-		    xend_cfg.vnc_port_base + d->domid));
-	}
-	return (o);
+	return (state_names[state]);
 }
 
-json_t *
-domain0_to_json(void)
+const char *
+domain_status(struct domain *d)
 {
-	struct host_info	 h;
-	struct domain		*d;
-	long			 mem;
-	double			 cpu = host_busy_seconds();
-	json_t			*o;
-	char			 hostname[256];
+	return (d->state == DOM_RUNNING && d->blocked ? "blocked" :
+	    state_names[d->state]);
+}
 
-	host_read(&h);
-	mem = h.total_mb;
-	TAILQ_FOREACH(d, &domains, entry) {
-		mem -= json_integer_value(json_object_get(d->config, "memory"));
-		cpu -= d->cpu_time;
+void
+domain_done(struct dom_done *dd, struct domain *d, const char *code,
+    const char *fmt, ...)
+{
+	struct dom_done	 now = *dd;
+	va_list		 ap;
+	char		*msg = NULL;
+
+	if (now.fn == NULL)
+		return;
+	/* Cleared first: fn may start another operation on d. */
+	dd->fn = NULL;
+	dd->arg = NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		xvasprintf(&msg, fmt, ap);
+		va_end(ap);
 	}
-	if (gethostname(hostname, sizeof hostname) != 0)
-		strcpy(hostname, "localhost");
-	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:n,"
-	    " s:f, s:f, s:s}",
-	    "domid", 0, "name", "Domain-0", "state", "r-----",
-	    "status", "running", "memory", (json_int_t)mem,
-	    "maxmem", (json_int_t)h.total_mb, "vcpus", h.nr_cpus, "cpu", 0,
-	    "cpu_time", cpu > 0 ? cpu : 0, "console_port",
-	    "start_time", time_wall() - host_uptime(),
-	    "uptime", host_uptime(), "host", hostname);
-	host_free(&h);
-	return (o);
+	now.fn(d, code, msg, now.arg);
+	free(msg);
 }
 
 static void
 domain_emit(struct domain *d, const char *type)
 {
-	server_event(type, json_pack("{s:o}", "domain", domain_to_json(d)));
+	events_publish(type, d);
 }
 
 static void
@@ -599,12 +546,11 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		domain_remove(d);
 		return;
 	}
-	if (d->pending_create != NULL) {
+	if (d->pending_create.fn != NULL) {
 		char *tail = qemu_log_tail(d, 600);
 
-		server_error(d->pending_create, "failed", "qemu %s: %s",
+		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",
 		    d->exit_how, tail);
-		d->pending_create = NULL;
 		free(tail);
 		domain_set_state(d, DOM_DYING);
 		domain_remove(d);
@@ -697,7 +643,8 @@ domain_start_qemu(struct domain *d, char **cause)
 }
 
 int
-domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+domain_create(json_t *config, int paused, dom_done_cb done, void *arg,
+    char **cause)
 {
 	struct domain	*d;
 	const char	*name = json_string_value(json_object_get(config,
@@ -748,7 +695,8 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	}
 	domid_rover = rover;
 	rover_save();
-	d->pending_create = req;
+	d->pending_create.fn = done;
+	d->pending_create.arg = arg;
 	TAILQ_INSERT_TAIL(&domains, d, entry);
 	dmesg_add("domain %s (%d) created", d->name, d->domid);
 	domain_emit(d, "domain.added");
@@ -782,22 +730,20 @@ domain_cpus_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 static void
 domain_started(struct domain *d, enum dom_state state)
 {
-	struct api_req	*req = d->pending_create;
 	char		*cause;
 
 	domain_set_state(d, state);
-	if (req == NULL)
+	if (d->pending_create.fn == NULL)
 		return;
-	d->pending_create = NULL;
 	/* "Started" only once the record says so (a full disk may not). */
 	if (domain_write_runtime(d, &cause) != 0) {
-		server_error(req, "failed", "cannot start domain %s: %s",
-		    d->name, cause);
+		domain_done(&d->pending_create, d, "failed",
+		    "cannot start domain %s: %s", d->name, cause);
 		free(cause);
 		domain_defer_policy(d, "destroy");
 		return;
 	}
-	server_reply(req, domain_to_json(d));
+	domain_done(&d->pending_create, d, NULL, NULL);
 }
 
 static void
@@ -807,10 +753,9 @@ domain_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 	if (error != NULL) {
 		log_warn("%s: cont: %s", d->name, error);
-		if (d->pending_create != NULL) {
-			server_error(d->pending_create, "failed",
+		if (d->pending_create.fn != NULL) {
+			domain_done(&d->pending_create, d, "failed",
 			    "cannot start domain: %s", error);
-			d->pending_create = NULL;
 			domain_defer_policy(d, "destroy");
 		}
 		return;
@@ -1006,7 +951,7 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		control_qmp_up(d);
 		qemu_vifs_up(d);
 	}
-	if (d->state == DOM_STARTING && d->pending_create != NULL) {
+	if (d->state == DOM_STARTING && d->pending_create.fn != NULL) {
 		if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
 		else
@@ -1044,11 +989,8 @@ domain_qmp_connect(struct domain *d)
 	if (time_mono() > d->qmp_deadline) {
 		log_error("%s (%d): no qmp: %s", d->name, d->domid, cause);
 		free(cause);
-		if (d->pending_create != NULL) {
-			server_error(d->pending_create, "failed",
-			    "qemu did not answer on its qmp socket");
-			d->pending_create = NULL;
-		}
+		domain_done(&d->pending_create, d, "failed",
+		    "qemu did not answer on its qmp socket");
 		domain_destroy(d, NULL);
 		return;
 	}
@@ -1121,8 +1063,7 @@ domain_remove(struct domain *d)
 	}
 	if (in_table) {
 		TAILQ_REMOVE(&domains, d, entry);
-		server_event("domain.removed", json_pack("{s:i, s:s}",
-		    "domid", d->domid, "name", d->name));
+		events_publish("domain.removed", d);
 		dmesg_add("domain %s (%d) destroyed", d->name, d->domid);
 	}
 	d->removed = 1;
@@ -1182,11 +1123,8 @@ domain_destroy(struct domain *d, char **cause)
 	if (d->removed)
 		return (0);
 	domain_set_state(d, DOM_DYING);
-	if (d->pending_create != NULL) {
-		server_error(d->pending_create, "failed", "domain destroyed "
-		    "while starting");
-		d->pending_create = NULL;
-	}
+	domain_done(&d->pending_create, d, "failed",
+	    "domain destroyed while starting");
 	if (!d->exited && d->pid > 0 && d->pidfd != -1) {
 		kill(d->pid, SIGTERM);
 		if (!pidfd_wait(d->pidfd, 3000)) {
@@ -1317,7 +1255,7 @@ domain_rename_restart(struct domain *d)
 		return;
 	}
 	free(newname);
-	if (domain_create(config, 0, NULL, &cause) != 0) {
+	if (domain_create(config, 0, NULL, NULL, &cause) != 0) {
 		log_error("rename-restart: %s", cause);
 		free(cause);
 	}
@@ -1462,7 +1400,7 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 
 struct pause_req {
 	struct domain	*d;
-	struct api_req	*req;
+	struct dom_done	 done;
 	int		 pause;
 };
 
@@ -1472,26 +1410,26 @@ domain_pause_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	struct pause_req	*pr = arg;
 
 	if (error != NULL)
-		server_error(pr->req, "failed", "%s", error);
+		domain_done(&pr->done, pr->d, "failed", "%s", error);
 	else {
 		if (!pr->d->removed)
 			domain_set_state(pr->d, pr->pause ? DOM_PAUSED :
 			    DOM_RUNNING);
-		server_reply(pr->req, domain_to_json(pr->d));
+		domain_done(&pr->done, pr->d, NULL, NULL);
 	}
 	domain_unref(pr->d);
 	free(pr);
 }
 
 int
-domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
+domain_pause(struct domain *d, int pause, dom_done_cb done, void *arg,
+    char **cause)
 {
 	struct pause_req	*pr;
 
 	if (d->state != (pause ? DOM_RUNNING : DOM_PAUSED)) {
 		*cause = xsprintf("domain %s is %s", d->name,
-		    d->state == DOM_RUNNING && d->blocked ? "blocked" :
-		    state_names[d->state]);
+		    domain_status(d));
 		if (d->state == DOM_PAUSED && pause) {
 			free(*cause);
 			*cause = xsprintf("domain %s is already paused",
@@ -1508,7 +1446,8 @@ domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
 	}
 	pr = xcalloc(1, sizeof *pr);
 	pr->d = d;
-	pr->req = req;
+	pr->done.fn = done;
+	pr->done.arg = arg;
 	pr->pause = pause;
 	domain_ref(d);
 	qmp_command(d->qmp, pause ? "stop" : "cont", NULL, domain_pause_cb, pr);

@@ -38,6 +38,21 @@ enum dom_shutdown_mode {
 	SHUTDOWN_HALT,
 };
 
+/*
+ * How a long operation (create, pause/unpause, vcpu-set) ends: code NULL
+ * when it succeeded, else an API error code ("failed") and a message.
+ * Called exactly once per accepted operation (the operation returned 0),
+ * from the event loop, the domain still valid for the call; arg belongs
+ * to the caller, who keeps it alive until then.
+ */
+struct domain;
+typedef void	(*dom_done_cb)(struct domain *, const char *code,
+		    const char *msg, void *arg);
+struct dom_done {
+	dom_done_cb	 fn;		/* NULL: none pending */
+	void		*arg;
+};
+
 #define DOM_MAX_VCPUS	64
 #define DOM_MAX_RESTARTS 1000
 
@@ -82,7 +97,7 @@ struct domain {
 	struct event		*powerdown_ev;	/* re-press until it acts */
 	double			 powerdown_deadline;
 
-	struct api_req		*pending_create; /* reply once QMP is up */
+	struct dom_done		 pending_create; /* done once QMP is up */
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
@@ -93,7 +108,7 @@ struct domain {
 	/* vCPUs (control.c): affinity survives QEMU restarts. */
 	char			*affinity[DOM_MAX_VCPUS]; /* NULL: any */
 	char			*cpus_online;	/* the agent's report */
-	struct api_req		*pending_vcpu;	/* vcpu_set awaiting agent */
+	struct dom_done		 pending_vcpu;	/* vcpu_set awaiting agent */
 	struct event		*vcpu_timeout_ev;
 
 	/* The guest agent's control channel (agent.c). */
@@ -124,23 +139,43 @@ void		 domain_adopt_all(void);
 struct domain	*domain_find(const char *name_or_id);
 struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
-int		 domain_create(json_t *config, int paused, struct api_req *,
-		     char **cause);
+/*
+ * Takes config; 0 once QEMU runs (done is called when the domain is
+ * running or paused, or failed to come up), -1 with *cause otherwise.
+ */
+int		 domain_create(json_t *config, int paused, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
-int		 domain_pause(struct domain *, int pause, struct api_req *,
-		     char **cause);
+/* 0: done is called once QEMU stopped (continued) the guest. */
+int		 domain_pause(struct domain *, int pause, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
-json_t		*domain_to_json(struct domain *);
-json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
+/* "running", "blocked", "paused", ...: the status the API reports. */
+const char	*domain_status(struct domain *);
+const char	*domain_state_name(enum dom_state);
+/* Ends a pending operation (if any): clears it, then calls its fn. */
+void		 domain_done(struct dom_done *, struct domain *,
+		     const char *code, const char *fmt, ...)
+		     __attribute__((format(printf, 4, 5)));
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
 void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
+
+/* events.c: the model's events; subscribers run synchronously. */
+/* type: "domain.added", "domain.state" or "domain.removed". */
+typedef void	(*events_cb)(const char *type, struct domain *, void *arg);
+void		 events_subscribe(events_cb, void *arg);
+void		 events_publish(const char *type, struct domain *);
+
+/* dmesg.c: the ring xm dmesg shows (each line is logged too). */
+void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+json_t		*dmesg_lines(void);
 
 /* domid.c */
 /*
@@ -212,14 +247,14 @@ struct host_info {
 };
 void		 host_read(struct host_info *);
 void		 host_free(struct host_info *);
-json_t		*host_to_json(void);
+/* /proc/stat's busy seconds per CPU; /proc/loadavg. */
+json_t		*host_cpus_json(void);
+json_t		*host_load_json(void);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
-void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
-json_t		*dmesg_lines(void);
 /* The last want lines of a log, reading at most max bytes of it. */
 int		 host_log_tail(const char *path, long want, size_t max,
 		     json_t **lines, int *cut, char **cause);
@@ -290,6 +325,15 @@ void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
 int		 api_policy_check(json_t *policy, json_t *config, char **cause);
 void		 api_req_free(struct api_req *);
+/* The events subscriber that sends them to the API's subscribed clients. */
+void		 api_event(const char *type, struct domain *, void *arg);
+
+/* apijson.c: the API's JSON views of the model (docs/API.md). */
+json_t		*apijson_host(void);
+json_t		*apijson_domain(struct domain *);
+json_t		*apijson_domain0(void);
+/* An event's body without "event" and "time" (the server adds them). */
+json_t		*apijson_event(const char *type, struct domain *);
 
 /* control.c: memory and vCPUs. */
 int		 control_mem_set(struct domain *, long mb, char **cause);
@@ -302,8 +346,9 @@ json_t		*control_vcpu_list(struct domain *);
 int		 control_vcpu_pin(struct domain *, int vcpu, const char *cpus,
 		     char **cause);
 void		 control_apply_affinity(struct domain *);
-int		 control_vcpu_set(struct domain *, int n, struct api_req *,
-		     char **cause);
+/* 0: done is called once the guest agent reports the new set online. */
+int		 control_vcpu_set(struct domain *, int n, dom_done_cb done,
+		     void *arg, char **cause);
 void		 control_agent_cpus(struct domain *, const char *list);
 void		 control_free(struct domain *);
 
