@@ -56,6 +56,9 @@ struct agent_limits {
 	int		 out_full;	/* output dropped: said once */
 };
 
+/* What the guest's requests and reports go to (control.c's). */
+static const struct agent_hooks	*hooks;
+
 static void	agent_retry_cb(evutil_socket_t, short, void *);
 static void	agent_read_cb(struct bufferevent *, void *);
 
@@ -129,7 +132,7 @@ agent_apply_mem(struct domain *d, long mb)
 
 	d->agent_lim->mem_recent = 1;
 	if (mb != json_integer_value(json_object_get(d->config, "memory")) &&
-	    control_mem_set(d, mb, &cause) != 0) {
+	    hooks->mem_set(d, mb, &cause) != 0) {
 		agent_send(d, "error %s", cause);
 		free(cause);
 	}
@@ -140,7 +143,7 @@ static void
 agent_apply_cpus(struct domain *d, const char *list)
 {
 	d->agent_lim->cpus_recent = 1;
-	control_agent_cpus(d, list);
+	hooks->cpus_online(d, list);
 }
 
 /* Once a second: a new budget, and what the last second held back. */
@@ -309,6 +312,12 @@ agent_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("%s (%d): agent channel closed", d->name, d->domid);
 		agent_close(d);
 	}
+}
+
+void
+agent_init(const struct agent_hooks *h)
+{
+	hooks = h;
 }
 
 void

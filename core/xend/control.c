@@ -417,6 +417,11 @@ control_agent_cpus(struct domain *d, const char *list)
 	events_publish("domain.state", d);
 }
 
+const struct agent_hooks control_agent_hooks = {
+	control_mem_set,
+	control_agent_cpus,
+};
+
 void
 control_free(struct domain *d)
 {

@@ -54,25 +54,6 @@ static void	domain_powerdown_arm(struct domain *);
 static const char *state_names[] = { "starting", "running", "paused",
     "shutdown", "crashed", "dying" };
 
-void
-domain_ref(struct domain *d)
-{
-	d->refs++;
-}
-
-void
-domain_unref(struct domain *d)
-{
-	if (--d->refs > 0)
-		return;
-	json_decref(d->config);
-	free(d->name);
-	free(d->dir);
-	free(d->exit_how);
-	free(d->shutdown_reason);
-	free(d);
-}
-
 int
 domain_count(void)
 {
@@ -210,28 +191,6 @@ domain_status(struct domain *d)
 {
 	return (d->state == DOM_RUNNING && d->blocked ? "blocked" :
 	    state_names[d->state]);
-}
-
-void
-domain_done(struct dom_done *dd, struct domain *d, const char *code,
-    const char *fmt, ...)
-{
-	struct dom_done	 now = *dd;
-	va_list		 ap;
-	char		*msg = NULL;
-
-	if (now.fn == NULL)
-		return;
-	/* Cleared first: fn may start another operation on d. */
-	dd->fn = NULL;
-	dd->arg = NULL;
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(&msg, fmt, ap);
-		va_end(ap);
-	}
-	now.fn(d, code, msg, now.arg);
-	free(msg);
 }
 
 static void
@@ -854,86 +813,125 @@ domain_defer_policy(struct domain *d, const char *why)
 }
 
 static void
+domain_ev_shutdown(struct domain *d, json_t *data)
+{
+	const char	*reason, *why;
+
+	reason = json_string_value(json_object_get(data, "reason"));
+	if (reason == NULL)
+		reason = "unknown";
+	log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
+	domain_powerdown_stop(d);
+	if (strcmp(reason, "guest-shutdown") == 0)
+		why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
+		    d->shutdown_req == SHUTDOWN_HALT ? "halt" : "poweroff";
+	else if (strcmp(reason, "guest-panic") == 0)
+		why = "crash";
+	else if (strcmp(reason, "host-signal") == 0)
+		why = "crash";	/* someone killed QEMU */
+	else
+		return;	/* host-qmp-*: our own doing */
+	free(d->shutdown_reason);
+	d->shutdown_reason = xstrdup(why);
+	domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+	    DOM_SHUTDOWN);
+	dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
+	    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
+	domain_defer_policy(d, why);
+}
+
+static void
+domain_ev_reset(struct domain *d, json_t *data)
+{
+	const char	*reason;
+	double		 now;
+
+	reason = json_string_value(json_object_get(data, "reason"));
+	now = time_mono();
+	if (json_is_true(json_object_get(data, "guest")) &&
+	    now - d->last_reset < RESET_FOLD_SECONDS) {
+		/*
+		 * SeaBIOS resets once more by itself after a reset: part of
+		 * the same reboot.  A guest that keeps resetting this fast is
+		 * in a loop, a crash.
+		 */
+		d->last_reset = now;
+		if (++d->quick_resets < RESET_LOOP_LIMIT)
+			return;
+		d->quick_resets = 0;
+		dmesg_add("domain %s (%d) is in a reset loop", d->name,
+		    d->domid);
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("crash");
+		domain_preserve(d, "crash", 1);
+		return;
+	}
+	d->last_reset = now;
+	d->quick_resets = 0;
+	if (json_is_true(json_object_get(data, "guest"))) {
+		/* QEMU has already reset the guest; on_reboot decides. */
+		log_info("%s (%d): guest reset (%s)", d->name, d->domid,
+		    reason != NULL ? reason : "?");
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("reboot");
+		domain_defer_policy(d, "guest-reset");
+	} else if (d->cont_after_reset) {
+		d->cont_after_reset = 0;
+		qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
+	}
+}
+
+static void
+domain_ev_panicked(struct domain *d, json_t *data)
+{
+	dmesg_add("domain %s (%d) crashed: guest kernel panic", d->name,
+	    d->domid);
+	free(d->shutdown_reason);
+	d->shutdown_reason = xstrdup("crash");
+	domain_set_state(d, DOM_CRASHED);
+	domain_defer_policy(d, "crash");
+}
+
+static void
+domain_ev_stop(struct domain *d, json_t *data)
+{
+	if (d->state == DOM_RUNNING)
+		domain_set_state(d, DOM_PAUSED);
+}
+
+static void
+domain_ev_resume(struct domain *d, json_t *data)
+{
+	if (d->state == DOM_PAUSED)
+		domain_set_state(d, DOM_RUNNING);
+}
+
+/* QMP events xend acts on; others are ignored. */
+static const struct {
+	const char	*name;
+	void		(*fn)(struct domain *, json_t *data);
+} domain_qmp_events[] = {
+	{ "SHUTDOWN",		domain_ev_shutdown },
+	{ "RESET",		domain_ev_reset },
+	{ "GUEST_PANICKED",	domain_ev_panicked },
+	{ "BALLOON_CHANGE",	control_balloon_event },
+	{ "STOP",		domain_ev_stop },
+	{ "RESUME",		domain_ev_resume },
+};
+
+static void
 domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 {
 	struct domain	*d = arg;
-	const char	*reason, *why;
-	double		 now;
+	size_t		 i;
 
 	if (d->state == DOM_DYING)
 		return;
-	if (strcmp(event, "SHUTDOWN") == 0) {
-		reason = json_string_value(json_object_get(data, "reason"));
-		if (reason == NULL)
-			reason = "unknown";
-		log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
-		domain_powerdown_stop(d);
-		if (strcmp(reason, "guest-shutdown") == 0)
-			why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
-			    d->shutdown_req == SHUTDOWN_HALT ? "halt" :
-			    "poweroff";
-		else if (strcmp(reason, "guest-panic") == 0)
-			why = "crash";
-		else if (strcmp(reason, "host-signal") == 0)
-			why = "crash";	/* someone killed QEMU */
-		else
-			return;	/* host-qmp-*: our own doing */
-		free(d->shutdown_reason);
-		d->shutdown_reason = xstrdup(why);
-		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
-		    DOM_SHUTDOWN);
-		dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
-		    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
-		domain_defer_policy(d, why);
-	} else if (strcmp(event, "RESET") == 0) {
-		reason = json_string_value(json_object_get(data, "reason"));
-		now = time_mono();
-		if (json_is_true(json_object_get(data, "guest")) &&
-		    now - d->last_reset < RESET_FOLD_SECONDS) {
-			/*
-			 * SeaBIOS resets once more by itself after a reset:
-			 * part of the same reboot.  A guest that keeps
-			 * resetting this fast is in a loop, a crash.
-			 */
-			d->last_reset = now;
-			if (++d->quick_resets < RESET_LOOP_LIMIT)
-				return;
-			d->quick_resets = 0;
-			dmesg_add("domain %s (%d) is in a reset loop",
-			    d->name, d->domid);
-			free(d->shutdown_reason);
-			d->shutdown_reason = xstrdup("crash");
-			domain_preserve(d, "crash", 1);
+	for (i = 0; i < nitems(domain_qmp_events); i++) {
+		if (strcmp(event, domain_qmp_events[i].name) == 0) {
+			domain_qmp_events[i].fn(d, data);
 			return;
 		}
-		d->last_reset = now;
-		d->quick_resets = 0;
-		if (json_is_true(json_object_get(data, "guest"))) {
-			/* QEMU has already reset the guest; on_reboot decides. */
-			log_info("%s (%d): guest reset (%s)", d->name, d->domid,
-			    reason != NULL ? reason : "?");
-			free(d->shutdown_reason);
-			d->shutdown_reason = xstrdup("reboot");
-			domain_defer_policy(d, "guest-reset");
-		} else if (d->cont_after_reset) {
-			d->cont_after_reset = 0;
-			qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
-		}
-	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
-		dmesg_add("domain %s (%d) crashed: guest kernel panic",
-		    d->name, d->domid);
-		free(d->shutdown_reason);
-		d->shutdown_reason = xstrdup("crash");
-		domain_set_state(d, DOM_CRASHED);
-		domain_defer_policy(d, "crash");
-	} else if (strcmp(event, "BALLOON_CHANGE") == 0) {
-		control_balloon_event(d, data);
-	} else if (strcmp(event, "STOP") == 0) {
-		if (d->state == DOM_RUNNING)
-			domain_set_state(d, DOM_PAUSED);
-	} else if (strcmp(event, "RESUME") == 0) {
-		if (d->state == DOM_PAUSED)
-			domain_set_state(d, DOM_RUNNING);
 	}
 }
 
@@ -1546,6 +1544,7 @@ domain_init(void)
 	} else
 		free(cause);
 	free(path);
+	agent_init(&control_agent_hooks);
 	sample_ev = event_new(xend_base, -1, EV_PERSIST, domain_sample_cb,
 	    NULL);
 	event_add(sample_ev, &tv);

@@ -44,18 +44,6 @@ argv_add(struct argv_buf *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
-void
-argv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /*
  * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
  * with commas, so a literal comma doubles.  -kernel and -append are taken

@@ -156,16 +156,19 @@ const char	*domain_state_flags(struct domain *);
 /* "running", "blocked", "paused", ...: the status the API reports. */
 const char	*domain_status(struct domain *);
 const char	*domain_state_name(enum dom_state);
+void		 domain_sample_all(void);
+int		 domain_count(void);
+int		 domain_save(struct domain *);
+int		 domain_name_valid(const char *);
+
+/* domref.c: a domain's references and pending operations. */
+void		 domain_ref(struct domain *);
+/* Frees the domain at the last reference. */
+void		 domain_unref(struct domain *);
 /* Ends a pending operation (if any): clears it, then calls its fn. */
 void		 domain_done(struct dom_done *, struct domain *,
 		     const char *code, const char *fmt, ...)
 		     __attribute__((format(printf, 4, 5)));
-void		 domain_sample_all(void);
-int		 domain_count(void);
-int		 domain_save(struct domain *);
-void		 domain_ref(struct domain *);
-void		 domain_unref(struct domain *);
-int		 domain_name_valid(const char *);
 
 /* events.c: the model's events; subscribers run synchronously. */
 /* type: "domain.added", "domain.state" or "domain.removed". */
@@ -188,7 +191,6 @@ int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
-void		 argv_free(char **);
 /*
  * Forks QEMU in its own session and holds it before exec until commit
  * (called with d->pid and d->pid_start set) has recorded it; if commit
@@ -222,6 +224,8 @@ void		 script_start(const char *key, const char *what,
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
 int		 script_pending(void);
+/* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
+void		 argv_free(char **);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
@@ -350,9 +354,19 @@ void		 control_apply_affinity(struct domain *);
 int		 control_vcpu_set(struct domain *, int n, dom_done_cb done,
 		     void *arg, char **cause);
 void		 control_agent_cpus(struct domain *, const char *list);
+/* The agent's hooks into control.c (for agent_init). */
+extern const struct agent_hooks control_agent_hooks;
 void		 control_free(struct domain *);
 
 /* agent.c: the guest agent's line protocol over virtio-serial. */
+/* Where the guest's own requests go (control.c's, set by agent_init). */
+struct agent_hooks {
+	/* The guest asked for a memory target of mb; 0/-1. */
+	int	(*mem_set)(struct domain *, long mb, char **cause);
+	/* The guest reported its online CPUs (canonical list). */
+	void	(*cpus_online)(struct domain *, const char *list);
+};
+void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);
 void		 agent_close(struct domain *);
 int		 agent_send(struct domain *, const char *fmt, ...)

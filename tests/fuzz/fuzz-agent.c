@@ -86,6 +86,11 @@ control_agent_cpus(struct domain *d, const char *list)
 	d->cpus_online = xstrdup(list);
 }
 
+static const struct agent_hooks fake_hooks = {
+	control_mem_set,
+	control_agent_cpus,
+};
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -200,6 +205,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	held[0] = 64;
 	nheld = 1;
 	seen = 0;
+	agent_init(&fake_hooks);
 	agent_connect(&fake);
 	if (fake.agent == NULL)
 		fatalx("agent did not connect");
