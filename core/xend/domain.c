@@ -51,6 +51,14 @@ static void	domain_preserve(struct domain *, const char *why, int running);
 static void	domain_powerdown_stop(struct domain *);
 static void	domain_powerdown_arm(struct domain *);
 
+/* A pause or unpause waiting for QEMU's answer, on d->pauses. */
+struct pause_req {
+	struct domain		*d;
+	struct dom_done		 done;
+	int			 pause;
+	TAILQ_ENTRY(pause_req)	 entry;
+};
+
 static const char *state_names[] = { "starting", "running", "paused",
     "shutdown", "crashed", "dying" };
 
@@ -341,6 +349,7 @@ domain_new(int domid, json_t *config)
 	d->pidfd = -1;
 	d->last_cpu = -1;
 	d->state = DOM_STARTING;
+	TAILQ_INIT(&d->pauses);
 	return (d);
 }
 
@@ -543,6 +552,23 @@ domain_watch_pid(struct domain *d, char **cause)
 	return (0);
 }
 
+/*
+ * QEMU's QMP is going (qmp_free calls no callback after it): the pauses
+ * it did not answer fail now, or their callers would wait for ever.
+ */
+static void
+domain_pauses_fail(struct domain *d)
+{
+	struct pause_req	*pr;
+
+	while ((pr = TAILQ_FIRST(&d->pauses)) != NULL) {
+		TAILQ_REMOVE(&d->pauses, pr, entry);
+		domain_done(&pr->done, d, "failed", "domain %s: qemu went "
+		    "away before it answered", d->name);
+		free(pr);
+	}
+}
+
 static void
 domain_unwatch(struct domain *d)
 {
@@ -561,6 +587,7 @@ domain_unwatch(struct domain *d)
 	domain_powerdown_stop(d);
 	agent_close(d);
 	qemu_vifs_down(d);
+	domain_pauses_fail(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -1396,17 +1423,12 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 	return (0);
 }
 
-struct pause_req {
-	struct domain	*d;
-	struct dom_done	 done;
-	int		 pause;
-};
-
 static void
 domain_pause_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct pause_req	*pr = arg;
 
+	TAILQ_REMOVE(&pr->d->pauses, pr, entry);
 	if (error != NULL)
 		domain_done(&pr->done, pr->d, "failed", "%s", error);
 	else {
@@ -1415,7 +1437,6 @@ domain_pause_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 			    DOM_RUNNING);
 		domain_done(&pr->done, pr->d, NULL, NULL);
 	}
-	domain_unref(pr->d);
 	free(pr);
 }
 
@@ -1447,7 +1468,8 @@ domain_pause(struct domain *d, int pause, dom_done_cb done, void *arg,
 	pr->done.fn = done;
 	pr->done.arg = arg;
 	pr->pause = pause;
-	domain_ref(d);
+	/* No reference: d's qmp_free (domain_unwatch) ends pr first. */
+	TAILQ_INSERT_TAIL(&d->pauses, pr, entry);
 	qmp_command(d->qmp, pause ? "stop" : "cont", NULL, domain_pause_cb, pr);
 	return (0);
 }

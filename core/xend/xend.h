@@ -15,6 +15,7 @@
 
 struct qmp;
 struct api_req;
+struct pause_req;
 struct agent_limits;
 
 extern struct event_base	*xend_base;
@@ -98,6 +99,8 @@ struct domain {
 	double			 powerdown_deadline;
 
 	struct dom_done		 pending_create; /* done once QMP is up */
+	/* stop/cont sent, QEMU's answer awaited (failed if QEMU goes). */
+	TAILQ_HEAD(, pause_req)	 pauses;
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
