@@ -2,42 +2,8 @@
 client went away before the model answered, and the events' wire form."""
 import json
 import socket
-import threading
 
-from harness import check
-
-
-class Events:
-    """An events.subscribe connection; every line kept, raw."""
-
-    def __init__(self, inst):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(inst.sock)
-        self.s.sendall(b'{"id": 1, "op": "events.subscribe"}\n')
-        self.lines = []
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        buf = b""
-        while True:
-            try:
-                data = self.s.recv(1 << 16)
-            except OSError:
-                return
-            if not data:
-                return
-            buf += data
-            *done, buf = buf.split(b"\n")
-            self.lines += done
-
-    def close(self):
-        try:
-            self.s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.s.close()
-        self.t.join(5)
+from harness import Subscriber, check
 
 
 def send_and_hang_up(inst, op, **args):
@@ -56,7 +22,7 @@ def test_client_gone_while_pending(inst):
     inst.xm_ok("create", inst.config("gone1"))
     config = inst.domains()["gone1"]["config"]
     inst.xm_ok("destroy", "gone1")
-    ev = Events(inst)
+    ev = Subscriber(inst)
     try:
         config["name"] = "gone2"
         send_and_hang_up(inst, "domain.create", config=config)
