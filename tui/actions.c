@@ -213,7 +213,8 @@ action_create(struct top *top, const char *cmdline)
 	char			*text = NULL, *cause = NULL, *eq, cwd[PATH_MAX];
 	struct domcfg_override	 ov[32];
 	size_t			 nov = 0, len;
-	json_t			*vars = NULL, *config = NULL, *warnings = NULL;
+	json_t			*vars = NULL, *meta = NULL, *config = NULL;
+	json_t			*warnings = NULL;
 	const char		*name;
 	int			 rd = RD_BAR;
 
@@ -243,8 +244,9 @@ action_create(struct top *top, const char *cmdline)
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		snprintf(cwd, sizeof cwd, "/");
 	if (file_read(path, &text, &len, &cause) != 0 ||
-	    pycfg_eval(text, len, path, ov, nov, &vars, &cause) != 0 ||
-	    domcfg_build(vars, path, cwd, &config, &warnings, &cause) != 0) {
+	    pycfg_eval(text, len, path, ov, nov, &vars, &meta, &cause) != 0 ||
+	    domcfg_build(vars, meta, path, cwd, &config, &warnings,
+	    &cause) != 0) {
 		top_status(top, 1, "create: %s", cause);
 		goto out;
 	}
@@ -264,6 +266,7 @@ out:
 	free(path);
 	free(copy);
 	json_decref(vars);
+	json_decref(meta);
 	json_decref(config);
 	json_decref(warnings);
 	return (rd);

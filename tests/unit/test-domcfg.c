@@ -17,16 +17,19 @@ static int
 build_ov(const char *text, const struct domcfg_override *ov, size_t nov,
     json_t **config, json_t **warnings, char **cause)
 {
-	json_t	*vars = NULL;
+	json_t	*vars = NULL, *meta = NULL;
 	int	 r;
 
 	*config = NULL;
 	*warnings = NULL;
 	*cause = NULL;
-	if (pycfg_eval(text, strlen(text), "tty", ov, nov, &vars, cause) != 0)
+	if (pycfg_eval(text, strlen(text), "tty", ov, nov, &vars, &meta,
+	    cause) != 0)
 		fail_msg("pycfg: %s", *cause);
-	r = domcfg_build(vars, "tty", "/etc/xen", config, warnings, cause);
+	r = domcfg_build(vars, meta, "tty", "/etc/xen", config, warnings,
+	    cause);
 	json_decref(vars);
+	json_decref(meta);
 	return (r);
 }
 
@@ -731,7 +734,7 @@ test_warnings_array(void **state)
 	vars = json_pack("{s:s, s:s, s:i, s:i}", "name", "vm", "kernel", "/k",
 	    "vmid", 1, "_x", 2);
 	json_array_append_new(w, json_string("earlier"));
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), 0);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), 0);
 	assert_int_equal(json_array_size(w), 2);
 	assert_string_equal(json_string_value(json_array_get(w, 0)),
 	    "earlier");
@@ -740,7 +743,7 @@ test_warnings_array(void **state)
 	json_decref(c);
 
 	/* No warnings wanted at all. */
-	assert_int_equal(domcfg_build(vars, NULL, NULL, &c, NULL, &cause), 0);
+	assert_int_equal(domcfg_build(vars, NULL, NULL, NULL, &c, NULL, &cause), 0);
 	json_decref(c);
 	json_decref(vars);
 
@@ -749,7 +752,7 @@ test_warnings_array(void **state)
 	json_decref(w);
 	w = NULL;
 	c = NULL;
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), -1);
 	assert_null(c);
 	assert_string_equal(cause, "f: kernel: not set");
 	free(cause);
@@ -759,7 +762,7 @@ test_warnings_array(void **state)
 
 	vars = json_array();
 	w = NULL;
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), -1);
 	assert_string_equal(cause, "f: configuration is not a set of "
 	    "variables");
 	free(cause);
