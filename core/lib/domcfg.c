@@ -224,6 +224,11 @@ static const struct dc_key {
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(vncpasswd_viewonly),
 	    .help = "The VNC password for view-only access." },
+	{ .name = "description", .type = DK_STR, .def = "null",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(description),
+	    .help = "A free-text note about the domain, shown by xm list "
+	    "-l." },
 #undef OFF
 #undef NOOFF
 };
