@@ -2007,6 +2007,43 @@ domcfg_to_json(const struct domcfg *dc)
 	return (c);
 }
 
+const char *
+domcfg_string(const struct domcfg *dc, const char *key)
+{
+	const struct dc_key	*k = dc_key_config(key);
+
+	if (k == NULL || k->off == (size_t)~0 || dk_store(k) != ST_STRING)
+		return (NULL);
+	return (*(char *const *)((const char *)dc + k->off));
+}
+
+char *
+domcfg_dumps(const struct domcfg *dc)
+{
+	json_t	*c = domcfg_to_json(dc);
+	char	*text;
+
+	text = json_dumps(c, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(c);
+	if (text == NULL)
+		fatalx("domcfg_dumps: out of memory");
+	return (text);
+}
+
+struct domcfg *
+domcfg_dup(const struct domcfg *dc)
+{
+	json_t		*c = domcfg_to_json(dc);
+	struct domcfg	*copy;
+	char		*cause = NULL;
+
+	/* A struct from domcfg_from_json always converts back. */
+	if ((copy = domcfg_from_json(c, &cause)) == NULL)
+		fatalx("domcfg_dup: %s", cause);
+	json_decref(c);
+	return (copy);
+}
+
 void
 domcfg_free(struct domcfg *dc)
 {
@@ -2039,10 +2076,8 @@ domcfg_free(struct domcfg *dc)
 /* ---- kernel command line ---- */
 
 static const char *
-cfg_str(const json_t *c, const char *key)
+cfg_str(const char *s)
 {
-	const char	*s = json_string_value(json_object_get(c, key));
-
 	return (s != NULL && *s != '\0' ? s : NULL);
 }
 
@@ -2062,15 +2097,15 @@ cmdline_add(char **line, const char *fmt, ...)
 
 /* Empty strings count as unset, as ip = "" does in the manual. */
 char *
-domcfg_cmdline(const json_t *c)
+domcfg_cmdline(const struct domcfg *c)
 {
-	const char	*ip = cfg_str(c, "ip"), *dhcp = cfg_str(c, "dhcp");
-	const char	*server = cfg_str(c, "nfs_server");
-	const char	*gw = cfg_str(c, "gateway"), *mask = cfg_str(c, "netmask");
-	const char	*host = cfg_str(c, "hostname"), *s;
+	const char	*ip = cfg_str(c->ip), *dhcp = cfg_str(c->dhcp);
+	const char	*server = cfg_str(c->nfs_server);
+	const char	*gw = cfg_str(c->gateway), *mask = cfg_str(c->netmask);
+	const char	*host = cfg_str(c->hostname), *s;
 	char		*line = xstrdup("console=ttyS0");
 
-	if ((s = cfg_str(c, "root")) != NULL)
+	if ((s = cfg_str(c->root)) != NULL)
 		cmdline_add(&line, "root=%s", s);
 	if (dhcp != NULL && strcmp(dhcp, "dhcp") == 0)
 		cmdline_add(&line, "ip=dhcp");
@@ -2079,7 +2114,7 @@ domcfg_cmdline(const json_t *c)
 		    server != NULL ? server : "", gw != NULL ? gw : "",
 		    mask != NULL ? mask : "", host != NULL ? host : "");
 	}
-	if ((s = cfg_str(c, "nfs_root")) != NULL) {
+	if ((s = cfg_str(c->nfs_root)) != NULL) {
 		if (server != NULL)
 			cmdline_add(&line, "nfsroot=%s:%s", server, s);
 		else
@@ -2087,7 +2122,7 @@ domcfg_cmdline(const json_t *c)
 	}
 	if (host != NULL)
 		cmdline_add(&line, "hostname=%s", host);
-	if ((s = cfg_str(c, "extra")) != NULL)
+	if ((s = cfg_str(c->extra)) != NULL)
 		cmdline_add(&line, "%s", s);
 	return (line);
 }

@@ -58,6 +58,8 @@
 #include "pycfg.h"
 #include "sxp.h"
 
+struct domcfg;
+
 /*
  * NULL if name is a good domain name, else why not (a static string):
  * 1 to 64 letters, digits, '_', '.' and '-', starting with a letter or a
@@ -154,6 +156,12 @@ struct domcfg {
 struct domcfg	*domcfg_from_json(const json_t *config, char **cause);
 /* The canonical JSON config (domcfg_validate accepts it); new reference. */
 json_t		*domcfg_to_json(const struct domcfg *);
+/* A string key's value by its config name (NULL: null or not a string). */
+const char	*domcfg_string(const struct domcfg *, const char *key);
+/* The JSON text of the state file (sorted, indented); caller frees. */
+char		*domcfg_dumps(const struct domcfg *);
+/* A deep copy. */
+struct domcfg	*domcfg_dup(const struct domcfg *);
 void		 domcfg_free(struct domcfg *);
 
 /*
@@ -161,6 +169,6 @@ void		 domcfg_free(struct domcfg *);
  * root, ip= (kernel syntax client:server:gw:netmask:hostname:eth0:off, or
  * ip=dhcp), nfsroot, hostname=, then extra.  Caller frees.
  */
-char	*domcfg_cmdline(const json_t *config);
+char	*domcfg_cmdline(const struct domcfg *);
 
 #endif

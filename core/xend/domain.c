@@ -64,7 +64,7 @@ domain_unref(struct domain *d)
 {
 	if (--d->refs > 0)
 		return;
-	json_decref(d->config);
+	domcfg_free(d->config);
 	free(d->name);
 	free(d->dir);
 	free(d->exit_how);
@@ -164,7 +164,7 @@ domid_in_use(int id, void *arg)
  * failed create takes no id.
  */
 static int
-domid_next(json_t *config, int *rover)
+domid_next(struct domcfg *config, int *rover)
 {
 	*rover = domid_rover;
 	return (domid_pick(rover, DOMID_MAX, domid_in_use, config));
@@ -202,21 +202,18 @@ json_t *
 domain_to_json(struct domain *d)
 {
 	json_t	*o;
-	int	 port;
-	json_t	*cj = json_object_get(d->config, "console");
+	int	 port = precheck_console_port(d->config, d->domid);
 
-	port = json_is_integer(cj) ? json_integer_value(cj) :
-	    xend_cfg.console_port_base + d->domid;
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
-	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:O}",
+	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:o}",
 	    "domid", d->domid,
 	    "name", d->name,
 	    "state", domain_state_flags(d),
 	    "status", d->state == DOM_RUNNING && d->blocked ? "blocked" :
 		state_names[d->state],
-	    "memory", json_integer_value(json_object_get(d->config, "memory")),
-	    "maxmem", json_integer_value(json_object_get(d->config, "maxmem")),
-	    "vcpus", json_integer_value(json_object_get(d->config, "vcpus")),
+	    "memory", (json_int_t)d->config->memory,
+	    "maxmem", (json_int_t)d->config->maxmem,
+	    "vcpus", (json_int_t)d->config->vcpus,
 	    "cpu", d->last_cpu,
 	    "cpu_time", d->cpu_time,
 	    "console_port", port,
@@ -226,14 +223,14 @@ domain_to_json(struct domain *d)
 	    "dir", d->dir,
 	    "restart_count", d->restart_count,
 	    "shutdown_reason", d->shutdown_reason,
-	    "config", d->config);
+	    "config", domcfg_to_json(d->config));
 	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
 	    d->dir));
 	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
 	    d->dir));
 	/* memory: what the balloon reports; the config's is the target. */
 	json_object_set_new(o, "memory_target", json_integer(
-	    json_integer_value(json_object_get(d->config, "memory"))));
+	    d->config->memory));
 	if (d->mem_actual > 0)
 		json_object_set_new(o, "memory", json_integer(
 		    (d->mem_actual + 512 * 1024) / (1024 * 1024)));
@@ -248,7 +245,7 @@ domain_to_json(struct domain *d)
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
 	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
 	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
-	if (json_is_true(json_object_get(d->config, "vnc"))) {
+	if (d->config->vnc) {
 		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
 		    d->dir));
 		json_object_set_new(o, "vnc_port", json_integer(
@@ -270,7 +267,7 @@ domain0_to_json(void)
 	host_read(&h);
 	mem = h.total_mb;
 	TAILQ_FOREACH(d, &domains, entry) {
-		mem -= json_integer_value(json_object_get(d->config, "memory"));
+		mem -= d->config->memory;
 		cpu -= d->cpu_time;
 	}
 	if (gethostname(hostname, sizeof hostname) != 0)
@@ -414,7 +411,7 @@ domain_save_config(struct domain *d, char **cause)
 	char	*path, *text;
 	int	 rc;
 
-	text = json_dumps(d->config, JSON_INDENT(1) | JSON_SORT_KEYS);
+	text = domcfg_dumps(d->config);
 	xasprintf(&path, "%s/config.json", d->dir);
 	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(path);
@@ -423,14 +420,14 @@ domain_save_config(struct domain *d, char **cause)
 }
 
 static struct domain *
-domain_new(int domid, json_t *config)
+domain_new(int domid, struct domcfg *config)
 {
 	struct domain	*d = xcalloc(1, sizeof *d);
 
 	d->refs = 1;
 	d->domid = domid;
 	d->config = config;
-	d->name = xstrdup(json_string_value(json_object_get(config, "name")));
+	d->name = xstrdup(config->name);
 	xasprintf(&d->dir, "%s/domains/%d", xend_cfg.state_dir, domid);
 	d->pidfd = -1;
 	d->last_cpu = -1;
@@ -440,22 +437,21 @@ domain_new(int domid, json_t *config)
 
 /* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
 static void
-domain_fill_macs(json_t *config)
+domain_fill_macs(struct domcfg *config)
 {
-	json_t	*vifs = json_object_get(config, "vifs"), *v;
 	size_t	 i;
 	unsigned char r[3];
 	int	 fd;
 
-	json_array_foreach(vifs, i, v) {
-		if (json_is_string(json_object_get(v, "mac")))
+	for (i = 0; i < config->nvifs; i++) {
+		if (config->vifs[i].mac != NULL)
 			continue;
 		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
 			fatal("/dev/urandom");
 		close(fd);
-		json_object_set_new(v, "mac", json_sprintf(
-		    "00:16:3e:%02x:%02x:%02x", r[0] & 0x7f, r[1], r[2]));
+		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
+		    r[0] & 0x7f, r[1], r[2]);
 	}
 }
 
@@ -498,17 +494,16 @@ static struct domain *
 disk_user(const char *uname, const char *mode)
 {
 	struct domain	*d;
-	json_t		*v;
 	size_t		 i;
 	const char	*m;
 
 	if (strcmp(mode, "w!") == 0)
 		return (NULL);
 	TAILQ_FOREACH(d, &domains, entry) {
-		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-			m = json_string_value(json_object_get(v, "mode"));
-			if (strcmp(json_string_value(json_object_get(v,
-			    "uname")), uname) != 0 || strcmp(m, "w!") == 0)
+		for (i = 0; i < d->config->ndisks; i++) {
+			m = d->config->disks[i].mode;
+			if (strcmp(d->config->disks[i].uname, uname) != 0 ||
+			    strcmp(m, "w!") == 0)
 				continue;
 			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
 				return (d);
@@ -518,10 +513,10 @@ disk_user(const char *uname, const char *mode)
 }
 
 static int
-domain_check_files(json_t *config, char **cause)
+domain_check_files(const struct domcfg *config, char **cause)
 {
 	const char	*k, *paths[2] = { "kernel", "ramdisk" };
-	json_t		*disks = json_object_get(config, "disks"), *v;
+	const char	*files[2] = { config->kernel, config->ramdisk };
 	const char	*uname, *mode;
 	size_t		 i;
 	int		 flags, min;
@@ -529,28 +524,27 @@ domain_check_files(json_t *config, char **cause)
 	struct domain	*user;
 
 	for (i = 0; i < nitems(paths); i++) {
-		k = json_string_value(json_object_get(config, paths[i]));
+		k = files[i];
 		if (k != NULL && access(k, R_OK) != 0) {
 			*cause = xsprintf("%s %s: %s", paths[i], k,
 			    strerror(errno));
 			return (-1);
 		}
 	}
-	k = json_string_value(json_object_get(config, "kernel"));
-	min = kernel_min_mb(k, json_string_value(json_object_get(config,
-	    "ramdisk")));
+	k = config->kernel;
+	min = kernel_min_mb(k, config->ramdisk);
 	/* The guest boots with maxmem, then balloons down to memory. */
-	mem = json_integer_value(json_object_get(config, "maxmem"));
+	mem = config->maxmem;
 	if (min > 0 && mem < min) {
 		*cause = xsprintf("%s = %lld MB is too little for kernel %s: "
 		    "it needs at least %d MB to boot",
-		    mem == json_integer_value(json_object_get(config,
-		    "memory")) ? "memory" : "maxmem", (long long)mem, k, min);
+		    mem == config->memory ? "memory" : "maxmem",
+		    (long long)mem, k, min);
 		return (-1);
 	}
-	json_array_foreach(disks, i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
-		mode = json_string_value(json_object_get(v, "mode"));
+	for (i = 0; i < config->ndisks; i++) {
+		uname = config->disks[i].uname;
+		mode = config->disks[i].mode;
 		if ((user = disk_user(uname, mode)) != NULL) {
 			*cause = xsprintf("disk %s is in use by domain %s (%s); "
 			    "use mode 'r' in both, or 'w!' to force", uname,
@@ -682,8 +676,7 @@ domain_start_qemu(struct domain *d, char **cause)
 	}
 	log_info("%s (%d): qemu pid %d started (%s)", d->name, d->domid,
 	    (int)d->pid, accel_get());
-	d->boot_maxmem = json_integer_value(json_object_get(d->config,
-	    "maxmem"));
+	d->boot_maxmem = d->config->maxmem;
 	d->mem_actual = 0;
 	if (sched_attach(d, cause) != 0) {
 		log_warn("%s: scheduler: %s", d->name, *cause);
@@ -697,11 +690,11 @@ domain_start_qemu(struct domain *d, char **cause)
 }
 
 int
-domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+domain_create(struct domcfg *config, int paused, struct api_req *req,
+    char **cause)
 {
 	struct domain	*d;
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
+	const char	*name = config->name;
 	int		 domid, rover;
 
 	if (!domain_name_valid(name)) {
@@ -715,8 +708,7 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	if (domain_check_files(config, cause) != 0 ||
 	    precheck_config(config, cause) != 0)
 		goto fail;
-	if (control_host_admits(NULL, json_integer_value(json_object_get(config,
-	    "memory")), cause) != 0)
+	if (control_host_admits(NULL, config->memory, cause) != 0)
 		goto fail;
 	domain_fill_macs(config);
 	if ((domid = domid_next(config, &rover)) == -1) {
@@ -755,7 +747,7 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	return (0);
 
 fail:
-	json_decref(config);
+	domcfg_free(config);
 	return (-1);
 }
 
@@ -1300,7 +1292,7 @@ static void
 domain_rename_restart(struct domain *d)
 {
 	char	*newname, *cause;
-	json_t	*config = json_deep_copy(d->config);
+	struct domcfg	*config = domcfg_dup(d->config);
 	int	 n;
 
 	for (n = 1; ; n++) {
@@ -1313,7 +1305,7 @@ domain_rename_restart(struct domain *d)
 		log_error("%s: rename-restart: %s", d->name, cause);
 		free(cause);
 		free(newname);
-		json_decref(config);
+		domcfg_free(config);
 		return;
 	}
 	free(newname);
@@ -1354,7 +1346,7 @@ domain_apply_policy(struct domain *d, const char *why)
 		key = "on_crash";
 	else
 		key = "on_poweroff";
-	policy = json_string_value(json_object_get(d->config, key));
+	policy = domcfg_string(d->config, key);
 	if (policy == NULL)
 		policy = "destroy";
 	/* A halt is a request to stop for good. */
@@ -1518,7 +1510,7 @@ domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
 int
 domain_rename(struct domain *d, const char *name, char **cause)
 {
-	json_t	*saved;
+	char	*saved;
 
 	if (domcfg_name_problem(name) != NULL) {
 		*cause = xsprintf("invalid domain name '%s': %s", name,
@@ -1531,13 +1523,14 @@ domain_rename(struct domain *d, const char *name, char **cause)
 		*cause = xsprintf("domain '%s' already exists", name);
 		return (-1);
 	}
-	saved = json_incref(json_object_get(d->config, "name"));
-	json_object_set_new(d->config, "name", json_string(name));
+	saved = d->config->name;
+	d->config->name = xstrdup(name);
 	if (domain_save_config(d, cause) != 0) {
-		json_object_set_new(d->config, "name", saved);
+		free(d->config->name);
+		d->config->name = saved;
 		return (-1);
 	}
-	json_decref(saved);
+	free(saved);
 	log_info("domain %d renamed %s -> %s", d->domid, d->name, name);
 	free(d->name);
 	d->name = xstrdup(name);
@@ -1681,44 +1674,47 @@ domain_is_xend_child(pid_t pid)
  * cost a running guest its QEMU: such a domain is adopted, with a warning,
  * so that it can be renamed or shut down properly.
  */
-static int
+static struct domcfg *
 domain_adopt_valid(const char *dir, json_t *config)
 {
 	json_t		*copy;
 	char		*cause;
 	const char	*name = json_string_value(json_object_get(config,
 			    "name")), *why;
-	int		 rc;
+	struct domcfg	*dc;
 
-	if (domcfg_validate(config, &cause) == 0)
-		return (0);
+	if ((dc = domcfg_from_json(config, &cause)) != NULL)
+		return (dc);
 	if (name == NULL || (why = domcfg_name_problem(name)) == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
 	free(cause);
 	copy = json_deep_copy(config);
 	json_object_set_new(copy, "name", json_string("adopted"));
-	rc = domcfg_validate(copy, &cause);
+	dc = domcfg_from_json(copy, &cause);
 	json_decref(copy);
-	if (rc != 0) {
+	if (dc == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
+	free(dc->name);
+	dc->name = xstrdup(name);
 	log_warn("%s: domain name '%s' is no longer accepted (%s): adopted; "
 	    "rename it (xm rename) or shut it down", dir, name, why);
 	dmesg_add("domain '%s' adopted under a name no longer accepted (%s): "
 	    "xm rename it", name, why);
-	return (0);
+	return (dc);
 }
 
 static void
 domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 {
 	char		*path, *text, *cause;
-	json_t		*rt = NULL, *config = NULL, *v;
+	json_t		*rt = NULL, *json, *v;
+	struct domcfg	*config = NULL;
 	json_error_t	 jerr;
 	struct domain	*d;
 	size_t		 i;
@@ -1729,12 +1725,11 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 	xasprintf(&path, "%s/config.json", dir);
 	no_config = access(path, F_OK) != 0 && errno == ENOENT;
 	if (file_read(path, &text, NULL, &cause) == 0) {
-		config = json_loads(text, 0, &jerr);
+		json = json_loads(text, 0, &jerr);
 		free(text);
-		if (config != NULL && domain_adopt_valid(dir, config) != 0) {
-			json_decref(config);
-			config = NULL;
-		}
+		if (json != NULL)
+			config = domain_adopt_valid(dir, json);
+		json_decref(json);
 	} else
 		free(cause);
 	free(path);

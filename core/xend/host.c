@@ -279,8 +279,7 @@ host_to_json(void)
 	if (gethostname(hostname, sizeof hostname) != 0)
 		strcpy(hostname, "localhost");
 	TAILQ_FOREACH(d, &domains, entry) {
-		claimed += json_integer_value(json_object_get(d->config,
-		    "memory"));
+		claimed += d->config->memory;
 		by_state[d->state]++;
 	}
 	counts = json_object();

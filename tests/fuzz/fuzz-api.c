@@ -83,8 +83,8 @@ domain_find(const char *key)
 json_t *
 domain_to_json(struct domain *d)
 {
-	return (json_pack("{s:i, s:s, s:O}", "domid", d->domid, "name",
-	    d->name, "config", d->config));
+	return (json_pack("{s:i, s:s, s:o}", "domid", d->domid, "name",
+	    d->name, "config", domcfg_to_json(d->config)));
 }
 
 json_t *
@@ -96,18 +96,17 @@ domain0_to_json(void)
 
 /* Real domain_create answers once QEMU is up; this one at once. */
 int
-domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+domain_create(struct domcfg *config, int paused, struct api_req *req,
+    char **cause)
 {
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
-
-	if (name != NULL && strcmp(name, fake.name) == 0) {
-		json_decref(config);
-		*cause = xsprintf("domain '%s' already exists", name);
+	if (strcmp(config->name, fake.name) == 0) {
+		*cause = xsprintf("domain '%s' already exists", config->name);
+		domcfg_free(config);
 		return (-1);
 	}
 	server_reply(req, json_pack("{s:i, s:o}", "domid", 2, "config",
-	    config));
+	    domcfg_to_json(config)));
+	domcfg_free(config);
 	return (0);
 }
 
@@ -247,8 +246,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.domid = 1;
 	fake.name = xstrdup("fz");
 	fake.state = DOM_RUNNING;
-	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
-	    "vcpus", 2);
+	fake.config = xcalloc(1, sizeof *fake.config);
+	fake.config->name = xstrdup("fz");
+	fake.config->memory = 64;
+	fake.config->vcpus = 2;
 	TAILQ_INSERT_TAIL(&domains, &fake, entry);
 	return (0);
 }

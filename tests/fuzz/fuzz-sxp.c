@@ -79,6 +79,8 @@ check_config(const struct sxp *top)
 	json_t		*c = NULL, *c2 = NULL, *w = NULL;
 	struct sxp	*x, *again;
 	char		*cause = NULL, *text, *line;
+	struct domcfg	*dc;
+	json_t		*j;
 
 	if (domcfg_from_sxp(top, "fuzz", &c, &w, &cause) != 0) {
 		free(cause);
@@ -104,8 +106,20 @@ check_config(const struct sxp *top)
 		fprintf(stderr, "round trip changed the config:\n%s\n", text);
 		abort();
 	}
-	line = domcfg_cmdline(c);
-	free(line);
+	/* Every config that validates converts to the struct and back. */
+	if ((dc = domcfg_from_json(c, &cause)) != NULL) {
+		j = domcfg_to_json(dc);
+		if (!json_equal(c, j)) {
+			fprintf(stderr, "struct round trip changed the "
+			    "config\n");
+			abort();
+		}
+		json_decref(j);
+		line = domcfg_cmdline(dc);
+		free(line);
+		domcfg_free(dc);
+	} else
+		free(cause);
 	free(text);
 	sxp_free(x);
 	sxp_free(again);

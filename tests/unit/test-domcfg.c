@@ -125,6 +125,20 @@ assert_build_error(const char *text, const char *want)
 	assert_build_error_ov(text, NULL, 0, want);
 }
 
+/* The kernel command line of a JSON config (through the typed struct). */
+static char *
+json_cmdline(const json_t *c)
+{
+	struct domcfg	*dc;
+	char		*cause = NULL, *line;
+
+	if ((dc = domcfg_from_json(c, &cause)) == NULL)
+		fail_msg("domcfg_from_json: %s", cause);
+	line = domcfg_cmdline(dc);
+	domcfg_free(dc);
+	return (line);
+}
+
 #define BASE "name = 'vm'\nkernel = '/k'\n"	/* lines 1 and 2 */
 
 static const char ttylinux[] =
@@ -184,7 +198,7 @@ test_ttylinux(void **state)
 	assert_json(c, ttylinux_canonical);
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro");
 	free(line);
 	json_decref(w);
@@ -221,7 +235,7 @@ test_xmexample2(void **state)
 	    "\"dev\": \"sda6\", \"mode\": \"r\"}]");
 	assert_json(json_object_get(c, "vifs"), "[]");
 	assert_int_equal(json_array_size(w), 0);	/* vmid is a helper */
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro "
 	    "ip=10.0.0.12::10.0.0.1:255.255.255.0:vm2:eth0:off "
 	    "hostname=vm2 4 VMID=2 usr=/dev/sda6");
@@ -292,7 +306,7 @@ test_every_key(void **state)
 	    "\"vncpasswd_viewonly\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/nfs "
 	    "ip=10.0.0.2:10.0.0.1:10.0.0.1:255.0.0.0:full.example:eth0:off "
 	    "nfsroot=10.0.0.1:/export/vm1root hostname=full.example single");
@@ -724,7 +738,7 @@ test_warnings(void **state)
 	assert_warnings(w, want, nitems(want));
 	/* The ignored ip is dropped, so xm create -n does not show it. */
 	assert_true(json_is_null(json_object_get(c, "ip")));
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 ip=dhcp");
 	free(line);
 	json_decref(w);
@@ -783,7 +797,7 @@ static void
 assert_cmdline(const char *text, const char *want)
 {
 	json_t	*c = build_ok(text, NULL);
-	char	*line = domcfg_cmdline(c);
+	char	*line = json_cmdline(c);
 
 	assert_string_equal(line, want);
 	free(line);
