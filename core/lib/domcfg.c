@@ -33,14 +33,14 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED,
 };
 
 /* The type's name in domcfg_schema_json, indexed by enum dk_type. */
 static const char *const dk_type_names[] = {
 	"name", "builder", "path", "int", "int", "cpulist", "string",
 	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
-	"vifs", "bool", "string",
+	"vifs", "bool", "string", "ignored",
 };
 
 /* Where a key sits in the SXP (vm ...) form. */
@@ -229,27 +229,40 @@ static const struct dc_key {
 	    .builders = DB_ALL, .off = OFF(description),
 	    .help = "A free-text note about the domain, shown by xm list "
 	    "-l." },
+	/*
+	 * Real Xen keys known and deliberately ignored (with a warning): a
+	 * builder that comes to use one (hvm: acpi, boot, ...) makes it a
+	 * key of its own here.
+	 */
+#define IGNORED(n) { .name = n, .type = DK_IGNORED, .flags = DF_NOCONFIG, \
+	    .where = DS_NONE, .off = NOOFF }
+	IGNORED("access_control"), IGNORED("acpi"), IGNORED("apic"),
+	IGNORED("audio"), IGNORED("backend"), IGNORED("blkif"),
+	IGNORED("boot"), IGNORED("bootargs"), IGNORED("bootloader"),
+	IGNORED("cdrom"), IGNORED("cpu_cap"), IGNORED("cpu_weight"),
+	IGNORED("cpuid"), IGNORED("device_model"), IGNORED("display"),
+	IGNORED("features"), IGNORED("guest_os_type"), IGNORED("hap"),
+	IGNORED("hpet"), IGNORED("interface"), IGNORED("ioports"),
+	IGNORED("irq"), IGNORED("keymap"), IGNORED("localtime"),
+	IGNORED("maxvcpus"), IGNORED("monitor"), IGNORED("ne2000"),
+	IGNORED("netif"), IGNORED("nographic"), IGNORED("on_xend_start"),
+	IGNORED("on_xend_stop"), IGNORED("pae"), IGNORED("pci"),
+	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"), IGNORED("sdl"),
+	IGNORED("serial"), IGNORED("shadow_memory"), IGNORED("soundhw"),
+	IGNORED("ssidref"), IGNORED("stdvga"), IGNORED("timer_mode"),
+	IGNORED("tpmif"), IGNORED("tsc_mode"), IGNORED("usb"),
+	IGNORED("usbdevice"), IGNORED("usbport"), IGNORED("uuid"),
+	IGNORED("vfb"), IGNORED("viridian"), IGNORED("vkbd"),
+	IGNORED("vncconsole"), IGNORED("vncdisplay"), IGNORED("vnclisten"),
+	IGNORED("vncunused"), IGNORED("vncviewer"), IGNORED("vscsi"),
+	IGNORED("vtpm"), IGNORED("xauthority"),
+#undef IGNORED
 #undef OFF
 #undef NOOFF
 };
 
 /* VNC authentication uses the first 8 characters of a password. */
 #define DOMCFG_VNCPASS_LEN	8
-
-/* Real Xen keys we know and deliberately ignore (with a warning). */
-static const char *const dc_ignored[] = {
-	"access_control", "acpi", "apic", "audio", "backend", "blkif", "boot",
-	"bootargs", "bootloader", "cdrom", "cpu_cap", "cpu_weight", "cpuid",
-	"device_model", "display", "features", "guest_os_type", "hap",
-	"hpet", "interface", "ioports", "irq", "keymap", "localtime",
-	"maxvcpus", "monitor", "ne2000", "netif", "nographic",
-	"on_xend_start", "on_xend_stop", "pae", "pci", "rtc_timeoffset",
-	"s3_integrity", "sdl", "serial", "shadow_memory", "soundhw",
-	"ssidref", "stdvga", "timer_mode", "tpmif", "tsc_mode", "usb",
-	"usbdevice", "usbport", "uuid", "vfb", "viridian", "vkbd",
-	"vncconsole", "vncdisplay", "vnclisten", "vncunused",
-	"vncviewer", "vscsi", "vtpm", "xauthority",
-};
 
 /* Runtime fields of 'xm list -l' output, ignored when fed back. */
 static const char *const dc_sxp_runtime[] = {
@@ -1302,12 +1315,13 @@ domcfg_build(const json_t *vars, const json_t *meta, const char *file,
 			    (long long)json_integer_value(line));
 		else
 			loc = xstrdup(dc.file);
-		if ((k = dc_key_find(key)) != NULL) {
-			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
-				failed = 1;
-		} else if (in_list(key, dc_ignored, nitems(dc_ignored)) >= 0)
+		if ((k = dc_key_find(key)) != NULL && k->type == DK_IGNORED)
 			dc_warn(&dc, loc, "'%s' is not supported and was "
 			    "ignored", key);
+		else if (k != NULL) {
+			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
+				failed = 1;
+		}
 		else if (key[0] != '_' && json_object_get(helpers, key) == NULL)
 			dc_warn(&dc, loc, "unknown variable '%s' ignored", key);
 		free(loc);
@@ -2127,19 +2141,36 @@ domcfg_cmdline(const struct domcfg *c)
 	return (line);
 }
 
+/* The i-th key of the table that is (or is not) an ignored one. */
+static const struct dc_key *
+dc_key_nth(size_t i, int ignored)
+{
+	size_t	 j;
+
+	for (j = 0; j < nitems(dc_keys); j++) {
+		if ((dc_keys[j].type == DK_IGNORED) == ignored && i-- == 0)
+			return (&dc_keys[j]);
+	}
+	return (NULL);
+}
+
 const char *
 domcfg_key_doc(size_t i, const char **help)
 {
-	if (i >= nitems(dc_keys))
+	const struct dc_key	*k = dc_key_nth(i, 0);
+
+	if (k == NULL)
 		return (NULL);
-	*help = dc_keys[i].help;
-	return (dc_keys[i].name);
+	*help = k->help;
+	return (k->name);
 }
 
 const char *
 domcfg_ignored_key(size_t i)
 {
-	return (i < nitems(dc_ignored) ? dc_ignored[i] : NULL);
+	const struct dc_key	*k = dc_key_nth(i, 1);
+
+	return (k != NULL ? k->name : NULL);
 }
 
 json_t *
@@ -2153,6 +2184,10 @@ domcfg_schema_json(void)
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
+		if (k->type == DK_IGNORED) {
+			json_array_append_new(ign, json_string(k->name));
+			continue;
+		}
 		o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", k->name,
 		    "type", dk_type_names[k->type], "help", k->help,
 		    "required", (k->flags & DF_REQUIRED) != 0,
@@ -2184,7 +2219,5 @@ domcfg_schema_json(void)
 			json_object_set_new(o, "see", json_string(k->see));
 		json_array_append_new(keys, o);
 	}
-	for (i = 0; i < nitems(dc_ignored); i++)
-		json_array_append_new(ign, json_string(dc_ignored[i]));
 	return (json_pack("{s:o, s:o}", "keys", keys, "ignored", ign));
 }
