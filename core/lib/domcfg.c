@@ -4,7 +4,9 @@
  * it arrives over the API, and turned into the guest kernel command line.
  *
  * Both front ends (variables and SXP) feed the same per-key setters, so a
- * value is checked the same way whichever form it came in.
+ * value is checked the same way whichever form it came in.  Every key is
+ * one entry of dc_keys below: adding a key is an entry there (and a field
+ * of struct domcfg if xend reads it) plus its effect.
  */
 #include <arpa/inet.h>
 
