@@ -120,8 +120,7 @@ agent_send(struct domain *d, const char *fmt, ...)
 static void
 agent_send_target(struct domain *d)
 {
-	agent_send(d, "memory_target %lld", (long long)json_integer_value(
-	    json_object_get(d->config, "memory")));
+	agent_send(d, "memory_target %ld", d->config->memory);
 }
 
 /* The guest's own memory_target request (the manual's self-service). */
@@ -131,7 +130,7 @@ agent_apply_mem(struct domain *d, long mb)
 	char	*cause;
 
 	d->agent_lim->mem_recent = 1;
-	if (mb != json_integer_value(json_object_get(d->config, "memory")) &&
+	if (mb != d->config->memory &&
 	    hooks->mem_set(d, mb, &cause) != 0) {
 		agent_send(d, "error %s", cause);
 		free(cause);
@@ -191,7 +190,7 @@ agent_cpus_online(struct domain *d, const char *arg)
 	char			*cause, *norm;
 	int			 n;
 
-	n = json_integer_value(json_object_get(d->config, "vcpus"));
+	n = d->config->vcpus;
 	if (arg == NULL || cpulist_parse(arg, n, &set, &cause) != 0) {
 		if (arg == NULL)
 			cause = xstrdup("no list");

@@ -33,8 +33,7 @@ apijson_host(void)
 	if (gethostname(hostname, sizeof hostname) != 0)
 		strcpy(hostname, "localhost");
 	TAILQ_FOREACH(d, &domains, entry) {
-		claimed += json_integer_value(json_object_get(d->config,
-		    "memory"));
+		claimed += d->config->memory;
 		by_state[d->state]++;
 	}
 	counts = json_object();
@@ -73,20 +72,17 @@ json_t *
 apijson_domain(struct domain *d)
 {
 	json_t	*o;
-	int	 port;
-	json_t	*cj = json_object_get(d->config, "console");
+	int	 port = precheck_console_port(d->config, d->domid);
 
-	port = json_is_integer(cj) ? json_integer_value(cj) :
-	    xend_cfg.console_port_base + d->domid;
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
-	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:O}",
+	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:o}",
 	    "domid", d->domid,
 	    "name", d->name,
 	    "state", domain_state_flags(d),
 	    "status", domain_status(d),
-	    "memory", json_integer_value(json_object_get(d->config, "memory")),
-	    "maxmem", json_integer_value(json_object_get(d->config, "maxmem")),
-	    "vcpus", json_integer_value(json_object_get(d->config, "vcpus")),
+	    "memory", (json_int_t)d->config->memory,
+	    "maxmem", (json_int_t)d->config->maxmem,
+	    "vcpus", (json_int_t)d->config->vcpus,
 	    "cpu", d->last_cpu,
 	    "cpu_time", d->cpu_time,
 	    "console_port", port,
@@ -96,14 +92,14 @@ apijson_domain(struct domain *d)
 	    "dir", d->dir,
 	    "restart_count", d->restart_count,
 	    "shutdown_reason", d->shutdown_reason,
-	    "config", d->config);
+	    "config", domcfg_to_json(d->config));
 	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
 	    d->dir));
 	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
 	    d->dir));
 	/* memory: what the balloon reports; the config's is the target. */
 	json_object_set_new(o, "memory_target", json_integer(
-	    json_integer_value(json_object_get(d->config, "memory"))));
+	    d->config->memory));
 	if (d->mem_actual > 0)
 		json_object_set_new(o, "memory", json_integer(
 		    (d->mem_actual + 512 * 1024) / (1024 * 1024)));
@@ -118,7 +114,7 @@ apijson_domain(struct domain *d)
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
 	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
 	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
-	if (json_is_true(json_object_get(d->config, "vnc"))) {
+	if (d->config->vnc) {
 		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
 		    d->dir));
 		json_object_set_new(o, "vnc_port", json_integer(
@@ -140,7 +136,7 @@ apijson_domain0(void)
 	host_read(&h);
 	mem = h.total_mb;
 	TAILQ_FOREACH(d, &domains, entry) {
-		mem -= json_integer_value(json_object_get(d->config, "memory"));
+		mem -= d->config->memory;
 		cpu -= d->cpu_time;
 	}
 	if (gethostname(hostname, sizeof hostname) != 0)

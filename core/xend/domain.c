@@ -154,7 +154,7 @@ domid_in_use(int id, void *arg)
  * failed create takes no id.
  */
 static int
-domid_next(json_t *config, int *rover)
+domid_next(struct domcfg *config, int *rover)
 {
 	*rover = domid_rover;
 	return (domid_pick(rover, DOMID_MAX, domid_in_use, config));
@@ -328,7 +328,7 @@ domain_save_config(struct domain *d, char **cause)
 	char	*path, *text;
 	int	 rc;
 
-	text = json_dumps(d->config, JSON_INDENT(1) | JSON_SORT_KEYS);
+	text = domcfg_dumps(d->config);
 	xasprintf(&path, "%s/config.json", d->dir);
 	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(path);
@@ -337,14 +337,14 @@ domain_save_config(struct domain *d, char **cause)
 }
 
 static struct domain *
-domain_new(int domid, json_t *config)
+domain_new(int domid, struct domcfg *config)
 {
 	struct domain	*d = xcalloc(1, sizeof *d);
 
 	d->refs = 1;
 	d->domid = domid;
 	d->config = config;
-	d->name = xstrdup(json_string_value(json_object_get(config, "name")));
+	d->name = xstrdup(config->name);
 	xasprintf(&d->dir, "%s/domains/%d", xend_cfg.state_dir, domid);
 	d->pidfd = -1;
 	d->last_cpu = -1;
@@ -355,22 +355,21 @@ domain_new(int domid, json_t *config)
 
 /* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
 static void
-domain_fill_macs(json_t *config)
+domain_fill_macs(struct domcfg *config)
 {
-	json_t	*vifs = json_object_get(config, "vifs"), *v;
 	size_t	 i;
 	unsigned char r[3];
 	int	 fd;
 
-	json_array_foreach(vifs, i, v) {
-		if (json_is_string(json_object_get(v, "mac")))
+	for (i = 0; i < config->nvifs; i++) {
+		if (config->vifs[i].mac != NULL)
 			continue;
 		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
 			fatal("/dev/urandom");
 		close(fd);
-		json_object_set_new(v, "mac", json_sprintf(
-		    "00:16:3e:%02x:%02x:%02x", r[0] & 0x7f, r[1], r[2]));
+		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
+		    r[0] & 0x7f, r[1], r[2]);
 	}
 }
 
@@ -413,17 +412,16 @@ static struct domain *
 disk_user(const char *uname, const char *mode)
 {
 	struct domain	*d;
-	json_t		*v;
 	size_t		 i;
 	const char	*m;
 
 	if (strcmp(mode, "w!") == 0)
 		return (NULL);
 	TAILQ_FOREACH(d, &domains, entry) {
-		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-			m = json_string_value(json_object_get(v, "mode"));
-			if (strcmp(json_string_value(json_object_get(v,
-			    "uname")), uname) != 0 || strcmp(m, "w!") == 0)
+		for (i = 0; i < d->config->ndisks; i++) {
+			m = d->config->disks[i].mode;
+			if (strcmp(d->config->disks[i].uname, uname) != 0 ||
+			    strcmp(m, "w!") == 0)
 				continue;
 			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
 				return (d);
@@ -433,10 +431,10 @@ disk_user(const char *uname, const char *mode)
 }
 
 static int
-domain_check_files(json_t *config, char **cause)
+domain_check_files(const struct domcfg *config, char **cause)
 {
 	const char	*k, *paths[2] = { "kernel", "ramdisk" };
-	json_t		*disks = json_object_get(config, "disks"), *v;
+	const char	*files[2] = { config->kernel, config->ramdisk };
 	const char	*uname, *mode;
 	size_t		 i;
 	int		 flags, min;
@@ -444,28 +442,27 @@ domain_check_files(json_t *config, char **cause)
 	struct domain	*user;
 
 	for (i = 0; i < nitems(paths); i++) {
-		k = json_string_value(json_object_get(config, paths[i]));
+		k = files[i];
 		if (k != NULL && access(k, R_OK) != 0) {
 			*cause = xsprintf("%s %s: %s", paths[i], k,
 			    strerror(errno));
 			return (-1);
 		}
 	}
-	k = json_string_value(json_object_get(config, "kernel"));
-	min = kernel_min_mb(k, json_string_value(json_object_get(config,
-	    "ramdisk")));
+	k = config->kernel;
+	min = kernel_min_mb(k, config->ramdisk);
 	/* The guest boots with maxmem, then balloons down to memory. */
-	mem = json_integer_value(json_object_get(config, "maxmem"));
+	mem = config->maxmem;
 	if (min > 0 && mem < min) {
 		*cause = xsprintf("%s = %lld MB is too little for kernel %s: "
 		    "it needs at least %d MB to boot",
-		    mem == json_integer_value(json_object_get(config,
-		    "memory")) ? "memory" : "maxmem", (long long)mem, k, min);
+		    mem == config->memory ? "memory" : "maxmem",
+		    (long long)mem, k, min);
 		return (-1);
 	}
-	json_array_foreach(disks, i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
-		mode = json_string_value(json_object_get(v, "mode"));
+	for (i = 0; i < config->ndisks; i++) {
+		uname = config->disks[i].uname;
+		mode = config->disks[i].mode;
 		if ((user = disk_user(uname, mode)) != NULL) {
 			*cause = xsprintf("disk %s is in use by domain %s (%s); "
 			    "use mode 'r' in both, or 'w!' to force", uname,
@@ -614,8 +611,7 @@ domain_start_qemu(struct domain *d, char **cause)
 	}
 	log_info("%s (%d): qemu pid %d started (%s)", d->name, d->domid,
 	    (int)d->pid, accel_get());
-	d->boot_maxmem = json_integer_value(json_object_get(d->config,
-	    "maxmem"));
+	d->boot_maxmem = d->config->maxmem;
 	d->mem_actual = 0;
 	if (sched_attach(d, cause) != 0) {
 		log_warn("%s: scheduler: %s", d->name, *cause);
@@ -629,12 +625,11 @@ domain_start_qemu(struct domain *d, char **cause)
 }
 
 int
-domain_create(json_t *config, int paused, dom_done_cb done, void *arg,
+domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
     char **cause)
 {
 	struct domain	*d;
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
+	const char	*name = config->name;
 	int		 domid, rover;
 
 	if (!domain_name_valid(name)) {
@@ -648,8 +643,7 @@ domain_create(json_t *config, int paused, dom_done_cb done, void *arg,
 	if (domain_check_files(config, cause) != 0 ||
 	    precheck_config(config, cause) != 0)
 		goto fail;
-	if (control_host_admits(NULL, json_integer_value(json_object_get(config,
-	    "memory")), cause) != 0)
+	if (control_host_admits(NULL, config->memory, cause) != 0)
 		goto fail;
 	domain_fill_macs(config);
 	if ((domid = domid_next(config, &rover)) == -1) {
@@ -689,7 +683,7 @@ domain_create(json_t *config, int paused, dom_done_cb done, void *arg,
 	return (0);
 
 fail:
-	json_decref(config);
+	domcfg_free(config);
 	return (-1);
 }
 
@@ -1263,7 +1257,7 @@ static void
 domain_rename_restart(struct domain *d)
 {
 	char	*newname, *cause;
-	json_t	*config = json_deep_copy(d->config);
+	struct domcfg	*config = domcfg_dup(d->config);
 	int	 n;
 
 	for (n = 1; ; n++) {
@@ -1276,7 +1270,7 @@ domain_rename_restart(struct domain *d)
 		log_error("%s: rename-restart: %s", d->name, cause);
 		free(cause);
 		free(newname);
-		json_decref(config);
+		domcfg_free(config);
 		return;
 	}
 	free(newname);
@@ -1317,7 +1311,7 @@ domain_apply_policy(struct domain *d, const char *why)
 		key = "on_crash";
 	else
 		key = "on_poweroff";
-	policy = json_string_value(json_object_get(d->config, key));
+	policy = domcfg_string(d->config, key);
 	if (policy == NULL)
 		policy = "destroy";
 	/* A halt is a request to stop for good. */
@@ -1477,7 +1471,7 @@ domain_pause(struct domain *d, int pause, dom_done_cb done, void *arg,
 int
 domain_rename(struct domain *d, const char *name, char **cause)
 {
-	json_t	*saved;
+	char	*saved;
 
 	if (domcfg_name_problem(name) != NULL) {
 		*cause = xsprintf("invalid domain name '%s': %s", name,
@@ -1490,13 +1484,14 @@ domain_rename(struct domain *d, const char *name, char **cause)
 		*cause = xsprintf("domain '%s' already exists", name);
 		return (-1);
 	}
-	saved = json_incref(json_object_get(d->config, "name"));
-	json_object_set_new(d->config, "name", json_string(name));
+	saved = d->config->name;
+	d->config->name = xstrdup(name);
 	if (domain_save_config(d, cause) != 0) {
-		json_object_set_new(d->config, "name", saved);
+		free(d->config->name);
+		d->config->name = saved;
 		return (-1);
 	}
-	json_decref(saved);
+	free(saved);
 	log_info("domain %d renamed %s -> %s", d->domid, d->name, name);
 	free(d->name);
 	d->name = xstrdup(name);
@@ -1641,44 +1636,47 @@ domain_is_xend_child(pid_t pid)
  * cost a running guest its QEMU: such a domain is adopted, with a warning,
  * so that it can be renamed or shut down properly.
  */
-static int
+static struct domcfg *
 domain_adopt_valid(const char *dir, json_t *config)
 {
 	json_t		*copy;
 	char		*cause;
 	const char	*name = json_string_value(json_object_get(config,
 			    "name")), *why;
-	int		 rc;
+	struct domcfg	*dc;
 
-	if (domcfg_validate(config, &cause) == 0)
-		return (0);
+	if ((dc = domcfg_from_json(config, &cause)) != NULL)
+		return (dc);
 	if (name == NULL || (why = domcfg_name_problem(name)) == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
 	free(cause);
 	copy = json_deep_copy(config);
 	json_object_set_new(copy, "name", json_string("adopted"));
-	rc = domcfg_validate(copy, &cause);
+	dc = domcfg_from_json(copy, &cause);
 	json_decref(copy);
-	if (rc != 0) {
+	if (dc == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
+	free(dc->name);
+	dc->name = xstrdup(name);
 	log_warn("%s: domain name '%s' is no longer accepted (%s): adopted; "
 	    "rename it (xm rename) or shut it down", dir, name, why);
 	dmesg_add("domain '%s' adopted under a name no longer accepted (%s): "
 	    "xm rename it", name, why);
-	return (0);
+	return (dc);
 }
 
 static void
 domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 {
 	char		*path, *text, *cause;
-	json_t		*rt = NULL, *config = NULL, *v;
+	json_t		*rt = NULL, *json, *v;
+	struct domcfg	*config = NULL;
 	json_error_t	 jerr;
 	struct domain	*d;
 	size_t		 i;
@@ -1689,12 +1687,11 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 	xasprintf(&path, "%s/config.json", dir);
 	no_config = access(path, F_OK) != 0 && errno == ENOENT;
 	if (file_read(path, &text, NULL, &cause) == 0) {
-		config = json_loads(text, 0, &jerr);
+		json = json_loads(text, 0, &jerr);
 		free(text);
-		if (config != NULL && domain_adopt_valid(dir, config) != 0) {
-			json_decref(config);
-			config = NULL;
-		}
+		if (json != NULL)
+			config = domain_adopt_valid(dir, json);
+		json_decref(json);
 	} else
 		free(cause);
 	free(path);

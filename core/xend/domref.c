@@ -20,7 +20,7 @@ domain_unref(struct domain *d)
 {
 	if (--d->refs > 0)
 		return;
-	json_decref(d->config);
+	domcfg_free(d->config);
 	free(d->name);
 	free(d->dir);
 	free(d->exit_how);

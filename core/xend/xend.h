@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "domcfg.h"
 #include "xendcfg.h"
 
 struct qmp;
@@ -61,7 +62,7 @@ struct domain {
 	int			 refs;		/* freed at 0 (deferred) */
 	int			 domid;
 	char			*name;
-	json_t			*config;	/* canonical, owned */
+	struct domcfg		*config;	/* typed, owned */
 	char			*dir;		/* state dir of this domain */
 	enum dom_state		 state;
 	int			 blocked;	/* vCPUs idle last sample */
@@ -143,10 +144,10 @@ struct domain	*domain_find(const char *name_or_id);
 struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
 /*
- * Takes config; 0 once QEMU runs (done is called when the domain is
+ * Takes config over, also on failure; 0 once QEMU runs (done is called when the domain is
  * running or paused, or failed to come up), -1 with *cause otherwise.
  */
-int		 domain_create(json_t *config, int paused, dom_done_cb done,
+int		 domain_create(struct domcfg *config, int paused, dom_done_cb done,
 		     void *arg, char **cause);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
@@ -233,16 +234,18 @@ char		*qemu_log_tail(struct domain *, size_t max);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
-int		 precheck_console_port(json_t *config, int domid);
+int		 precheck_console_port(const struct domcfg *, int domid);
 /* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
-int		 precheck_config(json_t *config, char **cause);
+int		 precheck_config(const struct domcfg *, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program
  * or domain, so the id is to be passed over; *why says which (caller frees).
  */
-int		 precheck_ports_busy(json_t *config, int domid, char **why);
+int		 precheck_ports_busy(const struct domcfg *, int domid,
+		     char **why);
 /* What depends on the id a create is about to take (taps); 0/-1. */
-int		 precheck_domid(json_t *config, int domid, char **cause);
+int		 precheck_domid(const struct domcfg *, int domid,
+		     char **cause);
 
 /* host.c */
 struct host_info {
@@ -330,7 +333,8 @@ struct api_req {
 };
 void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
-int		 api_policy_check(json_t *policy, json_t *config, char **cause);
+int		 api_policy_check(json_t *policy, const struct domcfg *,
+		     char **cause);
 void		 api_req_free(struct api_req *);
 /* The events subscriber that sends them to the API's subscribed clients. */
 void		 api_event(const char *type, struct domain *, void *arg);

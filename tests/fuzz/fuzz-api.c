@@ -111,18 +111,15 @@ agent_is_up(struct domain *d)
 
 /* Real domain_create is done once QEMU is up; this one at once. */
 int
-domain_create(json_t *config, int paused, dom_done_cb done, void *arg,
+domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
     char **cause)
 {
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
-
-	if (name != NULL && strcmp(name, fake.name) == 0) {
-		json_decref(config);
-		*cause = xsprintf("domain '%s' already exists", name);
+	if (strcmp(config->name, fake.name) == 0) {
+		*cause = xsprintf("domain '%s' already exists", config->name);
+		domcfg_free(config);
 		return (-1);
 	}
-	json_decref(config);
+	domcfg_free(config);
 	done(&fake, NULL, NULL, arg);
 	return (0);
 }
@@ -266,8 +263,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.name = xstrdup("fz");
 	fake.dir = xstrdup(dir);
 	fake.state = DOM_RUNNING;
-	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
-	    "vcpus", 2);
+	fake.config = xcalloc(1, sizeof *fake.config);
+	fake.config->name = xstrdup("fz");
+	fake.config->memory = 64;
+	fake.config->vcpus = 2;
 	TAILQ_INSERT_TAIL(&domains, &fake, entry);
 	return (0);
 }

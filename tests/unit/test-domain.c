@@ -29,6 +29,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "pycfg.h"
 #include "../../core/xend/xend.h"
 
 struct event_base	*xend_base;
@@ -435,22 +436,26 @@ fake_say(struct domain *d, const char *line)
 }
 
 /* name's canonical config, as xm builds it from a file; extra: lines. */
-static json_t *
+static struct domcfg *
 config(const char *name, const char *extra)
 {
-	json_t	*vars = NULL, *c = NULL, *warnings = NULL;
-	char	*text, *cause;
+	json_t		*vars = NULL, *meta = NULL, *c = NULL, *warnings = NULL;
+	struct domcfg	*dc = NULL;
+	char		*text, *cause;
 
 	xasprintf(&text, "name = \"%s\"\nkernel = \"%s\"\nmemory = 32\n%s\n",
 	    name, kernel, extra != NULL ? extra : "");
-	if (pycfg_eval(text, strlen(text), "test", NULL, 0, &vars,
-	    &cause) != 0 || domcfg_build(vars, "test", tmpdir, &c, &warnings,
-	    &cause) != 0 || domcfg_validate(c, &cause) != 0)
+	if (pycfg_eval(text, strlen(text), "test", NULL, 0, &vars, &meta,
+	    &cause) != 0 || domcfg_build(vars, meta, "test", tmpdir, &c,
+	    &warnings, &cause) != 0 ||
+	    (dc = domcfg_from_json(c, &cause)) == NULL)
 		fail_msg("config: %s", cause);
 	free(text);
 	json_decref(vars);
+	json_decref(meta);
 	json_decref(warnings);
-	return (c);
+	json_decref(c);
+	return (dc);
 }
 
 /* Creates name and waits for its create to end; the domain. */
