@@ -110,13 +110,7 @@ conn_scan(const char *line, size_t len, struct rpc_msg *m, char **cause)
 	m->raw_end = s.result_end;
 	if (s.error != NULL) {
 		m->json = json_loadb(s.error, s.error_end - s.error, 0, &jerr);
-		m->code = json_string_value(json_object_get(m->json, "code"));
-		m->message = json_string_value(json_object_get(m->json,
-		    "message"));
-		if (m->code == NULL)
-			m->code = "failed";
-		if (m->message == NULL)
-			m->message = "unknown error";
+		rpc_msg_error(m, m->json);
 	}
 	return (0);
 }

@@ -144,16 +144,20 @@ rpc_msg_parse(const char *line, size_t len, struct rpc_msg *m, char **cause)
 		m->id = json_integer_value(id);
 	}
 	m->result = json_object_get(m->json, "result");
-	if ((err = json_object_get(m->json, "error")) != NULL) {
-		m->code = json_string_value(json_object_get(err, "code"));
-		m->message = json_string_value(json_object_get(err,
-		    "message"));
-		if (m->code == NULL)
-			m->code = "failed";
-		if (m->message == NULL)
-			m->message = "unknown error";
-	}
+	if ((err = json_object_get(m->json, "error")) != NULL)
+		rpc_msg_error(m, err);
 	return (0);
+}
+
+void
+rpc_msg_error(struct rpc_msg *m, const json_t *err)
+{
+	m->code = json_string_value(json_object_get(err, "code"));
+	m->message = json_string_value(json_object_get(err, "message"));
+	if (m->code == NULL)
+		m->code = "failed";
+	if (m->message == NULL)
+		m->message = "unknown error";
 }
 
 void

@@ -68,6 +68,8 @@ struct rpc_msg {
 int	 rpc_msg_parse(const char *line, size_t len, struct rpc_msg *,
 	     char **cause);
 void	 rpc_msg_clear(struct rpc_msg *);
+/* An error reply's code and message from err (borrowed), with defaults. */
+void	 rpc_msg_error(struct rpc_msg *, const json_t *err);
 
 /* ---- Line buffer (clients) ---- */
 
