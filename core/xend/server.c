@@ -47,6 +47,7 @@ server_error(struct api_req *req, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&text, fmt, ap);
 	va_end(ap);
+	rpc_scrub(text);
 	log_debug("%s: %s: %s", req->op, code, text);
 	rpc_conn_error(req->client, req->id, code, text);
 	free(text);
