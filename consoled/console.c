@@ -875,8 +875,7 @@ console_create(const struct console_info *ci)
 	con->qemu_pid = ci->qemu_pid;
 	con->qemu_log_path = ci->qemu_log != NULL ? xstrdup(ci->qemu_log) :
 	    NULL;
-	con->unix_path = xsprintf("%s/%d.sock", cd_cfg.console_socket_dir,
-	    ci->domid);
+	con->unix_path = xendcfg_console_path(&cd_cfg, ci->domid);
 	con->ring = ring_new(cd_cfg.console_ring_size);
 	con->src_fd = -1;
 	con->qemu_telnet = -1;

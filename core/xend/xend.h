@@ -313,8 +313,8 @@ const char	*accel_get(void);
 const char	*accel_reason(void);
 void		 accel_init(void);
 
-/* server.c: the unix socket, framing and event fan-out. */
-struct client;
+/* server.c: xend's API over rpc.h (the socket, framing, event fan-out). */
+struct rpc_conn;
 void		 server_init(void);
 void		 server_close(void);
 void		 server_event(const char *type, json_t *body);
@@ -325,7 +325,7 @@ void		 server_subscribe(struct api_req *);
 
 /* api.c: dispatch by op name through a table. */
 struct api_req {
-	struct client	*client;	/* NULL once the client went away */
+	struct rpc_conn	*client;	/* a reference (rpc_conn_ref) */
 	json_t		*id;
 	char		*op;
 	json_t		*args;
