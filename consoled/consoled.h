@@ -285,6 +285,7 @@ struct console {
 	int			 seeded;
 	unsigned		 connects;
 	int			 connect_warned;
+	char			*attach_error;	/* why not attached, or NULL */
 
 	/* QEMU's log file (every byte), copied into ours with stamps. */
 	int			 src_fd;
@@ -396,8 +397,12 @@ const char	*conn_describe(const struct conn *);
 typedef void	(*drain_data_cb)(void *arg, const char *, size_t);
 typedef void	(*drain_eof_cb)(void *arg);
 struct drain;
-/* fd stays the caller's (and non-blocking, for its writes). */
-struct drain	*drain_start(int fd, drain_data_cb, drain_eof_cb, void *arg);
+/*
+ * fd stays the caller's (and non-blocking, for its writes).  NULL, with a
+ * cause the caller frees, when no pipe or thread can be had.
+ */
+struct drain	*drain_start(int fd, drain_data_cb, drain_eof_cb, void *arg,
+		     char **cause);
 /* Shuts fd down, joins the thread, frees; fd is still to be closed. */
 void		 drain_stop(struct drain *);
 
