@@ -110,18 +110,6 @@ console_unref(struct console *con)
 	free(con);
 }
 
-int
-console_domid(const struct console *con)
-{
-	return (con->domid);
-}
-
-const char *
-console_name(const struct console *con)
-{
-	return (con->name);
-}
-
 struct ring *
 console_ring(struct console *con)
 {

@@ -351,8 +351,6 @@ void		 console_destroy(struct console *);
 void		 console_update(struct console *, const struct console_info *);
 void		 console_ref(struct console *);
 void		 console_unref(struct console *);
-int		 console_domid(const struct console *);
-const char	*console_name(const struct console *);
 json_t		*console_to_json(struct console *);
 /* Once a second: log catch-up, reconnects, client timeouts. */
 void		 console_tick(struct console *, double now);
@@ -390,7 +388,6 @@ void		 conn_resume_input(struct conn *);
 /* Rate limits repeated notices (read-only, not connected). */
 int		 conn_notice_due(struct conn *, double now);
 json_t		*conn_to_json(struct conn *);
-unsigned	 conn_id(const struct conn *);
 const char	*conn_describe(const struct conn *);
 
 /* drain.c: a thread that reads a QEMU console socket the moment it can. */

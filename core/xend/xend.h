@@ -186,7 +186,6 @@ void		 script_start(const char *key, const char *what,
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
-int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
