@@ -604,7 +604,7 @@ draw_detail(struct top *top, int y, int h, double now)
 		blank(y + i, 0, COLS);
 	if (d == NULL)
 		return;
-	cfg = d->full != NULL ? json_object_get(d->full, "config") : NULL;
+	cfg = top->config;		/* fetched for the domain shown */
 	screen_text(y, 0, COLS, screen_attr("title"), " %s (id %d) ", d->name,
 	    d->domid);
 	dom_note(d, note, sizeof note, now);
@@ -694,6 +694,9 @@ draw_detail(struct top *top, int y, int h, double now)
 			    "-");
 		}
 	}
+	if (top->config_error != NULL && y < end)
+		screen_text(y++, 0, COLS, screen_attr("dim"), "%s",
+		    top->config_error);
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Disks");
 	json_array_foreach(json_object_get(cfg, "disks"), k, v) {

@@ -232,6 +232,9 @@ class Fake:
             if want:
                 out = [o for o in out if o["name"] in want or
                        str(o["domid"]) in [str(w) for w in want]]
+            if args.get("config") is False:     # as xend: figures only
+                for o in out:
+                    o.pop("config", None)
             return out
         if op == "domain.get":
             d = self.find(args, dom0=True)
