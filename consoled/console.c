@@ -552,6 +552,8 @@ console_connect(struct console *con)
 			log_warn("%s: %s", con->qemu_path, strerror(errno));
 		con->connect_warned = 1;
 		close(fd);
+		free(con->attach_error);	/* QEMU not up is no error */
+		con->attach_error = NULL;
 		console_retry_later(con);
 		return;
 	}
