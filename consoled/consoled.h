@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -402,6 +403,9 @@ struct drain	*drain_start(int fd, drain_data_cb, drain_eof_cb, void *arg,
 		     char **cause);
 /* Shuts fd down, joins the thread, frees; fd is still to be closed. */
 void		 drain_stop(struct drain *);
+/* A thread with every signal blocked (vnc.c's too); -1 with a cause. */
+int		 drain_thread_start(pthread_t *, void *(*)(void *), void *,
+		     char **cause);
 
 /* listen.c: the TCP and unix listeners of a console. */
 struct listener;

@@ -175,6 +175,25 @@ drain_wake_cb(evutil_socket_t fd, short what, void *arg)
 		d->eof_cb(d->arg);	/* may stop and free us */
 }
 
+/* Signals are the main thread's business: threads start with all blocked. */
+int
+drain_thread_start(pthread_t *t, void *(*fn)(void *), void *arg,
+    char **cause)
+{
+	sigset_t	 all, old;
+	int		 r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		xasprintf(cause, "cannot start a thread: %s", strerror(r));
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * Out of descriptors or threads this console is not attached (the caller
  * retries later); the daemon and the other consoles go on.
@@ -184,8 +203,6 @@ drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg,
     char **cause)
 {
 	struct drain	*d;
-	sigset_t	 all, old;
-	int		 r;
 	int		 wake[2];
 
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -203,12 +220,7 @@ drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg,
 	d->out = xmalloc(DRAIN_QUEUE);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->room, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&d->thread, NULL, drain_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		xasprintf(cause, "cannot start a thread: %s", strerror(r));
+	if (drain_thread_start(&d->thread, drain_main, d, cause) != 0) {
 		drain_free(d);
 		return (NULL);
 	}

@@ -580,22 +580,13 @@ vnc_done_cb(evutil_socket_t fd, short what, void *arg)
 static int
 vnc_spawn(struct vnc *v, char **cause)
 {
-	sigset_t	 all, old;
-	int		 r;
-
 	if (pipe2(v->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
 	    pipe2(v->done, O_CLOEXEC | O_NONBLOCK) != 0) {
 		xasprintf(cause, "pipe: %s", strerror(errno));
 		vnc_pipes_close(v);
 		return (-1);
 	}
-	/* Signals are the main thread's business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&v->thread, NULL, vnc_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		xasprintf(cause, "cannot start a thread: %s", strerror(r));
+	if (drain_thread_start(&v->thread, vnc_main, v, cause) != 0) {
 		vnc_pipes_close(v);
 		return (-1);
 	}
