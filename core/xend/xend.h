@@ -227,7 +227,6 @@ void		 script_start(const char *key, const char *what,
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
-int		 script_pending(void);
 /* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
 void		 argv_free(char **);
 char		*qemu_log_tail(struct domain *, size_t max);
