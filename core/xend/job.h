@@ -30,7 +30,8 @@ struct job {
 	int		 id;
 	enum job_op	 op;
 	struct domain	*d;		/* referenced */
-	struct api_req	*req;		/* save: answered when done */
+	job_done_cb	 done;		/* called once, at the end */
+	void		*done_arg;
 	char		*path;
 	int		 checkpoint;	/* save -c: the domain runs on */
 	int		 was_running;
@@ -86,6 +87,9 @@ void		 job_start_tick(struct job *);
 int		 job_pipe(int *mine, int *theirs, int we_read, char **cause);
 int		 job_record(struct job *, char **cause);
 void		 job_unrecord(struct job *);
+/* Calls the job's done once (code NULL: it worked, r what it did). */
+void		 job_done(struct job *, const char *code, const char *msg,
+		     const struct job_result *);
 /* Whether d may start a job (save, migrate); *cause says why not. */
 int		 job_can_start(struct domain *, const char *what, char **cause);
 /*

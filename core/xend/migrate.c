@@ -126,9 +126,7 @@ migrate_out_unknown(struct job *j, const char *why)
 	log_error("%s (%d): %s", d->name, d->domid, msg);
 	dmesg_add("domain %s (%d): %s", d->name, d->domid, msg);
 	job_event(j, "failed", msg);
-	if (j->req != NULL)
-		server_error(j->req, "failed", "%s", msg);
-	j->req = NULL;
+	job_done(j, "failed", msg, NULL);
 	free(msg);
 	job_end(j);
 }
@@ -137,16 +135,25 @@ static void
 migrate_out_done(struct job *j, json_t *msg)
 {
 	struct domain	*d = j->d;
-	char		*cause;
-	json_t		*res;
-	double		 secs = time_mono() - j->t0;
+	char			*cause = NULL;
+	struct job_result	 res;
+	double			 secs = time_mono() - j->t0;
 
-	res = json_pack("{s:s, s:s, s:i, s:O?, s:O?, s:f}", "name", d->name,
-	    "host", j->host, "port", j->port, "domid",
-	    json_object_get(msg, "domid"), "console_port",
-	    json_object_get(msg, "console_port"), "seconds", secs);
-	if (j->downtime != NULL)
-		json_object_set(res, "qemu", j->downtime);
+	memset(&res, 0, sizeof res);
+	res.name = d->name;
+	res.file = j->path;
+	res.host = j->host;
+	res.port = j->port;
+	res.seconds = secs;
+	res.bytes = j->bytes;
+	res.domid = json_integer_value(json_object_get(msg, "domid"));
+	res.console_port = json_integer_value(json_object_get(msg,
+	    "console_port"));
+	res.downtime_ms = json_is_integer(json_object_get(j->downtime,
+	    "downtime")) ? json_integer_value(json_object_get(j->downtime,
+	    "downtime")) : -1;
+	res.total_ms = json_integer_value(json_object_get(j->downtime,
+	    "total-time"));
 	log_info("%s (%d): migrated to %s port %d in %.2f s", d->name,
 	    d->domid, j->host, j->port, secs);
 	dmesg_add("domain %s (%d) migrated to %s (domain %lld there)",
@@ -162,11 +169,10 @@ migrate_out_done(struct job *j, json_t *msg)
 	if (domain_destroy(d, &cause) != 0) {
 		log_error("%s: migrated, but not destroyed here: %s", d->name,
 		    cause);
-		json_object_set_new(res, "warning", json_string(cause));
-		free(cause);
+		res.warning = cause;
 	}
-	server_reply(j->req, res);
-	j->req = NULL;
+	job_done(j, NULL, NULL, &res);
+	free(cause);
 	rconn_close_after_send(j->rc);
 	j->rc = NULL;
 	job_end(j);
@@ -290,7 +296,7 @@ migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
 
 int
 migrate_start(struct domain *d, const char *host, int port, int live,
-    long mbit, struct api_req *req, char **cause)
+    long mbit, job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
 	char		*path;
@@ -322,11 +328,13 @@ migrate_start(struct domain *d, const char *host, int port, int live,
 	}
 	j->rc = relocate_control(fd, host, migrate_out_line,
 	    migrate_out_closed, job_arg(j));
-	j->req = req;
+	j->done = done;
+	j->done_arg = arg;
 	log_info("%s (%d): migrating to %s port %d%s", d->name, d->domid,
 	    host, port, live ? " (live)" : "");
-	rconn_send(j->rc, json_pack("{s:s, s:{s:O, s:s, s:b}}", "op",
-	    "migrate.prepare", "args", "config", d->config, "token", j->token,
+	rconn_send(j->rc, json_pack("{s:s, s:{s:o, s:s, s:b}}", "op",
+	    "migrate.prepare", "args", "config", domcfg_to_json(d->config),
+	    "token", j->token,
 	    "paused", d->state == DOM_PAUSED));
 	job_event(j, "active", NULL);
 	return (0);
@@ -471,6 +479,7 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 	const char	*token = json_string_value(json_object_get(args,
 			    "token"));
 	struct job	*j;
+	struct domcfg	*dc;
 	char		*cause;
 
 	if (!json_is_object(config) || token == NULL ||
@@ -482,11 +491,9 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 		rconn_error(rc, "prepare: token in use");
 		return;
 	}
-	config = json_deep_copy(config);
-	if (domcfg_validate(config, &cause) != 0) {
+	if ((dc = domcfg_from_json(config, &cause)) == NULL) {
 		rconn_error(rc, "%s", cause);
 		free(cause);
-		json_decref(config);
 		return;
 	}
 	j = job_new(JOB_MIGRATE_IN, rconn_peer(rc));
@@ -495,8 +502,8 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 	j->phase = MIG_PREPARE;
 	rconn_set_cb(rc, migrate_in_line, migrate_in_closed, job_arg(j));
 	/* The checks of a create: name free, memory, disks, ports. */
-	if (domain_restore(config, json_is_true(json_object_get(args,
-	    "paused")), j, NULL, &cause) != 0) {
+	if (domain_restore(dc, json_is_true(json_object_get(args,
+	    "paused")), j, NULL, NULL, &cause) != 0) {
 		rconn_error(rc, "%s", cause);
 		log_warn("incoming migration from %s refused: %s",
 		    rconn_peer(rc), cause);

@@ -374,9 +374,7 @@ job_source_failed(struct job *j, const char *what, const char *msg)
 	dmesg_add("domain %s (%d): %s %s failed, running here: %s", d->name,
 	    d->domid, what, j->path, msg);
 	job_event(j, "failed", msg);
-	if (j->req != NULL)
-		server_error(j->req, "failed", "%s", msg);
-	j->req = NULL;
+	job_done(j, "failed", msg, NULL);
 	job_end(j);
 }
 
@@ -402,7 +400,7 @@ job_can_start(struct domain *d, const char *what, char **cause)
 
 int
 save_start(struct domain *d, const char *path, int checkpoint,
-    struct api_req *req, char **cause)
+    job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
 	json_t		*meta;
@@ -415,8 +413,8 @@ save_start(struct domain *d, const char *path, int checkpoint,
 		return (-1);
 	if (save_qemu_version == NULL)
 		save_qemu_version = qemu_version();
-	meta = json_pack("{s:O, s:s, s:i, s:s, s:f, s:b, s:s}",
-	    "config", d->config, "name", d->name, "domid", d->domid,
+	meta = json_pack("{s:o, s:s, s:i, s:s, s:f, s:b, s:s}",
+	    "config", domcfg_to_json(d->config), "name", d->name, "domid", d->domid,
 	    "qemu_version", save_qemu_version, "saved", time_wall(),
 	    "paused", d->state == DOM_PAUSED, "xend_version", XEN_VERSION);
 	j = job_new(JOB_SAVE, path);
@@ -433,7 +431,8 @@ save_start(struct domain *d, const char *path, int checkpoint,
 		return (-1);
 	}
 	json_decref(meta);
-	j->req = req;
+	j->done = done;
+	j->done_arg = arg;
 	log_info("%s (%d): saving to %s%s", d->name, d->domid, path,
 	    checkpoint ? " (checkpoint)" : "");
 	job_event(j, "active", NULL);
@@ -447,10 +446,10 @@ save_start(struct domain *d, const char *path, int checkpoint,
 static void
 save_finish(struct job *j)
 {
-	struct domain	*d = j->d;
-	char		*cause;
-	double		 secs;
-	json_t		*res;
+	struct domain		*d = j->d;
+	char			*cause = NULL;
+	double			 secs;
+	struct job_result	 res;
 
 	if (!j->eof || !j->completed)
 		return;
@@ -468,9 +467,12 @@ save_finish(struct job *j)
 	    j->checkpoint ? " (checkpoint)" : "");
 	j->total = j->bytes;
 	job_event(j, "completed", NULL);
-	res = json_pack("{s:s, s:s, s:I, s:f, s:b}", "file", j->path,
-	    "name", d->name, "bytes", (json_int_t)j->bytes, "seconds", secs,
-	    "checkpoint", j->checkpoint);
+	memset(&res, 0, sizeof res);
+	res.name = d->name;
+	res.file = j->path;
+	res.bytes = j->bytes;
+	res.seconds = secs;
+	res.checkpoint = j->checkpoint;
 	job_unrecord(j);
 	if (j->checkpoint) {
 		if (j->was_running)
@@ -478,11 +480,10 @@ save_finish(struct job *j)
 	} else if (domain_destroy(d, &cause) != 0) {
 		/* The file is whole; the domain stays, and says why. */
 		log_warn("%s: saved, but not destroyed: %s", d->name, cause);
-		json_object_set_new(res, "warning", json_string(cause));
-		free(cause);
+		res.warning = cause;
 	}
-	server_reply(j->req, res);
-	j->req = NULL;
+	job_done(j, NULL, NULL, &res);
+	free(cause);
 	job_end(j);
 }
 
@@ -662,13 +663,43 @@ save_incoming_prepare(struct domain *d, char **cause)
 	return (job_record(j, cause));
 }
 
+/* A restore's end, as domain.c reports it (the job may be over by then). */
+struct restore_wait {
+	job_done_cb	 done;
+	void		*arg;
+	char		*file;
+	uint64_t	 bytes;
+	double		 t0;
+};
+
+static void
+save_restored(struct domain *d, const char *code, const char *msg,
+    void *arg)
+{
+	struct restore_wait	*rw = arg;
+	struct job_result	 res;
+
+	memset(&res, 0, sizeof res);
+	res.name = d->name;
+	res.file = rw->file;
+	res.bytes = rw->bytes;
+	res.seconds = time_mono() - rw->t0;
+	res.domid = d->domid;
+	res.d = d;
+	rw->done(code, msg, code == NULL ? &res : NULL, rw->arg);
+	free(rw->file);
+	free(rw);
+}
+
 int
 save_restore(const char *path, int paused, json_t *policy,
-    struct api_req *req, char **cause)
+    job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
-	json_t		*meta, *config;
+	struct domcfg	*config;
+	json_t		*meta;
 	const char	*name, *ver;
+	struct restore_wait *rw;
 	int		 fd;
 
 	if (path[0] != '/') {
@@ -682,7 +713,8 @@ save_restore(const char *path, int paused, json_t *policy,
 	}
 	j->file_fd = fd;
 	j->total = j->hdr.stream_len;
-	config = json_deep_copy(json_object_get(meta, "config"));
+	/* The file may come from anywhere: its config is checked as new. */
+	config = domcfg_from_json(json_object_get(meta, "config"), cause);
 	ver = json_string_value(json_object_get(meta, "qemu_version"));
 	if (save_qemu_version == NULL)
 		save_qemu_version = qemu_version();
@@ -690,17 +722,24 @@ save_restore(const char *path, int paused, json_t *policy,
 		log_warn("%s: saved by %s, restored by %s", path, ver,
 		    save_qemu_version);
 	json_decref(meta);
-	/* The file may come from anywhere: its config is checked as new. */
-	if (domcfg_validate(config, cause) != 0 || (policy != NULL &&
+	if (config == NULL || (policy != NULL &&
 	    api_policy_check(policy, config, cause) != 0)) {
-		json_decref(config);
+		domcfg_free(config);
 		job_end(j);
 		return (-1);
 	}
-	name = json_string_value(json_object_get(config, "name"));
+	name = config->name;
 	log_info("restoring %s from %s", name, path);
-	/* Answered by domain.c once the domain runs (or failed). */
-	if (domain_restore(config, paused, j, req, cause) != 0) {
+	rw = xcalloc(1, sizeof *rw);
+	rw->done = done;
+	rw->arg = arg;
+	rw->file = xstrdup(path);
+	rw->bytes = j->hdr.stream_len;
+	rw->t0 = j->t0;
+	/* domain.c calls save_restored once the domain runs (or failed). */
+	if (domain_restore(config, paused, j, save_restored, rw, cause) != 0) {
+		free(rw->file);
+		free(rw);
 		job_end(j);
 		return (-1);
 	}
@@ -709,6 +748,17 @@ save_restore(const char *path, int paused, json_t *policy,
 }
 
 /* ---- both ---- */
+
+void
+job_done(struct job *j, const char *code, const char *msg,
+    const struct job_result *r)
+{
+	job_done_cb	 fn = j->done;
+
+	j->done = NULL;
+	if (fn != NULL)
+		fn(code, msg, r, j->done_arg);
+}
 
 void
 job_fail(struct job *j, const char *fmt, ...)

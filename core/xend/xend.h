@@ -11,10 +11,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "domcfg.h"
 #include "xendcfg.h"
 
 struct qmp;
 struct api_req;
+struct pause_req;
 struct agent_limits;
 struct job;
 
@@ -39,6 +41,21 @@ enum dom_shutdown_mode {
 	SHUTDOWN_HALT,
 };
 
+/*
+ * How a long operation (create, pause/unpause, vcpu-set) ends: code NULL
+ * when it succeeded, else an API error code ("failed") and a message.
+ * Called exactly once per accepted operation (the operation returned 0),
+ * from the event loop, the domain still valid for the call; arg belongs
+ * to the caller, who keeps it alive until then.
+ */
+struct domain;
+typedef void	(*dom_done_cb)(struct domain *, const char *code,
+		    const char *msg, void *arg);
+struct dom_done {
+	dom_done_cb	 fn;		/* NULL: none pending */
+	void		*arg;
+};
+
 #define DOM_MAX_VCPUS	64
 #define DOM_MAX_RESTARTS 1000
 
@@ -46,7 +63,7 @@ struct domain {
 	int			 refs;		/* freed at 0 (deferred) */
 	int			 domid;
 	char			*name;
-	json_t			*config;	/* canonical, owned */
+	struct domcfg		*config;	/* typed, owned */
 	char			*dir;		/* state dir of this domain */
 	enum dom_state		 state;
 	int			 blocked;	/* vCPUs idle last sample */
@@ -83,8 +100,10 @@ struct domain {
 	struct event		*powerdown_ev;	/* re-press until it acts */
 	double			 powerdown_deadline;
 
-	struct api_req		*pending_create; /* reply once QMP is up */
+	struct dom_done		 pending_create; /* done once QMP is up */
 	struct job		*incoming;	/* restore: -incoming defer */
+	/* stop/cont sent, QEMU's answer awaited (failed if QEMU goes). */
+	TAILQ_HEAD(, pause_req)	 pauses;
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
@@ -95,7 +114,7 @@ struct domain {
 	/* vCPUs (control.c): affinity survives QEMU restarts. */
 	char			*affinity[DOM_MAX_VCPUS]; /* NULL: any */
 	char			*cpus_online;	/* the agent's report */
-	struct api_req		*pending_vcpu;	/* vcpu_set awaiting agent */
+	struct dom_done		 pending_vcpu;	/* vcpu_set awaiting agent */
 	struct event		*vcpu_timeout_ev;
 
 	/* The guest agent's control channel (agent.c). */
@@ -126,31 +145,54 @@ void		 domain_adopt_all(void);
 struct domain	*domain_find(const char *name_or_id);
 struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
-int		 domain_create(json_t *config, int paused, struct api_req *,
-		     char **cause);
+/*
+ * Takes config over, also on failure; 0 once QEMU runs (done is called when the domain is
+ * running or paused, or failed to come up), -1 with *cause otherwise.
+ */
+int		 domain_create(struct domcfg *config, int paused, dom_done_cb done,
+		     void *arg, char **cause);
 /*
  * domain_create for a QEMU that waits for a migration stream (save.c's
  * job): save.c feeds it and calls domain_incoming_done (error NULL: it
- * loaded) before the domain starts or the create is answered.
+ * loaded) before the domain starts or done is called.  done may be NULL.
  */
-int		 domain_restore(json_t *config, int paused, struct job *,
-		     struct api_req *, char **cause);
+int		 domain_restore(struct domcfg *config, int paused, struct job *,
+		     dom_done_cb done, void *arg, char **cause);
 void		 domain_incoming_done(struct domain *, const char *error);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
-int		 domain_pause(struct domain *, int pause, struct api_req *,
-		     char **cause);
+/* 0: done is called once QEMU stopped (continued) the guest. */
+int		 domain_pause(struct domain *, int pause, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
-json_t		*domain_to_json(struct domain *);
-json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
+/* "running", "blocked", "paused", ...: the status the API reports. */
+const char	*domain_status(struct domain *);
+const char	*domain_state_name(enum dom_state);
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
-void		 domain_ref(struct domain *);
-void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
+
+/* domref.c: a domain's references and pending operations. */
+void		 domain_ref(struct domain *);
+/* Frees the domain at the last reference. */
+void		 domain_unref(struct domain *);
+/* Ends a pending operation (if any): clears it, then calls its fn. */
+void		 domain_done(struct dom_done *, struct domain *,
+		     const char *code, const char *fmt, ...)
+		     __attribute__((format(printf, 4, 5)));
+
+/* events.c: the model's events; subscribers run synchronously. */
+/* type: "domain.added", "domain.state" or "domain.removed". */
+typedef void	(*events_cb)(const char *type, struct domain *, void *arg);
+void		 events_subscribe(events_cb, void *arg);
+void		 events_publish(const char *type, struct domain *);
+
+/* dmesg.c: the ring xm dmesg shows (each line is logged too). */
+void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+json_t		*dmesg_lines(void);
 
 /* domid.c */
 /*
@@ -163,7 +205,6 @@ int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
-void		 argv_free(char **);
 /*
  * Forks QEMU in its own session and holds it before exec until commit
  * (called with d->pid and d->pid_start set) has recorded it; if commit
@@ -196,21 +237,24 @@ void		 script_start(const char *key, const char *what,
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
-int		 script_pending(void);
+/* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
+void		 argv_free(char **);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
-int		 precheck_console_port(json_t *config, int domid);
+int		 precheck_console_port(const struct domcfg *, int domid);
 /* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
-int		 precheck_config(json_t *config, char **cause);
+int		 precheck_config(const struct domcfg *, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program
  * or domain, so the id is to be passed over; *why says which (caller frees).
  */
-int		 precheck_ports_busy(json_t *config, int domid, char **why);
+int		 precheck_ports_busy(const struct domcfg *, int domid,
+		     char **why);
 /* What depends on the id a create is about to take (taps); 0/-1. */
-int		 precheck_domid(json_t *config, int domid, char **cause);
+int		 precheck_domid(const struct domcfg *, int domid,
+		     char **cause);
 
 /* host.c */
 struct host_info {
@@ -222,14 +266,14 @@ struct host_info {
 };
 void		 host_read(struct host_info *);
 void		 host_free(struct host_info *);
-json_t		*host_to_json(void);
+/* /proc/stat's busy seconds per CPU; /proc/loadavg. */
+json_t		*host_cpus_json(void);
+json_t		*host_load_json(void);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
-void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
-json_t		*dmesg_lines(void);
 /* The last want lines of a log, reading at most max bytes of it. */
 int		 host_log_tail(const char *path, long want, size_t max,
 		     json_t **lines, int *cut, char **cause);
@@ -278,8 +322,8 @@ const char	*accel_get(void);
 const char	*accel_reason(void);
 void		 accel_init(void);
 
-/* server.c: the unix socket, framing and event fan-out. */
-struct client;
+/* server.c: xend's API over rpc.h (the socket, framing, event fan-out). */
+struct rpc_conn;
 void		 server_init(void);
 void		 server_close(void);
 void		 server_event(const char *type, json_t *body);
@@ -290,7 +334,7 @@ void		 server_subscribe(struct api_req *);
 
 /* api.c: dispatch by op name through a table. */
 struct api_req {
-	struct client	*client;	/* NULL once the client went away */
+	struct rpc_conn	*client;	/* a reference (rpc_conn_ref) */
 	json_t		*id;
 	char		*op;
 	json_t		*args;
@@ -298,8 +342,18 @@ struct api_req {
 };
 void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
-int		 api_policy_check(json_t *policy, json_t *config, char **cause);
+int		 api_policy_check(json_t *policy, const struct domcfg *,
+		     char **cause);
 void		 api_req_free(struct api_req *);
+/* The events subscriber that sends them to the API's subscribed clients. */
+void		 api_event(const char *type, struct domain *, void *arg);
+
+/* apijson.c: the API's JSON views of the model (docs/API.md). */
+json_t		*apijson_host(void);
+json_t		*apijson_domain(struct domain *);
+json_t		*apijson_domain0(void);
+/* An event's body without "event" and "time" (the server adds them). */
+json_t		*apijson_event(const char *type, struct domain *);
 
 /* control.c: memory and vCPUs. */
 int		 control_mem_set(struct domain *, long mb, char **cause);
@@ -312,12 +366,23 @@ json_t		*control_vcpu_list(struct domain *);
 int		 control_vcpu_pin(struct domain *, int vcpu, const char *cpus,
 		     char **cause);
 void		 control_apply_affinity(struct domain *);
-int		 control_vcpu_set(struct domain *, int n, struct api_req *,
-		     char **cause);
+/* 0: done is called once the guest agent reports the new set online. */
+int		 control_vcpu_set(struct domain *, int n, dom_done_cb done,
+		     void *arg, char **cause);
 void		 control_agent_cpus(struct domain *, const char *list);
+/* The agent's hooks into control.c (for agent_init). */
+extern const struct agent_hooks control_agent_hooks;
 void		 control_free(struct domain *);
 
 /* agent.c: the guest agent's line protocol over virtio-serial. */
+/* Where the guest's own requests go (control.c's, set by agent_init). */
+struct agent_hooks {
+	/* The guest asked for a memory target of mb; 0/-1. */
+	int	(*mem_set)(struct domain *, long mb, char **cause);
+	/* The guest reported its online CPUs (canonical list). */
+	void	(*cpus_online)(struct domain *, const char *list);
+};
+void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);
 void		 agent_close(struct domain *);
 int		 agent_send(struct domain *, const char *fmt, ...)
@@ -338,17 +403,40 @@ json_t		*sched_to_json(struct domain *);
 /* The values in the cgroup files, read back: for checks and tests. */
 json_t		*sched_read_back(struct domain *);
 
-/* save.c: xm save and restore, jobs on the event loop (job.progress). */
+/*
+ * save.c: xm save and restore, jobs on the event loop; progress goes out
+ * as job.progress events (server_event).  A job ends by calling done once
+ * (code NULL: it worked), with what it did in *r (borrowed for the call).
+ */
+struct job_result {
+	const char	*name;
+	const char	*file;		/* save: the file; migrate: HOST:PORT */
+	const char	*host;		/* migrate */
+	int		 port;
+	unsigned long long bytes;
+	double		 seconds;
+	int		 checkpoint;
+	int		 domid;		/* restore: here; migrate: there */
+	int		 console_port;	/* migrate: there */
+	int		 downtime_ms;	/* migrate: QEMU's, -1 unknown */
+	int		 total_ms;
+	const char	*warning;	/* the file is whole but ... */
+	struct domain	*d;		/* restore: the restored domain */
+};
+typedef void	(*job_done_cb)(const char *code, const char *msg,
+		    const struct job_result *r, void *arg);
 /* Saves d to path (absolute), then destroys it unless checkpoint. */
 int		 save_start(struct domain *, const char *path, int checkpoint,
-		     struct api_req *, char **cause);
-/* Restores the domain in path; answers req once it runs. */
+		     job_done_cb, void *arg, char **cause);
+/*
+ * Restores the domain in path; done once it runs (r->d set).  policy (may
+ * be NULL) is checked against the file's config as a create's would be.
+ */
 int		 save_restore(const char *path, int paused, json_t *policy,
-		     struct api_req *, char **cause);
-/* domain.c's hooks for a restore: dir made, QMP up. */
+		     job_done_cb, void *arg, char **cause);
+/* domain.c's hooks for a restore: dir made, QMP up, QEMU's events. */
 int		 save_incoming_prepare(struct domain *, char **cause);
 void		 save_incoming_up(struct domain *);
-/* QEMU's MIGRATION event (capability events), from domain.c. */
 void		 save_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a save or restore cut short: 1 to destroy. */
 int		 save_recover(struct domain *);
@@ -382,13 +470,13 @@ void		 rconn_close_after_send(struct rconn *);
 
 /* migrate.c: xm migrate, both ends (docs/USER-GUIDE.md, "Migration"). */
 int		 migrate_start(struct domain *, const char *host, int port,
-		     int live, long mbit, struct api_req *, char **cause);
+		     int live, long mbit, job_done_cb, void *arg,
+		     char **cause);
 /* The relocation server's requests, and an incoming stream's socket. */
 void		 migrate_in_line(struct rconn *, json_t *msg, void *arg);
 void		 migrate_in_closed(struct rconn *, void *arg);
 void		 migrate_in_stream(const char *token, int fd, const char *peer);
 
 /* main.c */
-void		 xend_request_exit(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "rpc.h"
 #include "xm.h"
 
 #define BAR_WIDTH	30
@@ -96,65 +97,109 @@ job_match(json_t *msg, const char *op, const char *file)
 	return (job);
 }
 
+struct job_wait {
+	struct job_view	 v;
+	const char	*jobop;
+	const char	*file;
+	const char	*verb;
+	int		 done;
+	json_t		*result;	/* the reply's, or NULL */
+	char		*error;
+};
+
+static void
+job_on_event(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+	struct job_wait	*w = arg;
+	json_t		*job;
+
+	if (!m->bad && m->json != NULL &&
+	    (job = job_match(m->json, w->jobop, w->file)) != NULL)
+		job_show(&w->v, w->verb, job);
+}
+
+static void
+job_on_close(struct rpc_client *c, const char *why, void *arg)
+{
+	struct job_wait	*w = arg;
+
+	if (!w->done) {
+		w->done = 1;
+		w->error = xstrdup(why);
+	}
+}
+
+static void
+job_on_reply(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+	struct job_wait	*w = arg;
+
+	w->done = 1;
+	if (m->code != NULL)
+		w->error = xstrdup(m->message);
+	else
+		w->result = json_incref(m->result);
+}
+
+static void
+job_on_subscribed(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+}
+
 json_t *
 xm_job_run(struct xm_ctx *ctx, const char *op, json_t *args,
     const char *jobop, const char *file, const char *verb)
 {
-	struct job_view	 v = { isatty(STDERR_FILENO), 0, 0 };
-	struct pollfd	 pfd;
-	json_int_t	 id;
-	json_t		*msg, *job, *err, *result = NULL;
-	const char	*line;
-	size_t		 len;
-	char		*cause;
-	int		 r;
+	struct job_wait		 w;
+	struct rpc_client	*c;
+	struct pollfd		 pfd;
+	char			*path, *cause;
 
-	if (xm_connect(ctx, &cause) != 0 ||
-	    xen_subscribe(ctx->client, &cause) != 0 ||
-	    xen_send(ctx->client, op, args, &id, &cause) != 0) {
+	memset(&w, 0, sizeof w);
+	w.v.tty = isatty(STDERR_FILENO);
+	w.jobop = jobop;
+	w.file = file;
+	w.verb = verb;
+	path = xendcfg_api_path(&ctx->cfg);
+	c = rpc_client_open(path, "xend", job_on_event, job_on_close, &w,
+	    &cause);
+	free(path);
+	if (c != NULL && rpc_client_call(c, "events.subscribe", NULL,
+	    job_on_subscribed, &w, &cause) != 0) {
+		rpc_client_free(c, NULL);
+		c = NULL;
+	}
+	/* rpc_client_call takes args, also when it fails. */
+	if (c == NULL)
+		json_decref(args);
+	if (c == NULL || rpc_client_call(c, op, args, job_on_reply, &w,
+	    &cause) != 0) {
 		xm_err(ctx, "%s", cause);
 		free(cause);
+		rpc_client_free(c, NULL);
 		return (NULL);
 	}
-	for (;;) {
-		r = xen_recv_line(ctx->client, &line, &len, &cause);
-		if (r == -1) {
-			job_unshow(&v);
-			xm_err(ctx, "%s", cause);
-			free(cause);
-			return (NULL);
+	while (!w.done) {
+		pfd.fd = rpc_client_fd(c);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
+			w.error = xsprintf("poll: %s", strerror(errno));
+			break;
 		}
-		if (r == 0) {
-			pfd.fd = xen_fd(ctx->client);
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
-				xm_err(ctx, "poll: %s", strerror(errno));
-				return (NULL);
-			}
-			continue;
+		if (rpc_client_read(c) != 0 && !w.done) {
+			w.error = xstrdup("xend closed the connection");
+			break;
 		}
-		if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
-			continue;
-		if ((job = job_match(msg, jobop, file)) != NULL) {
-			job_show(&v, verb, job);
-			json_decref(msg);
-			continue;
-		}
-		if (!json_is_integer(json_object_get(msg, "id")) ||
-		    json_integer_value(json_object_get(msg, "id")) != id) {
-			json_decref(msg);
-			continue;
-		}
-		job_unshow(&v);
-		if ((err = json_object_get(msg, "error")) != NULL) {
-			xm_err(ctx, "%s", json_string_value(json_object_get(err,
-			    "message")) != NULL ? json_string_value(
-			    json_object_get(err, "message")) : "error");
-		} else
-			result = json_incref(json_object_get(msg, "result"));
-		json_decref(msg);
-		return (result);
 	}
+	rpc_client_free(c, NULL);
+	job_unshow(&w.v);
+	if (w.error != NULL) {
+		xm_err(ctx, "%s", w.error);
+		free(w.error);
+		json_decref(w.result);
+		return (NULL);
+	}
+	return (w.result);
 }
 
 char *
