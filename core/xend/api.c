@@ -652,6 +652,16 @@ api_domain_save(struct api_req *req, struct domain *d)
 	}
 }
 
+/* The file's config against the request's policy, as for a create. */
+static int
+api_restore_check(const struct domcfg *dc, void *arg, char **cause)
+{
+	struct api_req	*req = arg;
+	json_t		*policy = json_object_get(req->args, "policy");
+
+	return (policy != NULL ? api_policy_check(policy, dc, cause) : 0);
+}
+
 /* Answered by api_job_done once the restored domain runs (or failed). */
 static void
 api_domain_restore(struct api_req *req, struct domain *unused)
@@ -665,8 +675,8 @@ api_domain_restore(struct api_req *req, struct domain *unused)
 		return;
 	}
 	if (save_restore(json_string_value(json_object_get(req->args, "file")),
-	    json_is_true(json_object_get(req->args, "paused")), policy,
-	    api_job_done, req, &cause) != 0) {
+	    json_is_true(json_object_get(req->args, "paused")),
+	    api_restore_check, api_job_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}

@@ -665,7 +665,7 @@ domain_restore(struct domcfg *config, int paused, struct job *incoming,
 	/* A full disk: no empty or half-written domain dir stays behind. */
 	if (mkdir_p(d->dir, 0700, cause) != 0 ||
 	    domain_save_config(d, cause) != 0 ||
-	    (incoming != NULL && save_incoming_prepare(d, cause) != 0)) {
+	    (incoming != NULL && job_incoming_prepare(d, cause) != 0)) {
 		domain_remove(d);
 		return (-1);
 	}
@@ -947,7 +947,7 @@ static const struct {
 	{ "BALLOON_CHANGE",	control_balloon_event },
 	{ "STOP",		domain_ev_stop },
 	{ "RESUME",		domain_ev_resume },
-	{ "MIGRATION",		save_migration_event },
+	{ "MIGRATION",		job_migration_event },
 };
 
 static void
@@ -983,7 +983,7 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 	if (d->state == DOM_STARTING && (d->pending_create.fn != NULL ||
 	    d->incoming != NULL)) {
 		if (d->incoming != NULL)
-			save_incoming_up(d);
+			job_incoming_up(d);
 		else if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
 		else
@@ -1865,7 +1865,7 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 		domain_defer_policy(d, "destroy");
 		return;
 	}
-	if (save_recover(d)) {
+	if (job_recover(d)) {
 		domain_defer_policy(d, "destroy");
 		return;
 	}

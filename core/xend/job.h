@@ -29,6 +29,7 @@ enum job_op { JOB_SAVE, JOB_RESTORE, JOB_MIGRATE_OUT, JOB_MIGRATE_IN };
 struct job {
 	int		 id;
 	enum job_op	 op;
+	const struct job_ops *ops;
 	struct domain	*d;		/* referenced */
 	job_done_cb	 done;		/* called once, at the end */
 	void		*done_arg;
@@ -76,10 +77,27 @@ struct job {
 };
 
 
+/* An op's own steps (save.c, migrate.c). */
+struct job_ops {
+	const char	*name;		/* job.progress's "op" */
+	/* Ends the job as failed, putting things back (msg: why). */
+	void		(*failed)(struct job *, const char *msg);
+	/* job_finish_soon's step; NULL if the op has none. */
+	void		(*finish)(struct job *);
+	/* query-migrate said status (result borrowed). */
+	void		(*query)(struct job *, const char *status, json_t *r);
+	/* Every JOB_TICK_USEC once job_start_tick ran. */
+	void		(*tick)(struct job *);
+	/* The incoming QEMU's QMP is up (restore, migration in). */
+	void		(*incoming_up)(struct job *);
+	/* Frees what the op added to the job; may be NULL. */
+	void		(*free)(struct job *);
+};
+
 void		*job_arg(struct job *);
 struct job	*job_find(void *arg);
 struct job	*job_of(struct domain *);
-struct job	*job_new(enum job_op, const char *path);
+struct job	*job_new(enum job_op, const struct job_ops *, const char *path);
 void		 job_end(struct job *);
 void		 job_event(struct job *, const char *status, const char *error);
 void		 job_progress(struct job *);
@@ -87,6 +105,8 @@ void		 job_start_tick(struct job *);
 int		 job_pipe(int *mine, int *theirs, int we_read, char **cause);
 int		 job_record(struct job *, char **cause);
 void		 job_unrecord(struct job *);
+/* The first job with this token (migration), or NULL. */
+struct job	*job_by_token(const char *);
 /* Calls the job's done once (code NULL: it worked, r what it did). */
 void		 job_done(struct job *, const char *code, const char *msg,
 		     const struct job_result *);
@@ -106,18 +126,16 @@ void		 job_fail(struct job *, const char *fmt, ...)
  * error, fails the job with "qemu: WHAT: ERROR" and returns NULL.
  */
 struct job	*job_reply(void *arg, const char *error, const char *what);
-/* query-migrate's reply: migration jobs go to migrate_query. */
+/* query-migrate now, unless one is in flight; answers go to ops->query. */
+void		 job_query(struct job *);
 void		 job_query_cb(struct qmp *, json_t *result, const char *error,
 		     void *arg);
-/* The first job with this token (migration), or NULL. */
-struct job	*job_by_token(const char *);
-
-/* migrate.c, called from save.c's tick and hooks. */
-void		 migrate_query(struct job *, const char *status, json_t *r);
-void		 migrate_tick(struct job *);
-void		 migrate_in_up(struct job *);
-void		 migrate_job_free(struct job *);
-void		 migrate_out_failed(struct job *, const char *msg);
-void		 migrate_in_failed(struct job *, const char *msg);
+/* ops->finish from the event loop, soon. */
+void		 job_finish_soon(struct job *);
+/* A QMP reply that only logs an error (cont). */
+void		 job_cont_cb(struct qmp *, json_t *result, const char *error,
+		     void *arg);
+/* Sends an event to API subscribers (job_init's publish). */
+void		 job_publish(const char *type, json_t *body);
 
 #endif

@@ -159,7 +159,8 @@ xend_serve(int ready_fd)
 	 */
 	domain_sample_all();
 	server_init();
-	if (relocate_init(&cause) != 0)
+	job_init(server_event);
+	if (relocate_init(&migrate_handlers, &cause) != 0)
 		fatalx("%s", cause);
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());

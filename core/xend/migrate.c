@@ -48,12 +48,35 @@ enum {
 	MIG_SWITCHOVER,	/* source paused at pre-switchover, continued */
 	MIG_FINISH,	/* finish sent / target cont'd: the hand-over */
 };
-_Static_assert(MIG_FINISH == JOB_PHASE_HANDOVER, "save_recover's phase");
+_Static_assert(MIG_FINISH == JOB_PHASE_HANDOVER, "job_recover's phase");
+
+static void	migrate_job_free(struct job *);
+static void	migrate_out_failed(struct job *, const char *);
+static void	migrate_in_failed(struct job *, const char *);
+static void	migrate_in_up(struct job *);
+static void	migrate_in_stream(const char *, int, const char *);
+static void	migrate_in_line(struct rconn *, json_t *, void *);
+static void	migrate_in_closed(struct rconn *, void *);
+static void	migrate_query(struct job *, const char *, json_t *);
+static void	migrate_tick(struct job *);
+
+static const struct job_ops migrate_out_ops = {
+	"migrate", migrate_out_failed, NULL, migrate_query, migrate_tick,
+	NULL, migrate_job_free
+};
+static const struct job_ops migrate_in_ops = {
+	"migrate-in", migrate_in_failed, NULL, migrate_query, migrate_tick,
+	migrate_in_up, migrate_job_free
+};
+
+const struct relocate_handlers migrate_handlers = {
+	migrate_in_line, migrate_in_closed, migrate_in_stream
+};
 
 #define MIG_CONNECT_SECONDS	5
 #define MIG_DOWNTIME_MS		50
 
-void
+static void
 migrate_job_free(struct job *j)
 {
 	free(j->token);
@@ -98,7 +121,7 @@ migrate_closed(struct rconn *rc, void *arg)
 /* ---- source ---- */
 
 /* Before the hand-over: the source runs again, the target lets go. */
-void
+static void
 migrate_out_failed(struct job *j, const char *msg)
 {
 	struct domain	*d = j->d;
@@ -162,7 +185,7 @@ migrate_out_done(struct job *j, json_t *msg)
 	job_event(j, "completed", NULL);
 	job_unrecord(j);
 	/* Console clients here are told where it went (xenconsoled). */
-	server_event("domain.migrated", json_pack("{s:i, s:s, s:s, s:O?}",
+	job_publish("domain.migrated", json_pack("{s:i, s:s, s:s, s:O?}",
 	    "domid", d->domid, "name", d->name, "host", j->host,
 	    "console_port", json_object_get(msg, "console_port")));
 	/* Confirm: the copy here is destroyed. */
@@ -309,7 +332,7 @@ migrate_start(struct domain *d, const char *host, int port, int live,
 	    cause)) == -1)
 		return (-1);
 	path = xsprintf("%s:%d", host, port);
-	j = job_new(JOB_MIGRATE_OUT, path);
+	j = job_new(JOB_MIGRATE_OUT, &migrate_out_ops, path);
 	free(path);
 	j->d = d;
 	domain_ref(d);
@@ -397,7 +420,7 @@ migrate_out_query(struct job *j, const char *st, json_t *r)
 /* ---- target ---- */
 
 /* Before the hand-over: the QEMU here goes, nothing stays. */
-void
+static void
 migrate_in_failed(struct job *j, const char *msg)
 {
 	log_warn("incoming migration from %s failed: %s", j->path, msg);
@@ -447,7 +470,7 @@ migrate_in_join(struct job *j)
 	job_start_tick(j);
 }
 
-void
+static void
 migrate_in_up(struct job *j)
 {
 	j->qmp_ready = 1;
@@ -456,7 +479,7 @@ migrate_in_up(struct job *j)
 	migrate_in_join(j);
 }
 
-void
+static void
 migrate_in_stream(const char *token, int fd, const char *peer)
 {
 	struct job	*j = job_by_token(token);
@@ -496,7 +519,7 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 		free(cause);
 		return;
 	}
-	j = job_new(JOB_MIGRATE_IN, rconn_peer(rc));
+	j = job_new(JOB_MIGRATE_IN, &migrate_in_ops, rconn_peer(rc));
 	j->token = xstrdup(token);
 	j->rc = rc;
 	j->phase = MIG_PREPARE;
@@ -532,7 +555,7 @@ migrate_in_handover(struct job *j)
 	domain_incoming_done(j->d, NULL);
 }
 
-void
+static void
 migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 {
 	struct job	*j = job_find(arg);
@@ -553,12 +576,12 @@ migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 	else if (strcmp(op, "migrate.finish") == 0 && j != NULL) {
 		j->finish_asked = 1;
 		migrate_in_handover(j);
-		save_migration_event(j->d, NULL);
+		job_query(j);
 	} else
 		rconn_error(rc, "unknown op '%s'", op);
 }
 
-void
+static void
 migrate_in_closed(struct rconn *rc, void *arg)
 {
 	struct job	*j = migrate_closed(rc, arg);
@@ -571,7 +594,7 @@ migrate_in_closed(struct rconn *rc, void *arg)
 
 /* ---- both ---- */
 
-void
+static void
 migrate_query(struct job *j, const char *st, json_t *r)
 {
 	const char	*desc;
@@ -590,7 +613,7 @@ migrate_query(struct job *j, const char *st, json_t *r)
 	}
 }
 
-void
+static void
 migrate_tick(struct job *j)
 {
 	struct domain	*d = j->d;
@@ -622,9 +645,5 @@ migrate_tick(struct job *j)
 		}
 		return;
 	}
-	if (!j->querying && j->migrating && qmp_is_up(d->qmp)) {
-		j->querying = 1;
-		qmp_command(d->qmp, "query-migrate", NULL, job_query_cb,
-		    job_arg(j));
-	}
+	job_query(j);
 }

@@ -57,6 +57,7 @@ struct rconn {
 };
 
 static struct evconnlistener	*reloc_listener;
+static const struct relocate_handlers *reloc_handlers;
 static struct hostsallow	*reloc_allow;
 
 static void	rconn_read_cb(struct bufferevent *, void *);
@@ -338,7 +339,7 @@ reloc_first_cb(evutil_socket_t fd, short what, void *arg)
 	op = json_string_value(json_object_get(msg, "op"));
 	if (op != NULL && strcmp(op, "migrate.stream") == 0) {
 		/* The socket is the stream's now: save.c owns it. */
-		migrate_in_stream(json_string_value(json_object_get(msg,
+		reloc_handlers->stream(json_string_value(json_object_get(msg,
 		    "token")), rc->fd, rc->peer);
 		rc->fd = -1;
 		rconn_free(rc);
@@ -346,9 +347,9 @@ reloc_first_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	rconn_start_control(rc);
-	rconn_set_cb(rc, migrate_in_line, migrate_in_closed, NULL);
+	rconn_set_cb(rc, reloc_handlers->line, reloc_handlers->closed, NULL);
 	if (msg != NULL)
-		migrate_in_line(rc, msg, NULL);
+		reloc_handlers->line(rc, msg, NULL);
 	else
 		rconn_error(rc, "bad json");
 	json_decref(msg);
@@ -388,13 +389,14 @@ reloc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 int
-relocate_init(char **cause)
+relocate_init(const struct relocate_handlers *h, char **cause)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 port[16];
 	const char	*addr = xend_cfg.relocation_address;
 	int		 r;
 
+	reloc_handlers = h;
 	if (!xend_cfg.relocation_server)
 		return (0);
 	if (hostsallow_compile("xend-relocation-hosts-allow",

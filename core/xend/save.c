@@ -38,218 +38,21 @@
 #include "xend.h"
 #include "job.h"
 
-static TAILQ_HEAD(, job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
-static int	 job_next_id = 1;
-
-static void	job_tick(evutil_socket_t, short, void *);
+static void	save_failed(struct job *, const char *);
 static void	save_finish(struct job *);
+static void	restore_failed(struct job *, const char *);
 static void	restore_finish(struct job *);
+static void	restore_incoming_up(struct job *);
+static void	save_query(struct job *, const char *, json_t *);
+static void	save_tick(struct job *);
 
-void *
-job_arg(struct job *j)
-{
-	return ((void *)(intptr_t)j->id);
-}
-
-struct job *
-job_find(void *arg)
-{
-	struct job	*j;
-
-	TAILQ_FOREACH(j, &jobs, entry) {
-		if (j->id == (int)(intptr_t)arg && !j->ended)
-			return (j);
-	}
-	return (NULL);
-}
-
-struct job *
-job_of(struct domain *d)
-{
-	struct job	*j;
-
-	TAILQ_FOREACH(j, &jobs, entry) {
-		if (j->d == d && !j->ended)
-			return (j);
-	}
-	return (NULL);
-}
-
-struct job *
-job_new(enum job_op op, const char *path)
-{
-	struct job	*j = xcalloc(1, sizeof *j);
-
-	j->id = job_next_id++;
-	j->op = op;
-	j->path = xstrdup(path);
-	j->pfd = -1;
-	j->file_fd = -1;
-	j->data_fd = -1;
-	j->t0 = time_mono();
-	TAILQ_INSERT_TAIL(&jobs, j, entry);
-	return (j);
-}
-
-static void
-job_free_deferred(evutil_socket_t fd, short what, void *arg)
-{
-	struct job	*j = arg;
-
-	TAILQ_REMOVE(&jobs, j, entry);
-	migrate_job_free(j);
-	if (j->d != NULL)
-		domain_unref(j->d);
-	free(j->path);
-	free(j->buf);
-	free(j);
-}
-
-/* A save's record resumes, a migration's decides, others destroy. */
-static const char *
-job_record_name(struct job *j)
-{
-	return (j->op == JOB_SAVE ? "save.json" : j->op == JOB_MIGRATE_OUT ?
-	    "migrate.json" : "restore.json");
-}
-
-struct job *
-job_by_token(const char *token)
-{
-	struct job	*j;
-
-	TAILQ_FOREACH(j, &jobs, entry) {
-		if (!j->ended && j->token != NULL && token != NULL &&
-		    strcmp(j->token, token) == 0)
-			return (j);
-	}
-	return (NULL);
-}
-
-void
-job_unrecord(struct job *j)
-{
-	char	*rec;
-
-	if (j->d == NULL || j->d->removed)
-		return;
-	xasprintf(&rec, "%s/%s", j->d->dir, job_record_name(j));
-	unlink(rec);
-	free(rec);
-}
-
-/* Stops the job's I/O and frees it from the loop (callbacks may run). */
-void
-job_end(struct job *j)
-{
-	struct timeval	 tv = { 0, 0 };
-
-	if (j->ended)
-		return;
-	j->ended = 1;
-	if (j->io_ev != NULL)
-		event_free(j->io_ev);
-	if (j->tick_ev != NULL)
-		event_free(j->tick_ev);
-	j->io_ev = j->tick_ev = NULL;
-	if (j->pfd != -1)
-		close(j->pfd);
-	if (j->file_fd != -1)
-		close(j->file_fd);
-	j->pfd = j->file_fd = -1;
-	savefile_abort(j->w);
-	j->w = NULL;
-	job_unrecord(j);
-	event_base_once(xend_base, -1, EV_TIMEOUT, job_free_deferred, j, &tv);
-}
-
-/* One job.progress event (docs/API.md). */
-void
-job_event(struct job *j, const char *status, const char *error)
-{
-	double	 secs = time_mono() - j->t0;
-	json_t	*o;
-
-	static const char *ops[] = { "save", "restore", "migrate",
-	    "migrate-in" };
-
-	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
-	    "id", j->id, "op", ops[j->op],
-	    "status", status, "file", j->path, "bytes", (json_int_t)j->bytes,
-	    "total", (json_int_t)j->total, "elapsed", secs,
-	    "rate", secs > 0 ? (double)j->bytes / secs : 0.0);
-	if (j->d != NULL) {
-		json_object_set_new(o, "dom", json_string(j->d->name));
-		json_object_set_new(o, "domid", json_integer(j->d->domid));
-	}
-	if (error != NULL)
-		json_object_set_new(o, "error", json_string(error));
-	j->last_progress = time_mono();
-	server_event("job.progress", json_pack("{s:o}", "job", o));
-}
-
-void
-job_progress(struct job *j)
-{
-	if (time_mono() - j->last_progress >= JOB_PROGRESS_SEC)
-		job_event(j, "active", NULL);
-}
-
-void
-job_start_tick(struct job *j)
-{
-	struct timeval	 tv = { 0, JOB_TICK_USEC };
-
-	j->tick_ev = event_new(xend_base, -1, EV_PERSIST, job_tick, job_arg(j));
-	event_add(j->tick_ev, &tv);
-}
-
-/* A pipe whose far end goes to QEMU; *mine gets our end (nonblocking). */
-int
-job_pipe(int *mine, int *theirs, int we_read, char **cause)
-{
-	int	 p[2];
-
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		*cause = xsprintf("pipe: %s", strerror(errno));
-		return (-1);
-	}
-	/* Fewer wake-ups per MiB; the default 64 KiB still works. */
-	(void)fcntl(p[0], F_SETPIPE_SZ, JOB_PIPE_SIZE);
-	*mine = we_read ? p[0] : p[1];
-	*theirs = we_read ? p[1] : p[0];
-	fd_set_nonblock(*mine);
-	return (0);
-}
-
-/* Writes the job's record into the domain's dir, for a restarted xend. */
-int
-job_record(struct job *j, char **cause)
-{
-	json_t	*o;
-	char	*path, *text;
-	int	 rc;
-
-	o = json_pack("{s:s, s:s?, s:b, s:i, s:s?}", "file", j->path, "tmp",
-	    j->w != NULL ? j->w->tmp : NULL, "was_running", j->was_running,
-	    "phase", j->phase, "token", j->token);
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	xasprintf(&path, "%s/%s", j->d->dir, job_record_name(j));
-	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
-	free(path);
-	free(text);
-	return (rc);
-}
-
-/* ---- save ---- */
-
-static void
-save_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
-{
-	if (error != NULL)
-		log_warn("save: cont: %s", error);
-}
+static const struct job_ops save_ops = {
+	"save", save_failed, save_finish, save_query, save_tick, NULL, NULL
+};
+static const struct job_ops restore_ops = {
+	"restore", restore_failed, restore_finish, save_query, save_tick,
+	restore_incoming_up, NULL
+};
 
 /* Puts the domain back as it was and answers with the error. */
 static void
@@ -360,43 +163,6 @@ save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 static char	*save_qemu_version;
 
-void
-job_source_failed(struct job *j, const char *what, const char *msg)
-{
-	struct domain	*d = j->d;
-
-	if (qmp_is_up(d->qmp) && !d->removed && !d->exited) {
-		if (j->migrating && !j->completed)
-			qmp_command(d->qmp, "migrate_cancel", NULL, NULL, NULL);
-		if (j->was_running)
-			qmp_command(d->qmp, "cont", NULL, save_cont_cb, NULL);
-	}
-	dmesg_add("domain %s (%d): %s %s failed, running here: %s", d->name,
-	    d->domid, what, j->path, msg);
-	job_event(j, "failed", msg);
-	job_done(j, "failed", msg, NULL);
-	job_end(j);
-}
-
-int
-job_can_start(struct domain *d, const char *what, char **cause)
-{
-	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
-		*cause = xsprintf("domain %s is not running or paused: it "
-		    "cannot be %s", d->name, what);
-		return (-1);
-	}
-	if (!qmp_is_up(d->qmp)) {
-		*cause = xsprintf("domain %s: qemu is not answering", d->name);
-		return (-1);
-	}
-	if (job_of(d) != NULL) {
-		*cause = xsprintf("domain %s is being saved or migrated "
-		    "already", d->name);
-		return (-1);
-	}
-	return (0);
-}
 
 int
 save_start(struct domain *d, const char *path, int checkpoint,
@@ -417,7 +183,7 @@ save_start(struct domain *d, const char *path, int checkpoint,
 	    "config", domcfg_to_json(d->config), "name", d->name, "domid", d->domid,
 	    "qemu_version", save_qemu_version, "saved", time_wall(),
 	    "paused", d->state == DOM_PAUSED, "xend_version", XEN_VERSION);
-	j = job_new(JOB_SAVE, path);
+	j = job_new(JOB_SAVE, &save_ops, path);
 	j->d = d;
 	domain_ref(d);
 	j->checkpoint = checkpoint;
@@ -476,7 +242,7 @@ save_finish(struct job *j)
 	job_unrecord(j);
 	if (j->checkpoint) {
 		if (j->was_running)
-			qmp_command(d->qmp, "cont", NULL, save_cont_cb, NULL);
+			qmp_command(d->qmp, "cont", NULL, job_cont_cb, NULL);
 	} else if (domain_destroy(d, &cause) != 0) {
 		/* The file is whole; the domain stays, and says why. */
 		log_warn("%s: saved, but not destroyed: %s", d->name, cause);
@@ -592,21 +358,13 @@ restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	    "fd:xmrestore"), restore_incoming_cb, arg);
 }
 
-void
-save_incoming_up(struct domain *d)
+static void
+restore_incoming_up(struct job *j)
 {
-	struct job	*j = job_of(d);
+	struct domain	*d = j->d;
 	char		*cause;
 	int		 theirs;
 
-	if (j == NULL) {
-		domain_incoming_done(d, "restore: no job for this domain");
-		return;
-	}
-	if (j->op == JOB_MIGRATE_IN) {
-		migrate_in_up(j);
-		return;
-	}
 	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
 		job_fail(j, "%s", cause);
 		free(cause);
@@ -633,34 +391,6 @@ restore_finish(struct job *j)
 	job_event(j, "completed", NULL);
 	domain_incoming_done(j->d, NULL);
 	job_end(j);
-}
-
-/* Moves the last console log of the name into the new dir, to go on. */
-static void
-restore_console_log(struct domain *d)
-{
-	char	*from, *to;
-
-	xasprintf(&from, "%s/logs/%s.console.log", xend_cfg.state_dir,
-	    d->name);
-	xasprintf(&to, "%s/console.log", d->dir);
-	if (rename(from, to) != 0 && errno != ENOENT)
-		log_warn("rename %s: %s", from, strerror(errno));
-	free(from);
-	free(to);
-}
-
-int
-save_incoming_prepare(struct domain *d, char **cause)
-{
-	struct job	*j = d->incoming;
-
-	j->d = d;
-	domain_ref(d);
-	/* A restore goes on with its log; a migrated-in domain starts one. */
-	if (j->op == JOB_RESTORE)
-		restore_console_log(d);
-	return (job_record(j, cause));
 }
 
 /* A restore's end, as domain.c reports it (the job may be over by then). */
@@ -692,7 +422,7 @@ save_restored(struct domain *d, const char *code, const char *msg,
 }
 
 int
-save_restore(const char *path, int paused, json_t *policy,
+save_restore(const char *path, int paused, save_check_cb check,
     job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
@@ -706,7 +436,7 @@ save_restore(const char *path, int paused, json_t *policy,
 		*cause = xsprintf("%s: not an absolute path", path);
 		return (-1);
 	}
-	j = job_new(JOB_RESTORE, path);
+	j = job_new(JOB_RESTORE, &restore_ops, path);
 	if (savefile_open(path, &j->hdr, &meta, &fd, cause) != 0) {
 		job_end(j);
 		return (-1);
@@ -722,8 +452,8 @@ save_restore(const char *path, int paused, json_t *policy,
 		log_warn("%s: saved by %s, restored by %s", path, ver,
 		    save_qemu_version);
 	json_decref(meta);
-	if (config == NULL || (policy != NULL &&
-	    api_policy_check(policy, config, cause) != 0)) {
+	if (config == NULL || (check != NULL &&
+	    check(config, arg, cause) != 0)) {
 		domcfg_free(config);
 		job_end(j);
 		return (-1);
@@ -749,91 +479,13 @@ save_restore(const char *path, int paused, json_t *policy,
 
 /* ---- both ---- */
 
-void
-job_done(struct job *j, const char *code, const char *msg,
-    const struct job_result *r)
-{
-	job_done_cb	 fn = j->done;
-
-	j->done = NULL;
-	if (fn != NULL)
-		fn(code, msg, r, j->done_arg);
-}
-
-void
-job_fail(struct job *j, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	switch (j->op) {
-	case JOB_SAVE:
-		save_failed(j, msg);
-		break;
-	case JOB_RESTORE:
-		restore_failed(j, msg);
-		break;
-	case JOB_MIGRATE_OUT:
-		migrate_out_failed(j, msg);
-		break;
-	case JOB_MIGRATE_IN:
-		migrate_in_failed(j, msg);
-		break;
-	}
-	free(msg);
-}
-
-struct job *
-job_reply(void *arg, const char *error, const char *what)
-{
-	struct job	*j = job_find(arg);
-
-	if (j == NULL)
-		return (NULL);
-	if (error != NULL) {
-		job_fail(j, "qemu: %s: %s", what, error);
-		return (NULL);
-	}
-	return (j);
-}
-
+/* query-migrate's answer for a save or a restore. */
 static void
-job_finish_cb(evutil_socket_t fd, short what, void *arg)
+save_query(struct job *j, const char *st, json_t *result)
 {
-	struct job	*j = job_find(arg);
+	json_t		*ram = json_object_get(result, "ram");
+	const char	*desc;
 
-	if (j == NULL)
-		return;
-	if (j->op == JOB_SAVE)
-		save_finish(j);
-	else
-		restore_finish(j);
-}
-
-void
-job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
-{
-	struct job	*j = job_find(arg);
-	struct timeval	 tv = { 0, 0 };
-	const char	*st, *desc;
-	json_t		*ram;
-
-	if (j == NULL)
-		return;
-	j->querying = 0;
-	if (error != NULL)
-		return;	/* QEMU's end is watched by domain.c */
-	st = json_string_value(json_object_get(result, "status"));
-	if (st == NULL)
-		return;
-	if (j->op == JOB_MIGRATE_OUT || j->op == JOB_MIGRATE_IN) {
-		migrate_query(j, st, result);
-		return;
-	}
-	ram = json_object_get(result, "ram");
 	if (j->op == JOB_SAVE && json_is_integer(json_object_get(ram,
 	    "remaining")) && j->bytes > 0) {
 		/* Bytes to go, as QEMU sees them, after those written. */
@@ -842,45 +494,20 @@ job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	}
 	if (strcmp(st, "completed") == 0) {
 		j->completed = 1;
-		/* Not from inside a QMP callback: the end may free the QMP. */
-		event_base_once(xend_base, -1, EV_TIMEOUT, job_finish_cb,
-		    job_arg(j), &tv);
+		job_finish_soon(j);
 	} else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
 		desc = json_string_value(json_object_get(result, "error-desc"));
-		if (j->op == JOB_SAVE)
-			job_fail(j, "qemu: migration %s%s%s", st,
-			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
-		else
-			job_fail(j, "qemu: incoming migration %s%s%s", st,
-			    desc != NULL ? ": " : "", desc != NULL ? desc : "");
+		job_fail(j, "qemu: %smigration %s%s%s", j->op == JOB_SAVE ? "" :
+		    "incoming ", st, desc != NULL ? ": " : "",
+		    desc != NULL ? desc : "");
 	}
-}
-
-/* QEMU's MIGRATION event: look now rather than at the next tick. */
-void
-save_migration_event(struct domain *d, json_t *data)
-{
-	struct job	*j = job_of(d);
-
-	if (j == NULL || !j->migrating || j->querying || !qmp_is_up(d->qmp))
-		return;
-	j->querying = 1;
-	qmp_command(d->qmp, "query-migrate", NULL, job_query_cb, job_arg(j));
 }
 
 static void
-job_tick(evutil_socket_t fd, short what, void *arg)
+save_tick(struct job *j)
 {
-	struct job	*j = job_find(arg);
-	struct domain	*d;
+	struct domain	*d = j->d;
 
-	if (j == NULL)
-		return;
-	if (j->op == JOB_MIGRATE_OUT || j->op == JOB_MIGRATE_IN) {
-		migrate_tick(j);
-		return;
-	}
-	d = j->d;
 	if (d->removed || d->exited || d->state == DOM_DYING ||
 	    !qmp_is_up(d->qmp)) {
 		if (j->op == JOB_SAVE)
@@ -890,111 +517,5 @@ job_tick(evutil_socket_t fd, short what, void *arg)
 			job_fail(j, "qemu ended during the restore");
 		return;
 	}
-	if (!j->querying && j->migrating) {
-		j->querying = 1;
-		qmp_command(d->qmp, "query-migrate", NULL, job_query_cb, arg);
-	}
-}
-
-struct resume {
-	struct domain	*d;
-	struct event	*ev;
-	double		 deadline;
-};
-
-/* cont once the re-adopted QEMU's QMP is up (or give up after a while). */
-static void
-save_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct resume	*r = arg;
-	struct timeval	 tv = { 0, JOB_TICK_USEC };
-
-	if (!r->d->removed && !r->d->exited && !qmp_is_up(r->d->qmp) &&
-	    time_mono() < r->deadline) {
-		evtimer_add(r->ev, &tv);
-		return;
-	}
-	if (qmp_is_up(r->d->qmp) && !r->d->removed)
-		qmp_command(r->d->qmp, "cont", NULL, save_cont_cb, NULL);
-	event_free(r->ev);
-	domain_unref(r->d);
-	free(r);
-}
-
-static void
-save_resume_later(struct domain *d)
-{
-	struct resume	*r = xcalloc(1, sizeof *r);
-	struct timeval	 tv = { 0, 0 };
-
-	r->d = d;
-	domain_ref(d);
-	r->deadline = time_mono() + 30;
-	r->ev = evtimer_new(xend_base, save_resume_cb, r);
-	evtimer_add(r->ev, &tv);
-}
-
-/*
- * After a restart of xend: a save cut short loses its temporary file and
- * resumes the domain; a restore, or an incoming migration not yet handed
- * over, is destroyed; an outgoing migration before its hand-over resumes
- * the domain, after it leaves it paused (it may run on the target).
- * Returns 1 if d is to be destroyed.
- */
-int
-save_recover(struct domain *d)
-{
-	static const char *names[] = { "restore.json", "save.json",
-	    "migrate.json" };
-	char		*path, *text, *cause;
-	json_t		*o;
-	size_t		 len, i;
-	int		 destroy = 0, resume = 0, phase;
-	const char	*file;
-
-	for (i = 0; i < nitems(names); i++) {
-		xasprintf(&path, "%s/%s", d->dir, names[i]);
-		if (file_read(path, &text, &len, &cause) != 0) {
-			free(cause);
-			free(path);
-			continue;
-		}
-		o = json_loads(text, 0, NULL);
-		free(text);
-		unlink(path);
-		free(path);
-		file = json_string_value(json_object_get(o, "file"));
-		if (file == NULL)
-			file = "?";
-		phase = json_integer_value(json_object_get(o, "phase"));
-		if (i == 0 && phase < JOB_PHASE_HANDOVER) {
-			dmesg_add("domain %s (%d): its restore or incoming "
-			    "migration from %s was cut short; destroyed",
-			    d->name, d->domid, file);
-			destroy = 1;
-		} else if (i == 1) {
-			if (json_is_string(json_object_get(o, "tmp")))
-				unlink(json_string_value(json_object_get(o,
-				    "tmp")));
-			dmesg_add("domain %s (%d): its save to %s was cut "
-			    "short", d->name, d->domid, file);
-			resume = json_is_true(json_object_get(o,
-			    "was_running"));
-		} else if (i == 2 && phase < JOB_PHASE_HANDOVER) {
-			dmesg_add("domain %s (%d): its migration to %s was cut "
-			    "short before the hand-over; it runs here",
-			    d->name, d->domid, file);
-			resume = json_is_true(json_object_get(o,
-			    "was_running"));
-		} else if (i == 2) {
-			dmesg_add("domain %s (%d): its migration to %s was cut "
-			    "short after the hand-over was asked for; left "
-			    "paused here: check %s, then destroy or unpause it",
-			    d->name, d->domid, file, file);
-		}
-		json_decref(o);
-	}
-	if (!destroy && resume)
-		save_resume_later(d);
-	return (destroy);
+	job_query(j);
 }

@@ -429,17 +429,27 @@ typedef void	(*job_done_cb)(const char *code, const char *msg,
 int		 save_start(struct domain *, const char *path, int checkpoint,
 		     job_done_cb, void *arg, char **cause);
 /*
- * Restores the domain in path; done once it runs (r->d set).  policy (may
- * be NULL) is checked against the file's config as a create's would be.
+ * Restores the domain in path; done once it runs (r->d set).  check (may
+ * be NULL; given done's arg) may refuse the file's config, as a create's
+ * policy would: 0/-1 with *cause.
  */
-int		 save_restore(const char *path, int paused, json_t *policy,
+typedef int	(*save_check_cb)(const struct domcfg *, void *arg,
+		    char **cause);
+int		 save_restore(const char *path, int paused, save_check_cb check,
 		     job_done_cb, void *arg, char **cause);
-/* domain.c's hooks for a restore: dir made, QMP up, QEMU's events. */
-int		 save_incoming_prepare(struct domain *, char **cause);
-void		 save_incoming_up(struct domain *);
-void		 save_migration_event(struct domain *, json_t *data);
-/* A re-adopted domain with a save or restore cut short: 1 to destroy. */
-int		 save_recover(struct domain *);
+
+/*
+ * job.c: what domain.c asks of the jobs.  job_init names the function
+ * that sends job.progress and domain.migrated to API subscribers.
+ */
+void		 job_init(void (*publish)(const char *type, json_t *body));
+/* A restore's or incoming migration's domain: dir made, QMP up. */
+int		 job_incoming_prepare(struct domain *, char **cause);
+void		 job_incoming_up(struct domain *);
+/* QEMU's MIGRATION event (capability events). */
+void		 job_migration_event(struct domain *, json_t *data);
+/* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */
+int		 job_recover(struct domain *);
 
 /*
  * relocate.c: the relocation server and migration connections.  An rconn
@@ -450,7 +460,14 @@ int		 save_recover(struct domain *);
 struct rconn;
 typedef void	(*rconn_line_cb)(struct rconn *, json_t *msg, void *arg);
 typedef void	(*rconn_closed_cb)(struct rconn *, void *arg);
-int		 relocate_init(char **cause);
+/* The relocation server's side of migrate.c (relocate_init's). */
+struct relocate_handlers {
+	rconn_line_cb	 line;		/* a control connection's requests */
+	rconn_closed_cb	 closed;
+	/* A stream connection for token: fd is the callee's. */
+	void		(*stream)(const char *token, int fd, const char *peer);
+};
+int		 relocate_init(const struct relocate_handlers *, char **cause);
 void		 relocate_close(void);
 /* A TCP connection to host:port within seconds (blocking); fd or -1. */
 int		 relocate_connect(const char *host, int port, int seconds,
@@ -472,10 +489,8 @@ void		 rconn_close_after_send(struct rconn *);
 int		 migrate_start(struct domain *, const char *host, int port,
 		     int live, long mbit, job_done_cb, void *arg,
 		     char **cause);
-/* The relocation server's requests, and an incoming stream's socket. */
-void		 migrate_in_line(struct rconn *, json_t *msg, void *arg);
-void		 migrate_in_closed(struct rconn *, void *arg);
-void		 migrate_in_stream(const char *token, int fd, const char *peer);
+/* For relocate_init: the target's side of a migration. */
+extern const struct relocate_handlers migrate_handlers;
 
 /* main.c */
 

@@ -149,8 +149,8 @@ save_start(struct domain *d, const char *path, int checkpoint,
 }
 
 int
-save_restore(const char *path, int paused, json_t *policy, job_done_cb done,
-    void *arg, char **cause)
+save_restore(const char *path, int paused, save_check_cb check,
+    job_done_cb done, void *arg, char **cause)
 {
 	return (fake_job(path, done, arg, cause));
 }
