@@ -148,6 +148,18 @@ def slow_migration(h, name):
     return p
 
 
+def counter_goes_on(inst, name):
+    """name's console counter moves on at inst (it runs there)."""
+    n0 = counts(log_of(inst, name))[-1]
+    inst.wait_for(lambda: counts(log_of(inst, name))[-1] > n0 + 5, 30,
+                  "the counter to go on")
+
+
+def kill_xend(inst):
+    with open(os.path.join(inst.tmp, "xend.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+
+
 def check_moved(src, dst, name, before):
     """name runs on dst only; its counter went on from before's last."""
     check(name not in src.domains(), "still on the source")
@@ -235,15 +247,12 @@ def test_migrate_target_killed(inst):
         a, b = inst, h.b
         start_counter(a, "kil")
         p = slow_migration(h, "kil")
-        with open(os.path.join(b.tmp, "xend.pid")) as f:
-            os.kill(int(f.read()), signal.SIGKILL)
+        kill_xend(b)
         out, err = p.communicate(timeout=120)
         check(p.returncode == 1 and "closed the connection" in err,
               (p.returncode, out, err))
         a.wait_for(lambda: running(a, "kil"), 30, "kil to run at a again")
-        n0 = counts(log_of(a, "kil"))[-1]
-        a.wait_for(lambda: counts(log_of(a, "kil"))[-1] > n0 + 5, 30,
-                   "the counter to go on at the source")
+        counter_goes_on(a, "kil")
         b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
         h.start("b", b)
         b.wait_for(lambda: "kil" not in b.domains(), 30, "b to drop kil")
@@ -282,17 +291,14 @@ def test_migrate_source_killed(inst):
         a, b = inst, h.b
         start_counter(a, "src")
         p = slow_migration(h, "src")
-        with open(os.path.join(a.tmp, "xend.pid")) as f:
-            os.kill(int(f.read()), signal.SIGKILL)
+        kill_xend(a)
         p.communicate(timeout=60)
         check(p.returncode == 1, p.returncode)
         b.wait_for(lambda: "src" not in b.domains(), 30, "b to drop src")
         b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
         h.start("a", a)
         a.wait_for(lambda: running(a, "src"), 30, "src to run at a")
-        n0 = counts(log_of(a, "src"))[-1]
-        a.wait_for(lambda: counts(log_of(a, "src"))[-1] > n0 + 5, 30,
-                   "the counter to go on at the source")
+        counter_goes_on(a, "src")
         check(len(alive_qemus(a)) == 1, alive_qemus(a))
         check("cut short before the hand-over" in a.xm_ok("dmesg").out,
               "dmesg")
@@ -316,9 +322,7 @@ def test_migrate_network_cut(inst):
         check(p.returncode == 1 and "running here" not in out, (out, err))
         check(time.time() - t < 40, "gave up after %.0f s" % (time.time() - t))
         a.wait_for(lambda: running(a, "cut"), 30, "cut to run at a")
-        n0 = counts(log_of(a, "cut"))[-1]
-        a.wait_for(lambda: counts(log_of(a, "cut"))[-1] > n0 + 5, 30,
-                   "the counter to go on at the source")
+        counter_goes_on(a, "cut")
         b.wait_for(lambda: "cut" not in b.domains(), 60, "b to drop cut")
         b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
         check(len(alive_qemus(a)) == 1, alive_qemus(a))
