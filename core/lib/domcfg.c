@@ -102,10 +102,12 @@ static const struct dc_key {
 	    "Xen 2.0's policy, setting all three on_ keys: onreboot (restart "
 	    "only on reboot), always or never." },
 	{ "disk", DK_DISK, 0, 0, NULL, NULL,
-	    "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE or "
-	    "phy:DEVICE, the device name the domain sees (sda1, hda1, xvda) "
-	    "and r (read-only) or w (read-write; w! shares it anyway).  A disk "
-	    "one domain holds writable is refused to every other." },
+	    "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE (raw, or "
+	    "a qcow2 image without a backing file), qcow2:IMAGE (tap:qcow2:) "
+	    "or phy:DEVICE (phy:hda3 is /dev/hda3, phy:vg/lv /dev/vg/lv), the "
+	    "device name the domain sees (sda1, hda1, xvda) and r (read-only) "
+	    "or w (read-write; w! shares it anyway).  A disk one domain, or "
+	    "domain 0's mounts, hold writable is refused to every other." },
 	{ "vif", DK_VIF, 0, 0, NULL, NULL,
 	    "A list of network interfaces, each a string of "
 	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP' settings, any of "
@@ -661,16 +663,21 @@ disk_add(struct dc *dc, const char *loc, const char *uname, const char *dev,
 	char		*path, *canon;
 	const char	*colon;
 	size_t		 i;
+	int		 qcow;
 
-	/* 3.0 blktap: tap:aio:X is file:X */
+	/* 3.0 blktap: tap:aio:X is file:X; later Xen's tap:qcow2:X qcow2:X */
 	if (strncmp(uname, "file:", 5) == 0 ||
-	    strncmp(uname, "tap:aio:", 8) == 0) {
+	    strncmp(uname, "tap:aio:", 8) == 0 ||
+	    strncmp(uname, "qcow2:", 6) == 0 ||
+	    strncmp(uname, "tap:qcow2:", 10) == 0) {
+		qcow = strstr(uname, "qcow2:") == uname ||
+		    strncmp(uname, "tap:qcow2:", 10) == 0;
 		uname = strchr(uname + 4, ':') + 1;
 		if (*uname == '\0')
 			return (dc_error(dc, loc, "disk", "no path in '%s'",
 			    spec));
 		path = resolve_path(dc->base_dir, uname);
-		canon = xsprintf("file:%s", path);
+		canon = xsprintf("%s:%s", qcow ? "qcow2" : "file", path);
 		free(path);
 	} else if (strncmp(uname, "phy:", 4) == 0) {
 		if (uname[4] == '\0')
@@ -681,7 +688,7 @@ disk_add(struct dc *dc, const char *loc, const char *uname, const char *dev,
 	} else if ((colon = strchr(strncmp(uname, "tap:", 4) == 0 ?
 	    uname + 4 : uname, ':')) != NULL) {
 		return (dc_error(dc, loc, "disk", "unsupported disk type "
-		    "'%.*s' in '%s' (use file:, phy: or tap:aio:)",
+		    "'%.*s' in '%s' (use file:, phy:, qcow2: or tap:aio:)",
 		    (int)(colon - uname), uname, spec));
 	} else
 		return (dc_error(dc, loc, "disk", "expected file:, phy: or "
@@ -1605,9 +1612,10 @@ v_disks(const json_t *disks, char **cause)
 		m = json_object_get(d, "mode");
 		if (!json_is_string(u) || has_ctrl(json_string_value(u)) ||
 		    (strncmp(json_string_value(u), "file:/", 6) != 0 &&
+		    strncmp(json_string_value(u), "qcow2:/", 7) != 0 &&
 		    strncmp(json_string_value(u), "phy:/", 5) != 0))
 			return (v_error(cause, "disks", "entry %zu: uname must "
-			    "be file:/path or phy:/dev/x", i));
+			    "be file:/path, qcow2:/path or phy:/dev/x", i));
 		if (!json_is_string(dv) || !dev_ok(json_string_value(dv)))
 			return (v_error(cause, "disks", "entry %zu: invalid "
 			    "dev", i));

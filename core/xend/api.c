@@ -247,7 +247,8 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 		s = json_string_value(json_object_get(v, "uname"));
 		if (images == NULL || s == NULL)
 			continue;
-		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0)
+		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0 ||
+		    strncmp(s, "qcow2:", 6) == 0)
 			s = strchr(s, ':') + 1;
 		xasprintf(&what, "disk %zu", i);
 		rc = policy_path_ok(what, s, images, "image_dirs", cause);

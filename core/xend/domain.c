@@ -490,43 +490,13 @@ kernel_min_mb(const char *kernel, const char *ramdisk)
 	return ((int)((need >> 20) + 8));
 }
 
-/*
- * The domain that holds disk uname in a way that conflicts with mode: a
- * writer excludes everyone, readers share; 'w!' skips the check.
- */
-static struct domain *
-disk_user(const char *uname, const char *mode)
-{
-	struct domain	*d;
-	json_t		*v;
-	size_t		 i;
-	const char	*m;
-
-	if (strcmp(mode, "w!") == 0)
-		return (NULL);
-	TAILQ_FOREACH(d, &domains, entry) {
-		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-			m = json_string_value(json_object_get(v, "mode"));
-			if (strcmp(json_string_value(json_object_get(v,
-			    "uname")), uname) != 0 || strcmp(m, "w!") == 0)
-				continue;
-			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
-				return (d);
-		}
-	}
-	return (NULL);
-}
-
 static int
 domain_check_files(json_t *config, char **cause)
 {
 	const char	*k, *paths[2] = { "kernel", "ramdisk" };
-	json_t		*disks = json_object_get(config, "disks"), *v;
-	const char	*uname, *mode;
 	size_t		 i;
-	int		 flags, min;
+	int		 min;
 	json_int_t	 mem;
-	struct domain	*user;
 
 	for (i = 0; i < nitems(paths); i++) {
 		k = json_string_value(json_object_get(config, paths[i]));
@@ -548,24 +518,9 @@ domain_check_files(json_t *config, char **cause)
 		    "memory")) ? "memory" : "maxmem", (long long)mem, k, min);
 		return (-1);
 	}
-	json_array_foreach(disks, i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
-		mode = json_string_value(json_object_get(v, "mode"));
-		if ((user = disk_user(uname, mode)) != NULL) {
-			*cause = xsprintf("disk %s is in use by domain %s (%s); "
-			    "use mode 'r' in both, or 'w!' to force", uname,
-			    user->name, strcmp(mode, "r") == 0 ? "writable "
-			    "there" : "opened there");
-			return (-1);
-		}
-		flags = strcmp(mode, "r") == 0 ? R_OK : R_OK | W_OK;
-		if (strncmp(uname, "file:", 5) == 0 &&
-		    access(uname + 5, flags) != 0) {
-			*cause = xsprintf("disk %s: %s", uname + 5,
-			    strerror(errno));
-			return (-1);
-		}
-	}
+	/* Disks: there, what they say, and the sharing rule (storage.c). */
+	if (storage_check_config(config, cause) != 0)
+		return (-1);
 	return (0);
 }
 

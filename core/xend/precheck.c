@@ -118,45 +118,6 @@ check_console(json_t *config, char **cause)
 	return (0);
 }
 
-static char *
-phy_path(const char *uname)
-{
-	if (uname[4] == '/')
-		return (xstrdup(uname + 4));
-	return (xsprintf("/dev/%s", uname + 4));
-}
-
-static int
-check_disks(json_t *config, char **cause)
-{
-	json_t		*v;
-	const char	*uname;
-	char		*path;
-	struct stat	 st;
-	size_t		 i;
-
-	json_array_foreach(json_object_get(config, "disks"), i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
-		if (strncmp(uname, "phy:", 4) != 0)
-			continue;
-		path = phy_path(uname);
-		if (stat(path, &st) != 0) {
-			*cause = xsprintf("disk %s: %s", uname,
-			    strerror(errno));
-			free(path);
-			return (-1);
-		}
-		if (!S_ISBLK(st.st_mode)) {
-			*cause = xsprintf("disk %s is not a block device",
-			    uname);
-			free(path);
-			return (-1);
-		}
-		free(path);
-	}
-	return (0);
-}
-
 static int
 check_ramdisk(const char *path, char **cause)
 {
@@ -208,8 +169,7 @@ precheck_config(json_t *config, char **cause)
 		return (-1);
 	if (ramdisk != NULL && check_ramdisk(ramdisk, cause) != 0)
 		return (-1);
-	if (check_disks(config, cause) != 0 ||
-	    check_memory(config, cause) != 0 ||
+	if (check_memory(config, cause) != 0 ||
 	    check_console(config, cause) != 0)
 		return (-1);
 	return (0);

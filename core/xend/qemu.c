@@ -76,17 +76,46 @@ qemu_escape(const char *s)
 	return (out);
 }
 
-static char *
-disk_path(const char *uname)
+/*
+ * A disk as -blockdev (JSON: no option-list escaping) and its -device.  A
+ * disk that no longer opens (it went after create's checks) is still
+ * given, as a raw one, so that QEMU says what is wrong with it.
+ */
+static void
+qemu_disk_args(struct argv_buf *a, json_t *disk)
 {
-	if (strncmp(uname, "file:", 5) == 0)
-		return (xstrdup(uname + 5));
-	if (strncmp(uname, "phy:", 4) == 0) {
-		if (uname[4] == '/')
-			return (xstrdup(uname + 4));
-		return (xsprintf("/dev/%s", uname + 4));
+	struct disk_info	 di;
+	json_t			*node, *dev;
+	const char		*name = json_string_value(json_object_get(disk,
+				    "dev"));
+	char			*cause, *s;
+	char			 type;
+
+	if (storage_open(disk, &di, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		memset(&di, 0, sizeof di);
+		di.path = xstrdup(strchr(json_string_value(json_object_get(disk,
+		    "uname")), ':') + 1);
+		di.driver = "file";
+		di.format = "raw";
+		type = *json_string_value(json_object_get(disk, "mode"));
+		di.readonly = type == 'r';
 	}
-	return (xstrdup(uname));
+	node = storage_blockdev(&di, name);
+	storage_close(&di);
+	s = json_dumps(node, JSON_COMPACT);
+	argv_add(a, "-blockdev");
+	argv_add(a, "%s", s);
+	free(s);
+	json_decref(node);
+	dev = storage_device(name);
+	argv_add(a, "-device");
+	argv_add(a, "%s,id=%s,drive=%s,serial=%s", json_string_value(
+	    json_object_get(dev, "driver")), json_string_value(json_object_get(
+	    dev, "id")), json_string_value(json_object_get(dev, "drive")),
+	    name);
+	json_decref(dev);
 }
 
 /*
@@ -117,8 +146,8 @@ qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
 	json_t		*c = d->config, *disks, *vifs, *v;
-	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ];
+	const char	*ramdisk, *mac;
+	char		*e, *dir, *cmdline, vif[IFNAMSIZ];
 	const char	*kernel;
 	size_t		 i;
 
@@ -202,23 +231,8 @@ qemu_argv(struct domain *d, const char *accel)
 	free(cmdline);
 
 	disks = json_object_get(c, "disks");
-	json_array_foreach(disks, i, v) {
-		path = disk_path(json_string_value(json_object_get(v,
-		    "uname")));
-		mode = json_string_value(json_object_get(v, "mode"));
-		e = qemu_escape(path);
-		free(path);
-		argv_add(&a, "-drive");
-		argv_add(&a, "file=%s,if=none,id=vbd%zu,format=raw,"
-		    "cache=writeback%s%s", e, i,
-		    strcmp(mode, "r") == 0 ? ",readonly=on" : "",
-		    strcmp(mode, "w!") == 0 ? ",file.locking=off" : "");
-		free(e);
-		e2 = qemu_escape(json_string_value(json_object_get(v, "dev")));
-		argv_add(&a, "-device");
-		argv_add(&a, "virtio-blk-pci,drive=vbd%zu,serial=%s", i, e2);
-		free(e2);
-	}
+	json_array_foreach(disks, i, v)
+		qemu_disk_args(&a, v);
 
 	vifs = json_object_get(c, "vifs");
 	json_array_foreach(vifs, i, v) {

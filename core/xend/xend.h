@@ -189,10 +189,42 @@ void		 script_call(const char *key, const char *what,
 int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
 
+/* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */
+struct storage_obj;
+struct disk_info {
+	char			*spec;		/* 'uname,dev,mode', for messages */
+	char			*path;		/* host path as the uname says */
+	const char		*driver;	/* QEMU: file or host_device */
+	const char		*format;	/* raw or qcow2 */
+	int			 readonly;	/* mode r */
+	int			 force;		/* mode w! */
+	char			*backing;	/* qcow2 backing file, or NULL */
+	struct storage_obj	*obj, *bobj;	/* what it (its backing) is */
+};
+/*
+ * Resolves one disk of a config ({uname, dev, mode}) and checks it is
+ * there, is what its type says and opens in its mode; the format is
+ * probed.  *cause names the disk line.  storage_close frees di.
+ */
+int		 storage_open(json_t *disk, struct disk_info *, char **cause);
+void		 storage_close(struct disk_info *);
+/* 'uname,dev,mode' of a disk into *buf (caller frees); returns it. */
+const char	*storage_spec(json_t *disk, char **buf);
+/*
+ * One disk against the sharing rule: domain 0's mounts and every
+ * domain's disks except skip (borrowed; NULL for none).  0/-1.
+ */
+int		 storage_check_disk(json_t *disk, json_t *skip, char **cause);
+/* Every disk of a config about to be created, and among themselves. */
+int		 storage_check_config(json_t *config, char **cause);
+/* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */
+json_t		*storage_blockdev(const struct disk_info *, const char *dev);
+json_t		*storage_device(const char *dev);
+
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
 int		 precheck_console_port(json_t *config, int domid);
-/* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
+/* Kernel, ramdisk, maxmem, an explicit console port; 0/-1. */
 int		 precheck_config(json_t *config, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program

@@ -530,10 +530,18 @@ test_disks(void **state)
 	    "expected 'type:path,device,mode', got 'file:/a,sda1,w,x'");
 	assert_build_error(BASE "disk = ['nbd:host:1,sda1,w']", "tty:3: disk: "
 	    "unsupported disk type 'nbd' in 'nbd:host:1,sda1,w' (use file:, "
-	    "phy: or tap:aio:)");
+	    "phy:, qcow2: or tap:aio:)");
 	assert_build_error(BASE "disk = ['tap:qcow:/a,sda1,w']", "tty:3: disk: "
 	    "unsupported disk type 'tap:qcow' in 'tap:qcow:/a,sda1,w' (use file:, "
-	    "phy: or tap:aio:)");
+	    "phy:, qcow2: or tap:aio:)");
+	/* qcow2 images: qcow2: and later Xen's tap:qcow2:, paths resolved. */
+	assert_key(BASE "disk = ['qcow2:/a.qcow2,sda1,w', "
+	    "'tap:qcow2:/b.qcow2,sdb,r']", "disks", "[{\"uname\": "
+	    "\"qcow2:/a.qcow2\", \"dev\": \"sda1\", \"mode\": \"w\"}, "
+	    "{\"uname\": \"qcow2:/b.qcow2\", \"dev\": \"sdb\", "
+	    "\"mode\": \"r\"}]");
+	assert_build_error(BASE "disk = ['qcow2:,sda1,w']", "tty:3: disk: no "
+	    "path in 'qcow2:,sda1,w'");
 	assert_build_error(BASE "disk = ['/a.img,sda1,w']", "tty:3: disk: "
 	    "expected file:, phy: or tap:aio: before '/a.img' in "
 	    "'/a.img,sda1,w'");
@@ -1183,7 +1191,7 @@ test_validate(void **state)
 	    "object");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:a\", \"dev\": "
 	    "\"sda1\", \"mode\": \"w\"}]}", "config: disks: entry 0: uname "
-	    "must be file:/path or phy:/dev/x");
+	    "must be file:/path, qcow2:/path or phy:/dev/x");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
 	    "\"sda1\"}]}", "config: disks: entry 0: mode must be r, w or w!");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "

@@ -1,0 +1,200 @@
+"""System tests for storage (docs/USER-GUIDE.md, "Storage"): phy:, file:
+and qcow2 disks, the manual's sharing rule across domains and domain 0's
+mounts, bad disk lines, block hot-plug and the manual's LVM walk-through.
+Loop devices, mounts, volume groups and files the tests make are removed
+by the tests, checked."""
+import contextlib
+import os
+import re
+import subprocess
+import time
+
+from harness import IMAGES, Console, check
+from test_checks import check_nothing_left
+from test_guestin import guest_sh
+
+ROOT = "'file:%s/rootfs.ext2,sda1,r'" % IMAGES
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), check=True, capture_output=True,
+                          text=True, **kw).stdout
+
+
+def blank(path, mb=16):
+    with open(path, "wb") as f:
+        f.truncate(mb << 20)
+    return path
+
+
+@contextlib.contextmanager
+def loop_device(path):
+    """A loop device over path, detached (and checked gone) afterwards."""
+    dev = sh("losetup", "--find", "--show", path).strip()
+    try:
+        yield dev
+    finally:
+        subprocess.run(["losetup", "-d", dev])
+        out = sh("losetup", "-j", path)
+        check(out.strip() == "", "loop device left: %s" % out)
+
+
+@contextlib.contextmanager
+def mounted(src, where, *opts):
+    os.makedirs(where, exist_ok=True)
+    sh("mount", *opts, src, where)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", where])
+        with open("/proc/self/mountinfo") as f:
+            check(" %s " % where not in f.read(), "%s still mounted" % where)
+
+
+def create_err(inst, name, disk, **over):
+    r = inst.xm("create", "-p", inst.config(name, disk=disk, **over))
+    check(r.rc == 1, "xm create %s: %r" % (disk, r))
+    check_nothing_left(inst, disk)
+    return r.err
+
+
+def test_bad_disk_lines(inst):
+    """Every bad disk line gets an error naming it, before QEMU runs, and
+    leaves nothing behind."""
+    t = inst.tmp
+    img = blank(os.path.join(t, "d.img"))
+    os.makedirs(os.path.join(t, "adir"))
+    ro = os.path.join(t, "ro")
+    os.makedirs(ro)
+    blank(os.path.join(ro, "r.img"))
+    sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", img, "-F", "raw",
+       os.path.join(t, "over.qcow2"))
+    sh("qemu-img", "create", "-q", "-u", "-f", "qcow2", "-b",
+       os.path.join(t, "gone.img"), "-F", "raw",
+       os.path.join(t, "orphan.qcow2"), "16M")
+    cases = [
+        ("file:%s/none.img,sdb,w" % t,
+         "disk 'file:%s/none.img,sdb,w': %s/none.img: No such file or "
+         "directory" % (t, t)),
+        ("file:%s/adir,sdb,r" % t,
+         "disk 'file:%s/adir,sdb,r': %s/adir is a directory, not a disk" %
+         (t, t)),
+        ("phy:%s,sdb,r" % img,
+         "disk 'phy:%s,sdb,r': %s is not a block device" % (img, img)),
+        ("phy:xt-nosuch,sdb,r",
+         "disk 'phy:/dev/xt-nosuch,sdb,r': /dev/xt-nosuch: No such file or "
+         "directory"),
+        ("file:/dev/null,sdb,r",
+         "disk 'file:/dev/null,sdb,r': /dev/null is not a regular file"),
+        ("file:%s,sdb,rw" % img,
+         "disk: mode must be r, w or w!, got 'rw' in 'file:%s,sdb,rw'" % img),
+        ("qcow2:%s,sdb,r" % img,
+         "disk 'qcow2:%s,sdb,r': %s is not a qcow2 image" % (img, img)),
+        ("file:%s/over.qcow2,sdb,r" % t,
+         "disk 'file:%s/over.qcow2,sdb,r': %s/over.qcow2 is a qcow2 image "
+         "with a backing file (%s): say qcow2:%s/over.qcow2 if it is meant "
+         "to be one" % (t, t, img, t)),
+        ("qcow2:%s/orphan.qcow2,sdb,r" % t,
+         "disk 'qcow2:%s/orphan.qcow2,sdb,r': %s/orphan.qcow2: its backing "
+         "file %s/gone.img: No such file or directory" % (t, t, t)),
+    ]
+    for disk, want in cases:
+        err = create_err(inst, "bad", "[%s, '%s']" % (ROOT, disk))
+        check(want in err, "%s:\n got %r\nwant %r" % (disk, err, want))
+    # A read-only file system: mode r is fine, w is not.
+    with mounted(ro, ro, "--bind"):
+        sh("mount", "-o", "remount,ro,bind", ro)
+        err = create_err(inst, "bad", "[%s, 'file:%s/r.img,sdb,w']" %
+                         (ROOT, ro))
+        check("disk 'file:%s/r.img,sdb,w': %s/r.img: Read-only file system "
+              "(mode w opens it read-write)" % (ro, ro) in err, err)
+        inst.xm_ok("create", "-p", inst.config(
+            "ok", disk="[%s, 'file:%s/r.img,sdb,r']" % (ROOT, ro)))
+        inst.xm_ok("destroy", "ok")
+    with open(inst.log) as f:
+        check(f.read().count("qemu pid") == 1, "QEMU started for a bad line")
+
+
+def test_sharing(inst):
+    """The manual's rule: a disk exported read-write is refused to every
+    other user, whatever it is called; readers share; w! forces; the
+    refusal names the other user."""
+    t = inst.tmp
+    f = blank(os.path.join(t, "shared.img"))
+    link = os.path.join(t, "link.img")
+    os.symlink(f, link)
+    inst.xm_ok("create", "-p", inst.config(
+        "writer", disk="[%s, 'file:%s,sdb,w']" % (ROOT, f)))
+    with loop_device(f) as loop:
+        for name, disk, how in (
+                ("r1", "file:%s,sdc,r" % f, ""),
+                ("r2", "file:%s,sdc,w" % link, ", as %s" % f),
+                ("r3", "phy:%s,sdc,r" % loop, ", as %s" % f)):
+            path = disk.split(":", 1)[1].split(",")[0]
+            err = create_err_keep(inst, name, "[%s, '%s']" % (ROOT, disk))
+            check("disk '%s': %s is in use by domain writer (its sdb, "
+                  "writable there%s); use mode 'r' in both, or 'w!' to force"
+                  % (disk, path, how) in err, err)
+        # w! forces, on either side.
+        inst.xm_ok("create", "-p", inst.config(
+            "forced", disk="[%s, 'phy:%s,sdc,w!']" % (ROOT, loop)))
+        inst.xm_ok("destroy", "forced")
+        inst.xm_ok("destroy", "writer")
+        # Readers share, under any name.
+        inst.xm_ok("create", "-p", inst.config(
+            "ra", disk="[%s, 'phy:%s,sdb,r']" % (ROOT, loop)))
+        inst.xm_ok("create", "-p", inst.config(
+            "rb", disk="[%s, 'file:%s,sdb,r']" % (ROOT, link)))
+        err = create_err_keep(inst, "wc", "[%s, 'file:%s,sdb,w']" % (ROOT, f))
+        check("is in use by domain ra (its sdb, read-only there, as %s)" %
+              loop in err, err)
+        inst.xm_ok("destroy", "ra")
+        inst.xm_ok("destroy", "rb")
+        # One domain naming one writable disk twice.
+        err = create_err(inst, "twice", "[%s, 'file:%s,sdb,w', 'phy:%s,sdc,"
+                         "r']" % (ROOT, f, loop))
+        check("disk 'phy:%s,sdc,r': %s is also this domain's sdb, writable"
+              % (loop, loop) in err, err)
+
+
+def create_err_keep(inst, name, disk):
+    """A refused create while other domains stay."""
+    before = set(inst.domains())
+    r = inst.xm("create", "-p", inst.config(name, disk=disk))
+    check(r.rc == 1 and set(inst.domains()) == before, r)
+    return r.err
+
+
+def test_dom0_mounts(inst):
+    """A disk domain 0 has mounted read-write is refused to a domain, by
+    its file, its loop device or a symlink; mounted read-only it may be
+    read but not written."""
+    t = inst.tmp
+    f = blank(os.path.join(t, "fs.img"))
+    sh("mke2fs", "-q", "-F", "-t", "ext2", f)
+    mnt = os.path.join(t, "mnt point")
+    with loop_device(f) as loop:
+        with mounted(loop, mnt):
+            for disk in ("file:%s,sdb,r" % f, "phy:%s,sdb,w" % loop):
+                path = disk.split(":", 1)[1].split(",")[0]
+                err = create_err(inst, "m", "[%s, '%s']" % (ROOT, disk))
+                check("disk '%s': %s is mounted read-write in domain 0 on "
+                      "%s; unmount it" % (disk, path, mnt) in err, err)
+            inst.xm_ok("create", "-p", inst.config(
+                "forced", disk="[%s, 'file:%s,sdb,w!']" % (ROOT, f)))
+            inst.xm_ok("destroy", "forced")
+        with mounted(loop, mnt, "-o", "ro"):
+            err = create_err(inst, "m", "[%s, 'file:%s,sdb,w']" % (ROOT, f))
+            check("disk 'file:%s,sdb,w': %s is mounted in domain 0 on %s; "
+                  "unmount it, use mode 'r', or 'w!' to force" % (f, f, mnt)
+                  in err, err)
+            inst.xm_ok("create", "-p", inst.config(
+                "reader", disk="[%s, 'file:%s,sdb,r']" % (ROOT, f)))
+            inst.xm_ok("destroy", "reader")
+
+
+TESTS = [
+    ("storage-bad-disk-lines", test_bad_disk_lines, ""),
+    ("storage-sharing", test_sharing, ""),
+    ("storage-dom0-mounts", test_dom0_mounts, ""),
+]
