@@ -193,7 +193,61 @@ def test_dom0_mounts(inst):
             inst.xm_ok("destroy", "reader")
 
 
+def marked(path, text, mb=16):
+    blank(path, mb)
+    with open(path, "r+b") as f:
+        f.write(text.encode())
+    return path
+
+
+def guest_read(con, dev, n, marker):
+    """The first n bytes of /dev/DEV in the guest."""
+    out = guest_sh(con, "dd if=/dev/%s bs=%d count=1 2>/dev/null; echo" %
+                   (dev, n), marker)
+    return out.splitlines()[-1] if out.strip() else ""
+
+
+def test_guest_sees_disks(inst):
+    """file:, qcow2: over a backing file, and phy: of a loop device, each
+    seen in the guest under the name its line gives; the guest's writes to
+    the qcow2 image leave its backing file as it was."""
+    t = inst.tmp
+    raw = marked(os.path.join(t, "raw.img"), "RAW-DISK-0001")
+    base = marked(os.path.join(t, "base.img"), "BASE-DISK-002")
+    over = os.path.join(t, "over.qcow2")
+    sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw",
+       over)
+    dev = marked(os.path.join(t, "dev.img"), "LOOP-DISK-003")
+    with loop_device(dev) as loop:
+        cfg = inst.config("seer", disk="[%s, 'file:%s,sdb,w', "
+                          "'tap:qcow2:%s,hdc,w', 'phy:%s,xvdd,r']" %
+                          (ROOT, raw, over, loop.replace("/dev/", "")))
+        con = Console(inst, "create", "-c", cfg)
+        try:
+            con.login()
+            out = guest_sh(con, "cat /sys/block/vd*/serial; echo", "s0")
+            for name in ("sda1", "sdb", "hdc", "xvdd"):
+                check(name in out, "serial %s not in %r" % (name, out))
+            check(guest_read(con, "sdb", 13, "r1") == "RAW-DISK-0001", "sdb")
+            check(guest_read(con, "hdc", 13, "r2") == "BASE-DISK-002", "hdc")
+            check(guest_read(con, "xvdd", 13, "r3") == "LOOP-DISK-003",
+                  "xvdd")
+            guest_sh(con, "printf GUEST-WROTE-4 | dd of=/dev/hdc "
+                     "conv=notrunc 2>/dev/null; sync", "w1")
+            check(guest_read(con, "hdc", 13, "r4") == "GUEST-WROTE-4", "hdc")
+            out = guest_sh(con, "printf x | dd of=/dev/xvdd 2>&1", "w2")
+            check("Operation not permitted" in out or "Read-only" in out,
+                  "xvdd written: %r" % out)
+            con.detach()
+        finally:
+            con.kill()
+        inst.xm_ok("destroy", "seer")
+    with open(base, "rb") as f:
+        check(f.read(13) == b"BASE-DISK-002", "backing file written")
+
+
 TESTS = [
+    ("storage-guest-sees-disks", test_guest_sees_disks, ""),
     ("storage-bad-disk-lines", test_bad_disk_lines, ""),
     ("storage-sharing", test_sharing, ""),
     ("storage-dom0-mounts", test_dom0_mounts, ""),
