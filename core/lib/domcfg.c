@@ -762,6 +762,36 @@ disk_spec(struct dc *dc, const char *loc, const char *spec)
 	return (r);
 }
 
+/*
+ * One disk line as the config's disk entry (xm block-attach, and xend
+ * checking what it is sent): paths relative to base_dir.
+ */
+json_t *
+domcfg_disk(const char *uname, const char *dev, const char *mode,
+    const char *base_dir, char **cause)
+{
+	struct dc	 dc;
+	json_t		*d;
+	char		*spec;
+
+	memset(&dc, 0, sizeof dc);
+	dc.base_dir = base_dir;
+	dc.config = json_pack("{s:[]}", "disks");
+	spec = xsprintf("%s,%s,%s", uname, dev, mode);
+	if (disk_add(&dc, "-", uname, dev, mode, spec) != 0) {
+		/* "-: disk: why" without the location a file would give. */
+		*cause = xstrdup(dc.cause + 3);
+		free(dc.cause);
+		free(spec);
+		json_decref(dc.config);
+		return (NULL);
+	}
+	free(spec);
+	d = json_incref(json_array_get(json_object_get(dc.config, "disks"), 0));
+	json_decref(dc.config);
+	return (d);
+}
+
 /* A list of spec strings, or a single string (a command-line override). */
 static int
 dc_specs(struct dc *dc, const char *loc, const char *key, const json_t *v,

@@ -64,6 +64,14 @@ const char	*domcfg_key_doc(size_t i, const char **help);
 /* The i-th real Xen key accepted and ignored with a warning, or NULL. */
 const char	*domcfg_ignored_key(size_t i);
 
+/*
+ * One disk (uname, dev, mode) as a canonical disk entry {uname, dev,
+ * mode}, a relative path taken from base_dir; NULL with *cause
+ * ("disk: ...") if it is not one.
+ */
+json_t		*domcfg_disk(const char *uname, const char *dev,
+		    const char *mode, const char *base_dir, char **cause);
+
 /* A name=value from the xm command line. */
 struct domcfg_override {
 	const char	*name;

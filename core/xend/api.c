@@ -616,6 +616,11 @@ static const struct api_op api_ops[] = {
 	    "credit scheduler {dom, weight, cap}" },
 	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
 	    "sedf scheduler {dom, period, slice (ms)}" },
+	{ "domain.block_attach", API_DOM, api_domain_block_attach,
+	    "attach a disk {dom, uname, dev, mode}" },
+	{ "domain.block_detach", API_DOM, api_domain_block_detach,
+	    "detach a disk, asking the guest first {dom, dev, force}" },
+	{ "domain.block_list", API_DOM, api_domain_block_list, "disks {dom}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

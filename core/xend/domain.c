@@ -408,7 +408,7 @@ domain_commit_pid(struct domain *d, char **cause)
 	return (domain_sync_dir(d, cause));
 }
 
-static int
+int
 domain_save_config(struct domain *d, char **cause)
 {
 	char	*path, *text;
@@ -938,6 +938,8 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 		domain_defer_policy(d, "crash");
 	} else if (strcmp(event, "BALLOON_CHANGE") == 0) {
 		control_balloon_event(d, data);
+	} else if (strcmp(event, "DEVICE_DELETED") == 0) {
+		blockdev_deleted(d, data);
 	} else if (strcmp(event, "STOP") == 0) {
 		if (d->state == DOM_RUNNING)
 			domain_set_state(d, DOM_PAUSED);

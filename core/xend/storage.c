@@ -61,7 +61,6 @@ static int	obj_add_blk(struct storage_obj *, unsigned, unsigned, int eq,
 		    int depth);
 static int	access_sysfs(const char *dir, const char *name);
 static char	*mountinfo_unescape(const char *);
-static int	storage_open_relaxed(json_t *, struct disk_info *, char **);
 static int	storage_open_quiet(json_t *, struct disk_info *);
 
 static int
@@ -561,7 +560,7 @@ storage_open_quiet(json_t *disk, struct disk_info *di)
 {
 	char	*cause;
 
-	if (storage_open_relaxed(disk, di, &cause) != 0) {
+	if (storage_open_info(disk, di, &cause) != 0) {
 		free(cause);
 		return (-1);
 	}
@@ -572,8 +571,8 @@ storage_open_quiet(json_t *disk, struct disk_info *di)
  * As storage_open, but for a disk a domain already holds: only what it is
  * (a read-only file system no longer matters to the sharing rule).
  */
-static int
-storage_open_relaxed(json_t *disk, struct disk_info *di, char **cause)
+int
+storage_open_info(json_t *disk, struct disk_info *di, char **cause)
 {
 	json_t	*copy;
 	int	 rc;

@@ -138,6 +138,8 @@ const char	*domain_state_flags(struct domain *);
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
+/* Writes config.json (the domain's config as it now is); 0/-1. */
+int		 domain_save_config(struct domain *, char **cause);
 void		 domain_ref(struct domain *);
 void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
@@ -208,6 +210,8 @@ struct disk_info {
  */
 int		 storage_open(json_t *disk, struct disk_info *, char **cause);
 void		 storage_close(struct disk_info *);
+/* As storage_open, but only what a disk in use is: never opened writable. */
+int		 storage_open_info(json_t *disk, struct disk_info *, char **cause);
 /* 'uname,dev,mode' of a disk into *buf (caller frees); returns it. */
 const char	*storage_spec(json_t *disk, char **buf);
 /*
@@ -220,6 +224,27 @@ int		 storage_check_config(json_t *config, char **cause);
 /* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */
 json_t		*storage_blockdev(const struct disk_info *, const char *dev);
 json_t		*storage_device(const char *dev);
+
+/* blockdev.c: disks attached to and detached from running domains. */
+/*
+ * How an attach or detach ends: code NULL on success (msg then says what
+ * the guest did, or is NULL), else an API error code and a message.
+ * Called once, from the event loop, for an operation that returned 0.
+ */
+typedef void	(*blockdev_done_cb)(struct domain *, const char *code,
+		    const char *msg, void *arg);
+/* disk: a canonical {uname, dev, mode} (domcfg_disk), borrowed. */
+int		 blockdev_attach(struct domain *, json_t *disk,
+		     blockdev_done_cb, void *arg, char **cause);
+/* Asks the guest's agent first unless force. */
+int		 blockdev_detach(struct domain *, const char *dev, int force,
+		     blockdev_done_cb, void *arg, char **cause);
+/* The disks with their host path, format, type and backing file. */
+json_t		*blockdev_list(struct domain *);
+/* Hooks: QEMU's DEVICE_DELETED, the agent's block_released/block_busy. */
+void		 blockdev_deleted(struct domain *, json_t *data);
+void		 blockdev_agent_reply(struct domain *, const char *msg,
+		     const char *arg);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
@@ -322,6 +347,10 @@ void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
 int		 api_policy_check(json_t *policy, json_t *config, char **cause);
 void		 api_req_free(struct api_req *);
+/* api-block.c: the block hot-plug ops' handlers. */
+void		 api_domain_block_attach(struct api_req *, struct domain *);
+void		 api_domain_block_detach(struct api_req *, struct domain *);
+void		 api_domain_block_list(struct api_req *, struct domain *);
 
 /* control.c: memory and vCPUs. */
 int		 control_mem_set(struct domain *, long mb, char **cause);
