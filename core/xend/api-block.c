@@ -43,6 +43,7 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 {
 	const char	*uname, *dev, *mode;
 	json_t		*disk;
+	struct sdisk	 sd;
 	char		*cause;
 	int		 rc;
 
@@ -61,7 +62,10 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 		server_error(req, "invalid", "uname: the path must be absolute");
 		return;
 	}
-	rc = blockdev_attach(d, disk, api_block_done, req, &cause);
+	sd.uname = json_string_value(json_object_get(disk, "uname"));
+	sd.dev = json_string_value(json_object_get(disk, "dev"));
+	sd.mode = json_string_value(json_object_get(disk, "mode"));
+	rc = blockdev_attach(d, &sd, api_block_done, req, &cause);
 	json_decref(disk);
 	if (rc != 0) {
 		server_error(req, "failed", "%s", cause);

@@ -32,7 +32,6 @@ enum bjob_phase { BJ_ATTACH, BJ_AGENT, BJ_EJECT, BJ_DEL };
 struct bjob {
 	struct domain		*d;		/* referenced */
 	char			*dev;
-	json_t			*disk;		/* attach: the entry, owned */
 	enum bjob_phase		 phase;
 	char			*note;		/* what the guest did */
 	struct event		*timer;
@@ -89,7 +88,6 @@ bjob_end(struct bjob *j, const char *code, const char *fmt, ...)
 	free(msg);
 	free(j->note);
 	free(j->dev);
-	json_decref(j->disk);
 	domain_unref(j->d);
 	free(j);
 }
@@ -109,15 +107,29 @@ bjob_timer(struct bjob *j, int seconds, event_callback_fn fn)
 static int
 disk_index(struct domain *d, const char *dev)
 {
-	json_t	*v;
-	size_t	 i;
+	struct sdisk	 v;
+	size_t		 i;
 
-	json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-		if (strcmp(json_string_value(json_object_get(v, "dev")),
-		    dev) == 0)
+	for (i = 0; storage_disk_at(d->config, i, &v) == 0; i++) {
+		if (strcmp(v.dev, dev) == 0)
 			return ((int)i);
 	}
 	return (-1);
+}
+
+/* The config's disk list: one added at the end, one taken out. */
+static void
+config_disk_add(struct domain *d, const struct sdisk *disk)
+{
+	json_array_append_new(json_object_get(d->config, "disks"),
+	    json_pack("{s:s, s:s, s:s}", "uname", disk->uname, "dev", disk->dev,
+	    "mode", disk->mode));
+}
+
+static void
+config_disk_remove(struct domain *d, int i)
+{
+	json_array_remove(json_object_get(d->config, "disks"), i);
 }
 
 /* Config changed: on disk, and to every subscriber. */
@@ -139,7 +151,7 @@ blockdev_forget(struct domain *d, const char *dev)
 
 	if ((i = disk_index(d, dev)) == -1)
 		return;
-	json_array_remove(json_object_get(d->config, "disks"), i);
+	config_disk_remove(d, i);
 	if (blockdev_saved(d, &cause) != 0) {
 		log_error("%s: %s", d->name, cause);
 		free(cause);
@@ -193,13 +205,12 @@ attach_node_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 }
 
 int
-blockdev_attach(struct domain *d, json_t *disk, blockdev_done_cb done,
-    void *arg, char **cause)
+blockdev_attach(struct domain *d, const struct sdisk *disk,
+    blockdev_done_cb done, void *arg, char **cause)
 {
 	struct disk_info	 di;
 	struct bjob		*j;
-	const char		*dev = json_string_value(json_object_get(disk,
-				    "dev"));
+	const char		*dev = disk->dev;
 	json_t			*node;
 
 	if (blockdev_live(d, cause) != 0)
@@ -209,16 +220,15 @@ blockdev_attach(struct domain *d, json_t *disk, blockdev_done_cb done,
 		    dev);
 		return (-1);
 	}
-	if (storage_check_disk(disk, NULL, cause) != 0 ||
+	if (storage_check_disk(disk, cause) != 0 ||
 	    storage_open(disk, &di, cause) != 0)
 		return (-1);
 	node = storage_blockdev(&di, dev);
 	storage_close(&di);
 	/* In the config first: whatever happens next, xend knows of it. */
-	json_array_append(json_object_get(d->config, "disks"), disk);
+	config_disk_add(d, disk);
 	if (blockdev_saved(d, cause) != 0) {
-		json_array_remove(json_object_get(d->config, "disks"),
-		    json_array_size(json_object_get(d->config, "disks")) - 1);
+		config_disk_remove(d, disk_index(d, dev));
 		json_decref(node);
 		return (-1);
 	}
@@ -405,14 +415,16 @@ blockdev_detach(struct domain *d, const char *dev, int force,
 json_t *
 blockdev_list(struct domain *d)
 {
-	json_t			*out = json_array(), *v, *e;
+	json_t			*out = json_array(), *e;
 	struct disk_info	 di;
+	struct sdisk		 v;
 	char			*cause;
 	size_t			 i;
 
-	json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-		e = json_deep_copy(v);
-		if (storage_open_info(v, &di, &cause) == 0) {
+	for (i = 0; storage_disk_at(d->config, i, &v) == 0; i++) {
+		e = json_pack("{s:s, s:s, s:s}", "uname", v.uname, "dev", v.dev,
+		    "mode", v.mode);
+		if (storage_open_info(&v, &di, &cause) == 0) {
 			json_object_set_new(e, "path", json_string(di.path));
 			json_object_set_new(e, "format", json_string(di.format));
 			json_object_set_new(e, "type", json_string(

@@ -82,25 +82,21 @@ qemu_escape(const char *s)
  * given, as a raw one, so that QEMU says what is wrong with it.
  */
 static void
-qemu_disk_args(struct argv_buf *a, json_t *disk)
+qemu_disk_args(struct argv_buf *a, const struct sdisk *disk)
 {
 	struct disk_info	 di;
 	json_t			*node, *dev;
-	const char		*name = json_string_value(json_object_get(disk,
-				    "dev"));
+	const char		*name = disk->dev;
 	char			*cause, *s;
-	char			 type;
 
 	if (storage_open(disk, &di, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
 		memset(&di, 0, sizeof di);
-		di.path = xstrdup(strchr(json_string_value(json_object_get(disk,
-		    "uname")), ':') + 1);
+		di.path = xstrdup(strchr(disk->uname, ':') + 1);
 		di.driver = "file";
 		di.format = "raw";
-		type = *json_string_value(json_object_get(disk, "mode"));
-		di.readonly = type == 'r';
+		di.readonly = strcmp(disk->mode, "r") == 0;
 	}
 	node = storage_blockdev(&di, name);
 	storage_close(&di);
@@ -145,7 +141,8 @@ char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
-	json_t		*c = d->config, *disks, *vifs, *v;
+	json_t		*c = d->config, *vifs, *v;
+	struct sdisk	 disk;
 	const char	*ramdisk, *mac;
 	char		*e, *dir, *cmdline, vif[IFNAMSIZ];
 	const char	*kernel;
@@ -230,9 +227,8 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "%s", cmdline);
 	free(cmdline);
 
-	disks = json_object_get(c, "disks");
-	json_array_foreach(disks, i, v)
-		qemu_disk_args(&a, v);
+	for (i = 0; storage_disk_at(c, i, &disk) == 0; i++)
+		qemu_disk_args(&a, &disk);
 
 	vifs = json_object_get(c, "vifs");
 	json_array_foreach(vifs, i, v) {

@@ -61,7 +61,7 @@ static int	obj_add_blk(struct storage_obj *, unsigned, unsigned, int eq,
 		    int depth);
 static int	access_sysfs(const char *dir, const char *name);
 static char	*mountinfo_unescape(const char *);
-static int	storage_open_quiet(json_t *, struct disk_info *);
+static int	storage_open_quiet(const struct sdisk *, struct disk_info *);
 
 static int
 skey_eq(const struct skey *x, const struct skey *y)
@@ -252,14 +252,27 @@ obj_overlap(const struct storage_obj *x, const struct storage_obj *y)
 	return (0);
 }
 
-const char *
-storage_spec(json_t *disk, char **buf)
+/*
+ * Disk i of a config's disks ({uname, dev, mode}); 0, or -1 past the
+ * last.  The one place that knows how a config holds its disks.
+ */
+int
+storage_disk_at(json_t *config, size_t i, struct sdisk *out)
 {
-	*buf = xsprintf("%s,%s,%s",
-	    json_string_value(json_object_get(disk, "uname")),
-	    json_string_value(json_object_get(disk, "dev")),
-	    json_string_value(json_object_get(disk, "mode")));
-	return (*buf);
+	json_t	*v = json_array_get(json_object_get(config, "disks"), i);
+
+	if (v == NULL)
+		return (-1);
+	out->uname = json_string_value(json_object_get(v, "uname"));
+	out->dev = json_string_value(json_object_get(v, "dev"));
+	out->mode = json_string_value(json_object_get(v, "mode"));
+	return (0);
+}
+
+static char *
+storage_spec(const struct sdisk *disk)
+{
+	return (xsprintf("%s,%s,%s", disk->uname, disk->dev, disk->mode));
 }
 
 void
@@ -339,7 +352,7 @@ uname_path(const char *uname, char *type)
 }
 
 int
-storage_open(json_t *disk, struct disk_info *di, char **cause)
+storage_open(const struct sdisk *disk, struct disk_info *di, char **cause)
 {
 	const char	*uname, *mode, *path;
 	char		 type, magic[4], *why = NULL;
@@ -347,13 +360,13 @@ storage_open(json_t *disk, struct disk_info *di, char **cause)
 	int		 fd, flags;
 
 	memset(di, 0, sizeof *di);
-	uname = json_string_value(json_object_get(disk, "uname"));
-	mode = json_string_value(json_object_get(disk, "mode"));
-	if (uname == NULL || mode == NULL) {
-		*cause = xstrdup("disk without uname or mode");
+	uname = disk->uname;
+	mode = disk->mode;
+	if (uname == NULL || mode == NULL || disk->dev == NULL) {
+		*cause = xstrdup("disk without uname, dev or mode");
 		return (-1);
 	}
-	storage_spec(disk, &di->spec);
+	di->spec = storage_spec(disk);
 	path = uname_path(uname, &type);
 	di->path = xstrdup(path);
 	di->readonly = strcmp(mode, "r") == 0;
@@ -517,29 +530,26 @@ disk_clash(const struct disk_info *x, const struct disk_info *y)
  * are the caller's), skipping skip (a domain's own disk being attached).
  */
 static int
-storage_check_domains(const struct disk_info *di, json_t *skip, char **cause)
+storage_check_domains(const struct disk_info *di, char **cause)
 {
 	struct domain		*d;
 	struct disk_info	 other;
-	json_t			*v;
+	struct sdisk		 v;
 	size_t			 i;
 	char			*err;
 	int			 clash;
 
 	TAILQ_FOREACH(d, &domains, entry) {
-		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-			if (v == skip)
-				continue;
+		for (i = 0; storage_disk_at(d->config, i, &v) == 0; i++) {
 			/* A disk gone from under a running domain: no clash. */
-			if (storage_open_quiet(v, &other) != 0)
+			if (storage_open_quiet(&v, &other) != 0)
 				continue;
 			clash = disk_clash(di, &other);
 			if (clash) {
 				xasprintf(&err, "disk '%s': %s is in use by "
 				    "domain %s (its %s, %s there%s%s); use mode "
 				    "'r' in both, or 'w!' to force", di->spec,
-				    di->path, d->name, json_string_value(
-				    json_object_get(v, "dev")), other.readonly ?
+				    di->path, d->name, v.dev, other.readonly ?
 				    "read-only" : "writable",
 				    strcmp(other.path, di->path) != 0 ? ", as " :
 				    "", strcmp(other.path, di->path) != 0 ?
@@ -556,7 +566,7 @@ storage_check_domains(const struct disk_info *di, json_t *skip, char **cause)
 
 /* storage_open without the rule checks' cause: for disks already in use. */
 static int
-storage_open_quiet(json_t *disk, struct disk_info *di)
+storage_open_quiet(const struct sdisk *disk, struct disk_info *di)
 {
 	char	*cause;
 
@@ -572,29 +582,27 @@ storage_open_quiet(json_t *disk, struct disk_info *di)
  * (a read-only file system no longer matters to the sharing rule).
  */
 int
-storage_open_info(json_t *disk, struct disk_info *di, char **cause)
+storage_open_info(const struct sdisk *disk, struct disk_info *di,
+    char **cause)
 {
-	json_t	*copy;
-	int	 rc;
+	struct sdisk	 ro = *disk;
+	int		 rc;
 
-	if (strcmp(json_string_value(json_object_get(disk, "mode")), "r") == 0)
+	if (disk->mode == NULL || strcmp(disk->mode, "r") == 0)
 		return (storage_open(disk, di, cause));
-	copy = json_deep_copy(disk);
-	json_object_set_new(copy, "mode", json_string("r"));
-	rc = storage_open(copy, di, cause);
-	json_decref(copy);
+	ro.mode = "r";
+	rc = storage_open(&ro, di, cause);
 	if (rc == 0) {
 		di->readonly = 0;
-		di->force = strcmp(json_string_value(json_object_get(disk,
-		    "mode")), "w!") == 0;
+		di->force = strcmp(disk->mode, "w!") == 0;
 		free(di->spec);
-		storage_spec(disk, &di->spec);
+		di->spec = storage_spec(disk);
 	}
 	return (rc);
 }
 
 int
-storage_check_disk(json_t *disk, json_t *skip, char **cause)
+storage_check_disk(const struct sdisk *disk, char **cause)
 {
 	struct disk_info	 di;
 	char			*where;
@@ -611,7 +619,7 @@ storage_check_disk(json_t *disk, json_t *skip, char **cause)
 		storage_close(&di);
 		return (-1);
 	}
-	if (storage_check_domains(&di, skip, cause) != 0) {
+	if (storage_check_domains(&di, cause) != 0) {
 		storage_close(&di);
 		return (-1);
 	}
@@ -622,27 +630,28 @@ storage_check_disk(json_t *disk, json_t *skip, char **cause)
 int
 storage_check_config(json_t *config, char **cause)
 {
-	json_t			*disks = json_object_get(config, "disks"), *v;
 	struct disk_info	*di;
-	size_t			 i, j, n = json_array_size(disks);
+	struct sdisk		 v, w;
+	size_t			 i, j, n;
 	int			 rc = -1;
 
-	json_array_foreach(disks, i, v) {
-		if (storage_check_disk(v, NULL, cause) != 0)
+	for (n = 0; storage_disk_at(config, n, &v) == 0; n++) {
+		if (storage_check_disk(&v, cause) != 0)
 			return (-1);
 	}
 	/* Its own disks: two lines naming one writable disk. */
 	di = xcalloc(n + 1, sizeof *di);
 	for (i = 0; i < n; i++) {
-		if (storage_open(json_array_get(disks, i), &di[i], cause) != 0)
+		storage_disk_at(config, i, &v);
+		if (storage_open(&v, &di[i], cause) != 0)
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (!disk_clash(&di[i], &di[j]))
 				continue;
+			storage_disk_at(config, j, &w);
 			*cause = xsprintf("disk '%s': %s is also this domain's "
 			    "%s, writable; a disk is given once, or 'w!' to "
-			    "force", di[i].spec, di[i].path, json_string_value(
-			    json_object_get(json_array_get(disks, j), "dev")));
+			    "force", di[i].spec, di[i].path, w.dev);
 			goto out;
 		}
 	}

@@ -192,6 +192,12 @@ int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */
+/* A disk line, canonical (domcfg.c): strings borrowed from the config. */
+struct sdisk {
+	const char		*uname;		/* phy:/dev/X, file:/P, qcow2:/P */
+	const char		*dev;		/* the name the guest sees */
+	const char		*mode;		/* r, w or w! */
+};
 struct storage_obj;
 struct disk_info {
 	char			*spec;		/* 'uname,dev,mode', for messages */
@@ -203,22 +209,21 @@ struct disk_info {
 	char			*backing;	/* qcow2 backing file, or NULL */
 	struct storage_obj	*obj, *bobj;	/* what it (its backing) is */
 };
+/* Disk i of a config into *out; -1 past the last. */
+int		 storage_disk_at(json_t *config, size_t i, struct sdisk *out);
 /*
- * Resolves one disk of a config ({uname, dev, mode}) and checks it is
- * there, is what its type says and opens in its mode; the format is
- * probed.  *cause names the disk line.  storage_close frees di.
+ * Resolves one disk and checks it is there, is what its type says and
+ * opens in its mode; the format is probed.  *cause names the disk line.
+ * storage_close frees di.
  */
-int		 storage_open(json_t *disk, struct disk_info *, char **cause);
+int		 storage_open(const struct sdisk *, struct disk_info *,
+		     char **cause);
 void		 storage_close(struct disk_info *);
 /* As storage_open, but only what a disk in use is: never opened writable. */
-int		 storage_open_info(json_t *disk, struct disk_info *, char **cause);
-/* 'uname,dev,mode' of a disk into *buf (caller frees); returns it. */
-const char	*storage_spec(json_t *disk, char **buf);
-/*
- * One disk against the sharing rule: domain 0's mounts and every
- * domain's disks except skip (borrowed; NULL for none).  0/-1.
- */
-int		 storage_check_disk(json_t *disk, json_t *skip, char **cause);
+int		 storage_open_info(const struct sdisk *, struct disk_info *,
+		     char **cause);
+/* One disk against the sharing rule: domain 0's mounts, every domain. */
+int		 storage_check_disk(const struct sdisk *, char **cause);
 /* Every disk of a config about to be created, and among themselves. */
 int		 storage_check_config(json_t *config, char **cause);
 /* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */
@@ -233,8 +238,8 @@ json_t		*storage_device(const char *dev);
  */
 typedef void	(*blockdev_done_cb)(struct domain *, const char *code,
 		    const char *msg, void *arg);
-/* disk: a canonical {uname, dev, mode} (domcfg_disk), borrowed. */
-int		 blockdev_attach(struct domain *, json_t *disk,
+/* disk: canonical (domcfg_disk), borrowed. */
+int		 blockdev_attach(struct domain *, const struct sdisk *disk,
 		     blockdev_done_cb, void *arg, char **cause);
 /* Asks the guest's agent first unless force. */
 int		 blockdev_detach(struct domain *, const char *dev, int force,
