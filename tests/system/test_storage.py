@@ -384,20 +384,19 @@ def test_lvm_walkthrough(inst):
     with loop_device(img) as loop:
         conf = LVM_CONF % loop
 
-        def lvm(*args):
-            return sh(args[0], "--config", conf, *args[1:], env=env)
         try:
-            lvm("pvcreate", "-q", loop)
-            lvm("vgcreate", "-q", vg, loop)
-            lvm("lvcreate", "-q", "-y", "-L", "32M", "-n", "myvmdisk1", vg)
+            sh("pvcreate", "--config", conf, "-q", loop, env=env)
+            sh("vgcreate", "--config", conf, "-q", vg, loop, env=env)
+            sh("lvcreate", "--config", conf, "-q", "-y", "-L", "32M", "-n",
+               "myvmdisk1", vg, env=env)
             src = os.path.join(t, "fs.d")
             os.makedirs(src)
             with open(os.path.join(src, "hello"), "w") as f:
                 f.write("LVM-ORIGIN\n")
             sh("mke2fs", "-q", "-F", "-t", "ext2", "-d", src,
                "/dev/%s/myvmdisk1" % vg)
-            lvm("lvcreate", "-q", "-y", "-s", "-L", "16M", "-n",
-                "myclonedisk1", "/dev/%s/myvmdisk1" % vg)
+            sh("lvcreate", "--config", conf, "-q", "-y", "-s", "-L", "16M",
+               "-n", "myclonedisk1", "/dev/%s/myvmdisk1" % vg, env=env)
             cfg = inst.config("lvm", disk="[%s, 'phy:%s/myvmdisk1,sdb,r', "
                               "'phy:%s/myclonedisk1,sdc,w']" % (ROOT, vg, vg))
             con = Console(inst, "create", "-c", cfg)
