@@ -1,8 +1,8 @@
 /*
  * api-block.c: the API's block hot-plug ops (docs/API.md):
  *
- *   domain.block_attach {dom, uname, dev, mode}  -> {dev}
- *   domain.block_detach {dom, dev, force}        -> {dev, note}
+ *   domain.block_attach {dom, uname, dev, mode, policy} -> {note}
+ *   domain.block_detach {dom, dev, force}        -> {note}
  *   domain.block_list {dom}                      -> [{uname, dev, mode,
  *                                                    path, format, type,
  *                                                    backing}]
@@ -42,7 +42,8 @@ void
 api_domain_block_attach(struct api_req *req, struct domain *d)
 {
 	const char	*uname, *dev, *mode;
-	json_t		*disk;
+	json_t		*disk, *cfg, *policy = json_object_get(req->args,
+			    "policy");
 	struct sdisk	 sd;
 	char		*cause;
 	int		 rc;
@@ -61,6 +62,18 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 		json_decref(disk);
 		server_error(req, "invalid", "uname: the path must be absolute");
 		return;
+	}
+	/* A service acting for others passes its policy, as with create. */
+	if (policy != NULL) {
+		cfg = json_pack("{s:[O]}", "disks", disk);
+		rc = api_policy_check(policy, cfg, &cause);
+		json_decref(cfg);
+		if (rc != 0) {
+			json_decref(disk);
+			server_error(req, "denied", "%s", cause);
+			free(cause);
+			return;
+		}
 	}
 	sd.uname = json_string_value(json_object_get(disk, "uname"));
 	sd.dev = json_string_value(json_object_get(disk, "dev"));

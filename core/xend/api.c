@@ -252,6 +252,14 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 			s = strchr(s, ':') + 1;
 		xasprintf(&what, "disk %zu", i);
 		rc = policy_path_ok(what, s, images, "image_dirs", cause);
+		/* A qcow2 image's backing file is read too. */
+		if (rc == 0 && (s = storage_backing(v)) != NULL) {
+			free(what);
+			xasprintf(&what, "disk %zu's backing file", i);
+			rc = policy_path_ok(what, s, images, "image_dirs",
+			    cause);
+			free((char *)s);
+		}
 		free(what);
 		if (rc != 0)
 			return (-1);
@@ -617,7 +625,7 @@ static const struct api_op api_ops[] = {
 	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
 	    "sedf scheduler {dom, period, slice (ms)}" },
 	{ "domain.block_attach", API_DOM, api_domain_block_attach,
-	    "attach a disk {dom, uname, dev, mode}" },
+	    "attach a disk {dom, uname, dev, mode, policy}" },
 	{ "domain.block_detach", API_DOM, api_domain_block_detach,
 	    "detach a disk, asking the guest first {dom, dev, force}" },
 	{ "domain.block_list", API_DOM, api_domain_block_list, "disks {dom}" },

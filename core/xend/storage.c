@@ -663,6 +663,27 @@ out:
 	return (rc);
 }
 
+char *
+storage_backing(json_t *disk)
+{
+	struct sdisk		 sd;
+	struct disk_info	 di;
+	char			*cause, *out;
+
+	sd.uname = json_string_value(json_object_get(disk, "uname"));
+	sd.dev = json_string_value(json_object_get(disk, "dev"));
+	sd.mode = json_string_value(json_object_get(disk, "mode"));
+	if (sd.uname == NULL || sd.dev == NULL || sd.mode == NULL ||
+	    storage_open_info(&sd, &di, &cause) != 0) {
+		if (sd.uname != NULL && sd.dev != NULL && sd.mode != NULL)
+			free(cause);
+		return (NULL);
+	}
+	out = di.backing != NULL ? xstrdup(di.backing) : NULL;
+	storage_close(&di);
+	return (out);
+}
+
 /*
  * QEMU's block node for a disk (for -blockdev and QMP blockdev-add): its
  * format over the file or host device, read-only for mode r, and without

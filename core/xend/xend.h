@@ -224,6 +224,8 @@ int		 storage_open_info(const struct sdisk *, struct disk_info *,
 		     char **cause);
 /* One disk against the sharing rule: domain 0's mounts, every domain. */
 int		 storage_check_disk(const struct sdisk *, char **cause);
+/* The backing file of a config's disk entry (caller frees), or NULL. */
+char		*storage_backing(json_t *disk);
 /* Every disk of a config about to be created, and among themselves. */
 int		 storage_check_config(json_t *config, char **cause);
 /* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */

@@ -11,7 +11,7 @@ import time
 
 from harness import IMAGES, Console, Skip, check
 from test_checks import check_nothing_left
-from test_guestin import guest_sh
+from test_guestin import api_call, guest_sh
 
 ROOT = "'file:%s/rootfs.ext2,sda1,r'" % IMAGES
 
@@ -434,7 +434,38 @@ def test_lvm_walkthrough(inst):
               "volume group %s left" % vg)
 
 
+def test_policy(inst):
+    """A service acting for others (policy image_dirs): a qcow2 image's
+    backing file outside the allowed directories is denied at create, and
+    block_attach takes the same policy."""
+    t = inst.tmp
+    idir = os.path.join(t, "images")
+    os.makedirs(idir)
+    outside = blank(os.path.join(t, "outside.img"))
+    over = os.path.join(idir, "over.qcow2")
+    sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", outside, "-F", "raw",
+       over)
+    inst.xm_ok("create", "-p", inst.config("pol"))
+    config = inst.domains()["pol"]["config"]
+    policy = {"image_dirs": [IMAGES, idir]}
+    c = dict(config, name="pol2")
+    c["disks"] = c["disks"] + [{"uname": "qcow2:" + over, "dev": "sdb",
+                                "mode": "w"}]
+    r = api_call(inst, "domain.create", {"config": c, "paused": True,
+                                         "policy": policy})
+    check(r.get("error", {}).get("code") == "denied" and
+          r["error"]["message"] == "disk 1's backing file %s is outside the "
+          "directories this request may use (image_dirs)" % outside, r)
+    r = api_call(inst, "domain.block_attach", {
+        "dom": "pol", "uname": "file:" + outside, "dev": "sdb", "mode": "r",
+        "policy": policy})
+    check(r.get("error", {}).get("code") == "denied" and
+          "disk 0 %s is outside" % outside in r["error"]["message"], r)
+    inst.xm_ok("destroy", "pol")
+
+
 TESTS = [
+    ("storage-policy", test_policy, ""),
     ("storage-lvm-walkthrough", test_lvm_walkthrough, ""),
     ("storage-block-hotplug", test_block_hotplug, ""),
     ("storage-guest-sees-disks", test_guest_sees_disks, ""),
