@@ -248,11 +248,11 @@ domain_to_json(struct domain *d)
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
 	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
 	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
-	if (json_is_true(json_object_get(d->config, "vnc"))) {
+	if (hvm_vnc(d->config)) {
 		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
 		    d->dir));
 		json_object_set_new(o, "vnc_port", json_integer(
-		    xend_cfg.vnc_port_base + d->domid));
+		    hvm_vnc_port(d->config, d->domid)));
 	}
 	return (o);
 }
@@ -498,6 +498,9 @@ domain_check_files(json_t *config, char **cause)
 	int		 min;
 	json_int_t	 mem;
 
+	/* An HVM domain's "kernel" is the firmware loader's name (hvm.c). */
+	if (hvm_is(config))
+		return (storage_check_config(config, cause));
 	for (i = 0; i < nitems(paths); i++) {
 		k = json_string_value(json_object_get(config, paths[i]));
 		if (k != NULL && access(k, R_OK) != 0) {

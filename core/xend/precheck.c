@@ -165,7 +165,10 @@ precheck_config(json_t *config, char **cause)
 
 	kernel = json_string_value(json_object_get(config, "kernel"));
 	ramdisk = json_string_value(json_object_get(config, "ramdisk"));
-	if (kimage_check(kernel, ramdisk != NULL, cause) != 0)
+	if (hvm_is(config)) {
+		if (hvm_check(config, cause) != 0)
+			return (-1);
+	} else if (kimage_check(kernel, ramdisk != NULL, cause) != 0)
 		return (-1);
 	if (ramdisk != NULL && check_ramdisk(ramdisk, cause) != 0)
 		return (-1);
@@ -194,8 +197,8 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 			return (1);
 		}
 	}
-	if (json_is_true(json_object_get(config, "vnc"))) {
-		port = xend_cfg.vnc_port_base + domid;
+	if (hvm_vnc(config)) {
+		port = hvm_vnc_port(config, domid);
 		if (port_taken(xend_cfg.console_address, port)) {
 			*why = xsprintf("VNC port %d is in use on %s by another "
 			    "program", port, xend_cfg.console_address);

@@ -25,12 +25,7 @@
 #include "kimage.h"
 #include "xend.h"
 
-struct argv_buf {
-	char	**v;
-	size_t	  n;
-};
-
-static void
+void
 argv_add(struct argv_buf *a, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -82,7 +77,7 @@ qemu_escape(const char *s)
  * given, as a raw one, so that QEMU says what is wrong with it.
  */
 static void
-qemu_disk_args(struct argv_buf *a, const struct sdisk *disk)
+qemu_disk_args(struct argv_buf *a, const struct sdisk *disk, int hvm)
 {
 	struct disk_info	 di;
 	json_t			*node, *dev;
@@ -105,6 +100,10 @@ qemu_disk_args(struct argv_buf *a, const struct sdisk *disk)
 	argv_add(a, "%s", s);
 	free(s);
 	json_decref(node);
+	if (hvm) {
+		hvm_disk_device(a, name);
+		return;
+	}
 	dev = storage_device(name);
 	argv_add(a, "-device");
 	argv_add(a, "%s,id=%s,drive=%s,serial=%s", json_string_value(
@@ -147,6 +146,7 @@ qemu_argv(struct domain *d, const char *accel)
 	char		*e, *dir, *cmdline, vif[IFNAMSIZ];
 	const char	*kernel;
 	size_t		 i;
+	int		 hvm = hvm_is(c);
 
 	argv_add(&a, "%s", xend_cfg.qemu);
 	e = qemu_escape(d->name);
@@ -154,8 +154,11 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "guest=%s,debug-threads=on", e);
 	free(e);
 	argv_add(&a, "-machine");
-	argv_add(&a, "pc,accel=%s", accel);
-	if (strcmp(accel, "kvm") == 0) {
+	argv_add(&a, "pc,accel=%s%s", accel, hvm ? hvm_machine_opts(c) : "");
+	if (hvm && hvm_cpu(c, accel) != NULL) {
+		argv_add(&a, "-cpu");
+		argv_add(&a, "%s", hvm_cpu(c, accel));
+	} else if (!hvm && strcmp(accel, "kvm") == 0) {
 		argv_add(&a, "-cpu");
 		argv_add(&a, "host");
 	}
@@ -209,6 +212,11 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
+	/* An HVM guest boots its firmware: SeaBIOS, QEMU's default. */
+	if (hvm) {
+		hvm_qemu_args(&a, c);
+		goto devices;
+	}
 	kernel = json_string_value(json_object_get(c, "kernel"));
 	argv_add(&a, "-kernel");
 	argv_add(&a, "%s", kernel);
@@ -227,8 +235,9 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "%s", cmdline);
 	free(cmdline);
 
+devices:
 	for (i = 0; storage_disk_at(c, i, &disk) == 0; i++)
-		qemu_disk_args(&a, &disk);
+		qemu_disk_args(&a, &disk, hvm);
 
 	vifs = json_object_get(c, "vifs");
 	json_array_foreach(vifs, i, v) {
@@ -245,7 +254,7 @@ qemu_argv(struct domain *d, const char *accel)
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
 	 */
-	if (json_is_true(json_object_get(c, "vnc"))) {
+	if (hvm_vnc(c)) {
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");

@@ -153,6 +153,13 @@ int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 		     void *arg);
 
 /* qemu.c */
+/* An argv being built: argv_add appends a formatted argument. */
+struct argv_buf {
+	char	**v;
+	size_t	  n;
+};
+void		 argv_add(struct argv_buf *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
 void		 argv_free(char **);
@@ -252,6 +259,20 @@ json_t		*blockdev_list(struct domain *);
 void		 blockdev_deleted(struct domain *, json_t *data);
 void		 blockdev_agent_reply(struct domain *, const char *msg,
 		     const char *arg);
+
+/* hvm.c: unmodified guests booting their firmware (builder hvm, vmx). */
+int		 hvm_is(json_t *config);
+/* The HVM keys' refusals (sdl, serial, boot, kernel, cdrom...); 0/-1. */
+int		 hvm_check(json_t *config, char **cause);
+/* QEMU: -machine options, -cpu (NULL: default), boot, clock, USB, cdrom. */
+const char	*hvm_machine_opts(json_t *config);
+const char	*hvm_cpu(json_t *config, const char *accel);
+void		 hvm_qemu_args(struct argv_buf *, json_t *config);
+/* A disk's guest device: IDE for hda-hdd, virtio-blk for the others. */
+void		 hvm_disk_device(struct argv_buf *, const char *dev);
+/* Whether the domain has a graphical console, and its VNC port. */
+int		 hvm_vnc(json_t *config);
+int		 hvm_vnc_port(json_t *config, int domid);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */

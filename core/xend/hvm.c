@@ -1,0 +1,295 @@
+/*
+ * hvm.c: unmodified guests (the 3.0 manual's appendix A, VMX; later Xen's
+ * HVM): a full PC that boots from its firmware (SeaBIOS) off an emulated
+ * disk or CD-ROM, instead of a kernel that QEMU loads.
+ *
+ * The config keys are the manual's: builder 'hvm' (3.0: 'vmx'), kernel
+ * naming the Xen firmware loader (hvmloader, vmxloader: SeaBIOS stands in
+ * for it), cdrom, boot, acpi, apic, vnc, vncdisplay, vncunused, sdl
+ * (refused: no display here), serial ('pty': the console port), ne2000,
+ * localtime, usb, usbdevice.  Disks named hda-hdd are IDE disks on the
+ * emulated controller (the manual's ioemu:); the CD-ROM is hdc; other
+ * disks are virtio, which SeaBIOS boots too.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen-common.h"
+#include "xend.h"
+
+/* What the HVM builder reads of a config. */
+struct hvm {
+	const char	*kernel;
+	const char	*cdrom;		/* NULL: none */
+	const char	*boot;		/* letters of a, c, d, n */
+	int		 acpi, apic;
+	int		 vnc, vncdisplay;	/* -1: base + domid */
+	int		 sdl;
+	const char	*serial;
+	int		 ne2000, localtime, usb;
+	const char	*usbdevice;	/* NULL, tablet or mouse */
+	long		 vcpus;
+};
+
+static const char *
+cfg_str(json_t *c, const char *key)
+{
+	return (json_string_value(json_object_get(c, key)));
+}
+
+/* A boolean or 0/1 key; def when absent or null. */
+static int
+cfg_flag(json_t *c, const char *key, int def)
+{
+	json_t	*v = json_object_get(c, key);
+
+	if (json_is_boolean(v))
+		return (json_is_true(v));
+	if (json_is_integer(v))
+		return (json_integer_value(v) != 0);
+	return (def);
+}
+
+static void
+hvm_read(json_t *c, struct hvm *h)
+{
+	json_t	*v;
+
+	memset(h, 0, sizeof *h);
+	h->kernel = cfg_str(c, "kernel");
+	h->cdrom = cfg_str(c, "cdrom");
+	h->boot = cfg_str(c, "boot") != NULL ? cfg_str(c, "boot") : "c";
+	h->acpi = cfg_flag(c, "acpi", 1);
+	h->apic = cfg_flag(c, "apic", 1);
+	h->vnc = cfg_flag(c, "vnc", 1);
+	v = json_object_get(c, "vncdisplay");
+	h->vncdisplay = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+	h->sdl = cfg_flag(c, "sdl", 0);
+	h->serial = cfg_str(c, "serial") != NULL ? cfg_str(c, "serial") : "pty";
+	h->ne2000 = cfg_flag(c, "ne2000", 0);
+	h->localtime = cfg_flag(c, "localtime", 0);
+	h->usbdevice = cfg_str(c, "usbdevice");
+	h->usb = cfg_flag(c, "usb", 0) || h->usbdevice != NULL;
+	h->vcpus = json_integer_value(json_object_get(c, "vcpus"));
+}
+
+int
+hvm_is(json_t *config)
+{
+	const char	*b = cfg_str(config, "builder");
+
+	return (b != NULL && (strcmp(b, "hvm") == 0 || strcmp(b, "vmx") == 0));
+}
+
+/* The Xen firmware loaders the manuals name: SeaBIOS is used for them. */
+static int
+hvm_loader(const char *kernel)
+{
+	const char	*base;
+
+	if (kernel == NULL)
+		return (1);
+	base = strrchr(kernel, '/') != NULL ? strrchr(kernel, '/') + 1 : kernel;
+	return (strcmp(base, "hvmloader") == 0 ||
+	    strcmp(base, "vmxloader") == 0);
+}
+
+/* The CD-ROM as a disk line: phy: for a device (/dev/cdrom), else file:. */
+static void
+hvm_cdrom_disk(const char *path, struct sdisk *sd, char **uname)
+{
+	struct stat	 st;
+
+	*uname = xsprintf("%s:%s", stat(path, &st) == 0 &&
+	    S_ISBLK(st.st_mode) ? "phy" : "file", path);
+	sd->uname = *uname;
+	sd->dev = "hdc";
+	sd->mode = "r";
+}
+
+/* IDE position of hda-hdd: bus ide.B, unit U; -1 for other names. */
+static int
+hvm_ide(const char *dev, int *bus, int *unit)
+{
+	if (strlen(dev) != 3 || dev[0] != 'h' || dev[1] != 'd' ||
+	    dev[2] < 'a' || dev[2] > 'd')
+		return (-1);
+	*bus = (dev[2] - 'a') / 2;
+	*unit = (dev[2] - 'a') % 2;
+	return (0);
+}
+
+int
+hvm_check(json_t *config, char **cause)
+{
+	struct hvm	 h;
+	struct sdisk	 sd, v;
+	char		*uname;
+	size_t		 i;
+	int		 rc;
+
+	hvm_read(config, &h);
+	if (!hvm_loader(h.kernel)) {
+		*cause = xsprintf("kernel %s: an HVM domain boots its firmware "
+		    "(SeaBIOS); kernel may only name Xen's firmware loader "
+		    "(/usr/lib/xen/boot/hvmloader or vmxloader)", h.kernel);
+		return (-1);
+	}
+	if (h.sdl) {
+		*cause = xstrdup("sdl = 1: this host has no display for an SDL "
+		    "window; use vnc = 1 (xenconsoled serves the screen on "
+		    "vnc-port-base + domid: vncviewer HOST:DOMID)");
+		return (-1);
+	}
+	if (strcmp(h.serial, "pty") != 0) {
+		*cause = xsprintf("serial = '%s': only 'pty' (the guest's COM1 "
+		    "on the domain's console) is supported", h.serial);
+		return (-1);
+	}
+	if (h.boot[0] == '\0' || strlen(h.boot) > 4 ||
+	    strspn(h.boot, "acdn") != strlen(h.boot)) {
+		*cause = xsprintf("boot = '%s': expected up to four of a "
+		    "(floppy), c (hard disk), d (CD-ROM), n (network)", h.boot);
+		return (-1);
+	}
+	for (i = 0; h.boot[i] != '\0'; i++) {
+		if (strchr(h.boot + i + 1, h.boot[i]) != NULL) {
+			*cause = xsprintf("boot = '%s': '%c' is given twice",
+			    h.boot, h.boot[i]);
+			return (-1);
+		}
+	}
+	if (h.usbdevice != NULL && strcmp(h.usbdevice, "tablet") != 0 &&
+	    strcmp(h.usbdevice, "mouse") != 0) {
+		*cause = xsprintf("usbdevice = '%s': expected tablet or mouse",
+		    h.usbdevice);
+		return (-1);
+	}
+	if (!h.apic && h.vcpus > 1) {
+		*cause = xsprintf("apic = 0 with vcpus = %ld: more than one "
+		    "vCPU needs the APIC", h.vcpus);
+		return (-1);
+	}
+	if (h.cdrom == NULL)
+		return (0);
+	for (i = 0; storage_disk_at(config, i, &v) == 0; i++) {
+		if (strcmp(v.dev, "hdc") == 0) {
+			*cause = xsprintf("cdrom is hdc, and so is disk '%s,%s,%s'",
+			    v.uname, v.dev, v.mode);
+			return (-1);
+		}
+	}
+	hvm_cdrom_disk(h.cdrom, &sd, &uname);
+	rc = storage_check_disk(&sd, cause);
+	free(uname);
+	return (rc);
+}
+
+/* The guest device of a disk: IDE for hda-hdd, else virtio-blk. */
+void
+hvm_disk_device(struct argv_buf *a, const char *dev)
+{
+	int	 bus, unit;
+
+	if (hvm_ide(dev, &bus, &unit) == 0) {
+		argv_add(a, "-device");
+		argv_add(a, "ide-hd,id=disk-%s,drive=vbd-%s,bus=ide.%d,unit=%d,"
+		    "serial=%s", dev, dev, bus, unit, dev);
+		return;
+	}
+	argv_add(a, "-device");
+	argv_add(a, "virtio-blk-pci,id=disk-%s,drive=vbd-%s,serial=%s", dev,
+	    dev, dev);
+}
+
+/*
+ * The machine of an HVM domain: its firmware boot order, clock, USB and
+ * CD-ROM.  machine and cpu are what qemu.c would use, amended.
+ */
+void
+hvm_qemu_args(struct argv_buf *a, json_t *config)
+{
+	struct hvm		 h;
+	struct sdisk		 sd;
+	struct disk_info	 di;
+	json_t			*node;
+	char			*uname, *cause, *s;
+
+	hvm_read(config, &h);
+	argv_add(a, "-boot");
+	argv_add(a, "order=%s,menu=off", h.boot);
+	if (h.localtime) {
+		argv_add(a, "-rtc");
+		argv_add(a, "base=localtime");
+	}
+	if (h.usb) {
+		argv_add(a, "-usb");
+		if (h.usbdevice != NULL) {
+			argv_add(a, "-device");
+			argv_add(a, "usb-%s", h.usbdevice);
+		}
+	}
+	if (h.cdrom == NULL)
+		return;
+	hvm_cdrom_disk(h.cdrom, &sd, &uname);
+	if (storage_open(&sd, &di, &cause) != 0) {
+		/* Gone since create's checks: QEMU says what is wrong. */
+		log_warn("%s", cause);
+		free(cause);
+		memset(&di, 0, sizeof di);
+		di.path = xstrdup(h.cdrom);
+		di.driver = "file";
+		di.format = "raw";
+		di.readonly = 1;
+	}
+	if (strcmp(di.driver, "host_device") == 0)
+		di.driver = "host_cdrom";
+	di.format = "raw";	/* an ISO, whatever its first bytes say */
+	node = storage_blockdev(&di, "cdrom");
+	storage_close(&di);
+	free(uname);
+	s = json_dumps(node, JSON_COMPACT);
+	argv_add(a, "-blockdev");
+	argv_add(a, "%s", s);
+	free(s);
+	json_decref(node);
+	argv_add(a, "-device");
+	argv_add(a, "ide-cd,id=cdrom,drive=vbd-cdrom,bus=ide.1,unit=0");
+}
+
+/* -machine's options and -cpu for an HVM domain. */
+const char *
+hvm_machine_opts(json_t *config)
+{
+	return (cfg_flag(config, "acpi", 1) ? "" : ",acpi=off");
+}
+
+const char *
+hvm_cpu(json_t *config, const char *accel)
+{
+	if (cfg_flag(config, "apic", 1))
+		return (strcmp(accel, "kvm") == 0 ? "host" : NULL);
+	return (strcmp(accel, "kvm") == 0 ? "host,-apic" : "qemu64,-apic");
+}
+
+/* The VNC port: vnc-port-base + vncdisplay, or + domid. */
+int
+hvm_vnc_port(json_t *config, int domid)
+{
+	json_t	*v = json_object_get(config, "vncdisplay");
+
+	if (hvm_is(config) && json_is_integer(v))
+		return (xend_cfg.vnc_port_base + (int)json_integer_value(v));
+	return (xend_cfg.vnc_port_base + domid);
+}
+
+/* vnc: given, or on for HVM (the 3.0 default) and off for linux. */
+int
+hvm_vnc(json_t *config)
+{
+	return (cfg_flag(config, "vnc", hvm_is(config)));
+}
