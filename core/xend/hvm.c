@@ -130,7 +130,7 @@ hvm_check(json_t *config, char **cause)
 	struct sdisk	 sd, v;
 	char		*uname;
 	size_t		 i;
-	int		 rc;
+	int		 rc, bus, unit;
 
 	hvm_read(config, &h);
 	if (!hvm_loader(h.kernel)) {
@@ -173,6 +173,16 @@ hvm_check(json_t *config, char **cause)
 		*cause = xsprintf("apic = 0 with vcpus = %ld: more than one "
 		    "vCPU needs the APIC", h.vcpus);
 		return (-1);
+	}
+	for (i = 0; storage_disk_at(config, i, &v) == 0; i++) {
+		if (hvm_ide(v.dev, &bus, &unit) == 0 &&
+		    strcmp(v.mode, "r") == 0) {
+			*cause = xsprintf("disk '%s,%s,%s': an IDE disk (hda-hdd) "
+			    "cannot be read-only; give it mode w, or another "
+			    "name (sdb, xvdb: a virtio disk) to share it "
+			    "read-only", v.uname, v.dev, v.mode);
+			return (-1);
+		}
 	}
 	if (h.cdrom == NULL)
 		return (0);
@@ -285,6 +295,21 @@ hvm_vnc_port(json_t *config, int domid)
 	if (hvm_is(config) && json_is_integer(v))
 		return (xend_cfg.vnc_port_base + (int)json_integer_value(v));
 	return (xend_cfg.vnc_port_base + domid);
+}
+
+/*
+ * The NIC of a vif: an HVM domain's vif with type=ioemu is an emulated
+ * card (3.0: pcnet, ne2000 = 1 an NE2000), any other vif virtio (the
+ * manual's paravirtual case).
+ */
+const char *
+hvm_nic_model(json_t *config, json_t *vif)
+{
+	const char	*type = cfg_str(vif, "type");
+
+	if (!hvm_is(config) || type == NULL || strcmp(type, "ioemu") != 0)
+		return ("virtio-net-pci");
+	return (cfg_flag(config, "ne2000", 0) ? "ne2k_pci" : "pcnet");
 }
 
 /* vnc: given, or on for HVM (the 3.0 default) and off for linux. */

@@ -118,6 +118,54 @@ check_console(json_t *config, char **cause)
 	return (0);
 }
 
+/*
+ * An HVM domain's vncdisplay N (port vnc-port-base + N) that another
+ * domain or program holds: with vncunused (the default) the screen goes
+ * to vnc-port-base + domid instead, as Xen finds an unused display; with
+ * vncunused = 0 the create is refused.
+ */
+static int
+check_vncdisplay(json_t *config, char **cause)
+{
+	json_t		*v = json_object_get(config, "vncdisplay");
+	struct domain	*d;
+	const char	*who = NULL;
+	char		*other = NULL;
+	int		 port;
+
+	if (!hvm_is(config) || !hvm_vnc(config) || !json_is_integer(v))
+		return (0);
+	port = xend_cfg.vnc_port_base + (int)json_integer_value(v);
+	TAILQ_FOREACH(d, &domains, entry) {
+		if (hvm_vnc(d->config) && hvm_vnc_port(d->config, d->domid) ==
+		    port) {
+			other = xsprintf("domain %s", d->name);
+			who = other;
+			break;
+		}
+	}
+	if (who == NULL && port_taken(xend_cfg.console_address, port))
+		who = "another program";
+	if (who == NULL)
+		return (0);
+	if (!json_is_false(json_object_get(config, "vncunused")) &&
+	    !(json_is_integer(json_object_get(config, "vncunused")) &&
+	    json_integer_value(json_object_get(config, "vncunused")) == 0)) {
+		dmesg_add("domain %s: vncdisplay %lld (port %d) is in use by "
+		    "%s: its screen goes to vnc-port-base + its id (vncunused)",
+		    json_string_value(json_object_get(config, "name")),
+		    (long long)json_integer_value(v), port, who);
+		json_object_del(config, "vncdisplay");
+		free(other);
+		return (0);
+	}
+	*cause = xsprintf("vncdisplay %lld: VNC port %d is in use by %s (set "
+	    "vncunused = 1 to take a free one)", (long long)json_integer_value(v),
+	    port, who);
+	free(other);
+	return (-1);
+}
+
 static int
 check_ramdisk(const char *path, char **cause)
 {
@@ -172,7 +220,8 @@ precheck_config(json_t *config, char **cause)
 		return (-1);
 	if (ramdisk != NULL && check_ramdisk(ramdisk, cause) != 0)
 		return (-1);
-	if (check_memory(config, cause) != 0 ||
+	if (check_vncdisplay(config, cause) != 0 ||
+	    check_memory(config, cause) != 0 ||
 	    check_console(config, cause) != 0)
 		return (-1);
 	return (0);
@@ -197,8 +246,10 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 			return (1);
 		}
 	}
-	if (hvm_vnc(config)) {
-		port = hvm_vnc_port(config, domid);
+	/* An explicit vncdisplay was settled by precheck_config. */
+	if (hvm_vnc(config) && !json_is_integer(json_object_get(config,
+	    "vncdisplay"))) {
+		port = xend_cfg.vnc_port_base + domid;
 		if (port_taken(xend_cfg.console_address, port)) {
 			*why = xsprintf("VNC port %d is in use on %s by another "
 			    "program", port, xend_cfg.console_address);

@@ -247,7 +247,7 @@ devices:
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
 		    "downscript=no", i, vif);
 		argv_add(&a, "-device");
-		argv_add(&a, "virtio-net-pci,netdev=net%zu%s%s", i,
+		argv_add(&a, "%s,netdev=net%zu%s%s", hvm_nic_model(c, v), i,
 		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
 	}
 	/*

@@ -270,6 +270,8 @@ const char	*hvm_cpu(json_t *config, const char *accel);
 void		 hvm_qemu_args(struct argv_buf *, json_t *config);
 /* A disk's guest device: IDE for hda-hdd, virtio-blk for the others. */
 void		 hvm_disk_device(struct argv_buf *, const char *dev);
+/* A vif's QEMU NIC model. */
+const char	*hvm_nic_model(json_t *config, json_t *vif);
 /* Whether the domain has a graphical console, and its VNC port. */
 int		 hvm_vnc(json_t *config);
 int		 hvm_vnc_port(json_t *config, int domid);

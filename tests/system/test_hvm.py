@@ -113,6 +113,9 @@ def test_hvm_refusals(inst):
          (inst.tmp, inst.tmp)),
         (dict(cdrom="'%s'" % iso, disk="['file:%s,hdc,w']" % hd),
          "cdrom is hdc, and so is disk 'file:%s,hdc,w'" % hd),
+        (dict(disk="['file:%s,ioemu:hda,r']" % hd),
+         "disk 'file:%s,hda,r': an IDE disk (hda-hdd) cannot be read-only"
+         % hd),
     ]
     for over, want in cases:
         over.setdefault("disk", disk)
@@ -121,7 +124,53 @@ def test_hvm_refusals(inst):
         check_nothing_left(inst, str(over))
 
 
+def qemu_argv(inst, name):
+    with open("/proc/%d/cmdline" % inst.domains()[name]["pid"], "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0")]
+
+
+def test_hvm_keys(inst):
+    """What each HVM key does to the machine (paused domains: QEMU's
+    command line), vncdisplay's port, and vncunused."""
+    iso, hd = hvm_images(inst)
+    disk = "[]"
+    inst.xm_ok("create", "-p", hvm_config(
+        inst, "k1", disk=disk, acpi="0", apic="0", localtime="1", usb="1",
+        vif="['type=ioemu', '']", vncdisplay="7"))
+    a = qemu_argv(inst, "k1")
+    m = a[a.index("-machine") + 1]
+    check(m.endswith(",acpi=off") and a[a.index("-cpu") + 1] ==
+          "qemu64,-apic" and "base=localtime" in a and "-usb" in a and
+          "order=c,menu=off" in a, a)
+    nics = [x.split(",")[0] for x in a if ",netdev=net" in x]
+    check(nics == ["pcnet", "virtio-net-pci"], nics)
+    check(inst.domains()["k1"]["vnc_port"] == inst.port_base + 100 + 7,
+          inst.domains()["k1"])
+    # The same display again: refused without vncunused, else base + id.
+    r = inst.xm("create", "-p", hvm_config(inst, "k2", disk=disk,
+                                           vncdisplay="7", vncunused="0"))
+    check(r.rc == 1 and "vncdisplay 7: VNC port %d is in use by domain k1 "
+          "(set vncunused = 1 to take a free one)" % (inst.port_base + 107)
+          in r.err, r)
+    inst.xm_ok("create", "-p", hvm_config(inst, "k2", disk=disk,
+                                          vncdisplay="7", ne2000="1",
+                                          vif="['type=ioemu']", vnc="0"))
+    d = inst.domains()["k2"]
+    check("vnc_port" not in d, d)
+    a = qemu_argv(inst, "k2")
+    check("-vnc" not in a and any(x.startswith("ne2k_pci,") for x in a), a)
+    inst.xm_ok("create", "-p", hvm_config(inst, "k3", disk=disk,
+                                          vncdisplay="7"))
+    d = inst.domains()["k3"]
+    check(d["vnc_port"] == inst.port_base + 100 + d["domid"], d)
+    check("vncdisplay 7 (port %d) is in use by domain k1" %
+          (inst.port_base + 107) in inst.xm_ok("dmesg").out, "no note")
+    for n in ("k1", "k2", "k3"):
+        inst.xm_ok("destroy", n)
+
+
 TESTS = [
+    ("hvm-keys", test_hvm_keys, ""),
     ("hvm-cdrom-then-disk", test_hvm_cdrom_then_disk, ""),
     ("hvm-refusals", test_hvm_refusals, ""),
 ]
