@@ -38,7 +38,8 @@ def hvm_config(inst, name, **over):
 def test_hvm_cdrom_then_disk(inst):
     """boot = 'dc' with a CD-ROM boots the CD (serial login, VNC shows the
     screen); without one it goes on to the disk; 'cd' boots the disk; the
-    3.0 names (vmx, vmxloader) work the same."""
+    3.0 names (vmx, vmxloader) work the same; xm shutdown presses the ACPI
+    power button."""
     iso, hd = hvm_images(inst)
     inst.start_consoled()
     cfg = hvm_config(inst, "hvm1", cdrom="'%s'" % iso, boot="'dc'",
@@ -88,7 +89,19 @@ def test_hvm_cdrom_then_disk(inst):
             con.detach()
         finally:
             con.kill()
-        inst.xm_ok("destroy", name)
+        # ACPI (acpi = 1, the default here): xm shutdown works.
+        inst.xm_ok("shutdown", "-w", name, timeout=120)
+        check(name not in inst.domains(), "still there")
+
+
+def test_hvm_example(inst):
+    """examples/xmexample.hvm reads as the HVM domain it describes."""
+    r = inst.xm_ok("create", "-n", os.path.join(TOP, "examples",
+                                                "xmexample.hvm"))
+    for item in ("(builder hvm)", "(boot dc)", "(usbdevice tablet)",
+                 "(cdrom /var/lib/xen/images/ttylinux/ttylinux.iso)",
+                 "(serial pty)"):
+        check(item in r.out, "%s not in %s" % (item, r.out))
 
 
 def test_hvm_refusals(inst):
@@ -170,6 +183,7 @@ def test_hvm_keys(inst):
 
 
 TESTS = [
+    ("hvm-example", test_hvm_example, ""),
     ("hvm-keys", test_hvm_keys, ""),
     ("hvm-cdrom-then-disk", test_hvm_cdrom_then_disk, ""),
     ("hvm-refusals", test_hvm_refusals, ""),
