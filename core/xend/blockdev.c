@@ -296,6 +296,20 @@ detach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct bjob	*j = arg;
 
+	/*
+	 * QEMU has no such device: an attach or a detach that an xend
+	 * killed mid-way left it in the config only.  It goes from there.
+	 */
+	if (error != NULL && strstr(error, "not found") != NULL) {
+		free(j->note);
+		j->note = xsprintf("%s was in the domain's config but not in "
+		    "its QEMU (an attach or detach cut short); removed from the "
+		    "config", j->dev);
+		j->phase = BJ_DEL;
+		qmp_command(q, "blockdev-del", json_pack("{s:s+}", "node-name",
+		    "vbd-", j->dev), detach_del_cb, j);
+		return;
+	}
 	if (error != NULL) {
 		bjob_end(j, "failed", "%s: detach %s: qemu: %s", j->d->name,
 		    j->dev, error);

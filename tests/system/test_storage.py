@@ -4,6 +4,7 @@ mounts, bad disk lines, block hot-plug and the manual's LVM walk-through.
 Loop devices, mounts, volume groups and files the tests make are removed
 by the tests, checked."""
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -294,6 +295,7 @@ def test_block_hotplug(inst):
     con = Console(inst, "create", "-c", cfg)
     try:
         con.login()
+        domid = inst.domains()["hot"]["domid"]
         use_tree_agent(inst, con, "hot")
         p = subprocess.run([inst.env["XM"], "block-attach", "hot",
                             "file:data.img", "sdb", "w"], cwd=t, env=inst.env,
@@ -351,6 +353,25 @@ def test_block_hotplug(inst):
         check("sdc" in out, out)
         r = inst.xm_ok("block-detach", "hot", "sdc")
         check(r.out == "sdc was not mounted in the guest\n", r)
+        # An xend killed mid-attach leaves a disk in the config only:
+        # detach takes it out of there.
+        inst.xend("stop")
+        path = os.path.join(inst.state, "domains",
+                            str(domid), "config.json")
+        with open(path) as f:
+            c = json.load(f)
+        c["disks"].append({"uname": "file:%s/data.img" % t, "dev": "sdz",
+                           "mode": "r"})
+        with open(path, "w") as f:
+            json.dump(c, f)
+        inst.start()
+        inst.wait_for(lambda: inst.domains()["hot"].get("agent"), 30,
+                      "agent after the restart")
+        check("sdz" in inst.xm_ok("block-list", "hot").out, "not listed")
+        r = inst.xm_ok("block-detach", "-f", "hot", "sdz")
+        check(r.out == "sdz was in the domain's config but not in its QEMU "
+              "(an attach or detach cut short); removed from the config\n", r)
+        check("sdz" not in inst.xm_ok("block-list", "hot").out, "listed")
         con.detach()
     finally:
         con.kill()
