@@ -42,9 +42,10 @@ void
 api_domain_block_attach(struct api_req *req, struct domain *d)
 {
 	const char	*uname, *dev, *mode;
-	json_t		*disk, *cfg, *policy = json_object_get(req->args,
-			    "policy");
+	json_t		*disk, *policy = json_object_get(req->args, "policy");
 	struct sdisk	 sd;
+	struct domcfg	 one;
+	struct domcfg_disk dd;
 	char		*cause;
 	int		 rc;
 
@@ -63,11 +64,18 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 		server_error(req, "invalid", "uname: the path must be absolute");
 		return;
 	}
+	sd.uname = json_string_value(json_object_get(disk, "uname"));
+	sd.dev = json_string_value(json_object_get(disk, "dev"));
+	sd.mode = json_string_value(json_object_get(disk, "mode"));
 	/* A service acting for others passes its policy, as with create. */
 	if (policy != NULL) {
-		cfg = json_pack("{s:[O]}", "disks", disk);
-		rc = api_policy_check(policy, cfg, &cause);
-		json_decref(cfg);
+		memset(&one, 0, sizeof one);
+		dd.uname = (char *)sd.uname;
+		dd.dev = (char *)sd.dev;
+		dd.mode = (char *)sd.mode;
+		one.disks = &dd;
+		one.ndisks = 1;
+		rc = api_policy_check(policy, &one, &cause);
 		if (rc != 0) {
 			json_decref(disk);
 			server_error(req, "denied", "%s", cause);
@@ -75,9 +83,6 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 			return;
 		}
 	}
-	sd.uname = json_string_value(json_object_get(disk, "uname"));
-	sd.dev = json_string_value(json_object_get(disk, "dev"));
-	sd.mode = json_string_value(json_object_get(disk, "mode"));
 	rc = blockdev_attach(d, &sd, api_block_done, req, &cause);
 	json_decref(disk);
 	if (rc != 0) {

@@ -23,10 +23,33 @@ struct api_op {
 	const char	*help;
 };
 
+/*
+ * A long operation of the model ended (dom_done_cb): answer its request.
+ * The request outlives its client (server.c holds the client by reference
+ * and drops a reply to one that went away), so this is safe whenever the
+ * model calls it.
+ */
+static void
+api_done(struct domain *d, const char *code, const char *msg, void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, apijson_domain(d));
+}
+
+void
+api_event(const char *type, struct domain *d, void *arg)
+{
+	server_event(type, apijson_event(type, d));
+}
+
 static void
 api_host_info(struct api_req *req, struct domain *d)
 {
-	server_reply(req, host_to_json());
+	server_reply(req, apijson_host());
 }
 
 static void
@@ -98,9 +121,9 @@ api_domain_list(struct api_req *req, struct domain *unused)
 	if (doms == NULL || json_array_size(doms) == 0) {
 		if (doms != NULL && !json_is_array(doms))
 			goto bad;
-		json_array_append_new(out, domain0_to_json());
+		json_array_append_new(out, apijson_domain0());
 		TAILQ_FOREACH(d, &domains, entry)
-			json_array_append_new(out, list_entry(domain_to_json(d),
+			json_array_append_new(out, list_entry(apijson_domain(d),
 			    with_config));
 		server_reply(req, out);
 		return;
@@ -117,7 +140,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 		else
 			goto bad;
 		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
-			json_array_append_new(out, domain0_to_json());
+			json_array_append_new(out, apijson_domain0());
 			continue;
 		}
 		if ((d = domain_find(key)) == NULL) {
@@ -126,7 +149,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			    "exist", key);
 			return;
 		}
-		json_array_append_new(out, list_entry(domain_to_json(d),
+		json_array_append_new(out, list_entry(apijson_domain(d),
 		    with_config));
 	}
 	server_reply(req, out);
@@ -139,7 +162,7 @@ bad:
 static void
 api_domain_get(struct api_req *req, struct domain *d)
 {
-	server_reply(req, d != NULL ? domain_to_json(d) : domain0_to_json());
+	server_reply(req, d != NULL ? apijson_domain(d) : apijson_domain0());
 }
 
 /*
@@ -225,9 +248,9 @@ api_policy_valid(json_t *policy, char **cause)
  * array allows nothing.
  */
 int
-api_policy_check(json_t *policy, json_t *config, char **cause)
+api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 {
-	json_t		*images, *scripts, *v;
+	json_t		*images, *scripts;
 	const char	*s, *keys[] = { "kernel", "ramdisk" };
 	char		*what;
 	size_t		 i;
@@ -238,13 +261,13 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 	    policy_dirs(policy, "script_dirs", &scripts, cause) != 0)
 		return (-1);
 	for (i = 0; images != NULL && i < nitems(keys); i++) {
-		s = json_string_value(json_object_get(config, keys[i]));
+		s = domcfg_string(config, keys[i]);
 		if (s != NULL && policy_path_ok(keys[i], s, images,
 		    "image_dirs", cause) != 0)
 			return (-1);
 	}
-	json_array_foreach(json_object_get(config, "disks"), i, v) {
-		s = json_string_value(json_object_get(v, "uname"));
+	for (i = 0; i < config->ndisks; i++) {
+		s = config->disks[i].uname;
 		if (images == NULL || s == NULL)
 			continue;
 		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0 ||
@@ -253,7 +276,8 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 		xasprintf(&what, "disk %zu", i);
 		rc = policy_path_ok(what, s, images, "image_dirs", cause);
 		/* A qcow2 image's backing file is read too. */
-		if (rc == 0 && (s = storage_backing(v)) != NULL) {
+		if (rc == 0 && (s = storage_backing(&config->disks[i])) !=
+		    NULL) {
 			free(what);
 			xasprintf(&what, "disk %zu's backing file", i);
 			rc = policy_path_ok(what, s, images, "image_dirs",
@@ -264,8 +288,8 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 		if (rc != 0)
 			return (-1);
 	}
-	json_array_foreach(json_object_get(config, "vifs"), i, v) {
-		s = json_string_value(json_object_get(v, "script"));
+	for (i = 0; i < config->nvifs; i++) {
+		s = config->vifs[i].script;
 		if (scripts == NULL || s == NULL)
 			continue;
 		xasprintf(&what, "vif %zu script", i);
@@ -283,6 +307,7 @@ api_domain_create(struct api_req *req, struct domain *unused)
 	json_t	*config = json_object_get(req->args, "config");
 	json_t	*paused = json_object_get(req->args, "paused");
 	json_t	*policy = json_object_get(req->args, "policy");
+	struct domcfg	*dc;
 	char	*cause;
 
 	if (!json_is_object(config)) {
@@ -293,7 +318,7 @@ api_domain_create(struct api_req *req, struct domain *unused)
 		server_error(req, "invalid", "paused: expected true or false");
 		return;
 	}
-	if (domcfg_validate(config, &cause) != 0) {
+	if ((dc = domcfg_from_json(config, &cause)) == NULL) {
 		server_error(req, "invalid", "%s", cause);
 		free(cause);
 		return;
@@ -301,15 +326,17 @@ api_domain_create(struct api_req *req, struct domain *unused)
 	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
 		server_error(req, "invalid", "%s", cause);
 		free(cause);
+		domcfg_free(dc);
 		return;
 	}
-	if (policy != NULL && api_policy_check(policy, config, &cause) != 0) {
+	if (policy != NULL && api_policy_check(policy, dc, &cause) != 0) {
 		server_error(req, "denied", "%s", cause);
 		free(cause);
+		domcfg_free(dc);
 		return;
 	}
 	/* The reply is sent by domain.c once QEMU is up (or failed). */
-	if (domain_create(json_deep_copy(config), json_is_true(paused), req,
+	if (domain_create(dc, json_is_true(paused), api_done, req,
 	    &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
@@ -372,7 +399,7 @@ api_domain_pause_common(struct api_req *req, struct domain *d, int pause)
 {
 	char	*cause;
 
-	if (domain_pause(d, pause, req, &cause) != 0) {
+	if (domain_pause(d, pause, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -405,7 +432,7 @@ api_domain_rename(struct api_req *req, struct domain *d)
 		free(cause);
 		return;
 	}
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 /* An integer argument in [lo, hi]; 1 if present, 0 if absent, -1 bad. */
@@ -436,7 +463,7 @@ api_reply_or_error(struct api_req *req, struct domain *d, int rc,
 		return;
 	}
 	domain_save(d);
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 static void
@@ -484,7 +511,7 @@ api_domain_vcpu_set(struct api_req *req, struct domain *d)
 		return;
 	}
 	/* Answered when the guest agent confirms (control.c). */
-	if (control_vcpu_set(d, n, req, &cause) != 0) {
+	if (control_vcpu_set(d, n, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -595,11 +622,19 @@ api_events_subscribe(struct api_req *req, struct domain *d)
 
 static void api_ops_list(struct api_req *, struct domain *);
 
+/* config.schema: every config key's type, range, default and help. */
+static void
+api_config_schema(struct api_req *req, struct domain *d)
+{
+	server_reply(req, domcfg_schema_json());
+}
+
 static const struct api_op api_ops[] = {
 	{ "host.info", 0, api_host_info, "host and hypervisor facts" },
 	{ "host.dmesg", 0, api_host_dmesg, "xend's hypervisor messages" },
 	{ "host.log", 0, api_host_log, "tail of xend's log {lines}" },
 	{ "api.ops", 0, api_ops_list, "this list" },
+	{ "config.schema", 0, api_config_schema, "domain config keys" },
 	{ "domain.list", 0, api_domain_list, "domains {doms: [..]}" },
 	{ "domain.get", API_DOM | API_DOM0, api_domain_get, "one domain {dom}" },
 	{ "domain.create", 0, api_domain_create,

@@ -35,7 +35,7 @@ struct bjob {
 	enum bjob_phase		 phase;
 	char			*note;		/* what the guest did */
 	struct event		*timer;
-	blockdev_done_cb	 done;
+	dom_done_cb	 done;
 	void			*arg;
 	TAILQ_ENTRY(bjob)	 entry;
 };
@@ -56,7 +56,7 @@ bjob_find(struct domain *d, const char *dev)
 }
 
 static struct bjob *
-bjob_new(struct domain *d, const char *dev, blockdev_done_cb done, void *arg)
+bjob_new(struct domain *d, const char *dev, dom_done_cb done, void *arg)
 {
 	struct bjob	*j = xcalloc(1, sizeof *j);
 
@@ -121,15 +121,27 @@ disk_index(struct domain *d, const char *dev)
 static void
 config_disk_add(struct domain *d, const struct sdisk *disk)
 {
-	json_array_append_new(json_object_get(d->config, "disks"),
-	    json_pack("{s:s, s:s, s:s}", "uname", disk->uname, "dev", disk->dev,
-	    "mode", disk->mode));
+	struct domcfg	*c = d->config;
+
+	c->disks = xreallocarray(c->disks, c->ndisks + 2, sizeof *c->disks);
+	c->disks[c->ndisks].uname = xstrdup(disk->uname);
+	c->disks[c->ndisks].dev = xstrdup(disk->dev);
+	c->disks[c->ndisks].mode = xstrdup(disk->mode);
+	c->ndisks++;
+	memset(&c->disks[c->ndisks], 0, sizeof c->disks[c->ndisks]);
 }
 
 static void
 config_disk_remove(struct domain *d, int i)
 {
-	json_array_remove(json_object_get(d->config, "disks"), i);
+	struct domcfg	*c = d->config;
+
+	free(c->disks[i].uname);
+	free(c->disks[i].dev);
+	free(c->disks[i].mode);
+	memmove(&c->disks[i], &c->disks[i + 1], (c->ndisks - i) *
+	    sizeof *c->disks);
+	c->ndisks--;
 }
 
 /* Config changed: on disk, and to every subscriber. */
@@ -138,8 +150,7 @@ blockdev_saved(struct domain *d, char **cause)
 {
 	if (domain_save_config(d, cause) != 0)
 		return (-1);
-	server_event("domain.state", json_pack("{s:o}", "domain",
-	    domain_to_json(d)));
+	events_publish("domain.state", d);
 	return (0);
 }
 
@@ -206,7 +217,7 @@ attach_node_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 int
 blockdev_attach(struct domain *d, const struct sdisk *disk,
-    blockdev_done_cb done, void *arg, char **cause)
+    dom_done_cb done, void *arg, char **cause)
 {
 	struct disk_info	 di;
 	struct bjob		*j;
@@ -388,7 +399,7 @@ blockdev_agent_reply(struct domain *d, const char *msg, const char *arg)
 
 int
 blockdev_detach(struct domain *d, const char *dev, int force,
-    blockdev_done_cb done, void *arg, char **cause)
+    dom_done_cb done, void *arg, char **cause)
 {
 	struct bjob	*j;
 

@@ -21,68 +21,10 @@
 #include "xen-common.h"
 #include "xend.h"
 
-/* What the HVM builder reads of a config. */
-struct hvm {
-	const char	*kernel;
-	const char	*cdrom;		/* NULL: none */
-	const char	*boot;		/* letters of a, c, d, n */
-	int		 acpi, apic;
-	int		 vnc, vncdisplay;	/* -1: base + domid */
-	int		 sdl;
-	const char	*serial;
-	int		 ne2000, localtime, usb;
-	const char	*usbdevice;	/* NULL, tablet or mouse */
-	long		 vcpus;
-};
-
-static const char *
-cfg_str(json_t *c, const char *key)
-{
-	return (json_string_value(json_object_get(c, key)));
-}
-
-/* A boolean or 0/1 key; def when absent or null. */
-static int
-cfg_flag(json_t *c, const char *key, int def)
-{
-	json_t	*v = json_object_get(c, key);
-
-	if (json_is_boolean(v))
-		return (json_is_true(v));
-	if (json_is_integer(v))
-		return (json_integer_value(v) != 0);
-	return (def);
-}
-
-static void
-hvm_read(json_t *c, struct hvm *h)
-{
-	json_t	*v;
-
-	memset(h, 0, sizeof *h);
-	h->kernel = cfg_str(c, "kernel");
-	h->cdrom = cfg_str(c, "cdrom");
-	h->boot = cfg_str(c, "boot") != NULL ? cfg_str(c, "boot") : "c";
-	h->acpi = cfg_flag(c, "acpi", 1);
-	h->apic = cfg_flag(c, "apic", 1);
-	h->vnc = cfg_flag(c, "vnc", 1);
-	v = json_object_get(c, "vncdisplay");
-	h->vncdisplay = json_is_integer(v) ? (int)json_integer_value(v) : -1;
-	h->sdl = cfg_flag(c, "sdl", 0);
-	h->serial = cfg_str(c, "serial") != NULL ? cfg_str(c, "serial") : "pty";
-	h->ne2000 = cfg_flag(c, "ne2000", 0);
-	h->localtime = cfg_flag(c, "localtime", 0);
-	h->usbdevice = cfg_str(c, "usbdevice");
-	h->usb = cfg_flag(c, "usb", 0) || h->usbdevice != NULL;
-	h->vcpus = json_integer_value(json_object_get(c, "vcpus"));
-}
-
 int
-hvm_is(json_t *config)
+hvm_is(const struct domcfg *c)
 {
-	const char	*b = cfg_str(config, "builder");
-
-	return (b != NULL && (strcmp(b, "hvm") == 0 || strcmp(b, "vmx") == 0));
+	return (c->builder != NULL && strcmp(c->builder, "hvm") == 0);
 }
 
 /* The Xen firmware loaders the manuals name: SeaBIOS is used for them. */
@@ -124,54 +66,53 @@ hvm_ide(const char *dev, int *bus, int *unit)
 }
 
 int
-hvm_check(json_t *config, char **cause)
+hvm_check(const struct domcfg *config, char **cause)
 {
-	struct hvm	 h;
-	struct sdisk	 sd, v;
-	char		*uname;
-	size_t		 i;
-	int		 rc, bus, unit;
+	const struct domcfg	*h = config;
+	struct sdisk		 sd, v;
+	char			*uname;
+	size_t			 i;
+	int			 rc, bus, unit;
 
-	hvm_read(config, &h);
-	if (!hvm_loader(h.kernel)) {
+	if (!hvm_loader(h->kernel)) {
 		*cause = xsprintf("kernel %s: an HVM domain boots its firmware "
 		    "(SeaBIOS); kernel may only name Xen's firmware loader "
-		    "(/usr/lib/xen/boot/hvmloader or vmxloader)", h.kernel);
+		    "(/usr/lib/xen/boot/hvmloader or vmxloader)", h->kernel);
 		return (-1);
 	}
-	if (h.sdl) {
+	if (h->sdl) {
 		*cause = xstrdup("sdl = 1: this host has no display for an SDL "
 		    "window; use vnc = 1 (xenconsoled serves the screen on "
 		    "vnc-port-base + domid: vncviewer HOST:DOMID)");
 		return (-1);
 	}
-	if (strcmp(h.serial, "pty") != 0) {
+	if (h->serial == NULL || strcmp(h->serial, "pty") != 0) {
 		*cause = xsprintf("serial = '%s': only 'pty' (the guest's COM1 "
-		    "on the domain's console) is supported", h.serial);
+		    "on the domain's console) is supported", h->serial);
 		return (-1);
 	}
-	if (h.boot[0] == '\0' || strlen(h.boot) > 4 ||
-	    strspn(h.boot, "acdn") != strlen(h.boot)) {
+	if (h->boot == NULL || h->boot[0] == '\0' || strlen(h->boot) > 4 ||
+	    strspn(h->boot, "acdn") != strlen(h->boot)) {
 		*cause = xsprintf("boot = '%s': expected up to four of a "
-		    "(floppy), c (hard disk), d (CD-ROM), n (network)", h.boot);
+		    "(floppy), c (hard disk), d (CD-ROM), n (network)", h->boot);
 		return (-1);
 	}
-	for (i = 0; h.boot[i] != '\0'; i++) {
-		if (strchr(h.boot + i + 1, h.boot[i]) != NULL) {
+	for (i = 0; h->boot[i] != '\0'; i++) {
+		if (strchr(h->boot + i + 1, h->boot[i]) != NULL) {
 			*cause = xsprintf("boot = '%s': '%c' is given twice",
-			    h.boot, h.boot[i]);
+			    h->boot, h->boot[i]);
 			return (-1);
 		}
 	}
-	if (h.usbdevice != NULL && strcmp(h.usbdevice, "tablet") != 0 &&
-	    strcmp(h.usbdevice, "mouse") != 0) {
+	if (h->usbdevice != NULL && strcmp(h->usbdevice, "tablet") != 0 &&
+	    strcmp(h->usbdevice, "mouse") != 0) {
 		*cause = xsprintf("usbdevice = '%s': expected tablet or mouse",
-		    h.usbdevice);
+		    h->usbdevice);
 		return (-1);
 	}
-	if (!h.apic && h.vcpus > 1) {
+	if (!h->apic && h->vcpus > 1) {
 		*cause = xsprintf("apic = 0 with vcpus = %ld: more than one "
-		    "vCPU needs the APIC", h.vcpus);
+		    "vCPU needs the APIC", h->vcpus);
 		return (-1);
 	}
 	for (i = 0; storage_disk_at(config, i, &v) == 0; i++) {
@@ -184,7 +125,7 @@ hvm_check(json_t *config, char **cause)
 			return (-1);
 		}
 	}
-	if (h.cdrom == NULL)
+	if (h->cdrom == NULL)
 		return (0);
 	for (i = 0; storage_disk_at(config, i, &v) == 0; i++) {
 		if (strcmp(v.dev, "hdc") == 0) {
@@ -193,7 +134,7 @@ hvm_check(json_t *config, char **cause)
 			return (-1);
 		}
 	}
-	hvm_cdrom_disk(h.cdrom, &sd, &uname);
+	hvm_cdrom_disk(h->cdrom, &sd, &uname);
 	rc = storage_check_disk(&sd, cause);
 	free(uname);
 	return (rc);
@@ -221,37 +162,36 @@ hvm_disk_device(struct argv_buf *a, const char *dev)
  * CD-ROM.  machine and cpu are what qemu.c would use, amended.
  */
 void
-hvm_qemu_args(struct argv_buf *a, json_t *config)
+hvm_qemu_args(struct argv_buf *a, const struct domcfg *config)
 {
-	struct hvm		 h;
+	const struct domcfg	*h = config;
 	struct sdisk		 sd;
 	struct disk_info	 di;
 	json_t			*node;
 	char			*uname, *cause, *s;
 
-	hvm_read(config, &h);
 	argv_add(a, "-boot");
-	argv_add(a, "order=%s,menu=off", h.boot);
-	if (h.localtime) {
+	argv_add(a, "order=%s,menu=off", h->boot);
+	if (h->localtime) {
 		argv_add(a, "-rtc");
 		argv_add(a, "base=localtime");
 	}
-	if (h.usb) {
+	if (h->usb || h->usbdevice != NULL) {
 		argv_add(a, "-usb");
-		if (h.usbdevice != NULL) {
+		if (h->usbdevice != NULL) {
 			argv_add(a, "-device");
-			argv_add(a, "usb-%s", h.usbdevice);
+			argv_add(a, "usb-%s", h->usbdevice);
 		}
 	}
-	if (h.cdrom == NULL)
+	if (h->cdrom == NULL)
 		return;
-	hvm_cdrom_disk(h.cdrom, &sd, &uname);
+	hvm_cdrom_disk(h->cdrom, &sd, &uname);
 	if (storage_open(&sd, &di, &cause) != 0) {
 		/* Gone since create's checks: QEMU says what is wrong. */
 		log_warn("%s", cause);
 		free(cause);
 		memset(&di, 0, sizeof di);
-		di.path = xstrdup(h.cdrom);
+		di.path = xstrdup(h->cdrom);
 		di.driver = "file";
 		di.format = "raw";
 		di.readonly = 1;
@@ -271,29 +211,21 @@ hvm_qemu_args(struct argv_buf *a, json_t *config)
 	argv_add(a, "ide-cd,id=cdrom,drive=vbd-cdrom,bus=ide.1,unit=0");
 }
 
-/* -machine's options and -cpu for an HVM domain. */
+/* -cpu for an HVM domain: NULL for QEMU's default. */
 const char *
-hvm_machine_opts(json_t *config)
+hvm_cpu(const struct domcfg *config, const char *accel)
 {
-	return (cfg_flag(config, "acpi", 1) ? "" : ",acpi=off");
-}
-
-const char *
-hvm_cpu(json_t *config, const char *accel)
-{
-	if (cfg_flag(config, "apic", 1))
+	if (config->apic)
 		return (strcmp(accel, "kvm") == 0 ? "host" : NULL);
 	return (strcmp(accel, "kvm") == 0 ? "host,-apic" : "qemu64,-apic");
 }
 
 /* The VNC port: vnc-port-base + vncdisplay, or + domid. */
 int
-hvm_vnc_port(json_t *config, int domid)
+hvm_vnc_port(const struct domcfg *config, int domid)
 {
-	json_t	*v = json_object_get(config, "vncdisplay");
-
-	if (hvm_is(config) && json_is_integer(v))
-		return (xend_cfg.vnc_port_base + (int)json_integer_value(v));
+	if (hvm_is(config) && config->vncdisplay != DOMCFG_UNSET)
+		return (xend_cfg.vnc_port_base + (int)config->vncdisplay);
 	return (xend_cfg.vnc_port_base + domid);
 }
 
@@ -303,18 +235,10 @@ hvm_vnc_port(json_t *config, int domid)
  * manual's paravirtual case).
  */
 const char *
-hvm_nic_model(json_t *config, json_t *vif)
+hvm_nic_model(const struct domcfg *config, const struct domcfg_vif *vif)
 {
-	const char	*type = cfg_str(vif, "type");
-
-	if (!hvm_is(config) || type == NULL || strcmp(type, "ioemu") != 0)
+	if (!hvm_is(config) || vif->type == NULL ||
+	    strcmp(vif->type, "ioemu") != 0)
 		return ("virtio-net-pci");
-	return (cfg_flag(config, "ne2000", 0) ? "ne2k_pci" : "pcnet");
-}
-
-/* vnc: given, or on for HVM (the 3.0 default) and off for linux. */
-int
-hvm_vnc(json_t *config)
-{
-	return (cfg_flag(config, "vnc", hvm_is(config)));
+	return (config->ne2000 ? "ne2k_pci" : "pcnet");
 }

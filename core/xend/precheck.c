@@ -29,16 +29,15 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "domcfg.h"
 #include "kimage.h"
 #include "xend.h"
 
 int
-precheck_console_port(json_t *config, int domid)
+precheck_console_port(const struct domcfg *config, int domid)
 {
-	json_t	*c = json_object_get(config, "console");
-
-	if (json_is_integer(c))
-		return (json_integer_value(c));
+	if (config->console != DOMCFG_UNSET)
+		return ((int)config->console);
 	return (xend_cfg.console_port_base + domid);
 }
 
@@ -90,15 +89,14 @@ port_domain(int port)
 }
 
 static int
-check_console(json_t *config, char **cause)
+check_console(const struct domcfg *config, char **cause)
 {
-	json_t		*c = json_object_get(config, "console");
 	struct domain	*d;
 	int		 port;
 
-	if (!json_is_integer(c))
+	if (config->console == DOMCFG_UNSET)
 		return (0);
-	port = json_integer_value(c);
+	port = (int)config->console;
 	if (port < 1024 && !xend_cfg.console_privileged_ports) {
 		*cause = xsprintf("console port %d is privileged (below 1024); "
 		    "set (console-privileged-ports yes) in xend-config.sxp to "
@@ -125,19 +123,19 @@ check_console(json_t *config, char **cause)
  * vncunused = 0 the create is refused.
  */
 static int
-check_vncdisplay(json_t *config, char **cause)
+check_vncdisplay(struct domcfg *config, char **cause)
 {
-	json_t		*v = json_object_get(config, "vncdisplay");
 	struct domain	*d;
 	const char	*who = NULL;
 	char		*other = NULL;
 	int		 port;
 
-	if (!hvm_is(config) || !hvm_vnc(config) || !json_is_integer(v))
+	if (!hvm_is(config) || !config->vnc ||
+	    config->vncdisplay == DOMCFG_UNSET)
 		return (0);
-	port = xend_cfg.vnc_port_base + (int)json_integer_value(v);
+	port = xend_cfg.vnc_port_base + (int)config->vncdisplay;
 	TAILQ_FOREACH(d, &domains, entry) {
-		if (hvm_vnc(d->config) && hvm_vnc_port(d->config, d->domid) ==
+		if (d->config->vnc && hvm_vnc_port(d->config, d->domid) ==
 		    port) {
 			other = xsprintf("domain %s", d->name);
 			who = other;
@@ -148,20 +146,16 @@ check_vncdisplay(json_t *config, char **cause)
 		who = "another program";
 	if (who == NULL)
 		return (0);
-	if (!json_is_false(json_object_get(config, "vncunused")) &&
-	    !(json_is_integer(json_object_get(config, "vncunused")) &&
-	    json_integer_value(json_object_get(config, "vncunused")) == 0)) {
-		dmesg_add("domain %s: vncdisplay %lld (port %d) is in use by "
+	if (config->vncunused) {
+		dmesg_add("domain %s: vncdisplay %ld (port %d) is in use by "
 		    "%s: its screen goes to vnc-port-base + its id (vncunused)",
-		    json_string_value(json_object_get(config, "name")),
-		    (long long)json_integer_value(v), port, who);
-		json_object_del(config, "vncdisplay");
+		    config->name, config->vncdisplay, port, who);
+		config->vncdisplay = DOMCFG_UNSET;
 		free(other);
 		return (0);
 	}
-	*cause = xsprintf("vncdisplay %lld: VNC port %d is in use by %s (set "
-	    "vncunused = 1 to take a free one)", (long long)json_integer_value(v),
-	    port, who);
+	*cause = xsprintf("vncdisplay %ld: VNC port %d is in use by %s (set "
+	    "vncunused = 1 to take a free one)", config->vncdisplay, port, who);
 	free(other);
 	return (-1);
 }
@@ -189,13 +183,12 @@ check_ramdisk(const char *path, char **cause)
 
 /* The guest boots with maxmem (the balloon then holds it to memory). */
 static int
-check_memory(json_t *config, char **cause)
+check_memory(const struct domcfg *config, char **cause)
 {
 	struct host_info	 h;
-	long long		 maxmem;
+	long long		 maxmem = config->maxmem;
 	int			 rc = 0;
 
-	maxmem = json_integer_value(json_object_get(config, "maxmem"));
 	host_read(&h);
 	if (h.total_mb > 0 && maxmem > h.total_mb) {
 		*cause = xsprintf("maxmem = %lld MB is more than this host's "
@@ -207,12 +200,10 @@ check_memory(json_t *config, char **cause)
 }
 
 int
-precheck_config(json_t *config, char **cause)
+precheck_config(struct domcfg *config, char **cause)
 {
-	const char	*kernel, *ramdisk;
+	const char	*kernel = config->kernel, *ramdisk = config->ramdisk;
 
-	kernel = json_string_value(json_object_get(config, "kernel"));
-	ramdisk = json_string_value(json_object_get(config, "ramdisk"));
 	if (hvm_is(config)) {
 		if (hvm_check(config, cause) != 0)
 			return (-1);
@@ -228,12 +219,12 @@ precheck_config(json_t *config, char **cause)
 }
 
 int
-precheck_ports_busy(json_t *config, int domid, char **why)
+precheck_ports_busy(const struct domcfg *config, int domid, char **why)
 {
 	struct domain	*d;
 	int		 port;
 
-	if (!json_is_integer(json_object_get(config, "console"))) {
+	if (config->console == DOMCFG_UNSET) {
 		port = xend_cfg.console_port_base + domid;
 		if ((d = port_domain(port)) != NULL) {
 			*why = xsprintf("console port %d is domain %s's", port,
@@ -247,8 +238,8 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 		}
 	}
 	/* An explicit vncdisplay was settled by precheck_config. */
-	if (hvm_vnc(config) && !json_is_integer(json_object_get(config,
-	    "vncdisplay"))) {
+	if (config->vnc && (!hvm_is(config) ||
+	    config->vncdisplay == DOMCFG_UNSET)) {
 		port = xend_cfg.vnc_port_base + domid;
 		if (port_taken(xend_cfg.console_address, port)) {
 			*why = xsprintf("VNC port %d is in use on %s by another "
@@ -260,13 +251,13 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 }
 
 int
-precheck_domid(json_t *config, int domid, char **cause)
+precheck_domid(const struct domcfg *config, int domid, char **cause)
 {
 	char	 vif[IFNAMSIZ];
 	size_t	 i;
 
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
-	for (i = 0; i < json_array_size(json_object_get(config, "vifs")); i++) {
+	for (i = 0; i < config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, domid, (int)i, vif, sizeof vif);
 		if (if_nametoindex(vif) != 0) {
 			*cause = xsprintf("network interface %s (domain %d's "

@@ -39,20 +39,8 @@ argv_add(struct argv_buf *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
-void
-argv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /*
- * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
+ * Option lists (-name, -chardev, -qmp, -vnc, -device) separate
  * with commas, so a literal comma doubles.  -kernel and -append are taken
  * whole; so is -initrd, except that a multiboot kernel's modules are a
  * comma-separated list.
@@ -140,7 +128,7 @@ char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
-	json_t		*c = d->config, *vifs, *v;
+	const struct domcfg	*c = d->config;
 	struct sdisk	 disk;
 	const char	*ramdisk, *mac;
 	char		*e, *dir, *cmdline, vif[IFNAMSIZ];
@@ -154,7 +142,8 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "guest=%s,debug-threads=on", e);
 	free(e);
 	argv_add(&a, "-machine");
-	argv_add(&a, "pc,accel=%s%s", accel, hvm ? hvm_machine_opts(c) : "");
+	argv_add(&a, "pc,accel=%s%s", accel, hvm && !c->acpi ? ",acpi=off" :
+	    "");
 	if (hvm && hvm_cpu(c, accel) != NULL) {
 		argv_add(&a, "-cpu");
 		argv_add(&a, "%s", hvm_cpu(c, accel));
@@ -164,11 +153,9 @@ qemu_argv(struct domain *d, const char *accel)
 	}
 	/* Room for maxmem; the balloon holds the guest to its memory. */
 	argv_add(&a, "-m");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "maxmem")));
+	argv_add(&a, "%ld", c->maxmem);
 	argv_add(&a, "-smp");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "vcpus")));
+	argv_add(&a, "%ld", c->vcpus);
 	argv_add(&a, "-nodefaults");
 	argv_add(&a, "-no-user-config");
 	argv_add(&a, "-display");
@@ -217,10 +204,10 @@ qemu_argv(struct domain *d, const char *accel)
 		hvm_qemu_args(&a, c);
 		goto devices;
 	}
-	kernel = json_string_value(json_object_get(c, "kernel"));
+	kernel = c->kernel;
 	argv_add(&a, "-kernel");
 	argv_add(&a, "%s", kernel);
-	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
+	ramdisk = c->ramdisk;
 	if (ramdisk != NULL) {
 		argv_add(&a, "-initrd");
 		if (kimage_probe(kernel) == KIMAGE_MULTIBOOT) {
@@ -239,22 +226,22 @@ devices:
 	for (i = 0; storage_disk_at(c, i, &disk) == 0; i++)
 		qemu_disk_args(&a, &disk, hvm);
 
-	vifs = json_object_get(c, "vifs");
-	json_array_foreach(vifs, i, v) {
-		mac = json_string_value(json_object_get(v, "mac"));
+	for (i = 0; i < c->nvifs; i++) {
+		mac = c->vifs[i].mac;
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
 		    "downscript=no", i, vif);
 		argv_add(&a, "-device");
-		argv_add(&a, "%s,netdev=net%zu%s%s", hvm_nic_model(c, v), i,
-		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
+		argv_add(&a, "%s,netdev=net%zu%s%s", hvm_nic_model(c,
+		    &c->vifs[i]), i, mac != NULL ? ",mac=" : "", mac != NULL ?
+		    mac : "");
 	}
 	/*
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
 	 */
-	if (hvm_vnc(c)) {
+	if (c->vnc) {
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
@@ -363,11 +350,10 @@ fail:
 
 /* The script of vif i, or NULL for the built-in bridge attach. */
 static const char *
-vif_script_of(json_t *v)
+vif_script_of(const struct domcfg_vif *v)
 {
-	const char	*script;
+	const char	*script = v->script;
 
-	script = json_string_value(json_object_get(v, "script"));
 	if (script == NULL && *xend_cfg.vif_script != '\0')
 		script = xend_cfg.vif_script;
 	return (script);
@@ -379,17 +365,16 @@ vif_script_of(json_t *v)
  * offline of one QEMU always ends before the online of the next.
  */
 static void
-vif_script(struct domain *d, json_t *v, const char *op, const char *vif)
+vif_script(struct domain *d, const struct domcfg_vif *v, const char *op,
+    const char *vif)
 {
 	const char	*br, *mac, *ip, *script = vif_script_of(v);
 	char		*argv[9], *what;
 	int		 i, n = 0;
 
-	br = json_string_value(json_object_get(v, "bridge"));
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	mac = json_string_value(json_object_get(v, "mac"));
-	ip = json_string_value(json_object_get(v, "ip"));
+	br = v->bridge != NULL ? v->bridge : xend_cfg.default_bridge;
+	mac = v->mac;
+	ip = v->ip;
 	argv[n++] = (char *)script;
 	argv[n++] = (char *)op;
 	argv[n++] = xsprintf("domain=%s", d->name);
@@ -419,15 +404,14 @@ vif_attach_turn(int ok, const char *how, void *arg)
 {
 	struct vif_attach_job	*j = arg;
 	struct domain		*d = j->d;
-	json_t			*v;
 	const char		*br;
 	char			 vif[IFNAMSIZ], *cause;
 
-	v = json_array_get(json_object_get(d->config, "vifs"), j->idx);
-	if (d->removed || d->exited || d->pid != j->pid || v == NULL)
+	if (d->removed || d->exited || d->pid != j->pid ||
+	    (size_t)j->idx >= d->config->nvifs)
 		goto out;
 	xendcfg_vif_name(&xend_cfg, d->domid, j->idx, vif, sizeof vif);
-	br = json_string_value(json_object_get(v, "bridge"));
+	br = d->config->vifs[j->idx].bridge;
 	if (br == NULL)
 		br = xend_cfg.default_bridge;
 	if (!bridge_exists(br)) {
@@ -446,16 +430,15 @@ out:
 void
 qemu_vifs_up(struct domain *d)
 {
-	json_t			*vifs = json_object_get(d->config, "vifs"), *v;
 	char			 vif[IFNAMSIZ];
 	struct vif_attach_job	*j;
 	size_t			 i;
 
 	d->vifs_up = 1;
-	json_array_foreach(vifs, i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL) {
-			vif_script(d, v, "online", vif);
+		if (vif_script_of(&d->config->vifs[i]) != NULL) {
+			vif_script(d, &d->config->vifs[i], "online", vif);
 			continue;
 		}
 		j = xcalloc(1, sizeof *j);
@@ -474,17 +457,16 @@ qemu_vifs_up(struct domain *d)
 void
 qemu_vifs_down(struct domain *d)
 {
-	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
 	char		 vif[IFNAMSIZ];
 	size_t		 i;
 
 	if (!d->vifs_up)
 		return;
 	d->vifs_up = 0;
-	json_array_foreach(vifs, i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL)
-			vif_script(d, v, "offline", vif);
+		if (vif_script_of(&d->config->vifs[i]) != NULL)
+			vif_script(d, &d->config->vifs[i], "offline", vif);
 	}
 }
 

@@ -54,6 +54,19 @@ static TAILQ_HEAD(, script_job) script_jobs =
 
 static void	script_next(void);
 
+/* Frees a NULL-terminated vector of strings (an argv) and its strings. */
+void
+argv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void
 script_out_line(struct script_job *j)
 {

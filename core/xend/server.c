@@ -385,6 +385,7 @@ server_init(void)
 	if (listener == NULL)
 		fatalx("evconnlistener_new failed");
 	evconnlistener_set_error_cb(listener, server_listener_error);
+	events_subscribe(api_event, NULL);
 	log_info("listening on %s", xend_cfg.unix_path);
 }
 

@@ -257,15 +257,13 @@ obj_overlap(const struct storage_obj *x, const struct storage_obj *y)
  * last.  The one place that knows how a config holds its disks.
  */
 int
-storage_disk_at(json_t *config, size_t i, struct sdisk *out)
+storage_disk_at(const struct domcfg *config, size_t i, struct sdisk *out)
 {
-	json_t	*v = json_array_get(json_object_get(config, "disks"), i);
-
-	if (v == NULL)
+	if (i >= config->ndisks)
 		return (-1);
-	out->uname = json_string_value(json_object_get(v, "uname"));
-	out->dev = json_string_value(json_object_get(v, "dev"));
-	out->mode = json_string_value(json_object_get(v, "mode"));
+	out->uname = config->disks[i].uname;
+	out->dev = config->disks[i].dev;
+	out->mode = config->disks[i].mode;
 	return (0);
 }
 
@@ -628,10 +626,10 @@ storage_check_disk(const struct sdisk *disk, char **cause)
 }
 
 int
-storage_check_config(json_t *config, char **cause)
+storage_check_config(const struct domcfg *config, char **cause)
 {
 	struct disk_info	*di;
-	struct sdisk		 v, w;
+	struct sdisk		 v;
 	size_t			 i, j, n;
 	int			 rc = -1;
 
@@ -648,10 +646,10 @@ storage_check_config(json_t *config, char **cause)
 		for (j = 0; j < i; j++) {
 			if (!disk_clash(&di[i], &di[j]))
 				continue;
-			storage_disk_at(config, j, &w);
 			*cause = xsprintf("disk '%s': %s is also this domain's "
 			    "%s, writable; a disk is given once, or 'w!' to "
-			    "force", di[i].spec, di[i].path, w.dev);
+			    "force", di[i].spec, di[i].path,
+			    config->disks[j].dev);
 			goto out;
 		}
 	}
@@ -664,19 +662,14 @@ out:
 }
 
 char *
-storage_backing(json_t *disk)
+storage_backing(const struct domcfg_disk *disk)
 {
-	struct sdisk		 sd;
+	struct sdisk		 sd = { disk->uname, disk->dev, disk->mode };
 	struct disk_info	 di;
 	char			*cause, *out;
 
-	sd.uname = json_string_value(json_object_get(disk, "uname"));
-	sd.dev = json_string_value(json_object_get(disk, "dev"));
-	sd.mode = json_string_value(json_object_get(disk, "mode"));
-	if (sd.uname == NULL || sd.dev == NULL || sd.mode == NULL ||
-	    storage_open_info(&sd, &di, &cause) != 0) {
-		if (sd.uname != NULL && sd.dev != NULL && sd.mode != NULL)
-			free(cause);
+	if (storage_open_info(&sd, &di, &cause) != 0) {
+		free(cause);
 		return (NULL);
 	}
 	out = di.backing != NULL ? xstrdup(di.backing) : NULL;

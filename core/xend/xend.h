@@ -11,10 +11,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "domcfg.h"
 #include "xendcfg.h"
 
 struct qmp;
 struct api_req;
+struct pause_req;
 struct agent_limits;
 
 extern struct event_base	*xend_base;
@@ -38,6 +40,21 @@ enum dom_shutdown_mode {
 	SHUTDOWN_HALT,
 };
 
+/*
+ * How a long operation (create, pause/unpause, vcpu-set) ends: code NULL
+ * when it succeeded, else an API error code ("failed") and a message.
+ * Called exactly once per accepted operation (the operation returned 0),
+ * from the event loop, the domain still valid for the call; arg belongs
+ * to the caller, who keeps it alive until then.
+ */
+struct domain;
+typedef void	(*dom_done_cb)(struct domain *, const char *code,
+		    const char *msg, void *arg);
+struct dom_done {
+	dom_done_cb	 fn;		/* NULL: none pending */
+	void		*arg;
+};
+
 #define DOM_MAX_VCPUS	64
 #define DOM_MAX_RESTARTS 1000
 
@@ -45,7 +62,7 @@ struct domain {
 	int			 refs;		/* freed at 0 (deferred) */
 	int			 domid;
 	char			*name;
-	json_t			*config;	/* canonical, owned */
+	struct domcfg		*config;	/* typed, owned */
 	char			*dir;		/* state dir of this domain */
 	enum dom_state		 state;
 	int			 blocked;	/* vCPUs idle last sample */
@@ -82,7 +99,9 @@ struct domain {
 	struct event		*powerdown_ev;	/* re-press until it acts */
 	double			 powerdown_deadline;
 
-	struct api_req		*pending_create; /* reply once QMP is up */
+	struct dom_done		 pending_create; /* done once QMP is up */
+	/* stop/cont sent, QEMU's answer awaited (failed if QEMU goes). */
+	TAILQ_HEAD(, pause_req)	 pauses;
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
@@ -93,7 +112,7 @@ struct domain {
 	/* vCPUs (control.c): affinity survives QEMU restarts. */
 	char			*affinity[DOM_MAX_VCPUS]; /* NULL: any */
 	char			*cpus_online;	/* the agent's report */
-	struct api_req		*pending_vcpu;	/* vcpu_set awaiting agent */
+	struct dom_done		 pending_vcpu;	/* vcpu_set awaiting agent */
 	struct event		*vcpu_timeout_ev;
 
 	/* The guest agent's control channel (agent.c). */
@@ -124,25 +143,48 @@ void		 domain_adopt_all(void);
 struct domain	*domain_find(const char *name_or_id);
 struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
-int		 domain_create(json_t *config, int paused, struct api_req *,
-		     char **cause);
+/*
+ * Takes config over, also on failure; 0 once QEMU runs (done is called when the domain is
+ * running or paused, or failed to come up), -1 with *cause otherwise.
+ */
+int		 domain_create(struct domcfg *config, int paused, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
-int		 domain_pause(struct domain *, int pause, struct api_req *,
-		     char **cause);
+/* 0: done is called once QEMU stopped (continued) the guest. */
+int		 domain_pause(struct domain *, int pause, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
-json_t		*domain_to_json(struct domain *);
-json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
+/* "running", "blocked", "paused", ...: the status the API reports. */
+const char	*domain_status(struct domain *);
+const char	*domain_state_name(enum dom_state);
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
 /* Writes config.json (the domain's config as it now is); 0/-1. */
 int		 domain_save_config(struct domain *, char **cause);
-void		 domain_ref(struct domain *);
-void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
+
+/* domref.c: a domain's references and pending operations. */
+void		 domain_ref(struct domain *);
+/* Frees the domain at the last reference. */
+void		 domain_unref(struct domain *);
+/* Ends a pending operation (if any): clears it, then calls its fn. */
+void		 domain_done(struct dom_done *, struct domain *,
+		     const char *code, const char *fmt, ...)
+		     __attribute__((format(printf, 4, 5)));
+
+/* events.c: the model's events; subscribers run synchronously. */
+/* type: "domain.added", "domain.state" or "domain.removed". */
+typedef void	(*events_cb)(const char *type, struct domain *, void *arg);
+void		 events_subscribe(events_cb, void *arg);
+void		 events_publish(const char *type, struct domain *);
+
+/* dmesg.c: the ring xm dmesg shows (each line is logged too). */
+void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+json_t		*dmesg_lines(void);
 
 /* domid.c */
 /*
@@ -162,7 +204,6 @@ void		 argv_add(struct argv_buf *, const char *fmt, ...)
 		     __attribute__((format(printf, 2, 3)));
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
-void		 argv_free(char **);
 /*
  * Forks QEMU in its own session and holds it before exec until commit
  * (called with d->pid and d->pid_start set) has recorded it; if commit
@@ -196,6 +237,8 @@ void		 script_start(const char *key, const char *what,
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
 int		 script_pending(void);
+/* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
+void		 argv_free(char **);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */
@@ -217,7 +260,8 @@ struct disk_info {
 	struct storage_obj	*obj, *bobj;	/* what it (its backing) is */
 };
 /* Disk i of a config into *out; -1 past the last. */
-int		 storage_disk_at(json_t *config, size_t i, struct sdisk *out);
+int		 storage_disk_at(const struct domcfg *, size_t i,
+		     struct sdisk *out);
 /*
  * Resolves one disk and checks it is there, is what its type says and
  * opens in its mode; the format is probed.  *cause names the disk line.
@@ -232,27 +276,24 @@ int		 storage_open_info(const struct sdisk *, struct disk_info *,
 /* One disk against the sharing rule: domain 0's mounts, every domain. */
 int		 storage_check_disk(const struct sdisk *, char **cause);
 /* The backing file of a config's disk entry (caller frees), or NULL. */
-char		*storage_backing(json_t *disk);
+char		*storage_backing(const struct domcfg_disk *);
 /* Every disk of a config about to be created, and among themselves. */
-int		 storage_check_config(json_t *config, char **cause);
+int		 storage_check_config(const struct domcfg *, char **cause);
 /* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */
 json_t		*storage_blockdev(const struct disk_info *, const char *dev);
 json_t		*storage_device(const char *dev);
 
 /* blockdev.c: disks attached to and detached from running domains. */
 /*
- * How an attach or detach ends: code NULL on success (msg then says what
- * the guest did, or is NULL), else an API error code and a message.
- * Called once, from the event loop, for an operation that returned 0.
+ * An attach or detach ends through done (dom_done_cb): code NULL on
+ * success (msg then says what the guest did, or is NULL).
  */
-typedef void	(*blockdev_done_cb)(struct domain *, const char *code,
-		    const char *msg, void *arg);
 /* disk: canonical (domcfg_disk), borrowed. */
 int		 blockdev_attach(struct domain *, const struct sdisk *disk,
-		     blockdev_done_cb, void *arg, char **cause);
+		     dom_done_cb, void *arg, char **cause);
 /* Asks the guest's agent first unless force. */
 int		 blockdev_detach(struct domain *, const char *dev, int force,
-		     blockdev_done_cb, void *arg, char **cause);
+		     dom_done_cb, void *arg, char **cause);
 /* The disks with their host path, format, type and backing file. */
 json_t		*blockdev_list(struct domain *);
 /* Hooks: QEMU's DEVICE_DELETED, the agent's block_released/block_busy. */
@@ -261,33 +302,37 @@ void		 blockdev_agent_reply(struct domain *, const char *msg,
 		     const char *arg);
 
 /* hvm.c: unmodified guests booting their firmware (builder hvm, vmx). */
-int		 hvm_is(json_t *config);
+int		 hvm_is(const struct domcfg *);
 /* The HVM keys' refusals (sdl, serial, boot, kernel, cdrom...); 0/-1. */
-int		 hvm_check(json_t *config, char **cause);
-/* QEMU: -machine options, -cpu (NULL: default), boot, clock, USB, cdrom. */
-const char	*hvm_machine_opts(json_t *config);
-const char	*hvm_cpu(json_t *config, const char *accel);
-void		 hvm_qemu_args(struct argv_buf *, json_t *config);
+int		 hvm_check(const struct domcfg *, char **cause);
+/* QEMU: -cpu (NULL: default), then boot order, clock, USB, CD-ROM. */
+const char	*hvm_cpu(const struct domcfg *, const char *accel);
+void		 hvm_qemu_args(struct argv_buf *, const struct domcfg *);
 /* A disk's guest device: IDE for hda-hdd, virtio-blk for the others. */
 void		 hvm_disk_device(struct argv_buf *, const char *dev);
 /* A vif's QEMU NIC model. */
-const char	*hvm_nic_model(json_t *config, json_t *vif);
-/* Whether the domain has a graphical console, and its VNC port. */
-int		 hvm_vnc(json_t *config);
-int		 hvm_vnc_port(json_t *config, int domid);
+const char	*hvm_nic_model(const struct domcfg *,
+		     const struct domcfg_vif *);
+/* The VNC port: vnc-port-base + vncdisplay (HVM), or + domid. */
+int		 hvm_vnc_port(const struct domcfg *, int domid);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
-int		 precheck_console_port(json_t *config, int domid);
-/* Kernel, ramdisk, maxmem, an explicit console port; 0/-1. */
-int		 precheck_config(json_t *config, char **cause);
+int		 precheck_console_port(const struct domcfg *, int domid);
+/*
+ * Kernel (or the HVM keys), ramdisk, maxmem, an explicit console port, an
+ * HVM vncdisplay (dropped for base + domid if taken and vncunused); 0/-1.
+ */
+int		 precheck_config(struct domcfg *, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program
  * or domain, so the id is to be passed over; *why says which (caller frees).
  */
-int		 precheck_ports_busy(json_t *config, int domid, char **why);
+int		 precheck_ports_busy(const struct domcfg *, int domid,
+		     char **why);
 /* What depends on the id a create is about to take (taps); 0/-1. */
-int		 precheck_domid(json_t *config, int domid, char **cause);
+int		 precheck_domid(const struct domcfg *, int domid,
+		     char **cause);
 
 /* host.c */
 struct host_info {
@@ -299,14 +344,14 @@ struct host_info {
 };
 void		 host_read(struct host_info *);
 void		 host_free(struct host_info *);
-json_t		*host_to_json(void);
+/* /proc/stat's busy seconds per CPU; /proc/loadavg. */
+json_t		*host_cpus_json(void);
+json_t		*host_load_json(void);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
-void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
-json_t		*dmesg_lines(void);
 /* The last want lines of a log, reading at most max bytes of it. */
 int		 host_log_tail(const char *path, long want, size_t max,
 		     json_t **lines, int *cut, char **cause);
@@ -375,12 +420,22 @@ struct api_req {
 };
 void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
-int		 api_policy_check(json_t *policy, json_t *config, char **cause);
+int		 api_policy_check(json_t *policy, const struct domcfg *,
+		     char **cause);
 void		 api_req_free(struct api_req *);
+/* The events subscriber that sends them to the API's subscribed clients. */
+void		 api_event(const char *type, struct domain *, void *arg);
 /* api-block.c: the block hot-plug ops' handlers. */
 void		 api_domain_block_attach(struct api_req *, struct domain *);
 void		 api_domain_block_detach(struct api_req *, struct domain *);
 void		 api_domain_block_list(struct api_req *, struct domain *);
+
+/* apijson.c: the API's JSON views of the model (docs/API.md). */
+json_t		*apijson_host(void);
+json_t		*apijson_domain(struct domain *);
+json_t		*apijson_domain0(void);
+/* An event's body without "event" and "time" (the server adds them). */
+json_t		*apijson_event(const char *type, struct domain *);
 
 /* control.c: memory and vCPUs. */
 int		 control_mem_set(struct domain *, long mb, char **cause);
@@ -393,12 +448,23 @@ json_t		*control_vcpu_list(struct domain *);
 int		 control_vcpu_pin(struct domain *, int vcpu, const char *cpus,
 		     char **cause);
 void		 control_apply_affinity(struct domain *);
-int		 control_vcpu_set(struct domain *, int n, struct api_req *,
-		     char **cause);
+/* 0: done is called once the guest agent reports the new set online. */
+int		 control_vcpu_set(struct domain *, int n, dom_done_cb done,
+		     void *arg, char **cause);
 void		 control_agent_cpus(struct domain *, const char *list);
+/* The agent's hooks into control.c (for agent_init). */
+extern const struct agent_hooks control_agent_hooks;
 void		 control_free(struct domain *);
 
 /* agent.c: the guest agent's line protocol over virtio-serial. */
+/* Where the guest's own requests go (control.c's, set by agent_init). */
+struct agent_hooks {
+	/* The guest asked for a memory target of mb; 0/-1. */
+	int	(*mem_set)(struct domain *, long mb, char **cause);
+	/* The guest reported its online CPUs (canonical list). */
+	void	(*cpus_online)(struct domain *, const char *list);
+};
+void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);
 void		 agent_close(struct domain *);
 int		 agent_send(struct domain *, const char *fmt, ...)

@@ -98,10 +98,16 @@ def test_hvm_example(inst):
     """examples/xmexample.hvm reads as the HVM domain it describes."""
     r = inst.xm_ok("create", "-n", os.path.join(TOP, "examples",
                                                 "xmexample.hvm"))
-    for item in ("(builder hvm)", "(boot dc)", "(usbdevice tablet)",
+    for item in ("(image\n        (hvm\n", "(boot dc)", "(usbdevice tablet)",
                  "(cdrom /var/lib/xen/images/ttylinux/ttylinux.iso)",
-                 "(serial pty)"):
+                 "(dev hda)", "(type ioemu)", "(vnc 1)"):
         check(item in r.out, "%s not in %s" % (item, r.out))
+    # The SXP reads back as the same domain (xm create -F).
+    sxp = os.path.join(inst.tmp, "hvm.sxp")
+    with open(sxp, "w") as f:
+        f.write(r.out)
+    r2 = inst.xm_ok("create", "-n", "-F", sxp)
+    check(r2.out == r.out, "round trip:\n%s\n%s" % (r.out, r2.out))
 
 
 def test_hvm_refusals(inst):
