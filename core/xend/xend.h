@@ -195,13 +195,6 @@ int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 		     void *arg);
 
 /* qemu.c */
-/* An argv being built: argv_add appends a formatted argument. */
-struct argv_buf {
-	char	**v;
-	size_t	  n;
-};
-void		 argv_add(struct argv_buf *, const char *fmt, ...)
-		     __attribute__((format(printf, 2, 3)));
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
 /*
@@ -239,6 +232,13 @@ void		 script_call(const char *key, const char *what,
 int		 script_pending(void);
 /* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
 void		 argv_free(char **);
+/* An argv being built: argv_add appends a formatted argument. */
+struct argv_buf {
+	char	**v;
+	size_t	  n;
+};
+void		 argv_add(struct argv_buf *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */

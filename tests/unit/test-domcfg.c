@@ -164,7 +164,11 @@ static const char ttylinux_canonical[] =
     "\"ip\": null}], "
     "\"on_poweroff\": \"destroy\", \"on_reboot\": \"restart\", "
     "\"on_crash\": \"restart\", \"vnc\": false, \"vncpasswd\": null, "
-    "\"vncpasswd_viewonly\": null, \"description\": null}";
+    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+    "\"usbdevice\": null, \"description\": null}";
 
 static const char ttylinux_sxp[] =
     "(vm\n"
@@ -303,7 +307,11 @@ test_every_key(void **state)
 	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}], "
 	    "\"on_poweroff\": \"preserve\", \"on_reboot\": \"rename-restart\", "
 	    "\"on_crash\": \"destroy\", \"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null, \"description\": null}");
+	    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+	    "\"usbdevice\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
 	line = json_cmdline(c);
@@ -330,7 +338,11 @@ test_defaults(void **state)
 	    "\"disks\": [], \"vifs\": [], \"on_poweroff\": \"destroy\", "
 	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\", "
 	    "\"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null, \"description\": null}");
+	    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+	    "\"usbdevice\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(c);
@@ -409,8 +421,8 @@ test_strings(void **state)
 	    "not contain control characters");
 	assert_build_error(BASE "extra = ['a']", "tty:3: extra: expected a "
 	    "string, got a list");
-	assert_build_error(BASE "builder = 'vmx'", "tty:3: builder: only "
-	    "'linux' is supported, got 'vmx'");
+	assert_build_error(BASE "builder = 'plan9'", "tty:3: builder: expected "
+	    "linux or hvm (3.0: vmx), got 'plan9'");
 	assert_build_error(BASE "ip = '10.0.0'", "tty:3: ip: expected an IPv4 "
 	    "address like 10.0.0.2, got '10.0.0'");
 	assert_build_error(BASE "netmask = 'x'", "tty:3: netmask: expected an "
@@ -595,7 +607,8 @@ test_vifs(void **state)
 	json_t	*c, *w;
 	static const char *const ignored[] = {
 		"tty:3: vif: 'vifname' is not supported and was ignored",
-		"tty:3: vif: 'type' is not supported and was ignored",
+		"tty:3: vif: type 'netfront' is the default (a virtio card) "
+		"here",
 		"tty:3: vif: unknown option 'colour' ignored",
 	};
 
@@ -614,7 +627,7 @@ test_vifs(void **state)
 	    "\"bridge\": \"br9\", \"script\": null, \"ip\": null}]");
 	json_decref(c);
 
-	c = build_ok(BASE "vif = ['vifname=v1, type=ioemu, colour=red, "
+	c = build_ok(BASE "vif = ['vifname=v1, type=netfront, colour=red, "
 	    "bridge=b']", &w);
 	assert_warnings(w, ignored, nitems(ignored));
 	json_decref(w);
@@ -1019,8 +1032,8 @@ test_sxp_values(void **state)
 	    "value)");
 	assert_sxp_error("(vm\n bare)", "vm.sxp:2: expected (name value) "
 	    "inside (vm ...)");
-	assert_sxp_error("(vm (name x) (image (vmx (kernel /k))))", "vm.sxp:1: "
-	    "image: unsupported image type 'vmx' (only linux)");
+	assert_sxp_error("(vm (name x) (image (plan9 (kernel /k))))", "vm.sxp:1: "
+	    "image: unsupported image type 'plan9' (linux or hvm)");
 	assert_sxp_error("(vm (name x) (image))", "vm.sxp:1: image: expected "
 	    "(image (linux ...))");
 	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
@@ -1170,8 +1183,8 @@ test_validate(void **state)
 	assert_invalid("{\"name\": \"..\"}", "config: name: invalid "
 	    "domain name '..': must start with a letter or a digit");
 	assert_invalid("{\"colour\": 1}", "config: colour: unknown key");
-	assert_invalid("{\"builder\": \"hvm\"}", "config: builder: must be "
-	    "'linux'");
+	assert_invalid("{\"builder\": \"vmx\"}", "config: builder: must be "
+	    "'linux' or 'hvm'");
 	assert_invalid("{\"kernel\": \"vmlinuz\"}", "config: kernel: expected "
 	    "an absolute path");
 	assert_invalid("{\"kernel\": \"DELETE\"}", "config: kernel: missing");
@@ -1341,6 +1354,56 @@ test_struct(void **state)
 	json_decref(c);
 }
 
+/* builder hvm: the 3.0 appendix A keys, as schema entries. */
+static void
+test_hvm(void **state)
+{
+	json_t		*c, *w;
+	char		*s;
+	static const char *const other[] = {
+		"tty: cdrom applies to builder hvm only; ignored",
+	};
+
+	c = build_ok("name = 'h'\nbuilder = 'vmx'\nkernel = "
+	    "'/usr/lib/xen/boot/vmxloader'\ncdrom = '/i.iso'\nboot = 'dc'\n"
+	    "acpi = 0\nvncdisplay = 3\nusbdevice = 'tablet'\nne2000 = 1\n"
+	    "vif = ['type=ioemu']\ndisk = ['file:/h.img,ioemu:hda,w']\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "builder")),
+	    "hvm");
+	assert_true(json_is_true(json_object_get(c, "vnc")));	/* default */
+	assert_true(json_is_false(json_object_get(c, "acpi")));
+	assert_int_equal(json_integer_value(json_object_get(c, "vncdisplay")),
+	    3);
+	assert_string_equal(json_string_value(json_object_get(c, "boot")),
+	    "dc");
+	assert_json(json_object_get(c, "vifs"), "[{\"mac\": null, "
+	    "\"bridge\": null, \"script\": null, \"ip\": null, "
+	    "\"type\": \"ioemu\"}]");
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(image (hvm "));
+	assert_non_null(strstr(s, "(type ioemu)"));
+	free(s);
+	json_decref(w);
+	json_decref(c);
+	/* The kernel may go; vnc = 0 stays 0. */
+	c = build_ok("name = 'h'\nbuilder = 'hvm'\nvnc = 0\n", NULL);
+	assert_string_equal(json_string_value(json_object_get(c, "kernel")),
+	    "/usr/lib/xen/boot/hvmloader");
+	assert_true(json_is_false(json_object_get(c, "vnc")));
+	json_decref(c);
+	/* A key of the other builder: said, no effect. */
+	c = build_ok(BASE "cdrom = '/i.iso'\n", &w);
+	assert_warnings(w, other, nitems(other));
+	json_decref(w);
+	json_decref(c);
+	assert_build_error(BASE "vncdisplay = 100", "tty:3: vncdisplay: "
+	    "must be from 0 to 99, got 100");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"type\": \"rtl\"}]}",
+	    "config: vifs: entry 0: type must be ioemu or null");
+}
+
 /* description: one schema entry, a file to xm list -l. */
 static void
 test_description(void **state)
@@ -1474,6 +1537,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_struct),
 		cmocka_unit_test(test_description),
+		cmocka_unit_test(test_hvm),
 		cmocka_unit_test(test_schema),
 	};
 
