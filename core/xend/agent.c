@@ -260,7 +260,7 @@ agent_line(struct domain *d, char *line)
 	} else if (strcmp(line, "block_released") == 0 ||
 	    strcmp(line, "block_busy") == 0) {
 		d->agent_hello = 1;
-		blockdev_agent_reply(d, line, arg);
+		hooks->block_reply(d, line, arg);
 	} else
 		agent_complain(d, "unknown message '%s%s%s'", line,
 		    arg != NULL ? " " : "", arg != NULL ? arg : "");

@@ -322,20 +322,6 @@ domain_commit_pid(struct domain *d, char **cause)
 	return (domain_sync_dir(d, cause));
 }
 
-int
-domain_save_config(struct domain *d, char **cause)
-{
-	char	*path, *text;
-	int	 rc;
-
-	text = domcfg_dumps(d->config);
-	xasprintf(&path, "%s/config.json", d->dir);
-	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
-	free(path);
-	free(text);
-	return (rc);
-}
-
 static struct domain *
 domain_new(int domid, struct domcfg *config)
 {

@@ -163,14 +163,14 @@ const char	*domain_state_name(enum dom_state);
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
-/* Writes config.json (the domain's config as it now is); 0/-1. */
-int		 domain_save_config(struct domain *, char **cause);
 int		 domain_name_valid(const char *);
 
 /* domref.c: a domain's references and pending operations. */
 void		 domain_ref(struct domain *);
 /* Frees the domain at the last reference. */
 void		 domain_unref(struct domain *);
+/* Writes config.json (the domain's config as it now is); 0/-1. */
+int		 domain_save_config(struct domain *, char **cause);
 /* Ends a pending operation (if any): clears it, then calls its fn. */
 void		 domain_done(struct dom_done *, struct domain *,
 		     const char *code, const char *fmt, ...)
@@ -425,10 +425,6 @@ int		 api_policy_check(json_t *policy, const struct domcfg *,
 void		 api_req_free(struct api_req *);
 /* The events subscriber that sends them to the API's subscribed clients. */
 void		 api_event(const char *type, struct domain *, void *arg);
-/* api-block.c: the block hot-plug ops' handlers. */
-void		 api_domain_block_attach(struct api_req *, struct domain *);
-void		 api_domain_block_detach(struct api_req *, struct domain *);
-void		 api_domain_block_list(struct api_req *, struct domain *);
 
 /* apijson.c: the API's JSON views of the model (docs/API.md). */
 json_t		*apijson_host(void);
@@ -463,6 +459,9 @@ struct agent_hooks {
 	int	(*mem_set)(struct domain *, long mb, char **cause);
 	/* The guest reported its online CPUs (canonical list). */
 	void	(*cpus_online)(struct domain *, const char *list);
+	/* block_released / block_busy (msg) for disk arg "DEV [TEXT]". */
+	void	(*block_reply)(struct domain *, const char *msg,
+		    const char *arg);
 };
 void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);
