@@ -607,7 +607,7 @@ draw_detail(struct top *top, int y, int h, double now)
 		blank(y + i, 0, COLS);
 	if (d == NULL)
 		return;
-	v = d->full != NULL ? json_object_get(d->full, "config") : NULL;
+	v = top->config;		/* domain.get, for the domain shown */
 	if (v != NULL && (cfg = domcfg_from_json(v, &cause)) == NULL)
 		free(cause);
 	screen_text(y, 0, COLS, screen_attr("title"), " %s (id %d) ", d->name,
@@ -699,6 +699,9 @@ draw_detail(struct top *top, int y, int h, double now)
 			    "-");
 		}
 	}
+	if (top->config_error != NULL && y < end)
+		screen_text(y++, 0, COLS, screen_attr("dim"), "%s",
+		    top->config_error);
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Disks");
 	for (k = 0; cfg != NULL && k < cfg->ndisks && y < end; k++) {

@@ -11,16 +11,17 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "rpc.h"
 #include "xend.h"
 
 #define API_DOM		0x1	/* args.dom names an existing domain */
 #define API_DOM0	0x2	/* ... and Domain-0 is acceptable */
 
+/* An op: rpc's part (name, help, argument specs) first, for rpc_op_find. */
 struct api_op {
-	const char	*name;
+	struct rpc_op	 rpc;
 	int		 flags;
 	void		(*fn)(struct api_req *, struct domain *);
-	const char	*help;
 };
 
 /*
@@ -636,18 +637,6 @@ api_config_schema(struct api_req *req, struct domain *d)
  *   domain.block_list {dom} -> [{uname, dev, mode, path, format, type,
  *                                backing}]
  */
-static const char *
-arg_string(struct api_req *req, const char *key)
-{
-	json_t	*v = json_object_get(req->args, key);
-
-	if (!json_is_string(v)) {
-		server_error(req, "invalid", "%s: expected a string", key);
-		return (NULL);
-	}
-	return (json_string_value(v));
-}
-
 static void
 api_block_done(struct domain *d, const char *code, const char *msg,
     void *arg)
@@ -663,7 +652,6 @@ api_block_done(struct domain *d, const char *code, const char *msg,
 static void
 api_domain_block_attach(struct api_req *req, struct domain *d)
 {
-	const char	*uname, *dev, *mode;
 	json_t		*disk, *policy = json_object_get(req->args, "policy");
 	struct sdisk	 sd;
 	struct domcfg	 one;
@@ -671,24 +659,23 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 	char		*cause;
 	int		 rc;
 
-	if ((uname = arg_string(req, "uname")) == NULL ||
-	    (dev = arg_string(req, "dev")) == NULL ||
-	    (mode = arg_string(req, "mode")) == NULL)
-		return;
-	if ((disk = domcfg_disk(uname, dev, mode, NULL, &cause)) == NULL) {
-		server_error(req, "invalid", "%s", cause);
+	if ((disk = domcfg_disk(json_string_value(json_object_get(req->args,
+	    "uname")), json_string_value(json_object_get(req->args, "dev")),
+	    json_string_value(json_object_get(req->args, "mode")), NULL,
+	    &cause)) == NULL) {
+		server_error(req, RPC_E_INVALID, "%s", cause);
 		free(cause);
-		return;
-	}
-	if (strchr(json_string_value(json_object_get(disk, "uname")),
-	    ':')[1] != '/') {
-		json_decref(disk);
-		server_error(req, "invalid", "uname: the path must be absolute");
 		return;
 	}
 	sd.uname = json_string_value(json_object_get(disk, "uname"));
 	sd.dev = json_string_value(json_object_get(disk, "dev"));
 	sd.mode = json_string_value(json_object_get(disk, "mode"));
+	if (strchr(sd.uname, ':')[1] != '/') {
+		json_decref(disk);
+		server_error(req, RPC_E_INVALID, "uname: the path must be "
+		    "absolute");
+		return;
+	}
 	/* A service acting for others passes its policy, as with create. */
 	if (policy != NULL) {
 		memset(&one, 0, sizeof one);
@@ -697,8 +684,7 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 		dd.mode = (char *)sd.mode;
 		one.disks = &dd;
 		one.ndisks = 1;
-		rc = api_policy_check(policy, &one, &cause);
-		if (rc != 0) {
+		if (api_policy_check(policy, &one, &cause) != 0) {
 			json_decref(disk);
 			server_error(req, "denied", "%s", cause);
 			free(cause);
@@ -716,20 +702,14 @@ api_domain_block_attach(struct api_req *req, struct domain *d)
 static void
 api_domain_block_detach(struct api_req *req, struct domain *d)
 {
-	const char	*dev;
-	json_t		*force = json_object_get(req->args, "force");
+	const char	*dev = json_string_value(json_object_get(req->args,
+			    "dev"));
 	char		*cause;
 
-	if ((dev = arg_string(req, "dev")) == NULL)
-		return;
-	if (force != NULL && !json_is_boolean(force)) {
-		server_error(req, "invalid", "force: expected true or false");
-		return;
-	}
 	if (strncmp(dev, "/dev/", 5) == 0)
 		dev += 5;
-	if (blockdev_detach(d, dev, json_is_true(force), api_block_done, req,
-	    &cause) != 0) {
+	if (blockdev_detach(d, dev, json_is_true(json_object_get(req->args,
+	    "force")), api_block_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -741,76 +721,151 @@ api_domain_block_list(struct api_req *req, struct domain *d)
 	server_reply(req, blockdev_list(d));
 }
 
+/*
+ * Argument specs, checked before the handler runs (after "dom", which
+ * API_DOM checks); the messages are the ones docs/API.md shows.
+ */
+#define BOOL_ARG(n) \
+	{ n, RPC_BOOL, 0, 0, 0, NULL, "expected true or false", NULL }
+#define MB_ARG(n) \
+	{ n, RPC_INT, 1, 0, 1L << 30, NULL, NULL, "required (MB)" }
+#define OPT_INT(n, lo, hi) \
+	{ n, RPC_INT, 0, lo, hi, NULL, NULL, NULL }
+
+static const struct rpc_arg args_host_log[] = {
+	{ "lines", RPC_INT, 0, 1, LLONG_MAX, NULL,
+	    "expected a positive integer", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_list[] = {
+	BOOL_ARG("config"),
+	{ "doms", RPC_ARRAY, 0, 0, 0, NULL,
+	    "expected an array of names or ids", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_create[] = {
+	{ "config", RPC_OBJ, 1, 0, 0, NULL, "expected an object", NULL },
+	BOOL_ARG("paused"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_rename[] = {
+	{ "name", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_mem_set[] = {
+	MB_ARG("memory"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_mem_max[] = {
+	MB_ARG("maxmem"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_vcpu_set[] = {
+	{ "vcpus", RPC_INT, 1, 1, DOM_MAX_VCPUS, NULL, NULL, "required" },
+	RPC_ARGS_END
+};
+static const char *const words_all[] = { "all", NULL };
+static const struct rpc_arg args_domain_vcpu_pin[] = {
+	{ "vcpu", RPC_INT_STR, 1, 0, 0, words_all,
+	    "expected a number or \"all\"", NULL },
+	{ "cpus", RPC_STR, 1, 0, 0, NULL,
+	    "expected a CPU list such as \"0-1,^1\" or \"all\"", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_sched_credit[] = {
+	OPT_INT("weight", 1, 65535),
+	OPT_INT("cap", 0, 100L * 4096),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_sched_sedf[] = {
+	OPT_INT("period", 1, 1000),
+	OPT_INT("slice", 1, 1000),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_block_attach[] = {
+	{ "uname", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "dev", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "mode", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "policy", RPC_OBJ, 0, 0, 0, NULL, "expected an object", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_block_detach[] = {
+	{ "dev", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	BOOL_ARG("force"),
+	RPC_ARGS_END
+};
+
+#define OP(n, h, a, f, fn) { { n, h, a }, f, fn }
 static const struct api_op api_ops[] = {
-	{ "host.info", 0, api_host_info, "host and hypervisor facts" },
-	{ "host.dmesg", 0, api_host_dmesg, "xend's hypervisor messages" },
-	{ "host.log", 0, api_host_log, "tail of xend's log {lines}" },
-	{ "api.ops", 0, api_ops_list, "this list" },
-	{ "config.schema", 0, api_config_schema, "domain config keys" },
-	{ "domain.list", 0, api_domain_list, "domains {doms: [..]}" },
-	{ "domain.get", API_DOM | API_DOM0, api_domain_get, "one domain {dom}" },
-	{ "domain.create", 0, api_domain_create,
-	    "start a domain {config, paused, policy: {image_dirs, "
-	    "script_dirs}}" },
-	{ "domain.destroy", API_DOM, api_domain_destroy, "kill {dom}" },
-	{ "domain.shutdown", API_DOM, api_domain_shutdown,
-	    "ask to shut down {dom, mode: poweroff|reboot|halt}" },
-	{ "domain.pause", API_DOM, api_domain_pause, "pause {dom}" },
-	{ "domain.unpause", API_DOM, api_domain_unpause, "unpause {dom}" },
-	{ "domain.rename", API_DOM, api_domain_rename, "rename {dom, name}" },
-	{ "domain.mem_set", API_DOM, api_domain_mem_set,
-	    "balloon target {dom, memory (MB)}" },
-	{ "domain.mem_max", API_DOM, api_domain_mem_max,
-	    "memory ceiling {dom, maxmem (MB)}" },
-	{ "domain.vcpu_set", API_DOM, api_domain_vcpu_set,
-	    "online vCPUs {dom, vcpus}" },
-	{ "domain.vcpu_list", API_DOM, api_domain_vcpu_list, "vCPUs {dom}" },
-	{ "domain.vcpu_pin", API_DOM, api_domain_vcpu_pin,
-	    "affinity {dom, vcpu (n|all), cpus}" },
-	{ "domain.sched_credit", API_DOM, api_domain_sched_credit,
-	    "credit scheduler {dom, weight, cap}" },
-	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
-	    "sedf scheduler {dom, period, slice (ms)}" },
-	{ "domain.block_attach", API_DOM, api_domain_block_attach,
-	    "attach a disk {dom, uname, dev, mode, policy}" },
-	{ "domain.block_detach", API_DOM, api_domain_block_detach,
-	    "detach a disk, asking the guest first {dom, dev, force}" },
-	{ "domain.block_list", API_DOM, api_domain_block_list, "disks {dom}" },
-	{ "events.subscribe", 0, api_events_subscribe,
-	    "receive domain events on this connection" },
+	OP("host.info", "host and hypervisor facts", NULL, 0, api_host_info),
+	OP("host.dmesg", "xend's hypervisor messages", NULL, 0,
+	    api_host_dmesg),
+	OP("host.log", "tail of xend's log {lines}", args_host_log, 0,
+	    api_host_log),
+	OP("api.ops", "this list", NULL, 0, api_ops_list),
+	OP("config.schema", "domain config keys", NULL, 0,
+	    api_config_schema),
+	OP("domain.list", "domains {doms: [..]}", args_domain_list, 0,
+	    api_domain_list),
+	OP("domain.get", "one domain {dom}", NULL, API_DOM | API_DOM0,
+	    api_domain_get),
+	OP("domain.create", "start a domain {config, paused, policy: "
+	    "{image_dirs, script_dirs}}", args_domain_create, 0,
+	    api_domain_create),
+	OP("domain.destroy", "kill {dom}", NULL, API_DOM, api_domain_destroy),
+	OP("domain.shutdown", "ask to shut down {dom, mode: "
+	    "poweroff|reboot|halt}", NULL, API_DOM, api_domain_shutdown),
+	OP("domain.pause", "pause {dom}", NULL, API_DOM, api_domain_pause),
+	OP("domain.unpause", "unpause {dom}", NULL, API_DOM,
+	    api_domain_unpause),
+	OP("domain.rename", "rename {dom, name}", args_domain_rename, API_DOM,
+	    api_domain_rename),
+	OP("domain.mem_set", "balloon target {dom, memory (MB)}",
+	    args_domain_mem_set, API_DOM, api_domain_mem_set),
+	OP("domain.mem_max", "memory ceiling {dom, maxmem (MB)}",
+	    args_domain_mem_max, API_DOM, api_domain_mem_max),
+	OP("domain.vcpu_set", "online vCPUs {dom, vcpus}",
+	    args_domain_vcpu_set, API_DOM, api_domain_vcpu_set),
+	OP("domain.vcpu_list", "vCPUs {dom}", NULL, API_DOM,
+	    api_domain_vcpu_list),
+	OP("domain.vcpu_pin", "affinity {dom, vcpu (n|all), cpus}",
+	    args_domain_vcpu_pin, API_DOM, api_domain_vcpu_pin),
+	OP("domain.sched_credit", "credit scheduler {dom, weight, cap}",
+	    args_domain_sched_credit, API_DOM, api_domain_sched_credit),
+	OP("domain.sched_sedf", "sedf scheduler {dom, period, slice (ms)}",
+	    args_domain_sched_sedf, API_DOM, api_domain_sched_sedf),
+	OP("domain.block_attach", "attach a disk {dom, uname, dev, mode, "
+	    "policy}", args_domain_block_attach, API_DOM,
+	    api_domain_block_attach),
+	OP("domain.block_detach", "detach a disk, asking the guest first "
+	    "{dom, dev, force}", args_domain_block_detach, API_DOM,
+	    api_domain_block_detach),
+	OP("domain.block_list", "disks {dom}", NULL, API_DOM,
+	    api_domain_block_list),
+	OP("events.subscribe", "receive domain events on this connection",
+	    NULL, 0, api_events_subscribe),
 };
 
 static void
 api_ops_list(struct api_req *req, struct domain *d)
 {
-	json_t	*out = json_array();
-	size_t	 i;
-
-	for (i = 0; i < nitems(api_ops); i++) {
-		json_array_append_new(out, json_pack("{s:s, s:s}", "op",
-		    api_ops[i].name, "help", api_ops[i].help));
-	}
-	server_reply(req, out);
+	server_reply(req, rpc_op_list(api_ops, nitems(api_ops),
+	    sizeof api_ops[0]));
 }
 
 void
 api_dispatch(struct api_req *req)
 {
-	const struct api_op	*op = NULL;
+	const struct api_op	*op;
 	struct domain		*d = NULL;
 	json_t			*dj;
 	const char		*key;
-	char			 buf[32];
-	size_t			 i;
+	char			 buf[32], *cause;
 
-	for (i = 0; i < nitems(api_ops); i++) {
-		if (strcmp(api_ops[i].name, req->op) == 0) {
-			op = &api_ops[i];
-			break;
-		}
-	}
-	if (op == NULL) {
-		server_error(req, "unknown_op", "unknown op '%s'", req->op);
+	if ((op = rpc_op_find(api_ops, nitems(api_ops), sizeof api_ops[0],
+	    req->op, &cause)) == NULL) {
+		server_error(req, RPC_E_UNKNOWN, "%s", cause);
+		free(cause);
 		return;
 	}
 	if (op->flags & API_DOM) {
@@ -822,13 +877,13 @@ api_dispatch(struct api_req *req)
 		} else if (json_is_string(dj))
 			key = json_string_value(dj);
 		else {
-			server_error(req, "invalid",
+			server_error(req, RPC_E_INVALID,
 			    "dom: expected a domain name or id");
 			return;
 		}
 		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
 			if (!(op->flags & API_DOM0)) {
-				server_error(req, "invalid", "%s: not "
+				server_error(req, RPC_E_INVALID, "%s: not "
 				    "permitted on Domain-0", req->op);
 				return;
 			}
@@ -837,6 +892,11 @@ api_dispatch(struct api_req *req)
 			    "domain '%s' does not exist", key);
 			return;
 		}
+	}
+	if (rpc_args_check(op->rpc.args, req->args, &cause) != 0) {
+		server_error(req, RPC_E_INVALID, "%s", cause);
+		free(cause);
+		return;
 	}
 	log_debug("api %s", req->op);
 	op->fn(req, d);

@@ -364,14 +364,3 @@ script_call(const char *key, const char *what, script_done_cb fn, void *arg)
 	TAILQ_INSERT_TAIL(&script_jobs, j, entry);
 	script_next();
 }
-
-int
-script_pending(void)
-{
-	struct script_job	*j;
-	int			 n = 0;
-
-	TAILQ_FOREACH(j, &script_jobs, entry)
-		n++;
-	return (n);
-}

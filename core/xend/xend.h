@@ -229,7 +229,6 @@ void		 script_start(const char *key, const char *what,
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
-int		 script_pending(void);
 /* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
 void		 argv_free(char **);
 /* An argv being built: argv_add appends a formatted argument. */
@@ -400,8 +399,8 @@ const char	*accel_get(void);
 const char	*accel_reason(void);
 void		 accel_init(void);
 
-/* server.c: the unix socket, framing and event fan-out. */
-struct client;
+/* server.c: xend's API over rpc.h (the socket, framing, event fan-out). */
+struct rpc_conn;
 void		 server_init(void);
 void		 server_close(void);
 void		 server_event(const char *type, json_t *body);
@@ -412,7 +411,7 @@ void		 server_subscribe(struct api_req *);
 
 /* api.c: dispatch by op name through a table. */
 struct api_req {
-	struct client	*client;	/* NULL once the client went away */
+	struct rpc_conn	*client;	/* a reference (rpc_conn_ref) */
 	json_t		*id;
 	char		*op;
 	json_t		*args;
@@ -485,6 +484,5 @@ json_t		*sched_to_json(struct domain *);
 json_t		*sched_read_back(struct domain *);
 
 /* main.c */
-void		 xend_request_exit(void);
 
 #endif
