@@ -114,6 +114,18 @@ def test_bad_disk_lines(inst):
         inst.xm_ok("destroy", "ok")
     with open(inst.log) as f:
         check(f.read().count("qemu pid") == 1, "QEMU started for a bad line")
+    # A file: that is a qcow2 image without a backing file: used as qcow2.
+    plain = os.path.join(t, "plain.qcow2")
+    sh("qemu-img", "create", "-q", "-f", "qcow2", plain, "16M")
+    inst.xm_ok("create", "-p", inst.config(
+        "q", disk="[%s, 'file:%s,sdb,w', 'qcow2:%s/over.qcow2,sdc,r']" %
+        (ROOT, plain, t)))
+    r = inst.xm_ok("block-list", "q")
+    check(re.search(r"^sdb +w +file +qcow2 +file:%s$" % plain, r.out, re.M)
+          and re.search(r"^sdc +r +file +qcow2 +qcow2:", r.out, re.M), r.out)
+    r = inst.xm_ok("block-list", "-l", "q")
+    check('"backing": "%s"' % img in r.out, r.out)
+    inst.xm_ok("destroy", "q")
 
 
 def test_sharing(inst):
