@@ -233,63 +233,46 @@ static const struct dc_key {
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(vncpasswd_viewonly),
 	    .help = "The VNC password for view-only access." },
-	/* HVM (builder hvm): the 3.0 manual's appendix A keys. */
-	{ .name = "cdrom", .type = DK_PATH, .def = "null",
-	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(cdrom),
-	    .help = "An ISO image or a CD-ROM device: the IDE CD-ROM (hdc), "
-	    "read-only." },
-	{ .name = "boot", .type = DK_STR, .def = "\"c\"",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(boot),
-	    .help = "Boot order: c (hard disk), d (CD-ROM), a (floppy), n "
-	    "(network), or several ('dc': the CD-ROM, then the disk)." },
-	{ .name = "acpi", .type = DK_BOOL, .def = "true",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(acpi), .what = "0 or 1",
-	    .help = "ACPI, and with it the power button xm shutdown presses "
-	    "(default 1; Xen 3.0 said 0)." },
-	{ .name = "apic", .type = DK_BOOL, .def = "true",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(apic), .what = "0 or 1",
-	    .help = "The local APIC (default 1); 0 allows one vCPU only." },
+	/*
+	 * HVM (builder hvm): the 3.0 manual's appendix A keys, in the SXP's
+	 * (image (hvm ...)); printed only when not their default.
+	 */
+#define HVM_KEY(n, t, d, fl, f, h) { .name = n, .type = t, .def = d, \
+	    .flags = DF_OPTIONAL | (fl), .where = DS_IMAGE, \
+	    .builders = DB_HVM, .off = OFF(f), .what = "0 or 1", .help = h }
+	HVM_KEY("cdrom", DK_PATH, "null", DF_NULL, cdrom,
+	    "An ISO image or a CD-ROM device: the IDE CD-ROM (hdc), "
+	    "read-only."),
+	HVM_KEY("boot", DK_STR, "\"c\"", DF_SXP_SET, boot,
+	    "Boot order: c (hard disk), d (CD-ROM), a (floppy), n (network), "
+	    "or several ('dc': the CD-ROM, then the disk)."),
+	HVM_KEY("acpi", DK_BOOL, "true", DF_SXP_SET, acpi,
+	    "ACPI, and with it the power button xm shutdown presses (default "
+	    "1; Xen 3.0 said 0)."),
+	HVM_KEY("apic", DK_BOOL, "true", DF_SXP_SET, apic,
+	    "The local APIC (default 1); 0 allows one vCPU only."),
 	{ .name = "vncdisplay", .type = DK_INT, .min = 0, .max = 99,
 	    .def = "null", .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
 	    .builders = DB_HVM, .off = OFF(vncdisplay),
 	    .what = "a display number from 0 to 99", .unit = "",
 	    .help = "The screen on vnc-port-base + N instead of + domid." },
-	{ .name = "vncunused", .type = DK_BOOL, .def = "true",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(vncunused), .what = "0 or 1",
-	    .help = "1 (default): a vncdisplay in use falls back to "
-	    "vnc-port-base + domid; 0 refuses the create." },
-	{ .name = "sdl", .type = DK_BOOL, .def = "false",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(sdl), .what = "0 or 1",
-	    .help = "An SDL window: refused, this host has no display (use "
-	    "vnc)." },
-	{ .name = "serial", .type = DK_STR, .def = "\"pty\"",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(serial),
-	    .help = "pty: the guest's first serial port is the domain's "
-	    "console (the only value)." },
-	{ .name = "ne2000", .type = DK_BOOL, .def = "false",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(ne2000), .what = "0 or 1",
-	    .help = "1: vifs with type=ioemu are NE2000 cards, not pcnet." },
-	{ .name = "localtime", .type = DK_BOOL, .def = "false",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(localtime), .what = "0 or 1",
-	    .help = "1: the clock starts at local time, not UTC." },
-	{ .name = "usb", .type = DK_BOOL, .def = "false",
-	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(usb), .what = "0 or 1",
-	    .help = "1: a USB controller." },
-	{ .name = "usbdevice", .type = DK_STR, .def = "null",
-	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
-	    .builders = DB_HVM, .off = OFF(usbdevice),
-	    .help = "A USB pointer: tablet (keeps the VNC pointer in step) or "
-	    "mouse." },
+	HVM_KEY("vncunused", DK_BOOL, "true", DF_SXP_SET, vncunused,
+	    "1 (default): a vncdisplay in use falls back to vnc-port-base + "
+	    "domid; 0 refuses the create."),
+	HVM_KEY("sdl", DK_BOOL, "false", DF_SXP_SET, sdl,
+	    "An SDL window: refused, this host has no display (use vnc)."),
+	HVM_KEY("serial", DK_STR, "\"pty\"", DF_SXP_SET, serial,
+	    "pty: the guest's first serial port is the domain's console (the "
+	    "only value)."),
+	HVM_KEY("ne2000", DK_BOOL, "false", DF_SXP_SET, ne2000,
+	    "1: vifs with type=ioemu are NE2000 cards, not pcnet."),
+	HVM_KEY("localtime", DK_BOOL, "false", DF_SXP_SET, localtime,
+	    "1: the clock starts at local time, not UTC."),
+	HVM_KEY("usb", DK_BOOL, "false", DF_SXP_SET, usb,
+	    "1: a USB controller."),
+	HVM_KEY("usbdevice", DK_STR, "null", DF_NULL, usbdevice,
+	    "A USB pointer: tablet (keeps the VNC pointer in step) or mouse."),
+#undef HVM_KEY
 	{ .name = "description", .type = DK_STR, .def = "null",
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(description),
@@ -1277,6 +1260,21 @@ dc_default(const struct dc_key *k)
 	return (json_loads(k->def, JSON_DECODE_ANY, NULL));
 }
 
+/* Whether a key's value is absent or its default. */
+static int
+dc_is_default(const struct dc_key *k, const json_t *v)
+{
+	json_t	*def;
+	int	 same;
+
+	if (v == NULL)
+		return (1);
+	def = dc_default(k);
+	same = json_equal(v, def);
+	json_decref(def);
+	return (same);
+}
+
 static json_t *
 dc_defaults(void)
 {
@@ -1326,22 +1324,16 @@ static void
 dc_builder_keys(struct dc *dc, int hvm)
 {
 	const struct dc_key	*k;
-	const json_t		*v;
-	json_t			*def;
 	size_t			 i;
-	int			 same;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
 		if ((k->builders & (hvm ? DB_HVM : DB_LINUX)) ||
-		    (k->flags & DF_NOCONFIG) || k->def == NULL)
+		    (k->flags & DF_NOCONFIG) || k->def == NULL ||
+		    strcmp(k->name, "kernel") == 0)
 			continue;
-		v = json_object_get(dc->config, dc_config_name(k));
-		def = dc_default(k);
-		same = v == NULL || json_equal(v, def) ||
-		    (k->type == DK_PATH && strcmp(k->name, "kernel") == 0);
-		json_decref(def);
-		if (!same)
+		if (!dc_is_default(k, json_object_get(dc->config,
+		    dc_config_name(k))))
 			dc_warn(dc, dc->file, "%s applies to builder %s only; "
 			    "ignored", k->name, hvm ? "linux" : "hvm");
 	}
@@ -1711,22 +1703,15 @@ sxp_add_keys(struct sxp *list, const json_t *c, enum dk_sxp where)
 {
 	const struct dc_key	*k;
 	const json_t		*v;
-	json_t			*def;
 	size_t			 i;
-	int			 same;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
 		if (k->where != where || (k->flags & (DF_SXP_IN | DF_NOCONFIG)))
 			continue;
 		v = json_object_get(c, dc_config_name(k));
-		if (k->flags & DF_SXP_SET) {
-			def = dc_default(k);
-			same = v == NULL || json_equal(v, def);
-			json_decref(def);
-			if (same)
-				continue;
-		}
+		if ((k->flags & DF_SXP_SET) && dc_is_default(k, v))
+			continue;
 		if (json_is_boolean(v))
 			sxp_add_pair(list, dc_sxp_name(k), json_is_true(v) ?
 			    "1" : "0");
