@@ -296,6 +296,17 @@ def use_tree_agent(inst, con, name):
                   "the tree's agent")
 
 
+def guest_wait(con, cond, marker, secs=30):
+    """Waits until the guest's shell condition holds (a hot-plugged disk
+    shows up in the guest a moment after QEMU has it); then the disks'
+    serials (names), as one line."""
+    out = guest_sh(con, "i=0; until %s; do i=$((i+1)); [ $i -ge %d ] && "
+                   "break; sleep 0.5; done; echo; echo S:$(cat "
+                   "/sys/block/vd*/serial)" % (cond, secs * 2), marker,
+                   secs + 30)
+    return [l for l in out.splitlines() if l.startswith("S:")][-1]
+
+
 def test_block_hotplug(inst):
     """block-attach of a file (relative path) seen in the guest, listed,
     kept across an xend restart and in xm list -l; a second writer is
@@ -313,7 +324,7 @@ def test_block_hotplug(inst):
                             "file:data.img", "sdb", "w"], cwd=t, env=inst.env,
                            capture_output=True, text=True, timeout=60)
         check(p.returncode == 0 and p.stderr == "", p)
-        out = guest_sh(con, "sleep 1; cat /sys/block/vd*/serial; echo", "a0")
+        out = guest_wait(con, "[ -b /dev/sdb ]", "a0")
         check("sdb" in out, out)
         out = guest_sh(con, "mount /dev/sdb /mnt && cat /mnt/hello", "a1")
         check("HOTPLUG-OK" in out, out)
@@ -351,17 +362,17 @@ def test_block_hotplug(inst):
         r = inst.xm("block-detach", "hot", "sdb")
         check(r.rc == 0 and r.out == "the guest unmounted sdb from /mnt\n",
               r)
-        out = guest_sh(con, "cat /sys/block/vd*/serial; echo; ls /dev/sdb",
-                       "d2")
-        check("sdb" not in out.replace("/dev/sdb", "") and
-              "No such file" in out, out)
+        out = guest_wait(con, "[ ! -e /dev/sdb ]", "d2")
+        check("sdb" not in out, out)
+        out = guest_sh(con, "ls /dev/sdb", "d3")
+        check("No such file" in out, out)
         check("sdb" not in inst.xm_ok("block-list", "hot").out, "listed")
         check("(dev sdb)" not in inst.xm_ok("list", "-l", "hot").out, "kept")
         r = inst.xm("block-detach", "hot", "sdb")
         check(r.rc == 1 and "domain hot has no disk sdb" in r.err, r)
         # Not mounted: said so; the file is free for others again.
         inst.xm_ok("block-attach", "hot", "file:%s/data.img" % t, "sdc", "r")
-        out = guest_sh(con, "sleep 1; cat /sys/block/vd*/serial", "e0")
+        out = guest_wait(con, "[ -b /dev/sdc ]", "e0")
         check("sdc" in out, out)
         r = inst.xm_ok("block-detach", "hot", "sdc")
         check(r.out == "sdc was not mounted in the guest\n", r)
