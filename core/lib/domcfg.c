@@ -1728,13 +1728,18 @@ domcfg_to_sxp(const json_t *c)
 	struct sxp	*vm, *image, *dev, *x;
 	const json_t	*d;
 	size_t		 i, j;
+	int		 hvm;
 
 	vm = sxp_list_new("vm");
 	sxp_add_keys(vm, c, DS_TOP);
+	/* An HVM domain's vnc defaults to 1: its 0 must be said. */
+	hvm = strcmp(json_string_value(json_object_get(c, "builder")),
+	    "hvm") == 0;
+	if (hvm && json_is_false(json_object_get(c, "vnc")))
+		sxp_add_pair(vm, "vnc", "0");
 	image = sxp_add(vm, sxp_list_new("image"));
 	/* (image (hvm ...)) as later Xen wrote it; the builder goes with it. */
-	sxp_add_keys(sxp_add(image, sxp_list_new(strcmp(json_string_value(
-	    json_object_get(c, "builder")), "hvm") == 0 ? "hvm" : "linux")), c,
+	sxp_add_keys(sxp_add(image, sxp_list_new(hvm ? "hvm" : "linux")), c,
 	    DS_IMAGE);
 
 	json_array_foreach(json_object_get(c, "disks"), i, d) {

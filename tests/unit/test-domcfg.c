@@ -1386,11 +1386,18 @@ test_hvm(void **state)
 	free(s);
 	json_decref(w);
 	json_decref(c);
-	/* The kernel may go; vnc = 0 stays 0. */
+	/* The kernel may go; vnc = 0 stays 0, through SXP too. */
 	c = build_ok("name = 'h'\nbuilder = 'hvm'\nvnc = 0\n", NULL);
 	assert_string_equal(json_string_value(json_object_get(c, "kernel")),
 	    "/usr/lib/xen/boot/hvmloader");
 	assert_true(json_is_false(json_object_get(c, "vnc")));
+	s = to_sxp_text(c, 0);
+	json_decref(c);
+	c = from_sxp_ok(s, NULL);
+	assert_true(json_is_false(json_object_get(c, "vnc")));
+	assert_string_equal(json_string_value(json_object_get(c, "builder")),
+	    "hvm");
+	free(s);
 	json_decref(c);
 	/* A key of the other builder: said, no effect. */
 	c = build_ok(BASE "cdrom = '/i.iso'\n", &w);
