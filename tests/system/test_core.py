@@ -110,7 +110,7 @@ def test_host_commands(inst):
     check(r.rc == 2 and "ambiguous command 'd'" in r.err, r)
     r = inst.xm("frobnicate")
     check(r.rc == 2 and "unknown command 'frobnicate'" in r.err, r)
-    r = inst.xm("block-attach", "x", "y")
+    r = inst.xm("vnet-list", "x", "y")
     check(r.rc == 2 and "not available in this version" in r.err, r)
     r = inst.xm_ok("help")
     check("create" in r.out and "shutdown" in r.out, r.out)
@@ -182,7 +182,8 @@ def test_config_description_and_schema(inst):
     keys = {k["name"]: k for k in schema["keys"]}
     check(keys["description"]["type"] == "string" and
           keys["memory"]["min"] == 16 and keys["cpu"]["see"] == "cpus" and
-          "vncunused" in schema["ignored"], schema)
+          "vnclisten" in schema["ignored"] and
+          keys["vncunused"]["builders"] == ["hvm"], schema)
     # A CPU list that leaves no CPU is refused before anything starts.
     r = inst.xm("create", inst.config("nocpu", cpus='"0,^0"'))
     check(r.rc == 1 and "cpus: expected a CPU list" in r.err, r)

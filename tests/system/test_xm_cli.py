@@ -16,8 +16,7 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["block-attach", "block-detach",
-               "block-list", "network-attach", "network-detach",
+UNAVAILABLE = ["network-attach", "network-detach",
                "network-list", "vnet-list", "vnet-create", "vnet-delete",
                "bvt_ctxallow", "rrobin"]
 
