@@ -28,6 +28,7 @@ static TAILQ_HEAD(, job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static int	 job_next_id = 1;
 
 static void	(*job_publish_fn)(const char *, json_t *);
+static void	(*job_ask_fn)(struct domain *, const char *, const char *, int);
 
 static void	job_tick(evutil_socket_t, short, void *);
 
@@ -35,6 +36,13 @@ void
 job_init(void (*publish)(const char *type, json_t *body))
 {
 	job_publish_fn = publish;
+}
+
+void
+job_set_recover(void (*ask)(struct domain *, const char *where,
+    const char *token, int was_running))
+{
+	job_ask_fn = ask;
 }
 
 void
@@ -454,7 +462,7 @@ job_resume_cb(evutil_socket_t fd, short what, void *arg)
 	free(r);
 }
 
-static void
+void
 job_resume_later(struct domain *d)
 {
 	struct resume	*r = xcalloc(1, sizeof *r);
@@ -519,6 +527,12 @@ job_recover(struct domain *d)
 			    d->name, d->domid, file);
 			resume = json_is_true(json_object_get(o,
 			    "was_running"));
+		} else if (i == 2 && job_ask_fn != NULL &&
+		    json_is_string(json_object_get(o, "token"))) {
+			/* Paused until the target says which way it went. */
+			job_ask_fn(d, file, json_string_value(json_object_get(o,
+			    "token")), json_is_true(json_object_get(o,
+			    "was_running")));
 		} else if (i == 2) {
 			dmesg_add("domain %s (%d): its migration to %s was cut "
 			    "short after the hand-over was asked for; left "

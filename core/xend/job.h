@@ -135,6 +135,8 @@ void		 job_finish_soon(struct job *);
 /* A QMP reply that only logs an error (cont). */
 void		 job_cont_cb(struct qmp *, json_t *result, const char *error,
 		     void *arg);
+/* cont once the domain's QMP is up (a re-adopted domain). */
+void		 job_resume_later(struct domain *);
 /* Sends an event to API subscribers (job_init's publish). */
 void		 job_publish(const char *type, json_t *body);
 

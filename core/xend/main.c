@@ -152,6 +152,9 @@ xend_serve(int ready_fd)
 		    xend_cfg.script_timeout, network_start_done, NULL);
 	}
 	domain_init();
+	/* Before the adoption: it may find jobs cut short (job_recover). */
+	job_init(server_event);
+	job_set_recover(migrate_recover);
 	domain_adopt_all();
 	/*
 	 * CPU times before the first client asks: the periodic sample is a
@@ -159,7 +162,6 @@ xend_serve(int ready_fd)
 	 */
 	domain_sample_all();
 	server_init();
-	job_init(server_event);
 	if (relocate_init(&migrate_handlers, &cause) != 0)
 		fatalx("%s", cause);
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),

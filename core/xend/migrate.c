@@ -540,6 +540,33 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 }
 
 /* The hand-over, once QEMU has it all: it runs here from now on. */
+/*
+ * The tokens of migrations handed over here, one empty file each under
+ * the state dir, kept: a source xend restarted after asking for the
+ * hand-over asks whether it happened (migrate.query), also after this
+ * xend restarted.
+ */
+static char *
+migrate_token_path(const char *token)
+{
+	return (xsprintf("%s/migrated-in/%s", xend_cfg.state_dir, token));
+}
+
+static int
+migrate_token_mark(const char *token, char **cause)
+{
+	char	*dir, *path;
+	int	 rc;
+
+	dir = xsprintf("%s/migrated-in", xend_cfg.state_dir);
+	path = migrate_token_path(token);
+	rc = mkdir_p(dir, 0700, cause) != 0 ? -1 :
+	    file_write_atomic(path, "", 0, 0600, cause);
+	free(dir);
+	free(path);
+	return (rc);
+}
+
 static void
 migrate_in_handover(struct job *j)
 {
@@ -547,12 +574,41 @@ migrate_in_handover(struct job *j)
 
 	if (!j->completed || !j->finish_asked || j->phase >= MIG_FINISH)
 		return;
+	/* Written before cont: a later question must get "yes". */
+	if (migrate_token_mark(j->token, &cause) != 0) {
+		job_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
 	j->phase = MIG_FINISH;
 	if (job_record(j, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
 	}
 	domain_incoming_done(j->d, NULL);
+}
+
+/* migrate.query: was the migration with this token handed over here? */
+static void
+migrate_in_query(struct rconn *rc, json_t *args)
+{
+	const char	*token = json_string_value(json_object_get(args,
+			    "token"));
+	struct job	*j;
+	char		*path;
+	int		 here;
+
+	if (token == NULL || strspn(token, "0123456789abcdef") !=
+	    strlen(token) || strlen(token) < 16) {
+		rconn_error(rc, "query: expected a token");
+		return;
+	}
+	j = job_by_token(token);
+	path = migrate_token_path(token);
+	here = (j != NULL && j->phase >= MIG_FINISH) ||
+	    access(path, F_OK) == 0;
+	free(path);
+	rconn_send(rc, json_pack("{s:b, s:b}", "ok", 1, "handed_over", here));
 }
 
 static void
@@ -573,6 +629,8 @@ migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 		rconn_send(rc, json_pack("{s:b, s:s}", "ok", 1, "host", host));
 	} else if (strcmp(op, "migrate.prepare") == 0 && j == NULL)
 		migrate_in_prepare(rc, args);
+	else if (strcmp(op, "migrate.query") == 0 && j == NULL)
+		migrate_in_query(rc, args);
 	else if (strcmp(op, "migrate.finish") == 0 && j != NULL) {
 		j->finish_asked = 1;
 		migrate_in_handover(j);
@@ -590,6 +648,119 @@ migrate_in_closed(struct rconn *rc, void *arg)
 		return;
 	if (j->phase < MIG_FINISH)
 		job_fail(j, "the source closed the connection");
+}
+
+/* ---- a source restarted after asking for the hand-over ---- */
+
+struct mig_ask {
+	struct domain	*d;
+	char		*host;
+	int		 port;
+	char		*token;
+	int		 was_running;
+};
+
+static void
+migrate_ask_free(struct mig_ask *a)
+{
+	domain_unref(a->d);
+	free(a->host);
+	free(a->token);
+	free(a);
+}
+
+static void
+migrate_ask_line(struct rconn *rc, json_t *msg, void *arg)
+{
+	struct mig_ask	*a = arg;
+	struct domain	*d = a->d;
+	const char	*err = json_string_value(json_object_get(msg, "error"));
+
+	rconn_free(rc);
+	if (d->removed)
+		;
+	else if (err != NULL)
+		dmesg_add("domain %s (%d): %s cannot say where it runs (%s); "
+		    "left paused here", d->name, d->domid, a->host, err);
+	else if (json_is_true(json_object_get(msg, "handed_over"))) {
+		dmesg_add("domain %s (%d): its migration to %s had been handed "
+		    "over: it runs there; the copy here is destroyed", d->name,
+		    d->domid, a->host);
+		domain_destroy(d, NULL);
+	} else {
+		dmesg_add("domain %s (%d): its migration to %s had not been "
+		    "handed over: it runs here", d->name, d->domid, a->host);
+		if (a->was_running)
+			job_resume_later(d);
+	}
+	migrate_ask_free(a);
+}
+
+static void
+migrate_ask_closed(struct rconn *rc, void *arg)
+{
+	struct mig_ask	*a = arg;
+
+	rconn_free(rc);
+	dmesg_add("domain %s (%d): %s closed the connection before saying "
+	    "where it runs; left paused here", a->d->name, a->d->domid,
+	    a->host);
+	migrate_ask_free(a);
+}
+
+static void
+migrate_ask_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mig_ask	*a = arg;
+	struct rconn	*rc;
+	char		*cause;
+	int		 s;
+
+	if (a->d->removed) {
+		migrate_ask_free(a);
+		return;
+	}
+	if ((s = relocate_connect(a->host, a->port, MIG_CONNECT_SECONDS,
+	    &cause)) == -1) {
+		dmesg_add("domain %s (%d): cannot ask %s where it runs (%s); "
+		    "left paused here", a->d->name, a->d->domid, a->host,
+		    cause);
+		free(cause);
+		migrate_ask_free(a);
+		return;
+	}
+	rc = relocate_control(s, a->host, migrate_ask_line,
+	    migrate_ask_closed, a);
+	rconn_send(rc, json_pack("{s:s, s:{s:s}}", "op", "migrate.query",
+	    "args", "token", a->token));
+}
+
+void
+migrate_recover(struct domain *d, const char *where, const char *token,
+    int was_running)
+{
+	struct mig_ask	*a;
+	struct timeval	 tv = { 0, 0 };
+	const char	*colon = strrchr(where, ':');
+	long		 port;
+
+	if (colon == NULL || parse_long(colon + 1, 1, 65535, &port) != 0) {
+		dmesg_add("domain %s (%d): migration to '%s' cut short; left "
+		    "paused here", d->name, d->domid, where);
+		return;
+	}
+	dmesg_add("domain %s (%d): its migration to %s was cut short after "
+	    "the hand-over was asked for; asking %s", d->name, d->domid,
+	    where, where);
+	a = xcalloc(1, sizeof *a);
+	a->d = d;
+	domain_ref(d);
+	a->host = xstrndup(where, colon - where);
+	a->port = port;
+	a->token = xstrdup(token);
+	a->was_running = was_running;
+	/* After the adoption, from the loop. */
+	event_base_once(xend_base, -1, EV_TIMEOUT, migrate_ask_cb, a, &tv);
 }
 
 /* ---- both ---- */

@@ -540,6 +540,12 @@ void		 job_incoming_up(struct domain *);
 void		 job_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */
 int		 job_recover(struct domain *);
+/*
+ * Who job_recover asks about a migration cut short after its hand-over
+ * was asked for (migrate_recover): where is "HOST:PORT".
+ */
+void		 job_set_recover(void (*ask)(struct domain *, const char *where,
+		     const char *token, int was_running));
 
 /*
  * relocate.c: the relocation server and migration connections.  An rconn
@@ -579,6 +585,13 @@ void		 rconn_close_after_send(struct rconn *);
 int		 migrate_start(struct domain *, const char *host, int port,
 		     int live, long mbit, job_done_cb, void *arg,
 		     char **cause);
+/*
+ * A source restarted after asking for a hand-over: asks the target
+ * whether it took the domain (then destroys the copy here) or not (then
+ * runs it here again); unreachable, it stays paused.
+ */
+void		 migrate_recover(struct domain *, const char *where,
+		     const char *token, int was_running);
 /* For relocate_init: the target's side of a migration. */
 extern const struct relocate_handlers migrate_handlers;
 

@@ -8,6 +8,7 @@ none missing.  A host outside xend-relocation-hosts-allow is refused and
 the domain runs on where it was; a target xend killed mid-transfer leaves
 exactly one running copy, the source's.
 """
+import json
 import os
 import re
 import signal
@@ -331,6 +332,49 @@ def test_migrate_network_cut(inst):
         h.close()
 
 
+def cut_after_handover(h, name, token):
+    """The source's record as if its xend died right after asking for the
+    hand-over (the domain paused there), then its xend restarted."""
+    a = h.a
+    a.xm_ok("pause", name)
+    d = a.domains()[name]
+    check(a.xend("stop").rc == 0, "xend stop")
+    with open(os.path.join(d["dir"], "migrate.json"), "w") as f:
+        json.dump({"file": "%s:%s" % (h.ip["b"], h.port(h.b)), "phase": 4,
+                   "token": token, "was_running": True}, f)
+    h.start("a", a)
+
+
+def test_migrate_source_restart_asks(inst):
+    """A source xend restarted after asking for the hand-over asks the
+    target: not handed over, the domain runs here again; handed over (a
+    token the target kept), the copy here is destroyed."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        a.xm_ok("create", a.config("hov"))
+        cut_after_handover(h, "hov", "0123456789abcdef0123456789abcdef")
+        a.wait_for(lambda: running(a, "hov"), 30, "hov to run at a again")
+        check("had not been handed over: it runs here" in
+              a.xm_ok("dmesg").out, a.xm_ok("dmesg").out[-500:])
+        check("hov" not in b.domains(), b.domains())
+
+        a.xm_ok("migrate", "hov", h.ip["b"], "-p", h.port(b), timeout=120)
+        tokens = os.listdir(os.path.join(b.state, "migrated-in"))
+        check(len(tokens) == 1, tokens)
+        a.xm_ok("create", a.config("hov"))
+        cut_after_handover(h, "hov", tokens[0])
+        a.wait_for(lambda: "hov" not in a.domains(), 30,
+                   "the copy at a to go")
+        check("had been handed over: it runs there" in
+              a.xm_ok("dmesg").out, a.xm_ok("dmesg").out[-500:])
+        check(alive_qemus(a) == [], alive_qemus(a))
+        check(running(b, "hov"), b.domains())
+        b.xm_ok("destroy", "hov")
+    finally:
+        h.close()
+
+
 TESTS = [
     ("migrate_round_trip", test_migrate_round_trip, ""),
     ("migrate_refused", test_migrate_refused, ""),
@@ -338,4 +382,5 @@ TESTS = [
     ("migrate_checks", test_migrate_checks, ""),
     ("migrate_source_killed", test_migrate_source_killed, ""),
     ("migrate_network_cut", test_migrate_network_cut, ""),
+    ("migrate_source_restart_asks", test_migrate_source_restart_asks, ""),
 ]
