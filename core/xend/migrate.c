@@ -237,21 +237,25 @@ migrate_out_migrate_cb(struct qmp *q, json_t *result, const char *error,
 	job_start_tick(j);
 }
 
-/* Prepared: the stream connection, then QEMU's migration into it. */
+/* The stream connection is up: QEMU's migration into it. */
 static void
-migrate_out_perform(struct job *j)
+migrate_out_stream(int fd, const char *why, void *arg)
 {
-	struct domain	*d = j->d;
+	struct job	*j = job_find(arg);
+	struct domain	*d;
 	json_t		*caps;
 	char		*cause, *line;
-	int		 fd;
 
-	if ((fd = relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
-	    &cause)) == -1) {
-		job_fail(j, "stream connection: %s", cause);
-		free(cause);
+	if (j == NULL) {
+		if (fd != -1)
+			close(fd);
 		return;
 	}
+	if (fd == -1) {
+		job_fail(j, "stream connection: %s", why);
+		return;
+	}
+	d = j->d;
 	line = xsprintf("{\"op\":\"migrate.stream\",\"token\":\"%s\"}\n",
 	    j->token);
 	/* A short line into an empty socket buffer: written at once. */
@@ -290,6 +294,14 @@ migrate_out_perform(struct job *j)
 	    migrate_out_migrate_cb, job_arg(j));
 }
 
+/* Prepared: the stream connection, then QEMU's migration into it. */
+static void
+migrate_out_perform(struct job *j)
+{
+	relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
+	    migrate_out_stream, job_arg(j));
+}
+
 static void
 migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
 {
@@ -317,19 +329,46 @@ migrate_out_line(struct rconn *rc, json_t *msg, void *arg)
 		job_fail(j, "%s: %s", j->host, err);
 }
 
+/* Begin: the target is there; does it let us in, will it take it? */
+static void
+migrate_out_connected(int fd, const char *why, void *arg)
+{
+	struct job	*j = job_find(arg);
+	struct domain	*d;
+	char		*cause;
+
+	if (j == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	if (fd == -1) {
+		job_fail(j, "%s", why);
+		return;
+	}
+	d = j->d;
+	j->phase = MIG_PREPARE;
+	if (job_record(j, &cause) != 0) {
+		close(fd);
+		job_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	j->rc = relocate_control(fd, j->host, migrate_out_line,
+	    migrate_out_closed, job_arg(j));
+	rconn_send(j->rc, json_pack("{s:s, s:{s:o, s:s, s:b}}", "op",
+	    "migrate.prepare", "args", "config", domcfg_to_json(d->config),
+	    "token", j->token, "paused", d->state == DOM_PAUSED));
+}
+
 int
 migrate_start(struct domain *d, const char *host, int port, int live,
     long mbit, job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
 	char		*path;
-	int		 fd;
 
 	if (job_can_start(d, "migrated", cause) != 0)
-		return (-1);
-	/* Begin: is the target there and does it let us in? */
-	if ((fd = relocate_connect(host, port, MIG_CONNECT_SECONDS,
-	    cause)) == -1)
 		return (-1);
 	path = xsprintf("%s:%d", host, port);
 	j = job_new(JOB_MIGRATE_OUT, &migrate_out_ops, path);
@@ -343,23 +382,14 @@ migrate_start(struct domain *d, const char *host, int port, int live,
 	j->was_running = d->state == DOM_RUNNING;
 	j->token = migrate_token();
 	j->total = (uint64_t)d->boot_maxmem << 20;
-	j->phase = MIG_PREPARE;
-	if (job_record(j, cause) != 0) {
-		close(fd);
-		job_end(j);
-		return (-1);
-	}
-	j->rc = relocate_control(fd, host, migrate_out_line,
-	    migrate_out_closed, job_arg(j));
+	j->phase = MIG_BEGIN;
 	j->done = done;
 	j->done_arg = arg;
 	log_info("%s (%d): migrating to %s port %d%s", d->name, d->domid,
 	    host, port, live ? " (live)" : "");
-	rconn_send(j->rc, json_pack("{s:s, s:{s:o, s:s, s:b}}", "op",
-	    "migrate.prepare", "args", "config", domcfg_to_json(d->config),
-	    "token", j->token,
-	    "paused", d->state == DOM_PAUSED));
 	job_event(j, "active", NULL);
+	relocate_connect(host, port, MIG_CONNECT_SECONDS,
+	    migrate_out_connected, job_arg(j));
 	return (0);
 }
 
@@ -709,23 +739,18 @@ migrate_ask_closed(struct rconn *rc, void *arg)
 }
 
 static void
-migrate_ask_cb(evutil_socket_t fd, short what, void *arg)
+migrate_ask_connected(int s, const char *why, void *arg)
 {
 	struct mig_ask	*a = arg;
 	struct rconn	*rc;
-	char		*cause;
-	int		 s;
 
-	if (a->d->removed) {
-		migrate_ask_free(a);
-		return;
-	}
-	if ((s = relocate_connect(a->host, a->port, MIG_CONNECT_SECONDS,
-	    &cause)) == -1) {
-		dmesg_add("domain %s (%d): cannot ask %s where it runs (%s); "
-		    "left paused here", a->d->name, a->d->domid, a->host,
-		    cause);
-		free(cause);
+	if (s == -1 || a->d->removed) {
+		if (s == -1)
+			dmesg_add("domain %s (%d): cannot ask %s where it runs "
+			    "(%s); left paused here", a->d->name, a->d->domid,
+			    a->host, why);
+		else
+			close(s);
 		migrate_ask_free(a);
 		return;
 	}
@@ -740,7 +765,6 @@ migrate_recover(struct domain *d, const char *where, const char *token,
     int was_running)
 {
 	struct mig_ask	*a;
-	struct timeval	 tv = { 0, 0 };
 	const char	*colon = strrchr(where, ':');
 	long		 port;
 
@@ -759,8 +783,9 @@ migrate_recover(struct domain *d, const char *where, const char *token,
 	a->port = port;
 	a->token = xstrdup(token);
 	a->was_running = was_running;
-	/* After the adoption, from the loop. */
-	event_base_once(xend_base, -1, EV_TIMEOUT, migrate_ask_cb, a, &tv);
+	/* From the loop, after the adoption. */
+	relocate_connect(a->host, a->port, MIG_CONNECT_SECONDS,
+	    migrate_ask_connected, a);
 }
 
 /* ---- both ---- */

@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,56 +445,135 @@ relocate_close(void)
 	reloc_allow = NULL;
 }
 
-/* A blocking connect with a deadline; the fd is nonblocking after. */
-int
-relocate_connect(const char *host, int port, int seconds, char **cause)
+/*
+ * A TCP connection made on the loop (an unreachable host must not stall
+ * xend): each address in turn, seconds each.
+ */
+struct rconnect {
+	char			*host;
+	int			 port;
+	int			 seconds;
+	struct addrinfo		*res, *ai;
+	int			 fd;
+	int			 err;
+	struct event		*ev;
+	relocate_connect_cb	 cb;
+	void			*arg;
+};
+
+static void	rconnect_try(struct rconnect *);
+
+static void
+rconnect_done(struct rconnect *c, int fd, const char *gai)
 {
-	struct addrinfo	 hints, *res, *ai;
-	struct pollfd	 pfd;
+	char	*cause = NULL;
+	int	 one = 1;
+
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (fd != -1) {
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof one);
+		reloc_keepalive(fd);
+	} else if (gai != NULL)
+		cause = xsprintf("%s: %s", c->host, gai);
+	else
+		cause = xsprintf("%s port %d: %s", c->host, c->port,
+		    strerror(c->err));
+	c->cb(fd, cause, c->arg);
+	free(cause);
+	if (c->res != NULL)
+		freeaddrinfo(c->res);
+	free(c->host);
+	free(c);
+}
+
+static void
+rconnect_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct rconnect	*c = arg;
+	socklen_t	 len = sizeof c->err;
+
+	event_free(c->ev);
+	c->ev = NULL;
+	if (what & EV_TIMEOUT)
+		c->err = ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &c->err, &len) != 0)
+		c->err = errno;
+	if (c->err == 0) {
+		rconnect_done(c, fd, NULL);
+		return;
+	}
+	close(fd);
+	c->ai = c->ai->ai_next;
+	rconnect_try(c);
+}
+
+static void
+rconnect_try(struct rconnect *c)
+{
+	struct timeval	 tv = { c->seconds, 0 };
+	int		 fd;
+
+	for (; c->ai != NULL; c->ai = c->ai->ai_next) {
+		fd = socket(c->ai->ai_family, c->ai->ai_socktype |
+		    SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd == -1) {
+			c->err = errno;
+			continue;
+		}
+		if (connect(fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0) {
+			rconnect_done(c, fd, NULL);
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			c->ev = event_new(xend_base, fd, EV_WRITE,
+			    rconnect_ready, c);
+			event_add(c->ev, &tv);
+			return;
+		}
+		c->err = errno;
+		close(fd);
+	}
+	rconnect_done(c, -1, NULL);
+}
+
+static void
+rconnect_start(evutil_socket_t unused, short what, void *arg)
+{
+	struct rconnect	*c = arg;
+	struct addrinfo	 hints;
 	char		 ports[16];
-	int		 fd = -1, r, err, one = 1;
-	socklen_t	 elen = sizeof err;
+	int		 r;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(ports, sizeof ports, "%d", port);
-	if ((r = getaddrinfo(host, ports, &hints, &res)) != 0) {
-		*cause = xsprintf("%s: %s", host, gai_strerror(r));
-		return (-1);
+	snprintf(ports, sizeof ports, "%d", c->port);
+	if ((r = getaddrinfo(c->host, ports, &hints, &c->res)) != 0) {
+		c->res = NULL;
+		rconnect_done(c, -1, gai_strerror(r));
+		return;
 	}
-	err = ECONNREFUSED;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (fd == -1) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			r = poll(&pfd, 1, seconds * 1000);
-			if (r == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-			    &elen) == 0 && err == 0)
-				break;
-			if (r == 0)
-				err = ETIMEDOUT;
-		} else
-			err = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		*cause = xsprintf("%s port %d: %s", host, port, strerror(err));
-		return (-1);
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	reloc_keepalive(fd);
-	return (fd);
+	c->ai = c->res;
+	c->err = ECONNREFUSED;
+	rconnect_try(c);
+}
+
+void
+relocate_connect(const char *host, int port, int seconds,
+    relocate_connect_cb cb, void *arg)
+{
+	struct rconnect	*c = xcalloc(1, sizeof *c);
+	struct timeval	 tv = { 0, 0 };
+
+	c->host = xstrdup(host);
+	c->port = port;
+	c->seconds = seconds;
+	c->cb = cb;
+	c->arg = arg;
+	/* Never from inside the caller: cb may end what called us. */
+	event_base_once(xend_base, -1, EV_TIMEOUT, rconnect_start, c, &tv);
 }
 
 struct rconn *

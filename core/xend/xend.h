@@ -565,9 +565,14 @@ struct relocate_handlers {
 };
 int		 relocate_init(const struct relocate_handlers *, char **cause);
 void		 relocate_close(void);
-/* A TCP connection to host:port within seconds (blocking); fd or -1. */
-int		 relocate_connect(const char *host, int port, int seconds,
-		     char **cause);
+/*
+ * A TCP connection to host:port, each address given seconds, made on the
+ * loop: cb gets the fd (its own, nonblocking) or -1 and the cause, always
+ * later, never from inside relocate_connect.
+ */
+typedef void	(*relocate_connect_cb)(int fd, const char *cause, void *arg);
+void		 relocate_connect(const char *host, int port, int seconds,
+		     relocate_connect_cb, void *arg);
 /* Takes fd as a control connection. */
 struct rconn	*relocate_control(int fd, const char *peer, rconn_line_cb,
 		     rconn_closed_cb, void *arg);

@@ -278,6 +278,22 @@ def test_migrate_checks(inst):
               a.domains())
         check(b.domains()["chk"]["status"] == "paused", b.domains())
         check(len(alive_qemus(b)) == 1, alive_qemus(b))
+        # A host that does not answer: xend's loop goes on meanwhile.
+        nobody = h.ip["b"].rsplit(".", 1)[0] + ".99"
+        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                              "migrate", "chk", nobody, "-p", h.port(b)],
+                             env=a.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        t = time.time()
+        a.xm_ok("list")
+        check(time.time() - t < 2, "xm list took %.1f s during a connect" %
+              (time.time() - t))
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 1 and "%s port %s: " % (nobody, h.port(b))
+              in err, (out, err))
+        check(a.domains()["chk"]["status"] in ("running", "blocked"),
+              a.domains())
         a.xm_ok("destroy", "chk")
         b.xm_ok("destroy", "chk")
     finally:
