@@ -457,7 +457,12 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		domain_remove(d);
 		return;
 	}
-	if (d->pending_create.fn != NULL) {
+	/*
+	 * A QEMU gone before it ran, or before its migration stream loaded
+	 * (a restore, a migration in): a failed create, never a crash to
+	 * restart.
+	 */
+	if (d->pending_create.fn != NULL || d->incoming != NULL) {
 		char *tail = qemu_log_tail(d, 600);
 
 		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",

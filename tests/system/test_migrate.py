@@ -263,6 +263,32 @@ def test_migrate_target_killed(inst):
         h.close()
 
 
+def test_migrate_target_qemu_killed(inst):
+    """kill -9 of the target's QEMU mid-transfer: the target drops the
+    domain (no crash policy, no restart), the source runs on."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "tq")
+        p = slow_migration(h, "tq")
+        qemus = alive_qemus(b)
+        check(len(qemus) == 1, qemus)
+        os.kill(qemus[0], signal.SIGKILL)
+        out, err = p.communicate(timeout=120)
+        check(p.returncode == 1, (out, err))
+        a.wait_for(lambda: running(a, "tq"), 30, "tq to run at a again")
+        counter_goes_on(a, "tq")
+        b.wait_for(lambda: "tq" not in b.domains(), 30, "b to drop tq")
+        time.sleep(2)
+        check(alive_qemus(b) == [] and "tq" not in b.domains(),
+              "b restarted it: %s" % b.domains())
+        check("domain tq (1) crashed" not in b.xm_ok("dmesg").out,
+              "b took it for a crash: %s" % b.xm_ok("dmesg").out[-400:])
+        a.xm_ok("destroy", "tq")
+    finally:
+        h.close()
+
+
 def test_migrate_checks(inst):
     """The target's checks come before anything stops: a name taken
     there is refused with the reason; the domain runs on at the source."""
@@ -396,6 +422,7 @@ TESTS = [
     ("migrate_refused", test_migrate_refused, ""),
     ("migrate_target_killed", test_migrate_target_killed, ""),
     ("migrate_checks", test_migrate_checks, ""),
+    ("migrate_target_qemu_killed", test_migrate_target_qemu_killed, ""),
     ("migrate_source_killed", test_migrate_source_killed, ""),
     ("migrate_network_cut", test_migrate_network_cut, ""),
     ("migrate_source_restart_asks", test_migrate_source_restart_asks, ""),
