@@ -607,8 +607,8 @@ test_vifs(void **state)
 	json_t	*c, *w;
 	static const char *const ignored[] = {
 		"tty:3: vif: 'vifname' is not supported and was ignored",
-		"tty:3: vif: type 'netfront' is the default (a virtio card) "
-		"here",
+		("tty:3: vif: type 'netfront' is the default (a virtio card) "
+		"here"),
 		"tty:3: vif: unknown option 'colour' ignored",
 	};
 
