@@ -1,0 +1,113 @@
+// wizard.js: create a domain in steps: General, Boot, Disks, Network,
+// Review (the config file, xensv's dry run, free memory), then Create.
+import { call, el, toast, getSession } from './api.js';
+import { configFile } from './config.js';
+
+const STEPS = ['General', 'Boot', 'Disks', 'Network', 'Review'];
+
+export async function showWizard(view) {
+  const s = await getSession();
+  if (s.role !== 'admin') {
+    view.append(el('p', { class: 'error' }, 'Viewers cannot create domains.'));
+    return null;
+  }
+  const img = '/var/lib/xen/images/ttylinux';
+  const c = { name: '', memory: 96, vcpus: 1, kernel: `${img}/vmlinuz`, ramdisk: `${img}/initrd.img`,
+    root: '/dev/sda1 ro', extra: '', disks: [{ uname: `file:${img}/rootfs.ext2`, dev: 'sda1', mode: 'r' }], vifs: [] };
+  let step = 0;
+  const steps = el('ol', { class: 'steps' });
+  const body = el('form', { class: 'card wizard', id: 'wizard', novalidate: true });
+  view.append(el('nav', { class: 'crumbs' }, el('a', { href: '#/' }, 'Domains'), ' / create'),
+    el('h1', {}, 'Create a domain'), steps, body);
+
+  const field = (label, key, attrs = {}, obj = c) => {
+    const id = 'f-' + key;
+    const input = el('input', Object.assign({ id, name: key, value: obj[key] ?? '' }, attrs));
+    input.addEventListener('input', () => {
+      obj[key] = attrs.type === 'number' ? Number(input.value) : input.value;
+    });
+    return el('div', { class: 'field' }, el('label', { for: id }, label), input,
+      el('p', { class: 'error', id: id + '-err', role: 'alert' }));
+  };
+  const setErr = (key, msg) => {
+    const e = document.getElementById('f-' + key + '-err');
+    if (e) e.textContent = msg || '';
+  };
+  function check() {
+    let ok = true;
+    const bad = (k, m) => { setErr(k, m); ok = false; };
+    if (step === 0) {
+      setErr('name'); setErr('memory'); setErr('vcpus');
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(c.name) || /^\d+$/.test(c.name))
+        bad('name', 'letters, digits, _ . - (not all digits), starting with a letter or digit');
+      if (!(c.memory >= 16)) bad('memory', 'at least 16 MB');
+      if (!(c.vcpus >= 1 && c.vcpus <= 64)) bad('vcpus', '1 to 64');
+    }
+    if (step === 1) {
+      setErr('kernel');
+      if (!c.kernel.startsWith('/')) bad('kernel', 'an absolute path under the allowed image directories');
+    }
+    return ok;
+  }
+  async function render() {
+    steps.replaceChildren(...STEPS.map((n, i) => el('li', { class: i === step ? 'cur' : i < step ? 'done' : null,
+      'aria-current': i === step ? 'step' : null }, n)));
+    const nav = el('div', { class: 'buttons' },
+      step ? el('button', { type: 'button', id: 'back', onclick: () => { step--; render(); } }, 'Back') : null,
+      step < 4 ? el('button', { type: 'submit', id: 'next' }, 'Next') : null);
+    let content = [];
+    if (step === 0) content = [field('Name', 'name', { required: true, autocomplete: 'off' }),
+      field('Memory (MB)', 'memory', { type: 'number', min: 16 }), field('vCPUs', 'vcpus', { type: 'number', min: 1, max: 64 })];
+    if (step === 1) content = [field('Kernel', 'kernel'), field('Ramdisk', 'ramdisk'),
+      field('Root device', 'root'), field('Extra kernel arguments', 'extra')];
+    if (step === 2) {
+      content = c.disks.map((d, i) => el('fieldset', {}, el('legend', {}, `Disk ${i}`),
+        field('Image (file:PATH or phy:DEV)', 'uname', {}, d), field('Guest device', 'dev', {}, d),
+        field('Mode (r or w)', 'mode', {}, d)));
+      content.push(el('button', { type: 'button', onclick: () => { c.disks.push({ uname: 'file:', dev: 'sdb1', mode: 'r' }); render(); } }, 'Add a disk'));
+    }
+    if (step === 3) {
+      content = c.vifs.map((v, i) => el('fieldset', {}, el('legend', {}, `Interface ${i}`),
+        field('Bridge', 'bridge', {}, v), field('MAC (empty: xend picks)', 'mac', {}, v)));
+      content.push(el('button', { type: 'button', onclick: () => { c.vifs.push({ bridge: '', mac: '' }); render(); } }, 'Add an interface'));
+    }
+    if (step === 4) {
+      const text = configFile(c);
+      const result = el('div', { id: 'review' }, 'Checking…');
+      content = [el('h2', {}, 'Config file'), el('pre', { id: 'cfg-text' }, text), result];
+      nav.append(
+        el('button', { type: 'button', id: 'download', onclick: () => {
+          const a = el('a', { href: URL.createObjectURL(new Blob([text])), download: c.name || 'domain' });
+          a.click();
+        } }, 'Download config'),
+        el('button', { type: 'button', id: 'create', onclick: () => create(text, false) }, 'Create'),
+        el('button', { type: 'button', id: 'create-console', onclick: () => create(text, true) }, 'Create and open console'));
+      call('POST', '/api/config/check', { text }).then((r) => {
+        result.replaceChildren(
+          el('p', { class: r.memory.fits ? 'ok' : 'error' }, r.memory.fits ? `Fits: needs ${r.memory.need} MB, ${r.memory.free} MB free.`
+            : `Needs ${r.memory.need} MB but only ${r.memory.free} MB is free.`),
+          ...r.warnings.map((w) => el('p', { class: 'warn' }, w)),
+          el('p', { class: 'muted' }, 'Files must be under: ' + r.policy.image_dirs.join(', ')),
+          el('h2', {}, 'SXP'), el('pre', {}, r.sxp));
+      }).catch((e) => { result.replaceChildren(el('p', { class: 'error', role: 'alert' }, e.message)); });
+    }
+    body.replaceChildren(...content, nav);
+    const first = body.querySelector('input');
+    if (first) first.focus();
+  }
+  async function create(text, open) {
+    try {
+      const d = await call('POST', '/api/domains', { text });
+      toast(`Started ${d.name} (id ${d.domid})`);
+      location.hash = (open ? '#/console/' : '#/domain/') + encodeURIComponent(d.name);
+    } catch (e) {
+      document.getElementById('review').prepend(el('p', { class: 'error', role: 'alert', id: 'create-error' }, e.message));
+    }
+  }
+  body.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (check()) { step++; render(); }
+  });
+  render();
+  return null;
+}

@@ -1,0 +1,419 @@
+/*
+ * ws.c: WebSockets on the loop thread, framed by wslay.  Two kinds:
+ *
+ * - events: every xend event and each second's domain list, as JSON
+ *   text messages ({"type": "event"|"domains", ...}); one subscription
+ *   to xend (xendlink.c) feeds them all.
+ * - console: a bridge to xenconsoled's unix socket for one domain
+ *   (console-socket-dir/DOMID.sock: raw bytes, history first, then
+ *   live, its input rules and ^E c commands).  Guest output goes out as
+ *   binary messages; what the browser sends goes to the guest, unless
+ *   the user is a viewer (read-only: dropped).  Text messages from us
+ *   are JSON status ({"type": "status", "state": ...}).  If the socket
+ *   closes (xenconsoled restarting, the domain rebooting) the bridge
+ *   reconnects every second while the domain exists.
+ *
+ * libmicrohttpd owns an upgraded socket: we never close it ourselves,
+ * MHD_upgrade_action(CLOSE) does, once.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <wslay/wslay.h>
+
+#include "xen-common.h"
+#include "xendcfg.h"
+#include "xensv.h"
+
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+#define WS_MAX_QUEUED	(4 * 1024 * 1024)	/* then a client is dropped */
+#define WS_CONSOLE_HIGH	(256 * 1024)	/* stop reading the console */
+#define WS_CHUNK	16384
+#define WS_PING_S	20
+
+struct ws {
+	TAILQ_ENTRY(ws)		 entry;
+	struct ws_open		 o;
+	wslay_event_context_ptr	 ctx;
+	struct event		*rev, *wev, *ping_ev;
+	struct bufferevent	*con;		/* console socket */
+	struct event		*retry_ev;
+	int			 closed;
+	int			 told_readonly;
+	size_t			 extra_off;
+};
+static TAILQ_HEAD(, ws)	 wss = TAILQ_HEAD_INITIALIZER(wss);
+static int		 nws;
+
+static void	ws_update(struct ws *);
+static void	console_connect(struct ws *);
+
+int
+ws_accept_key(const char *key, char out[64])
+{
+	char		*cat;
+	unsigned char	 digest[20];
+	gnutls_datum_t	 in, b64;
+	size_t		 klen = strlen(key);
+
+	/* A 16-byte nonce, base64: 24 characters. */
+	if (klen != 24)
+		return (-1);
+	cat = xsprintf("%s%s", key, WS_GUID);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, cat, strlen(cat), digest) != 0)
+		fatalx("gnutls_hash_fast failed");
+	free(cat);
+	in.data = digest;
+	in.size = sizeof digest;
+	if (gnutls_base64_encode2(&in, &b64) != 0)
+		fatalx("gnutls_base64_encode2 failed");
+	if (b64.size >= 64)
+		fatalx("accept key too long");
+	memcpy(out, b64.data, b64.size);
+	out[b64.size] = '\0';
+	gnutls_free(b64.data);
+	return (0);
+}
+
+int
+ws_count(void)
+{
+	return (nws);
+}
+
+static void
+ws_free(struct ws *w)
+{
+	TAILQ_REMOVE(&wss, w, entry);
+	nws--;
+	if (w->rev != NULL)
+		event_free(w->rev);
+	if (w->wev != NULL)
+		event_free(w->wev);
+	if (w->ping_ev != NULL)
+		event_free(w->ping_ev);
+	if (w->retry_ev != NULL)
+		event_free(w->retry_ev);
+	if (w->con != NULL)
+		bufferevent_free(w->con);
+	wslay_event_context_free(w->ctx);
+	MHD_upgrade_action(w->o.urh, MHD_UPGRADE_ACTION_CLOSE);
+	log_info("websocket closed: %s from %s (%s %d)", w->o.user, w->o.peer,
+	    w->o.kind == WS_EVENTS ? "events" : "console of domain",
+	    w->o.domid);
+	free(w->o.extra);
+	free(w);
+}
+
+static ssize_t
+recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+    void *arg)
+{
+	struct ws	*w = arg;
+	ssize_t		 n;
+
+	if (w->o.extra != NULL && w->extra_off < w->o.extra_len) {
+		n = w->o.extra_len - w->extra_off;
+		if ((size_t)n > len)
+			n = len;
+		memcpy(buf, w->o.extra + w->extra_off, n);
+		w->extra_off += n;
+		return (n);
+	}
+	n = recv(w->o.sock, buf, len, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR)) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	if (n <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return (-1);
+	}
+	return (n);
+}
+
+static ssize_t
+send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+    int flags, void *arg)
+{
+	struct ws	*w = arg;
+	ssize_t		 n;
+
+	n = send(w->o.sock, data, len, MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR)) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	if (n == -1) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return (-1);
+	}
+	return (n);
+}
+
+static void
+ws_queue(struct ws *w, uint8_t opcode, const void *data, size_t len)
+{
+	struct wslay_event_msg	 m;
+
+	if (w->closed)
+		return;
+	m.opcode = opcode;
+	m.msg = data;
+	m.msg_length = len;
+	wslay_event_queue_msg(w->ctx, &m);
+}
+
+static void
+ws_status(struct ws *w, const char *state, const char *detail)
+{
+	json_t	*j;
+	char	*text;
+
+	j = json_pack("{s:s, s:s, s:s}", "type", "status", "state", state,
+	    "detail", detail != NULL ? detail : "");
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	ws_queue(w, WSLAY_TEXT_FRAME, text, strlen(text));
+	free(text);
+}
+
+static void
+msg_cb(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_msg_recv_arg *a, void *arg)
+{
+	struct ws	*w = arg;
+
+	if (a->opcode != WSLAY_TEXT_FRAME && a->opcode != WSLAY_BINARY_FRAME)
+		return;
+	if (w->o.kind != WS_CONSOLE)
+		return;
+	if (w->o.role != ROLE_ADMIN) {
+		if (!w->told_readonly)
+			ws_status(w, "readonly", "viewers cannot type");
+		w->told_readonly = 1;
+		return;
+	}
+	if (w->con != NULL)
+		bufferevent_write(w->con, a->msg, a->msg_length);
+}
+
+static void
+ws_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws	*w = arg;
+
+	if ((what & EV_READ) && wslay_event_recv(w->ctx) != 0)
+		w->closed = 1;
+	if (!w->closed && (what & EV_WRITE) && wslay_event_send(w->ctx) != 0)
+		w->closed = 1;
+	ws_update(w);
+}
+
+/* Re-arms the socket's events; frees w when wslay is done with it. */
+static void
+ws_update(struct ws *w)
+{
+	int	 r, wr;
+
+	if (!w->closed && wslay_event_want_write(w->ctx) &&
+	    wslay_event_send(w->ctx) != 0)
+		w->closed = 1;
+	r = !w->closed && wslay_event_want_read(w->ctx);
+	wr = !w->closed && wslay_event_want_write(w->ctx);
+	if (!r && !wr) {
+		ws_free(w);
+		return;
+	}
+	if (r)
+		event_add(w->rev, NULL);
+	else
+		event_del(w->rev);
+	if (wr)
+		event_add(w->wev, NULL);
+	else
+		event_del(w->wev);
+	/* A slow browser holds back the console, not xensv's memory. */
+	if (w->con != NULL) {
+		if (wslay_event_get_queued_msg_length(w->ctx) >
+		    WS_CONSOLE_HIGH)
+			bufferevent_disable(w->con, EV_READ);
+		else
+			bufferevent_enable(w->con, EV_READ);
+	}
+}
+
+static void
+ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws	*w = arg;
+	struct timeval	 tv = { WS_PING_S, 0 };
+
+	ws_queue(w, WSLAY_PING, "", 0);
+	evtimer_add(w->ping_ev, &tv);
+	ws_update(w);
+}
+
+static void
+console_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws	*w = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		 buf[WS_CHUNK];
+	int		 n;
+
+	while ((n = evbuffer_remove(in, buf, sizeof buf)) > 0)
+		ws_queue(w, WSLAY_BINARY_FRAME, buf, n);
+	ws_update(w);
+}
+
+static void
+console_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	console_connect(arg);
+}
+
+static void
+console_lost(struct ws *w, const char *why)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (w->con != NULL)
+		bufferevent_free(w->con);
+	w->con = NULL;
+	if (!link_connected() || link_domain_exists(w->o.domid)) {
+		ws_status(w, "reconnecting", why);
+		evtimer_add(w->retry_ev, &tv);
+	} else {
+		ws_status(w, "gone", "the domain is gone");
+		wslay_event_queue_close(w->ctx, 1000, NULL, 0);
+	}
+	ws_update(w);
+}
+
+static void
+console_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ws	*w = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		console_lost(w, what & BEV_EVENT_EOF ? "xenconsoled closed "
+		    "the console" : "console socket error");
+}
+
+static void
+console_connect(struct ws *w)
+{
+	struct timeval	 tv = { 1, 0 };
+	char		*path, *cause;
+	int		 fd;
+
+	path = xsprintf("%s/%d.sock", sv_cfg.console_socket_dir, w->o.domid);
+	fd = unix_connect(path, &cause);
+	free(path);
+	if (fd == -1) {
+		ws_status(w, "reconnecting", cause);
+		free(cause);
+		if (!link_connected() || link_domain_exists(w->o.domid))
+			evtimer_add(w->retry_ev, &tv);
+		else {
+			wslay_event_queue_close(w->ctx, 1000, NULL, 0);
+		}
+		ws_update(w);
+		return;
+	}
+	fd_set_nonblock(fd);
+	w->con = bufferevent_socket_new(sv_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(w->con, console_read_cb, NULL, console_event_cb, w);
+	bufferevent_enable(w->con, EV_READ | EV_WRITE);
+	ws_status(w, "connected", w->o.role == ROLE_ADMIN ? "read-write" :
+	    "read-only");
+	ws_update(w);
+}
+
+void
+ws_open(void *arg)
+{
+	struct ws_open		*o = arg;
+	struct ws		*w = xcalloc(1, sizeof *w);
+	struct timeval		 tv = { WS_PING_S, 0 };
+	char			*hello;
+	static const struct wslay_event_callbacks cbs = {
+		recv_cb, send_cb, NULL, NULL, NULL, NULL, msg_cb,
+	};
+
+	w->o = *o;
+	free(o);
+	if (wslay_event_context_server_init(&w->ctx, &cbs, w) != 0)
+		fatalx("wslay_event_context_server_init failed");
+	wslay_event_config_set_max_recv_msg_length(w->ctx,
+	    sv_cfg.xensv_ws_max_message);
+	fd_set_nonblock(w->o.sock);
+	w->rev = event_new(sv_base, w->o.sock, EV_READ, ws_io_cb, w);
+	w->wev = event_new(sv_base, w->o.sock, EV_WRITE, ws_io_cb, w);
+	w->ping_ev = evtimer_new(sv_base, ping_cb, w);
+	evtimer_add(w->ping_ev, &tv);
+	TAILQ_INSERT_TAIL(&wss, w, entry);
+	nws++;
+	log_info("websocket opened: %s from %s (%s %d)", w->o.user, w->o.peer,
+	    w->o.kind == WS_EVENTS ? "events" : "console of domain",
+	    w->o.domid);
+	if (w->o.kind == WS_EVENTS) {
+		hello = link_hello_text();
+		ws_queue(w, WSLAY_TEXT_FRAME, hello, strlen(hello));
+		free(hello);
+		ws_update(w);
+		return;
+	}
+	w->retry_ev = evtimer_new(sv_base, console_retry_cb, w);
+	console_connect(w);
+}
+
+void
+ws_broadcast(const char *text, size_t len)
+{
+	struct ws	*w, *w1;
+
+	TAILQ_FOREACH_SAFE(w, &wss, entry, w1) {
+		if (w->o.kind != WS_EVENTS || w->closed)
+			continue;
+		if (wslay_event_get_queued_msg_length(w->ctx) > WS_MAX_QUEUED) {
+			log_warn("dropping events client %s from %s: it reads "
+			    "nothing", w->o.user, w->o.peer);
+			w->closed = 1;
+		} else
+			ws_queue(w, WSLAY_TEXT_FRAME, text, len);
+		ws_update(w);
+	}
+}
+
+void
+ws_close_all(int force)
+{
+	struct ws	*w, *w1;
+	static const char bye[] = "xensv is stopping";
+
+	TAILQ_FOREACH_SAFE(w, &wss, entry, w1) {
+		if (force) {
+			ws_free(w);
+			continue;
+		}
+		if (w->o.kind == WS_CONSOLE)
+			ws_status(w, "closing", bye);
+		wslay_event_queue_close(w->ctx, 1001, (const uint8_t *)bye,
+		    strlen(bye));
+		ws_update(w);
+	}
+}

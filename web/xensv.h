@@ -1,0 +1,165 @@
+/*
+ * xensv.h: xensv, the web console (docs/WEB.md).  One header for the
+ * program, sections per file.
+ *
+ * Two threads.  libmicrohttpd's own polling thread (epoll) runs every
+ * HTTP request (http.c, static.c, api.c); the main thread runs a
+ * libevent loop that owns the xend connection (xendlink.c), every
+ * upgraded WebSocket and every console bridge (ws.c).  Requests that need
+ * xend suspend their connection, post the call to the loop
+ * (loop_post) and are resumed from the loop when xend answers.  Shared
+ * state (sessions, the domain cache, history) is behind mutexes in the
+ * files that own it.
+ */
+#ifndef XENSV_H
+#define XENSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct xendcfg;
+struct MHD_Connection;
+struct MHD_UpgradeResponseHandle;
+
+/* main.c */
+extern struct xendcfg		 sv_cfg;
+extern struct event_base	*sv_base;
+extern const char		*sv_static_dir;	/* resolved at start */
+extern int			 sv_tls;
+/* Runs fn(arg) on the loop thread soon; callable from any thread. */
+void	loop_post(void (*fn)(void *), void *arg);
+
+/* path.c: pure helpers (unit-tested). */
+/*
+ * The file a URL path names under the static root, as a relative path in
+ * out ("index.html" for "/"): 0, or -1 for anything that could leave the
+ * root or name a hidden file (empty, "." or ".." segments, a segment
+ * starting with '.', a backslash, a control character, too long).
+ */
+int		 path_clean(const char *url, char *out, size_t len);
+const char	*path_content_type(const char *path);
+/* Whether a static file answers without a session (the login page). */
+int		 path_public(const char *rel);
+/* The value of cookie name in a Cookie header into out: 0, or -1. */
+int		 cookie_get(const char *header, const char *name, char *out,
+		     size_t len);
+/* Constant-time comparison of two NUL-terminated tokens: 1 if equal. */
+int		 token_equal(const char *, const char *);
+/* Whether an Origin header matches the Host header (scheme per tls). */
+int		 origin_ok(const char *origin, const char *host, int tls);
+/* Accept-Encoding names gzip (q not 0). */
+int		 accepts_gzip(const char *accept_encoding);
+
+/* auth.c: users, sessions, CSRF, back-off, console tickets. */
+enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_ADMIN };
+#define SV_TOKEN_LEN	64		/* hex characters */
+#define SV_USER_MAX	64
+struct session {
+	char		 id[SV_TOKEN_LEN + 1];
+	char		 csrf[SV_TOKEN_LEN + 1];
+	char		 user[SV_USER_MAX];
+	enum role	 role;
+	double		 created;
+	double		 last;
+};
+#define BACKOFF_FIRST	1.0	/* s after the first wrong password */
+#define BACKOFF_MAX	64.0
+#define BACKOFF_FORGET	900.0
+#define TICKET_TTL	30.0	/* s a console ticket is good for */
+
+const char	*role_name(enum role);
+int		 role_parse(const char *, enum role *);
+/* A user name: 1-63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+int		 user_name_ok(const char *);
+/* Hex of n random bytes into out (2n+1 bytes). */
+void		 random_hex(char *out, size_t n);
+/*
+ * Checks user's password against the users file (blocking: yescrypt).
+ * 0 with *role, or -1 with *cause (a wrong user or password says only
+ * "wrong user name or password").
+ */
+int		 auth_check(const char *file, const char *user,
+		     const char *password, enum role *role, char **cause);
+/* Sets (adds) user's password and role in the users file, mode 0600. */
+int		 auth_set(const char *file, const char *user, enum role,
+		     const char *password, char **cause);
+/* The users file named by the config. Caller frees. */
+char		*auth_users_file(const struct xendcfg *);
+
+void		 session_init(double idle, double max);
+void		 session_new(const char *user, enum role, double now,
+		     struct session *out);
+/* Looks id up and, if alive, refreshes it: 0 with *out, -1 if none. */
+int		 session_get(const char *id, double now, struct session *out);
+void		 session_drop(const char *id);
+/* Login back-off per address: seconds still to wait (0: may try). */
+double		 backoff_wait(const char *addr, double now);
+void		 backoff_fail(const char *addr, double now);
+void		 backoff_clear(const char *addr);
+/* One-time console tickets bound to a session and a domain. */
+void		 ticket_new(const char *sid, int domid, double now,
+		     char out[SV_TOKEN_LEN + 1]);
+/* Takes (consumes) a ticket: 0 if it was issued to sid for domid. */
+int		 ticket_take(const char *ticket, const char *sid, int domid,
+		     double now);
+
+/* xendlink.c: the one connection to xend (loop thread). */
+typedef void	(*link_cb)(json_t *result, const char *code,
+		    const char *message, void *arg);
+void		 link_init(void);
+void		 link_close(void);
+/*
+ * Calls op on xend (steals args); cb runs on the loop thread with the
+ * result (borrowed) or an error code and message ("unavailable" when
+ * xend is down).  Any thread.
+ */
+void		 link_call(const char *op, json_t *args, link_cb, void *arg);
+int		 link_connected(void);
+/* The cached domain list / host object as JSON text; caller frees. */
+char		*link_domains_text(size_t *len);
+char		*link_host_text(size_t *len);
+/* domid of a domain name or id in the cache, or -1. */
+int		 link_domid(const char *dom);
+/* The last 10 minutes of a domain's figures, or NULL. New reference. */
+json_t		*link_history(int domid);
+/* A snapshot for a new event client: {"type":"hello", ...}. Caller frees. */
+char		*link_hello_text(void);
+/* Console bridges reconnect while the domain exists: name or NULL. */
+int		 link_domain_exists(int domid);
+
+/* ws.c: WebSockets (loop thread after the upgrade). */
+enum ws_kind { WS_EVENTS, WS_CONSOLE };
+struct ws_open {
+	enum ws_kind	 kind;
+	int		 domid;
+	enum role	 role;
+	char		 user[SV_USER_MAX];
+	char		 peer[64];
+	int		 sock;
+	struct MHD_UpgradeResponseHandle *urh;
+	char		*extra;
+	size_t		 extra_len;
+};
+/* Takes over an upgraded connection (posted to the loop thread). */
+void		 ws_open(void *ws_open);
+/* Sends text to every event client (loop thread). */
+void		 ws_broadcast(const char *text, size_t len);
+/* Says goodbye to every WebSocket (stopping); force: frees them now. */
+void		 ws_close_all(int force);
+int		 ws_count(void);
+/* Sec-WebSocket-Accept for a key: 0, or -1 if the key is bad. */
+int		 ws_accept_key(const char *key, char out[64]);
+
+/* http.c: the libmicrohttpd daemon. */
+int		 http_start(char **cause);
+/* Stops taking connections (first step of a graceful stop). */
+void		 http_quiesce(void);
+void		 http_stop(void);
+/* Logs one audited action: who, from where, what, the result. */
+void		 audit(const char *user, const char *peer, const char *what,
+		     const char *result);
+
+#endif
