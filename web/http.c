@@ -494,7 +494,7 @@ route(struct req *r, const char *url)
 	char		 rel[1024];
 	struct MHD_Response *resp;
 
-	if (strncmp(url, "/api/", 5) == 0) {
+	if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
 		req_session(r);
 		if (is_change(r->method) && csrf_check(r) != 0) {
 			audit(r->sess.user, r->peer, r->what, r->text);
@@ -619,6 +619,12 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+	return (url_unescape(s));
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -678,6 +684,7 @@ http_start(char **cause)
 	    (unsigned int)sv_cfg.xensv_max_per_address,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)sv_cfg.xensv_timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    sv_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, tls_key,

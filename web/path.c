@@ -187,3 +187,22 @@ accepts_gzip(const char *ae)
 	}
 	return (0);
 }
+
+size_t
+url_unescape(char *s)
+{
+	char	*r = s, *w = s;
+	int	 hi, lo;
+
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hex_value(r[1])) != -1 &&
+		    (lo = hex_value(r[2])) != -1) {
+			/* An escaped NUL would cut the path short: poison it. */
+			*w++ = (hi << 4 | lo) == 0 ? 0x7f : (char)(hi << 4 | lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (w - s);
+}

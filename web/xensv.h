@@ -50,6 +50,12 @@ int		 cookie_get(const char *header, const char *name, char *out,
 int		 token_equal(const char *, const char *);
 /* Whether an Origin header matches the Host header (scheme per tls). */
 int		 origin_ok(const char *origin, const char *host, int tls);
+/*
+ * Decodes %XX in place (libmicrohttpd's unescape callback): the new
+ * length.  %00 becomes 0x7f, which no path or route accepts, instead of
+ * ending the string early ("/app.js%00.png" is not "/app.js").
+ */
+size_t		 url_unescape(char *);
 /* Accept-Encoding names gzip (q not 0). */
 int		 accepts_gzip(const char *accept_encoding);
 
