@@ -377,7 +377,7 @@ api_destroy(struct req *r, json_t *body)
 
 	/* The name, typed: an id or a slip of the mouse is not enough. */
 	if (confirm == NULL || strcmp(confirm, r->dom) != 0 ||
-	    link_domid(confirm) < 0) {
+	    link_domid_by_name(confirm) < 0) {
 		req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 		    "destroy needs {\"confirm\": NAME}, the domain's name as "
 		    "in the URL");

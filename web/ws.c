@@ -50,6 +50,7 @@ struct ws {
 	struct event		*retry_ev;
 	int			 closed;
 	int			 told_readonly;
+	int			 closing;	/* close once the queue is out */
 	size_t			 extra_off;
 };
 static TAILQ_HEAD(, ws)	 wss = TAILQ_HEAD_INITIALIZER(wss);
@@ -231,6 +232,15 @@ ws_update(struct ws *w)
 	if (!w->closed && wslay_event_want_write(w->ctx) &&
 	    wslay_event_send(w->ctx) != 0)
 		w->closed = 1;
+	/* wslay sends control frames first: close after the last message. */
+	if (w->closing == 1 && !w->closed &&
+	    wslay_event_get_queued_msg_count(w->ctx) == 0) {
+		w->closing = 2;
+		wslay_event_queue_close(w->ctx, 1001,
+		    (const uint8_t *)"xensv is stopping", 17);
+		if (wslay_event_send(w->ctx) != 0)
+			w->closed = 1;
+	}
 	r = !w->closed && wslay_event_want_read(w->ctx);
 	wr = !w->closed && wslay_event_want_write(w->ctx);
 	if (!r && !wr) {
@@ -246,7 +256,7 @@ ws_update(struct ws *w)
 	else
 		event_del(w->wev);
 	/* A slow browser holds back the console, not xensv's memory. */
-	if (w->con != NULL) {
+	if (w->con != NULL && !w->closing) {
 		if (wslay_event_get_queued_msg_length(w->ctx) >
 		    WS_CONSOLE_HIGH)
 			bufferevent_disable(w->con, EV_READ);
@@ -387,7 +397,7 @@ ws_broadcast(const char *text, size_t len)
 	struct ws	*w, *w1;
 
 	TAILQ_FOREACH_SAFE(w, &wss, entry, w1) {
-		if (w->o.kind != WS_EVENTS || w->closed)
+		if (w->o.kind != WS_EVENTS || w->closed || w->closing)
 			continue;
 		if (wslay_event_get_queued_msg_length(w->ctx) > WS_MAX_QUEUED) {
 			log_warn("dropping events client %s from %s: it reads "
@@ -412,8 +422,9 @@ ws_close_all(int force)
 		}
 		if (w->o.kind == WS_CONSOLE)
 			ws_status(w, "closing", bye);
-		wslay_event_queue_close(w->ctx, 1001, (const uint8_t *)bye,
-		    strlen(bye));
+		w->closing = 1;
+		if (w->con != NULL)
+			bufferevent_disable(w->con, EV_READ);
 		ws_update(w);
 	}
 }

@@ -62,6 +62,7 @@ static size_t			 nhists;
 static double			 host_busy, host_t;
 
 static void	link_connect(void);
+static int	link_lookup(const char *, int);
 static void	link_send(const char *op, json_t *args, link_cb, void *);
 
 int
@@ -509,6 +510,18 @@ link_hello_text(void)
 int
 link_domid(const char *dom)
 {
+	return (link_lookup(dom, 0));
+}
+
+int
+link_domid_by_name(const char *name)
+{
+	return (link_lookup(name, 1));
+}
+
+static int
+link_lookup(const char *dom, int names_only)
+{
 	json_t		*d;
 	size_t		 i;
 	long		 n;
@@ -523,7 +536,7 @@ link_domid(const char *dom)
 			break;
 		}
 	}
-	if (id == -1 && parse_long(dom, 0, 1 << 30, &n) == 0) {
+	if (id == -1 && !names_only && parse_long(dom, 0, 1 << 30, &n) == 0) {
 		json_array_foreach(cache_list, i, d) {
 			if (json_integer_value(json_object_get(d, "domid")) ==
 			    n)

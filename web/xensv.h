@@ -129,6 +129,8 @@ char		*link_domains_text(size_t *len);
 char		*link_host_text(size_t *len);
 /* domid of a domain name or id in the cache, or -1. */
 int		 link_domid(const char *dom);
+/* domid of a domain by name only, or -1. */
+int		 link_domid_by_name(const char *name);
 /* The last 10 minutes of a domain's figures, or NULL. New reference. */
 json_t		*link_history(int domid);
 /* A snapshot for a new event client: {"type":"hello", ...}. Caller frees. */
