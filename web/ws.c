@@ -35,7 +35,7 @@
 #include "xendcfg.h"
 #include "xensv.h"
 
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_QUEUED	(4 * 1024 * 1024)	/* then a client is dropped */
 #define WS_CONSOLE_HIGH	(256 * 1024)	/* stop reading the console */
 #define WS_CHUNK	16384

@@ -48,8 +48,9 @@ def route_path(path, dom="Domain-0"):
 
 def security_headers_ok(r):
     csp = r.getheader("Content-Security-Policy") or ""
-    return ("frame-ancestors 'none'" in csp and "script-src 'self'" in csp
-            and "unsafe-inline" not in csp
+    script = re.search(r"script-src ([^;]*)", csp)
+    return ("frame-ancestors 'none'" in csp and script and
+            script.group(1) == "'self'"
             and r.getheader("X-Content-Type-Options") == "nosniff"
             and r.getheader("Referrer-Policy") == "no-referrer")
 

@@ -4,6 +4,7 @@ small WebSocket client (RFC 6455 framing, client side: masked frames),
 so the tests need nothing beyond Python's standard library.
 """
 import base64
+import hashlib
 import http.client
 import json
 import os
@@ -125,6 +126,10 @@ class WebSocket:
                 pass
             self.sock.close()
             raise WebSocketRefused(status, self.buf)
+        want = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        check(b"\r\nsec-websocket-accept: " + want.lower() in head.lower(),
+              "bad Sec-WebSocket-Accept in %r" % head)
 
     def send(self, data, opcode=2):
         if isinstance(data, str):

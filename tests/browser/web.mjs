@@ -1,0 +1,174 @@
+// web.mjs: xensv's pages in headless Chromium (Debian's), driven by
+// playwright-core.  Run by tests/system/test_web.py (web-browser) against
+// a private xend + xenconsoled + xensv; settings come from the environment.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+const URL = process.env.XENSV_URL;
+const SHOTS = process.env.XENSV_SHOTS;
+const CFG = process.env.XENSV_DOMCFG;
+mkdirSync(SHOTS, { recursive: true });
+
+function log(...a) { console.log(new Date().toISOString().slice(11, 23), ...a); }
+function fail(msg) { throw new Error(msg); }
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+async function login(user, pw) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => log(user, 'page error:', e.message));
+  page.on('console', (m) => { if (m.type() === 'error') log(user, 'console:', m.text()); });
+  await page.goto(URL + '/');
+  if (!page.url().endsWith('/login.html')) fail('not sent to the login page: ' + page.url());
+  await page.fill('#user', user);
+  await page.fill('#password', 'wrong-password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#error:has-text("wrong user name or password")');
+  await page.waitForTimeout(1100);           // the back-off after a wrong password
+  await page.fill('#password', pw);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#domains tr[data-name="Domain-0"]');
+  return { ctx, page };
+}
+
+const row = (name) => `#domains tr[data-name="${name}"]`;
+
+async function termText(page) {
+  return page.locator('.xterm-rows').innerText();
+}
+
+async function waitTerm(page, needle, ms = 60000, poke = false) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await termText(page)).includes(needle)) return;
+    if (poke) await page.keyboard.press('Enter');
+    await page.waitForTimeout(poke ? 2000 : 200);
+  }
+  fail(`"${needle}" never appeared in the console:\n` + await termText(page));
+}
+
+try {
+  const admin = await login('admin', process.env.XENSV_ADMIN_PW);
+  const viewer = await login('viewer', process.env.XENSV_VIEWER_PW);
+  const A = admin.page, V = viewer.page;
+  log('both logged in');
+
+  // A domain created outside the browser appears in both without reload.
+  const t0 = Date.now();
+  execFileSync('xm', ['create', CFG], { stdio: 'inherit' });
+  await A.waitForSelector(row('webui'), { timeout: 30000 });
+  await V.waitForSelector(row('webui'), { timeout: 30000 });
+  log(`webui in both lists ${Date.now() - t0} ms after xm create began`);
+
+  // Keyboard only: j selects it, p pauses it; the viewer sees it live.
+  await A.locator('body').press('j');
+  if (await A.getAttribute(row('webui'), 'aria-selected') !== 'true') fail('j did not select webui');
+  const tp = Date.now();
+  await A.keyboard.press('p');
+  await V.waitForSelector(row('webui') + '[data-status="paused"]', { timeout: 10000 });
+  log(`paused by key p; the viewer's list showed it after ${Date.now() - tp} ms`);
+  await A.waitForSelector(row('webui') + '[data-status="paused"]');
+  await A.keyboard.press('p');
+  await V.waitForSelector(row('webui') + ':not([data-status="paused"])', { timeout: 10000 });
+  log('unpaused by key p');
+  await A.screenshot({ path: `${SHOTS}/overview.png` });
+
+  // The viewer can change nothing: keys do nothing, the API says 403.
+  await V.locator('body').press('j');
+  await V.keyboard.press('p');
+  await V.waitForTimeout(1500);
+  if (await V.getAttribute(row('webui'), 'data-status') === 'paused') fail('the viewer paused webui');
+  const status = await V.evaluate(async () => {
+    const s = await (await fetch('/api/session')).json();
+    const r = await fetch('/api/domains/webui/pause', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf } });
+    return r.status;
+  });
+  if (status !== 403) fail('viewer pause: HTTP ' + status);
+  await V.goto(URL + '/#/domain/webui');
+  await V.waitForSelector('button[data-action="pause"][disabled]');
+  if (!(await V.locator('#mem-slider').isDisabled())) fail('viewer slider enabled');
+  log('viewer: buttons disabled, API 403');
+
+  // Enter opens the domain page; the slider balloons it, the list follows.
+  await A.keyboard.press('Enter');
+  await A.waitForSelector('#mem-slider');
+  await A.locator('#mem-slider').fill('64');
+  await A.locator('#mem-slider').dispatchEvent('change');
+  await V.goto(URL + '/#/');
+  await V.waitForFunction(() => {
+    const r = document.querySelector('#domains tr[data-name="webui"]');
+    return r && r.children[5].textContent === '64';
+  }, null, { timeout: 15000 });
+  log('balloon to 64 MB seen in the viewer\'s list');
+  await A.waitForSelector('#sxp:has-text("(name webui)")');
+  await A.screenshot({ path: `${SHOTS}/domain.png`, fullPage: true });
+
+  // The serial console: log in as root and read the guest's reply.
+  await A.click('#open-console');
+  await A.waitForSelector('.xterm-rows');
+  await A.waitForSelector('#console-status:has-text("connected")', { timeout: 15000 });
+  await A.locator('.xterm').click();
+  await waitTerm(A, 'login:', 120000, true);
+  await A.keyboard.type('root\n');
+  await waitTerm(A, 'assword');
+  await A.waitForTimeout(1000);
+  await A.keyboard.type('root\n');
+  await waitTerm(A, '#');
+  await A.keyboard.type('echo web$((6*7))\n');
+  await waitTerm(A, 'web42');
+  log('console: logged in, echo answered');
+  await A.screenshot({ path: `${SHOTS}/console.png` });
+  // A reload shows the history first.
+  const tr = Date.now();
+  await A.reload();
+  await A.waitForSelector('.xterm-rows');
+  await waitTerm(A, 'web42', 10000);
+  log(`after reload the history is back in ${Date.now() - tr} ms`);
+
+  // The wizard: steps, errors beside their field, review with dry run.
+  await A.goto(URL + '/#/create');
+  await A.waitForSelector('#f-name');
+  await A.click('#next');
+  await A.waitForSelector('#f-name-err:has-text("letters")');
+  await A.fill('#f-name', 'wiz1');
+  await A.fill('#f-memory', '96');
+  await A.click('#next');
+  await A.waitForSelector('#f-kernel');
+  await A.click('#next');
+  await A.waitForSelector('legend:has-text("Disk 0")');
+  await A.click('#next');
+  await A.waitForSelector('button:has-text("Add an interface")');
+  await A.click('#next');
+  await A.waitForSelector('#cfg-text:has-text("name = \'wiz1\'")');
+  await A.waitForSelector('#review :text("Fits")', { timeout: 10000 });
+  await A.screenshot({ path: `${SHOTS}/wizard.png`, fullPage: true });
+  await A.click('#create');
+  await A.waitForSelector('h1:has-text("wiz1")', { timeout: 60000 });
+  await V.waitForSelector(row('wiz1'), { timeout: 15000 });
+  log('wizard created wiz1; the viewer sees it');
+
+  // Destroy by typing the name.
+  for (const name of ['wiz1', 'webui']) {
+    await A.goto(URL + '/#/domain/' + name);
+    await A.click('button[data-action="destroy"]');
+    await A.waitForSelector('#destroy-name');
+    if (!(await A.locator('dialog button.danger').isDisabled())) fail('destroy enabled before the name');
+    await A.fill('#destroy-name', name.slice(0, -1));
+    if (!(await A.locator('dialog button.danger').isDisabled())) fail('destroy enabled with a wrong name');
+    await A.fill('#destroy-name', name);
+    await A.click('dialog button.danger');
+    await V.waitForSelector(row(name), { state: 'detached', timeout: 20000 });
+    log(`destroyed ${name} by its typed name; gone from the viewer's list`);
+  }
+  await browser.close();
+  log('ok');
+} catch (e) {
+  console.error(e.stack || String(e));
+  await browser.close();
+  process.exit(1);
+}
