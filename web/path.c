@@ -5,8 +5,12 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include "xen-common.h"
 #include "xensv.h"
@@ -206,3 +210,33 @@ url_unescape(char *s)
 	*w = '\0';
 	return (w - s);
 }
+
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+int
+ws_accept_key(const char *key, char out[64])
+{
+	char		*cat;
+	unsigned char	 digest[20];
+	gnutls_datum_t	 in, b64;
+	size_t		 klen = strlen(key);
+
+	/* A 16-byte nonce, base64: 24 characters. */
+	if (klen != 24)
+		return (-1);
+	cat = xsprintf("%s%s", key, WS_GUID);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, cat, strlen(cat), digest) != 0)
+		fatalx("gnutls_hash_fast failed");
+	free(cat);
+	in.data = digest;
+	in.size = sizeof digest;
+	if (gnutls_base64_encode2(&in, &b64) != 0)
+		fatalx("gnutls_base64_encode2 failed");
+	if (b64.size >= 64)
+		fatalx("accept key too long");
+	memcpy(out, b64.data, b64.size);
+	out[b64.size] = '\0';
+	gnutls_free(b64.data);
+	return (0);
+}
+

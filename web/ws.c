@@ -26,8 +26,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <wslay/wslay.h>
 
@@ -35,7 +33,6 @@
 #include "xendcfg.h"
 #include "xensv.h"
 
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_QUEUED	(4 * 1024 * 1024)	/* then a client is dropped */
 #define WS_CONSOLE_HIGH	(256 * 1024)	/* stop reading the console */
 #define WS_CHUNK	16384
@@ -58,33 +55,6 @@ static int		 nws;
 
 static void	ws_update(struct ws *);
 static void	console_connect(struct ws *);
-
-int
-ws_accept_key(const char *key, char out[64])
-{
-	char		*cat;
-	unsigned char	 digest[20];
-	gnutls_datum_t	 in, b64;
-	size_t		 klen = strlen(key);
-
-	/* A 16-byte nonce, base64: 24 characters. */
-	if (klen != 24)
-		return (-1);
-	cat = xsprintf("%s%s", key, WS_GUID);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, cat, strlen(cat), digest) != 0)
-		fatalx("gnutls_hash_fast failed");
-	free(cat);
-	in.data = digest;
-	in.size = sizeof digest;
-	if (gnutls_base64_encode2(&in, &b64) != 0)
-		fatalx("gnutls_base64_encode2 failed");
-	if (b64.size >= 64)
-		fatalx("accept key too long");
-	memcpy(out, b64.data, b64.size);
-	out[b64.size] = '\0';
-	gnutls_free(b64.data);
-	return (0);
-}
 
 int
 ws_count(void)

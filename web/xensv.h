@@ -56,6 +56,8 @@ int		 origin_ok(const char *origin, const char *host, int tls);
  * ending the string early ("/app.js%00.png" is not "/app.js").
  */
 size_t		 url_unescape(char *);
+/* Sec-WebSocket-Accept for a key (RFC 6455): 0, or -1 if the key is bad. */
+int		 ws_accept_key(const char *key, char out[64]);
 /* Accept-Encoding names gzip (q not 0). */
 int		 accepts_gzip(const char *accept_encoding);
 
@@ -158,8 +160,6 @@ void		 ws_broadcast(const char *text, size_t len);
 /* Says goodbye to every WebSocket (stopping); force: frees them now. */
 void		 ws_close_all(int force);
 int		 ws_count(void);
-/* Sec-WebSocket-Accept for a key: 0, or -1 if the key is bad. */
-int		 ws_accept_key(const char *key, char out[64]);
 
 /* http.c: the libmicrohttpd daemon. */
 int		 http_start(char **cause);
