@@ -254,36 +254,28 @@ api_routes(struct req *r, json_t *body)
 }
 
 static void
-reply_cached(struct req *r, char *text, size_t len)
+reply_cached(struct req *r, struct blob *b)
 {
-	if (text == NULL) {
+	if (b == NULL) {
 		req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
 		    "no answer from xend yet");
 		return;
 	}
-	free(r->text);
 	r->status = MHD_HTTP_OK;
-	r->text = text;
-	r->text_len = len;
+	r->blob = b;
 	r->ctype = "application/json";
 }
 
 static void
 api_host(struct req *r, json_t *body)
 {
-	size_t	 len = 0;
-	char	*t = link_host_text(&len);
-
-	reply_cached(r, t, len);
+	reply_cached(r, link_host_blob());
 }
 
 static void
 api_domains(struct req *r, json_t *body)
 {
-	size_t	 len = 0;
-	char	*t = link_domains_text(&len);
-
-	reply_cached(r, t, len);
+	reply_cached(r, link_domains_blob());
 }
 
 static void

@@ -110,7 +110,20 @@ queue_text(struct req *r, unsigned status, const char *ctype, char *text,
 static enum MHD_Result
 queue_reply(struct req *r)
 {
-	char	*text = r->text;
+	struct MHD_Response	*resp;
+	struct blob		*b = r->blob;
+	char			*text = r->text;
+
+	if (b != NULL) {
+		r->blob = NULL;
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		    b->len, b->data, blob_unref, b);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    r->ctype);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
+		return (queue(r, r->status, resp));
+	}
 
 	r->text = NULL;
 	return (queue_text(r, r->status, r->ctype, text, r->text_len));
@@ -613,6 +626,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	free(r->body);
 	free(r->text);
+	blob_unref(r->blob);
 	free(r->what);
 	free(r->cookie);
 	free(r->retry_after);

@@ -34,6 +34,7 @@ struct req {
 	size_t			 text_len;
 	const char		*ctype;
 	char			*cookie;	/* Set-Cookie, if any */
+	struct blob		*blob;		/* a shared reply instead of text */
 	char			*retry_after;
 	/* What to make of xend's result (NULL: pass it on). */
 	void			(*done)(struct req *, json_t *result);

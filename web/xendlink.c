@@ -54,8 +54,8 @@ static struct pending		*xl_pending;
 static int			 xl_warned, xl_list_busy, xl_list_again;
 
 static pthread_mutex_t		 cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static char			*cache_domains;	/* JSON text */
-static char			*cache_host;
+static struct blob		*cache_domains;	/* JSON text */
+static struct blob		*cache_host;
 static json_t			*cache_list;	/* parsed, for lookups */
 static struct hist		**hists;
 static size_t			 nhists;
@@ -64,6 +64,36 @@ static double			 host_busy, host_t;
 static void	link_connect(void);
 static int	link_lookup(const char *, int);
 static void	link_send(const char *op, json_t *args, link_cb, void *);
+
+struct blob *
+blob_new(const char *text, size_t len)
+{
+	struct blob	*b = xmalloc(sizeof *b + len + 1);
+
+	b->refs = 1;
+	b->len = len;
+	memcpy(b->data, text, len);
+	b->data[len] = '\0';
+	return (b);
+}
+
+struct blob *
+blob_ref(struct blob *b)
+{
+	if (b != NULL)
+		__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+	return (b);
+}
+
+void
+blob_unref(void *arg)
+{
+	struct blob	*b = arg;
+
+	if (b != NULL && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) ==
+	    0)
+		free(b);
+}
 
 int
 link_connected(void)
@@ -183,13 +213,13 @@ list_done(json_t *result, const char *code, const char *msg, void *arg)
 	link_sample(copy, time_mono(), time_wall());
 	if ((text = json_dumps(copy, JSON_COMPACT)) == NULL)
 		fatalx("json_dumps failed");
-	free(cache_domains);
-	cache_domains = text;
+	blob_unref(cache_domains);
+	cache_domains = blob_new(text, strlen(text));
+	free(text);
 	json_decref(cache_list);
 	cache_list = json_incref(copy);
-	if (cache_host != NULL) {
-		htext = xstrdup(cache_host);
-	}
+	if (cache_host != NULL)
+		htext = xstrdup(cache_host->data);
 	pthread_mutex_unlock(&cache_lock);
 	if (htext != NULL)
 		host = json_loads(htext, 0, NULL);
@@ -225,8 +255,9 @@ host_done(json_t *result, const char *code, const char *msg, void *arg)
 	json_object_set_new(copy, "cpu_pct", json_real(pct < 0 ? 0 : pct));
 	if ((text = json_dumps(copy, JSON_COMPACT)) == NULL)
 		fatalx("json_dumps failed");
-	free(cache_host);
-	cache_host = text;
+	blob_unref(cache_host);
+	cache_host = blob_new(text, strlen(text));
+	free(text);
 	pthread_mutex_unlock(&cache_lock);
 	json_decref(copy);
 }
@@ -455,8 +486,8 @@ link_close(void)
 	if (xl != NULL)
 		link_lost("xensv is stopping");
 	pthread_mutex_lock(&cache_lock);
-	free(cache_domains);
-	free(cache_host);
+	blob_unref(cache_domains);
+	blob_unref(cache_host);
 	json_decref(cache_list);
 	cache_domains = cache_host = NULL;
 	cache_list = NULL;
@@ -468,17 +499,26 @@ link_close(void)
 	pthread_mutex_unlock(&cache_lock);
 }
 
-char *
-link_domains_text(size_t *len)
+struct blob *
+link_domains_blob(void)
 {
-	char	*t;
+	struct blob	*b;
 
 	pthread_mutex_lock(&cache_lock);
-	t = cache_domains != NULL ? xstrdup(cache_domains) : NULL;
+	b = blob_ref(cache_domains);
 	pthread_mutex_unlock(&cache_lock);
-	if (t != NULL)
-		*len = strlen(t);
-	return (t);
+	return (b);
+}
+
+struct blob *
+link_host_blob(void)
+{
+	struct blob	*b;
+
+	pthread_mutex_lock(&cache_lock);
+	b = blob_ref(cache_host);
+	pthread_mutex_unlock(&cache_lock);
+	return (b);
 }
 
 char *
@@ -487,7 +527,7 @@ link_host_text(size_t *len)
 	char	*t;
 
 	pthread_mutex_lock(&cache_lock);
-	t = cache_host != NULL ? xstrdup(cache_host) : NULL;
+	t = cache_host != NULL ? xstrdup(cache_host->data) : NULL;
 	pthread_mutex_unlock(&cache_lock);
 	if (t != NULL)
 		*len = strlen(t);
@@ -501,8 +541,8 @@ link_hello_text(void)
 
 	pthread_mutex_lock(&cache_lock);
 	t = xsprintf("{\"type\":\"domains\",\"domains\":%s,\"host\":%s}",
-	    cache_domains != NULL ? cache_domains : "[]",
-	    cache_host != NULL ? cache_host : "null");
+	    cache_domains != NULL ? cache_domains->data : "[]",
+	    cache_host != NULL ? cache_host->data : "null");
 	pthread_mutex_unlock(&cache_lock);
 	return (t);
 }

@@ -126,8 +126,22 @@ void		 link_close(void);
  */
 void		 link_call(const char *op, json_t *args, link_cb, void *arg);
 int		 link_connected(void);
-/* The cached domain list / host object as JSON text; caller frees. */
-char		*link_domains_text(size_t *len);
+/*
+ * A shared, read-only text: the cache hands out references instead of
+ * copies, so a busy GET /api/domains allocates nothing per request.
+ */
+struct blob {
+	int	 refs;		/* atomic */
+	size_t	 len;
+	char	 data[];	/* NUL-terminated */
+};
+struct blob	*blob_new(const char *, size_t);
+struct blob	*blob_ref(struct blob *);
+void		 blob_unref(void *blob);	/* NULL is fine */
+/* The cached domain list / host object as JSON, or NULL. Caller unrefs. */
+struct blob	*link_domains_blob(void);
+struct blob	*link_host_blob(void);
+/* The same as text; caller frees. */
 char		*link_host_text(size_t *len);
 /* domid of a domain name or id in the cache, or -1. */
 int		 link_domid(const char *dom);
