@@ -4,6 +4,7 @@ xend (and xenconsoled): the door's policy route by route, static files,
 WebSockets, live events, consoles, and the browser (tests/browser).
 """
 import gzip
+import http.client
 import os
 import re
 import shutil
@@ -436,6 +437,37 @@ def test_web_cli(inst):
     check(r.rc == 2 and "usage: xensv" in r.err, r)
 
 
+def test_web_tls(inst):
+    """xensv-tls-cert/-key: HTTPS, Secure cookies, HSTS, WebSockets over
+    TLS; plain HTTP is not answered."""
+    key = os.path.join(inst.tmp, "key.pem")
+    cert = os.path.join(inst.tmp, "cert.pem")
+    r = inst.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+                 "/CN=127.0.0.1", "-days", "1", "-keyout", key, "-out", cert)
+    check(r.rc == 0, "openssl: %r" % r)
+    with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
+        f.write("(xensv-tls-cert %s)\n(xensv-tls-key %s)\n" % (cert, key))
+    setup_users(inst)
+    inst.start_xensv()
+    r = inst.xensv("status")
+    check("https://127.0.0.1:" in r.out, r)
+    web = Web(inst, tls=True)
+    r = web.login("admin", ADMIN_PW)
+    check(r.status == 200 and "; Secure" in r.getheader("Set-Cookie") and
+          r.getheader("Strict-Transport-Security"), r.getheaders())
+    check(len(web.ok("GET", "/api/domains")) >= 1, "domains over TLS")
+    w = web.ws("/ws/events")
+    j = w.recv_json(lambda j: j["type"] == "domains")
+    check(j["domains"][0]["name"] == "Domain-0", j)
+    w.close()
+    try:
+        Web(inst).request("GET", "/login.html")
+        check(False, "plain HTTP answered on the TLS port")
+    except (OSError, http.client.HTTPException):
+        pass
+
+
 def test_web_browser(inst):
     """The pages in headless Chromium (tests/browser/web.mjs)."""
     node_dir = os.path.join(TOP, "tests", "browser")
@@ -469,5 +501,6 @@ TESTS = [
     ("web-events-ws", test_web_events_ws, ""),
     ("web-domain-live", test_web_domain_live, ""),
     ("web-cli", test_web_cli, ""),
+    ("web-tls", test_web_tls, ""),
     ("web-browser", test_web_browser, ""),
 ]

@@ -10,6 +10,7 @@ import json
 import os
 import select
 import socket
+import ssl
 import struct
 import time
 
@@ -22,8 +23,9 @@ VIEWER_PW = "viewer-pw-123"
 class Web:
     """A logged-in (or not) client of inst's xensv."""
 
-    def __init__(self, inst, user=None, password=None):
+    def __init__(self, inst, user=None, password=None, tls=False):
         self.inst = inst
+        self.tls = tls
         self.port = inst.port_base + 199
         self.host = "127.0.0.1:%d" % self.port
         self.cookie = None
@@ -34,7 +36,13 @@ class Web:
 
     def request(self, method, path, body=None, headers=None, raw=None,
                 csrf=True, cookie=True):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        if self.tls:
+            c = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=30,
+                context=ssl._create_unverified_context())
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                           timeout=30)
         h = {"Host": self.host}
         if cookie and self.cookie:
             h["Cookie"] = self.cookie
@@ -91,12 +99,15 @@ class WebSocketRefused(Exception):
 class WebSocket:
     def __init__(self, web, path, origin=True, headers=None):
         self.sock = socket.create_connection(("127.0.0.1", web.port), 10)
+        if web.tls:
+            self.sock = ssl._create_unverified_context().wrap_socket(
+                self.sock)
         key = base64.b64encode(os.urandom(16)).decode()
         h = {"Host": web.host, "Upgrade": "websocket",
              "Connection": "Upgrade", "Sec-WebSocket-Key": key,
              "Sec-WebSocket-Version": "13"}
         if origin is True:
-            h["Origin"] = "http://" + web.host
+            h["Origin"] = ("https://" if web.tls else "http://") + web.host
         elif origin:
             h["Origin"] = origin
         if web.cookie:
