@@ -357,6 +357,17 @@ def test_web_domain_live(inst):
     out = con.read_until(b"after\r\n", 20)
     check(b"viewer25" not in out, "a viewer's keys reached the guest")
     vcon.close()
+    # xenconsoled restarts: the bridge says so, reconnects on its own, and
+    # the history comes again.
+    inst.stop_consoled()
+    st = con.recv_json(lambda j: j["type"] == "status", 15)
+    check(st["state"] == "reconnecting", st)
+    inst.start_consoled()
+    con.recv_json(lambda j: j["type"] == "status" and
+                  j["state"] == "connected", 20)
+    con.read_until(b"after", 20)
+    con.send(b"echo back$((2*21))\r")
+    con.read_until(b"back42", 30)
     # Balloon through the web.
     d = admin.ok("PUT", "/api/domains/webdom/memory", {"memory": 64})
     check(d["memory_target"] == 64, d)
