@@ -503,6 +503,9 @@ def test_web_browser(inst):
     check(p.returncode == 0, "browser test failed (rc %d):\n%s\n%s\n%s" %
           (p.returncode, p.stdout[-4000:], p.stderr[-4000:],
            inst.xensv_log_tail()))
+    if os.environ.get("XENSV_FIGURES"):
+        with open(os.environ["XENSV_FIGURES"], "a") as f:
+            f.write(p.stdout)
 
 
 TESTS = [
