@@ -5,7 +5,6 @@
  * logging, and the next start catches up (console.c).
  */
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -97,18 +96,6 @@ consoled_ready(void)
 	ready_fd = -1;
 }
 
-/* Many clients, many consoles: as many descriptors as we may have. */
-static void
-raise_nofile(void)
-{
-	struct rlimit	 rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /*
  * The consoles' unix sockets and the status socket live here: only we
  * may create files in it, or someone else could stand in for a console
@@ -162,7 +149,7 @@ consoled_serve(int rfd)
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	daemon_raise_nofile();
 	cd_start_time = time_wall();
 	if ((cd_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

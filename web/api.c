@@ -48,6 +48,7 @@ static void	api_vcpus(struct req *, json_t *);
 static void	api_pin(struct req *, json_t *);
 static void	api_credit(struct req *, json_t *);
 static void	api_ticket(struct req *, json_t *);
+static void	api_clients(struct req *, json_t *);
 static void	api_check(struct req *, json_t *);
 static void	api_create(struct req *, json_t *);
 
@@ -96,6 +97,8 @@ static const struct route routes[] = {
 	    "domain.sched_credit: {weight, cap}" },
 	{ "POST", "/api/domains/{dom}/console", ROLE_VIEWER, api_ticket,
 	    "a one-time console ticket: {ticket, url} (30 s)" },
+	{ "GET", "/api/domains/{dom}/console", ROLE_VIEWER, api_clients,
+	    "who is attached to the console, who holds input (xenconsoled)" },
 };
 
 /* A domain name or id: [A-Za-z0-9][A-Za-z0-9_.-]*, nothing else. */
@@ -444,6 +447,19 @@ api_ticket(struct req *r, json_t *body)
 	req_reply(r, MHD_HTTP_OK, json_pack("{s:s, s:s, s:i, s:i}", "ticket",
 	    t, "url", url, "domid", domid, "ttl", (int)TICKET_TTL));
 	free(url);
+}
+
+static void
+api_clients(struct req *r, json_t *body)
+{
+	int	 domid = link_domid(r->dom);
+
+	if (domid <= 0) {
+		req_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+		    "no domain '%s' with a console", r->dom);
+		return;
+	}
+	req_consoles(r, domid);
 }
 
 static json_t *

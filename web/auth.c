@@ -3,7 +3,8 @@
  * (USER:ROLE:HASH lines, yescrypt through libcrypt, mode 0600, written by
  * "xensv passwd"); a login makes a session (random id in an HttpOnly
  * cookie, its own CSRF token, idle and absolute expiry); wrong passwords
- * make their address wait (1 s doubling to 64 s); console WebSockets need
+ * make their address wait (backoff.c, as xenconsoled's passwords do);
+ * console WebSockets need
  * a one-time ticket bound to the session and the domain.
  *
  * Sessions, back-off and tickets are in memory (a restart logs everyone
@@ -23,18 +24,11 @@
 
 #include "xen-common.h"
 #include "xendcfg.h"
+#include "backoff.h"
 #include "xensv.h"
 
 #define SESSIONS_MAX	1024
-#define BACKOFFS_MAX	4096
 #define TICKETS_MAX	256
-
-struct backoff {
-	char	 addr[64];
-	double	 until;		/* may try again from */
-	double	 wait;		/* the next wait */
-	double	 last;		/* last failure */
-};
 
 struct ticket {
 	char	 id[SV_TOKEN_LEN + 1];
@@ -45,7 +39,6 @@ struct ticket {
 
 static pthread_mutex_t	 auth_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct session	 sessions[SESSIONS_MAX];
-static struct backoff	 backoffs[BACKOFFS_MAX];
 static struct ticket	 tickets[TICKETS_MAX];
 static double		 session_idle = 1800, session_max = 43200;
 static pthread_once_t	 dummy_once = PTHREAD_ONCE_INIT;
@@ -61,7 +54,7 @@ dummy_init(void)
 
 	random_hex(pw, 16);
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL ||
-	    (h = crypt_r(pw, salt, cd)) == NULL)
+	    (h = crypt_rn(pw, salt, cd, sizeof *cd)) == NULL)
 		fatalx("crypt: cannot make a yescrypt hash");
 	snprintf(dummy_hash, sizeof dummy_hash, "%s", h);
 	free(cd);
@@ -157,10 +150,9 @@ int
 auth_check(const char *file, const char *user, const char *password,
     enum role *role, char **cause)
 {
-	struct crypt_data	*cd;
 	struct stat		 st;
 	char			*text, *r = NULL, *h = NULL, *why;
-	const char		*got, *want;
+	const char		*want;
 	int			 found, ok;
 
 	if (stat(file, &st) != 0 || file_read(file, &text, NULL, &why) != 0) {
@@ -182,10 +174,7 @@ auth_check(const char *file, const char *user, const char *password,
 	 */
 	pthread_once(&dummy_once, dummy_init);
 	want = found ? h : dummy_hash;
-	cd = xcalloc(1, sizeof *cd);
-	got = crypt_r(password, want, cd);
-	ok = found && got != NULL && got[0] != '*' && token_equal(got, want);
-	free(cd);
+	ok = password_ok(want, password) && found;
 	free(text);
 	if (!ok) {
 		*cause = xstrdup("wrong user name or password");
@@ -221,7 +210,8 @@ auth_set(const char *file, const char *user, enum role role,
 		return (-1);
 	}
 	cd = xcalloc(1, sizeof *cd);
-	hash = crypt_r(password, salt, cd);
+	/* crypt_rn: ASan intercepts crypt_r (see backoff.c). */
+	hash = crypt_rn(password, salt, cd, sizeof *cd);
 	if (hash == NULL || hash[0] == '*') {
 		free(cd);
 		*cause = xstrdup("crypt failed");
@@ -332,72 +322,6 @@ session_drop(const char *id)
 		if (token_equal(tickets[i].sid, id))
 			memset(&tickets[i], 0, sizeof tickets[i]);
 	}
-	pthread_mutex_unlock(&auth_lock);
-}
-
-static struct backoff *
-backoff_find(const char *addr, double now, int create)
-{
-	struct backoff	*b, *free_slot = NULL, *oldest = NULL;
-	size_t		 i;
-
-	for (i = 0; i < BACKOFFS_MAX; i++) {
-		b = &backoffs[i];
-		if (b->addr[0] != '\0' && now - b->last > BACKOFF_FORGET)
-			memset(b, 0, sizeof *b);
-		if (b->addr[0] == '\0') {
-			if (free_slot == NULL)
-				free_slot = b;
-			continue;
-		}
-		if (strcmp(b->addr, addr) == 0)
-			return (b);
-		if (oldest == NULL || b->last < oldest->last)
-			oldest = b;
-	}
-	if (!create)
-		return (NULL);
-	b = free_slot != NULL ? free_slot : oldest;
-	memset(b, 0, sizeof *b);
-	snprintf(b->addr, sizeof b->addr, "%s", addr);
-	b->wait = BACKOFF_FIRST;
-	return (b);
-}
-
-double
-backoff_wait(const char *addr, double now)
-{
-	struct backoff	*b;
-	double		 w = 0;
-
-	pthread_mutex_lock(&auth_lock);
-	if ((b = backoff_find(addr, now, 0)) != NULL && b->until > now)
-		w = b->until - now;
-	pthread_mutex_unlock(&auth_lock);
-	return (w);
-}
-
-void
-backoff_fail(const char *addr, double now)
-{
-	struct backoff	*b;
-
-	pthread_mutex_lock(&auth_lock);
-	b = backoff_find(addr, now, 1);
-	b->until = now + b->wait;
-	b->last = now;
-	b->wait = b->wait * 2 > BACKOFF_MAX ? BACKOFF_MAX : b->wait * 2;
-	pthread_mutex_unlock(&auth_lock);
-}
-
-void
-backoff_clear(const char *addr)
-{
-	struct backoff	*b;
-
-	pthread_mutex_lock(&auth_lock);
-	if ((b = backoff_find(addr, 0, 0)) != NULL)
-		memset(b, 0, sizeof *b);
 	pthread_mutex_unlock(&auth_lock);
 }
 

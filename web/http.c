@@ -34,6 +34,8 @@
 
 #include "xen-common.h"
 #include "xendcfg.h"
+#include "client.h"
+#include "backoff.h"
 #include "xensv.h"
 #include "http.h"
 
@@ -343,7 +345,7 @@ login_thread(void *arg)
 		    cause);
 		free(cause);
 	} else {
-		backoff_clear(r->peer);
+		backoff_ok(r->peer);
 		session_new(r->login_user, role, time_mono(), &s);
 		req_set_cookie(r, s.id, sv_cfg.xensv_session_max);
 		audit(r->login_user, r->peer, "login", "ok");
@@ -393,6 +395,76 @@ req_login(struct req *r, const char *user, const char *password)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, login_thread, r) != 0)
+		fatalx("pthread_create failed");
+	pthread_attr_destroy(&attr);
+}
+
+struct consoles_job {
+	struct req	*r;
+	int		 domid;
+};
+
+/*
+ * Who is attached to a console, from xenconsoled's status socket, in a
+ * thread: a local call, but xenconsoled may be stopping or stuck.
+ */
+static void *
+consoles_thread(void *arg)
+{
+	struct consoles_job	*j = arg;
+	struct req		*r = j->r;
+	struct xen_client	*c;
+	json_t			*list, *con, *found = NULL;
+	char			*path, *cause;
+	size_t			 i;
+
+	path = xsprintf("%s/xenconsoled.sock", sv_cfg.console_socket_dir);
+	if (xen_open_path(path, &c, &cause) != 0) {
+		req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "xenconsoled: %s", cause);
+		free(cause);
+	} else if (xen_call(c, "consoles.list", NULL, &list, NULL, &cause) !=
+	    0) {
+		req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		    "xenconsoled: %s", cause);
+		free(cause);
+		xen_close(c);
+	} else {
+		json_array_foreach(list, i, con) {
+			if (json_integer_value(json_object_get(con, "domid")) ==
+			    j->domid)
+				found = con;
+		}
+		if (found != NULL)
+			req_reply(r, MHD_HTTP_OK, json_pack("{s:O}", "clients",
+			    json_object_get(found, "clients")));
+		else
+			req_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+			    "xenconsoled serves no console for domain %d",
+			    j->domid);
+		json_decref(list);
+		xen_close(c);
+	}
+	free(path);
+	free(j);
+	req_resume(r);
+	return (NULL);
+}
+
+void
+req_consoles(struct req *r, int domid)
+{
+	struct consoles_job	*j = xcalloc(1, sizeof *j);
+	pthread_t		 t;
+	pthread_attr_t		 attr;
+
+	j->r = r;
+	j->domid = domid;
+	r->phase = PHASE_WAIT;
+	MHD_suspend_connection(r->conn);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, consoles_thread, j) != 0)
 		fatalx("pthread_create failed");
 	pthread_attr_destroy(&attr);
 }

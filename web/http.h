@@ -54,6 +54,8 @@ void		 req_resume(struct req *);
 const char	*req_header(struct req *, const char *name);
 void		 req_set_cookie(struct req *, const char *value, int max_age);
 void		 req_login(struct req *, const char *user, const char *pw);
+/* Suspends r and answers with who is attached to domid's console. */
+void		 req_consoles(struct req *, int domid);
 unsigned	 http_status_of(const char *xend_code);
 
 /* api.c: the REST routes (docs/WEB.md). */

@@ -3,7 +3,6 @@
  * control interface, on the same daemon code as xend and xenconsoled;
  * and "xensv passwd USER" to set a web user's password.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -129,17 +128,6 @@ static_dir_check(char **cause)
 	return (0);
 }
 
-static void
-raise_nofile(void)
-{
-	struct rlimit	 rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int
 xensv_serve(int ready_fd)
 {
@@ -159,7 +147,7 @@ xensv_serve(int ready_fd)
 		return (1);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	daemon_raise_nofile();
 	/*
 	 * Two threads allocate (HTTP and the loop): one malloc arena is
 	 * plenty, and a second costs ~2 MB of resident memory.

@@ -73,9 +73,6 @@ struct session {
 	double		 created;
 	double		 last;
 };
-#define BACKOFF_FIRST	1.0	/* s after the first wrong password */
-#define BACKOFF_MAX	64.0
-#define BACKOFF_FORGET	900.0
 #define TICKET_TTL	30.0	/* s a console ticket is good for */
 
 const char	*role_name(enum role);
@@ -103,10 +100,7 @@ void		 session_new(const char *user, enum role, double now,
 /* Looks id up and, if alive, refreshes it: 0 with *out, -1 if none. */
 int		 session_get(const char *id, double now, struct session *out);
 void		 session_drop(const char *id);
-/* Login back-off per address: seconds still to wait (0: may try). */
-double		 backoff_wait(const char *addr, double now);
-void		 backoff_fail(const char *addr, double now);
-void		 backoff_clear(const char *addr);
+/* Login back-off per address: backoff.h (shared with xenconsoled). */
 /* One-time console tickets bound to a session and a domain. */
 void		 ticket_new(const char *sid, int domid, double now,
 		     char out[SV_TOKEN_LEN + 1]);

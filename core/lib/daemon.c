@@ -1,5 +1,6 @@
 /* daemon.c: start, stop and status of a daemon through its locked pid file. */
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -77,6 +78,17 @@ daemon_release_pidfile(const char *pid_file)
 	if (pid_fd != -1) {
 		close(pid_fd);
 		pid_fd = -1;
+	}
+}
+
+void
+daemon_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 

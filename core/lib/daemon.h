@@ -31,6 +31,8 @@ pid_t	daemon_running(const char *pid_file);
 int	daemon_take_pidfile(const char *pid_file, const char *name,
 	    char **cause);
 void	daemon_release_pidfile(const char *pid_file);
+/* Many clients: as many descriptors as the hard limit allows. */
+void	daemon_raise_nofile(void);
 /* Tells "start" the daemon is serving; fd -1 (foreground) is fine. */
 void	daemon_ready(int ready_fd);
 /* Creates the directory that holds path (with mode, if it is new). */

@@ -24,13 +24,24 @@ export async function showConsole(view, name) {
   const s = await getSession();
   const status = el('span', { id: 'console-status', class: 'state', role: 'status' }, 'connecting');
   const box = el('div', { id: 'terminal', class: 'terminal' });
+  // Who else is attached (telnet, xm console, other browsers) and who
+  // holds input, as xenconsoled reports it.
+  const who = el('ul', { id: 'console-clients', class: 'muted', 'aria-live': 'polite' });
+  async function refreshWho() {
+    try {
+      const r = await call('GET', `/api/domains/${encodeURIComponent(name)}/console`);
+      who.replaceChildren(...r.clients.map((c) => el('li', { 'data-input': c.input ? 'yes' : 'no' },
+        `#${c.id} ${c.kind} ${c.peer} ${c.input ? '— holds input' : ''}`)));
+    } catch (e) { who.replaceChildren(el('li', {}, e.message)); }
+  }
   view.append(
     el('nav', { class: 'crumbs' }, el('a', { href: '#/' }, 'Domains'), ' / ',
       el('a', { href: '#/domain/' + encodeURIComponent(name) }, name), ' / console'),
     el('section', { class: 'toolbar' }, el('h1', {}, `${name} console`), status,
       s.role !== 'admin' ? el('span', { class: 'muted' }, 'read-only (viewer)') : null),
     box,
-    el('p', { class: 'muted keys' }, 'Ctrl-E c u: who is attached · Ctrl-E c w: take input · Ctrl-E c ?: help'));
+    el('p', { class: 'muted keys' }, 'Ctrl-E c u: who is attached · Ctrl-E c w: take input · Ctrl-E c ?: help'),
+    el('h2', {}, 'Attached'), who);
   await loadXterm();
   const term = new window.Terminal({ convertEol: false, cursorBlink: true, fontSize: 14, scrollback: 5000 });
   const fit = new window.FitAddon.FitAddon();
@@ -81,8 +92,11 @@ export async function showConsole(view, name) {
   const onResize = () => fit.fit();
   window.addEventListener('resize', onResize);
   connect();
+  refreshWho();
+  const whoTimer = setInterval(refreshWho, 2000);
   return () => {
     closed = true;
+    clearInterval(whoTimer);
     clearTimeout(timer);
     window.removeEventListener('resize', onResize);
     if (ws) ws.close();

@@ -64,6 +64,25 @@ export async function showDomain(view, name) {
       toast(`${name}: memory target ${slider.value} MB`);
     } catch (e) { toast(`${name}: ${e.message}`, true); }
   });
+  // vCPUs online and the credit scheduler (docs/SCHEDULERS.md).
+  const vcpus = el('input', { id: 'vcpus', type: 'number', min: 1, max: d.vcpus, value: d.vcpus, disabled: !admin });
+  const weight = el('input', { id: 'weight', type: 'number', min: 1, max: 65535,
+    value: d.sched?.credit?.weight ?? 256, disabled: !admin });
+  const cap = el('input', { id: 'cap', type: 'number', min: 0, value: d.sched?.credit?.cap ?? 0, disabled: !admin });
+  const put = async (what, body) => {
+    try {
+      await call('PUT', `${path}/${what}`, body);
+      toast(`${name}: ${what} set`);
+    } catch (e) { toast(`${name}: ${e.message}`, true); }
+  };
+  const cpuCard = el('section', { class: 'card' }, el('h2', {}, 'vCPUs and scheduler'),
+    el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); put('vcpus', { vcpus: Number(vcpus.value) }); } },
+      el('label', { for: 'vcpus' }, `vCPUs online (1 – ${d.vcpus})`), vcpus,
+      el('button', { type: 'submit', disabled: !admin }, 'Set')),
+    el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); put('sched-credit', { weight: Number(weight.value), cap: Number(cap.value) }); } },
+      el('label', { for: 'weight' }, 'Credit weight'), weight,
+      el('label', { for: 'cap' }, 'Cap (% of one CPU, 0: none)'), cap,
+      el('button', { type: 'submit', disabled: !admin }, 'Set')));
   const canvas = el('canvas', { id: 'graph', width: 640, height: 160, 'aria-label': 'CPU and memory, last 10 minutes', role: 'img' });
   const dmesg = el('pre', { class: 'log', id: 'dmesg' });
   view.append(
@@ -81,7 +100,8 @@ export async function showDomain(view, name) {
       el('section', { class: 'card' }, el('h2', {}, 'Memory'),
         el('label', { for: 'mem-slider' }, `Target (16 – ${d.maxmem} MB, maxmem)`), slider, memOut,
         el('h2', {}, 'Last 10 minutes'), canvas,
-        el('p', { class: 'muted' }, el('span', { class: 'key cpu' }, 'CPU %'), ' ', el('span', { class: 'key mem' }, 'memory MB')))),
+        el('p', { class: 'muted' }, el('span', { class: 'key cpu' }, 'CPU %'), ' ', el('span', { class: 'key mem' }, 'memory MB'))),
+      cpuCard),
     el('section', { class: 'card' }, el('h2', {}, 'Config file'), el('pre', { id: 'cfgfile' }, configFile(d.config || {}))),
     el('section', { class: 'card' }, el('h2', {}, 'SXP (xm list -l)'), el('pre', { id: 'sxp' }, d.sxp || '')),
     el('section', { class: 'card' }, el('h2', {}, 'Messages (xm dmesg)'), dmesg));

@@ -344,6 +344,9 @@ def test_web_domain_live(inst):
     _login_console(con)
     con.send(b"echo web$((6*7))\r")
     con.read_until(b"web42", 30)
+    # xenconsoled's view: our bridge is attached and holds input.
+    cl = viewer.ok("GET", "/api/domains/webdom/console")["clients"]
+    check(any(c["kind"] == "unix" and c["input"] for c in cl), cl)
     # A second console (a viewer's) gets the history and cannot type.
     vt = viewer.ok("POST", "/api/domains/webdom/console", {})
     vcon = viewer.ws(vt["url"])
@@ -371,6 +374,12 @@ def test_web_domain_live(inst):
     # Balloon through the web.
     d = admin.ok("PUT", "/api/domains/webdom/memory", {"memory": 64})
     check(d["memory_target"] == 64, d)
+    c = admin.ok("PUT", "/api/domains/webdom/sched-credit",
+                 {"weight": 512, "cap": 50})
+    check(c["weight"] == 512 and c["cap"] == 50, c)
+    r = viewer.request("PUT", "/api/domains/webdom/sched-credit",
+                       {"weight": 1})
+    check(r.status == 403, "viewer sched: %d" % r.status)
     h = admin.ok("GET", "/api/domains/webdom/history")
     check(h["fields"][1] == "cpu_pct" and len(h["samples"]) >= 1, h)
     full = admin.ok("GET", "/api/domains/webdom")

@@ -173,29 +173,6 @@ test_sessions(void **state)
 }
 
 static void
-test_backoff(void **state)
-{
-	assert_true(backoff_wait("10.0.0.1", 0) == 0);
-	backoff_fail("10.0.0.1", 100);
-	assert_true(backoff_wait("10.0.0.1", 100) == 1);
-	assert_true(backoff_wait("10.0.0.2", 100) == 0);
-	assert_true(backoff_wait("10.0.0.1", 101) == 0);
-	backoff_fail("10.0.0.1", 101);
-	assert_true(backoff_wait("10.0.0.1", 101) == 2);
-	backoff_fail("10.0.0.1", 103);
-	assert_true(backoff_wait("10.0.0.1", 103) == 4);
-	for (int i = 0; i < 10; i++)
-		backoff_fail("10.0.0.1", 200);
-	assert_true(backoff_wait("10.0.0.1", 200) == BACKOFF_MAX);
-	/* Forgotten after a quiet quarter of an hour. */
-	assert_true(backoff_wait("10.0.0.1", 200 + BACKOFF_FORGET + 1) == 0);
-	backoff_fail("10.0.0.1", 2000);
-	assert_true(backoff_wait("10.0.0.1", 2000) == 1);
-	backoff_clear("10.0.0.1");
-	assert_true(backoff_wait("10.0.0.1", 2000) == 0);
-}
-
-static void
 test_tickets(void **state)
 {
 	char	 t[SV_TOKEN_LEN + 1], sid[] = "s1", other[] = "s2";
@@ -285,7 +262,6 @@ main(void)
 		cmocka_unit_test(test_origin_gzip),
 		cmocka_unit_test(test_ws_accept),
 		cmocka_unit_test(test_sessions),
-		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_tickets),
 		cmocka_unit_test(test_users_file),
 	};
