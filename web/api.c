@@ -96,7 +96,8 @@ static const struct route routes[] = {
 	{ "PUT", "/api/domains/{dom}/sched-credit", ROLE_ADMIN, api_credit,
 	    "domain.sched_credit: {weight, cap}" },
 	{ "POST", "/api/domains/{dom}/console", ROLE_VIEWER, api_ticket,
-	    "a one-time console ticket: {ticket, url} (30 s)" },
+	    "a one-time console ticket: {kind: serial|vnc} -> {ticket, url} "
+	    "(30 s)" },
 	{ "GET", "/api/domains/{dom}/console", ROLE_VIEWER, api_clients,
 	    "who is attached to the console, who holds input (xenconsoled)" },
 };
@@ -434,16 +435,26 @@ api_credit(struct req *r, json_t *body)
 static void
 api_ticket(struct req *r, json_t *body)
 {
-	char	 t[SV_TOKEN_LEN + 1], *url;
-	int	 domid = link_domid(r->dom);
+	char		 t[SV_TOKEN_LEN + 1], *url;
+	int		 domid = link_domid(r->dom), vnc;
+	const char	*kind = json_string_value(json_object_get(body, "kind"));
 
-	if (domid <= 0) {
-		req_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-		    "no domain '%s' with a console", r->dom);
+	vnc = kind != NULL && strcmp(kind, "vnc") == 0;
+	if (kind != NULL && !vnc && strcmp(kind, "serial") != 0) {
+		req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+		    "kind: serial or vnc, not '%s'", kind);
 		return;
 	}
-	ticket_new(r->sess.id, domid, time_mono(), t);
-	url = xsprintf("/ws/console/%d?ticket=%s", domid, t);
+	if (domid <= 0 || (vnc && link_vnc_port(domid) < 0)) {
+		req_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+		    "no domain '%s' with a %s console", r->dom, vnc ?
+		    "graphical" : "serial");
+		return;
+	}
+	ticket_new(r->sess.id, domid, vnc ? WS_VNC : WS_CONSOLE, time_mono(),
+	    t);
+	url = xsprintf("/ws/%s/%d?ticket=%s", vnc ? "vnc" : "console", domid,
+	    t);
 	req_reply(r, MHD_HTTP_OK, json_pack("{s:s, s:s, s:i, s:i}", "ticket",
 	    t, "url", url, "domid", domid, "ttl", (int)TICKET_TTL));
 	free(url);

@@ -34,6 +34,7 @@ struct ticket {
 	char	 id[SV_TOKEN_LEN + 1];
 	char	 sid[SV_TOKEN_LEN + 1];
 	int	 domid;
+	int	 kind;
 	double	 expires;
 };
 
@@ -326,7 +327,7 @@ session_drop(const char *id)
 }
 
 void
-ticket_new(const char *sid, int domid, double now,
+ticket_new(const char *sid, int domid, int kind, double now,
     char out[SV_TOKEN_LEN + 1])
 {
 	struct ticket	*t, *victim = NULL;
@@ -346,13 +347,15 @@ ticket_new(const char *sid, int domid, double now,
 	random_hex(victim->id, SV_TOKEN_LEN / 2);
 	snprintf(victim->sid, sizeof victim->sid, "%s", sid);
 	victim->domid = domid;
+	victim->kind = kind;
 	victim->expires = now + TICKET_TTL;
 	memcpy(out, victim->id, SV_TOKEN_LEN + 1);
 	pthread_mutex_unlock(&auth_lock);
 }
 
 int
-ticket_take(const char *ticket, const char *sid, int domid, double now)
+ticket_take(const char *ticket, const char *sid, int domid, int kind,
+    double now)
 {
 	size_t	 i;
 	int	 rc = -1;
@@ -365,7 +368,7 @@ ticket_take(const char *ticket, const char *sid, int domid, double now)
 			continue;
 		/* Used or not, a presented ticket is spent. */
 		if (tickets[i].expires > now && tickets[i].domid == domid &&
-		    token_equal(tickets[i].sid, sid))
+		    tickets[i].kind == kind && token_equal(tickets[i].sid, sid))
 			rc = 0;
 		memset(&tickets[i], 0, sizeof tickets[i]);
 		break;

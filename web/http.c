@@ -495,6 +495,7 @@ serve_ws(struct req *r, const char *url)
 	const char		*up, *conn, *ver, *key, *ticket, *host;
 	char			 accept[64];
 	long			 domid = -1;
+	enum ws_kind		 kind = WS_EVENTS;
 
 	up = req_header(r, MHD_HTTP_HEADER_UPGRADE);
 	conn = req_header(r, MHD_HTTP_HEADER_CONNECTION);
@@ -516,11 +517,14 @@ serve_ws(struct req *r, const char *url)
 		    "WebSocket from another origin");
 		return (queue_reply(r));
 	}
-	if (strncmp(url, "/ws/console/", 12) == 0) {
+	if (strncmp(url, "/ws/console/", 12) == 0 ||
+	    strncmp(url, "/ws/vnc/", 8) == 0) {
+		kind = url[4] == 'v' ? WS_VNC : WS_CONSOLE;
 		ticket = MHD_lookup_connection_value(r->conn,
 		    MHD_GET_ARGUMENT_KIND, "ticket");
-		if (parse_long(url + 12, 1, 1 << 30, &domid) != 0 ||
-		    ticket_take(ticket, r->sess.id, domid, time_mono()) != 0) {
+		if (parse_long(strchr(url + 4, '/') + 1, 1, 1 << 30,
+		    &domid) != 0 || ticket_take(ticket, r->sess.id, domid,
+		    kind, time_mono()) != 0) {
 			audit(r->sess.user, r->peer, url,
 			    "refused: no valid console ticket");
 			req_error(r, MHD_HTTP_FORBIDDEN, "denied",
@@ -533,12 +537,18 @@ serve_ws(struct req *r, const char *url)
 		return (queue_reply(r));
 	}
 	o = xcalloc(1, sizeof *o);
-	o->kind = domid >= 0 ? WS_CONSOLE : WS_EVENTS;
+	o->kind = kind;
 	o->domid = domid;
+	if (kind == WS_VNC && (o->vnc_port = link_vnc_port(domid)) < 0) {
+		free(o);
+		req_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+		    "domain %ld has no graphical console", domid);
+		return (queue_reply(r));
+	}
 	o->role = r->sess.role;
 	snprintf(o->user, sizeof o->user, "%s", r->sess.user);
 	snprintf(o->peer, sizeof o->peer, "%s", r->peer);
-	if (o->kind == WS_CONSOLE)
+	if (o->kind != WS_EVENTS)
 		audit(r->sess.user, r->peer, url, r->sess.role == ROLE_ADMIN ?
 		    "ok: console read-write" : "ok: console read-only");
 	resp = MHD_create_response_for_upgrade(upgrade_cb, o);

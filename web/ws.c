@@ -18,6 +18,9 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,7 @@ struct ws {
 	int			 closed;
 	int			 told_readonly;
 	int			 closing;	/* close once the queue is out */
+	struct rfb_filter	 rfb;		/* a viewer's VNC input */
 	size_t			 extra_off;
 };
 static TAILQ_HEAD(, ws)	 wss = TAILQ_HEAD_INITIALIZER(wss);
@@ -60,6 +64,13 @@ int
 ws_count(void)
 {
 	return (nws);
+}
+
+static const char *
+kind_name(enum ws_kind k)
+{
+	return (k == WS_EVENTS ? "events" : k == WS_VNC ?
+	    "graphical console of domain" : "console of domain");
 }
 
 static void
@@ -80,8 +91,7 @@ ws_free(struct ws *w)
 	wslay_event_context_free(w->ctx);
 	MHD_upgrade_action(w->o.urh, MHD_UPGRADE_ACTION_CLOSE);
 	log_info("websocket closed: %s from %s (%s %d)", w->o.user, w->o.peer,
-	    w->o.kind == WS_EVENTS ? "events" : "console of domain",
-	    w->o.domid);
+	    kind_name(w->o.kind), w->o.domid);
 	free(w->o.extra);
 	free(w);
 }
@@ -167,10 +177,26 @@ msg_cb(wslay_event_context_ptr ctx,
 {
 	struct ws	*w = arg;
 
+	uint8_t		*out;
+	ssize_t		 n;
+
 	if (a->opcode != WSLAY_TEXT_FRAME && a->opcode != WSLAY_BINARY_FRAME)
 		return;
-	if (w->o.kind != WS_CONSOLE)
+	if (w->o.kind == WS_EVENTS)
 		return;
+	if (w->o.kind == WS_VNC && w->o.role != ROLE_ADMIN) {
+		/* A viewer's noVNC may ask for pictures, nothing more. */
+		out = xmalloc(a->msg_length + 1);
+		n = rfb_filter(&w->rfb, a->msg, a->msg_length, out);
+		if (n < 0) {
+			log_warn("vnc: %s from %s broke RFB; closing", w->o.user,
+			    w->o.peer);
+			wslay_event_queue_close(w->ctx, 1008, NULL, 0);
+		} else if (n > 0 && w->con != NULL)
+			bufferevent_write(w->con, out, n);
+		free(out);
+		return;
+	}
 	if (w->o.role != ROLE_ADMIN) {
 		if (!w->told_readonly)
 			ws_status(w, "readonly", "viewers cannot type");
@@ -288,9 +314,57 @@ console_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ws	*w = arg;
 
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		console_lost(w, what & BEV_EVENT_EOF ? "xenconsoled closed "
-		    "the console" : "console socket error");
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (w->o.kind == WS_VNC) {
+		/* noVNC reconnects by itself if the page wants it to. */
+		bufferevent_free(w->con);
+		w->con = NULL;
+		wslay_event_queue_close(w->ctx, 1000, NULL, 0);
+		ws_update(w);
+		return;
+	}
+	console_lost(w, what & BEV_EVENT_EOF ? "xenconsoled closed "
+	    "the console" : "console socket error");
+}
+
+/* A graphical console: TCP to xenconsoled's VNC port for the domain. */
+static void
+vnc_connect(struct ws *w)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	const char		*addr = sv_cfg.console_address;
+	socklen_t		 sl;
+
+	memset(&ss, 0, sizeof ss);
+	if (strchr(addr, ':') != NULL) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(w->o.vnc_port);
+		if (strcmp(addr, "::") == 0 ||
+		    inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+			sin6->sin6_addr = in6addr_loopback;
+		sl = sizeof *sin6;
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(w->o.vnc_port);
+		if (strcmp(addr, "0.0.0.0") == 0 || addr[0] == '\0' ||
+		    inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof *sin;
+	}
+	rfb_filter_init(&w->rfb);
+	w->con = bufferevent_socket_new(sv_base, -1, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(w->con, console_read_cb, NULL, console_event_cb, w);
+	bufferevent_enable(w->con, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(w->con, (struct sockaddr *)&ss, sl) !=
+	    0) {
+		bufferevent_free(w->con);
+		w->con = NULL;
+		wslay_event_queue_close(w->ctx, 1011, NULL, 0);
+	}
+	ws_update(w);
 }
 
 static void
@@ -348,13 +422,16 @@ ws_open(void *arg)
 	TAILQ_INSERT_TAIL(&wss, w, entry);
 	nws++;
 	log_info("websocket opened: %s from %s (%s %d)", w->o.user, w->o.peer,
-	    w->o.kind == WS_EVENTS ? "events" : "console of domain",
-	    w->o.domid);
+	    kind_name(w->o.kind), w->o.domid);
 	if (w->o.kind == WS_EVENTS) {
 		hello = link_hello_text();
 		ws_queue(w, WSLAY_TEXT_FRAME, hello, strlen(hello));
 		free(hello);
 		ws_update(w);
+		return;
+	}
+	if (w->o.kind == WS_VNC) {
+		vnc_connect(w);
 		return;
 	}
 	w->retry_ev = evtimer_new(sv_base, console_retry_cb, w);

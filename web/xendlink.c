@@ -621,3 +621,22 @@ link_history(int domid)
 	    "interval", LINK_POLL_MS / 1000, "fields", "t", "cpu_pct",
 	    "memory", "net_rx", "net_tx", "blk_rd", "blk_wr", "samples", a));
 }
+
+int
+link_vnc_port(int domid)
+{
+	json_t	*d, *port;
+	size_t	 i;
+	int	 p = -1;
+
+	pthread_mutex_lock(&cache_lock);
+	json_array_foreach(cache_list, i, d) {
+		if (json_integer_value(json_object_get(d, "domid")) != domid)
+			continue;
+		port = json_object_get(d, "vnc_port");
+		if (json_is_integer(port))
+			p = json_integer_value(port);
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return (p);
+}

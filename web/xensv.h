@@ -14,6 +14,8 @@
 #ifndef XENSV_H
 #define XENSV_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +63,22 @@ int		 ws_accept_key(const char *key, char out[64]);
 /* Accept-Encoding names gzip (q not 0). */
 int		 accepts_gzip(const char *accept_encoding);
 
+/* rfb.c: a viewer's side of RFB, filtered (pure). */
+struct rfb_filter {
+	int	 state;
+	size_t	 need;		/* bytes of the current part */
+	size_t	 have;
+	int	 pass;		/* forward the current part */
+	uint8_t	 hdr[12];	/* its first bytes */
+};
+void		 rfb_filter_init(struct rfb_filter *);
+/*
+ * Copies to out (at least len bytes) what of in may reach the server;
+ * returns how much, or -1 if the client broke the protocol (close it).
+ */
+ssize_t		 rfb_filter(struct rfb_filter *, const uint8_t *in, size_t len,
+		     uint8_t *out);
+
 /* auth.c: users, sessions, CSRF, back-off, console tickets. */
 enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_ADMIN };
 #define SV_TOKEN_LEN	64		/* hex characters */
@@ -101,12 +119,12 @@ void		 session_new(const char *user, enum role, double now,
 int		 session_get(const char *id, double now, struct session *out);
 void		 session_drop(const char *id);
 /* Login back-off per address: backoff.h (shared with xenconsoled). */
-/* One-time console tickets bound to a session and a domain. */
-void		 ticket_new(const char *sid, int domid, double now,
+/* One-time console tickets bound to a session, a domain and a kind. */
+void		 ticket_new(const char *sid, int domid, int kind, double now,
 		     char out[SV_TOKEN_LEN + 1]);
-/* Takes (consumes) a ticket: 0 if it was issued to sid for domid. */
+/* Takes (consumes) a ticket: 0 if it was issued to sid for this. */
 int		 ticket_take(const char *ticket, const char *sid, int domid,
-		     double now);
+		     int kind, double now);
 
 /* xendlink.c: the one connection to xend (loop thread). */
 typedef void	(*link_cb)(json_t *result, const char *code,
@@ -145,14 +163,17 @@ int		 link_domid_by_name(const char *name);
 json_t		*link_history(int domid);
 /* A snapshot for a new event client: {"type":"hello", ...}. Caller frees. */
 char		*link_hello_text(void);
-/* Console bridges reconnect while the domain exists: name or NULL. */
+/* Console bridges reconnect while the domain exists. */
 int		 link_domain_exists(int domid);
+/* The VNC port of a domain with a graphical console, or -1. */
+int		 link_vnc_port(int domid);
 
 /* ws.c: WebSockets (loop thread after the upgrade). */
-enum ws_kind { WS_EVENTS, WS_CONSOLE };
+enum ws_kind { WS_EVENTS, WS_CONSOLE, WS_VNC };
 struct ws_open {
 	enum ws_kind	 kind;
 	int		 domid;
+	int		 vnc_port;	/* WS_VNC */
 	enum role	 role;
 	char		 user[SV_USER_MAX];
 	char		 peer[64];

@@ -4,6 +4,7 @@ import { showOverview } from './overview.js';
 import { showDomain } from './domain.js';
 import { showConsole } from './console.js';
 import { showWizard } from './wizard.js';
+import { showVnc } from './vnc.js';
 
 const view = document.getElementById('view');
 let cleanup = null;
@@ -23,6 +24,7 @@ async function route() {
   const [page, arg] = h.split('/').map(decodeURIComponent);
   if (page === 'domain' && arg) cleanup = await showDomain(view, arg);
   else if (page === 'console' && arg) cleanup = await showConsole(view, arg);
+  else if (page === 'vnc' && arg) cleanup = await showVnc(view, arg);
   else if (page === 'create') cleanup = await showWizard(view);
   else cleanup = await showOverview(view);
 }

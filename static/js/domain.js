@@ -88,7 +88,8 @@ export async function showDomain(view, name) {
   view.append(
     el('nav', { class: 'crumbs' }, el('a', { href: '#/' }, 'Domains'), ' / ', name),
     el('section', { class: 'toolbar' }, el('h1', {}, name), state,
-      el('a', { class: 'button', id: 'open-console', href: '#/console/' + encodeURIComponent(name) }, 'Console')),
+      el('a', { class: 'button', id: 'open-console', href: '#/console/' + encodeURIComponent(name) }, 'Console'),
+      d.vnc_port ? el('a', { class: 'button', id: 'open-vnc', href: '#/vnc/' + encodeURIComponent(name) }, 'Screen (VNC)') : null),
     el('section', { class: 'actions', 'aria-label': 'actions' },
       btn('Pause', 'pause', () => doAct('pause')),
       btn('Unpause', 'unpause', () => doAct('unpause')),

@@ -205,6 +205,19 @@ try {
   await V.waitForSelector(row('wiz1'), { timeout: 15000 });
   log('wizard created wiz1; the viewer sees it');
 
+  // A graphical console (vnc = 1) in noVNC: loaded only now.
+  execFileSync('xm', ['create', process.env.XENSV_VNCCFG], { stdio: 'inherit' });
+  await A.goto(URL + '/#/domain/webvnc');
+  await A.click('#open-vnc');
+  await A.waitForSelector('#vnc-screen[data-connected="yes"] canvas', { timeout: 30000 });
+  await A.waitForTimeout(3000);      // the guest's text screen draws
+  await A.screenshot({ path: `${SHOTS}/vnc.png` });
+  await V.goto(URL + '/#/vnc/webvnc');
+  await V.waitForSelector('#vnc-screen[data-connected="yes"] canvas', { timeout: 30000 });
+  await V.waitForSelector('text=view only (viewer)');
+  log('noVNC connected for the admin and (view only) for the viewer');
+  execFileSync('xm', ['destroy', 'webvnc'], { stdio: 'inherit' });
+
   // Destroy by typing the name: wiz1 by keyboard from the list (j to it,
   // X, the name, Enter), webui from its page.
   await A.goto(URL + '/#/');

@@ -413,6 +413,81 @@ def test_web_domain_live(inst):
     check("webdom" not in inst.domains(), "webdom still there")
 
 
+def _ws_bytes(ws, n, timeout=20):
+    """At least n bytes of binary messages."""
+    got = b""
+    end = time.time() + timeout
+    while len(got) < n:
+        op, p = ws.recv(max(0.1, end - time.time()))
+        if op == 2:
+            got += p
+        elif op == 8:
+            raise EOFError("closed after %r" % got)
+    return got
+
+
+def test_web_vnc(inst):
+    """A vnc = 1 domain's screen through xensv (noVNC's path): tickets of
+    their own kind; RFB passes for an admin; a viewer gets pictures, its
+    keys are dropped and a message RFB does not know ends it."""
+    admin, viewer = start_web(inst, consoled=True)
+    inst.xm_ok("create", inst.config("gfx", vnc="1"))
+    domid = inst.domains()["gfx"]["domid"]
+    time.sleep(1)
+    t = admin.ok("POST", "/api/domains/gfx/console", {})
+    try:
+        admin.ws("/ws/vnc/%d?ticket=%s" % (domid, t["ticket"]))
+        check(False, "a serial ticket opened the screen")
+    except WebSocketRefused as e:
+        check(e.status == 403, e)
+    r = admin.request("POST", "/api/domains/gfx/console", {"kind": "x"})
+    check(r.status == 400, "kind x: %d" % r.status)
+    for who, web in (("admin", admin), ("viewer", viewer)):
+        end = time.time() + 30
+        while True:
+            t = web.ok("POST", "/api/domains/gfx/console", {"kind": "vnc"})
+            check(t["url"].startswith("/ws/vnc/%d?" % domid), t)
+            ws = web.ws(t["url"])
+            try:
+                ver = _ws_bytes(ws, 12, 10)
+                break
+            except EOFError:
+                # xenconsoled still connecting to QEMU's display.
+                check(time.time() < end, "no RFB from the screen")
+                time.sleep(1)
+        check(ver.startswith(b"RFB 003.008\n"), (who, ver))
+        ws.send(b"RFB 003.008\n")
+        sec = _ws_bytes(ws, 2)
+        check(1 in sec[1:1 + sec[0]], (who, "security types", sec))
+        ws.send(b"\x01")
+        check(_ws_bytes(ws, 4) == b"\x00\x00\x00\x00", who)
+        ws.send(b"\x01")
+        init = _ws_bytes(ws, 24)
+        w, h = int.from_bytes(init[0:2], "big"), int.from_bytes(init[2:4],
+                                                               "big")
+        check(w >= 320 and h >= 200, (who, w, h))
+        # Keys (dropped for the viewer), then a request for a picture.
+        ws.send(bytes([4, 1, 0, 0, 0, 0, 0xff, 0x0d]))
+        ws.send(bytes([3, 0, 0, 0, 0, 0]) + w.to_bytes(2, "big") +
+                h.to_bytes(2, "big"))
+        upd = _ws_bytes(ws, 4)
+        check(upd[0] == 0, (who, "no FramebufferUpdate", upd[:8]))
+        if who == "viewer":
+            ws.send(bytes([0xfe]))
+            try:
+                while True:
+                    op, p = ws.recv(10)
+                    if op == 8:
+                        check(p[:2] == b"\x03\xf0", "close code %r" % p)
+                        break
+            except EOFError:
+                pass
+        ws.close()
+    r = admin.request("POST", "/api/domains/Domain-0/console",
+                      {"kind": "vnc"})
+    check(r.status == 404, "Domain-0 screen: %d" % r.status)
+
+
 def test_web_cli(inst):
     """xensv start/status/stop/restart like xend; passwd roles; a users
     file others can read is refused."""
@@ -504,6 +579,7 @@ def test_web_browser(inst):
     env["XENSV_ADMIN_PW"] = ADMIN_PW
     env["XENSV_VIEWER_PW"] = VIEWER_PW
     env["XENSV_DOMCFG"] = inst.config("webui")
+    env["XENSV_VNCCFG"] = inst.config("webvnc", vnc="1")
     env["XENSV_IMAGES"] = harness.IMAGES
     env["XENSV_SHOTS"] = os.environ.get("XENSV_SHOTS",
                                         os.path.join(inst.tmp, "shots"))
@@ -525,5 +601,6 @@ TESTS = [
     ("web-domain-live", test_web_domain_live, ""),
     ("web-cli", test_web_cli, ""),
     ("web-tls", test_web_tls, ""),
+    ("web-vnc", test_web_vnc, ""),
     ("web-browser", test_web_browser, ""),
 ]

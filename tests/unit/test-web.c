@@ -177,22 +177,24 @@ test_tickets(void **state)
 {
 	char	 t[SV_TOKEN_LEN + 1], sid[] = "s1", other[] = "s2";
 
-	ticket_new(sid, 5, 0, t);
-	assert_int_equal(ticket_take(t, other, 5, 1), -1);	/* spent */
-	assert_int_equal(ticket_take(t, sid, 5, 1), -1);
-	ticket_new(sid, 5, 0, t);
-	assert_int_equal(ticket_take(t, sid, 6, 1), -1);	/* domain */
-	ticket_new(sid, 5, 0, t);
-	assert_int_equal(ticket_take(t, sid, 5, TICKET_TTL + 1), -1);
-	ticket_new(sid, 5, 0, t);
-	assert_int_equal(ticket_take(t, sid, 5, 1), 0);
-	assert_int_equal(ticket_take(t, sid, 5, 1), -1);	/* once */
-	assert_int_equal(ticket_take(NULL, sid, 5, 1), -1);
-	assert_int_equal(ticket_take("abc", sid, 5, 1), -1);
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
+	assert_int_equal(ticket_take(t, other, 5, WS_CONSOLE, 1), -1);	/* spent */
+	assert_int_equal(ticket_take(t, sid, 5, WS_CONSOLE, 1), -1);
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
+	assert_int_equal(ticket_take(t, sid, 6, WS_CONSOLE, 1), -1);	/* domain */
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
+	assert_int_equal(ticket_take(t, sid, 5, WS_VNC, 1), -1);	/* kind */
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
+	assert_int_equal(ticket_take(t, sid, 5, WS_CONSOLE, TICKET_TTL + 1), -1);
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
+	assert_int_equal(ticket_take(t, sid, 5, WS_CONSOLE, 1), 0);
+	assert_int_equal(ticket_take(t, sid, 5, WS_CONSOLE, 1), -1);	/* once */
+	assert_int_equal(ticket_take(NULL, sid, 5, WS_CONSOLE, 1), -1);
+	assert_int_equal(ticket_take("abc", sid, 5, WS_CONSOLE, 1), -1);
 	/* Logout spends the session's tickets. */
-	ticket_new(sid, 5, 0, t);
+	ticket_new(sid, 5, WS_CONSOLE, 0, t);
 	session_drop(sid);
-	assert_int_equal(ticket_take(t, sid, 5, 1), -1);
+	assert_int_equal(ticket_take(t, sid, 5, WS_CONSOLE, 1), -1);
 }
 
 static void
@@ -251,6 +253,61 @@ test_users_file(void **state)
 	free(file);
 }
 
+static void
+test_rfb_filter(void **state)
+{
+	struct rfb_filter	 f;
+	uint8_t			 out[256], in[256];
+	size_t			 n = 0;
+	/* version, security None, ClientInit (shared) */
+	static const uint8_t	 hello[] = "RFB 003.008\n\x01\x01";
+	static const uint8_t	 setenc[] = { 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+				    1 };
+	static const uint8_t	 fbreq[] = { 3, 1, 0, 0, 0, 0, 0, 64, 0, 48 };
+	static const uint8_t	 key[] = { 4, 1, 0, 0, 0, 0, 0xff, 0x0d };
+	static const uint8_t	 ptr[] = { 5, 1, 0, 10, 0, 10 };
+	static const uint8_t	 cut[] = { 6, 0, 0, 0, 0, 0, 0, 3, 'a', 'b',
+				    'c' };
+
+	rfb_filter_init(&f);
+	memcpy(in + n, hello, 14); n += 14;
+	memcpy(in + n, setenc, sizeof setenc); n += sizeof setenc;
+	memcpy(in + n, key, sizeof key); n += sizeof key;
+	memcpy(in + n, fbreq, sizeof fbreq); n += sizeof fbreq;
+	memcpy(in + n, ptr, sizeof ptr); n += sizeof ptr;
+	memcpy(in + n, cut, sizeof cut); n += sizeof cut;
+	memcpy(in + n, fbreq, sizeof fbreq); n += sizeof fbreq;
+	/* Whole, then a byte at a time: the same bytes pass. */
+	assert_int_equal(rfb_filter(&f, in, n, out), 14 + 12 + 10 + 10);
+	assert_memory_equal(out, hello, 14);
+	assert_memory_equal(out + 14, setenc, 12);
+	assert_memory_equal(out + 26, fbreq, 10);
+	assert_memory_equal(out + 36, fbreq, 10);
+	rfb_filter_init(&f);
+	size_t	 got = 0;
+	for (size_t i = 0; i < n; i++) {
+		ssize_t	 r = rfb_filter(&f, in + i, 1, out + got);
+
+		assert_true(r >= 0);
+		got += r;
+	}
+	assert_int_equal(got, 46);
+	/* An unknown message, a QEMU extension, a bad version: refused. */
+	rfb_filter_init(&f);
+	assert_int_equal(rfb_filter(&f, hello, 14, out), 14);
+	assert_int_equal(rfb_filter(&f, (const uint8_t *)"\xfe", 1, out), -1);
+	rfb_filter_init(&f);
+	assert_int_equal(rfb_filter(&f, (const uint8_t *)"RFB 003.003\n",
+	    12, out), -1);
+	/* VNC authentication: 16 bytes of response pass. */
+	rfb_filter_init(&f);
+	memset(in, 'x', sizeof in);
+	memcpy(in, "RFB 003.008\n\x02", 13);
+	in[29] = 1;
+	assert_int_equal(rfb_filter(&f, in, 30, out), 30);
+	assert_int_equal(rfb_filter(&f, key, sizeof key, out), 0);
+}
+
 int
 main(void)
 {
@@ -263,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_ws_accept),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_tickets),
+		cmocka_unit_test(test_rfb_filter),
 		cmocka_unit_test(test_users_file),
 	};
 
