@@ -15,6 +15,7 @@
 #include "xen-common.h"
 #include "xendcfg.h"
 #include "domcfg.h"
+#include "pycfg.h"
 #include "sxp.h"
 #include "xensv.h"
 #include "http.h"
@@ -49,6 +50,7 @@ static void	api_pin(struct req *, json_t *);
 static void	api_credit(struct req *, json_t *);
 static void	api_ticket(struct req *, json_t *);
 static void	api_clients(struct req *, json_t *);
+static void	api_schema(struct req *, json_t *);
 static void	api_check(struct req *, json_t *);
 static void	api_create(struct req *, json_t *);
 
@@ -67,6 +69,8 @@ static const struct route routes[] = {
 	    "domain.list without configs, with cpu_pct (every second)" },
 	{ "POST", "/api/domains", ROLE_ADMIN, api_create,
 	    "create: {text: config file} or {config}, paused -> domain" },
+	{ "GET", "/api/config/schema", ROLE_VIEWER, api_schema,
+	    "config.schema: every domain config key (type, range, help)" },
 	{ "POST", "/api/config/check", ROLE_ADMIN, api_check,
 	    "dry run: {text} -> {config, sxp, warnings, memory}" },
 	{ "GET", "/api/domains/{dom}", ROLE_VIEWER, api_domain,
@@ -329,6 +333,12 @@ api_history(struct req *r, json_t *body)
 }
 
 static void
+api_schema(struct req *r, json_t *body)
+{
+	req_xend(r, "config.schema", NULL);
+}
+
+static void
 api_vcpu_list(struct req *r, json_t *body)
 {
 	req_xend(r, "domain.vcpu_list", dom_args(r));
@@ -491,26 +501,28 @@ static json_t *
 body_config(struct req *r, json_t *body, json_t **warnings)
 {
 	const char	*text = json_string_value(json_object_get(body, "text"));
-	json_t		*vars, *config = json_object_get(body, "config");
+	json_t		*vars, *meta, *config = json_object_get(body, "config");
 	char		*cause;
+	int		 rc;
 
 	if (text != NULL) {
 		if (pycfg_eval(text, strlen(text), "web", NULL, 0, &vars,
-		    &cause) != 0) {
+		    &meta, &cause) != 0) {
 			req_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "%s",
 			    cause);
 			free(cause);
 			return (NULL);
 		}
-		if (domcfg_build(vars, "web", NULL, &config, warnings,
-		    &cause) != 0) {
-			json_decref(vars);
-			req_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "%s",
-			    cause);
-			free(cause);
-			return (NULL);
-		}
+		rc = domcfg_build(vars, meta, "web", NULL, &config, warnings,
+		    &cause);
 		json_decref(vars);
+		json_decref(meta);
+		if (rc != 0) {
+			req_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "%s",
+			    cause);
+			free(cause);
+			return (NULL);
+		}
 	} else if (json_is_object(config))
 		config = json_deep_copy(config);
 	else {

@@ -418,7 +418,7 @@ consoles_thread(void *arg)
 	char			*path, *cause;
 	size_t			 i;
 
-	path = xsprintf("%s/xenconsoled.sock", sv_cfg.console_socket_dir);
+	path = xendcfg_consoled_path(&sv_cfg);
 	if (xen_open_path(path, &c, &cause) != 0) {
 		req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
 		    "xenconsoled: %s", cause);

@@ -374,7 +374,7 @@ console_connect(struct ws *w)
 	char		*path, *cause;
 	int		 fd;
 
-	path = xsprintf("%s/%d.sock", sv_cfg.console_socket_dir, w->o.domid);
+	path = xendcfg_console_path(&sv_cfg, w->o.domid);
 	fd = unix_connect(path, &cause);
 	free(path);
 	if (fd == -1) {

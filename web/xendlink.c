@@ -5,9 +5,10 @@
  * answers from, and 10 minutes of history per domain), and carries every
  * call a web request makes, many in flight, matched by id.
  *
- * Behind link_call/link_cb, so that moving it to another client library
- * changes this file only.  If xend goes away, calls fail at once with
- * "unavailable" and the link is retried every second.
+ * Over core/lib/rpc.h's asynchronous client on the loop's event base;
+ * the rest of xensv sees only link_call/link_cb.  If xend goes away,
+ * calls fail at once with "unavailable" and the link is retried every
+ * second.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include <event2/event.h>
 
 #include "xen-common.h"
-#include "client.h"
+#include "rpc.h"
 #include "xendcfg.h"
 #include "xensv.h"
 
@@ -26,10 +27,8 @@
 #define HIST_FIELDS	7		/* t cpu mem rx tx rd wr */
 
 struct pending {
-	json_int_t	 id;
 	link_cb		 cb;
 	void		*arg;
-	struct pending	*next;
 };
 
 struct call {
@@ -48,9 +47,8 @@ struct hist {
 	double		 s[HIST_LEN][HIST_FIELDS];
 };
 
-static struct xen_client	*xl;
-static struct event		*xl_read_ev, *xl_retry_ev, *xl_poll_ev;
-static struct pending		*xl_pending;
+static struct rpc_client	*xl;
+static struct event		*xl_retry_ev, *xl_poll_ev;
 static int			 xl_warned, xl_list_busy, xl_list_again;
 
 static pthread_mutex_t		 cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,6 +60,7 @@ static size_t			 nhists;
 static double			 host_busy, host_t;
 
 static void	link_connect(void);
+static void	link_refresh(void);
 static int	link_lookup(const char *, int);
 static void	link_send(const char *op, json_t *args, link_cb, void *);
 
@@ -287,91 +286,41 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-link_message(json_t *msg)
+event_cb(struct rpc_client *c, const struct rpc_msg *m, void *arg)
 {
-	struct pending	**pp, *p;
-	const json_t	*id, *err;
-	json_int_t	 n;
-
-	if (json_is_string(json_object_get(msg, "event"))) {
-		broadcast("event", json_pack("{s:O}", "event", msg));
-		link_refresh();
+	if (m->bad) {
+		log_warn("xend: bad json: %s", m->message);
 		return;
 	}
-	id = json_object_get(msg, "id");
-	if (!json_is_integer(id))
-		return;
-	n = json_integer_value(id);
-	for (pp = &xl_pending; (p = *pp) != NULL; pp = &p->next) {
-		if (p->id == n)
-			break;
-	}
-	if (p == NULL)
-		return;
-	*pp = p->next;
-	if ((err = json_object_get(msg, "error")) != NULL) {
-		const char	*code, *m;
+	broadcast("event", json_pack("{s:O}", "event", m->json));
+	link_refresh();
+}
 
-		code = json_string_value(json_object_get(err, "code"));
-		m = json_string_value(json_object_get(err, "message"));
-		p->cb(NULL, code != NULL ? code : "failed", m != NULL ? m :
-		    "error from xend", p->arg);
-	} else
-		p->cb(json_object_get(msg, "result"), NULL, NULL, p->arg);
+static void
+reply_cb(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+	struct pending	*p = arg;
+
+	if (m->code != NULL)
+		p->cb(NULL, strcmp(m->code, RPC_E_DISCONN) == 0 ?
+		    "unavailable" : m->code, m->message, p->arg);
+	else
+		p->cb(m->result, NULL, NULL, p->arg);
 	free(p);
 }
 
+/* The connection went; calls in flight have had their error replies. */
 static void
-link_lost(const char *why)
+lost_cb(struct rpc_client *c, const char *why, void *arg)
 {
 	struct timeval	 tv = { LINK_RETRY_S, 0 };
-	struct pending	*p;
-	char		*msg;
 
 	log_warn("lost xend (%s); retrying every %d s", why, LINK_RETRY_S);
-	if (xl_read_ev != NULL)
-		event_free(xl_read_ev);
-	xl_read_ev = NULL;
-	xen_close(xl);
+	rpc_client_free(xl, NULL);
 	xl = NULL;
 	xl_list_busy = xl_list_again = 0;
-	msg = xsprintf("lost xend: %s", why);
-	while ((p = xl_pending) != NULL) {
-		xl_pending = p->next;
-		p->cb(NULL, "unavailable", msg, p->arg);
-		free(p);
-	}
-	free(msg);
 	if (xl_retry_ev != NULL)
 		evtimer_add(xl_retry_ev, &tv);
-}
-
-static void
-read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	const char	*line;
-	size_t		 len;
-	char		*cause;
-	json_t		*msg;
-	json_error_t	 jerr;
-	int		 r;
-
-	while (xl != NULL) {
-		r = xen_recv_line(xl, &line, &len, &cause);
-		if (r == 0)
-			return;
-		if (r < 0) {
-			link_lost(cause);
-			free(cause);
-			return;
-		}
-		if ((msg = json_loadb(line, len, 0, &jerr)) == NULL) {
-			log_warn("xend: bad json: %s", jerr.text);
-			continue;
-		}
-		link_message(msg);
-		json_decref(msg);
-	}
 }
 
 /* Loop thread only. */
@@ -379,7 +328,6 @@ static void
 link_send(const char *op, json_t *args, link_cb cb, void *arg)
 {
 	struct pending	*p;
-	json_int_t	 id;
 	char		*cause;
 
 	if (xl == NULL) {
@@ -388,18 +336,14 @@ link_send(const char *op, json_t *args, link_cb cb, void *arg)
 		    "every second)", arg);
 		return;
 	}
-	if (xen_send(xl, op, args, &id, &cause) != 0) {
-		cb(NULL, "unavailable", cause, arg);
-		link_lost(cause);
-		free(cause);
-		return;
-	}
 	p = xcalloc(1, sizeof *p);
-	p->id = id;
 	p->cb = cb;
 	p->arg = arg;
-	p->next = xl_pending;
-	xl_pending = p;
+	if (rpc_client_call(xl, op, args, reply_cb, p, &cause) != 0) {
+		free(p);
+		cb(NULL, "unavailable", cause, arg);
+		free(cause);
+	}
 }
 
 static void
@@ -435,22 +379,23 @@ static void
 link_connect(void)
 {
 	struct timeval	 tv = { LINK_RETRY_S, 0 };
-	char		*cause;
+	char		*cause, *path;
 
-	if (xen_open(&sv_cfg, &xl, &cause) != 0) {
+	path = xendcfg_api_path(&sv_cfg);
+	xl = rpc_client_open(path, "xend", event_cb, lost_cb, NULL, &cause);
+	if (xl == NULL) {
 		if (!xl_warned)
-			log_warn("%s", cause);
+			log_warn("cannot connect to xend: %s", cause);
 		xl_warned = 1;
 		free(cause);
-		xl = NULL;
+		free(path);
 		evtimer_add(xl_retry_ev, &tv);
 		return;
 	}
-	log_info("connected to xend at %s", sv_cfg.unix_path);
+	log_info("connected to xend at %s", path);
+	free(path);
 	xl_warned = 0;
-	xl_read_ev = event_new(sv_base, xen_fd(xl), EV_READ | EV_PERSIST,
-	    read_cb, NULL);
-	event_add(xl_read_ev, NULL);
+	rpc_client_attach(xl, sv_base);
 	link_send("events.subscribe", NULL, subscribed, NULL);
 	link_refresh();
 }
@@ -472,6 +417,16 @@ link_init(void)
 	link_connect();
 }
 
+/* Stopping: a call still in flight gets its answer all the same. */
+static void
+drop_pending(void *arg)
+{
+	struct pending	*p = arg;
+
+	p->cb(NULL, "unavailable", "xensv is stopping", p->arg);
+	free(p);
+}
+
 void
 link_close(void)
 {
@@ -483,8 +438,11 @@ link_close(void)
 	if (xl_poll_ev != NULL)
 		event_free(xl_poll_ev);
 	xl_poll_ev = NULL;
-	if (xl != NULL)
-		link_lost("xensv is stopping");
+	if (xl != NULL) {
+		/* Calls in flight are answered "unavailable" (resumed). */
+		rpc_client_free(xl, drop_pending);
+		xl = NULL;
+	}
 	pthread_mutex_lock(&cache_lock);
 	blob_unref(cache_domains);
 	blob_unref(cache_host);

@@ -44,18 +44,6 @@ argv_add(struct argv_buf *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
-void
-argv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /*
  * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
  * with commas, so a literal comma doubles.  -kernel and -append are taken
@@ -116,7 +104,7 @@ char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
-	json_t		*c = d->config, *disks, *vifs, *v;
+	const struct domcfg	*c = d->config;
 	const char	*ramdisk, *mode, *mac;
 	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ];
 	const char	*kernel;
@@ -135,11 +123,9 @@ qemu_argv(struct domain *d, const char *accel)
 	}
 	/* Room for maxmem; the balloon holds the guest to its memory. */
 	argv_add(&a, "-m");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "maxmem")));
+	argv_add(&a, "%ld", c->maxmem);
 	argv_add(&a, "-smp");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "vcpus")));
+	argv_add(&a, "%ld", c->vcpus);
 	argv_add(&a, "-nodefaults");
 	argv_add(&a, "-no-user-config");
 	argv_add(&a, "-display");
@@ -183,10 +169,10 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
-	kernel = json_string_value(json_object_get(c, "kernel"));
+	kernel = c->kernel;
 	argv_add(&a, "-kernel");
 	argv_add(&a, "%s", kernel);
-	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
+	ramdisk = c->ramdisk;
 	if (ramdisk != NULL) {
 		argv_add(&a, "-initrd");
 		if (kimage_probe(kernel) == KIMAGE_MULTIBOOT) {
@@ -201,11 +187,9 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "%s", cmdline);
 	free(cmdline);
 
-	disks = json_object_get(c, "disks");
-	json_array_foreach(disks, i, v) {
-		path = disk_path(json_string_value(json_object_get(v,
-		    "uname")));
-		mode = json_string_value(json_object_get(v, "mode"));
+	for (i = 0; i < c->ndisks; i++) {
+		path = disk_path(c->disks[i].uname);
+		mode = c->disks[i].mode;
 		e = qemu_escape(path);
 		free(path);
 		argv_add(&a, "-drive");
@@ -214,15 +198,14 @@ qemu_argv(struct domain *d, const char *accel)
 		    strcmp(mode, "r") == 0 ? ",readonly=on" : "",
 		    strcmp(mode, "w!") == 0 ? ",file.locking=off" : "");
 		free(e);
-		e2 = qemu_escape(json_string_value(json_object_get(v, "dev")));
+		e2 = qemu_escape(c->disks[i].dev);
 		argv_add(&a, "-device");
 		argv_add(&a, "virtio-blk-pci,drive=vbd%zu,serial=%s", i, e2);
 		free(e2);
 	}
 
-	vifs = json_object_get(c, "vifs");
-	json_array_foreach(vifs, i, v) {
-		mac = json_string_value(json_object_get(v, "mac"));
+	for (i = 0; i < c->nvifs; i++) {
+		mac = c->vifs[i].mac;
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
@@ -235,7 +218,7 @@ qemu_argv(struct domain *d, const char *accel)
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
 	 */
-	if (json_is_true(json_object_get(c, "vnc"))) {
+	if (c->vnc) {
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
@@ -344,11 +327,10 @@ fail:
 
 /* The script of vif i, or NULL for the built-in bridge attach. */
 static const char *
-vif_script_of(json_t *v)
+vif_script_of(const struct domcfg_vif *v)
 {
-	const char	*script;
+	const char	*script = v->script;
 
-	script = json_string_value(json_object_get(v, "script"));
 	if (script == NULL && *xend_cfg.vif_script != '\0')
 		script = xend_cfg.vif_script;
 	return (script);
@@ -360,17 +342,16 @@ vif_script_of(json_t *v)
  * offline of one QEMU always ends before the online of the next.
  */
 static void
-vif_script(struct domain *d, json_t *v, const char *op, const char *vif)
+vif_script(struct domain *d, const struct domcfg_vif *v, const char *op,
+    const char *vif)
 {
 	const char	*br, *mac, *ip, *script = vif_script_of(v);
 	char		*argv[9], *what;
 	int		 i, n = 0;
 
-	br = json_string_value(json_object_get(v, "bridge"));
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	mac = json_string_value(json_object_get(v, "mac"));
-	ip = json_string_value(json_object_get(v, "ip"));
+	br = v->bridge != NULL ? v->bridge : xend_cfg.default_bridge;
+	mac = v->mac;
+	ip = v->ip;
 	argv[n++] = (char *)script;
 	argv[n++] = (char *)op;
 	argv[n++] = xsprintf("domain=%s", d->name);
@@ -400,15 +381,14 @@ vif_attach_turn(int ok, const char *how, void *arg)
 {
 	struct vif_attach_job	*j = arg;
 	struct domain		*d = j->d;
-	json_t			*v;
 	const char		*br;
 	char			 vif[IFNAMSIZ], *cause;
 
-	v = json_array_get(json_object_get(d->config, "vifs"), j->idx);
-	if (d->removed || d->exited || d->pid != j->pid || v == NULL)
+	if (d->removed || d->exited || d->pid != j->pid ||
+	    (size_t)j->idx >= d->config->nvifs)
 		goto out;
 	xendcfg_vif_name(&xend_cfg, d->domid, j->idx, vif, sizeof vif);
-	br = json_string_value(json_object_get(v, "bridge"));
+	br = d->config->vifs[j->idx].bridge;
 	if (br == NULL)
 		br = xend_cfg.default_bridge;
 	if (!bridge_exists(br)) {
@@ -427,16 +407,15 @@ out:
 void
 qemu_vifs_up(struct domain *d)
 {
-	json_t			*vifs = json_object_get(d->config, "vifs"), *v;
 	char			 vif[IFNAMSIZ];
 	struct vif_attach_job	*j;
 	size_t			 i;
 
 	d->vifs_up = 1;
-	json_array_foreach(vifs, i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL) {
-			vif_script(d, v, "online", vif);
+		if (vif_script_of(&d->config->vifs[i]) != NULL) {
+			vif_script(d, &d->config->vifs[i], "online", vif);
 			continue;
 		}
 		j = xcalloc(1, sizeof *j);
@@ -455,17 +434,16 @@ qemu_vifs_up(struct domain *d)
 void
 qemu_vifs_down(struct domain *d)
 {
-	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
 	char		 vif[IFNAMSIZ];
 	size_t		 i;
 
 	if (!d->vifs_up)
 		return;
 	d->vifs_up = 0;
-	json_array_foreach(vifs, i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL)
-			vif_script(d, v, "offline", vif);
+		if (vif_script_of(&d->config->vifs[i]) != NULL)
+			vif_script(d, &d->config->vifs[i], "offline", vif);
 	}
 }
 
