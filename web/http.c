@@ -327,6 +327,25 @@ req_set_cookie(struct req *r, const char *value, int max_age)
 	    sv_tls ? "; Secure" : "");
 }
 
+/*
+ * Suspends r and runs fn(arg) in a thread of its own, for work that may
+ * block (a password hash, another daemon's socket); fn resumes r.
+ */
+static void
+req_suspend_thread(struct req *r, void *(*fn)(void *), void *arg)
+{
+	pthread_t	 t;
+	pthread_attr_t	 attr;
+
+	r->phase = PHASE_WAIT;
+	MHD_suspend_connection(r->conn);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, fn, arg) != 0)
+		fatalx("pthread_create failed");
+	pthread_attr_destroy(&attr);
+}
+
 /* The login's password check, off the HTTP thread (yescrypt is slow). */
 static void *
 login_thread(void *arg)
@@ -364,8 +383,6 @@ login_thread(void *arg)
 void
 req_login(struct req *r, const char *user, const char *password)
 {
-	pthread_t	 t;
-	pthread_attr_t	 attr;
 	double		 wait;
 	int		 busy;
 
@@ -390,13 +407,7 @@ req_login(struct req *r, const char *user, const char *password)
 	}
 	snprintf(r->login_user, sizeof r->login_user, "%s", user);
 	r->login_pw = xstrdup(password);
-	r->phase = PHASE_WAIT;
-	MHD_suspend_connection(r->conn);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, login_thread, r) != 0)
-		fatalx("pthread_create failed");
-	pthread_attr_destroy(&attr);
+	req_suspend_thread(r, login_thread, r);
 }
 
 struct consoles_job {
@@ -455,18 +466,10 @@ void
 req_consoles(struct req *r, int domid)
 {
 	struct consoles_job	*j = xcalloc(1, sizeof *j);
-	pthread_t		 t;
-	pthread_attr_t		 attr;
 
 	j->r = r;
 	j->domid = domid;
-	r->phase = PHASE_WAIT;
-	MHD_suspend_connection(r->conn);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, consoles_thread, j) != 0)
-		fatalx("pthread_create failed");
-	pthread_attr_destroy(&attr);
+	req_suspend_thread(r, consoles_thread, j);
 }
 
 static void

@@ -131,22 +131,13 @@ static_dir_check(char **cause)
 static int
 xensv_serve(int ready_fd)
 {
-	enum log_level	 level = LOG_INFO;
-	struct event	*ev_term, *ev_int, *ev_hup;
-	struct timeval	 one = { 1, 0 };
-	char		*cause;
+	struct daemon_signals	*signals;
+	struct timeval		 one = { 1, 0 };
+	char			*cause;
 
-	if (log_parse_level(sv_cfg.loglevel, &level) != 0)
-		level = LOG_INFO;
-	log_open("xensv", sv_cfg.xensv_logfile, level);
-	if (daemon_take_pidfile(sv_cfg.xensv_pid_file, "xensv", &cause) !=
-	    0) {
-		log_error("%s", cause);
-		fprintf(stderr, "xensv: %s\n", cause);
-		free(cause);
+	if (daemon_begin("xensv", sv_cfg.loglevel, sv_cfg.xensv_logfile,
+	    sv_cfg.xensv_pid_file) != 0)
 		return (1);
-	}
-	signal(SIGPIPE, SIG_IGN);
 	daemon_raise_nofile();
 	/*
 	 * Two threads allocate (HTTP and the loop): one malloc arena is
@@ -158,12 +149,7 @@ xensv_serve(int ready_fd)
 	if ((sv_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	post_ev = event_new(sv_base, -1, 0, post_cb, NULL);
-	ev_term = evsignal_new(sv_base, SIGTERM, sig_exit_cb, NULL);
-	ev_int = evsignal_new(sv_base, SIGINT, sig_exit_cb, NULL);
-	ev_hup = evsignal_new(sv_base, SIGHUP, sig_hup_cb, NULL);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
-	evsignal_add(ev_hup, NULL);
+	signals = daemon_signals_new(sv_base, sig_exit_cb, sig_hup_cb);
 	session_init(sv_cfg.xensv_session_idle, sv_cfg.xensv_session_max);
 
 	if (static_dir_check(&cause) != 0 || http_start(&cause) != 0) {
@@ -192,9 +178,7 @@ xensv_serve(int ready_fd)
 	http_stop();
 	log_info("xensv stopped");
 	daemon_release_pidfile(sv_cfg.xensv_pid_file);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
+	daemon_signals_free(signals);
 	event_free(post_ev);
 	event_base_free(sv_base);
 	return (0);

@@ -81,6 +81,26 @@ daemon_release_pidfile(const char *pid_file)
 	}
 }
 
+int
+daemon_begin(const char *name, const char *loglevel, const char *logfile,
+    const char *pid_file)
+{
+	enum log_level	 level = LOG_INFO;
+	char		*cause;
+
+	if (log_parse_level(loglevel, &level) != 0)
+		level = LOG_INFO;
+	log_open(name, logfile, level);
+	if (daemon_take_pidfile(pid_file, name, &cause) != 0) {
+		log_error("%s", cause);
+		fprintf(stderr, "%s: %s\n", name, cause);
+		free(cause);
+		return (-1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return (0);
+}
+
 void
 daemon_raise_nofile(void)
 {
