@@ -3,9 +3,11 @@
  * split at NUL bytes into a URL, a Cookie header, an Accept-Encoding
  * header, an Origin and a Host; the rest is what a browser sends on a
  * WebSocket, fed through wslay's server framing with xensv's message
- * limit.  Properties: a path that path_clean accepts never has an empty,
+ * limit, each message then through the viewer's RFB filter (rfb.c).
+ * Properties: a path that path_clean accepts never has an empty,
  * "." or ".." segment or a control character; decoding never lengthens a
- * URL; a cookie value fits its buffer and has no ';'.
+ * URL; a cookie value fits its buffer and has no ';'; the RFB filter never
+ * passes more than it was given, nor a byte after it refused.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ struct feed {
 	const uint8_t	*p;
 	size_t		 len;
 	size_t		 msgs;
+	struct rfb_filter rfb;
+	int		 refused;
 };
 
 static ssize_t
@@ -58,10 +62,19 @@ feed_msg(wslay_event_context_ptr ctx,
     const struct wslay_event_on_msg_recv_arg *a, void *arg)
 {
 	struct feed	*f = arg;
+	uint8_t		 out[4096];
+	ssize_t		 n;
 
 	if (a->msg_length > 4096)
 		abort();	/* over the limit set below */
 	f->msgs++;
+	if (f->refused)
+		return;
+	n = rfb_filter(&f->rfb, a->msg, a->msg_length, out);
+	if (n > (ssize_t)a->msg_length)
+		abort();
+	if (n < 0)
+		f->refused = 1;
 }
 
 static const char *
@@ -125,6 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)token_equal(cookie, host);
 
 	memset(&f, 0, sizeof f);
+	rfb_filter_init(&f.rfb);
 	f.p = p;
 	f.len = len;
 	if (wslay_event_context_server_init(&ctx, &cbs, &f) != 0)
