@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
+    load = os.getloadavg()[0]
     inst = Instance("bench-web")
     fake = subprocess.Popen([sys.executable, os.path.join(
         TOP, "tests", "system", "fakexend.py"), "--socket", inst.sock,
@@ -127,8 +128,9 @@ def main():
         now = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
         body = """Measured %s by `bench/web.py --seconds %d --connections %d --record`
 (gcc -O2 build; xensv in front of `tests/system/fakexend.py` with %d
-domains, so the figures are xensv's own; 2 shared, busy cores; `wrk -t2
--c%d` from the same machine, with a session cookie).
+domains, so the figures are xensv's own; 2 shared cores, load average
+%.1f when it began; `wrk -t2 -c%d` from the same machine, with a session
+cookie).
 
 | what | requests/s | p99 | target |
 |---|---|---|---|
@@ -145,7 +147,8 @@ idle connections and 10 event WebSockets open (target with 30 domains, 10
 serial consoles and 100 idle connections: under 12 MB: %s); %.1f MB after
 the two wrk runs above (what the 32 busy connections used stays with the
 process).
-""" % (now, a.seconds, a.connections, DOMAINS, a.connections, len(doms),
+""" % (now, a.seconds, a.connections, DOMAINS, load, a.connections,
+            len(doms),
             api_len, api[0], api[1], "met" if api[0] >= 15000 else "NOT met",
             static_len, static[0], static[1], nfiles, ov / 1024,
             "met" if ov < 100 * 1024 else "NOT met", con / 1024,
