@@ -55,16 +55,9 @@ struct ws {
 	size_t			 extra_off;
 };
 static TAILQ_HEAD(, ws)	 wss = TAILQ_HEAD_INITIALIZER(wss);
-static int		 nws;
 
 static void	ws_update(struct ws *);
 static void	console_connect(struct ws *);
-
-int
-ws_count(void)
-{
-	return (nws);
-}
 
 static const char *
 kind_name(enum ws_kind k)
@@ -77,7 +70,6 @@ static void
 ws_free(struct ws *w)
 {
 	TAILQ_REMOVE(&wss, w, entry);
-	nws--;
 	if (w->rev != NULL)
 		event_free(w->rev);
 	if (w->wev != NULL)
@@ -420,7 +412,6 @@ ws_open(void *arg)
 	w->ping_ev = evtimer_new(sv_base, ping_cb, w);
 	evtimer_add(w->ping_ev, &tv);
 	TAILQ_INSERT_TAIL(&wss, w, entry);
-	nws++;
 	log_info("websocket opened: %s from %s (%s %d)", w->o.user, w->o.peer,
 	    kind_name(w->o.kind), w->o.domid);
 	if (w->o.kind == WS_EVENTS) {

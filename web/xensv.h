@@ -188,7 +188,6 @@ void		 ws_open(void *ws_open);
 void		 ws_broadcast(const char *text, size_t len);
 /* Says goodbye to every WebSocket (stopping); force: frees them now. */
 void		 ws_close_all(int force);
-int		 ws_count(void);
 
 /* http.c: the libmicrohttpd daemon. */
 int		 http_start(char **cause);
