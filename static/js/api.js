@@ -105,3 +105,13 @@ export function toast(msg, bad) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { t.className = 'toast'; }, 4000);
 }
+
+// How many CPUs a list such as "0-1,3" names.
+export function cpuCount(list) {
+  let n = 0;
+  for (const part of String(list).split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (Number.isInteger(a)) n += Number.isInteger(b) ? b - a + 1 : 1;
+  }
+  return n;
+}

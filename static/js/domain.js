@@ -1,7 +1,7 @@
 // domain.js: one domain: details, actions, memory, config, messages, graph.
-import { call, onEvents, el, fmtUptime, toast, getSession } from './api.js';
+import { call, onEvents, el, fmtUptime, toast, getSession, cpuCount } from './api.js';
 import { configFile } from './config.js';
-import { drawGraph } from './graph.js';
+import { drawGraph, drawIO } from './graph.js';
 
 // Destroy asks for the name, typed.
 export function confirmDestroy(name, after) {
@@ -84,6 +84,7 @@ export async function showDomain(view, name) {
       el('label', { for: 'cap' }, 'Cap (% of one CPU, 0: none)'), cap,
       el('button', { type: 'submit', disabled: !admin }, 'Set')));
   const canvas = el('canvas', { id: 'graph', width: 640, height: 160, 'aria-label': 'CPU and memory, last 10 minutes', role: 'img' });
+  const io = el('canvas', { id: 'graph-io', width: 640, height: 120, 'aria-label': 'network and disk bytes per second, last 10 minutes', role: 'img' });
   const dmesg = el('pre', { class: 'log', id: 'dmesg' });
   view.append(
     el('nav', { class: 'crumbs' }, el('a', { href: '#/' }, 'Domains'), ' / ', name),
@@ -101,7 +102,10 @@ export async function showDomain(view, name) {
       el('section', { class: 'card' }, el('h2', {}, 'Memory'),
         el('label', { for: 'mem-slider' }, `Target (16 – ${d.maxmem} MB, maxmem)`), slider, memOut,
         el('h2', {}, 'Last 10 minutes'), canvas,
-        el('p', { class: 'muted' }, el('span', { class: 'key cpu' }, 'CPU %'), ' ', el('span', { class: 'key mem' }, 'memory MB'))),
+        el('p', { class: 'muted' }, el('span', { class: 'key cpu' }, 'CPU %'), ' ', el('span', { class: 'key mem' }, 'memory MB')),
+        io,
+        el('p', { class: 'muted' }, el('span', { class: 'key rx' }, 'net in'), ' ', el('span', { class: 'key tx' }, 'net out'), ' ',
+          el('span', { class: 'key rd' }, 'disk read'), ' ', el('span', { class: 'key wr' }, 'disk write'), ' (bytes/s)')),
       cpuCard),
     el('section', { class: 'card' }, el('h2', {}, 'Config file'), el('pre', { id: 'cfgfile' }, configFile(d.config || {}))),
     el('section', { class: 'card' }, el('h2', {}, 'SXP (xm list -l)'), el('pre', { id: 'sxp' }, d.sxp || '')),
@@ -112,14 +116,14 @@ export async function showDomain(view, name) {
     state.className = 'state ' + x.status;
     const rows = [['Id', x.domid], ['State', `${x.status} (${x.state})`], ['CPU', `${(x.cpu_pct || 0).toFixed(1)} %`],
       ['Memory', `${x.memory} MB (target ${x.memory_target ?? x.memory}, max ${x.maxmem})`],
-      ['vCPUs', x.vcpus_online ? `${x.vcpus_online} of ${x.vcpus}` : x.vcpus], ['Uptime', fmtUptime(x.uptime)],
+      ['vCPUs', x.vcpus_online ? `${cpuCount(x.vcpus_online)} of ${x.vcpus} online (${x.vcpus_online})` : x.vcpus], ['Uptime', fmtUptime(x.uptime)],
       ['Console', x.console_port ? `port ${x.console_port}` : '-'], ['Restarts', x.restart_count ?? 0],
       ['QEMU pid', x.pid ?? '-']];
     facts.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   }
   fill(d);
-  let hist = null;
-  call('GET', `${path}/history`).then((h) => { hist = h; drawGraph(canvas, hist); }).catch(() => {});
+  let hist = null, prev = null;
+  call('GET', `${path}/history`).then((h) => { hist = h; drawGraph(canvas, hist); drawIO(io, hist); }).catch(() => {});
   call('GET', '/api/dmesg').then((m) => {
     const lines = (m.lines || []).filter((l) => l.includes(name) || l.includes(`domain ${d.domid}`));
     dmesg.textContent = lines.join('\n') || '(no messages about this domain)';
@@ -134,9 +138,15 @@ export async function showDomain(view, name) {
       memOut.textContent = `${slider.value} MB`;
     }
     if (hist) {
-      hist.samples.push([Date.now() / 1000, x.cpu_pct || 0, x.memory]);
+      const st = x.stats || {}, p = prev;
+      const dt = p ? (Date.now() / 1000 - p.t) : 0;
+      const rate = (k) => (p && dt > 0 ? Math.max(0, ((st[k] || 0) - (p.st[k] || 0)) / dt) : 0);
+      hist.samples.push([Date.now() / 1000, x.cpu_pct || 0, x.memory,
+        rate('net_rx'), rate('net_tx'), rate('blk_rd'), rate('blk_wr')]);
+      prev = { t: Date.now() / 1000, st };
       if (hist.samples.length > 600) hist.samples.shift();
       drawGraph(canvas, hist);
+      drawIO(io, hist);
     }
   });
   return off;

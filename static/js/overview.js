@@ -1,13 +1,15 @@
 // overview.js: the live domain table.  Keys as in xm top: j/k or arrows
 // move, Enter opens, p pause/unpause, s shut down, r reboot, X destroy,
 // a console, b balloon (the domain page), / filter, n create.
-import { onEvents, call, el, fmtUptime, toast, getSession } from './api.js';
+import { onEvents, call, el, fmtUptime, toast, getSession, cpuCount } from './api.js';
 import { confirmDestroy } from './domain.js';
+import { drawSeries, CPU } from './graph.js';
 
 const COLS = [
   ['name', 'Name'], ['domid', 'Id'], ['status', 'State'], ['cpu_pct', 'CPU%'],
   ['memory', 'Mem (MB)'], ['memory_target', 'Target'], ['maxmem', 'Max'],
   ['vcpus', 'vCPUs'], ['uptime', 'Uptime'], ['console_port', 'Console'],
+  ['cpu_hist', 'CPU, 10 min'],
 ];
 
 export async function showOverview(view) {
@@ -17,6 +19,28 @@ export async function showOverview(view) {
   let sortKey = localStorage.getItem('xensv.sort') || 'domid';
   let sortDir = Number(localStorage.getItem('xensv.dir') || 1);
   let selected = null;
+  // Each domain's CPU over the last 10 minutes: the server's history when
+  // the page opens, then a sample a second from the event socket.
+  const hist = new Map();
+  const fetching = new Set();
+  function track(list) {
+    const now = Date.now() / 1000;
+    for (const d of list) {
+      if (d.domid === 0) continue;
+      const h = hist.get(d.domid);
+      if (h) {
+        h.push([now, d.cpu_pct || 0]);
+        if (h.length > 600) h.shift();
+      } else if (!fetching.has(d.domid)) {
+        fetching.add(d.domid);
+        call('GET', `/api/domains/${d.domid}/history`).then((r) => {
+          hist.set(d.domid, r.samples.map((x) => [x[0], x[1]]));
+        }).catch(() => hist.set(d.domid, [])).finally(() => fetching.delete(d.domid));
+      }
+    }
+    for (const id of hist.keys())
+      if (!list.some((d) => d.domid === id)) hist.delete(id);
+  }
 
   const filter = el('input', { id: 'filter', type: 'search', placeholder: 'Filter (/)', 'aria-label': 'Filter domains by name or state' });
   const count = el('span', { class: 'muted', 'aria-live': 'polite' });
@@ -24,7 +48,8 @@ export async function showOverview(view) {
   const tbody = el('tbody');
   const table = el('table', { class: 'domains', id: 'domains' }, el('thead', {}, thead), tbody);
   for (const [k, label] of COLS) {
-    const th = el('th', { scope: 'col', tabindex: 0, 'data-key': k }, label);
+    const th = el('th', { scope: 'col', tabindex: k === 'cpu_hist' ? null : 0, 'data-key': k }, label);
+    if (k === 'cpu_hist') { thead.append(th); continue; }
     th.addEventListener('click', () => sortBy(k));
     th.addEventListener('keydown', (e) => { if (e.key === 'Enter') sortBy(k); });
     thead.append(th);
@@ -73,15 +98,23 @@ export async function showOverview(view) {
         el('td', { class: 'num' }, d.memory),
         el('td', { class: 'num' }, d.memory_target ?? ''),
         el('td', { class: 'num' }, d.maxmem ?? ''),
-        el('td', { class: 'num' }, d.vcpus_online ? `${d.vcpus_online}/${d.vcpus}` : d.vcpus),
+        el('td', { class: 'num', title: d.vcpus_online ? `online: ${d.vcpus_online}` : null },
+          d.vcpus_online ? `${cpuCount(d.vcpus_online)}/${d.vcpus}` : d.vcpus),
         el('td', { class: 'num' }, d.domid === 0 ? '' : fmtUptime(d.uptime)),
-        el('td', { class: 'num' }, d.console_port ?? ''));
+        el('td', { class: 'num' }, d.console_port ?? ''),
+        el('td', {}, d.domid === 0 ? '' : spark(d.domid)));
       tr.addEventListener('click', () => { selected = d.name; render(); });
       tr.addEventListener('dblclick', () => open(d));
       return tr;
     });
     tbody.replaceChildren(...rows);
     count.textContent = `${list.length} of ${domains.length}`;
+  }
+
+  function spark(id) {
+    const c = el('canvas', { class: 'spark', width: 90, height: 22, 'aria-hidden': 'true' });
+    drawSeries(c, hist.get(id), [{ i: 1, colour: CPU, max: 100 }], false);
+    return c;
   }
 
   function open(d) {
@@ -137,7 +170,7 @@ export async function showOverview(view) {
   filter.addEventListener('input', render);
   document.addEventListener('keydown', onKey);
   const off = onEvents((m) => {
-    if (m.type === 'domains') { domains = m.domains || []; render(); }
+    if (m.type === 'domains') { domains = m.domains || []; track(domains); render(); }
     if (m.type === 'event') {
       // Apply the change at once; the next list confirms it.
       const ev = m.event;

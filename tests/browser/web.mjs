@@ -121,7 +121,6 @@ try {
   await A.keyboard.press('p');
   await V.waitForSelector(row('webui') + ':not([data-status="paused"])', { timeout: 10000 });
   log('unpaused by key p');
-  await A.screenshot({ path: `${SHOTS}/overview.png` });
 
   // The viewer can change nothing: keys do nothing, the API says 403.
   await V.locator('body').press('j');
@@ -222,6 +221,8 @@ try {
   // X, the name, Enter), webui from its page.
   await A.goto(URL + '/#/');
   await A.waitForSelector(row('wiz1'));
+  await A.waitForTimeout(1500);      // the CPU history column fills
+  await A.screenshot({ path: `${SHOTS}/overview.png` });
   for (let i = 0; i < 5 && await A.getAttribute(row('wiz1'), 'aria-selected') !== 'true'; i++)
     await A.locator('body').press('j');
   await A.keyboard.press('X');
