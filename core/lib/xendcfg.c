@@ -123,8 +123,8 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "Space-separated directories whose programs a web-created vif may "
 	    "name as its script (xend-config's vif-script is always allowed)."),
 	I("xensv-max-connections", xensv_max_connections, "1024", 1, 100000,
-	    "Connections xensv serves at once; more wait in the kernel's "
-	    "queue."),
+	    "Connections xensv serves at once; more are closed as they "
+	    "come."),
 	I("xensv-max-connections-per-address", xensv_max_per_address, "256", 1,
 	    100000,
 	    "Connections xensv serves at once from one address."),
