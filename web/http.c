@@ -329,19 +329,45 @@ req_set_cookie(struct req *r, const char *value, int max_age)
 
 /*
  * Suspends r and runs fn(arg) in a thread of its own, for work that may
- * block (a password hash, another daemon's socket); fn resumes r.
+ * block (a password hash, another daemon's socket); fn resumes r.  A stop
+ * waits for these threads: they resume connections of the daemon.
  */
+struct thread_job {
+	void	*(*fn)(void *);
+	void	*arg;
+};
+static int	threads_running;	/* under login_lock */
+
+static void *
+thread_main(void *arg)
+{
+	struct thread_job	 j = *(struct thread_job *)arg;
+
+	free(arg);
+	j.fn(j.arg);
+	pthread_mutex_lock(&login_lock);
+	threads_running--;
+	pthread_mutex_unlock(&login_lock);
+	return (NULL);
+}
+
 static void
 req_suspend_thread(struct req *r, void *(*fn)(void *), void *arg)
 {
-	pthread_t	 t;
-	pthread_attr_t	 attr;
+	struct thread_job	*j = xmalloc(sizeof *j);
+	pthread_t		 t;
+	pthread_attr_t		 attr;
 
+	j->fn = fn;
+	j->arg = arg;
+	pthread_mutex_lock(&login_lock);
+	threads_running++;
+	pthread_mutex_unlock(&login_lock);
 	r->phase = PHASE_WAIT;
 	MHD_suspend_connection(r->conn);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, fn, arg) != 0)
+	if (pthread_create(&t, &attr, thread_main, j) != 0)
 		fatalx("pthread_create failed");
 	pthread_attr_destroy(&attr);
 }
@@ -813,6 +839,16 @@ http_quiesce(void)
 void
 http_stop(void)
 {
+	int	 n, i;
+
+	for (i = 0; i < 500; i++) {
+		pthread_mutex_lock(&login_lock);
+		n = threads_running;
+		pthread_mutex_unlock(&login_lock);
+		if (n == 0)
+			break;
+		usleep(10000);
+	}
 	if (http_daemon != NULL)
 		MHD_stop_daemon(http_daemon);
 	http_daemon = NULL;
