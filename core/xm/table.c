@@ -17,7 +17,8 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_top, &cmd_help, NULL
+	&cmd_atropos, &cmd_block_attach, &cmd_block_detach, &cmd_block_list,
+	&cmd_top, &cmd_help, NULL
 };
 
 /*
@@ -26,17 +27,14 @@ const struct xm_cmd *xm_commands[] = {
  * than "unknown command".  The man page lists them too.
  */
 #define SAVE	"domain save/restore is not implemented yet"
-#define HOTPLUG	"device hot-plug is not implemented yet; devices are set in " \
-		"the domain's config file and 'xm list -l' shows them"
+#define HOTPLUG	"network hot-plug is not implemented yet; interfaces are set " \
+		"in the domain's config file and 'xm list -l' shows them"
 #define VNET	"virtual networks (vnets) are not implemented; a domain's " \
 		"vif joins a host bridge (docs/USER-GUIDE.md)"
 const struct xm_unavailable xm_unavailable[] = {
 	{ "save", SAVE },
 	{ "restore", SAVE },
 	{ "migrate", "live migration is not implemented yet" },
-	{ "block-attach", HOTPLUG },
-	{ "block-detach", HOTPLUG },
-	{ "block-list", HOTPLUG },
 	{ "network-attach", HOTPLUG },
 	{ "network-detach", HOTPLUG },
 	{ "network-list", HOTPLUG },

@@ -14,8 +14,8 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["save", "restore", "migrate", "block-attach", "block-detach",
-               "block-list", "network-attach", "network-detach",
+UNAVAILABLE = ["save", "restore", "migrate", "network-attach",
+               "network-detach",
                "network-list", "vnet-list", "vnet-create", "vnet-delete",
                "bvt_ctxallow", "rrobin"]
 
