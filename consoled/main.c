@@ -54,13 +54,6 @@ cd_control_path(void)
 }
 
 static void
-sig_exit_cb(evutil_socket_t sig, short what, void *arg)
-{
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(cd_base, NULL);
-}
-
-static void
 sig_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct console	*con;
@@ -146,7 +139,7 @@ consoled_serve(int rfd)
 	cd_start_time = time_wall();
 	if ((cd_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	signals = daemon_signals_new(cd_base, sig_exit_cb, sig_hup_cb);
+	signals = daemon_signals_new(cd_base, NULL, sig_hup_cb);
 	ev_tick = event_new(cd_base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(ev_tick, &one);
 

@@ -94,13 +94,6 @@ loop_post(void (*fn)(void *), void *arg)
 }
 
 static void
-sig_exit_cb(evutil_socket_t sig, short what, void *arg)
-{
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(sv_base, NULL);
-}
-
-static void
 sig_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	if (log_reopen() != 0)
@@ -149,7 +142,7 @@ xensv_serve(int ready_fd)
 	if ((sv_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	post_ev = event_new(sv_base, -1, 0, post_cb, NULL);
-	signals = daemon_signals_new(sv_base, sig_exit_cb, sig_hup_cb);
+	signals = daemon_signals_new(sv_base, NULL, sig_hup_cb);
 	session_init(sv_cfg.xensv_session_idle, sv_cfg.xensv_session_max);
 
 	if (static_dir_check(&cause) != 0 || http_start(&cause) != 0) {

@@ -34,8 +34,9 @@ int	daemon_take_pidfile(const char *pid_file, const char *name,
 	    char **cause);
 void	daemon_release_pidfile(const char *pid_file);
 /*
- * daemonev.c: SIGTERM and SIGINT call stop, SIGHUP calls hup, on base's
- * loop (libevent callbacks: fd is the signal number).
+ * daemonev.c: SIGTERM and SIGINT call stop (NULL: log "signal N:
+ * stopping" and leave base's loop), SIGHUP calls hup, on base's loop
+ * (libevent callbacks: fd is the signal number).
  */
 struct daemon_signals *daemon_signals_new(struct event_base *,
 	    void (*stop)(int, short, void *), void (*hup)(int, short, void *));

@@ -15,6 +15,14 @@ struct daemon_signals {
 	struct event	*ev[3];
 };
 
+/* The usual way to stop: say so, and leave the loop. */
+static void
+daemon_stop_cb(int sig, short what, void *arg)
+{
+	log_info("signal %d: stopping", sig);
+	event_base_loopexit(arg, NULL);
+}
+
 struct daemon_signals *
 daemon_signals_new(struct event_base *base, void (*stop)(int, short, void *),
     void (*hup)(int, short, void *))
@@ -24,8 +32,11 @@ daemon_signals_new(struct event_base *base, void (*stop)(int, short, void *),
 	size_t			 i;
 
 	for (i = 0; i < nitems(sigs); i++) {
-		ds->ev[i] = evsignal_new(base, sigs[i], sigs[i] == SIGHUP ?
-		    hup : stop, NULL);
+		if (sigs[i] == SIGHUP)
+			ds->ev[i] = evsignal_new(base, sigs[i], hup, NULL);
+		else
+			ds->ev[i] = evsignal_new(base, sigs[i], stop != NULL ?
+			    stop : daemon_stop_cb, base);
 		if (ds->ev[i] == NULL || evsignal_add(ds->ev[i], NULL) != 0)
 			fatalx("cannot handle signal %d", sigs[i]);
 	}

@@ -293,31 +293,42 @@ class Instance:
         return self
 
     def consoled_pid(self):
+        return self._pid_of("xenconsoled.pid")
+
+    def consoled_log_tail(self, n=30):
+        return self._tail_of("xenconsoled.log", n)
+
+    def stop_consoled(self):
+        """xenconsoled stop, then SIGKILL by pid if it is still there."""
+        self._stop_daemon("xenconsoled", self.consoled_pid(),
+                          self.xenconsoled)
+
+    # -- the daemons' pid files, logs and stops ---------------------------
+    def _pid_of(self, name):
         try:
-            with open(os.path.join(self.tmp, "xenconsoled.pid")) as f:
+            with open(os.path.join(self.tmp, name)) as f:
                 return int(f.read().strip() or 0)
         except (OSError, ValueError):
             return 0
 
-    def consoled_log_tail(self, n=30):
+    def _tail_of(self, name, n):
         try:
-            with open(os.path.join(self.tmp, "xenconsoled.log")) as f:
+            with open(os.path.join(self.tmp, name)) as f:
                 return "".join(f.readlines()[-n:])
         except OSError:
-            return "(no xenconsoled log)"
+            return "(no %s)" % name
 
-    def stop_consoled(self):
-        """xenconsoled stop, then SIGKILL by pid if it is still there."""
-        pid = self.consoled_pid()
+    def _stop_daemon(self, name, pid, run):
+        """run("stop"), then SIGKILL by pid if pid still runs name."""
         if pid <= 0:
             return
         try:
-            self.xenconsoled("stop", timeout=30)
+            run("stop", timeout=30)
         except Exception:
             pass
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"xenconsoled" in f.read():
+                if name.encode() in f.read():
                     os.kill(pid, signal.SIGKILL)
         except (OSError, ProcessLookupError):
             pass
@@ -333,34 +344,14 @@ class Instance:
         return self
 
     def xensv_pid(self):
-        try:
-            with open(os.path.join(self.tmp, "xensv.pid")) as f:
-                return int(f.read().strip() or 0)
-        except (OSError, ValueError):
-            return 0
+        return self._pid_of("xensv.pid")
 
     def xensv_log_tail(self, n=30):
-        try:
-            with open(os.path.join(self.tmp, "xensv.log")) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no xensv log)"
+        return self._tail_of("xensv.log", n)
 
     def stop_xensv(self):
         """xensv stop, then SIGKILL by pid if it is still there."""
-        pid = self.xensv_pid()
-        if pid <= 0:
-            return
-        try:
-            self.xensv("stop", timeout=30)
-        except Exception:
-            pass
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"xensv" in f.read():
-                    os.kill(pid, signal.SIGKILL)
-        except (OSError, ProcessLookupError):
-            pass
+        self._stop_daemon("xensv", self.xensv_pid(), self.xensv)
 
     def call(self, op, **args):
         r = self.xm("call", op, json.dumps(args))
