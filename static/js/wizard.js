@@ -101,8 +101,25 @@ export async function showWizard(view) {
       toast(`Started ${d.name} (id ${d.domid})`);
       location.hash = (open ? '#/console/' : '#/domain/') + encodeURIComponent(d.name);
     } catch (e) {
+      // xend's reason beside the field it concerns, when it names one.
+      const f = fieldOf(e.message);
+      if (f) {
+        step = f.step;
+        await render();
+        setErr(f.key, e.message);
+        const input = document.getElementById('f-' + f.key);
+        if (input) input.focus();
+        return;
+      }
       document.getElementById('review').prepend(el('p', { class: 'error', role: 'alert', id: 'create-error' }, e.message));
     }
+  }
+  // Which step and field an error message is about (xend's wording).
+  function fieldOf(msg) {
+    const rules = [[/\bname\b/i, 0, 'name'], [/\bmemory\b|\bMB\b/i, 0, 'memory'], [/\bvcpus?\b/i, 0, 'vcpus'],
+      [/\bkernel\b/i, 1, 'kernel'], [/\bramdisk\b/i, 1, 'ramdisk'], [/\bdisk\b/i, 2, 'uname']];
+    for (const [re, st, key] of rules) if (re.test(msg)) return { step: st, key };
+    return null;
   }
   body.addEventListener('submit', (e) => {
     e.preventDefault();
