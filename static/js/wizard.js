@@ -1,5 +1,7 @@
 // wizard.js: create a domain in steps: General, Boot, Disks, Network,
 // Review (the config file, xensv's dry run, free memory), then Create.
+// Help texts, ranges and which keys a builder has come from xend's config
+// schema (GET /api/config/schema).
 import { call, el, toast, getSession } from './api.js';
 import { configFile } from './config.js';
 
@@ -14,6 +16,11 @@ export async function showWizard(view) {
   const img = '/var/lib/xen/images/ttylinux';
   const c = { name: '', memory: 96, vcpus: 1, kernel: `${img}/vmlinuz`, ramdisk: `${img}/initrd.img`,
     root: '/dev/sda1 ro', extra: '', disks: [{ uname: `file:${img}/rootfs.ext2`, dev: 'sda1', mode: 'r' }], vifs: [] };
+  let schema = {};
+  try {
+    for (const k of (await call('GET', '/api/config/schema')).keys) schema[k.config] = k;
+  } catch { schema = {}; }
+  const forBuilder = (key) => !schema[key] || !schema[key].builders || schema[key].builders.includes(c.builder || 'linux');
   let step = 0;
   const steps = el('ol', { class: 'steps' });
   const body = el('form', { class: 'card wizard', id: 'wizard', novalidate: true });
@@ -22,12 +29,31 @@ export async function showWizard(view) {
 
   const field = (label, key, attrs = {}, obj = c) => {
     const id = 'f-' + key;
-    const input = el('input', Object.assign({ id, name: key, value: obj[key] ?? '' }, attrs));
+    const sk = obj === c ? schema[key] : null;
+    const a = Object.assign({ id, name: key, value: obj[key] ?? '', 'aria-describedby': sk ? id + '-help' : null }, attrs);
+    if (sk && sk.type === 'int') Object.assign(a, { type: 'number', min: sk.min, max: sk.max });
+    const input = el('input', a);
     input.addEventListener('input', () => {
-      obj[key] = attrs.type === 'number' ? Number(input.value) : input.value;
+      obj[key] = a.type === 'number' ? Number(input.value) : input.value;
     });
     return el('div', { class: 'field' }, el('label', { for: id }, label), input,
+      sk ? el('p', { class: 'muted help', id: id + '-help' }, sk.help) : null,
       el('p', { class: 'error', id: id + '-err', role: 'alert' }));
+  };
+  const builderField = () => {
+    const sel = el('select', { id: 'f-builder', name: 'builder', 'aria-describedby': schema.builder ? 'f-builder-help' : null },
+      el('option', { value: 'linux', selected: (c.builder || 'linux') === 'linux' }, 'linux: a kernel booted directly'),
+      el('option', { value: 'hvm', selected: c.builder === 'hvm' }, 'hvm: a whole PC (firmware, CD-ROM, disk)'));
+    sel.addEventListener('change', () => {
+      c.builder = sel.value;
+      if (c.builder === 'hvm') {
+        c.vnc = 1;
+        c.boot = c.boot || 'dc';
+        c.disks = c.disks.map((d) => Object.assign({}, d, { dev: d.dev.startsWith('hd') ? d.dev : 'hda' }));
+      } else delete c.vnc;
+    });
+    return el('div', { class: 'field' }, el('label', { for: 'f-builder' }, 'Builder'), sel,
+      schema.builder ? el('p', { class: 'muted help', id: 'f-builder-help' }, schema.builder.help) : null);
   };
   const setErr = (key, msg) => {
     const e = document.getElementById('f-' + key + '-err');
@@ -43,9 +69,13 @@ export async function showWizard(view) {
       if (!(c.memory >= 16)) bad('memory', 'at least 16 MB');
       if (!(c.vcpus >= 1 && c.vcpus <= 64)) bad('vcpus', '1 to 64');
     }
-    if (step === 1) {
+    if (step === 1 && forBuilder('kernel')) {
       setErr('kernel');
-      if (!c.kernel.startsWith('/')) bad('kernel', 'an absolute path under the allowed image directories');
+      if (!(c.kernel || '').startsWith('/')) bad('kernel', 'an absolute path under the allowed image directories');
+    }
+    if (step === 1 && c.builder === 'hvm') {
+      setErr('boot');
+      if (!/^[acdn]+$/.test(c.boot || '')) bad('boot', 'letters c, d, a, n');
     }
     return ok;
   }
@@ -57,9 +87,15 @@ export async function showWizard(view) {
       step < 4 ? el('button', { type: 'submit', id: 'next' }, 'Next') : null);
     let content = [];
     if (step === 0) content = [field('Name', 'name', { required: true, autocomplete: 'off' }),
-      field('Memory (MB)', 'memory', { type: 'number', min: 16 }), field('vCPUs', 'vcpus', { type: 'number', min: 1, max: 64 })];
-    if (step === 1) content = [field('Kernel', 'kernel'), field('Ramdisk', 'ramdisk'),
-      field('Root device', 'root'), field('Extra kernel arguments', 'extra')];
+      field('Memory (MB)', 'memory', { type: 'number', min: 16 }), field('vCPUs', 'vcpus', { type: 'number', min: 1, max: 64 }),
+      builderField()];
+    if (step === 1) {
+      // The boot keys of this builder, as the schema says.
+      const boot = [['Kernel', 'kernel'], ['Ramdisk', 'ramdisk'], ['Root device', 'root'],
+        ['Extra kernel arguments', 'extra'], ['CD-ROM image', 'cdrom'], ['Boot order', 'boot']];
+      content = boot.filter(([, k]) => forBuilder(k) && (k !== 'cdrom' && k !== 'boot' || c.builder === 'hvm'))
+        .map(([label, k]) => field(label, k));
+    }
     if (step === 2) {
       content = c.disks.map((d, i) => el('fieldset', {}, el('legend', {}, `Disk ${i}`),
         field('Image (file:PATH or phy:DEV)', 'uname', {}, d), field('Guest device', 'dev', {}, d),

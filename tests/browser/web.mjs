@@ -182,6 +182,9 @@ try {
   await A.waitForSelector(row('webui'));
   await A.locator('body').press('n');
   await A.waitForSelector('#f-name');
+  // Help and ranges from xend's config schema.
+  await A.waitForSelector('#f-memory-help:has-text("Initial memory in MB")');
+  if (await A.getAttribute('#f-vcpus', 'max') !== '64') fail('vCPUs max not from the schema');
   await A.keyboard.press('Enter');
   await A.waitForSelector('#f-name-err:has-text("letters")');
   await A.keyboard.type('wiz1');
@@ -225,6 +228,25 @@ try {
   await V.waitForSelector('text=view only (viewer)');
   log('noVNC connected for the admin and (view only) for the viewer');
   execFileSync('xm', ['destroy', 'webvnc'], { stdio: 'inherit' });
+
+  // An HVM domain's config through the wizard, to the dry run: the boot
+  // step offers the builder's keys (CD-ROM, boot order, no kernel).
+  await A.goto(URL + '/#/create');
+  await A.waitForSelector('#f-name');
+  await A.fill('#f-name', 'hvm1');
+  await A.selectOption('#f-builder', 'hvm');
+  await A.click('#next');
+  await A.waitForSelector('#f-cdrom');
+  if (await A.locator('#f-kernel').count()) fail('an hvm domain offered a kernel');
+  await A.fill('#f-cdrom', process.env.XENSV_IMAGES + '/rootfs.ext2');
+  await A.click('#next');
+  await A.waitForSelector('legend:has-text("Disk 0")');
+  await A.click('#next');
+  await A.click('#next');
+  await A.waitForSelector('#cfg-text:has-text("builder = \'hvm\'")');
+  await A.waitForSelector('#cfg-text:has-text("boot = \'dc\'")');
+  await A.waitForSelector('#review pre:has-text("(hvm")', { timeout: 10000 });
+  log('hvm config reviewed (dry run SXP names the hvm image)');
 
   // Destroy by typing the name: wiz1 by keyboard from the list (j to it,
   // X, the name, Enter), webui from its page.
