@@ -318,12 +318,13 @@ class Instance:
         except OSError:
             return "(no %s)" % name
 
-    def _stop_daemon(self, name, pid, run):
-        """run("stop"), then SIGKILL by pid if pid still runs name."""
+    def _stop_daemon(self, name, pid, ctl):
+        """ctl("stop") (the daemon's own command), then SIGKILL by pid if
+        pid still runs name."""
         if pid <= 0:
             return
         try:
-            run("stop", timeout=30)
+            ctl("stop", timeout=30)
         except Exception:
             pass
         try:
