@@ -2,6 +2,7 @@
 import { call, onEvents, el, fmtUptime, toast, getSession, cpuCount } from './api.js';
 import { configFile } from './config.js';
 import { drawGraph, drawIO } from './graph.js';
+import { saveDialog, migrateDialog } from './jobs.js';
 
 // Destroy asks for the name, typed.
 export function confirmDestroy(name, after) {
@@ -96,6 +97,8 @@ export async function showDomain(view, name) {
       btn('Unpause', 'unpause', () => doAct('unpause')),
       btn('Shut down', 'shutdown', () => confirm(`Shut down ${name}?`) && doAct('shutdown')),
       btn('Reboot', 'reboot', () => confirm(`Reboot ${name}?`) && doAct('reboot')),
+      btn('Save…', 'save', () => saveDialog(call, name, toast).catch((e) => toast(e.message, true))),
+      btn('Migrate…', 'migrate', () => migrateDialog(call, name, toast)),
       btn('Destroy…', 'destroy', () => confirmDestroy(name, () => { location.hash = '#/'; }), 'danger')),
     el('div', { class: 'grid' },
       el('section', { class: 'card' }, el('h2', {}, 'Details'), facts),
