@@ -287,6 +287,7 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 {
 	json_t		*images, *scripts;
 	const char	*s, *keys[] = { "kernel", "ramdisk" };
+	size_t		 images_keys = nitems(keys);
 	char		*what;
 	size_t		 i;
 	int		 rc;
@@ -295,7 +296,18 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 	    policy_dirs(policy, "image_dirs", &images, cause) != 0 ||
 	    policy_dirs(policy, "script_dirs", &scripts, cause) != 0)
 		return (-1);
-	for (i = 0; images != NULL && i < nitems(keys); i++) {
+	/*
+	 * An HVM domain's "kernel" names the firmware loader (not read: QEMU
+	 * runs SeaBIOS); its CD-ROM image (or device) is read.
+	 */
+	if (hvm_is(config)) {
+		if (images != NULL && config->cdrom != NULL &&
+		    policy_path_ok("cdrom", config->cdrom, 0, images,
+		    "image_dirs", cause) != 0)
+			return (-1);
+		images_keys = 0;
+	}
+	for (i = 0; images != NULL && i < images_keys; i++) {
 		s = domcfg_string(config, keys[i]);
 		if (s != NULL && policy_path_ok(keys[i], s, 0, images,
 		    "image_dirs", cause) != 0)

@@ -636,6 +636,19 @@ def test_web_browser_jobs(inst):
         check(what in log, "audit log lacks %r:\n%s" % (what, log))
 
 
+def test_web_browser_hvm(inst):
+    """An HVM domain through the wizard, booted from the CD-ROM that
+    guest/build-hvm.sh builds into the test's directory (xensv-image-dirs
+    here): its serial login prompt and its screen in the browser."""
+    out = os.path.join(inst.tmp, "hvm")
+    subprocess.run([os.path.join(TOP, "guest", "build-hvm.sh"), "-i",
+                    harness.IMAGES, out], check=True, capture_output=True)
+    try:
+        print(run_browser(inst, "hvm.mjs", XENSV_HVM_DIR=out))
+    finally:
+        inst.xm("destroy", "webhvm")
+
+
 TESTS = [
     ("web-door", test_web_door, ""),
     ("web-static", test_web_static, STATIC_COPY),
@@ -648,4 +661,6 @@ TESTS = [
     ("web-browser", test_web_browser, ""),
     ("web-browser-jobs", test_web_browser_jobs,
      "(xensv-save-dirs @TMP@/save)\n"),
+    ("web-browser-hvm", test_web_browser_hvm,
+     "(xensv-image-dirs @TMP@/hvm)\n"),
 ]
