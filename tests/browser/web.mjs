@@ -199,6 +199,8 @@ try {
     await A.keyboard.press('Enter');
     await A.waitForSelector('button:has-text("Add an interface")');
     await A.click('#next');
+    await A.waitForSelector('#f-on_crash');     // "More": the schema's other keys
+    await A.click('#next');
     await A.waitForSelector('#cfg-text:has-text("name = \'wiz1\'")');
   };
   await throughSteps();
@@ -242,6 +244,8 @@ try {
   await A.click('#next');
   await A.waitForSelector('legend:has-text("Disk 0")');
   await A.click('#next');
+  await A.click('#next');
+  await A.waitForSelector('#f-localtime');    // an hvm key on "More"
   await A.click('#next');
   await A.waitForSelector('#cfg-text:has-text("builder = \'hvm\'")');
   await A.waitForSelector('#cfg-text:has-text("boot = \'dc\'")');
