@@ -54,6 +54,7 @@ static void	api_maxmem(struct req *, json_t *);
 static void	api_vcpus(struct req *, json_t *);
 static void	api_pin(struct req *, json_t *);
 static void	api_credit(struct req *, json_t *);
+static void	api_sedf(struct req *, json_t *);
 static void	api_ticket(struct req *, json_t *);
 static void	api_clients(struct req *, json_t *);
 static void	api_schema(struct req *, json_t *);
@@ -114,6 +115,8 @@ static const struct route routes[] = {
 	    "domain.vcpu_pin: {vcpu, cpus}" },
 	{ "PUT", "/api/domains/{dom}/sched-credit", ROLE_ADMIN, api_credit,
 	    "domain.sched_credit: {weight, cap}" },
+	{ "PUT", "/api/domains/{dom}/sched-sedf", ROLE_ADMIN, api_sedf,
+	    "domain.sched_sedf: {period, slice} (ms)" },
 	{ "POST", "/api/domains/{dom}/save", ROLE_ADMIN, api_save,
 	    "domain.save: {file: a name or a path in xensv-save-dirs, "
 	    "checkpoint}" },
@@ -444,22 +447,32 @@ api_vcpus(struct req *r, json_t *body)
 	int_op(r, body, "vcpus", "domain.vcpu_set");
 }
 
+/* The body as the op's arguments, with the domain (xend checks them). */
 static void
-api_pin(struct req *r, json_t *body)
+body_op(struct req *r, json_t *body, const char *op)
 {
 	json_t	*args = json_deep_copy(body);
 
 	json_object_set_new(args, "dom", json_string(r->dom));
-	req_xend(r, "domain.vcpu_pin", args);
+	req_xend(r, op, args);
+}
+
+static void
+api_pin(struct req *r, json_t *body)
+{
+	body_op(r, body, "domain.vcpu_pin");
 }
 
 static void
 api_credit(struct req *r, json_t *body)
 {
-	json_t	*args = json_deep_copy(body);
+	body_op(r, body, "domain.sched_credit");
+}
 
-	json_object_set_new(args, "dom", json_string(r->dom));
-	req_xend(r, "domain.sched_credit", args);
+static void
+api_sedf(struct req *r, json_t *body)
+{
+	body_op(r, body, "domain.sched_sedf");
 }
 
 static void

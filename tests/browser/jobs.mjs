@@ -119,9 +119,31 @@ try {
   await V.waitForSelector(row('webjob') + ':not([data-status="paused"])');
   log('restored from the overview; webjob back in the viewer\'s list');
 
+  // The pinning grid and sedf: vCPU 0 off CPU 0 (when there are two),
+  // the row shows what xend reads back; period and slice as xm sched-sedf.
+  await A.goto(URL + '/#/domain/webjob');
+  await A.waitForSelector('#pins tr[data-vcpu="0"]');
+  const ncpu = await A.locator('#pins tr[data-vcpu="0"] input[type=checkbox]').count();
+  if (ncpu >= 2) {
+    await A.uncheck('#pins input[data-vcpu="0"][data-cpu="0"]');
+    await A.waitForSelector('#pins tr[data-vcpu="0"][data-affinity="1"]', { timeout: 10000 });
+    const v = await A.evaluate(async () => (await (await fetch('/api/domains/webjob/vcpus')).json())[0].affinity);
+    if (v !== '1') fail('vCPU 0 affinity after the grid: ' + v);
+    log('pinning grid: vCPU 0 now on CPU 1 only (xend reads back "1")');
+  }
+  await A.fill('#sedf-period', '40');
+  await A.fill('#sedf-slice', '10');
+  await A.click('#sedf button[type=submit]');
+  await A.waitForFunction(async () => {
+    const d = await (await fetch('/api/domains/webjob')).json();
+    return d.sched && d.sched.sedf && d.sched.sedf.period === 40 && d.sched.sedf.slice === 10;
+  }, null, { timeout: 10000, polling: 500 });
+  log('sedf: period 40 ms, slice 10 ms set from the page');
+  if (!(await V.locator('#sedf-period').count())) await V.goto(URL + '/#/domain/webjob');
+  await V.waitForSelector('#pins input[data-cpu="0"][disabled]');
+
   // Migrate to a port nobody listens on: the page says why it failed,
   // and the domain stays.
-  await A.goto(URL + '/#/domain/webjob');
   await A.click('button[data-action="migrate"]');
   await A.fill('#migrate-host', '127.0.0.1');
   await A.fill('#migrate-port', process.env.XENSV_DEAD_PORT);
