@@ -15,7 +15,8 @@ the "Web console (xensv)" section of docs/PERFORMANCE.md.
 --real: a private real xend and xenconsoled with 30 demo domains (created
 paused: QEMU runs, the guests use no CPU), xensv's resident memory fresh,
 then with 100 idle connections, 10 event WebSockets and 10 serial consoles
-open through /ws/console (each read to its first bytes); --record writes
+open through /ws/console (each bridged: its status says connected);
+--record writes
 "Web console (xensv), real xend".
 """
 import argparse
@@ -104,6 +105,9 @@ def real(record):
             t = web.ok("POST", "/api/domains/bw%02d/console" % i,
                        {"kind": "serial"})
             cons.append(web.ws(t["url"]))
+            # Bridged to xenconsoled: its status says so.
+            cons[-1].recv_json(lambda j: j.get("type") == "status" and
+                               j.get("state") == "connected", timeout=20)
         time.sleep(3)
         rss_open = rss_kb(pid)
         for c in socks + wss + cons:
@@ -124,7 +128,8 @@ no CPU; 2 shared cores, load average %.1f when it began).
 
 xensv's resident memory: %.1f MB fresh (xend's list of %d domains cached,
 its history filling); %.1f MB with 100 idle connections, 10 event
-WebSockets and 10 serial consoles open through `/ws/console` (target
+WebSockets and 10 serial consoles open through `/ws/console`, each
+bridged to xenconsoled (target
 with 30 domains, 10 serial consoles and 100 idle connections: under 12
 MB: %s).
 """ % (now, DOMAINS, made, load, rss_fresh / 1024, len(doms),
