@@ -733,31 +733,36 @@ save_file(struct req *r, json_t *body)
 	return (path);
 }
 
+/* domain.save of dom (with checkpoint) or domain.restore (with paused). */
 static void
-api_save(struct req *r, json_t *body)
+file_op(struct req *r, json_t *body, const char *op, const char *flag,
+    const char *dom)
 {
 	char	*file;
+	json_t	*args;
 
 	if ((file = save_file(r, body)) == NULL)
 		return;
-	req_xend(r, "domain.save", json_pack("{s:s, s:s, s:b, s:o}", "dom",
-	    r->dom, "file", file, "checkpoint", json_is_true(json_object_get(
-	    body, "checkpoint")), "policy", create_policy()));
+	args = json_pack("{s:s, s:b, s:o}", "file", file, flag,
+	    json_is_true(json_object_get(body, flag)), "policy",
+	    create_policy());
 	free(file);
+	if (dom != NULL)
+		json_object_set_new(args, "dom", json_string(dom));
+	req_xend(r, op, args);
+}
+
+static void
+api_save(struct req *r, json_t *body)
+{
+	file_op(r, body, "domain.save", "checkpoint", r->dom);
 }
 
 static void
 api_restore(struct req *r, json_t *body)
 {
-	char	*file;
-
-	if ((file = save_file(r, body)) == NULL)
-		return;
 	r->done = create_done;
-	req_xend(r, "domain.restore", json_pack("{s:s, s:b, s:o}", "file",
-	    file, "paused", json_is_true(json_object_get(body, "paused")),
-	    "policy", create_policy()));
-	free(file);
+	file_op(r, body, "domain.restore", "paused", NULL);
 }
 
 static void

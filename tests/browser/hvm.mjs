@@ -4,26 +4,14 @@
 // tests/system/test_web.py (web-browser-hvm) with the images that
 // guest/build-hvm.sh built into the test's own directory (XENSV_HVM_DIR,
 // which is xensv-image-dirs there).
-import { chromium } from 'playwright-core';
+import { log, fail, launch, loginPage, run } from './lib.mjs';
 
 const URL = process.env.XENSV_URL;
 const DIR = process.env.XENSV_HVM_DIR;
-function log(...a) { console.log(new Date().toISOString().slice(11, 23), ...a); }
-function fail(msg) { throw new Error(msg); }
+const browser = await launch();
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-
-try {
-  const A = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  A.on('pageerror', (e) => log('page error:', e.message));
-  await A.goto(URL + '/login.html');
-  await A.fill('#user', 'admin');
-  await A.fill('#password', process.env.XENSV_ADMIN_PW);
-  await A.click('button[type=submit]');
-  await A.waitForSelector('#domains tr[data-name="Domain-0"]');
+await run(browser, async () => {
+  const A = await loginPage(browser, URL, 'admin', process.env.XENSV_ADMIN_PW);
 
   // The CD-ROM is a host file QEMU reads: it must be in xensv-image-dirs
   // too (the "kernel", hvmloader, is only a name and is not checked).
@@ -114,10 +102,4 @@ try {
   if (lit < 1000) fail(`the screen is blank (${lit} lit pixels)`);
   log(`webhvm: the screen in noVNC has ${lit} lit pixels`);
   await A.screenshot({ path: `${process.env.XENSV_SHOTS}/hvm.png` });
-  await browser.close();
-  log('ok');
-} catch (e) {
-  console.error(e.stack || String(e));
-  await browser.close();
-  process.exit(1);
-}
+});

@@ -3,29 +3,13 @@
 // tests/system/test_web.py (web-browser-jobs) against a private xend +
 // xenconsoled + xensv with xensv-save-dirs XENSV_SAVE_DIR and a running
 // domain webjob.
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { log, fail, launch, loginPage, run } from './lib.mjs';
 
 const URL = process.env.XENSV_URL;
 const SAVE_DIR = process.env.XENSV_SAVE_DIR;
-function log(...a) { console.log(new Date().toISOString().slice(11, 23), ...a); }
-function fail(msg) { throw new Error(msg); }
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-
-async function login(user, pw) {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on('pageerror', (e) => log(user, 'page error:', e.message));
-  await page.goto(URL + '/login.html');
-  await page.fill('#user', user);
-  await page.fill('#password', pw);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#domains tr[data-name="Domain-0"]');
-  return page;
-}
+const browser = await launch();
+const login = (user, pw) => loginPage(browser, URL, user, pw);
 
 const row = (name) => `#domains tr[data-name="${name}"]`;
 
@@ -55,7 +39,7 @@ async function post(page, path, body, csrf) {
   }, [path, body, csrf]);
 }
 
-try {
+await run(browser, async () => {
   const A = await login('admin', process.env.XENSV_ADMIN_PW);
   const V = await login('viewer', process.env.XENSV_VIEWER_PW);
   await V.waitForSelector(row('webjob'), { timeout: 30000 });   // made by the test
@@ -154,10 +138,4 @@ try {
   if (!/webjob/.test(why)) fail('migrate error: ' + why);
   await A.waitForSelector('#dom-state:not(:has-text("gone"))');
   execFileSync('xm', ['destroy', 'webjob'], { stdio: 'inherit' });
-  await browser.close();
-  log('ok');
-} catch (e) {
-  console.error(e.stack || String(e));
-  await browser.close();
-  process.exit(1);
-}
+});
