@@ -619,7 +619,7 @@ api_job_done(const char *code, const char *msg, const struct job_result *r,
 		return;
 	}
 	if (r->d != NULL) {
-		server_reply(req, apijson_domain(r->d));
+		server_reply(req, apijson_domain(r->d, 1));
 		return;
 	}
 	o = json_pack("{s:s, s:s, s:I, s:f}", "name", r->name, "file", r->file,
