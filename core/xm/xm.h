@@ -108,8 +108,6 @@ int	 xm_dom_op(struct xm_ctx *, const char *dom, const char *op);
 /* job.c: calls op and shows its job.progress (jobop, file) till the reply. */
 json_t	*xm_job_run(struct xm_ctx *, const char *op, json_t *args,
 	     const char *jobop, const char *file, const char *verb);
-/* path made absolute against the current directory; caller frees. */
-char	*xm_abspath(const char *path);
 /* cmd-shutdown.c, shared with reboot. */
 int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
 	     const char *mode);
