@@ -223,7 +223,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 	rc = 0;
 	if (console)
-		rc = xm_console_attach(ctx, dom, 0, !paused);
+		rc = xm_console_attach(ctx, dom, 1, 0, !paused);
 	json_decref(dom);
 out:
 	json_decref(config);

@@ -101,8 +101,15 @@ json_t	*xm_consoled_list(struct xm_ctx *);
 /* The entry for domid in such a list (borrowed), or NULL. */
 json_t	*xm_consoled_find(json_t *list, int domid);
 /* Attaches to a domain's console until Ctrl-] or the domain ends. */
-int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
-	     int unpause);
+/*
+ * Runs argv with the first of places (relative to this xm's directory)
+ * that exists; returns only on failure, with the error said (1).
+ */
+int	 xm_exec_beside(struct xm_ctx *, const char *what,
+	     const char *const *places, size_t nplaces, char **argv);
+/* follow: a domain that migrates away is followed there (xencons). */
+int	 xm_console_attach(struct xm_ctx *, json_t *domain, int follow,
+	     int quiet, int unpause);
 /* For commands that take one DOM and call op on it. */
 int	 xm_dom_op(struct xm_ctx *, const char *dom, const char *op);
 /* job.c: calls op and shows its job.progress (jobop, file) till the reply. */
