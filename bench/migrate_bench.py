@@ -23,6 +23,7 @@ each thread of the target QEMU used from its RESUME to that first beat
 (docs/PERFORMANCE.md, "Live migration: where the downtime goes").
 """
 import argparse
+import contextlib
 import glob
 import json
 import os
@@ -101,6 +102,44 @@ def save_restore(n):
         inst.close()
 
 
+def console_logs(*insts):
+    """QEMU's console logs of every domain of insts."""
+    return [p for i in insts for p in glob.glob(os.path.join(
+        i.state, "domains", "*", "console.log"))]
+
+
+@contextlib.contextmanager
+def two_hosts(name, extra=""):
+    """test_migrate's two hosts, each xend with extra config; closed after."""
+    inst = harness.Instance(name, extra)
+    h = None
+    init = harness.Instance.__init__
+    try:
+        inst.start()
+        # Hosts makes b's instance itself: give it extra too.
+        harness.Instance.__init__ = lambda self, n, e="": init(self, n,
+                                                                e + extra)
+        try:
+            h = test_migrate.Hosts(inst)
+        finally:
+            harness.Instance.__init__ = init
+        yield h
+    finally:
+        if h is not None:
+            h.close()
+        inst.close()
+
+
+def migrate_popen(h, src, dst, name):
+    """xm migrate --live name from src to dst, running."""
+    return subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                             "migrate", "--live", name,
+                             h.ip["a" if dst is h.a else "b"], "-p",
+                             h.port(dst)], env=src.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
 class Watch:
     """Arrival times of the heartbeat in QEMU's console logs."""
 
@@ -126,6 +165,13 @@ class Watch:
                     self.seen[k] = now
                     self.where[k] = p
 
+    def poll_for(self, paths, secs):
+        """Polls paths() every millisecond for secs seconds."""
+        end = time.time() + secs
+        while time.time() < end:
+            self.poll(paths())
+            time.sleep(0.001)
+
     def switch_gap(self, lo, target_dir):
         """From the last beat logged at the source to the first at the
         target: what the guest's heartbeat shows of the switch."""
@@ -145,12 +191,8 @@ class Watch:
 
 
 def migrate_runs(n, dirty):
-    inst = harness.Instance("bench-mig")
-    h = None
-    try:
-        inst.start()
-        h = test_migrate.Hosts(inst)
-        a, b = inst, h.b
+    with two_hosts("bench-mig") as h:
+        a, b = h.a, h.b
         cmds = [BEAT] + ([DIRTY] if dirty else [])
         c = boot(a, "mg", *cmds)
         c.detach()
@@ -158,34 +200,20 @@ def migrate_runs(n, dirty):
         src, dst = a, b
         for _ in range(n):
             w = Watch()
-            logs = lambda: (glob.glob(os.path.join(src.state, "domains", "*",
-                                                   "console.log")) +
-                            glob.glob(os.path.join(dst.state, "domains", "*",
-                                                   "console.log")))
+            logs = lambda: console_logs(src, dst)
             # The same heartbeat with no migration: the loaded host's own
             # jitter, for scale.
-            end = time.time() + 1.0
-            while time.time() < end:
-                w.poll(logs())
-                time.sleep(0.001)
+            w.poll_for(logs, 1.0)
             base = w.gap(min(w.seen) if w.seen else 0)
             start = max(w.seen) if w.seen else 0
-            p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                                  "migrate", "--live", "mg",
-                                  h.ip["a" if dst is a else "b"], "-p",
-                                  h.port(dst)], env=src.env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+            p = migrate_popen(h, src, dst, "mg")
             while p.poll() is None:
                 w.poll(logs())
                 time.sleep(0.001)
             res, err = p.communicate()
             if p.returncode != 0:
                 raise RuntimeError("xm migrate: %s" % err)
-            end = time.time() + 1.0
-            while time.time() < end:
-                w.poll(logs())
-                time.sleep(0.001)
+            w.poll_for(logs, 1.0)
             m = re.search(r"([0-9.]+) s \(downtime (\d+) ms\)", res)
             out.append((max(0.0, w.switch_gap(start, dst.state) - 0.010) *
                         1000, float(m.group(2)), float(m.group(1)),
@@ -194,10 +222,6 @@ def migrate_runs(n, dirty):
             src, dst = dst, src
         src.xm_ok("destroy", "mg")
         return out
-    finally:
-        if h is not None:
-            h.close()
-        inst.close()
 
 
 def qmp_events(inst, since):
@@ -236,47 +260,24 @@ def thread_cpu(pid):
 
 def timeline(n):
     """Where a live migration's guest-seen downtime goes (--timeline)."""
-    debug = "(loglevel DEBUG)\n"
-    inst = harness.Instance("bench-tl", debug)
-    h = None
-    init = harness.Instance.__init__
     rows = []
-    try:
-        inst.start()
-        # Hosts makes b's instance itself: it logs at debug level too.
-        harness.Instance.__init__ = lambda self, name, extra="": init(
-            self, name, extra + debug)
-        try:
-            h = test_migrate.Hosts(inst)
-        finally:
-            harness.Instance.__init__ = init
-        a, b = inst, h.b
+    with two_hosts("bench-tl", "(loglevel DEBUG)\n") as h:
+        a, b = h.a, h.b
         c = boot(a, "tl", BEAT)
         c.detach()
         time.sleep(2)
         src, dst = a, b
         for i in range(n):
             w = Watch()
-            logs = lambda: (glob.glob(os.path.join(src.state, "domains", "*",
-                                                   "console.log")) +
-                            glob.glob(os.path.join(dst.state, "domains", "*",
-                                                   "console.log")))
+            logs = lambda: console_logs(src, dst)
             spid = src.qemu_pids()[0]
             c0, b0 = thread_cpu(spid), len(w.seen)
-            end = time.time() + 1.0
-            while time.time() < end:
-                w.poll(logs())
-                time.sleep(0.001)
+            w.poll_for(logs, 1.0)
             c1 = thread_cpu(spid)
             steady = ((c1.get("CPU 0/TCG", 0) - c0.get("CPU 0/TCG", 0)) *
                       1000 / max(1, len(w.seen) - b0))
             start, t0 = max(w.seen), time.time()
-            p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                                  "migrate", "--live", "tl",
-                                  h.ip["a" if dst is a else "b"], "-p",
-                                  h.port(dst)], env=src.env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+            p = migrate_popen(h, src, dst, "tl")
             cpu, pid = [], None
             end = None
             while end is None or time.time() < end:
@@ -322,10 +323,6 @@ def timeline(n):
             src, dst = dst, src
         src.xm_ok("destroy", "tl")
         return rows
-    finally:
-        if h is not None:
-            h.close()
-        inst.close()
 
 
 def main():

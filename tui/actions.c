@@ -34,6 +34,16 @@ act_new(struct dom *d, const char *what, int keep_busy)
 	return (a);
 }
 
+/* An action's error: on the row of its domain (if still there), the bar. */
+static void
+act_error(struct top *top, struct dom *d, const char *what, const char *name,
+    const char *error)
+{
+	if (d != NULL)
+		dom_set_error(d, error, time_mono());
+	top_status(top, 1, "%s %s: %s", what, name, error);
+}
+
 static int
 act_done(struct top *top, void *arg, struct reply *r)
 {
@@ -41,11 +51,9 @@ act_done(struct top *top, void *arg, struct reply *r)
 	struct dom	*d = model_find(&top->model, a->domid);
 	double		 now = time_mono();
 
-	if (r->code != NULL) {
-		if (d != NULL)
-			dom_set_error(d, r->error, now);
-		top_status(top, 1, "%s %s: %s", a->what, a->name, r->error);
-	} else {
+	if (r->code != NULL)
+		act_error(top, d, a->what, a->name, r->error);
+	else {
 		if (d != NULL && !a->keep_busy)
 			dom_set_busy(d, NULL, now);
 		top_status(top, 0, "%s %s: done", a->what, a->name);
@@ -166,21 +174,29 @@ action_pin(struct top *top, struct dom *d, int vcpu, const char *cpus)
 	    "vcpu", vcpu, "cpus", cpus), "vcpu-pin", busy, 0));
 }
 
+/* A reply with a new domain's "domid": refresh, select it; its id. */
+static long long
+act_new_domain(struct top *top, struct reply *r)
+{
+	json_t	*id = json_object_get(r->result, "domid");
+
+	top->want_refresh = 1;
+	if (json_is_integer(id))
+		top->sel_domid = json_integer_value(id);
+	return (json_integer_value(id));
+}
+
 static int
 create_done(struct top *top, void *arg, struct reply *r)
 {
 	char		*name = arg;
-	json_t		*id;
+	long long	 id;
 
 	if (r->code != NULL)
 		top_status(top, 1, "create %s: %s", name, r->error);
 	else {
-		id = json_object_get(r->result, "domid");
-		top_status(top, 0, "started domain %s (id %lld)", name,
-		    (long long)json_integer_value(id));
-		top->want_refresh = 1;
-		if (json_is_integer(id))
-			top->sel_domid = json_integer_value(id);
+		id = act_new_domain(top, r);
+		top_status(top, 0, "started domain %s (id %lld)", name, id);
 	}
 	free(name);
 	return (RD_BAR | RD_ROWS);
@@ -287,15 +303,12 @@ save_done(struct top *top, void *arg, struct reply *r)
 {
 	struct jobact	*a = arg;
 	struct dom	*d = model_find(&top->model, a->domid);
-	double		 now = time_mono();
 
-	if (r->code != NULL) {
+	if (r->code != NULL)
+		act_error(top, d, "save", a->name, r->error);
+	else {
 		if (d != NULL)
-			dom_set_error(d, r->error, now);
-		top_status(top, 1, "save %s: %s", a->name, r->error);
-	} else {
-		if (d != NULL)
-			dom_set_busy(d, NULL, now);
+			dom_set_busy(d, NULL, time_mono());
 		top_status(top, 0, "saved %s to %s: %.1f MiB in %.2f s%s",
 		    a->name, json_string_value(json_object_get(r->result,
 		    "file")), json_number_value(json_object_get(r->result,
@@ -339,19 +352,15 @@ action_save(struct top *top, struct dom *d, const char *file,
 static int
 restore_done(struct top *top, void *arg, struct reply *r)
 {
-	char	*file = arg;
-	json_t	*id;
+	char		*file = arg;
+	long long	 id;
 
 	if (r->code != NULL)
 		top_status(top, 1, "restore %s: %s", file, r->error);
 	else {
-		id = json_object_get(r->result, "domid");
+		id = act_new_domain(top, r);
 		top_status(top, 0, "restored %s as domain %lld",
-		    json_string_value(json_object_get(r->result, "name")),
-		    (long long)json_integer_value(id));
-		top->want_refresh = 1;
-		if (json_is_integer(id))
-			top->sel_domid = json_integer_value(id);
+		    json_string_value(json_object_get(r->result, "name")), id);
 	}
 	free(file);
 	return (RD_BAR | RD_ROWS);
