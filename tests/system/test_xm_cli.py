@@ -1,5 +1,5 @@
 """System tests for xm's command line as a sysadmin meets it: help and usage
-on every command, the manuals' commands this version lacks, xensv, config
+on every command, the manuals' commands this version lacks, config
 keys accepted but not acted on, domain names a command line can carry."""
 import json
 import os
@@ -7,8 +7,6 @@ import shlex
 import subprocess
 
 from harness import BIN, check
-
-XENSV = os.path.join(BIN, "xensv", "xensv")
 
 # The commands issue 9 found without --help, and the 2.0 names.
 NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
@@ -55,19 +53,6 @@ def test_unavailable_commands(inst):
             "xm: %s: not available in this version: " % name), r)
     r = inst.xm("vnet-create", "vnet97.sxp")
     check("vnets" in r.err, r)
-
-
-def test_xensv_says_not_available(inst):
-    """The manual's "xensv start": a clear refusal, not command not found."""
-    check(os.access(XENSV, os.X_OK), "xensv not built at %s" % XENSV)
-    for cmd in ("start", "stop", "status", "restart"):
-        r = inst.run(XENSV, cmd)
-        check(r.rc == 2 and r.err == "xensv: not available in this "
-              "version: the web console is not built yet\n", r)
-    r = inst.run(XENSV, "--help")
-    check(r.rc == 0 and "xensv-port" in r.out and "xm top" in r.out, r)
-    r = inst.run(XENSV)
-    check(r.rc == 2 and "usage: xensv" in r.err, r)
 
 
 def test_relocation_server_listens(inst):
@@ -171,7 +156,6 @@ def test_bash_completion(inst):
 TESTS = [
     ("xm-cli-help", test_help_on_every_command, ""),
     ("xm-cli-unavailable", test_unavailable_commands, ""),
-    ("xm-cli-xensv", test_xensv_says_not_available, ""),
     ("xm-cli-relocation-listens", test_relocation_server_listens,
      "(xend-relocation-server yes)\n(xend-relocation-address 127.0.0.1)\n"
      "(xend-relocation-hosts-allow '127\\.0\\.0\\.1')"),
