@@ -342,50 +342,22 @@ fail:
 	return (-1);
 }
 
-/* The script of vif i, or NULL for the built-in bridge attach. */
-static const char *
-vif_script_of(json_t *v)
-{
-	const char	*script;
-
-	script = json_string_value(json_object_get(v, "script"));
-	if (script == NULL && *xend_cfg.vif_script != '\0')
-		script = xend_cfg.vif_script;
-	return (script);
-}
-
 /*
- * vif-script online|offline domain=NAME vif=VIF bridge=BR mac=MAC
- * domid=D [ip=IP], as a watched child keyed by the vif's name, so the
- * offline of one QEMU always ends before the online of the next.
+ * vif-script online|offline [its own words] domain=NAME vif=VIF bridge=BR
+ * mac=MAC domid=D [ip=IP], the same as environment variables, as a
+ * watched child keyed by the vif's name, so the offline of one QEMU
+ * always ends before the online of the next (network.c).
  */
 static void
 vif_script(struct domain *d, json_t *v, const char *op, const char *vif)
 {
-	const char	*br, *mac, *ip, *script = vif_script_of(v);
-	char		*argv[9], *what;
-	int		 i, n = 0;
+	char	*what, **argv;
 
-	br = json_string_value(json_object_get(v, "bridge"));
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	mac = json_string_value(json_object_get(v, "mac"));
-	ip = json_string_value(json_object_get(v, "ip"));
-	argv[n++] = (char *)script;
-	argv[n++] = (char *)op;
-	argv[n++] = xsprintf("domain=%s", d->name);
-	argv[n++] = xsprintf("vif=%s", vif);
-	argv[n++] = xsprintf("bridge=%s", br);
-	argv[n++] = xsprintf("mac=%s", mac != NULL ? mac : "");
-	argv[n++] = xsprintf("domid=%d", d->domid);
-	if (ip != NULL)
-		argv[n++] = xsprintf("ip=%s", ip);
-	argv[n] = NULL;
-	xasprintf(&what, "%s: vif-script %s %s %s", d->name, script, op, vif);
-	script_start(vif, what, argv, xend_cfg.script_timeout, NULL, NULL);
+	argv = network_vif_argv(d, v, op, vif);
+	xasprintf(&what, "%s: vif-script %s %s %s", d->name, argv[0], op, vif);
+	network_vif_run(vif, what, argv, NULL, NULL);
 	free(what);
-	for (i = 2; i < n; i++)
-		free(argv[i]);
+	argv_free(argv);
 }
 
 struct vif_attach_job {
@@ -435,7 +407,7 @@ qemu_vifs_up(struct domain *d)
 	d->vifs_up = 1;
 	json_array_foreach(vifs, i, v) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL) {
+		if (network_vif_script(v) != NULL) {
 			vif_script(d, v, "online", vif);
 			continue;
 		}
@@ -464,7 +436,7 @@ qemu_vifs_down(struct domain *d)
 	d->vifs_up = 0;
 	json_array_foreach(vifs, i, v) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(v) != NULL)
+		if (network_vif_script(v) != NULL)
 			vif_script(d, v, "offline", vif);
 	}
 }

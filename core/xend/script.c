@@ -31,6 +31,7 @@ struct script_job {
 	char			*key;		/* NULL: a barrier */
 	char			*what;		/* "vif-script /x online vif1.0" */
 	char			**argv;
+	char			**envp;		/* NULL: xend's own */
 	int			 timeout;
 	script_done_cb		 done;
 	void			*arg;
@@ -128,6 +129,7 @@ script_free(struct script_job *j)
 	if (j->outfd != -1)
 		close(j->outfd);
 	argv_free(j->argv);
+	argv_free(j->envp);
 	free(j->key);
 	free(j->what);
 	free(j);
@@ -235,7 +237,10 @@ script_spawn(struct script_job *j, char **cause)
 		dup2(pfd[1], 2);
 		/* Scripts never see xend's sockets or files. */
 		syscall(SYS_close_range, 3, ~0U, 0);
-		execv(j->argv[0], j->argv);
+		if (j->envp != NULL)
+			execve(j->argv[0], j->argv, j->envp);
+		else
+			execv(j->argv[0], j->argv);
 		dprintf(2, "cannot run %s: %s\n", j->argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -301,18 +306,35 @@ script_next(void)
 	}
 }
 
+static char **
+script_copy(char *const v[])
+{
+	char	**out;
+	size_t	  n, i;
+
+	for (n = 0; v[n] != NULL; n++)
+		;
+	out = xcalloc(n + 1, sizeof *out);
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return (out);
+}
+
 void
 script_start(const char *key, const char *what, char *const argv[],
     int timeout, script_done_cb done, void *arg)
 {
-	struct script_job	*j = xcalloc(1, sizeof *j);
-	size_t			 n, i;
+	script_start_env(key, what, argv, NULL, timeout, done, arg);
+}
 
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	j->argv = xcalloc(n + 1, sizeof *j->argv);
-	for (i = 0; i < n; i++)
-		j->argv[i] = xstrdup(argv[i]);
+void
+script_start_env(const char *key, const char *what, char *const argv[],
+    char *const envp[], int timeout, script_done_cb done, void *arg)
+{
+	struct script_job	*j = xcalloc(1, sizeof *j);
+
+	j->argv = script_copy(argv);
+	j->envp = envp != NULL ? script_copy(envp) : NULL;
 	j->key = key != NULL ? xstrdup(key) : NULL;
 	j->what = xstrdup(what);
 	j->timeout = timeout > 0 ? timeout : 1;

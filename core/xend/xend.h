@@ -183,11 +183,50 @@ typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 void		 script_start(const char *key, const char *what,
 		     char *const argv[], int timeout, script_done_cb done,
 		     void *arg);
+/* The same with envp (copied) as the script's whole environment. */
+void		 script_start_env(const char *key, const char *what,
+		     char *const argv[], char *const envp[], int timeout,
+		     script_done_cb done, void *arg);
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
 int		 script_pending(void);
 char		*qemu_log_tail(struct domain *, size_t max);
+
+/* network.c: network and vif scripts' argv and environment; DHCP leases. */
+/* A script name without '/' is in $XEN_CONFIG_DIR/scripts; caller frees. */
+char		*network_script_path(const char *name);
+/*
+ * spec ("network-bridge netdev=eth0") as argv: path, op, spec's words,
+ * extra's; NULL if spec is empty.  Free with argv_free.
+ */
+char		**network_script_argv(const char *spec, const char *op,
+		     char *const extra[]);
+/* The last "key=VALUE" word of argv after the op, or NULL. */
+const char	*network_script_arg(char *const argv[], const char *key);
+/* xend's environment plus XEN_* and kv ("vif=vif1.0"); argv_free. */
+char		**network_script_env(char *const kv[]);
+/*
+ * Runs network-script OP (start, stop) as a watched child keyed key
+ * (NULL: a barrier), at most timeout s; -1 if no script is configured.
+ */
+int		 network_script_run(const char *op, const char *key,
+		     int timeout, script_done_cb done);
+/* The vif's script= or xend's vif-script, or NULL for the built-in. */
+const char	*network_vif_script(json_t *vif);
+/*
+ * vif-script OP's argv for vif (its config v, host name vif): the script
+ * and its own words, then domain= vif= bridge= mac= domid= [ip=].
+ */
+char		**network_vif_argv(struct domain *, json_t *v, const char *op,
+		     const char *vif);
+/* Runs it keyed by vif, its key=value words also as environment. */
+void		 network_vif_run(const char *vif, const char *what,
+		     char *const argv[], script_done_cb done, void *arg);
+/* The address dnsmasq leased to mac on bridge, or NULL (owned here). */
+const char	*network_lease_ip(const char *bridge, const char *mac);
+/* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
+json_t		*network_domain_json(struct domain *);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */

@@ -17,7 +17,8 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_top, &cmd_help, NULL
+	&cmd_atropos, &cmd_top, &cmd_help,
+	&cmd_network_list, NULL
 };
 
 /*
@@ -39,7 +40,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	{ "block-list", HOTPLUG },
 	{ "network-attach", HOTPLUG },
 	{ "network-detach", HOTPLUG },
-	{ "network-list", HOTPLUG },
 	{ "vnet-list", VNET },
 	{ "vnet-create", VNET },
 	{ "vnet-delete", VNET },
