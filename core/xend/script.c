@@ -26,6 +26,7 @@
 
 #define SCRIPT_LOG_LINES	40	/* output lines logged per run */
 #define SCRIPT_LINE_MAX		512	/* longer lines are cut */
+#define SCRIPT_TAIL_MAX		400	/* output kept for a failure's how */
 
 struct script_job {
 	char			*key;		/* NULL: a barrier */
@@ -48,6 +49,7 @@ struct script_job {
 	size_t			 linelen;
 	int			 nlines;	/* lines seen */
 	int			 out_eof;
+	char			 tail[SCRIPT_TAIL_MAX];	/* last lines */
 	TAILQ_ENTRY(script_job)	 entry;
 };
 static TAILQ_HEAD(, script_job) script_jobs =
@@ -55,12 +57,38 @@ static TAILQ_HEAD(, script_job) script_jobs =
 
 static void	script_next(void);
 
+/* The last lines, "; "-joined, for a failure's message. */
+static void
+script_tail_add(char *tail, size_t size, const char *line)
+{
+	size_t		 have = strlen(tail), len = strlen(line);
+	const char	*cut;
+
+	while (have > 0 && have + 2 + len >= size) {
+		if ((cut = strstr(tail, "; ")) == NULL)
+			have = 0;
+		else {
+			memmove(tail, cut + 2, strlen(cut + 2) + 1);
+			have = strlen(tail);
+		}
+	}
+	if (have > 0) {
+		memcpy(tail + have, "; ", 2);
+		have += 2;
+	}
+	if (len > size - have - 1)
+		len = size - have - 1;	/* a long line, cut */
+	memcpy(tail + have, line, len);
+	tail[have + len] = '\0';
+}
+
 static void
 script_out_line(struct script_job *j)
 {
 	j->line[j->linelen] = '\0';
 	if (++j->nlines <= SCRIPT_LOG_LINES)
 		log_info("%s: %s", j->what, j->line);
+	script_tail_add(j->tail, sizeof j->tail, j->line);
 	j->linelen = 0;
 }
 
@@ -186,6 +214,14 @@ script_exit_cb(evutil_socket_t fd, short what, void *arg)
 		how = xsprintf("exited with status %d", WEXITSTATUS(status));
 	else
 		how = xsprintf("killed by signal %d", WTERMSIG(status));
+	/* A failure's message says what the script said last. */
+	if ((j->killed || r == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) && j->tail[0] != '\0') {
+		char	*with = xsprintf("%s: %s", how, j->tail);
+
+		free(how);
+		how = with;
+	}
 	if (!j->killed && r != -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
 		log_info("%s: %s (%.1f s)", j->what, how,
