@@ -6,8 +6,8 @@
 # XEN_STATE_DIR, XEN_DEFAULT_BRIDGE.  A word sets its variable, so the
 # argument wins over the environment.
 
-# Sets each key=value word as a shell variable (known names only: a
-# word is never evaluated).
+# Sets each key=value word as a shell variable (known names only, others
+# are said and ignored: a word is never evaluated).
 xen_parse_args() {
 	for _a in "$@"; do
 		case $_a in
@@ -19,7 +19,7 @@ xen_parse_args() {
 		case $_k in
 		bridge|netdev|subnet|dhcp|vif|domain|domid|mac|ip|address|vifnum|antispoof|rate|model|vifname|devid|nat)
 			eval "$_k=\$_v" ;;
-		*) xen_fatal "unknown argument '$_k'" ;;
+		*) xen_log "ignoring argument '$_k' (not one of this script's)" ;;
 		esac
 	done
 }

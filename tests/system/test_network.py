@@ -142,6 +142,176 @@ def test_default_network_dhcp(inst):
         remove_links(br)
 
 
+# Records its argv and the environment Xen's scripts read, then does what
+# vif-bridge does (the installed one, with the same arguments).
+REC_VIF = """#!/bin/sh
+{ echo "argv: $*"
+  echo "env: vif=$vif domain=$domain domid=$domid mac=$mac bridge=$bridge \
+ip=$ip XEN_STATE_DIR=$XEN_STATE_DIR XEN_DEFAULT_BRIDGE=$XEN_DEFAULT_BRIDGE"
+} >> %s/vif-calls
+exec "$XEN_CONFIG_DIR/scripts/vif-bridge" "$@"
+"""
+
+
+def read_calls(inst):
+    try:
+        with open(os.path.join(inst.tmp, "vif-calls")) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def test_vif_script_args_env(inst):
+    """A recording vif-script (with its own words in xend-config.sxp)
+    sees the manual's arguments and the same as environment variables;
+    the installed vif-bridge it runs puts the tap on the default
+    network's bridge; offline comes at destroy."""
+    br = inst.tag + "br"
+    try:
+        inst.wait_for(lambda: "start: done" in inst.xm_ok("dmesg").out, 20,
+                      "network-script start")
+        ip = "10.240.%d.9" % inst.ident
+        inst.xm_ok("create", "-p", inst.config(
+            "rec", vif="['mac=00:16:3e:00:01:42, ip=%s']" % ip))
+        domid = inst.domains()["rec"]["domid"]
+        vif = inst.vif(domid)
+        want = ("argv: online extra=1 domain=rec vif=%s bridge=%s "
+                "mac=00:16:3e:00:01:42 domid=%d ip=%s" % (vif, br, domid, ip))
+        inst.wait_for(lambda: want in read_calls(inst), 20,
+                      "vif-script online")
+        env = ("env: vif=%s domain=rec domid=%d mac=00:16:3e:00:01:42 "
+               "bridge=%s ip=%s XEN_STATE_DIR=%s XEN_DEFAULT_BRIDGE=%s" %
+               (vif, domid, br, ip, inst.state, br))
+        check(env in read_calls(inst), read_calls(inst))
+        inst.wait_for(lambda: os.path.exists("/sys/class/net/%s/master" %
+                                             vif), 10, "the tap on a bridge")
+        master = os.path.basename(os.readlink("/sys/class/net/%s/master" %
+                                              vif))
+        check(master == br, "%s is on %s" % (vif, master))
+        with open(inst.log) as f:
+            check("%s (domain rec, mac 00:16:3e:00:01:42) joined %s" %
+                  (vif, br) in f.read(), inst.log_tail())
+        inst.xm_ok("destroy", "rec")
+        inst.wait_for(lambda: "argv: offline extra=1 domain=rec vif=%s" % vif
+                      in read_calls(inst), 20, "vif-script offline")
+        r = inst.xend("stop")
+        check(r.rc == 0, r)
+        check(not link_exists(br), "bridge %s left" % br)
+    finally:
+        kill_dnsmasq(inst, br)
+        remove_links(br)
+
+
+def rec_vif_config():
+    return DEFAULT_NET + "\n(vif-script '@TMP@/vif-rec extra=1')"
+
+
+def netns(name, *args):
+    return sh("ip", "netns", "exec", name, *args)
+
+
+def test_network_nat_rules(inst):
+    """network-nat (run as xend would, in a namespace of the test's own so
+    forwarding and tables are not the host's): the bridge, the dnsmasq,
+    and an nftables table masquerading the subnet; stop removes them.
+    No packet goes anywhere."""
+    ns, br = inst.tag + "nat", inst.tag + "nb"
+    script = os.path.join(inst.conf, "scripts", "network-nat")
+    env = ["env", "XEN_STATE_DIR=" + inst.state]
+    sub = "10.241.%d" % inst.ident
+    sh("ip", "netns", "del", ns)
+    check(sh("ip", "netns", "add", ns).returncode == 0, "netns add")
+    try:
+        r = netns(ns, *env, script, "start", "bridge=" + br,
+                  "subnet=%s.0/24" % sub)
+        check(r.returncode == 0, r)
+        r = netns(ns, "nft", "list", "table", "ip", "xen-nat-" + br)
+        check(r.returncode == 0, r)
+        rules = r.stdout
+        check(re.search(r"ip saddr %s\.0/24 ip daddr != %s\.0/24 "
+                        r'oifname != "%s" masquerade' %
+                        (re.escape(sub), re.escape(sub), br), rules), rules)
+        check('oifname "%s" ct state established,related accept' % br
+              in rules, rules)
+        r = netns(ns, "cat", "/proc/sys/net/ipv4/ip_forward")
+        check(r.stdout.strip() == "1", r)
+        r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", br)
+        check(" %s.1/24 " % sub in r.stdout, r.stdout)
+        check(dnsmasq_pid(inst, br) > 0, "no dnsmasq")
+        r = netns(ns, *env, script, "stop", "bridge=" + br,
+                  "subnet=%s.0/24" % sub)
+        check(r.returncode == 0, r)
+        r = netns(ns, "nft", "list", "ruleset")
+        check(r.stdout.strip() == "", "rules left: %r" % r.stdout)
+        check(dnsmasq_pid(inst, br) == 0, "dnsmasq left")
+        r = netns(ns, "ip", "link", "show", br)
+        check(r.returncode != 0, "bridge left")
+    finally:
+        kill_dnsmasq(inst, br)
+        sh("ip", "netns", "del", ns)
+    check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
+
+
+def test_network_bridge_netdev(inst):
+    """network-bridge netdev=DEV, Xen's way: DEV joins the bridge and its
+    address and default route move there; stop puts them back.  DEV is
+    one end of a veth pair in a namespace of the test's own."""
+    ns, br, dev = inst.tag + "nd", inst.tag + "ndbr", inst.tag + "nd0"
+    script = os.path.join(inst.conf, "scripts", "network-bridge")
+    env = ["env", "XEN_STATE_DIR=" + inst.state]
+    sub = "10.242.%d" % inst.ident
+    sh("ip", "netns", "del", ns)
+    check(sh("ip", "netns", "add", ns).returncode == 0, "netns add")
+    try:
+        for cmd in (["ip", "link", "add", dev, "type", "veth", "peer", "name",
+                     dev + "p"],
+                    ["ip", "addr", "add", sub + ".5/24", "dev", dev],
+                    ["ip", "link", "set", dev, "up"],
+                    ["ip", "link", "set", dev + "p", "up"],
+                    ["ip", "route", "add", "default", "via", sub + ".254"]):
+            r = netns(ns, *cmd)
+            check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        r = netns(ns, *env, script, "start", "bridge=" + br, "netdev=" + dev)
+        check(r.returncode == 0, r)
+        r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", br)
+        check(" %s.5/24 " % sub in r.stdout, r.stdout)
+        r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", dev)
+        check(r.stdout.strip() == "", r.stdout)
+        r = netns(ns, "ip", "route", "show", "default")
+        check("via %s.254 dev %s" % (sub, br) in r.stdout, r.stdout)
+        r = netns(ns, "cat", "/sys/class/net/%s/master/ifindex" % dev)
+        check(r.returncode == 0, "not on the bridge")
+        check(dnsmasq_pid(inst, br) == 0, "no DHCP on a LAN's bridge")
+        r = netns(ns, *env, script, "stop", "bridge=" + br, "netdev=" + dev)
+        check(r.returncode == 0, r)
+        r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", dev)
+        check(" %s.5/24 " % sub in r.stdout, r.stdout)
+        r = netns(ns, "ip", "route", "show", "default")
+        check("via %s.254 dev %s" % (sub, dev) in r.stdout, r.stdout)
+        check(netns(ns, "ip", "link", "show", br).returncode != 0,
+              "bridge left")
+    finally:
+        sh("ip", "netns", "del", ns)
+    check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
+
+
+def setup_rec(fn):
+    def run(inst):
+        path = os.path.join(inst.tmp, "vif-rec")
+        with open(path, "w") as f:
+            f.write(REC_VIF % inst.tmp)
+        os.chmod(path, 0o755)
+        # The script must be there when xend reads the config: restart.
+        inst.xend("stop")
+        inst.start()
+        fn(inst)
+    return run
+
+
 TESTS = [
     ("net_default_dhcp", test_default_network_dhcp, DEFAULT_NET),
+    ("net_vif_script_args_env", setup_rec(test_vif_script_args_env),
+     rec_vif_config()),
+    ("net_nat_rules", test_network_nat_rules, ""),
+    ("net_bridge_netdev", test_network_bridge_netdev, ""),
 ]
