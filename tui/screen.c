@@ -713,11 +713,18 @@ draw_detail(struct top *top, int y, int h, double now)
 		if (y >= end)
 			break;
 		xendcfg_vif_name(&top->cfg, d->domid, (int)k, vif, sizeof vif);
+		/* xend's view: the bridge it used, the address leased. */
+		e = json_array_get(json_object_get(d->full, "network"), k);
 		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s"
-		    "  ip %s", vif,
+		    "  ip %s%s", vif,
 		    json_string_value(json_object_get(v, "mac")) ?: "-",
+		    json_string_value(json_object_get(e, "bridge")) ?:
 		    json_string_value(json_object_get(v, "bridge")) ?: "default",
-		    json_string_value(json_object_get(v, "ip")) ?: "-");
+		    json_string_value(json_object_get(e, "ip")) ?:
+		    json_string_value(json_object_get(v, "ip")) ?: "-",
+		    json_is_string(json_object_get(e, "ip_source")) &&
+		    strcmp(json_string_value(json_object_get(e, "ip_source")),
+		    "lease") == 0 ? " (dhcp)" : "");
 	}
 	if (y < end && json_array_size(json_object_get(cfg, "vifs")) == 0)
 		screen_text(y++, 2, COLS - 2, screen_attr("dim"), "%s", cfg ==

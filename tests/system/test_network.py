@@ -11,6 +11,7 @@ import subprocess
 import time
 
 from harness import Console, check
+from test_top import quit_top, select, start_top
 
 DEFAULT_NET = ("(network-script 'network-bridge subnet=10.240.@IDENT@.0/24')\n"
                "(default-bridge @TAG@br)")
@@ -111,6 +112,15 @@ def test_default_network_dhcp(inst):
         r = inst.xm_ok("network-list", "n2")
         check(re.search(r"^0\s+\S+\s+00:16:3e:\S+\s+%s\s+%s$" %
                         (br, re.escape(ips["n2"])), r.out, re.M), r.out)
+        # xm top's detail view shows it too.
+        t = start_top(inst)
+        try:
+            select(t, "n1")
+            t.send("Enter")
+            t.wait_for(r"ip %s \(dhcp\)" % re.escape(ips["n1"]), 20)
+            quit_top(t)
+        finally:
+            t.kill()
         # dom0 reaches each; each reaches the other and dom0.
         for name in ("n1", "n2"):
             r = sh("ping", "-c", "1", "-W", "5", ips[name])
