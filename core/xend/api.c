@@ -615,6 +615,10 @@ static const struct api_op api_ops[] = {
 	    "credit scheduler {dom, weight, cap}" },
 	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
 	    "sedf scheduler {dom, period, slice (ms)}" },
+	{ "domain.network_attach", API_DOM, netdev_api_attach,
+	    "add a network interface {dom, mac, bridge, script, ip}" },
+	{ "domain.network_detach", API_DOM, netdev_api_detach,
+	    "remove a network interface {dom, devid}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

@@ -440,7 +440,7 @@ domain_new(int domid, json_t *config)
 }
 
 /* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
-static void
+void
 domain_fill_macs(json_t *config)
 {
 	json_t	*vifs = json_object_get(config, "vifs"), *v;
@@ -1134,6 +1134,7 @@ domain_remove(struct domain *d)
 	}
 	sched_detach(d);
 	control_free(d);
+	netdev_domain_gone(d);
 	domain_remove_files(d);
 	domain_unref(d);
 }

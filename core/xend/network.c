@@ -335,39 +335,51 @@ network_lease_ip(const char *bridge, const char *mac)
 }
 
 /*
- * [{devid, vifname, mac, bridge, ip, ip_source}] for the domain's
- * interfaces: ip is the DHCP lease for the MAC on its bridge, else the
+ * {devid, vifname, mac, bridge, ip, ip_source} of interface devid
+ * (config v): ip is the DHCP lease for the MAC on its bridge, else the
  * address its config gave it (the vif's ip=, else the domain's ip for
  * the first), else null.
  */
+static json_t *
+network_vif_json(struct domain *d, json_t *v, int devid)
+{
+	const char	*br, *mac, *ip, *src;
+	char		 vif[32];
+
+	xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+	br = json_string_value(json_object_get(v, "bridge"));
+	if (br == NULL)
+		br = xend_cfg.default_bridge;
+	mac = json_string_value(json_object_get(v, "mac"));
+	src = "lease";
+	if ((ip = network_lease_ip(br, mac)) == NULL) {
+		src = "config";
+		ip = json_string_value(json_object_get(v, "ip"));
+		if (ip == NULL && devid == 0)
+			ip = json_string_value(json_object_get(d->config,
+			    "ip"));
+		if (ip != NULL && *ip == '\0')
+			ip = NULL;
+	}
+	return (json_pack("{s:i, s:s, s:s?, s:s, s:s?, s:s?}", "devid", devid,
+	    "vifname", vif, "mac", mac, "bridge", br, "ip", ip, "ip_source",
+	    ip != NULL ? src : NULL));
+}
+
+/* The domain's interfaces now: the config's (less detached), then added. */
 json_t *
 network_domain_json(struct domain *d)
 {
-	json_t		*out = json_array(), *v;
-	const char	*br, *mac, *ip, *src;
-	char		 vif[32];
-	size_t		 i;
+	json_t	*out = json_array(), *v;
+	size_t	 i;
 
 	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		br = json_string_value(json_object_get(v, "bridge"));
-		if (br == NULL)
-			br = xend_cfg.default_bridge;
-		mac = json_string_value(json_object_get(v, "mac"));
-		src = "lease";
-		if ((ip = network_lease_ip(br, mac)) == NULL) {
-			src = "config";
-			ip = json_string_value(json_object_get(v, "ip"));
-			if (ip == NULL && i == 0)
-				ip = json_string_value(json_object_get(
-				    d->config, "ip"));
-			if (ip != NULL && *ip == '\0')
-				ip = NULL;
-		}
-		json_array_append_new(out, json_pack("{s:I, s:s, s:s?, s:s,"
-		    " s:s?, s:s?}", "devid", (json_int_t)i, "vifname", vif,
-		    "mac", mac, "bridge", br, "ip", ip, "ip_source",
-		    ip != NULL ? src : NULL));
+		if (!netdev_detached(d, (int)i))
+			json_array_append_new(out, network_vif_json(d, v,
+			    (int)i));
 	}
+	json_array_foreach(netdev_added(d), i, v)
+		json_array_append_new(out, network_vif_json(d, v, (int)
+		    json_integer_value(json_object_get(v, "devid"))));
 	return (out);
 }

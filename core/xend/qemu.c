@@ -118,7 +118,7 @@ qemu_argv(struct domain *d, const char *accel)
 	struct argv_buf	 a = { NULL, 0 };
 	json_t		*c = d->config, *disks, *vifs, *v;
 	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ];
+	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ], **hot;
 	const char	*kernel;
 	size_t		 i;
 
@@ -222,15 +222,23 @@ qemu_argv(struct domain *d, const char *accel)
 
 	vifs = json_object_get(c, "vifs");
 	json_array_foreach(vifs, i, v) {
+		if (netdev_detached(d, (int)i))
+			continue;
 		mac = json_string_value(json_object_get(v, "mac"));
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
 		    "downscript=no", i, vif);
+		/* id: the handle of xm network-detach (netdev.c). */
 		argv_add(&a, "-device");
-		argv_add(&a, "virtio-net-pci,netdev=net%zu%s%s", i,
+		argv_add(&a, "virtio-net-pci,id=vif%zu,netdev=net%zu%s%s", i, i,
 		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
 	}
+	/* Interfaces xm network-attach added: they come back on a restart. */
+	netdev_qemu_args(d, &hot);
+	for (i = 0; hot != NULL && hot[i] != NULL; i++)
+		argv_add(&a, "%s", hot[i]);
+	argv_free(hot);
 	/*
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
@@ -349,21 +357,25 @@ fail:
  * always ends before the online of the next (network.c).
  */
 static void
-vif_script(struct domain *d, json_t *v, const char *op, const char *vif)
+vif_script(struct domain *d, json_t *v, const char *op, const char *vif,
+    script_done_cb done, void *arg)
 {
 	char	*what, **argv;
 
 	argv = network_vif_argv(d, v, op, vif);
 	xasprintf(&what, "%s: vif-script %s %s %s", d->name, argv[0], op, vif);
-	network_vif_run(vif, what, argv, NULL, NULL);
+	network_vif_run(vif, what, argv, done, arg);
 	free(what);
 	argv_free(argv);
 }
 
 struct vif_attach_job {
 	struct domain	*d;
-	int		 idx;
 	pid_t		 pid;		/* the QEMU whose tap it is */
+	char		 vif[IFNAMSIZ];
+	char		*br;
+	script_done_cb	 done;
+	void		*arg;
 };
 
 /* In the vif's turn (after network-script start): add it to its bridge. */
@@ -372,52 +384,76 @@ vif_attach_turn(int ok, const char *how, void *arg)
 {
 	struct vif_attach_job	*j = arg;
 	struct domain		*d = j->d;
-	json_t			*v;
-	const char		*br;
-	char			 vif[IFNAMSIZ], *cause;
+	char			*cause = NULL;
 
-	v = json_array_get(json_object_get(d->config, "vifs"), j->idx);
-	if (d->removed || d->exited || d->pid != j->pid || v == NULL)
-		goto out;
-	xendcfg_vif_name(&xend_cfg, d->domid, j->idx, vif, sizeof vif);
-	br = json_string_value(json_object_get(v, "bridge"));
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	if (!bridge_exists(br)) {
+	if (d->removed || d->exited || d->pid != j->pid)
+		cause = xstrdup("the domain's QEMU is gone");
+	else if (!bridge_exists(j->br)) {
 		log_warn("%s: bridge %s does not exist, %s left unattached",
-		    d->name, br, vif);
-	} else if (vif_attach(vif, br, &cause) != 0) {
+		    d->name, j->br, j->vif);
+		cause = xsprintf("bridge %s does not exist", j->br);
+	} else if (vif_attach(j->vif, j->br, &cause) != 0)
 		log_warn("%s: %s", d->name, cause);
-		free(cause);
-	} else
-		log_info("%s: %s attached to %s", d->name, vif, br);
-out:
+	else
+		log_info("%s: %s attached to %s", d->name, j->vif, j->br);
+	if (j->done != NULL)
+		j->done(cause == NULL, cause != NULL ? cause : "attached",
+		    j->arg);
+	free(cause);
 	domain_unref(d);
+	free(j->br);
 	free(j);
+}
+
+void
+qemu_vif_up(struct domain *d, json_t *v, int devid, script_done_cb done,
+    void *arg)
+{
+	struct vif_attach_job	*j;
+	const char		*br;
+
+	j = xcalloc(1, sizeof *j);
+	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->vif, sizeof j->vif);
+	if (network_vif_script(v) != NULL) {
+		vif_script(d, v, "online", j->vif, done, arg);
+		free(j);
+		return;
+	}
+	br = json_string_value(json_object_get(v, "bridge"));
+	domain_ref(d);
+	j->d = d;
+	j->pid = d->pid;
+	j->br = xstrdup(br != NULL ? br : xend_cfg.default_bridge);
+	j->done = done;
+	j->arg = arg;
+	script_call(j->vif, "attach", vif_attach_turn, j);
+}
+
+void
+qemu_vif_down(struct domain *d, json_t *v, int devid, script_done_cb done,
+    void *arg)
+{
+	char	 vif[IFNAMSIZ];
+
+	xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+	if (network_vif_script(v) != NULL)
+		vif_script(d, v, "offline", vif, done, arg);
+	else if (done != NULL)
+		script_call(vif, "detach", done, arg);
 }
 
 void
 qemu_vifs_up(struct domain *d)
 {
-	json_t			*vifs = json_object_get(d->config, "vifs"), *v;
-	char			 vif[IFNAMSIZ];
-	struct vif_attach_job	*j;
-	size_t			 i;
+	json_t	*v;
+	size_t	 i;
 
 	d->vifs_up = 1;
-	json_array_foreach(vifs, i, v) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (network_vif_script(v) != NULL) {
-			vif_script(d, v, "online", vif);
-			continue;
-		}
-		j = xcalloc(1, sizeof *j);
-		domain_ref(d);
-		j->d = d;
-		j->idx = (int)i;
-		j->pid = d->pid;
-		script_call(vif, "attach", vif_attach_turn, j);
+	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
+		if (!netdev_detached(d, (int)i))
+			qemu_vif_up(d, v, (int)i, NULL, NULL);
 	}
+	netdev_vifs_up(d);
 }
 
 /*
@@ -427,18 +463,17 @@ qemu_vifs_up(struct domain *d)
 void
 qemu_vifs_down(struct domain *d)
 {
-	json_t		*vifs = json_object_get(d->config, "vifs"), *v;
-	char		 vif[IFNAMSIZ];
-	size_t		 i;
+	json_t	*v;
+	size_t	 i;
 
 	if (!d->vifs_up)
 		return;
 	d->vifs_up = 0;
-	json_array_foreach(vifs, i, v) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (network_vif_script(v) != NULL)
-			vif_script(d, v, "offline", vif);
+	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
+		if (!netdev_detached(d, (int)i))
+			qemu_vif_down(d, v, (int)i, NULL, NULL);
 	}
+	netdev_vifs_down(d);
 }
 
 char *

@@ -133,6 +133,8 @@ int		 domain_pause(struct domain *, int pause, struct api_req *,
 		     char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
 json_t		*domain_to_json(struct domain *);
+/* Gives each vif of config without a MAC a random one in 00:16:3e. */
+void		 domain_fill_macs(json_t *config);
 json_t		*domain0_to_json(void);
 const char	*domain_state_flags(struct domain *);
 void		 domain_sample_all(void);
@@ -149,6 +151,10 @@ int		 domain_name_valid(const char *);
  */
 int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 		     void *arg);
+
+/* script.c (below): a script's end. */
+/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
+typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
@@ -168,11 +174,18 @@ int		 qemu_spawn(struct domain *, char **argv,
  */
 void		 qemu_vifs_up(struct domain *);
 void		 qemu_vifs_down(struct domain *);
+/*
+ * One interface (config v, devid: its index, the tap's name) the same
+ * way; done (may be NULL) says whether the script or the bridge attach
+ * worked, and how.
+ */
+void		 qemu_vif_up(struct domain *, json_t *v, int devid,
+		     script_done_cb done, void *arg);
+void		 qemu_vif_down(struct domain *, json_t *v, int devid,
+		     script_done_cb done, void *arg);
 char		*qemu_version(void);
 
 /* script.c: site scripts as watched children of the event loop. */
-/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
-typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 /*
  * Runs argv (argv[0] a path; copied) in its own session, output logged
  * line by line as "what: LINE", killed with its process group after
@@ -227,6 +240,28 @@ void		 network_vif_run(const char *vif, const char *what,
 const char	*network_lease_ip(const char *bridge, const char *mac);
 /* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
 json_t		*network_domain_json(struct domain *);
+
+/*
+ * netdev.c: xm network-attach/detach on a running domain (QMP
+ * netdev_add/device_add), kept in DIR/netdevs.json: interfaces added
+ * come back when the domain's QEMU restarts, config ones detached stay
+ * away.
+ */
+/* Whether the config's interface devid was detached. */
+int		 netdev_detached(struct domain *, int devid);
+/* QEMU arguments for the added interfaces (NULL-terminated; argv_free). */
+void		 netdev_qemu_args(struct domain *, char ***out);
+/* vif-script online/offline (or bridge attach) for the added ones. */
+void		 netdev_vifs_up(struct domain *);
+void		 netdev_vifs_down(struct domain *);
+/* The added interfaces: [{devid, mac, bridge, script, ip}] (borrowed). */
+json_t		*netdev_added(struct domain *);
+/* The domain is being removed: forget (and delete) its record. */
+void		 netdev_domain_gone(struct domain *);
+/* API ops domain.network_attach {dom, mac, bridge, script, ip} and
+ * domain.network_detach {dom, devid}. */
+void		 netdev_api_attach(struct api_req *, struct domain *);
+void		 netdev_api_detach(struct api_req *, struct domain *);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */

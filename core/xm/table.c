@@ -18,7 +18,7 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
 	&cmd_atropos, &cmd_top, &cmd_help,
-	&cmd_network_list, NULL
+	&cmd_network_attach, &cmd_network_detach, &cmd_network_list, NULL
 };
 
 /*
@@ -38,8 +38,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	{ "block-attach", HOTPLUG },
 	{ "block-detach", HOTPLUG },
 	{ "block-list", HOTPLUG },
-	{ "network-attach", HOTPLUG },
-	{ "network-detach", HOTPLUG },
 	{ "vnet-list", VNET },
 	{ "vnet-create", VNET },
 	{ "vnet-delete", VNET },

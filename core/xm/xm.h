@@ -119,7 +119,7 @@ XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
 XM_CMD(atropos); XM_CMD(top);
-XM_CMD(network_list);
+XM_CMD(network_list); XM_CMD(network_attach); XM_CMD(network_detach);
 #undef XM_CMD
 
 /* cmd-network-list.c: d's "network" as (network (vif (devid N) ...)). */

@@ -305,6 +305,117 @@ def test_network_bridge_netdev(inst):
     check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
 
 
+FAIL_VIF = """#!/bin/sh
+echo "refusing $1 on purpose"
+exit 3
+"""
+
+
+def guest_ifaces(con, tag):
+    out = guest_sh(con, "ls /sys/class/net | tr '\\n' ' '", tag, 30)
+    return out.split("\n")[-1].split() if out else []
+
+
+def wait_guest_ifaces(inst, con, want, timeout=30):
+    end = time.time() + timeout
+    n = 0
+    while True:
+        n += 1
+        got = guest_ifaces(con, "if%d" % n)
+        if sorted(got) == sorted(want):
+            return got
+        check(time.time() < end, "guest interfaces %s, want %s" %
+              (got, want))
+        time.sleep(1)
+
+
+def test_network_attach_detach(inst):
+    """xm network-attach adds an interface the guest sees (and gets a DHCP
+    lease on), on the default bridge, in network-list and list -l, kept in
+    the domain's record; network-detach removes it from the guest and the
+    host; a failing script leaves nothing plugged and says what the
+    script said; bad arguments are refused."""
+    br = inst.tag + "br"
+    fail = os.path.join(inst.tmp, "vif-fail")
+    with open(fail, "w") as f:
+        f.write(FAIL_VIF)
+    os.chmod(fail, 0o755)
+    con = None
+    try:
+        inst.start_consoled()
+        inst.xm_ok("create", inst.config("hp", vif="['']", dhcp="'dhcp'"))
+        d = inst.domains()["hp"]
+        domid = d["domid"]
+        con = Console(inst, "console", "hp")
+        con.login()
+        wait_guest_ifaces(inst, con, ["eth0", "lo"])
+        t0 = time.monotonic()
+        inst.xm_ok("network-attach", "hp", "mac=00:16:3e:00:02:01")
+        secs = time.monotonic() - t0
+        print("network-attach: %.2f s" % secs)
+        tap = inst.vif(domid, 1)
+        check(os.path.basename(os.readlink("/sys/class/net/%s/master" % tap))
+              == br, "%s not on %s" % (tap, br))
+        wait_guest_ifaces(inst, con, ["eth0", "eth1", "lo"])
+        r = inst.xm_ok("network-list", "hp")
+        check(re.search(r"^1\s+%s\s+00:16:3e:00:02:01\s+%s\s" %
+                        (re.escape(tap), br), r.out, re.M), r.out)
+        r = inst.xm_ok("list", "-l", "hp")
+        check("(devid 1)" in r.out and "(vifname %s)" % tap in r.out, r.out)
+        with open(os.path.join(d["dir"], "netdevs.json")) as f:
+            rec = json.load(f)
+        check([v["devid"] for v in rec["added"]] == [1], rec)
+        # The guest asks for an address on it: the lease shows.
+        guest_sh(con, "udhcpc -i eth1 -n -q -t 5 -T 1 -s "
+                 "/usr/share/udhcpc/default.script >/dev/null 2>&1", "dh", 40)
+        ip = inst.wait_for(lambda: [v for v in inst.domains()["hp"]["network"]
+                                    if v["devid"] == 1 and
+                                    v.get("ip_source") == "lease"], 20,
+                           "a lease for eth1")[0]["ip"]
+        check(sh("ping", "-c", "1", "-W", "5", ip).returncode == 0,
+              "no ping reply from eth1's %s" % ip)
+        # A failing script: an error naming it and its output, no tap, no
+        # device left, the record unchanged.
+        r = inst.xm("network-attach", "hp", "script=" + fail)
+        check(r.rc == 1 and "vif-script %s online %s: exited with status 3: "
+              "refusing online on purpose; the interface was removed again"
+              % (fail, inst.vif(domid, 2)) in r.err, r)
+        check(not link_exists(inst.vif(domid, 2)), "tap left")
+        time.sleep(2)
+        wait_guest_ifaces(inst, con, ["eth0", "eth1", "lo"])
+        check(len(inst.domains()["hp"]["network"]) == 2,
+              inst.domains()["hp"]["network"])
+        # Bad arguments.
+        r = inst.xm("network-attach", "hp", "colour=red")
+        check(r.rc == 2 and "expected mac=" in r.err, r)
+        r = inst.xm("network-attach", "hp", "mac=00:16:3e:00:02:01")
+        check(r.rc == 1 and "given twice" in r.err, r)
+        r = inst.xm("network-detach", "hp", "7")
+        check(r.rc == 1 and "has no network interface 7" in r.err, r)
+        # Detach: the guest loses eth1, the host the tap.
+        t0 = time.monotonic()
+        inst.xm_ok("network-detach", "hp", "1")
+        print("network-detach: %.2f s" % (time.monotonic() - t0))
+        check(not link_exists(tap), "tap %s left" % tap)
+        wait_guest_ifaces(inst, con, ["eth0", "lo"])
+        r = inst.xm_ok("network-list", "hp")
+        check(len(r.out.strip().splitlines()) == 2, r.out)
+        # The config's own interface can go too; it stays away.
+        inst.xm_ok("network-detach", "hp", "0")
+        wait_guest_ifaces(inst, con, ["lo"])
+        check(inst.domains()["hp"]["network"] == [], "still listed")
+        con.detach()
+        con = None
+        inst.xm_ok("destroy", "hp")
+        r = inst.xend("stop")
+        check(r.rc == 0, r)
+    finally:
+        if con is not None:
+            con.kill()
+        kill_dnsmasq(inst, br)
+        remove_links(br)
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -322,6 +433,7 @@ TESTS = [
     ("net_default_dhcp", test_default_network_dhcp, DEFAULT_NET),
     ("net_vif_script_args_env", setup_rec(test_vif_script_args_env),
      rec_vif_config()),
+    ("net_attach_detach", test_network_attach_detach, DEFAULT_NET),
     ("net_nat_rules", test_network_nat_rules, ""),
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
 ]

@@ -17,8 +17,7 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "balloon"]
 
 UNAVAILABLE = ["save", "restore", "migrate", "block-attach", "block-detach",
-               "block-list", "network-attach", "network-detach",
-               "network-list", "vnet-list", "vnet-create", "vnet-delete",
+               "block-list", "vnet-list", "vnet-create", "vnet-delete",
                "bvt_ctxallow", "rrobin"]
 
 

@@ -252,9 +252,8 @@ static void
 test_unavailable(void **state)
 {
 	static const char *names[] = { "save", "restore", "migrate",
-	    "block-attach", "block-detach", "block-list", "network-attach",
-	    "network-detach", "network-list", "vnet-list", "vnet-create",
-	    "vnet-delete", "bvt_ctxallow", "rrobin" };
+	    "block-attach", "block-detach", "block-list", "vnet-list",
+	    "vnet-create", "vnet-delete", "bvt_ctxallow", "rrobin" };
 	struct run	 r;
 	char		 want[128];
 	size_t		 i, n;

@@ -1,0 +1,599 @@
+/*
+ * netdev.c: network interfaces added to and removed from running domains
+ * (xm network-attach, network-detach), through QMP: netdev_add of a tap
+ * named as the manual's vifD.N, device_add of a virtio NIC, then the
+ * vif-script (or the bridge attach) in the vif's turn; detach is the
+ * reverse once the guest has let the device go.  A step that fails
+ * undoes the ones before it, so a domain is never left half-plugged.
+ *
+ * What changed is kept beside the domain's config, in DIR/netdevs.json
+ * ({"added": [{devid, mac, bridge, script, ip}], "detached": [devid]}),
+ * so a restarted xend knows it and a restarted QEMU gets the same
+ * interfaces.  devid is the tap's index: the config's interfaces keep
+ * theirs (0..n-1), added ones take the lowest free one.
+ */
+#include <sys/queue.h>
+
+#include <net/if.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen-common.h"
+#include "domcfg.h"
+#include "qmp.h"
+#include "xend.h"
+
+#define NETDEV_MAX		32	/* devids 0..31: tap names fit */
+#define NETDEV_RELEASE_MS	250	/* how often to look for the unplug */
+#define NETDEV_RELEASE_TRIES	40	/* 10 s for the guest to let go */
+
+struct netdev_dom {
+	struct domain		*d;
+	json_t			*added;
+	json_t			*detached;
+	LIST_ENTRY(netdev_dom)	 entry;
+};
+static LIST_HEAD(, netdev_dom) netdev_doms =
+    LIST_HEAD_INITIALIZER(netdev_doms);
+
+static char *
+netdev_path(struct domain *d)
+{
+	return (xsprintf("%s/netdevs.json", d->dir));
+}
+
+/* The domain's record, read from its file the first time. */
+static struct netdev_dom *
+netdev_get(struct domain *d)
+{
+	struct netdev_dom	*n;
+	json_t			*o;
+	json_error_t		 jerr;
+	char			*path;
+
+	LIST_FOREACH(n, &netdev_doms, entry)
+		if (n->d == d)
+			return (n);
+	n = xcalloc(1, sizeof *n);
+	n->d = d;
+	path = netdev_path(d);
+	if ((o = json_load_file(path, 0, &jerr)) != NULL) {
+		n->added = json_incref(json_object_get(o, "added"));
+		n->detached = json_incref(json_object_get(o, "detached"));
+		json_decref(o);
+	}
+	free(path);
+	if (!json_is_array(n->added)) {
+		json_decref(n->added);
+		n->added = json_array();
+	}
+	if (!json_is_array(n->detached)) {
+		json_decref(n->detached);
+		n->detached = json_array();
+	}
+	LIST_INSERT_HEAD(&netdev_doms, n, entry);
+	return (n);
+}
+
+static int
+netdev_save(struct netdev_dom *n, char **cause)
+{
+	json_t	*o;
+	char	*path, *text;
+	int	 rc;
+
+	o = json_pack("{s:O, s:O}", "added", n->added, "detached",
+	    n->detached);
+	text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(o);
+	path = netdev_path(n->d);
+	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
+	free(path);
+	free(text);
+	return (rc);
+}
+
+void
+netdev_domain_gone(struct domain *d)
+{
+	struct netdev_dom	*n;
+	char			*path;
+
+	path = netdev_path(d);
+	unlink(path);
+	free(path);
+	LIST_FOREACH(n, &netdev_doms, entry) {
+		if (n->d == d) {
+			LIST_REMOVE(n, entry);
+			json_decref(n->added);
+			json_decref(n->detached);
+			free(n);
+			return;
+		}
+	}
+}
+
+int
+netdev_detached(struct domain *d, int devid)
+{
+	struct netdev_dom	*n = netdev_get(d);
+	json_t			*v;
+	size_t			 i;
+
+	json_array_foreach(n->detached, i, v)
+		if (json_integer_value(v) == devid)
+			return (1);
+	return (0);
+}
+
+json_t *
+netdev_added(struct domain *d)
+{
+	return (netdev_get(d)->added);
+}
+
+static int
+vif_devid(json_t *v)
+{
+	return ((int)json_integer_value(json_object_get(v, "devid")));
+}
+
+void
+netdev_qemu_args(struct domain *d, char ***out)
+{
+	json_t		*v;
+	size_t		 i, n = 0;
+	char		**a, vif[IFNAMSIZ];
+	const char	*mac;
+	int		 devid;
+
+	a = xcalloc(json_array_size(netdev_added(d)) * 4 + 1, sizeof *a);
+	json_array_foreach(netdev_added(d), i, v) {
+		devid = vif_devid(v);
+		mac = json_string_value(json_object_get(v, "mac"));
+		xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+		a[n++] = xstrdup("-netdev");
+		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
+		    "downscript=no", devid, vif);
+		a[n++] = xstrdup("-device");
+		a[n++] = xsprintf("virtio-net-pci,id=vif%d,netdev=net%d,mac=%s",
+		    devid, devid, mac);
+	}
+	a[n] = NULL;
+	*out = a;
+}
+
+void
+netdev_vifs_up(struct domain *d)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(netdev_added(d), i, v)
+		qemu_vif_up(d, v, vif_devid(v), NULL, NULL);
+}
+
+void
+netdev_vifs_down(struct domain *d)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(netdev_added(d), i, v)
+		qemu_vif_down(d, v, vif_devid(v), NULL, NULL);
+}
+
+/* The interface devid of d (config or added) and where it is; NULL if none. */
+static json_t *
+netdev_find(struct domain *d, int devid, int *added)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(netdev_added(d), i, v) {
+		if (vif_devid(v) == devid) {
+			*added = 1;
+			return (v);
+		}
+	}
+	*added = 0;
+	if (devid < 0 || netdev_detached(d, devid))
+		return (NULL);
+	return (json_array_get(json_object_get(d->config, "vifs"), devid));
+}
+
+/* Every interface the domain has now, as config "vifs" entries. */
+static json_t *
+netdev_all(struct domain *d)
+{
+	json_t	*all = json_array(), *v, *copy;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(d->config, "vifs"), i, v)
+		if (!netdev_detached(d, (int)i))
+			json_array_append(all, v);
+	json_array_foreach(netdev_added(d), i, v) {
+		copy = json_deep_copy(v);
+		json_object_del(copy, "devid");
+		json_array_append_new(all, copy);
+	}
+	return (all);
+}
+
+struct netdev_job {
+	struct api_req	*req;
+	struct domain	*d;
+	json_t		*vif;		/* with its devid */
+	int		 devid;
+	int		 added;		/* detach: an added one */
+	int		 tries;
+	struct event	*timer;
+	char		 name[IFNAMSIZ];
+};
+
+static void
+netdev_job_free(struct netdev_job *j)
+{
+	if (j->timer != NULL)
+		event_free(j->timer);
+	json_decref(j->vif);
+	domain_unref(j->d);
+	free(j);
+}
+
+static int
+netdev_gone(struct netdev_job *j)
+{
+	if (j->d->removed || j->d->exited || !qmp_is_up(j->d->qmp)) {
+		server_error(j->req, "failed", "domain %s went away",
+		    j->d->name);
+		return (1);
+	}
+	return (0);
+}
+
+/* Takes the device and its tap out of QEMU (undo, or a detach's end). */
+static void
+netdev_unplug(struct domain *d, int devid, int device)
+{
+	char	id[32];
+
+	if (!qmp_is_up(d->qmp))
+		return;
+	if (device) {
+		snprintf(id, sizeof id, "vif%d", devid);
+		qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", id),
+		    NULL, NULL);
+	}
+	snprintf(id, sizeof id, "net%d", devid);
+	qmp_command(d->qmp, "netdev_del", json_pack("{s:s}", "id", id), NULL,
+	    NULL);
+}
+
+static void
+attach_up_done(int ok, const char *how, void *arg)
+{
+	struct netdev_job	*j = arg;
+	struct netdev_dom	*n;
+	const char		*script;
+	char			*cause;
+
+	if (netdev_gone(j))
+		goto out;
+	if (!ok) {
+		script = network_vif_script(j->vif);
+		if (script != NULL)
+			server_error(j->req, "failed", "vif-script %s online "
+			    "%s: %s; the interface was removed again", script,
+			    j->name, how);
+		else
+			server_error(j->req, "failed", "%s: %s; the interface "
+			    "was removed again", j->name, how);
+		dmesg_add("domain %s: network-attach of %s failed: %s",
+		    j->d->name, j->name, how);
+		netdev_unplug(j->d, j->devid, 1);
+		qemu_vif_down(j->d, j->vif, j->devid, NULL, NULL);
+		goto out;
+	}
+	n = netdev_get(j->d);
+	json_array_append(n->added, j->vif);
+	if (netdev_save(n, &cause) != 0) {
+		log_warn("%s: %s", j->d->name, cause);
+		free(cause);
+	}
+	dmesg_add("domain %s: %s attached (%s)", j->d->name, j->name,
+	    json_string_value(json_object_get(j->vif, "mac")));
+	server_reply(j->req, json_pack("{s:i, s:s, s:O}", "devid", j->devid,
+	    "vifname", j->name, "mac", json_object_get(j->vif, "mac")));
+out:
+	netdev_job_free(j);
+}
+
+static void
+attach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+
+	if (netdev_gone(j)) {
+		netdev_job_free(j);
+		return;
+	}
+	if (error != NULL) {
+		server_error(j->req, "failed", "device_add for %s: %s",
+		    j->name, error);
+		netdev_unplug(j->d, j->devid, 0);
+		netdev_job_free(j);
+		return;
+	}
+	qemu_vif_up(j->d, j->vif, j->devid, attach_up_done, j);
+}
+
+static void
+attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+	char			 nid[32], did[32];
+
+	if (netdev_gone(j)) {
+		netdev_job_free(j);
+		return;
+	}
+	if (error != NULL) {
+		server_error(j->req, "failed", "netdev_add for %s: %s",
+		    j->name, error);
+		netdev_job_free(j);
+		return;
+	}
+	snprintf(nid, sizeof nid, "net%d", j->devid);
+	snprintf(did, sizeof did, "vif%d", j->devid);
+	qmp_command(j->d->qmp, "device_add", json_pack("{s:s, s:s, s:s, s:s}",
+	    "driver", "virtio-net-pci", "id", did, "netdev", nid, "mac",
+	    json_string_value(json_object_get(j->vif, "mac"))),
+	    attach_device_cb, j);
+}
+
+/* The lowest devid no interface of d has. */
+static int
+netdev_free_devid(struct domain *d)
+{
+	int	 devid, added;
+
+	for (devid = 0; devid < NETDEV_MAX; devid++) {
+		if (netdev_find(d, devid, &added) == NULL &&
+		    (devid >= (int)json_array_size(json_object_get(d->config,
+		    "vifs")) || netdev_detached(d, devid)))
+			return (devid);
+	}
+	return (-1);
+}
+
+void
+netdev_api_attach(struct api_req *req, struct domain *d)
+{
+	static const char *const keys[] = { "mac", "bridge", "script", "ip" };
+	struct netdev_job	*j;
+	json_t			*vif, *e, *cfg, *all, *vifs;
+	const char		*key;
+	char			*cause, nid[32];
+	size_t			 i;
+	int			 devid, known;
+
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		server_error(req, "invalid", "domain %s is not running",
+		    d->name);
+		return;
+	}
+	if (!qmp_is_up(d->qmp)) {
+		server_error(req, "failed", "domain %s: no qmp connection",
+		    d->name);
+		return;
+	}
+	vif = json_pack("{s:n, s:n, s:n, s:n}", "mac", "bridge", "script",
+	    "ip");
+	json_object_foreach(req->args, key, e) {
+		if (strcmp(key, "dom") == 0)
+			continue;
+		for (known = 0, i = 0; i < nitems(keys); i++)
+			known |= strcmp(key, keys[i]) == 0;
+		if (!known || (!json_is_string(e) && !json_is_null(e))) {
+			server_error(req, "invalid", known ? "%s: expected a "
+			    "string" : "unknown argument '%s' (mac, bridge, "
+			    "script, ip)", key);
+			json_decref(vif);
+			return;
+		}
+		json_object_set(vif, key, e);
+	}
+	/* The config's own checks, on the config as it would be. */
+	cfg = json_deep_copy(d->config);
+	all = netdev_all(d);
+	json_array_append(all, vif);
+	json_object_set_new(cfg, "vifs", all);
+	domain_fill_macs(cfg);
+	if (domcfg_validate(cfg, &cause) != 0) {
+		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		json_decref(cfg);
+		json_decref(vif);
+		return;
+	}
+	vifs = json_object_get(cfg, "vifs");
+	json_object_set(vif, "mac", json_object_get(json_array_get(vifs,
+	    json_array_size(vifs) - 1), "mac"));
+	json_decref(cfg);
+	if ((devid = netdev_free_devid(d)) == -1) {
+		server_error(req, "invalid", "domain %s has %d interfaces "
+		    "already", d->name, NETDEV_MAX);
+		json_decref(vif);
+		return;
+	}
+	json_object_set_new(vif, "devid", json_integer(devid));
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->d = d;
+	domain_ref(d);
+	j->vif = vif;
+	j->devid = devid;
+	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);
+	/* QEMU would take a leftover tap over, with its old bridge and all. */
+	if (if_nametoindex(j->name) != 0) {
+		server_error(req, "failed", "%s already exists; remove it ('ip "
+		    "link delete %s') and attach again", j->name, j->name);
+		netdev_job_free(j);
+		return;
+	}
+	log_info("%s: network-attach %s (%s)", d->name, j->name,
+	    json_string_value(json_object_get(vif, "mac")));
+	snprintf(nid, sizeof nid, "net%d", devid);
+	qmp_command(d->qmp, "netdev_add", json_pack("{s:s, s:s, s:s, s:s,"
+	    " s:s}", "type", "tap", "id", nid, "ifname", j->name, "script",
+	    "no", "downscript", "no"), attach_netdev_cb, j);
+}
+
+static void
+detach_down_done(int ok, const char *how, void *arg)
+{
+	struct netdev_job	*j = arg;
+	struct netdev_dom	*n = netdev_get(j->d);
+	json_t			*v;
+	size_t			 i;
+	char			*cause;
+
+	if (!ok)
+		log_warn("%s: %s offline: %s", j->d->name, j->name, how);
+	if (j->added) {
+		json_array_foreach(n->added, i, v) {
+			if (vif_devid(v) == j->devid) {
+				json_array_remove(n->added, i);
+				break;
+			}
+		}
+	} else
+		json_array_append_new(n->detached, json_integer(j->devid));
+	if (netdev_save(n, &cause) != 0) {
+		log_warn("%s: %s", j->d->name, cause);
+		free(cause);
+	}
+	dmesg_add("domain %s: %s detached", j->d->name, j->name);
+	server_reply(j->req, json_pack("{s:i, s:s}", "devid", j->devid,
+	    "vifname", j->name));
+	netdev_job_free(j);
+}
+
+static void	detach_poll(evutil_socket_t, short, void *);
+
+/* Whether QEMU still has the device (the guest has not let it go). */
+static void
+detach_list_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+	struct timeval		 tv = { 0, NETDEV_RELEASE_MS * 1000 };
+	json_t			*v;
+	size_t			 i;
+	char			 did[32];
+	int			 present = 0;
+
+	if (netdev_gone(j)) {
+		netdev_job_free(j);
+		return;
+	}
+	snprintf(did, sizeof did, "vif%d", j->devid);
+	json_array_foreach(result, i, v)
+		present |= json_is_string(json_object_get(v, "name")) &&
+		    strcmp(json_string_value(json_object_get(v, "name")),
+		    did) == 0;
+	if (error == NULL && present) {
+		if (++j->tries >= NETDEV_RELEASE_TRIES) {
+			server_error(j->req, "failed", "the guest did not "
+			    "release %s within %d s (does its kernel do PCI "
+			    "hot-plug?); QEMU removes it when it does",
+			    j->name, NETDEV_RELEASE_TRIES * NETDEV_RELEASE_MS /
+			    1000);
+			netdev_job_free(j);
+			return;
+		}
+		if (j->timer == NULL)
+			j->timer = evtimer_new(xend_base, detach_poll, j);
+		evtimer_add(j->timer, &tv);
+		return;
+	}
+	netdev_unplug(j->d, j->devid, 0);
+	qemu_vif_down(j->d, j->vif, j->devid, detach_down_done, j);
+}
+
+static void
+detach_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct netdev_job	*j = arg;
+
+	if (netdev_gone(j)) {
+		netdev_job_free(j);
+		return;
+	}
+	qmp_command(j->d->qmp, "qom-list", json_pack("{s:s}", "path",
+	    "/machine/peripheral"), detach_list_cb, j);
+}
+
+static void
+detach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+
+	if (netdev_gone(j)) {
+		netdev_job_free(j);
+		return;
+	}
+	if (error != NULL) {
+		server_error(j->req, "failed", "device_del of %s: %s",
+		    j->name, error);
+		netdev_job_free(j);
+		return;
+	}
+	detach_poll(-1, 0, j);
+}
+
+void
+netdev_api_detach(struct api_req *req, struct domain *d)
+{
+	struct netdev_job	*j;
+	json_t			*dj = json_object_get(req->args, "devid"), *v;
+	char			 did[32];
+	int			 devid, added;
+
+	if (!json_is_integer(dj)) {
+		server_error(req, "invalid", "devid: expected an integer");
+		return;
+	}
+	devid = (int)json_integer_value(dj);
+	if ((v = netdev_find(d, devid, &added)) == NULL) {
+		server_error(req, "not_found", "domain %s has no network "
+		    "interface %d", d->name, devid);
+		return;
+	}
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		server_error(req, "invalid", "domain %s is not running",
+		    d->name);
+		return;
+	}
+	if (!qmp_is_up(d->qmp)) {
+		server_error(req, "failed", "domain %s: no qmp connection",
+		    d->name);
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->d = d;
+	domain_ref(d);
+	j->vif = json_incref(v);
+	j->devid = devid;
+	j->added = added;
+	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);
+	log_info("%s: network-detach %s", d->name, j->name);
+	snprintf(did, sizeof did, "vif%d", devid);
+	qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", did),
+	    detach_device_cb, j);
+}
