@@ -619,6 +619,10 @@ static const struct api_op api_ops[] = {
 	    "add a network interface {dom, mac, bridge, script, ip}" },
 	{ "domain.network_detach", API_DOM, netdev_api_detach,
 	    "remove a network interface {dom, devid}" },
+	{ "vnet.create", 0, vnet_api_create, "define a vnet {vnet: {id, "
+	    "bridge, vnetif, security, peers | group, dev, local, mtu}}" },
+	{ "vnet.list", 0, vnet_api_list, "the vnets xend knows" },
+	{ "vnet.delete", 0, vnet_api_delete, "delete a vnet {id}" },
 	{ "events.subscribe", 0, api_events_subscribe,
 	    "receive domain events on this connection" },
 };

@@ -72,8 +72,8 @@ sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 	 * waits only for a start still running, not for vif scripts (they
 	 * finish on their own, in their own sessions).
 	 */
-	if (stopping++ || network_script_run("stop", "network", NETWORK_STOP_SECONDS,
-	    network_stop_done) != 0)
+	if (stopping++ || network_script_run("stop", "network",
+	    NETWORK_STOP_SECONDS, network_stop_done) != 0)
 		event_base_loopexit(xend_base, NULL);
 }
 
@@ -144,7 +144,9 @@ xend_serve(int ready_fd)
 	 * The manual's network script sets up bridges at start: a barrier,
 	 * so vif scripts and bridge attaches wait for it.
 	 */
-	network_script_run("start", NULL, xend_cfg.script_timeout, network_start_done);
+	network_script_run("start", NULL, xend_cfg.script_timeout,
+	    network_start_done);
+	vnet_init();
 	domain_init();
 	domain_adopt_all();
 	/*

@@ -160,8 +160,8 @@ netdev_qemu_args(struct domain *d, char ***out)
 		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
 		    "downscript=no", devid, vif);
 		a[n++] = xstrdup("-device");
-		a[n++] = xsprintf("virtio-net-pci,id=vif%d,netdev=net%d,mac=%s",
-		    devid, devid, mac);
+		a[n++] = xsprintf("virtio-net-pci,id=vif%d,netdev=net%d,mac=%s"
+		    "%s", devid, devid, mac, network_nic_mtu(v));
 	}
 	a[n] = NULL;
 	*out = a;
@@ -337,6 +337,9 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct netdev_job	*j = arg;
 	char			 nid[32], did[32];
+	json_t			*args;
+	const char		*br;
+	int			 mtu;
 
 	if (netdev_gone(j)) {
 		netdev_job_free(j);
@@ -350,10 +353,14 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	}
 	snprintf(nid, sizeof nid, "net%d", j->devid);
 	snprintf(did, sizeof did, "vif%d", j->devid);
-	qmp_command(j->d->qmp, "device_add", json_pack("{s:s, s:s, s:s, s:s}",
-	    "driver", "virtio-net-pci", "id", did, "netdev", nid, "mac",
-	    json_string_value(json_object_get(j->vif, "mac"))),
-	    attach_device_cb, j);
+	args = json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtio-net-pci",
+	    "id", did, "netdev", nid, "mac", json_string_value(
+	    json_object_get(j->vif, "mac")));
+	br = json_string_value(json_object_get(j->vif, "bridge"));
+	if ((mtu = network_guest_mtu(br != NULL ? br :
+	    xend_cfg.default_bridge)) != 0)
+		json_object_set_new(args, "host_mtu", json_integer(mtu));
+	qmp_command(j->d->qmp, "device_add", args, attach_device_cb, j);
 }
 
 /* The lowest devid no interface of d has. */

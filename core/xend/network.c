@@ -234,6 +234,41 @@ network_script_run(const char *op, const char *key, int timeout,
 	return (0);
 }
 
+int
+network_guest_mtu(const char *br)
+{
+	char	*path, *text, *cause;
+	size_t	 len;
+	long	 mtu;
+
+	if (br == NULL || strchr(br, '/') != NULL)
+		return (0);
+	path = xsprintf("/sys/class/net/%s/mtu", br);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		free(cause);
+		free(path);
+		return (0);
+	}
+	free(path);
+	mtu = strtol(text, NULL, 10);
+	free(text);
+	return (mtu >= 68 && mtu < 1500 ? (int)mtu : 0);
+}
+
+const char *
+network_nic_mtu(json_t *v)
+{
+	static char	 buf[32];
+	const char	*br = json_string_value(json_object_get(v, "bridge"));
+	int		 mtu;
+
+	mtu = network_guest_mtu(br != NULL ? br : xend_cfg.default_bridge);
+	if (mtu == 0)
+		return ("");
+	snprintf(buf, sizeof buf, ",host_mtu=%d", mtu);
+	return (buf);
+}
+
 /*
  * dnsmasq's lease files, parsed again only when they change (xm list asks
  * for every domain's addresses; the files change once a lease).

@@ -231,8 +231,9 @@ qemu_argv(struct domain *d, const char *accel)
 		    "downscript=no", i, vif);
 		/* id: the handle of xm network-detach (netdev.c). */
 		argv_add(&a, "-device");
-		argv_add(&a, "virtio-net-pci,id=vif%zu,netdev=net%zu%s%s", i, i,
-		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "");
+		argv_add(&a, "virtio-net-pci,id=vif%zu,netdev=net%zu%s%s%s", i,
+		    i, mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
+		    network_nic_mtu(v));
 	}
 	/* Interfaces xm network-attach added: they come back on a restart. */
 	netdev_qemu_args(d, &hot);

@@ -238,6 +238,13 @@ void		 network_vif_run(const char *vif, const char *what,
 		     char *const argv[], script_done_cb done, void *arg);
 /* The address dnsmasq leased to mac on bridge, or NULL (owned here). */
 const char	*network_lease_ip(const char *bridge, const char *mac);
+/*
+ * The MTU a NIC on bridge br is to give its guest (QEMU's host_mtu): the
+ * bridge's if it is below 1500 (a vnet's), else 0.
+ */
+int		 network_guest_mtu(const char *br);
+/* ",host_mtu=N" for vif v's NIC if its bridge wants one, else "". */
+const char	*network_nic_mtu(json_t *v);
 /* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
 json_t		*network_domain_json(struct domain *);
 
@@ -262,6 +269,15 @@ void		 netdev_domain_gone(struct domain *);
  * domain.network_detach {dom, devid}. */
 void		 netdev_api_attach(struct api_req *, struct domain *);
 void		 netdev_api_detach(struct api_req *, struct domain *);
+
+/* vnet.c: the manual's vnets as VXLAN segments (scripts/xen/vnet-vxlan). */
+/* Loads STATE/vnets.json and makes each vnet again (at xend start). */
+void		 vnet_init(void);
+/* API ops vnet.create {vnet: {id, bridge, vnetif, security, peers |
+ * group, dev, local, mtu}}, vnet.list, vnet.delete {id}. */
+void		 vnet_api_create(struct api_req *, struct domain *);
+void		 vnet_api_list(struct api_req *, struct domain *);
+void		 vnet_api_delete(struct api_req *, struct domain *);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */

@@ -18,7 +18,8 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
 	&cmd_atropos, &cmd_top, &cmd_help,
-	&cmd_network_attach, &cmd_network_detach, &cmd_network_list, NULL
+	&cmd_network_attach, &cmd_network_detach, &cmd_network_list,
+	&cmd_vnet_create, &cmd_vnet_list, &cmd_vnet_delete, NULL
 };
 
 /*
@@ -27,10 +28,9 @@ const struct xm_cmd *xm_commands[] = {
  * than "unknown command".  The man page lists them too.
  */
 #define SAVE	"domain save/restore is not implemented yet"
-#define HOTPLUG	"device hot-plug is not implemented yet; devices are set in " \
-		"the domain's config file and 'xm list -l' shows them"
-#define VNET	"virtual networks (vnets) are not implemented; a domain's " \
-		"vif joins a host bridge (docs/USER-GUIDE.md)"
+#define HOTPLUG	"disk hot-plug is not implemented yet; disks are set in " \
+		"the domain's config file and 'xm list -l' shows them " \
+		"(network interfaces: xm network-attach)"
 const struct xm_unavailable xm_unavailable[] = {
 	{ "save", SAVE },
 	{ "restore", SAVE },
@@ -38,9 +38,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	{ "block-attach", HOTPLUG },
 	{ "block-detach", HOTPLUG },
 	{ "block-list", HOTPLUG },
-	{ "vnet-list", VNET },
-	{ "vnet-create", VNET },
-	{ "vnet-delete", VNET },
 	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
 	    "allowance is global to its scheduler and Linux's has no such "
 	    "setting (docs/SCHEDULERS.md)" },
@@ -51,7 +48,6 @@ const struct xm_unavailable xm_unavailable[] = {
 };
 #undef SAVE
 #undef HOTPLUG
-#undef VNET
 
 static int
 name_is(const struct xm_cmd *c, const char *name)

@@ -135,7 +135,11 @@ class Result:
 class Instance:
     _seq = 0
 
-    def __init__(self, name, extra_config=""):
+    def __init__(self, name, extra_config="", netns=None):
+        # netns: a network namespace (the test's own) the instance's
+        # programs run in, as a separate "host" (no cgroups there: ip
+        # netns exec mounts a fresh /sys).
+        self.netns = netns
         self.tmp = tempfile.mkdtemp(prefix="xt-%s-" % name)
         self.conf = os.path.join(self.tmp, "etc")
         self.state = os.path.join(self.tmp, "state")
@@ -212,6 +216,8 @@ class Instance:
 
     # -- running the tools ------------------------------------------------
     def run(self, *args, stdin=None, timeout=60):
+        if self.netns is not None:
+            args = ("ip", "netns", "exec", self.netns) + args
         p = subprocess.run(list(args), env=self.env, input=stdin,
                            capture_output=True, text=True, timeout=timeout)
         return Result(p.returncode, p.stdout, p.stderr)

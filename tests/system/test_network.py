@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 
-from harness import Console, check
+from harness import Console, Instance, check
 from test_top import quit_top, select, start_top
 
 DEFAULT_NET = ("(network-script 'network-bridge subnet=10.240.@IDENT@.0/24')\n"
@@ -416,6 +416,116 @@ def test_network_attach_detach(inst):
         remove_links(br)
 
 
+VNET = """# The manual's example, with where its frames go.
+(vnet (id 97) (bridge %(br)s) (vnetif %(vif)s) (security none)
+      (peers %(peer)s))
+"""
+
+
+def test_vnet_two_hosts(inst):
+    """Two "hosts" (network namespaces joined by a veth, each with its own
+    xend) with the same vnet: a domain on each, on the vnet's bridge,
+    ping each other across it (VXLAN VNI 97, UDP 4789, MTU 1450 in the
+    guests); neither dom0 nor the default network reaches them.  xend
+    keeps the vnet across its restart, refuses to delete it in use, and
+    refuses security other than none."""
+    tag, ident = inst.tag, inst.ident
+    ns = {"a": tag + "ha", "b": tag + "hb"}
+    under = {"a": "10.244.%d.1" % ident, "b": "10.244.%d.2" % ident}
+    guest = {"a": "10.243.%d.1" % ident, "b": "10.243.%d.2" % ident}
+    br, vif = tag + "vn97", tag + "vi97"
+    hosts, cons = {}, {}
+    for n in ns.values():
+        sh("ip", "netns", "del", n)
+    try:
+        for h in ("a", "b"):
+            check(sh("ip", "netns", "add", ns[h]).returncode == 0, "netns")
+        r = sh("ip", "link", "add", tag + "ua", "netns", ns["a"], "type",
+               "veth", "peer", "name", tag + "ub", "netns", ns["b"])
+        check(r.returncode == 0, r.stderr)
+        for h in ("a", "b"):
+            for cmd in (["ip", "addr", "add", under[h] + "/24", "dev",
+                         tag + "u" + h],
+                        ["ip", "link", "set", tag + "u" + h, "up"],
+                        ["ip", "link", "set", "lo", "up"]):
+                r = netns(ns[h], *cmd)
+                check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        for h in ("a", "b"):
+            hosts[h] = Instance("vnet-" + h, "", netns=ns[h]).start()
+            path = os.path.join(hosts[h].tmp, "vnet97.sxp")
+            with open(path, "w") as f:
+                f.write(VNET % {"br": br, "vif": vif,
+                                "peer": under["b" if h == "a" else "a"]})
+            hosts[h].xm_ok("vnet-create", path)
+        r = hosts["a"].xm_ok("vnet-list")
+        check(r.out == "(vnet (id 97) (bridge %s) (vnetif %s) (security none)"
+              " (peers %s))\n" % (br, vif, under["b"]), r.out)
+        r = netns(ns["a"], "ip", "-d", "link", "show", vif)
+        check("vxlan id 97 " in r.stdout and "dstport 4789" in r.stdout and
+              "mtu 1450" in r.stdout, r.stdout)
+        # security other than none; a clash; a second create.
+        bad = os.path.join(hosts["a"].tmp, "bad.sxp")
+        with open(bad, "w") as f:
+            f.write("(vnet (id 98) (bridge %sx) (vnetif %sy) (security "
+                    "auth) (peers 192.0.2.1))" % (tag, tag))
+        r = hosts["a"].xm("vnet-create", bad)
+        check(r.rc == 1 and "security 'auth' is not supported" in r.err, r)
+        r = hosts["a"].xm("vnet-create", os.path.join(hosts["a"].tmp,
+                                                      "vnet97.sxp"))
+        check(r.rc == 1 and "vnet 97 exists already" in r.err, r)
+        # A domain on each host, on the vnet.
+        for h in ("a", "b"):
+            cfg = hosts[h].config("v" + h, vif="['bridge=%s']" % br,
+                                  ip="'%s'" % guest[h],
+                                  netmask="'255.255.255.0'")
+            cons[h] = Console(hosts[h], "create", "-c", cfg)
+        for h in ("a", "b"):
+            cons[h].login()
+        out = guest_sh(cons["a"], "cat /sys/class/net/eth0/mtu", "mtu", 30)
+        check(out.strip().endswith("1450"), "guest MTU: %r" % out)
+        out = guest_sh(cons["a"], "ping -c 2 -W 5 %s && echo vnet-ok" %
+                       guest["b"], "vp", 60)
+        check("vnet-ok" in out, "a -> b over the vnet: %r" % out)
+        out = guest_sh(cons["b"], "ping -c 1 -W 5 %s && echo vnet-ok" %
+                       guest["a"], "vq", 60)
+        check("vnet-ok" in out, "b -> a over the vnet: %r" % out)
+        # Nothing of it from the default network or from the hosts.
+        r = sh("ping", "-c", "1", "-W", "2", guest["a"])
+        check(r.returncode != 0, "reached from the default network")
+        r = netns(ns["a"], "ping", "-c", "1", "-W", "2", guest["b"])
+        check(r.returncode != 0, "reached from host a's dom0")
+        # In use: not deleted.
+        r = hosts["a"].xm("vnet-delete", "97")
+        check(r.rc == 1 and "in use by domain va" in r.err, r)
+        # Kept by xend: made again at its start.
+        hosts["a"].xm_ok("destroy", "va")
+        check(hosts["a"].xend("stop").rc == 0, "xend stop")
+        netns(ns["a"], "ip", "link", "del", vif)
+        hosts["a"].start()
+        hosts["a"].wait_for(lambda: netns(ns["a"], "ip", "link", "show",
+                                          vif).returncode == 0, 20,
+                            "the vnet made again")
+        check("(id 97)" in hosts["a"].xm_ok("vnet-list").out, "forgotten")
+        for h in ("a", "b"):
+            if h == "b":
+                cons[h].detach()
+                hosts[h].xm_ok("destroy", "v" + h)
+            hosts[h].xm_ok("vnet-delete", "97")
+            check(hosts[h].xm_ok("vnet-list").out == "", "still listed")
+            for n in (br, vif):
+                check(netns(ns[h], "ip", "link", "show", n).returncode != 0,
+                      "%s left on host %s" % (n, h))
+    finally:
+        for c in cons.values():
+            c.kill()
+        for h in hosts.values():
+            h.close()
+        for n in ns.values():
+            sh("ip", "netns", "del", n)
+    left = [n for n in ns.values() if n in sh("ip", "netns", "list").stdout]
+    check(not left, "namespaces left: %s" % left)
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -435,5 +545,6 @@ TESTS = [
      rec_vif_config()),
     ("net_attach_detach", test_network_attach_detach, DEFAULT_NET),
     ("net_nat_rules", test_network_nat_rules, ""),
+    ("net_vnet_two_hosts", test_vnet_two_hosts, ""),
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
 ]
