@@ -347,7 +347,7 @@ vnet_api_create(struct api_req *req, struct domain *unused)
 {
 	struct vnet_job	*j;
 	json_t		*v;
-	char		*cause;
+	char		*cause = NULL;
 
 	if ((v = vnet_check(json_object_get(req->args, "vnet"), &cause)) ==
 	    NULL) {

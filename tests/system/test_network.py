@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 
-from harness import Console, Instance, check
+from harness import Console, Instance, TestFailure, check
 from test_top import quit_top, select, start_top
 
 DEFAULT_NET = ("(network-script 'network-bridge subnet=10.240.@IDENT@.0/24')\n"
@@ -374,6 +374,24 @@ def test_network_attach_detach(inst):
                            "a lease for eth1")[0]["ip"]
         check(sh("ping", "-c", "1", "-W", "5", ip).returncode == 0,
               "no ping reply from eth1's %s" % ip)
+        # A reboot (a new QEMU) keeps the added interface.
+        con.kill()
+        inst.xm_ok("reboot", "-w", "hp", timeout=120)
+        check(os.path.basename(os.readlink("/sys/class/net/%s/master" % tap))
+              == br, "%s not on %s after the reboot" % (tap, br))
+        log = os.path.join(d["dir"], "console.log")
+        inst.wait_for(lambda: open(log, "rb").read().count(b"login:") >= 2,
+                      90, "the login prompt after the reboot")
+        con = Console(inst, "console", "hp")
+        # Past the history (both boots), then a fresh prompt.
+        while True:
+            try:
+                con.expect(r"login: ", 3)
+            except TestFailure:
+                break
+        con.send("\r")
+        con.login()
+        wait_guest_ifaces(inst, con, ["eth0", "eth1", "lo"])
         # A failing script: an error naming it and its output, no tap, no
         # device left, the record unchanged.
         r = inst.xm("network-attach", "hp", "script=" + fail)
@@ -422,6 +440,71 @@ VNET = """# The manual's example, with where its frames go.
 """
 
 
+class TwoHosts:
+    """Two "hosts": network namespaces joined by a veth (the underlay,
+    10.244.IDENT.1 and .2), each with its own xend and the vnet 97 (VXLAN
+    to the other), and a domain on each on the vnet (10.243.IDENT.1, .2),
+    logged in on its console.  close() removes all of it by name."""
+
+    def __init__(self, inst):
+        tag, ident = inst.tag, inst.ident
+        self.tag = tag
+        self.ns = {"a": tag + "ha", "b": tag + "hb"}
+        self.under = {"a": "10.244.%d.1" % ident, "b": "10.244.%d.2" % ident}
+        self.guest = {"a": "10.243.%d.1" % ident, "b": "10.243.%d.2" % ident}
+        self.br, self.vif = tag + "vn97", tag + "vi97"
+        self.hosts, self.cons = {}, {}
+
+    def setup(self):
+        for n in self.ns.values():
+            sh("ip", "netns", "del", n)
+        for h in ("a", "b"):
+            check(sh("ip", "netns", "add", self.ns[h]).returncode == 0,
+                  "netns")
+        r = sh("ip", "link", "add", self.tag + "ua", "netns", self.ns["a"],
+               "type", "veth", "peer", "name", self.tag + "ub", "netns",
+               self.ns["b"])
+        check(r.returncode == 0, r.stderr)
+        for h in ("a", "b"):
+            for cmd in (["ip", "addr", "add", self.under[h] + "/24", "dev",
+                         self.tag + "u" + h],
+                        ["ip", "link", "set", self.tag + "u" + h, "up"],
+                        ["ip", "link", "set", "lo", "up"]):
+                r = netns(self.ns[h], *cmd)
+                check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        for h in ("a", "b"):
+            self.hosts[h] = Instance("vnet-" + h, "",
+                                     netns=self.ns[h]).start()
+            path = os.path.join(self.hosts[h].tmp, "vnet97.sxp")
+            with open(path, "w") as f:
+                f.write(VNET % {"br": self.br, "vif": self.vif,
+                                "peer": self.under["b" if h == "a" else
+                                                   "a"]})
+            self.hosts[h].xm_ok("vnet-create", path)
+        return self
+
+    def boot(self):
+        for h in ("a", "b"):
+            cfg = self.hosts[h].config("v" + h, vif="['bridge=%s']" % self.br,
+                                       ip="'%s'" % self.guest[h],
+                                       netmask="'255.255.255.0'")
+            self.cons[h] = Console(self.hosts[h], "create", "-c", cfg)
+        for h in ("a", "b"):
+            self.cons[h].login()
+        return self
+
+    def close(self):
+        for c in self.cons.values():
+            c.kill()
+        for h in self.hosts.values():
+            h.close()
+        for n in self.ns.values():
+            sh("ip", "netns", "del", n)
+        left = [n for n in self.ns.values()
+                if n in sh("ip", "netns", "list").stdout]
+        check(not left, "namespaces left: %s" % left)
+
+
 def test_vnet_two_hosts(inst):
     """Two "hosts" (network namespaces joined by a veth, each with its own
     xend) with the same vnet: a domain on each, on the vnet's bridge,
@@ -429,34 +512,11 @@ def test_vnet_two_hosts(inst):
     guests); neither dom0 nor the default network reaches them.  xend
     keeps the vnet across its restart, refuses to delete it in use, and
     refuses security other than none."""
-    tag, ident = inst.tag, inst.ident
-    ns = {"a": tag + "ha", "b": tag + "hb"}
-    under = {"a": "10.244.%d.1" % ident, "b": "10.244.%d.2" % ident}
-    guest = {"a": "10.243.%d.1" % ident, "b": "10.243.%d.2" % ident}
-    br, vif = tag + "vn97", tag + "vi97"
-    hosts, cons = {}, {}
-    for n in ns.values():
-        sh("ip", "netns", "del", n)
+    two = TwoHosts(inst)
+    ns, under, guest, br, vif = two.ns, two.under, two.guest, two.br, two.vif
+    hosts, cons, tag = two.hosts, two.cons, two.tag
     try:
-        for h in ("a", "b"):
-            check(sh("ip", "netns", "add", ns[h]).returncode == 0, "netns")
-        r = sh("ip", "link", "add", tag + "ua", "netns", ns["a"], "type",
-               "veth", "peer", "name", tag + "ub", "netns", ns["b"])
-        check(r.returncode == 0, r.stderr)
-        for h in ("a", "b"):
-            for cmd in (["ip", "addr", "add", under[h] + "/24", "dev",
-                         tag + "u" + h],
-                        ["ip", "link", "set", tag + "u" + h, "up"],
-                        ["ip", "link", "set", "lo", "up"]):
-                r = netns(ns[h], *cmd)
-                check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
-        for h in ("a", "b"):
-            hosts[h] = Instance("vnet-" + h, "", netns=ns[h]).start()
-            path = os.path.join(hosts[h].tmp, "vnet97.sxp")
-            with open(path, "w") as f:
-                f.write(VNET % {"br": br, "vif": vif,
-                                "peer": under["b" if h == "a" else "a"]})
-            hosts[h].xm_ok("vnet-create", path)
+        two.setup()
         r = hosts["a"].xm_ok("vnet-list")
         check(r.out == "(vnet (id 97) (bridge %s) (vnetif %s) (security none)"
               " (peers %s))\n" % (br, vif, under["b"]), r.out)
@@ -474,13 +534,7 @@ def test_vnet_two_hosts(inst):
                                                       "vnet97.sxp"))
         check(r.rc == 1 and "vnet 97 exists already" in r.err, r)
         # A domain on each host, on the vnet.
-        for h in ("a", "b"):
-            cfg = hosts[h].config("v" + h, vif="['bridge=%s']" % br,
-                                  ip="'%s'" % guest[h],
-                                  netmask="'255.255.255.0'")
-            cons[h] = Console(hosts[h], "create", "-c", cfg)
-        for h in ("a", "b"):
-            cons[h].login()
+        two.boot()
         out = guest_sh(cons["a"], "cat /sys/class/net/eth0/mtu", "mtu", 30)
         check(out.strip().endswith("1450"), "guest MTU: %r" % out)
         out = guest_sh(cons["a"], "ping -c 2 -W 5 %s && echo vnet-ok" %
@@ -516,14 +570,7 @@ def test_vnet_two_hosts(inst):
                 check(netns(ns[h], "ip", "link", "show", n).returncode != 0,
                       "%s left on host %s" % (n, h))
     finally:
-        for c in cons.values():
-            c.kill()
-        for h in hosts.values():
-            h.close()
-        for n in ns.values():
-            sh("ip", "netns", "del", n)
-    left = [n for n in ns.values() if n in sh("ip", "netns", "list").stdout]
-    check(not left, "namespaces left: %s" % left)
+        two.close()
 
 
 def setup_rec(fn):
