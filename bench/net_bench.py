@@ -196,7 +196,9 @@ iperf3), timed at the receiver; medians of %d runs.
 The guests' figures are those of emulated CPUs (TCG): the virtio NIC and
 the guest's TCP stack run at a fraction of native speed, which is what
 limits them, not the bridge or VXLAN (dom0's own transfer over the veth
-is the host's speed).  Detach waits for the guest's ACPI hot-plug
+is the host's speed).  A guest sends far faster than it receives (guest
+to dom0 against guest to guest): the receiving guest's stack and nc are
+the slow side.  Detach waits for the guest's ACPI hot-plug
 handler to release the device.
 """ % (now, cpu or platform.machine(), os.cpu_count(), a.n, a.mb, a.mb, a.n,
         med(g2g), runs(g2g), med(d2g), runs(d2g), med(vg), runs(vg),
