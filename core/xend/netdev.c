@@ -35,6 +35,7 @@ struct netdev_dom {
 	struct domain		*d;
 	json_t			*added;
 	json_t			*detached;
+	json_t			*failed;	/* devids: script failed, unplugged */
 	LIST_ENTRY(netdev_dom)	 entry;
 };
 static LIST_HEAD(, netdev_dom) netdev_doms =
@@ -75,6 +76,7 @@ netdev_get(struct domain *d)
 		json_decref(n->detached);
 		n->detached = json_array();
 	}
+	n->failed = json_array();
 	LIST_INSERT_HEAD(&netdev_doms, n, entry);
 	return (n);
 }
@@ -111,23 +113,35 @@ netdev_domain_gone(struct domain *d)
 			LIST_REMOVE(n, entry);
 			json_decref(n->added);
 			json_decref(n->detached);
+			json_decref(n->failed);
 			free(n);
 			return;
 		}
 	}
 }
 
-int
-netdev_detached(struct domain *d, int devid)
+static int
+devid_in(json_t *list, int devid)
 {
-	struct netdev_dom	*n = netdev_get(d);
-	json_t			*v;
-	size_t			 i;
+	json_t	*v;
+	size_t	 i;
 
-	json_array_foreach(n->detached, i, v)
+	json_array_foreach(list, i, v)
 		if (json_integer_value(v) == devid)
 			return (1);
 	return (0);
+}
+
+int
+netdev_detached(struct domain *d, int devid)
+{
+	return (devid_in(netdev_get(d)->detached, devid));
+}
+
+int
+netdev_failed(struct domain *d, int devid)
+{
+	return (devid_in(netdev_get(d)->failed, devid));
 }
 
 json_t *
@@ -167,14 +181,153 @@ netdev_qemu_args(struct domain *d, char ***out)
 	*out = a;
 }
 
+/* Takes the device and its tap out of QEMU (undo, or a detach's end). */
+static void
+netdev_unplug(struct domain *d, int devid, int device)
+{
+	char	id[32];
+
+	if (!qmp_is_up(d->qmp))
+		return;
+	if (device) {
+		snprintf(id, sizeof id, "vif%d", devid);
+		qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", id),
+		    NULL, NULL);
+	}
+	snprintf(id, sizeof id, "net%d", devid);
+	qmp_command(d->qmp, "netdev_del", json_pack("{s:s}", "id", id), NULL,
+	    NULL);
+}
+
+struct netdev_up {
+	struct domain	*d;
+	pid_t		 pid;		/* the QEMU it was for */
+	int		 devid;
+	char		*script;
+	int		 tries;
+	struct event	*timer;
+};
+
+#define NETDEV_UNPLUG_TRIES	60	/* once a second while the guest boots */
+
+static void
+netdev_up_free(struct netdev_up *u)
+{
+	if (u->timer != NULL)
+		event_free(u->timer);
+	domain_unref(u->d);
+	free(u->script);
+	free(u);
+}
+
+static void	netdev_retry(evutil_socket_t, short, void *);
+
+/*
+ * A NIC's unplug request reaches the guest only once its ACPI hot-plug
+ * handler runs (a request during its boot is lost): ask again each
+ * second until QEMU no longer has the device.
+ */
+static void
+netdev_retry_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_up	*u = arg;
+	struct timeval		 tv = { 1, 0 };
+	json_t			*v;
+	size_t			 i;
+	char			 did[32];
+	int			 present = 0;
+
+	snprintf(did, sizeof did, "vif%d", u->devid);
+	json_array_foreach(result, i, v)
+		present |= json_is_string(json_object_get(v, "name")) &&
+		    strcmp(json_string_value(json_object_get(v, "name")),
+		    did) == 0;
+	if (error != NULL || !present || u->d->removed || u->d->exited ||
+	    u->d->pid != u->pid || ++u->tries > NETDEV_UNPLUG_TRIES) {
+		netdev_up_free(u);
+		return;
+	}
+	qmp_command(u->d->qmp, "device_del", json_pack("{s:s}", "id", did),
+	    NULL, NULL);
+	if (u->timer == NULL)
+		u->timer = evtimer_new(xend_base, netdev_retry, u);
+	evtimer_add(u->timer, &tv);
+}
+
+static void
+netdev_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct netdev_up	*u = arg;
+
+	if (u->d->removed || u->d->exited || !qmp_is_up(u->d->qmp)) {
+		netdev_up_free(u);
+		return;
+	}
+	qmp_command(u->d->qmp, "qom-list", json_pack("{s:s}", "path",
+	    "/machine/peripheral"), netdev_retry_cb, u);
+}
+
+/*
+ * A vif-script online failed for a starting QEMU: the interface goes
+ * (device and tap), so the domain runs without it rather than with a NIC
+ * whose host side is half set up; the next QEMU of the domain tries
+ * again.
+ */
+static void
+netdev_up_done(int ok, const char *how, void *arg)
+{
+	struct netdev_up	*u = arg;
+	struct domain		*d = u->d;
+	char			 vif[IFNAMSIZ];
+
+	if (!ok && !d->removed && !d->exited && d->pid == u->pid) {
+		xendcfg_vif_name(&xend_cfg, d->domid, u->devid, vif,
+		    sizeof vif);
+		log_error("%s: vif-script %s online %s: %s; the interface was "
+		    "unplugged", d->name, u->script, vif, how);
+		dmesg_add("domain %s: vif-script %s online %s: %s; the "
+		    "interface was unplugged", d->name, u->script, vif, how);
+		json_array_append_new(netdev_get(d)->failed,
+		    json_integer(u->devid));
+		/* The tap goes now (the NIC's link with it)... */
+		netdev_unplug(d, u->devid, 0);
+		/* ...the NIC once the guest is up to let it go. */
+		u->tries = 0;
+		netdev_retry(-1, 0, u);
+		return;
+	}
+	netdev_up_free(u);
+}
+
+void
+netdev_vif_up(struct domain *d, json_t *v, int devid)
+{
+	struct netdev_up	*u;
+	const char		*script = network_vif_script(v);
+
+	if (script == NULL) {
+		/* The built-in attach: a missing bridge is only a warning. */
+		qemu_vif_up(d, v, devid, NULL, NULL);
+		return;
+	}
+	u = xcalloc(1, sizeof *u);
+	u->d = d;
+	domain_ref(d);
+	u->pid = d->pid;
+	u->devid = devid;
+	u->script = xstrdup(script);
+	qemu_vif_up(d, v, devid, netdev_up_done, u);
+}
+
 void
 netdev_vifs_up(struct domain *d)
 {
 	json_t	*v;
 	size_t	 i;
 
+	json_array_clear(netdev_get(d)->failed);
 	json_array_foreach(netdev_added(d), i, v)
-		qemu_vif_up(d, v, vif_devid(v), NULL, NULL);
+		netdev_vif_up(d, v, vif_devid(v));
 }
 
 void
@@ -254,24 +407,6 @@ netdev_gone(struct netdev_job *j)
 		return (1);
 	}
 	return (0);
-}
-
-/* Takes the device and its tap out of QEMU (undo, or a detach's end). */
-static void
-netdev_unplug(struct domain *d, int devid, int device)
-{
-	char	id[32];
-
-	if (!qmp_is_up(d->qmp))
-		return;
-	if (device) {
-		snprintf(id, sizeof id, "vif%d", devid);
-		qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", id),
-		    NULL, NULL);
-	}
-	snprintf(id, sizeof id, "net%d", devid);
-	qmp_command(d->qmp, "netdev_del", json_pack("{s:s}", "id", id), NULL,
-	    NULL);
 }
 
 static void

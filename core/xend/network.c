@@ -407,14 +407,18 @@ network_domain_json(struct domain *d)
 {
 	json_t	*out = json_array(), *v;
 	size_t	 i;
+	int	 devid;
 
 	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
-		if (!netdev_detached(d, (int)i))
+		if (!netdev_detached(d, (int)i) && !netdev_failed(d, (int)i))
 			json_array_append_new(out, network_vif_json(d, v,
 			    (int)i));
 	}
-	json_array_foreach(netdev_added(d), i, v)
-		json_array_append_new(out, network_vif_json(d, v, (int)
-		    json_integer_value(json_object_get(v, "devid"))));
+	json_array_foreach(netdev_added(d), i, v) {
+		devid = (int)json_integer_value(json_object_get(v, "devid"));
+		if (!netdev_failed(d, devid))
+			json_array_append_new(out, network_vif_json(d, v,
+			    devid));
+	}
 	return (out);
 }

@@ -450,11 +450,11 @@ qemu_vifs_up(struct domain *d)
 	size_t	 i;
 
 	d->vifs_up = 1;
+	netdev_vifs_up(d);
 	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
 		if (!netdev_detached(d, (int)i))
-			qemu_vif_up(d, v, (int)i, NULL, NULL);
+			netdev_vif_up(d, v, (int)i);
 	}
-	netdev_vifs_up(d);
 }
 
 /*

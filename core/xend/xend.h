@@ -258,7 +258,15 @@ json_t		*network_domain_json(struct domain *);
 int		 netdev_detached(struct domain *, int devid);
 /* QEMU arguments for the added interfaces (NULL-terminated; argv_free). */
 void		 netdev_qemu_args(struct domain *, char ***out);
-/* vif-script online/offline (or bridge attach) for the added ones. */
+/* Whether interface devid's vif-script online failed (it was unplugged). */
+int		 netdev_failed(struct domain *, int devid);
+/*
+ * vif-script online (or the bridge attach) for interface devid of a
+ * starting QEMU; if the script fails the interface is unplugged, with the
+ * script's words in xm dmesg.
+ */
+void		 netdev_vif_up(struct domain *, json_t *v, int devid);
+/* The same for the added ones (and forgets earlier failures). */
 void		 netdev_vifs_up(struct domain *);
 void		 netdev_vifs_down(struct domain *);
 /* The added interfaces: [{devid, mac, bridge, script, ip}] (borrowed). */

@@ -573,6 +573,48 @@ def test_vnet_two_hosts(inst):
         two.close()
 
 
+def test_vif_script_fails_at_create(inst):
+    """A vif's script that fails when its domain starts: xm dmesg and the
+    log name the script and quote it, the interface is unplugged (no tap,
+    no NIC in the guest, not in network-list) and the domain runs on;
+    the other interface is untouched."""
+    fail = os.path.join(inst.tmp, "vif-fail")
+    with open(fail, "w") as f:
+        f.write(FAIL_VIF)
+    os.chmod(fail, 0o755)
+    br = inst.tag + "br"
+    con = None
+    try:
+        inst.start_consoled()
+        inst.xm_ok("create", inst.config(
+            "sf", vif="['', 'script=%s']" % fail, dhcp="'dhcp'"))
+        domid = inst.domains()["sf"]["domid"]
+        bad = inst.vif(domid, 1)
+        want = ("domain sf: vif-script %s online %s: exited with status 3: "
+                "refusing online on purpose; the interface was unplugged" %
+                (fail, bad))
+        inst.wait_for(lambda: want in inst.xm_ok("dmesg").out, 30,
+                      "the failure in xm dmesg")
+        inst.wait_for(lambda: not link_exists(bad), 10, "the tap gone")
+        net = inst.domains()["sf"]["network"]
+        check([v["devid"] for v in net] == [0], net)
+        con = Console(inst, "console", "sf")
+        con.login()
+        wait_guest_ifaces(inst, con, ["eth0", "lo"])
+        check(os.path.basename(os.readlink("/sys/class/net/%s/master" %
+                                           inst.vif(domid, 0))) == br,
+              "the good interface is not on its bridge")
+        con.detach()
+        con = None
+        inst.xm_ok("destroy", "sf")
+    finally:
+        if con is not None:
+            con.kill()
+        inst.xend("stop")
+        kill_dnsmasq(inst, br)
+        remove_links(br)
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -591,6 +633,7 @@ TESTS = [
     ("net_vif_script_args_env", setup_rec(test_vif_script_args_env),
      rec_vif_config()),
     ("net_attach_detach", test_network_attach_detach, DEFAULT_NET),
+    ("net_vif_script_fails", test_vif_script_fails_at_create, DEFAULT_NET),
     ("net_nat_rules", test_network_nat_rules, ""),
     ("net_vnet_two_hosts", test_vnet_two_hosts, ""),
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
