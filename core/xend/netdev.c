@@ -181,46 +181,44 @@ netdev_qemu_args(struct domain *d, char ***out)
 	*out = a;
 }
 
-/* Takes the device and its tap out of QEMU (undo, or a detach's end). */
-static void
-netdev_unplug(struct domain *d, int devid, int device)
-{
-	char	id[32];
+#define NETDEV_UNPLUG_TRIES	60	/* once a second while the guest boots */
 
-	if (!qmp_is_up(d->qmp))
-		return;
-	if (device) {
-		snprintf(id, sizeof id, "vif%d", devid);
-		qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", id),
-		    NULL, NULL);
+/* Whether qom-list's result (of /machine/peripheral) has NIC devid. */
+static int
+qom_has_nic(json_t *result, int devid)
+{
+	json_t	*v;
+	size_t	 i;
+	char	 did[32];
+
+	snprintf(did, sizeof did, "vif%d", devid);
+	json_array_foreach(result, i, v) {
+		if (json_is_string(json_object_get(v, "name")) &&
+		    strcmp(json_string_value(json_object_get(v, "name")),
+		    did) == 0)
+			return (1);
 	}
-	snprintf(id, sizeof id, "net%d", devid);
-	qmp_command(d->qmp, "netdev_del", json_pack("{s:s}", "id", id), NULL,
-	    NULL);
+	return (0);
 }
 
-struct netdev_up {
+struct netdev_unplug {
 	struct domain	*d;
-	pid_t		 pid;		/* the QEMU it was for */
+	pid_t		 pid;		/* the QEMU it is for */
 	int		 devid;
-	char		*script;
 	int		 tries;
 	struct event	*timer;
 };
 
-#define NETDEV_UNPLUG_TRIES	60	/* once a second while the guest boots */
-
 static void
-netdev_up_free(struct netdev_up *u)
+netdev_unplug_free(struct netdev_unplug *u)
 {
 	if (u->timer != NULL)
 		event_free(u->timer);
 	domain_unref(u->d);
-	free(u->script);
 	free(u);
 }
 
-static void	netdev_retry(evutil_socket_t, short, void *);
+static void	netdev_unplug_poll(evutil_socket_t, short, void *);
 
 /*
  * A NIC's unplug request reaches the guest only once its ACPI hot-plug
@@ -228,50 +226,88 @@ static void	netdev_retry(evutil_socket_t, short, void *);
  * second until QEMU no longer has the device.
  */
 static void
-netdev_retry_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+netdev_unplug_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
-	struct netdev_up	*u = arg;
+	struct netdev_unplug	*u = arg;
 	struct timeval		 tv = { 1, 0 };
-	json_t			*v;
-	size_t			 i;
 	char			 did[32];
-	int			 present = 0;
 
-	snprintf(did, sizeof did, "vif%d", u->devid);
-	json_array_foreach(result, i, v)
-		present |= json_is_string(json_object_get(v, "name")) &&
-		    strcmp(json_string_value(json_object_get(v, "name")),
-		    did) == 0;
-	if (error != NULL || !present || u->d->removed || u->d->exited ||
-	    u->d->pid != u->pid || ++u->tries > NETDEV_UNPLUG_TRIES) {
-		netdev_up_free(u);
+	if (error != NULL || !qom_has_nic(result, u->devid) ||
+	    u->d->removed || u->d->exited || u->d->pid != u->pid ||
+	    ++u->tries > NETDEV_UNPLUG_TRIES) {
+		netdev_unplug_free(u);
 		return;
 	}
+	snprintf(did, sizeof did, "vif%d", u->devid);
 	qmp_command(u->d->qmp, "device_del", json_pack("{s:s}", "id", did),
 	    NULL, NULL);
 	if (u->timer == NULL)
-		u->timer = evtimer_new(xend_base, netdev_retry, u);
+		u->timer = evtimer_new(xend_base, netdev_unplug_poll, u);
 	evtimer_add(u->timer, &tv);
 }
 
 static void
-netdev_retry(evutil_socket_t fd, short what, void *arg)
+netdev_unplug_poll(evutil_socket_t fd, short what, void *arg)
 {
-	struct netdev_up	*u = arg;
+	struct netdev_unplug	*u = arg;
 
 	if (u->d->removed || u->d->exited || !qmp_is_up(u->d->qmp)) {
-		netdev_up_free(u);
+		netdev_unplug_free(u);
 		return;
 	}
 	qmp_command(u->d->qmp, "qom-list", json_pack("{s:s}", "path",
-	    "/machine/peripheral"), netdev_retry_cb, u);
+	    "/machine/peripheral"), netdev_unplug_cb, u);
 }
+
+/* Takes only the tap out (the NIC never came, or is gone already). */
+static void
+netdev_unplug_tap(struct domain *d, int devid)
+{
+	char	id[32];
+
+	if (!qmp_is_up(d->qmp))
+		return;
+	snprintf(id, sizeof id, "net%d", devid);
+	qmp_command(d->qmp, "netdev_del", json_pack("{s:s}", "id", id), NULL,
+	    NULL);
+}
+
+/* Asks the guest to let NIC devid go until it has (or a minute passed). */
+static void
+netdev_unplug_nic(struct domain *d, int devid)
+{
+	struct netdev_unplug	*u;
+
+	u = xcalloc(1, sizeof *u);
+	u->d = d;
+	domain_ref(d);
+	u->pid = d->pid;
+	u->devid = devid;
+	netdev_unplug_poll(-1, 0, u);
+}
+
+/* Takes NIC devid and its tap out of QEMU: the tap (and link) at once. */
+static void
+netdev_unplug(struct domain *d, int devid)
+{
+	if (!qmp_is_up(d->qmp))
+		return;
+	netdev_unplug_tap(d, devid);
+	netdev_unplug_nic(d, devid);
+}
+
+struct netdev_up {
+	struct domain	*d;
+	pid_t		 pid;		/* the QEMU it was for */
+	int		 devid;
+	char		*script;
+};
 
 /*
  * A vif-script online failed for a starting QEMU: the interface goes
- * (device and tap), so the domain runs without it rather than with a NIC
- * whose host side is half set up; the next QEMU of the domain tries
- * again.
+ * (tap at once, NIC when the guest lets it go), so the domain runs
+ * without it rather than with a NIC whose host side is half set up; the
+ * next QEMU of the domain tries again.
  */
 static void
 netdev_up_done(int ok, const char *how, void *arg)
@@ -289,14 +325,11 @@ netdev_up_done(int ok, const char *how, void *arg)
 		    "interface was unplugged", d->name, u->script, vif, how);
 		json_array_append_new(netdev_get(d)->failed,
 		    json_integer(u->devid));
-		/* The tap goes now (the NIC's link with it)... */
-		netdev_unplug(d, u->devid, 0);
-		/* ...the NIC once the guest is up to let it go. */
-		u->tries = 0;
-		netdev_retry(-1, 0, u);
-		return;
+		netdev_unplug(d, u->devid);
 	}
-	netdev_up_free(u);
+	domain_unref(d);
+	free(u->script);
+	free(u);
 }
 
 void
@@ -385,6 +418,7 @@ struct netdev_job {
 	int		 added;		/* detach: an added one */
 	int		 tries;
 	struct event	*timer;
+	char		*error;		/* attach: what failed */
 	char		 name[IFNAMSIZ];
 };
 
@@ -393,20 +427,44 @@ netdev_job_free(struct netdev_job *j)
 {
 	if (j->timer != NULL)
 		event_free(j->timer);
+	free(j->error);
 	json_decref(j->vif);
 	domain_unref(j->d);
 	free(j);
 }
 
+/*
+ * Whether job j is over after a step: its domain went away, or QMP
+ * refused the step (what); the request is then answered (undo: the tap
+ * is taken out again) and j freed.
+ */
 static int
-netdev_gone(struct netdev_job *j)
+netdev_ended(struct netdev_job *j, const char *error, const char *what,
+    int undo)
 {
-	if (j->d->removed || j->d->exited || !qmp_is_up(j->d->qmp)) {
+	if (j->d->removed || j->d->exited || !qmp_is_up(j->d->qmp))
 		server_error(j->req, "failed", "domain %s went away",
 		    j->d->name);
-		return (1);
-	}
-	return (0);
+	else if (error != NULL) {
+		server_error(j->req, "failed", "%s %s: %s", what, j->name,
+		    error);
+		if (undo)
+			netdev_unplug_tap(j->d, j->devid);
+	} else
+		return (0);
+	netdev_job_free(j);
+	return (1);
+}
+
+static void
+attach_undone_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+
+	server_error(j->req, "failed", "%s", j->error);
+	if (!j->d->removed && !j->d->exited && qmp_is_up(j->d->qmp))
+		netdev_unplug_nic(j->d, j->devid);
+	netdev_job_free(j);
 }
 
 static void
@@ -415,24 +473,27 @@ attach_up_done(int ok, const char *how, void *arg)
 	struct netdev_job	*j = arg;
 	struct netdev_dom	*n;
 	const char		*script;
-	char			*cause;
+	char			*cause, nid[32];
 
-	if (netdev_gone(j))
-		goto out;
+	if (netdev_ended(j, NULL, NULL, 0))
+		return;
 	if (!ok) {
 		script = network_vif_script(j->vif);
 		if (script != NULL)
-			server_error(j->req, "failed", "vif-script %s online "
-			    "%s: %s; the interface was removed again", script,
-			    j->name, how);
+			j->error = xsprintf("vif-script %s online %s: %s; the "
+			    "interface was removed again", script, j->name,
+			    how);
 		else
-			server_error(j->req, "failed", "%s: %s; the interface "
-			    "was removed again", j->name, how);
+			j->error = xsprintf("%s: %s; the interface was "
+			    "removed again", j->name, how);
 		dmesg_add("domain %s: network-attach of %s failed: %s",
 		    j->d->name, j->name, how);
-		netdev_unplug(j->d, j->devid, 1);
 		qemu_vif_down(j->d, j->vif, j->devid, NULL, NULL);
-		goto out;
+		/* Answered once the tap is gone; the NIC follows. */
+		snprintf(nid, sizeof nid, "net%d", j->devid);
+		qmp_command(j->d->qmp, "netdev_del", json_pack("{s:s}", "id",
+		    nid), attach_undone_cb, j);
+		return;
 	}
 	n = netdev_get(j->d);
 	json_array_append(n->added, j->vif);
@@ -444,7 +505,6 @@ attach_up_done(int ok, const char *how, void *arg)
 	    json_string_value(json_object_get(j->vif, "mac")));
 	server_reply(j->req, json_pack("{s:i, s:s, s:O}", "devid", j->devid,
 	    "vifname", j->name, "mac", json_object_get(j->vif, "mac")));
-out:
 	netdev_job_free(j);
 }
 
@@ -453,17 +513,8 @@ attach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct netdev_job	*j = arg;
 
-	if (netdev_gone(j)) {
-		netdev_job_free(j);
+	if (netdev_ended(j, error, "device_add for", 1))
 		return;
-	}
-	if (error != NULL) {
-		server_error(j->req, "failed", "device_add for %s: %s",
-		    j->name, error);
-		netdev_unplug(j->d, j->devid, 0);
-		netdev_job_free(j);
-		return;
-	}
 	qemu_vif_up(j->d, j->vif, j->devid, attach_up_done, j);
 }
 
@@ -476,16 +527,8 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	const char		*br;
 	int			 mtu;
 
-	if (netdev_gone(j)) {
-		netdev_job_free(j);
+	if (netdev_ended(j, error, "netdev_add for", 0))
 		return;
-	}
-	if (error != NULL) {
-		server_error(j->req, "failed", "netdev_add for %s: %s",
-		    j->name, error);
-		netdev_job_free(j);
-		return;
-	}
 	snprintf(nid, sizeof nid, "net%d", j->devid);
 	snprintf(did, sizeof did, "vif%d", j->devid);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtio-net-pci",
@@ -496,6 +539,23 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	    xend_cfg.default_bridge)) != 0)
 		json_object_set_new(args, "host_mtu", json_integer(mtu));
 	qmp_command(j->d->qmp, "device_add", args, attach_device_cb, j);
+}
+
+/* Whether d cannot take a hot-plug now (then req is answered). */
+static int
+netdev_refused(struct api_req *req, struct domain *d)
+{
+	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
+		server_error(req, "invalid", "domain %s is not running",
+		    d->name);
+		return (1);
+	}
+	if (!qmp_is_up(d->qmp)) {
+		server_error(req, "failed", "domain %s: no qmp connection",
+		    d->name);
+		return (1);
+	}
+	return (0);
 }
 
 /* The lowest devid no interface of d has. */
@@ -524,16 +584,8 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 	size_t			 i;
 	int			 devid, known;
 
-	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
-		server_error(req, "invalid", "domain %s is not running",
-		    d->name);
+	if (netdev_refused(req, d))
 		return;
-	}
-	if (!qmp_is_up(d->qmp)) {
-		server_error(req, "failed", "domain %s: no qmp connection",
-		    d->name);
-		return;
-	}
 	vif = json_pack("{s:n, s:n, s:n, s:n}", "mac", "bridge", "script",
 	    "ip");
 	json_object_foreach(req->args, key, e) {
@@ -634,21 +686,10 @@ detach_list_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct netdev_job	*j = arg;
 	struct timeval		 tv = { 0, NETDEV_RELEASE_MS * 1000 };
-	json_t			*v;
-	size_t			 i;
-	char			 did[32];
-	int			 present = 0;
 
-	if (netdev_gone(j)) {
-		netdev_job_free(j);
+	if (netdev_ended(j, NULL, NULL, 0))
 		return;
-	}
-	snprintf(did, sizeof did, "vif%d", j->devid);
-	json_array_foreach(result, i, v)
-		present |= json_is_string(json_object_get(v, "name")) &&
-		    strcmp(json_string_value(json_object_get(v, "name")),
-		    did) == 0;
-	if (error == NULL && present) {
+	if (error == NULL && qom_has_nic(result, j->devid)) {
 		if (++j->tries >= NETDEV_RELEASE_TRIES) {
 			server_error(j->req, "failed", "the guest did not "
 			    "release %s within %d s (does its kernel do PCI "
@@ -663,7 +704,7 @@ detach_list_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 		evtimer_add(j->timer, &tv);
 		return;
 	}
-	netdev_unplug(j->d, j->devid, 0);
+	netdev_unplug_tap(j->d, j->devid);
 	qemu_vif_down(j->d, j->vif, j->devid, detach_down_done, j);
 }
 
@@ -672,10 +713,8 @@ detach_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct netdev_job	*j = arg;
 
-	if (netdev_gone(j)) {
-		netdev_job_free(j);
+	if (netdev_ended(j, NULL, NULL, 0))
 		return;
-	}
 	qmp_command(j->d->qmp, "qom-list", json_pack("{s:s}", "path",
 	    "/machine/peripheral"), detach_list_cb, j);
 }
@@ -685,16 +724,8 @@ detach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct netdev_job	*j = arg;
 
-	if (netdev_gone(j)) {
-		netdev_job_free(j);
+	if (netdev_ended(j, error, "device_del of", 0))
 		return;
-	}
-	if (error != NULL) {
-		server_error(j->req, "failed", "device_del of %s: %s",
-		    j->name, error);
-		netdev_job_free(j);
-		return;
-	}
 	detach_poll(-1, 0, j);
 }
 
@@ -716,16 +747,8 @@ netdev_api_detach(struct api_req *req, struct domain *d)
 		    "interface %d", d->name, devid);
 		return;
 	}
-	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
-		server_error(req, "invalid", "domain %s is not running",
-		    d->name);
+	if (netdev_refused(req, d))
 		return;
-	}
-	if (!qmp_is_up(d->qmp)) {
-		server_error(req, "failed", "domain %s: no qmp connection",
-		    d->name);
-		return;
-	}
 	j = xcalloc(1, sizeof *j);
 	j->req = req;
 	j->d = d;

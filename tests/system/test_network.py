@@ -220,17 +220,27 @@ def netns(name, *args):
     return sh("ip", "netns", "exec", name, *args)
 
 
+def fresh_netns(name):
+    """A namespace of the test's own (one left by a killed run goes)."""
+    sh("ip", "netns", "del", name)
+    check(sh("ip", "netns", "add", name).returncode == 0, "netns add")
+
+
+def script_in(inst, name):
+    """A network script as xend would run it: path, and env's argv."""
+    return (os.path.join(inst.conf, "scripts", name),
+            ["env", "XEN_STATE_DIR=" + inst.state])
+
+
 def test_network_nat_rules(inst):
     """network-nat (run as xend would, in a namespace of the test's own so
     forwarding and tables are not the host's): the bridge, the dnsmasq,
     and an nftables table masquerading the subnet; stop removes them.
     No packet goes anywhere."""
     ns, br = inst.tag + "nat", inst.tag + "nb"
-    script = os.path.join(inst.conf, "scripts", "network-nat")
-    env = ["env", "XEN_STATE_DIR=" + inst.state]
+    script, env = script_in(inst, "network-nat")
     sub = "10.241.%d" % inst.ident
-    sh("ip", "netns", "del", ns)
-    check(sh("ip", "netns", "add", ns).returncode == 0, "netns add")
+    fresh_netns(ns)
     try:
         r = netns(ns, *env, script, "start", "bridge=" + br,
                   "subnet=%s.0/24" % sub)
@@ -267,11 +277,9 @@ def test_network_bridge_netdev(inst):
     address and default route move there; stop puts them back.  DEV is
     one end of a veth pair in a namespace of the test's own."""
     ns, br, dev = inst.tag + "nd", inst.tag + "ndbr", inst.tag + "nd0"
-    script = os.path.join(inst.conf, "scripts", "network-bridge")
-    env = ["env", "XEN_STATE_DIR=" + inst.state]
+    script, env = script_in(inst, "network-bridge")
     sub = "10.242.%d" % inst.ident
-    sh("ip", "netns", "del", ns)
-    check(sh("ip", "netns", "add", ns).returncode == 0, "netns add")
+    fresh_netns(ns)
     try:
         for cmd in (["ip", "link", "add", dev, "type", "veth", "peer", "name",
                      dev + "p"],
@@ -456,11 +464,8 @@ class TwoHosts:
         self.hosts, self.cons = {}, {}
 
     def setup(self):
-        for n in self.ns.values():
-            sh("ip", "netns", "del", n)
         for h in ("a", "b"):
-            check(sh("ip", "netns", "add", self.ns[h]).returncode == 0,
-                  "netns")
+            fresh_netns(self.ns[h])
         r = sh("ip", "link", "add", self.tag + "ua", "netns", self.ns["a"],
                "type", "veth", "peer", "name", self.tag + "ub", "netns",
                self.ns["b"])
