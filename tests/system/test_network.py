@@ -620,6 +620,51 @@ def test_vif_script_fails_at_create(inst):
         remove_links(br)
 
 
+def test_route_scripts(inst):
+    """network-route and vif-route (run as xend would, in a namespace of
+    the test's own, on a veth standing in for a tap): forwarding on, the
+    tap gets the host's address and a host route to the guest's ip=;
+    offline removes the route; a guest without ip= is refused clearly."""
+    ns, tap, up = inst.tag + "rt", inst.tag + "rv1.0", inst.tag + "rup"
+    route, env = script_in(inst, "network-route")
+    vif_route, _ = script_in(inst, "vif-route")
+    sub = "10.245.%d" % inst.ident
+    fresh_netns(ns)
+    try:
+        for cmd in (["ip", "link", "add", up, "type", "veth", "peer", "name",
+                     up + "p"],
+                    ["ip", "addr", "add", sub + ".1/24", "dev", up],
+                    ["ip", "link", "set", up, "up"],
+                    ["ip", "link", "add", tap, "type", "veth", "peer",
+                     "name", tap + "p"]):
+            r = netns(ns, *cmd)
+            check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        r = netns(ns, *env, route, "start", "netdev=" + up)
+        check(r.returncode == 0, r)
+        check(netns(ns, "cat", "/proc/sys/net/ipv4/ip_forward").stdout
+              .strip() == "1", "forwarding off")
+        guest = "10.246.%d.5" % inst.ident
+        r = netns(ns, *env, vif_route, "online", "netdev=" + up,
+                  "domain=rt", "vif=" + tap, "ip=" + guest)
+        check(r.returncode == 0, r)
+        r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", tap)
+        check(" %s.1/32 " % sub in r.stdout, r.stdout)
+        r = netns(ns, "ip", "route", "show", guest)
+        check("dev %s" % tap in r.stdout and "src %s.1" % sub in r.stdout,
+              r.stdout)
+        r = netns(ns, *env, vif_route, "offline", "netdev=" + up,
+                  "vif=" + tap, "ip=" + guest)
+        check(r.returncode == 0, r)
+        check(netns(ns, "ip", "route", "show", guest).stdout.strip() == "",
+              "route left")
+        r = netns(ns, *env, vif_route, "online", "vif=" + tap)
+        check(r.returncode == 1 and "vif-route needs the guest's ip=" in
+              r.stderr, r)
+    finally:
+        sh("ip", "netns", "del", ns)
+    check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -642,4 +687,5 @@ TESTS = [
     ("net_nat_rules", test_network_nat_rules, ""),
     ("net_vnet_two_hosts", test_vnet_two_hosts, ""),
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
+    ("net_route_scripts", test_route_scripts, ""),
 ]
