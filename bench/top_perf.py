@@ -284,10 +284,10 @@ domains, the dashboard on a %dx%d pty.
 | 5 | %.3f %% | | |
 
 Over %d s after a 5 s warm-up, user + system time of xm-top from
-/proc/PID/stat.  A refresh reads a %d-domain `domain.list` reply (about
-1.1 KB a domain) without building a JSON tree (tui/jscan.c); a jansson
-tree of the same reply took 18-29 ms on this machine, 2-3 %% of a core on
-its own.
+/proc/PID/stat.  A refresh reads a %d-domain `domain.list` reply without
+the configs (about 0.65 KB a domain; 1.2 KB with them) without building a
+JSON tree (tui/jscan.c); a jansson tree of the whole reply took 18-29 ms
+on this machine, 2-3 %% of a core on its own.
 
 ### Keypress to redraw
 
@@ -319,8 +319,9 @@ Each refresh writes `domain.list` and `host.info` back to back on its one
 connection and reads both replies: one round trip whatever the number of
 domains; events (`domain.added`, `.state`, `.removed`) update rows between
 refreshes without a request.  Only the detail view adds one
-`domain.vcpu_list`, for the one domain it shows (and asks xenconsoled,
-not xend, for that domain's console clients).
+`domain.vcpu_list` and one `domain.get` (its config), for the one domain
+it shows (and asks xenconsoled, not xend, for that domain's console
+clients).
 """ % (now, cpuinfo, os.cpu_count(), load[0], a.domains, a.seconds, a.keys,
        a.domains, COLS, ROWS, a.domains, cpu, "met" if cpu < 1 else "NOT met",
        cpu5, a.seconds, a.domains, a.keys, a.domains, "\n".join(rows),

@@ -109,12 +109,6 @@ conn_drop(struct conn *c)
 		fatalx("event_base_once failed");
 }
 
-unsigned
-conn_id(const struct conn *c)
-{
-	return (c->id);
-}
-
 const char *
 conn_describe(const struct conn *c)
 {

@@ -106,19 +106,8 @@ console_unref(struct console *con)
 	free(con->qemu_path);
 	free(con->qemu_log_path);
 	free(con->unix_path);
+	free(con->attach_error);
 	free(con);
-}
-
-int
-console_domid(const struct console *con)
-{
-	return (con->domid);
-}
-
-const char *
-console_name(const struct console *con)
-{
-	return (con->name);
 }
 
 struct ring *
@@ -515,10 +504,28 @@ console_retry_cb(evutil_socket_t fd, short what, void *arg)
 	console_connect(arg);
 }
 
+/*
+ * Out of descriptors or threads: this console stays unattached and tries
+ * again later; consoles.list says why.  Its clients wait as they would
+ * for a QEMU not yet up.
+ */
+static void
+console_attach_failed(struct console *con, const char *why)
+{
+	if (con->attach_error == NULL || strcmp(con->attach_error, why) != 0)
+		log_warn("%s: cannot attach to %s: %s; retrying", con->name,
+		    con->qemu_path, why);
+	free(con->attach_error);
+	con->attach_error = xstrdup(why);
+	console_qemu_close(con);
+	console_retry_later(con);
+}
+
 static void
 console_connect(struct console *con)
 {
 	struct sockaddr_un	 sa;
+	char			*cause;
 	int			 fd;
 
 	if (con->qemu != NULL || con->gone)
@@ -534,8 +541,9 @@ console_connect(struct console *con)
 	strcpy(sa.sun_path, con->qemu_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("socket: %s", strerror(errno));
-		console_retry_later(con);
+		xasprintf(&cause, "socket: %s", strerror(errno));
+		console_attach_failed(con, cause);
+		free(cause);
 		return;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
@@ -544,6 +552,8 @@ console_connect(struct console *con)
 			log_warn("%s: %s", con->qemu_path, strerror(errno));
 		con->connect_warned = 1;
 		close(fd);
+		free(con->attach_error);	/* QEMU not up is no error */
+		con->attach_error = NULL;
 		console_retry_later(con);
 		return;
 	}
@@ -556,13 +566,23 @@ console_connect(struct console *con)
 	con->qemu_tuned = 0;
 	con->tune_tries = 0;
 	con->qemu = bufferevent_socket_new(cd_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (con->qemu == NULL)
-		fatalx("bufferevent_socket_new failed");
+	if (con->qemu == NULL) {
+		close(fd);
+		console_attach_failed(con, "cannot make a buffer event");
+		return;
+	}
 	bufferevent_setcb(con->qemu, NULL, console_qemu_write,
 	    console_qemu_event, con);
 	bufferevent_enable(con->qemu, EV_WRITE);
 	con->drain = drain_start(fd, console_drain_data, console_drain_eof,
-	    con);
+	    con, &cause);
+	if (con->drain == NULL) {
+		console_attach_failed(con, cause);
+		free(cause);
+		return;
+	}
+	free(con->attach_error);
+	con->attach_error = NULL;
 	/* As soon as QEMU has accepted us (it does so in its own time). */
 	console_tune_soon(con);
 	log_info("%s: attached to %s", con->name, con->qemu_path);
@@ -875,8 +895,7 @@ console_create(const struct console_info *ci)
 	con->qemu_pid = ci->qemu_pid;
 	con->qemu_log_path = ci->qemu_log != NULL ? xstrdup(ci->qemu_log) :
 	    NULL;
-	con->unix_path = xsprintf("%s/%d.sock", cd_cfg.console_socket_dir,
-	    ci->domid);
+	con->unix_path = xendcfg_console_path(&cd_cfg, ci->domid);
 	con->ring = ring_new(cd_cfg.console_ring_size);
 	con->src_fd = -1;
 	con->qemu_telnet = -1;
@@ -1033,6 +1052,9 @@ console_to_json(struct console *con)
 	if (con->tcp != NULL && listener_holder(con->tcp) >= 0)
 		json_object_set_new(o, "port_holder",
 		    json_integer(listener_holder(con->tcp)));
+	if (con->attach_error != NULL)
+		json_object_set_new(o, "error",
+		    json_string(con->attach_error));
 	json_object_set_new(o, "qemu_sndbuf", json_boolean(con->qemu_tuned ==
 	    1 && con->qemu != NULL));
 	json_object_set_new(o, "log", con->log != NULL ?

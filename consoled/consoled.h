@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -285,6 +286,7 @@ struct console {
 	int			 seeded;
 	unsigned		 connects;
 	int			 connect_warned;
+	char			*attach_error;	/* why not attached, or NULL */
 
 	/* QEMU's log file (every byte), copied into ours with stamps. */
 	int			 src_fd;
@@ -350,8 +352,6 @@ void		 console_destroy(struct console *);
 void		 console_update(struct console *, const struct console_info *);
 void		 console_ref(struct console *);
 void		 console_unref(struct console *);
-int		 console_domid(const struct console *);
-const char	*console_name(const struct console *);
 json_t		*console_to_json(struct console *);
 /* Once a second: log catch-up, reconnects, client timeouts. */
 void		 console_tick(struct console *, double now);
@@ -389,17 +389,23 @@ void		 conn_resume_input(struct conn *);
 /* Rate limits repeated notices (read-only, not connected). */
 int		 conn_notice_due(struct conn *, double now);
 json_t		*conn_to_json(struct conn *);
-unsigned	 conn_id(const struct conn *);
 const char	*conn_describe(const struct conn *);
 
 /* drain.c: a thread that reads a QEMU console socket the moment it can. */
 typedef void	(*drain_data_cb)(void *arg, const char *, size_t);
 typedef void	(*drain_eof_cb)(void *arg);
 struct drain;
-/* fd stays the caller's (and non-blocking, for its writes). */
-struct drain	*drain_start(int fd, drain_data_cb, drain_eof_cb, void *arg);
+/*
+ * fd stays the caller's (and non-blocking, for its writes).  NULL, with a
+ * cause the caller frees, when no pipe or thread can be had.
+ */
+struct drain	*drain_start(int fd, drain_data_cb, drain_eof_cb, void *arg,
+		     char **cause);
 /* Shuts fd down, joins the thread, frees; fd is still to be closed. */
 void		 drain_stop(struct drain *);
+/* A thread with every signal blocked (vnc.c's too); -1 with a cause. */
+int		 drain_thread_start(pthread_t *, void *(*)(void *), void *,
+		     char **cause);
 
 /* listen.c: the TCP and unix listeners of a console. */
 struct listener;

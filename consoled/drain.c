@@ -71,6 +71,8 @@ drain_wake(struct drain *d)
 	(void)n;		/* a full pipe has woken the loop already */
 }
 
+static void	 drain_free(struct drain *);
+
 static void *
 drain_main(void *arg)
 {
@@ -173,14 +175,44 @@ drain_wake_cb(evutil_socket_t fd, short what, void *arg)
 		d->eof_cb(d->arg);	/* may stop and free us */
 }
 
-struct drain *
-drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg)
+/* Signals are the main thread's business: threads start with all blocked. */
+int
+drain_thread_start(pthread_t *t, void *(*fn)(void *), void *arg,
+    char **cause)
 {
-	struct drain	*d = xcalloc(1, sizeof *d);
 	sigset_t	 all, old;
 	int		 r;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		xasprintf(cause, "cannot start a thread: %s", strerror(r));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Out of descriptors or threads this console is not attached (the caller
+ * retries later); the daemon and the other consoles go on.
+ */
+struct drain *
+drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg,
+    char **cause)
+{
+	struct drain	*d;
+	int		 wake[2];
+
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		return (NULL);
+	}
+	d = xcalloc(1, sizeof *d);
 	d->fd = fd;
+	d->wake[0] = wake[0];
+	d->wake[1] = wake[1];
 	d->data_cb = data_cb;
 	d->eof_cb = eof_cb;
 	d->arg = arg;
@@ -188,18 +220,28 @@ drain_start(int fd, drain_data_cb data_cb, drain_eof_cb eof_cb, void *arg)
 	d->out = xmalloc(DRAIN_QUEUE);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->room, NULL);
-	if (pipe2(d->wake, O_CLOEXEC | O_NONBLOCK) != 0)
-		fatal("pipe2");
+	if (drain_thread_start(&d->thread, drain_main, d, cause) != 0) {
+		drain_free(d);
+		return (NULL);
+	}
 	d->ev = event_new(cd_base, d->wake[0], EV_READ | EV_PERSIST,
 	    drain_wake_cb, d);
 	event_add(d->ev, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&d->thread, NULL, drain_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
-		fatalx("pthread_create: %s", strerror(r));
 	return (d);
+}
+
+static void
+drain_free(struct drain *d)
+{
+	if (d->ev != NULL)
+		event_free(d->ev);
+	close(d->wake[0]);
+	close(d->wake[1]);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->room);
+	free(d->q);
+	free(d->out);
+	free(d);
 }
 
 /* Ends the thread (shutting the socket down for reading) and frees. */
@@ -214,12 +256,5 @@ drain_stop(struct drain *d)
 	pthread_mutex_unlock(&d->mu);
 	shutdown(d->fd, SHUT_RDWR);
 	pthread_join(d->thread, NULL);
-	event_free(d->ev);
-	close(d->wake[0]);
-	close(d->wake[1]);
-	pthread_mutex_destroy(&d->mu);
-	pthread_cond_destroy(&d->room);
-	free(d->q);
-	free(d->out);
-	free(d);
+	drain_free(d);
 }

@@ -51,7 +51,7 @@ usage(FILE *f)
 char *
 cd_control_path(void)
 {
-	return (xsprintf("%s/xenconsoled.sock", cd_cfg.console_socket_dir));
+	return (xendcfg_consoled_path(&cd_cfg));
 }
 
 static void

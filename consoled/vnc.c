@@ -60,6 +60,9 @@ struct vnc {
 
 	/* Main thread only. */
 	struct event		*done_ev;
+	struct event		*retry_ev;	/* no thread yet: try again */
+	char			*error;		/* why not, or NULL */
+	int			 running;	/* the thread is started */
 	int			 joined;
 	TAILQ_ENTRY(vnc)	 entry;
 
@@ -80,6 +83,8 @@ struct vnc {
 	char			*fb;
 	int			 fb_w, fb_h;
 	double			 listen_retry;
+	double			 accept_pause;	/* out of descriptors */
+	int			 accept_warned;	/* said so, once a spell */
 	int			 connect_warned;
 };
 
@@ -263,8 +268,11 @@ vnc_screen_new(struct vnc *v)
 	rfbScreenInfoPtr s;
 
 	s = rfbGetScreen(&argc, NULL, v->fb_w, v->fb_h, 8, 3, 4);
-	if (s == NULL)
-		fatalx("rfbGetScreen failed");
+	if (s == NULL) {
+		/* vnc_resize fails: the attachment is tried again. */
+		log_warn("vnc %s: cannot make a VNC server", v->name);
+		return;
+	}
 	s->frameBuffer = v->fb;
 	s->screenData = v;
 	s->desktopName = v->desktop;
@@ -322,7 +330,7 @@ vnc_resize(rfbClient *client)
 	atomic_store(&v->height, h);
 	if (v->screen == NULL)
 		vnc_screen_new(v);
-	return (TRUE);
+	return (v->screen != NULL);
 }
 
 static void
@@ -341,8 +349,11 @@ vnc_connect(struct vnc *v)
 	rfbClient	*c;
 
 	c = rfbGetClient(8, 3, 4);
-	if (c == NULL)
-		fatalx("rfbGetClient failed");
+	if (c == NULL) {
+		log_warn("vnc %s: cannot make a VNC client; retrying",
+		    v->name);
+		return;
+	}
 	rfbClientSetClientData(c, &vnc_tag, v);
 	c->MallocFrameBuffer = vnc_resize;
 	c->GotFrameBufferUpdate = vnc_update;
@@ -378,6 +389,31 @@ vnc_disconnect(struct vnc *v)
 	atomic_store(&v->connected, 0);
 }
 
+/*
+ * A viewer knocked and libvncserver did not take it.  Out of descriptors:
+ * leave it queued and the listening sockets alone for a second rather
+ * than spin on them; it is served once descriptors are free, as the
+ * serial consoles' listeners do (listen.c).
+ */
+static void
+vnc_accept_failed(struct vnc *v)
+{
+	int	 fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd != -1) {
+		close(fd);
+		return;		/* refused for another reason */
+	}
+	if (errno != EMFILE && errno != ENFILE)
+		return;
+	if (!v->accept_warned)
+		log_warn("vnc %s: cannot take a viewer: %s; pausing for a "
+		    "second at a time", v->name, strerror(errno));
+	v->accept_warned = 1;
+	v->accept_pause = time_mono() + 1;
+}
+
 /* Waits for QEMU, the viewers or the stop pipe, then serves them. */
 static void
 vnc_turn(struct vnc *v)
@@ -386,6 +422,9 @@ vnc_turn(struct vnc *v)
 	rfbClientIteratorPtr		 it;
 	rfbClientPtr			 cl;
 	int				 n = 0, qemu = -1, timeout = VNC_POLL_MS;
+	int				 i, listen_at = 0, listen_end = 0;
+	int				 listen_ready = 0;
+	unsigned long			 total;
 	char				 buf[64];
 
 	pf[n].fd = v->wake[0];
@@ -398,7 +437,8 @@ vnc_turn(struct vnc *v)
 			timeout = 0;
 	} else
 		timeout = VNC_RETRY_MS;
-	if (v->screen != NULL) {
+	if (v->screen != NULL && time_mono() >= v->accept_pause) {
+		listen_at = n;
 		if (v->screen->listenSock != RFB_INVALID_SOCKET) {
 			pf[n].fd = v->screen->listenSock;
 			pf[n++].events = POLLIN;
@@ -407,6 +447,9 @@ vnc_turn(struct vnc *v)
 			pf[n].fd = v->screen->listen6Sock;
 			pf[n++].events = POLLIN;
 		}
+		listen_end = n;
+	}
+	if (v->screen != NULL) {
 		it = rfbGetClientIterator(v->screen);
 		while ((cl = rfbClientIteratorNext(it)) != NULL &&
 		    n < VNC_MAX_FDS) {
@@ -417,8 +460,13 @@ vnc_turn(struct vnc *v)
 		}
 		rfbReleaseClientIterator(it);
 	}
-	if (poll(pf, n, timeout) == -1 && errno != EINTR)
-		fatal("poll");
+	if (poll(pf, n, timeout) == -1 && errno != EINTR) {
+		log_warn("vnc %s: poll: %s", v->name, strerror(errno));
+		usleep(VNC_POLL_MS * 1000);
+		return;
+	}
+	for (i = listen_at; i < listen_end; i++)
+		listen_ready |= pf[i].revents != 0;
 	if (pf[0].revents & POLLIN) {
 		while (read(v->wake[0], buf, sizeof buf) > 0)
 			;
@@ -443,7 +491,14 @@ vnc_turn(struct vnc *v)
 		if (!atomic_load(&v->listening) &&
 		    time_mono() > v->listen_retry)
 			vnc_listen(v);
+		total = atomic_load(&v->viewers_total) +
+		    atomic_load(&v->refused);
 		rfbProcessEvents(v->screen, 0);
+		if (listen_ready && total == atomic_load(&v->viewers_total) +
+		    atomic_load(&v->refused))
+			vnc_accept_failed(v);
+		else if (listen_ready)
+			v->accept_warned = 0;
 	}
 }
 
@@ -469,18 +524,32 @@ vnc_main(void *arg)
 }
 
 static void
+vnc_pipes_close(struct vnc *v)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++) {
+		if (v->wake[i] != -1)
+			close(v->wake[i]);
+		if (v->done[i] != -1)
+			close(v->done[i]);
+		v->wake[i] = v->done[i] = -1;
+	}
+}
+
+static void
 vnc_free(struct vnc *v)
 {
 	int	 i;
 
 	if (v->done_ev != NULL)
 		event_free(v->done_ev);
-	close(v->wake[0]);
-	close(v->wake[1]);
-	close(v->done[0]);
-	close(v->done[1]);
+	if (v->retry_ev != NULL)
+		event_free(v->retry_ev);
+	vnc_pipes_close(v);
 	for (i = 0; i < 2; i++)
 		free(v->passwds[i]);
+	free(v->error);
 	free(v->name);
 	free(v->desktop);
 	free(v->qemu_path);
@@ -493,7 +562,8 @@ vnc_join(struct vnc *v)
 {
 	if (v->joined)
 		return;
-	pthread_join(v->thread, NULL);
+	if (v->running)
+		pthread_join(v->thread, NULL);
 	v->joined = 1;
 	TAILQ_REMOVE(&vncs, v, entry);
 	log_info("vnc %s: stopped", v->name);
@@ -506,12 +576,57 @@ vnc_done_cb(evutil_socket_t fd, short what, void *arg)
 	vnc_join(arg);
 }
 
+/* Starts the thread: -1 with a cause if no pipe or thread can be had. */
+static int
+vnc_spawn(struct vnc *v, char **cause)
+{
+	if (pipe2(v->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
+	    pipe2(v->done, O_CLOEXEC | O_NONBLOCK) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		vnc_pipes_close(v);
+		return (-1);
+	}
+	if (drain_thread_start(&v->thread, vnc_main, v, cause) != 0) {
+		vnc_pipes_close(v);
+		return (-1);
+	}
+	v->running = 1;
+	v->done_ev = event_new(cd_base, v->done[0], EV_READ, vnc_done_cb, v);
+	event_add(v->done_ev, NULL);
+	return (0);
+}
+
+/*
+ * Out of descriptors or threads: this graphical console waits and tries
+ * again (consoles.list shows why); the daemon and the others go on.
+ */
+static void
+vnc_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vnc	*v = arg;
+	struct timeval	 tv = { VNC_RETRY_MS / 1000, 0 };
+	char		*cause;
+
+	if (vnc_spawn(v, &cause) != 0) {
+		if (v->error == NULL || strcmp(v->error, cause) != 0)
+			log_warn("vnc %s: %s; retrying", v->name, cause);
+		free(v->error);
+		v->error = cause;
+		evtimer_add(v->retry_ev, &tv);
+		return;
+	}
+	free(v->error);
+	v->error = NULL;
+	log_info("vnc %s: graphical console on port %d%s", v->name, v->port,
+	    v->passwds[0] == NULL && v->passwds[1] == NULL ?
+	    " (no password)" : "");
+}
+
 struct vnc *
 vnc_start(const struct console_info *ci, const char *address)
 {
 	struct vnc	*v = xcalloc(1, sizeof *v);
-	sigset_t	 all, old;
-	int		 n = 0, r;
+	int		 n = 0;
 
 	v->domid = ci->domid;
 	v->name = xstrdup(ci->name);
@@ -519,28 +634,16 @@ vnc_start(const struct console_info *ci, const char *address)
 	v->qemu_path = xstrdup(ci->vnc_path);
 	v->addr = xstrdup(address);
 	v->port = ci->vnc_port;
+	v->wake[0] = v->wake[1] = v->done[0] = v->done[1] = -1;
 	/* libvncserver's list: full-access passwords, then view-only ones. */
 	if (ci->vnc_passwd != NULL && *ci->vnc_passwd != '\0')
 		v->passwds[n++] = xstrdup(ci->vnc_passwd);
 	v->first_view_only = n;
 	if (ci->vnc_passwd_ro != NULL && *ci->vnc_passwd_ro != '\0')
 		v->passwds[n++] = xstrdup(ci->vnc_passwd_ro);
-	if (pipe2(v->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    pipe2(v->done, O_CLOEXEC | O_NONBLOCK) != 0)
-		fatal("pipe2");
-	v->done_ev = event_new(cd_base, v->done[0], EV_READ, vnc_done_cb, v);
-	event_add(v->done_ev, NULL);
+	v->retry_ev = evtimer_new(cd_base, vnc_retry_cb, v);
 	TAILQ_INSERT_TAIL(&vncs, v, entry);
-
-	/* Signals are the main thread's business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&v->thread, NULL, vnc_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
-		fatalx("pthread_create: %s", strerror(r));
-	log_info("vnc %s: graphical console on port %d%s", v->name, v->port,
-	    n == 0 ? " (no password)" : "");
+	vnc_retry_cb(-1, 0, v);
 	return (v);
 }
 
@@ -549,6 +652,10 @@ vnc_stop(struct vnc *v)
 {
 	ssize_t	 n;
 
+	if (!v->running) {
+		vnc_join(v);
+		return;
+	}
 	atomic_store(&v->stop, 1);
 	n = write(v->wake[1], "x", 1);
 	(void)n;
@@ -559,7 +666,7 @@ vnc_stop_all(void)
 {
 	struct vnc	*v, *v1;
 
-	TAILQ_FOREACH(v, &vncs, entry)
+	TAILQ_FOREACH_SAFE(v, &vncs, entry, v1)
 		vnc_stop(v);
 	TAILQ_FOREACH_SAFE(v, &vncs, entry, v1)
 		vnc_join(v);
@@ -568,7 +675,9 @@ vnc_stop_all(void)
 json_t *
 vnc_to_json(struct vnc *v)
 {
-	return (json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:I, s:b}",
+	json_t	*o;
+
+	o = json_pack("{s:i, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:I, s:b}",
 	    "port", v->port,
 	    "connected", atomic_load(&v->connected),
 	    "listening", atomic_load(&v->listening),
@@ -578,5 +687,8 @@ vnc_to_json(struct vnc *v)
 	    "updates", (json_int_t)atomic_load(&v->updates),
 	    "viewers_total", (json_int_t)atomic_load(&v->viewers_total),
 	    "refused", (json_int_t)atomic_load(&v->refused),
-	    "password", v->passwds[0] != NULL || v->passwds[1] != NULL));
+	    "password", v->passwds[0] != NULL || v->passwds[1] != NULL);
+	if (v->error != NULL)
+		json_object_set_new(o, "error", json_string(v->error));
+	return (o);
 }

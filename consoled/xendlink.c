@@ -13,15 +13,14 @@
 
 #include "xen-common.h"
 #include "client.h"
+#include "rpc.h"
 #include "xendcfg.h"
 #include "consoled.h"
 
 #define XENDLINK_RETRY_S	1
 
-static struct xen_client	*xl_client;
-static struct event		*xl_read_ev;
+static struct rpc_client	*xl_client;
 static struct event		*xl_retry_ev;
-static json_int_t		 xl_list_id = -1;
 static int			 xl_warned;
 static void			(*xl_ready)(void);
 
@@ -120,77 +119,63 @@ xendlink_list(const json_t *list)
 }
 
 static void
-xendlink_message(const json_t *msg)
+xendlink_event(struct rpc_client *c, const struct rpc_msg *m, void *arg)
 {
-	const char	*ev = jstr(msg, "event");
-	const json_t	*id, *err;
+	const char	*ev;
+	const json_t	*id;
 	struct console	*con;
 
-	if (ev != NULL) {
-		if (strcmp(ev, "domain.added") == 0 ||
-		    strcmp(ev, "domain.state") == 0)
-			xendlink_domain(json_object_get(msg, "domain"));
-		else if (strcmp(ev, "domain.removed") == 0) {
-			id = json_object_get(msg, "domid");
-			if (json_is_integer(id) && (con = console_find(
-			    json_integer_value(id))) != NULL)
-				console_destroy(con);
-		}
+	if (m->bad) {
+		log_warn("xend: bad json: %s", m->message);
 		return;
 	}
-	id = json_object_get(msg, "id");
-	if ((err = json_object_get(msg, "error")) != NULL) {
-		log_warn("xend: %s", json_string_value(json_object_get(err,
-		    "message")) != NULL ? json_string_value(json_object_get(
-		    err, "message")) : "error");
+	if ((ev = jstr(m->json, "event")) == NULL)
 		return;
-	}
-	if (json_is_integer(id) && json_integer_value(id) == xl_list_id) {
-		xendlink_list(json_object_get(msg, "result"));
-		xl_list_id = -1;
-		xendlink_ready();
+	if (strcmp(ev, "domain.added") == 0 || strcmp(ev, "domain.state") == 0)
+		xendlink_domain(json_object_get(m->json, "domain"));
+	else if (strcmp(ev, "domain.removed") == 0) {
+		id = json_object_get(m->json, "domid");
+		if (json_is_integer(id) &&
+		    (con = console_find(json_integer_value(id))) != NULL)
+			console_destroy(con);
 	}
 }
 
+/* 1 if m is an error reply (logged unless the link went: that is). */
+static int
+xendlink_failed(const struct rpc_msg *m)
+{
+	if (m->code == NULL)
+		return (0);
+	if (strcmp(m->code, RPC_E_DISCONN) != 0)
+		log_warn("xend: %s", m->message);
+	return (1);
+}
+
 static void
-xendlink_lost(const char *why)
+xendlink_subscribed(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+	xendlink_failed(m);
+}
+
+static void
+xendlink_listed(struct rpc_client *c, const struct rpc_msg *m, void *arg)
+{
+	if (xendlink_failed(m))
+		return;
+	xendlink_list(m->result);
+	xendlink_ready();
+}
+
+static void
+xendlink_lost(struct rpc_client *c, const char *why, void *arg)
 {
 	struct timeval	 tv = { XENDLINK_RETRY_S, 0 };
 
 	log_warn("lost xend (%s); consoles carry on, retrying", why);
-	event_free(xl_read_ev);
-	xl_read_ev = NULL;
-	xen_close(xl_client);
+	rpc_client_free(xl_client, NULL);
 	xl_client = NULL;
 	evtimer_add(xl_retry_ev, &tv);
-}
-
-static void
-xendlink_read(evutil_socket_t fd, short what, void *arg)
-{
-	const char	*line;
-	size_t		 len;
-	char		*cause;
-	json_t		*msg;
-	json_error_t	 jerr;
-	int		 r;
-
-	for (;;) {
-		r = xen_recv_line(xl_client, &line, &len, &cause);
-		if (r == 0)
-			return;
-		if (r < 0) {
-			xendlink_lost(cause);
-			free(cause);
-			return;
-		}
-		if ((msg = json_loadb(line, len, 0, &jerr)) == NULL) {
-			log_warn("xend: bad json: %s", jerr.text);
-			continue;
-		}
-		xendlink_message(msg);
-		json_decref(msg);
-	}
 }
 
 static void
@@ -203,26 +188,31 @@ static void
 xendlink_connect(void)
 {
 	struct timeval	 tv = { XENDLINK_RETRY_S, 0 };
-	json_int_t	 sub_id;
-	char		*cause;
+	char		*cause, *why, *path;
 
-	if (xen_open(&cd_cfg, &xl_client, &cause) != 0) {
+	path = xendcfg_api_path(&cd_cfg);
+	xl_client = rpc_client_open(path, "xend", xendlink_event,
+	    xendlink_lost, NULL, &why);
+	free(path);
+	if (xl_client == NULL) {
 		if (!xl_warned)
-			log_warn("%s", cause);
+			log_warn("%s", (cause = xen_unreachable(why)));
+		else
+			cause = NULL;
 		xl_warned = 1;
 		free(cause);
-		xl_client = NULL;
+		free(why);
 		evtimer_add(xl_retry_ev, &tv);
 		xendlink_ready();	/* serve what we can meanwhile */
 		return;
 	}
-	if (xen_send(xl_client, "events.subscribe", NULL, &sub_id,
-	    &cause) != 0 ||
-	    xen_send(xl_client, "domain.list", NULL, &xl_list_id,
-	    &cause) != 0) {
+	if (rpc_client_call(xl_client, "events.subscribe", NULL,
+	    xendlink_subscribed, NULL, &cause) != 0 ||
+	    rpc_client_call(xl_client, "domain.list", NULL, xendlink_listed,
+	    NULL, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
-		xen_close(xl_client);
+		rpc_client_free(xl_client, NULL);
 		xl_client = NULL;
 		evtimer_add(xl_retry_ev, &tv);
 		xendlink_ready();
@@ -231,9 +221,7 @@ xendlink_connect(void)
 	if (xl_warned)
 		log_info("connected to xend at %s", cd_cfg.unix_path);
 	xl_warned = 0;
-	xl_read_ev = event_new(cd_base, xen_fd(xl_client), EV_READ | EV_PERSIST,
-	    xendlink_read, NULL);
-	event_add(xl_read_ev, NULL);
+	rpc_client_attach(xl_client, cd_base);
 }
 
 void
@@ -247,12 +235,9 @@ xendlink_init(void (*ready)(void))
 void
 xendlink_close(void)
 {
-	if (xl_read_ev != NULL)
-		event_free(xl_read_ev);
-	xl_read_ev = NULL;
 	if (xl_retry_ev != NULL)
 		event_free(xl_retry_ev);
 	xl_retry_ev = NULL;
-	xen_close(xl_client);
+	rpc_client_free(xl_client, NULL);
 	xl_client = NULL;
 }

@@ -213,7 +213,9 @@ action_create(struct top *top, const char *cmdline)
 	char			*text = NULL, *cause = NULL, *eq, cwd[PATH_MAX];
 	struct domcfg_override	 ov[32];
 	size_t			 nov = 0, len;
-	json_t			*vars = NULL, *config = NULL, *warnings = NULL;
+	json_t			*vars = NULL, *meta = NULL, *config = NULL;
+	json_t			*warnings = NULL;
+	struct domcfg		*dc = NULL;
 	const char		*name;
 	int			 rd = RD_BAR;
 
@@ -243,14 +245,13 @@ action_create(struct top *top, const char *cmdline)
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		snprintf(cwd, sizeof cwd, "/");
 	if (file_read(path, &text, &len, &cause) != 0 ||
-	    pycfg_eval(text, len, path, ov, nov, &vars, &cause) != 0 ||
-	    domcfg_build(vars, path, cwd, &config, &warnings, &cause) != 0) {
+	    pycfg_eval(text, len, path, ov, nov, &vars, &meta, &cause) != 0 ||
+	    domcfg_build(vars, meta, path, cwd, &config, &warnings,
+	    &cause) != 0 || (dc = domcfg_from_json(config, &cause)) == NULL) {
 		top_status(top, 1, "create: %s", cause);
 		goto out;
 	}
-	name = json_string_value(json_object_get(config, "name"));
-	if (name == NULL)
-		name = "?";
+	name = dc->name;
 	if (json_array_size(warnings) > 0)
 		top_status(top, 0, "creating %s (warning: %s)", name,
 		    json_string_value(json_array_get(warnings, 0)));
@@ -264,7 +265,9 @@ out:
 	free(path);
 	free(copy);
 	json_decref(vars);
+	json_decref(meta);
 	json_decref(config);
 	json_decref(warnings);
+	domcfg_free(dc);
 	return (rd);
 }

@@ -1,36 +1,38 @@
 /*
  * conn.c: the dashboard's connection to xend, and (for the detail view)
  * one to xenconsoled's control socket, which works the same way without
- * events.  Requests go out without waiting (xen_send); replies come back
- * in completion order and are matched to their callbacks by id; events
- * are interleaved and go to top.c.  If the connection drops, every
- * request in flight is answered "disconnected" and the refresh timer
- * reconnects.
+ * events.  rpc.h's asynchronous client sends requests without waiting,
+ * matches replies to their callbacks by id and fails every request in
+ * flight with "disconnected" if the connection drops (the refresh timer
+ * reconnects); events go to top.c.  Lines are scanned with jscan, not
+ * parsed: domain.list at 500 domains is handed over raw.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xen-common.h"
+#include "client.h"
+#include "rpc.h"
 #include "top.h"
 
-struct pending {
-	json_int_t		 id;
-	char			*op;
+/* A request in flight: rpc's callback argument. */
+struct conn_call {
+	struct conn		*c;
+	struct top		*top;
 	int			 raw;
 	conn_cb			 cb;
 	void			*arg;
-	TAILQ_ENTRY(pending)	 entry;
 };
 
 struct conn {
 	const struct xendcfg	*cfg;
 	char			*path;		/* NULL: xend, subscribed */
 	char			*error;		/* why not connected */
-	struct xen_client	*client;
-	char			*broken;	/* a send failed: drop soon */
-	TAILQ_HEAD(, pending)	 pending;
-	size_t			 npending;
+	struct rpc_client	*client;
+	struct top		*top;		/* of the read in progress */
+	int			 rd;		/* RD_* of callbacks run */
 	unsigned long		 requests;
 };
 
@@ -40,7 +42,6 @@ conn_new(const struct xendcfg *cfg)
 	struct conn	*c = xcalloc(1, sizeof *c);
 
 	c->cfg = cfg;
-	TAILQ_INIT(&c->pending);
 	return (c);
 }
 
@@ -50,155 +51,7 @@ conn_new_path(const char *path)
 	struct conn	*c = xcalloc(1, sizeof *c);
 
 	c->path = xstrdup(path);
-	TAILQ_INIT(&c->pending);
 	return (c);
-}
-
-int
-conn_open(struct conn *c, char **cause)
-{
-	if (c->client != NULL)
-		return (0);
-	if (c->path != NULL) {
-		if (xen_open_path(c->path, &c->client, cause) != 0)
-			return (-1);
-		free(c->error);
-		c->error = NULL;
-		return (0);
-	}
-	if (xen_open(c->cfg, &c->client, cause) != 0)
-		return (-1);
-	if (xen_subscribe(c->client, cause) != 0) {
-		xen_close(c->client);
-		c->client = NULL;
-		return (-1);
-	}
-	return (0);
-}
-
-int
-conn_fd(const struct conn *c)
-{
-	return (c->client != NULL ? xen_fd(c->client) : -1);
-}
-
-int
-conn_connected(const struct conn *c)
-{
-	return (c->client != NULL && c->broken == NULL);
-}
-
-size_t
-conn_pending(const struct conn *c)
-{
-	return (c->npending);
-}
-
-unsigned long
-conn_requests(const struct conn *c)
-{
-	return (c->requests);
-}
-
-static int
-fail(struct top *top, conn_cb cb, void *arg, const char *why)
-{
-	struct reply	 r;
-
-	memset(&r, 0, sizeof r);
-	r.code = "disconnected";
-	r.error = why;
-	return (cb(top, arg, &r));
-}
-
-/* Closes the connection and fails what was in flight. */
-static int
-conn_drop(struct top *top, struct conn *c, const char *why)
-{
-	struct pending	*p;
-	int		 rd = RD_ALL;
-	char		*msg;
-
-	msg = xstrdup(why);
-	xen_close(c->client);
-	c->client = NULL;
-	free(c->broken);
-	c->broken = NULL;
-	free(c->error);
-	c->error = xstrdup(msg);
-	if (c == top->conn) {
-		free(top->conn_error);
-		top->conn_error = xstrdup(msg);
-	}
-	while ((p = TAILQ_FIRST(&c->pending)) != NULL) {
-		TAILQ_REMOVE(&c->pending, p, entry);
-		c->npending--;
-		rd |= fail(top, p->cb, p->arg, msg);
-		free(p->op);
-		free(p);
-	}
-	free(msg);
-	return (rd);
-}
-
-void
-conn_free(struct conn *c)
-{
-	struct pending	*p;
-
-	if (c == NULL)
-		return;
-	while ((p = TAILQ_FIRST(&c->pending)) != NULL) {
-		TAILQ_REMOVE(&c->pending, p, entry);
-		free(p->op);
-		free(p->arg);
-		free(p);
-	}
-	xen_close(c->client);
-	free(c->broken);
-	free(c->error);
-	free(c->path);
-	free(c);
-}
-
-int
-conn_request(struct top *top, const char *op, json_t *args, int raw,
-    conn_cb cb, void *arg)
-{
-	return (conn_request_on(top, top->conn, op, args, raw, cb, arg));
-}
-
-int
-conn_request_on(struct top *top, struct conn *c, const char *op,
-    json_t *args, int raw, conn_cb cb, void *arg)
-{
-	struct pending	*p;
-	json_int_t	 id;
-	char		*cause;
-	int		 rd;
-
-	if (c->client == NULL || c->broken != NULL) {
-		json_decref(args);
-		return (fail(top, cb, arg, c->broken != NULL ? c->broken :
-		    c->error != NULL ? c->error : c->path != NULL ?
-		    "not connected" : "not connected to xend"));
-	}
-	if (xen_send(c->client, op, args, &id, &cause) != 0) {
-		/* Not dropped here: a reply being dispatched may be ours. */
-		c->broken = cause;
-		return (fail(top, cb, arg, cause));
-	}
-	c->requests++;
-	p = xcalloc(1, sizeof *p);
-	p->id = id;
-	p->op = xstrdup(op);
-	p->raw = raw;
-	p->cb = cb;
-	p->arg = arg;
-	TAILQ_INSERT_TAIL(&c->pending, p, entry);
-	c->npending++;
-	rd = RD_NONE;
-	return (rd);
 }
 
 /* The top-level members of a message we care about. */
@@ -229,56 +82,236 @@ msg_member(const char *key, size_t klen, const char *v, const char *vend,
 	return (0);
 }
 
+/* rpc_scan_fn: only the error object is parsed. */
 static int
-conn_dispatch(struct top *top, struct conn *c, const char *line, size_t len)
+conn_scan(const char *line, size_t len, struct rpc_msg *m, char **cause)
 {
-	struct msg_spans	 m;
-	struct pending		*p;
-	struct reply		 r;
-	json_t			*err = NULL;
+	struct msg_spans	 s;
 	json_error_t		 jerr;
 	double			 idv;
+
+	memset(m, 0, sizeof *m);
+	memset(&s, 0, sizeof s);
+	m->line = line;
+	m->len = len;
+	if (jscan_object(line, line + len, msg_member, &s) != 0) {
+		*cause = xstrdup("bad message");
+		return (-1);
+	}
+	m->event = s.event;
+	if (s.id != NULL) {
+		idv = jscan_number(s.id, s.id_end);
+		if (isfinite(idv) && idv == (double)(json_int_t)idv) {
+			m->has_id = 1;
+			m->id = (json_int_t)idv;
+		}
+	}
+	m->raw = s.result;
+	m->raw_end = s.result_end;
+	if (s.error != NULL) {
+		m->json = json_loadb(s.error, s.error_end - s.error, 0, &jerr);
+		rpc_msg_error(m, m->json);
+	}
+	return (0);
+}
+
+static void
+conn_event(struct rpc_client *rc, const struct rpc_msg *m, void *arg)
+{
+	struct conn	*c = arg;
+	struct top	*top = c->top;
+
+	if (m->bad) {
+		top_status(top, 1, "bad message from %s (%zu bytes)",
+		    c->path != NULL ? c->path : "xend", m->len);
+		c->rd |= RD_BAR;
+	} else if (c == top->conn)
+		c->rd |= top_handle_event(top, m->line, m->len);
+}
+
+/* The connection closed: requests in flight have been failed. */
+static void
+conn_closed(struct rpc_client *rc, const char *why, void *arg)
+{
+	struct conn	*c = arg;
+	struct top	*top = c->top;
+
+	rpc_client_free(c->client, NULL);
+	c->client = NULL;
+	free(c->error);
+	c->error = xstrdup(why);
+	if (c == top->conn) {
+		free(top->conn_error);
+		top->conn_error = xstrdup(why);
+	}
+	c->rd |= RD_ALL;
+}
+
+static void
+conn_reply(struct rpc_client *rc, const struct rpc_msg *m, void *arg)
+{
+	struct conn_call	*cc = arg;
+	struct reply		 r;
+	json_error_t		 jerr;
+
+	memset(&r, 0, sizeof r);
+	if (m->code != NULL) {
+		r.code = m->code;
+		r.error = m->message;
+	} else if (cc->raw) {
+		r.raw = m->raw != NULL ? m->raw : "null";
+		r.raw_end = m->raw != NULL ? m->raw_end : r.raw + 4;
+	} else if (m->raw != NULL)
+		r.result = json_loadb(m->raw, m->raw_end - m->raw,
+		    JSON_DECODE_ANY, &jerr);
+	cc->c->rd |= cc->cb(cc->top, cc->arg, &r);
+	json_decref(r.result);
+	free(cc);
+}
+
+/* events.subscribe's reply: nothing to do unless it failed. */
+static void
+conn_subscribed(struct rpc_client *rc, const struct rpc_msg *m, void *arg)
+{
+	struct conn_call	*cc = arg;
+	struct conn		*c = cc->c;
+
+	free(cc);
+	if (m->code != NULL && strcmp(m->code, RPC_E_DISCONN) != 0) {
+		top_status(c->top, 1, "events.subscribe: %s", m->message);
+		c->rd |= RD_BAR;
+	}
+}
+
+int
+conn_open(struct conn *c, char **cause)
+{
+	struct conn_call	*cc;
+	char			*path, *why;
+
+	if (c->client != NULL)
+		return (0);
+	path = c->path != NULL ? xstrdup(c->path) : xendcfg_api_path(c->cfg);
+	c->client = rpc_client_open(path, "xend", conn_event, conn_closed, c,
+	    &why);
+	free(path);
+	if (c->client == NULL) {
+		*cause = c->path != NULL ? why : xen_unreachable(why);
+		if (*cause != why)
+			free(why);
+		return (-1);
+	}
+	rpc_client_set_scan(c->client, conn_scan);
+	free(c->error);
+	c->error = NULL;
+	if (c->path != NULL)
+		return (0);
+	cc = xcalloc(1, sizeof *cc);	/* cb NULL: nothing to drop */
+	cc->c = c;
+	if (rpc_client_call(c->client, "events.subscribe", NULL,
+	    conn_subscribed, cc, cause) != 0) {
+		free(cc);
+		rpc_client_free(c->client, NULL);
+		c->client = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+conn_fd(const struct conn *c)
+{
+	return (c->client != NULL ? rpc_client_fd(c->client) : -1);
+}
+
+int
+conn_connected(const struct conn *c)
+{
+	return (c->client != NULL && rpc_client_up(c->client));
+}
+
+size_t
+conn_pending(const struct conn *c)
+{
+	return (c->client != NULL ? rpc_client_pending(c->client) : 0);
+}
+
+unsigned long
+conn_requests(const struct conn *c)
+{
+	return (c->requests);
+}
+
+static int
+fail(struct top *top, conn_cb cb, void *arg, const char *why)
+{
+	struct reply	 r;
+
+	memset(&r, 0, sizeof r);
+	r.code = RPC_E_DISCONN;
+	r.error = why;
+	return (cb(top, arg, &r));
+}
+
+/* rpc_client_free's drop: a request never answered. */
+static void
+conn_call_drop(void *arg)
+{
+	struct conn_call	*cc = arg;
+
+	if (cc->cb != NULL)
+		free(cc->arg);
+	free(cc);
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	rpc_client_free(c->client, conn_call_drop);
+	free(c->error);
+	free(c->path);
+	free(c);
+}
+
+int
+conn_request(struct top *top, const char *op, json_t *args, int raw,
+    conn_cb cb, void *arg)
+{
+	return (conn_request_on(top, top->conn, op, args, raw, cb, arg));
+}
+
+int
+conn_request_on(struct top *top, struct conn *c, const char *op,
+    json_t *args, int raw, conn_cb cb, void *arg)
+{
+	struct conn_call	*cc;
+	char			*cause;
 	int			 rd;
 
-	memset(&m, 0, sizeof m);
-	if (jscan_object(line, line + len, msg_member, &m) != 0) {
-		top_status(top, 1, "bad message from %s (%zu bytes)",
-		    c->path != NULL ? c->path : "xend", len);
-		return (RD_BAR);
+	if (c->client == NULL) {
+		json_decref(args);
+		return (fail(top, cb, arg, c->error != NULL ? c->error :
+		    c->path != NULL ? "not connected" :
+		    "not connected to xend"));
 	}
-	if (m.event && c == top->conn)
-		return (top_handle_event(top, line, len));
-	if (m.id == NULL)
-		return (RD_NONE);
-	idv = jscan_number(m.id, m.id_end);
-	TAILQ_FOREACH(p, &c->pending, entry)
-		if ((double)p->id == idv)
-			break;
-	if (p == NULL)
-		return (RD_NONE);	/* not ours (or already failed) */
-	TAILQ_REMOVE(&c->pending, p, entry);
-	c->npending--;
-	memset(&r, 0, sizeof r);
-	if (m.error != NULL) {
-		err = json_loadb(m.error, m.error_end - m.error, 0, &jerr);
-		r.code = json_string_value(json_object_get(err, "code"));
-		r.error = json_string_value(json_object_get(err, "message"));
-		if (r.code == NULL)
-			r.code = "failed";
-		if (r.error == NULL)
-			r.error = "unknown error";
-	} else if (p->raw) {
-		r.raw = m.result != NULL ? m.result : "null";
-		r.raw_end = m.result != NULL ? m.result_end : r.raw + 4;
-	} else if (m.result != NULL)
-		r.result = json_loadb(m.result, m.result_end - m.result,
-		    JSON_DECODE_ANY, &jerr);
-	rd = p->cb(top, p->arg, &r);
-	json_decref(r.result);
-	json_decref(err);
-	free(p->op);
-	free(p);
-	return (rd);
+	cc = xcalloc(1, sizeof *cc);
+	cc->c = c;
+	cc->top = top;
+	cc->raw = raw;
+	cc->cb = cb;
+	cc->arg = arg;
+	c->top = top;
+	if (rpc_client_call(c->client, op, args, conn_reply, cc,
+	    &cause) != 0) {
+		free(cc);
+		rd = fail(top, cb, arg, cause);
+		free(cause);
+		return (rd);
+	}
+	c->requests++;
+	return (RD_NONE);
 }
 
 int
@@ -290,26 +323,14 @@ conn_read(struct top *top)
 int
 conn_read_on(struct top *top, struct conn *c)
 {
-	const char	*line;
-	size_t		 len;
-	char		*cause = NULL;
-	int		 r, rd = RD_NONE;
+	int	 rd;
 
-	while (c->client != NULL && c->broken == NULL) {
-		r = xen_recv_line(c->client, &line, &len, &cause);
-		if (r == 0)
-			break;
-		if (r == -1) {
-			rd |= conn_drop(top, c, cause);
-			free(cause);
-			return (rd);
-		}
-		rd |= conn_dispatch(top, c, line, len);
-	}
-	if (c->client != NULL && c->broken != NULL) {
-		cause = xstrdup(c->broken);
-		rd |= conn_drop(top, c, cause);
-		free(cause);
-	}
+	if (c->client == NULL)
+		return (RD_NONE);
+	c->top = top;
+	c->rd = RD_NONE;
+	rpc_client_read(c->client);
+	rd = c->rd;
+	c->rd = RD_NONE;
 	return (rd);
 }

@@ -431,8 +431,7 @@ main(int argc, char **argv)
 	if (top.batch)
 		rc = batch_run(&top, fmt, iterations);
 	else {
-		path = xsprintf("%s/xenconsoled.sock",
-		    top.cfg.console_socket_dir);
+		path = xendcfg_consoled_path(&top.cfg);
 		top.consoled = conn_new_path(path);
 		free(path);
 		rc = run_screen(&top, &so);

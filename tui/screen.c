@@ -21,6 +21,7 @@
 #include <wchar.h>
 
 #include "xen-common.h"
+#include "domcfg.h"
 #include "top.h"
 
 /* Line drawing, UTF-8 or ASCII. */
@@ -593,7 +594,9 @@ static void
 draw_detail(struct top *top, int y, int h, double now)
 {
 	struct dom	*d = top_selected(top);
-	json_t		*cfg, *v, *e;
+	struct domcfg	*cfg = NULL;
+	json_t		*v, *e;
+	char		*cause;
 	char		 a[32], b[32], c[32], e1[32], note[160], vif[16];
 	int		 end = y + h, w, i;
 	size_t		 k;
@@ -604,7 +607,9 @@ draw_detail(struct top *top, int y, int h, double now)
 		blank(y + i, 0, COLS);
 	if (d == NULL)
 		return;
-	cfg = d->full != NULL ? json_object_get(d->full, "config") : NULL;
+	v = top->config;		/* domain.get, for the domain shown */
+	if (v != NULL && (cfg = domcfg_from_json(v, &cause)) == NULL)
+		free(cause);
 	screen_text(y, 0, COLS, screen_attr("title"), " %s (id %d) ", d->name,
 	    d->domid);
 	dom_note(d, note, sizeof note, now);
@@ -694,51 +699,54 @@ draw_detail(struct top *top, int y, int h, double now)
 			    "-");
 		}
 	}
+	if (top->config_error != NULL && y < end)
+		screen_text(y++, 0, COLS, screen_attr("dim"), "%s",
+		    top->config_error);
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Disks");
-	json_array_foreach(json_object_get(cfg, "disks"), k, v) {
-		if (y >= end)
-			break;
+	for (k = 0; cfg != NULL && k < cfg->ndisks && y < end; k++) {
 		screen_text(y++, 2, COLS - 2, 0, "%-8s %-3s %s",
-		    json_string_value(json_object_get(v, "dev")) ?: "-",
-		    json_string_value(json_object_get(v, "mode")) ?: "-",
-		    json_string_value(json_object_get(v, "uname")) ?: "-");
+		    cfg->disks[k].dev, cfg->disks[k].mode, cfg->disks[k].uname);
 	}
-	if (y < end && json_array_size(json_object_get(cfg, "disks")) == 0)
+	if (y < end && (cfg == NULL || cfg->ndisks == 0))
 		screen_text(y++, 2, COLS - 2, screen_attr("dim"), "%s", cfg ==
 		    NULL ? "-" : "none");
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Network");
-	json_array_foreach(json_object_get(cfg, "vifs"), k, v) {
+	/* xend's view: the interfaces now, the bridge, the address leased. */
+	json_array_foreach(json_object_get(d->full, "network"), k, e) {
 		if (y >= end)
 			break;
-		xendcfg_vif_name(&top->cfg, d->domid, (int)k, vif, sizeof vif);
-		/* xend's view: the bridge it used, the address leased. */
-		e = json_array_get(json_object_get(d->full, "network"), k);
-		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s"
-		    "  ip %s%s", vif,
-		    json_string_value(json_object_get(v, "mac")) ?: "-",
-		    json_string_value(json_object_get(e, "bridge")) ?:
-		    json_string_value(json_object_get(v, "bridge")) ?: "default",
-		    json_string_value(json_object_get(e, "ip")) ?:
-		    json_string_value(json_object_get(v, "ip")) ?: "-",
-		    json_is_string(json_object_get(e, "ip_source")) &&
-		    strcmp(json_string_value(json_object_get(e, "ip_source")),
-		    "lease") == 0 ? " (dhcp)" : "");
+		s = json_string_value(json_object_get(e, "ip_source"));
+		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s  ip %s%s",
+		    json_string_value(json_object_get(e, "vifname")) ?: "-",
+		    json_string_value(json_object_get(e, "mac")) ?: "-",
+		    json_string_value(json_object_get(e, "bridge")) ?: "-",
+		    json_string_value(json_object_get(e, "ip")) ?: "-",
+		    s != NULL && strcmp(s, "lease") == 0 ? " (dhcp)" : "");
 	}
-	if (y < end && json_array_size(json_object_get(cfg, "vifs")) == 0)
+	/* An older xend's reply has none: the config's. */
+	for (k = 0; json_object_get(d->full, "network") == NULL &&
+	    cfg != NULL && k < cfg->nvifs && y < end; k++) {
+		xendcfg_vif_name(&top->cfg, d->domid, (int)k, vif, sizeof vif);
+		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s"
+		    "  ip %s", vif, cfg->vifs[k].mac ?: "-",
+		    cfg->vifs[k].bridge ?: "default", cfg->vifs[k].ip ?: "-");
+	}
+	if (y < end && json_array_size(json_object_get(d->full, "network")) ==
+	    0 && (cfg == NULL || cfg->nvifs == 0))
 		screen_text(y++, 2, COLS - 2, screen_attr("dim"), "%s", cfg ==
 		    NULL ? "-" : "none");
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Policy and "
 		    "console");
 	if (y < end) {
-		s = json_string_value(json_object_get(cfg, "on_poweroff"));
 		screen_text(y++, 2, COLS - 2, 0, "on_poweroff %s  on_reboot %s  "
-		    "on_crash %s", s ? s : "-",
-		    json_string_value(json_object_get(cfg, "on_reboot")) ?: "-",
-		    json_string_value(json_object_get(cfg, "on_crash")) ?: "-");
+		    "on_crash %s", cfg != NULL ? cfg->on_poweroff : "-",
+		    cfg != NULL ? cfg->on_reboot : "-",
+		    cfg != NULL ? cfg->on_crash : "-");
 	}
+	domcfg_free(cfg);
 	draw_console(top, d, &y, end);
 }
 

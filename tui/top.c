@@ -2,7 +2,9 @@
  * top.c: the refresh cycle and the rows on screen.  A refresh is one round
  * trip: domain.list and host.info are written back to back and their
  * replies read as they come; nothing is asked per domain (the detail view
- * adds one domain.vcpu_list for the one domain it shows).
+ * adds one domain.vcpu_list and one domain.get for the one domain it
+ * shows).  The list leaves configs out: they were most of its reply and
+ * only the detail view shows one.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -50,6 +52,8 @@ top_free(struct top *top)
 	free(top->rows);
 	json_decref(top->vcpu_list);
 	free(top->vcpu_error);
+	json_decref(top->config);
+	free(top->config_error);
 	json_decref(top->console);
 	free(top->console_error);
 	conn_free(top->consoled);
@@ -138,6 +142,10 @@ top_set_mode(struct top *top, int mode)
 	top->vcpu_list = NULL;
 	free(top->vcpu_error);
 	top->vcpu_error = NULL;
+	json_decref(top->config);
+	top->config = NULL;
+	free(top->config_error);
+	top->config_error = NULL;
 	json_decref(top->console);
 	top->console = NULL;
 	free(top->console_error);
@@ -184,24 +192,56 @@ refresh_host_cb(struct top *top, void *arg, struct reply *r)
 	return (RD_HEADER);
 }
 
-static int
-refresh_vcpu_cb(struct top *top, void *arg, struct reply *r)
-{
-	int	 domid = *(int *)arg;
+/* One of the detail view's requests: where its answer goes. */
+struct detail_req {
+	int		  domid;
+	const char	 *op;
+	const char	 *member;	/* of the result, or NULL: all of it */
+	json_t		**value;
+	char		**error;
+};
 
-	free(arg);
+static int
+refresh_detail_cb(struct top *top, void *arg, struct reply *r)
+{
+	struct detail_req	*q = arg;
+	int			 domid = q->domid;
+	json_t			*v;
+
 	top->refresh_inflight--;
-	if (top->mode != MODE_DETAIL || domid != top->sel_domid)
+	if (top->mode != MODE_DETAIL || domid != top->sel_domid) {
+		free(q);
 		return (RD_NONE);
-	json_decref(top->vcpu_list);
-	top->vcpu_list = NULL;
-	free(top->vcpu_error);
-	top->vcpu_error = NULL;
+	}
+	json_decref(*q->value);
+	*q->value = NULL;
+	free(*q->error);
+	*q->error = NULL;
 	if (r->code != NULL)
-		top->vcpu_error = xsprintf("domain.vcpu_list: %s", r->error);
-	else
-		top->vcpu_list = json_incref(r->result);
+		*q->error = xsprintf("%s: %s", q->op, r->error);
+	else {
+		v = q->member != NULL ? json_object_get(r->result, q->member) :
+		    r->result;
+		*q->value = json_incref(v);
+	}
+	free(q);
 	return (RD_ROWS);
+}
+
+static int
+refresh_detail(struct top *top, const char *op, const char *member,
+    json_t **value, char **error)
+{
+	struct detail_req	*q = xmalloc(sizeof *q);
+
+	q->domid = top->sel_domid;
+	q->op = op;
+	q->member = member;
+	q->value = value;
+	q->error = error;
+	top->refresh_inflight++;
+	return (conn_request(top, op, json_pack("{s:i}", "dom", q->domid), 0,
+	    refresh_detail_cb, q));
 }
 
 /* xenconsoled's consoles.list: keeps the entry of the domain shown. */
@@ -272,7 +312,7 @@ int
 top_refresh(struct top *top)
 {
 	char	*cause;
-	int	 rd = RD_NONE, *domid;
+	int	 rd = RD_NONE;
 
 	if (!conn_connected(top->conn)) {
 		if (conn_open(top->conn, &cause) != 0) {
@@ -290,14 +330,14 @@ top_refresh(struct top *top)
 		return (rd);
 	top->refresh_inflight = 2;
 	top->refresh_sent = time_mono();
-	rd |= conn_request(top, "domain.list", NULL, 1, refresh_list_cb, NULL);
+	rd |= conn_request(top, "domain.list", json_pack("{s:b}", "config",
+	    0), 1, refresh_list_cb, NULL);
 	rd |= conn_request(top, "host.info", NULL, 0, refresh_host_cb, NULL);
 	if (top->mode == MODE_DETAIL && top->sel_domid > 0) {
-		top->refresh_inflight++;
-		domid = xmalloc(sizeof *domid);
-		*domid = top->sel_domid;
-		rd |= conn_request(top, "domain.vcpu_list", json_pack("{s:i}",
-		    "dom", top->sel_domid), 0, refresh_vcpu_cb, domid);
+		rd |= refresh_detail(top, "domain.vcpu_list", NULL,
+		    &top->vcpu_list, &top->vcpu_error);
+		rd |= refresh_detail(top, "domain.get", "config",
+		    &top->config, &top->config_error);
 		rd |= refresh_console(top);
 	}
 	return (rd);

@@ -429,6 +429,8 @@ struct top {
 	/* Detail view. */
 	json_t		 *vcpu_list;
 	char		 *vcpu_error;
+	json_t		 *config;	/* its domain.get config, or NULL */
+	char		 *config_error;
 	json_t		 *console;	/* xenconsoled's entry for it */
 	char		 *console_error;
 	int		  console_inflight;

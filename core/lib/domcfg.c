@@ -4,11 +4,15 @@
  * it arrives over the API, and turned into the guest kernel command line.
  *
  * Both front ends (variables and SXP) feed the same per-key setters, so a
- * value is checked the same way whichever form it came in.
+ * value is checked the same way whichever form it came in.  Every key is
+ * one entry of dc_keys below: adding a key is an entry there (and a field
+ * of struct domcfg if xend reads it) plus its effect.
  */
 #include <arpa/inet.h>
 
 #include <limits.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +20,8 @@
 #include <strings.h>
 
 #include "xen-common.h"
+#include "cpulist.h"
 #include "domcfg.h"
-#include "pycfg-meta.h"
 
 
 #define DOMCFG_MAX_DISKS	64
@@ -25,122 +29,242 @@
 #define DOMCFG_MAX_CPU		4095
 #define DOMCFG_MAX_MEMORY	1048576
 
+#define DC_ACTIONS \
+	"[\"destroy\", \"restart\", \"preserve\", \"rename-restart\"]"
+
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED,
 };
 
+/* The type's name in domcfg_schema_json, indexed by enum dk_type. */
+static const char *const dk_type_names[] = {
+	"name", "builder", "path", "int", "int", "cpulist", "string",
+	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
+	"vifs", "bool", "string", "ignored",
+};
+
+/* Where a key sits in the SXP (vm ...) form. */
+enum dk_sxp { DS_NONE, DS_TOP, DS_IMAGE, DS_DEVICE };
+
+#define DF_REQUIRED	0x01	/* must be set: no default */
+#define DF_NULL		0x02	/* may be null ("" in a file is null) */
+#define DF_OPTIONAL	0x04	/* may be absent from a saved config */
+#define DF_NOCONFIG	0x08	/* folded into other keys when parsed */
+#define DF_SXP_IN	0x10	/* read from SXP, never printed */
+#define DF_SXP_SET	0x20	/* printed only when not the default */
+
+#define DB_LINUX	0x01	/* a kernel booted directly */
+#define DB_HVM		0x02	/* a full PC (issue 12) */
+#define DB_ALL		(DB_LINUX | DB_HVM)
+
+/*
+ * The schema: one entry per key.  Parsing (pycfg variables and SXP),
+ * validation, the SXP form, the typed struct, the man page and
+ * domcfg_schema_json are all driven from it; a key that needs more than
+ * its type's rules is a DK_ type of its own (restart, nics, disk, vif).
+ */
 static const struct dc_key {
-	const char	*name;
+	const char	*name;		/* in files, SXP and the JSON config */
+	const char	*config;	/* the JSON config's name, if not name */
+	const char	*sxp;		/* the SXP name, if not name */
 	enum dk_type	 type;
-	long		 min, max;
+	long		 min, max;	/* DK_INT, DK_NICS */
+	const char	*def;		/* the default, as JSON */
+	const char	*values;	/* an enum's values, as JSON */
+	int		 flags;
+	enum dk_sxp	 where;
+	int		 builders;
+	const char	*era;		/* "2.0" or "3.0" for one era's key */
+	const char	*see;		/* the other era's key */
+	size_t		 off;		/* in struct domcfg; ~0: none */
 	const char	*what;		/* DK_INT: what is expected */
 	const char	*unit;
-	const char	*help;		/* for xmdomain.cfg(5) */
+	const char	*help;		/* xmdomain.cfg(5), the web form */
 } dc_keys[] = {
-	{ "name", DK_NAME, 0, 0, NULL, NULL,
-	    "A name for the domain, unique on the host: 1 to 64 letters, "
-	    "digits, '_', '.' and '-', starting with a letter or a digit, not "
-	    "all digits and not Domain-0.  Required." },
-	{ "builder", DK_BUILDER, 0, 0, NULL, NULL,
-	    "The domain builder; only linux (a kernel booted directly) is "
-	    "supported." },
-	{ "kernel", DK_PATH, 0, 0, NULL, NULL,
-	    "The kernel image to boot, relative to the config file's "
+#define OFF(f)	offsetof(struct domcfg, f)
+#define NOOFF	((size_t)~0)
+	{ .name = "name", .type = DK_NAME, .def = "null",
+	    .flags = DF_REQUIRED, .where = DS_TOP, .builders = DB_ALL,
+	    .off = OFF(name),
+	    .help = "A name for the domain, unique on the host: 1 to 64 "
+	    "letters, digits, '_', '.' and '-', starting with a letter or a "
+	    "digit, not all digits and not Domain-0.  Required." },
+	{ .name = "builder", .type = DK_BUILDER, .def = "\"linux\"",
+	    .values = "[\"linux\"]", .flags = DF_SXP_IN, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(builder),
+	    .help = "The domain builder; only linux (a kernel booted "
+	    "directly) is supported." },
+	{ .name = "kernel", .type = DK_PATH, .def = "null",
+	    .flags = DF_REQUIRED, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(kernel),
+	    .help = "The kernel image to boot, relative to the config file's "
 	    "directory if not absolute.  Required." },
-	{ "ramdisk", DK_PATH, 0, 0, NULL, NULL,
-	    "An initial ramdisk to load with the kernel." },
-	{ "memory", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
-	    " MB", "Initial memory in MB (default 128)." },
-	{ "maxmem", DK_INT, 16, DOMCFG_MAX_MEMORY, "an integer number of MB",
-	    " MB", "The most memory in MB the domain may balloon up to "
+	{ .name = "ramdisk", .type = DK_PATH, .def = "null",
+	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(ramdisk),
+	    .help = "An initial ramdisk to load with the kernel." },
+	{ .name = "memory", .type = DK_INT, .min = 16,
+	    .max = DOMCFG_MAX_MEMORY, .def = "128", .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(memory),
+	    .what = "an integer number of MB", .unit = " MB",
+	    .help = "Initial memory in MB (default 128)." },
+	{ .name = "maxmem", .type = DK_INT, .min = 16,
+	    .max = DOMCFG_MAX_MEMORY, .def = "null", .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(maxmem),
+	    .what = "an integer number of MB", .unit = " MB",
+	    .help = "The most memory in MB the domain may balloon up to "
 	    "(xm mem-set); default memory." },
-	{ "vcpus", DK_INT, 1, 64, "an integer number of virtual CPUs", "",
-	    "Number of virtual CPUs (default 1); xm vcpu-set brings them on "
-	    "and offline." },
-	{ "cpus", DK_CPUS, 0, 0, NULL, NULL,
-	    "The host CPUs the domain's vCPUs may run on, such as \"0-3,^1\" "
-	    "or \"all\" (Xen 3.0)." },
-	{ "cpu", DK_INT, -1, DOMCFG_MAX_CPU,
-	    "an integer CPU number (-1 for any)", "",
-	    "The host CPU to pin the domain to, -1 for any (Xen 2.0)." },
-	{ "console", DK_INT, 1, 65535, "a TCP port number", "",
-	    "The TCP port of the domain's console; default "
-	    "console-port-base + domid." },
-	{ "root", DK_STR, 0, 0, NULL, NULL,
-	    "The root device for the kernel command line, such as "
+	{ .name = "vcpus", .type = DK_INT, .min = 1, .max = 64, .def = "1",
+	    .where = DS_TOP, .builders = DB_ALL, .off = OFF(vcpus),
+	    .what = "an integer number of virtual CPUs", .unit = "",
+	    .help = "Number of virtual CPUs (default 1); xm vcpu-set brings "
+	    "them on and offline." },
+	{ .name = "cpus", .type = DK_CPUS, .def = "null", .flags = DF_NULL,
+	    .where = DS_TOP, .builders = DB_ALL, .era = "3.0", .see = "cpu",
+	    .off = OFF(cpus),
+	    .help = "The host CPUs the domain's vCPUs may run on, such as "
+	    "\"0-3,^1\" or \"all\" (Xen 3.0)." },
+	{ .name = "cpu", .type = DK_INT, .min = -1, .max = DOMCFG_MAX_CPU,
+	    .def = "-1", .flags = DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .era = "2.0", .see = "cpus", .off = OFF(cpu),
+	    .what = "an integer CPU number (-1 for any)", .unit = "",
+	    .help = "The host CPU to pin the domain to, -1 for any (Xen "
+	    "2.0)." },
+	{ .name = "root", .type = DK_STR, .def = "null", .flags = DF_NULL,
+	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(root),
+	    .help = "The root device for the kernel command line, such as "
 	    "\"/dev/sda1 ro\"." },
-	{ "extra", DK_STR, 0, 0, NULL, NULL,
-	    "Anything else to append to the kernel command line." },
-	{ "ip", DK_ADDR, 0, 0, NULL, NULL,
-	    "The domain's IPv4 address, passed on the kernel command line for "
-	    "a domain that does not configure itself." },
-	{ "netmask", DK_ADDR, 0, 0, NULL, NULL,
-	    "The netmask that goes with ip." },
-	{ "gateway", DK_ADDR, 0, 0, NULL, NULL,
-	    "The default gateway that goes with ip." },
-	{ "hostname", DK_HOST, 0, 0, NULL, NULL,
-	    "The domain's host name, on the kernel command line." },
-	{ "dhcp", DK_DHCP, 0, 0, NULL, NULL,
-	    "\"dhcp\" to have the kernel ask DHCP for its address." },
-	{ "nfs_server", DK_ADDR, 0, 0, NULL, NULL,
-	    "The NFS server's IPv4 address, for an NFS root." },
-	{ "nfs_root", DK_NOSPACE, 0, 0, NULL, NULL,
-	    "The path of the NFS root on nfs_server." },
-	{ "on_poweroff", DK_ACTION, 0, 0, NULL, NULL,
-	    "What to do when the domain powers off: destroy (default), "
-	    "restart, preserve (keep it until xm destroy) or rename-restart "
-	    "(keep it renamed and start a new one)." },
-	{ "on_reboot", DK_ACTION, 0, 0, NULL, NULL,
-	    "What to do when the domain reboots: as on_poweroff; default "
-	    "restart." },
-	{ "on_crash", DK_ACTION, 0, 0, NULL, NULL,
-	    "What to do when the domain crashes: as on_poweroff; default "
-	    "restart." },
-	{ "restart", DK_RESTART, 0, 0, NULL, NULL,
-	    "Xen 2.0's policy, setting all three on_ keys: onreboot (restart "
-	    "only on reboot), always or never." },
-	{ "disk", DK_DISK, 0, 0, NULL, NULL,
-	    "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE or "
-	    "phy:DEVICE, the device name the domain sees (sda1, hda1, xvda) "
-	    "and r (read-only) or w (read-write; w! shares it anyway).  A disk "
-	    "one domain holds writable is refused to every other." },
-	{ "vif", DK_VIF, 0, 0, NULL, NULL,
-	    "A list of network interfaces, each a string of "
+	{ .name = "ip", .type = DK_ADDR, .def = "null", .flags = DF_NULL,
+	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(ip),
+	    .help = "The domain's IPv4 address, passed on the kernel command "
+	    "line for a domain that does not configure itself." },
+	{ .name = "netmask", .type = DK_ADDR, .def = "null", .flags = DF_NULL,
+	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(netmask),
+	    .help = "The netmask that goes with ip." },
+	{ .name = "gateway", .type = DK_ADDR, .def = "null", .flags = DF_NULL,
+	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(gateway),
+	    .help = "The default gateway that goes with ip." },
+	{ .name = "hostname", .type = DK_HOST, .def = "null",
+	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(hostname),
+	    .help = "The domain's host name, on the kernel command line." },
+	{ .name = "dhcp", .type = DK_DHCP, .def = "null",
+	    .values = "[\"dhcp\", \"off\"]", .flags = DF_NULL,
+	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(dhcp),
+	    .help = "\"dhcp\" to have the kernel ask DHCP for its address." },
+	{ .name = "nfs_server", .type = DK_ADDR, .def = "null",
+	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(nfs_server),
+	    .help = "The NFS server's IPv4 address, for an NFS root." },
+	{ .name = "nfs_root", .type = DK_NOSPACE, .def = "null",
+	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(nfs_root),
+	    .help = "The path of the NFS root on nfs_server." },
+	{ .name = "extra", .sxp = "args", .type = DK_STR, .def = "null",
+	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
+	    .off = OFF(extra),
+	    .help = "Anything else to append to the kernel command line." },
+	{ .name = "on_poweroff", .type = DK_ACTION, .def = "\"destroy\"",
+	    .values = DC_ACTIONS, .where = DS_TOP, .builders = DB_ALL,
+	    .era = "3.0", .see = "restart", .off = OFF(on_poweroff),
+	    .help = "What to do when the domain powers off: destroy "
+	    "(default), restart, preserve (keep it until xm destroy) or "
+	    "rename-restart (keep it renamed and start a new one)." },
+	{ .name = "on_reboot", .type = DK_ACTION, .def = "\"restart\"",
+	    .values = DC_ACTIONS, .where = DS_TOP, .builders = DB_ALL,
+	    .era = "3.0", .see = "restart", .off = OFF(on_reboot),
+	    .help = "What to do when the domain reboots: as on_poweroff; "
+	    "default restart." },
+	{ .name = "on_crash", .type = DK_ACTION, .def = "\"restart\"",
+	    .values = DC_ACTIONS, .where = DS_TOP, .builders = DB_ALL,
+	    .era = "3.0", .see = "restart", .off = OFF(on_crash),
+	    .help = "What to do when the domain crashes: as on_poweroff; "
+	    "default restart." },
+	{ .name = "restart", .type = DK_RESTART,
+	    .values = "[\"onreboot\", \"always\", \"never\"]",
+	    .flags = DF_NOCONFIG | DF_SXP_IN, .where = DS_TOP,
+	    .builders = DB_ALL, .era = "2.0", .see = "on_reboot",
+	    .off = NOOFF,
+	    .help = "Xen 2.0's policy, setting all three on_ keys: onreboot "
+	    "(restart only on reboot), always or never." },
+	{ .name = "console", .type = DK_INT, .min = 1, .max = 65535,
+	    .def = "null", .flags = DF_NULL, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(console),
+	    .what = "a TCP port number", .unit = "",
+	    .help = "The TCP port of the domain's console; default "
+	    "console-port-base + domid." },
+	{ .name = "disk", .config = "disks", .type = DK_DISK, .def = "[]",
+	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
+	    .help = "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE "
+	    "or phy:DEVICE, the device name the domain sees (sda1, hda1, "
+	    "xvda) and r (read-only) or w (read-write; w! shares it anyway).  "
+	    "A disk one domain holds writable is refused to every other." },
+	{ .name = "vif", .config = "vifs", .type = DK_VIF, .def = "[]",
+	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
+	    .help = "A list of network interfaces, each a string of "
 	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP' settings, any of "
 	    "them left out; '' gets a generated MAC and default-bridge." },
-	{ "nics", DK_NICS, 0, DOMCFG_MAX_VIFS,
-	    "an integer number of interfaces", "",
-	    "Number of network interfaces (Xen 2.0): vif is padded with "
-	    "default interfaces up to it." },
-	{ "vnc", DK_BOOL, 0, 1, "0 or 1", "",
-	    "1 for a graphical console (standard VGA), served by xenconsoled "
-	    "on vnc-port-base + domid." },
-	{ "vncpasswd", DK_VNCPASS, 0, 0, NULL, NULL,
-	    "The VNC password for full access (the first 8 characters "
+	{ .name = "nics", .type = DK_NICS, .min = 0, .max = DOMCFG_MAX_VIFS,
+	    .flags = DF_NOCONFIG, .where = DS_NONE, .builders = DB_ALL,
+	    .era = "2.0", .see = "vif", .off = NOOFF,
+	    .what = "an integer number of interfaces", .unit = "",
+	    .help = "Number of network interfaces (Xen 2.0): vif is padded "
+	    "with default interfaces up to it." },
+	{ .name = "vnc", .type = DK_BOOL, .def = "false",
+	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(vnc), .what = "0 or 1",
+	    .help = "1 for a graphical console (standard VGA), served by "
+	    "xenconsoled on vnc-port-base + domid." },
+	{ .name = "vncpasswd", .type = DK_VNCPASS, .def = "null",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(vncpasswd),
+	    .help = "The VNC password for full access (the first 8 characters "
 	    "count)." },
-	{ "vncpasswd_viewonly", DK_VNCPASS, 0, 0, NULL, NULL,
-	    "The VNC password for view-only access." },
+	{ .name = "vncpasswd_viewonly", .type = DK_VNCPASS, .def = "null",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(vncpasswd_viewonly),
+	    .help = "The VNC password for view-only access." },
+	{ .name = "description", .type = DK_STR, .def = "null",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(description),
+	    .help = "A free-text note about the domain, shown by xm list "
+	    "-l." },
+	/*
+	 * Real Xen keys known and deliberately ignored (with a warning): a
+	 * builder that comes to use one (hvm: acpi, boot, ...) makes it a
+	 * key of its own here.
+	 */
+#define IGNORED(n) { .name = n, .type = DK_IGNORED, .flags = DF_NOCONFIG, \
+	    .where = DS_NONE, .off = NOOFF }
+	IGNORED("access_control"), IGNORED("acpi"), IGNORED("apic"),
+	IGNORED("audio"), IGNORED("backend"), IGNORED("blkif"),
+	IGNORED("boot"), IGNORED("bootargs"), IGNORED("bootloader"),
+	IGNORED("cdrom"), IGNORED("cpu_cap"), IGNORED("cpu_weight"),
+	IGNORED("cpuid"), IGNORED("device_model"), IGNORED("display"),
+	IGNORED("features"), IGNORED("guest_os_type"), IGNORED("hap"),
+	IGNORED("hpet"), IGNORED("interface"), IGNORED("ioports"),
+	IGNORED("irq"), IGNORED("keymap"), IGNORED("localtime"),
+	IGNORED("maxvcpus"), IGNORED("monitor"), IGNORED("ne2000"),
+	IGNORED("netif"), IGNORED("nographic"), IGNORED("on_xend_start"),
+	IGNORED("on_xend_stop"), IGNORED("pae"), IGNORED("pci"),
+	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"), IGNORED("sdl"),
+	IGNORED("serial"), IGNORED("shadow_memory"), IGNORED("soundhw"),
+	IGNORED("ssidref"), IGNORED("stdvga"), IGNORED("timer_mode"),
+	IGNORED("tpmif"), IGNORED("tsc_mode"), IGNORED("usb"),
+	IGNORED("usbdevice"), IGNORED("usbport"), IGNORED("uuid"),
+	IGNORED("vfb"), IGNORED("viridian"), IGNORED("vkbd"),
+	IGNORED("vncconsole"), IGNORED("vncdisplay"), IGNORED("vnclisten"),
+	IGNORED("vncunused"), IGNORED("vncviewer"), IGNORED("vscsi"),
+	IGNORED("vtpm"), IGNORED("xauthority"),
+#undef IGNORED
+#undef OFF
+#undef NOOFF
 };
 
 /* VNC authentication uses the first 8 characters of a password. */
 #define DOMCFG_VNCPASS_LEN	8
-
-/* Real Xen keys we know and deliberately ignore (with a warning). */
-static const char *const dc_ignored[] = {
-	"access_control", "acpi", "apic", "audio", "backend", "blkif", "boot",
-	"bootargs", "bootloader", "cdrom", "cpu_cap", "cpu_weight", "cpuid",
-	"device_model", "display", "features", "guest_os_type", "hap",
-	"hpet", "interface", "ioports", "irq", "keymap", "localtime",
-	"maxvcpus", "monitor", "ne2000", "netif", "nographic",
-	"on_xend_start", "on_xend_stop", "pae", "pci", "rtc_timeoffset",
-	"s3_integrity", "sdl", "serial", "shadow_memory", "soundhw",
-	"ssidref", "stdvga", "timer_mode", "tpmif", "tsc_mode", "usb",
-	"usbdevice", "usbport", "uuid", "vfb", "viridian", "vkbd",
-	"vncconsole", "vncdisplay", "vnclisten", "vncunused",
-	"vncviewer", "vscsi", "vtpm", "xauthority",
-};
 
 /* Runtime fields of 'xm list -l' output, ignored when fed back. */
 static const char *const dc_sxp_runtime[] = {
@@ -390,51 +514,17 @@ dev_ok(const char *s)
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789") == n);
 }
 
-static int
-cpu_number(const char **p, long *out)
-{
-	long	 v = 0;
-
-	if (**p < '0' || **p > '9')
-		return (-1);
-	while (**p >= '0' && **p <= '9') {
-		v = v * 10 + (*(*p)++ - '0');
-		if (v > DOMCFG_MAX_CPU)
-			return (-1);
-	}
-	*out = v;
-	return (0);
-}
-
-/* "all" or items N, N-M, ^N, ^N-M separated by commas; one positive. */
+/* A CPU list as xend will parse it ("all", "0-3,^1"); one CPU left. */
 static int
 cpus_ok(const char *s)
 {
-	const char	*p = s;
-	long		 a, b;
-	int		 positive = 0, neg;
+	cpu_set_t	 set;
+	char		*cause = NULL;
+	int		 r;
 
-	if (strcmp(s, "all") == 0)
-		return (1);
-	for (;;) {
-		neg = *p == '^';
-		if (neg)
-			p++;
-		if (cpu_number(&p, &a) != 0)
-			return (0);
-		if (*p == '-') {
-			p++;
-			if (cpu_number(&p, &b) != 0 || b < a)
-				return (0);
-		}
-		if (!neg)
-			positive = 1;
-		if (*p == '\0')
-			break;
-		if (*p++ != ',')
-			return (0);
-	}
-	return (positive);
+	r = cpulist_parse(s, CPU_SETSIZE, &set, &cause) == 0;
+	free(cause);
+	return (r);
 }
 
 /* ---- setters ---- */
@@ -914,9 +1004,7 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		return (dc_error(dc, loc, k->name, "must not contain control "
 		    "characters"));
 	}
-	if (*s == '\0' && k->type != DK_NAME && k->type != DK_BUILDER &&
-	    k->type != DK_ACTION && k->type != DK_RESTART &&
-	    (k->type != DK_PATH || strcmp(k->name, "kernel") != 0)) {
+	if (*s == '\0' && (k->flags & DF_NULL)) {
 		free(s);		/* ip = "" as in the manual: unset */
 		dc_set(dc, k->name, json_null());
 		return (0);
@@ -1020,6 +1108,19 @@ fail:
 	return (-1);
 }
 
+static const char *
+dc_config_name(const struct dc_key *k)
+{
+	return (k->config != NULL ? k->config : k->name);
+}
+
+static const char *
+dc_sxp_name(const struct dc_key *k)
+{
+	return (k->sxp != NULL ? k->sxp : k->name);
+}
+
+/* A key by its name in a file. */
 static const struct dc_key *
 dc_key_find(const char *name)
 {
@@ -1032,38 +1133,51 @@ dc_key_find(const char *name)
 	return (NULL);
 }
 
+/* A key by its name in SXP, in one place of (vm ...). */
+static const struct dc_key *
+dc_key_sxp(const char *name, enum dk_sxp where)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		if (dc_keys[i].where == where &&
+		    strcmp(dc_sxp_name(&dc_keys[i]), name) == 0)
+			return (&dc_keys[i]);
+	}
+	return (NULL);
+}
+
+/* A key by its name in the JSON config. */
+static const struct dc_key *
+dc_key_config(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		if (!(dc_keys[i].flags & DF_NOCONFIG) &&
+		    strcmp(dc_config_name(&dc_keys[i]), name) == 0)
+			return (&dc_keys[i]);
+	}
+	return (NULL);
+}
+
+static json_t *
+dc_default(const struct dc_key *k)
+{
+	return (json_loads(k->def, JSON_DECODE_ANY, NULL));
+}
+
 static json_t *
 dc_defaults(void)
 {
 	json_t	*c = json_object();
+	size_t	 i;
 
-	json_object_set_new(c, "name", json_null());
-	json_object_set_new(c, "builder", json_string("linux"));
-	json_object_set_new(c, "kernel", json_null());
-	json_object_set_new(c, "ramdisk", json_null());
-	json_object_set_new(c, "memory", json_integer(128));
-	json_object_set_new(c, "maxmem", json_null());
-	json_object_set_new(c, "vcpus", json_integer(1));
-	json_object_set_new(c, "cpus", json_null());
-	json_object_set_new(c, "cpu", json_integer(-1));
-	json_object_set_new(c, "console", json_null());
-	json_object_set_new(c, "root", json_null());
-	json_object_set_new(c, "extra", json_null());
-	json_object_set_new(c, "ip", json_null());
-	json_object_set_new(c, "netmask", json_null());
-	json_object_set_new(c, "gateway", json_null());
-	json_object_set_new(c, "hostname", json_null());
-	json_object_set_new(c, "dhcp", json_null());
-	json_object_set_new(c, "nfs_server", json_null());
-	json_object_set_new(c, "nfs_root", json_null());
-	json_object_set_new(c, "disks", json_array());
-	json_object_set_new(c, "vifs", json_array());
-	json_object_set_new(c, "on_poweroff", json_string("destroy"));
-	json_object_set_new(c, "on_reboot", json_string("restart"));
-	json_object_set_new(c, "on_crash", json_string("restart"));
-	json_object_set_new(c, "vnc", json_false());
-	json_object_set_new(c, "vncpasswd", json_null());
-	json_object_set_new(c, "vncpasswd_viewonly", json_null());
+	for (i = 0; i < nitems(dc_keys); i++) {
+		if (!(dc_keys[i].flags & DF_NOCONFIG))
+			json_object_set_new(c, dc_config_name(&dc_keys[i]),
+			    dc_default(&dc_keys[i]));
+	}
 	return (c);
 }
 
@@ -1176,11 +1290,11 @@ fail:
 }
 
 int
-domcfg_build(const json_t *vars, const char *file, const char *base_dir,
-    json_t **config, json_t **warnings, char **cause)
+domcfg_build(const json_t *vars, const json_t *meta, const char *file,
+    const char *base_dir, json_t **config, json_t **warnings, char **cause)
 {
 	struct dc		 dc;
-	const json_t		*meta, *lines, *helpers, *line;
+	const json_t		*lines, *helpers, *line;
 	const char		*key;
 	json_t			*v;
 	const struct dc_key	*k;
@@ -1193,7 +1307,6 @@ domcfg_build(const json_t *vars, const char *file, const char *base_dir,
 		    "variables");
 		return (dc_finish(&dc, 1, config, warnings, cause));
 	}
-	meta = pycfg_meta(vars);
 	lines = json_object_get(meta, "lines");
 	helpers = json_object_get(meta, "helpers");
 
@@ -1204,12 +1317,13 @@ domcfg_build(const json_t *vars, const char *file, const char *base_dir,
 			    (long long)json_integer_value(line));
 		else
 			loc = xstrdup(dc.file);
-		if ((k = dc_key_find(key)) != NULL) {
-			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
-				failed = 1;
-		} else if (in_list(key, dc_ignored, nitems(dc_ignored)) >= 0)
+		if ((k = dc_key_find(key)) != NULL && k->type == DK_IGNORED)
 			dc_warn(&dc, loc, "'%s' is not supported and was "
 			    "ignored", key);
+		else if (k != NULL) {
+			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
+				failed = 1;
+		}
 		else if (key[0] != '_' && json_object_get(helpers, key) == NULL)
 			dc_warn(&dc, loc, "unknown variable '%s' ignored", key);
 		free(loc);
@@ -1260,11 +1374,8 @@ sxp_loc(struct dc *dc, const struct sxp *x)
 static int
 sxp_image(struct dc *dc, const struct sxp *image)
 {
-	static const char *const keys[] = {
-		"kernel", "ramdisk", "root", "ip", "netmask", "gateway",
-		"hostname", "dhcp", "nfs_server", "nfs_root",
-	};
 	const struct sxp	*linux_, *item;
+	const struct dc_key	*k;
 	const char		*name;
 	char			*loc = sxp_loc(dc, image);
 	size_t			 i;
@@ -1288,11 +1399,8 @@ sxp_image(struct dc *dc, const struct sxp *image)
 			dc_error(dc, loc, "image", "expected (name value)");
 			goto out;
 		}
-		if (strcmp(name, "args") == 0) {
-			if (sxp_set(dc, loc, dc_key_find("extra"), item) != 0)
-				goto out;
-		} else if (in_list(name, keys, nitems(keys)) >= 0) {
-			if (sxp_set(dc, loc, dc_key_find(name), item) != 0)
+		if ((k = dc_key_sxp(name, DS_IMAGE)) != NULL) {
+			if (sxp_set(dc, loc, k, item) != 0)
 				goto out;
 		} else
 			dc_warn(dc, loc, "image: unknown option '%s' ignored",
@@ -1388,13 +1496,9 @@ int
 domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
     json_t **warnings, char **cause)
 {
-	static const char *const top[] = {
-		"name", "memory", "maxmem", "vcpus", "cpus", "cpu", "console",
-		"on_poweroff", "on_reboot", "on_crash", "restart", "builder",
-		"vnc", "vncpasswd", "vncpasswd_viewonly",
-	};
 	struct dc		 dc;
 	const struct sxp	*item;
+	const struct dc_key	*k;
 	const char		*name;
 	char			*loc;
 	size_t			 i;
@@ -1422,9 +1526,8 @@ domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
 			failed = sxp_image(&dc, item) != 0;
 		else if (strcmp(name, "device") == 0 || strcmp(name, "dev") == 0)
 			failed = sxp_device(&dc, item) != 0;
-		else if (in_list(name, top, nitems(top)) >= 0)
-			failed = sxp_set(&dc, loc, dc_key_find(name),
-			    item) != 0;
+		else if ((k = dc_key_sxp(name, DS_TOP)) != NULL)
+			failed = sxp_set(&dc, loc, k, item) != 0;
 		else if (in_list(name, dc_sxp_runtime,
 		    nitems(dc_sxp_runtime)) >= 0)
 			dc_warn(&dc, loc, "'%s' is not a configuration option "
@@ -1450,44 +1553,49 @@ sxp_add_json(struct sxp *list, const char *name, const json_t *v)
 	}
 }
 
+/* The keys of one place of (vm ...), in the schema's order. */
+static void
+sxp_add_keys(struct sxp *list, const json_t *c, enum dk_sxp where)
+{
+	const struct dc_key	*k;
+	const json_t		*v;
+	json_t			*def;
+	size_t			 i;
+	int			 same;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->where != where || (k->flags & (DF_SXP_IN | DF_NOCONFIG)))
+			continue;
+		v = json_object_get(c, dc_config_name(k));
+		if (k->flags & DF_SXP_SET) {
+			def = dc_default(k);
+			same = v == NULL || json_equal(v, def);
+			json_decref(def);
+			if (same)
+				continue;
+		}
+		if (json_is_boolean(v))
+			sxp_add_pair(list, dc_sxp_name(k), json_is_true(v) ?
+			    "1" : "0");
+		else
+			sxp_add_json(list, dc_sxp_name(k), v);
+	}
+}
+
 struct sxp *
 domcfg_to_sxp(const json_t *c)
 {
-	static const char *const image_keys[] = {
-		"kernel", "ramdisk", "root", "ip", "netmask", "gateway",
-		"hostname", "dhcp", "nfs_server", "nfs_root",
-	};
 	static const char *const vif_keys[] = { "mac", "bridge", "script",
 	    "ip" };
-	struct sxp	*vm, *image, *lx, *dev, *x;
-	const json_t	*cpu, *d;
+	struct sxp	*vm, *image, *dev, *x;
+	const json_t	*d;
 	size_t		 i, j;
 
 	vm = sxp_list_new("vm");
-	sxp_add_json(vm, "name", json_object_get(c, "name"));
-	sxp_add_json(vm, "memory", json_object_get(c, "memory"));
-	sxp_add_json(vm, "maxmem", json_object_get(c, "maxmem"));
-	sxp_add_json(vm, "vcpus", json_object_get(c, "vcpus"));
-	sxp_add_json(vm, "cpus", json_object_get(c, "cpus"));
-	cpu = json_object_get(c, "cpu");
-	if (json_is_integer(cpu) && json_integer_value(cpu) != -1)
-		sxp_add_json(vm, "cpu", cpu);
-	for (i = 0; i < nitems(dc_on_keys); i++)
-		sxp_add_json(vm, dc_on_keys[i], json_object_get(c,
-		    dc_on_keys[i]));
-	sxp_add_json(vm, "console", json_object_get(c, "console"));
-	if (json_is_true(json_object_get(c, "vnc")))
-		sxp_add_pair(vm, "vnc", "1");
-	sxp_add_json(vm, "vncpasswd", json_object_get(c, "vncpasswd"));
-	sxp_add_json(vm, "vncpasswd_viewonly", json_object_get(c,
-	    "vncpasswd_viewonly"));
-
+	sxp_add_keys(vm, c, DS_TOP);
 	image = sxp_add(vm, sxp_list_new("image"));
-	lx = sxp_add(image, sxp_list_new("linux"));
-	for (i = 0; i < nitems(image_keys); i++)
-		sxp_add_json(lx, image_keys[i], json_object_get(c,
-		    image_keys[i]));
-	sxp_add_json(lx, "args", json_object_get(c, "extra"));
+	sxp_add_keys(sxp_add(image, sxp_list_new("linux")), c, DS_IMAGE);
 
 	json_array_foreach(json_object_get(c, "disks"), i, d) {
 		dev = sxp_add(vm, sxp_list_new("device"));
@@ -1530,52 +1638,6 @@ v_type(char **cause, const char *key, const char *what, const json_t *v)
 	v_error(cause, key, "expected %s, got %s", what, r);
 	free(r);
 	return (-1);
-}
-
-/* Optional string: NULL v means missing; *s is NULL for JSON null. */
-static int
-v_opt_string(char **cause, const json_t *c, const char *key, const char **s)
-{
-	const json_t	*v = json_object_get(c, key);
-
-	if (v == NULL)
-		return (v_error(cause, key, "missing"));
-	if (json_is_null(v)) {
-		*s = NULL;
-		return (0);
-	}
-	if (!json_is_string(v))
-		return (v_type(cause, key, "a string or null", v));
-	*s = json_string_value(v);
-	if (has_ctrl(*s))
-		return (v_error(cause, key, "must not contain control "
-		    "characters"));
-	return (0);
-}
-
-static int
-v_int(char **cause, const json_t *c, const char *key, long long min,
-    long long max, int nullable, long long *out)
-{
-	const json_t	*v = json_object_get(c, key);
-
-	if (v == NULL)
-		return (v_error(cause, key, "missing"));
-	if (nullable && json_is_null(v)) {
-		*out = LLONG_MIN;
-		return (0);
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < min ||
-	    json_integer_value(v) > max) {
-		char	*what = xsprintf("an integer from %lld to %lld%s", min,
-		    max, nullable ? " or null" : "");
-
-		v_type(cause, key, what, v);
-		free(what);
-		return (-1);
-	}
-	*out = json_integer_value(v);
-	return (0);
 }
 
 static int
@@ -1687,130 +1749,351 @@ v_vifs(const json_t *vifs, char **cause)
 	return (0);
 }
 
+/* One key's value by its type's rules; null is checked by the caller. */
+static int
+v_key(const struct dc_key *k, const json_t *v, char **cause)
+{
+	const char	*key = dc_config_name(k), *s = NULL, *why;
+	const char	*ornull = (k->flags & DF_NULL) ? " or null" : "";
+	char		*what;
+
+	switch (k->type) {
+	case DK_INT:
+	case DK_NICS:
+		if (!json_is_integer(v) || json_integer_value(v) < k->min ||
+		    json_integer_value(v) > k->max) {
+			what = xsprintf("an integer from %ld to %ld%s", k->min,
+			    k->max, ornull);
+			v_type(cause, key, what, v);
+			free(what);
+			return (-1);
+		}
+		return (0);
+	case DK_BOOL:
+		if (!json_is_boolean(v))
+			return (v_type(cause, key, "true or false", v));
+		return (0);
+	case DK_DISK:
+		return (v_disks(v, cause));
+	case DK_VIF:
+		return (v_vifs(v, cause));
+	default:
+		break;
+	}
+	/* A string, or null where the type's own message says what's due. */
+	if (!json_is_string(v) && !json_is_null(v))
+		return (v_type(cause, key, "a string or null", v));
+	if ((s = json_string_value(v)) != NULL && has_ctrl(s))
+		return (v_error(cause, key, "must not contain control "
+		    "characters"));
+	if (s == NULL && k->type != DK_BUILDER && k->type != DK_PATH &&
+	    k->type != DK_ACTION)
+		return (v_error(cause, key, "must be set"));
+	switch (k->type) {
+	case DK_NAME:
+		if ((why = domcfg_name_problem(s)) != NULL)
+			return (v_error(cause, key, "invalid domain name '%s': "
+			    "%s", s, why));
+		break;
+	case DK_BUILDER:
+		if (s == NULL || strcmp(s, "linux") != 0)
+			return (v_error(cause, key, "must be 'linux'"));
+		break;
+	case DK_PATH:
+		if (s == NULL || s[0] != '/')
+			return (v_error(cause, key, "expected an absolute "
+			    "path%s", ornull));
+		break;
+	case DK_CPUS:
+		if (!cpus_ok(s))
+			return (v_error(cause, key, "expected a CPU list like "
+			    "'0-3,^1' or 'all', got '%s'", s));
+		break;
+	case DK_ADDR:
+		if (!ipv4_ok(s))
+			return (v_error(cause, key, "expected an IPv4 address, "
+			    "got '%s'", s));
+		break;
+	case DK_HOST:
+		if (!hostname_ok(s))
+			return (v_error(cause, key, "invalid host name '%s'",
+			    s));
+		break;
+	case DK_DHCP:
+		if (strcmp(s, "dhcp") != 0 && strcmp(s, "off") != 0)
+			return (v_error(cause, key, "expected 'dhcp', 'off' or "
+			    "null, got '%s'", s));
+		break;
+	case DK_NOSPACE:
+		if (strpbrk(s, " \t") != NULL)
+			return (v_error(cause, key, "must not contain spaces"));
+		break;
+	case DK_ACTION:
+		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)
+			return (v_error(cause, key, "expected destroy, restart, "
+			    "preserve or rename-restart"));
+		break;
+	default:
+		break;
+	}
+	return (0);
+}
+
 int
 domcfg_validate(const json_t *c, char **cause)
 {
-	static const char *const known[] = {
-		"name", "builder", "kernel", "ramdisk", "memory", "maxmem",
-		"vcpus", "cpus", "cpu", "console", "root", "extra", "ip",
-		"netmask", "gateway", "hostname", "dhcp", "nfs_server",
-		"nfs_root", "disks", "vifs", "on_poweroff", "on_reboot",
-		"on_crash", "vnc", "vncpasswd", "vncpasswd_viewonly",
-	};
-	static const char *const vncpass[] = { "vncpasswd",
-	    "vncpasswd_viewonly" };
-	static const char *const addrs[] = { "ip", "netmask", "gateway",
-	    "nfs_server" };
-	const char	*key, *s, *why;
-	const json_t	*v;
-	long long	 memory, maxmem, n;
-	size_t		 i;
+	const struct dc_key	*k;
+	const char		*key;
+	const json_t		*v;
+	long long		 memory, maxmem;
+	size_t			 i;
 
 	if (!json_is_object(c)) {
 		*cause = xstrdup("config: expected an object");
 		return (-1);
 	}
 	json_object_foreach((json_t *)c, key, v) {
-		if (in_list(key, known, nitems(known)) < 0)
+		if (dc_key_config(key) == NULL)
 			return (v_error(cause, key, "unknown key"));
 	}
-
-	if (v_opt_string(cause, c, "name", &s) != 0)
-		return (-1);
-	if (s == NULL)
-		return (v_error(cause, "name", "must be set"));
-	if ((why = domcfg_name_problem(s)) != NULL)
-		return (v_error(cause, "name", "invalid domain name '%s': %s",
-		    s, why));
-	if (v_opt_string(cause, c, "builder", &s) != 0)
-		return (-1);
-	if (s == NULL || strcmp(s, "linux") != 0)
-		return (v_error(cause, "builder", "must be 'linux'"));
-	if (v_opt_string(cause, c, "kernel", &s) != 0)
-		return (-1);
-	if (s == NULL || s[0] != '/')
-		return (v_error(cause, "kernel", "expected an absolute path"));
-	if (v_opt_string(cause, c, "ramdisk", &s) != 0)
-		return (-1);
-	if (s != NULL && s[0] != '/')
-		return (v_error(cause, "ramdisk", "expected an absolute path "
-		    "or null"));
-
-	if (v_int(cause, c, "memory", 16, DOMCFG_MAX_MEMORY, 0, &memory) != 0 ||
-	    v_int(cause, c, "maxmem", 16, DOMCFG_MAX_MEMORY, 0, &maxmem) != 0)
-		return (-1);
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->flags & DF_NOCONFIG)
+			continue;
+		key = dc_config_name(k);
+		if ((v = json_object_get(c, key)) == NULL) {
+			/* Optional: saved before the key existed. */
+			if (k->flags & DF_OPTIONAL)
+				continue;
+			return (v_error(cause, key, "missing"));
+		}
+		if (json_is_null(v) && (k->flags & DF_NULL))
+			continue;
+		if (v_key(k, v, cause) != 0)
+			return (-1);
+	}
+	/* The one rule between keys. */
+	memory = json_integer_value(json_object_get(c, "memory"));
+	maxmem = json_integer_value(json_object_get(c, "maxmem"));
 	if (maxmem < memory)
 		return (v_error(cause, "maxmem", "must be at least memory "
 		    "(%lld MB), got %lld", memory, maxmem));
-	if (v_int(cause, c, "vcpus", 1, 64, 0, &n) != 0 ||
-	    v_int(cause, c, "cpu", -1, DOMCFG_MAX_CPU, 0, &n) != 0 ||
-	    v_int(cause, c, "console", 1, 65535, 1, &n) != 0)
-		return (-1);
-	if (v_opt_string(cause, c, "cpus", &s) != 0)
-		return (-1);
-	if (s != NULL && !cpus_ok(s))
-		return (v_error(cause, "cpus", "expected a CPU list like "
-		    "'0-3,^1' or 'all', got '%s'", s));
+	return (0);
+}
 
-	if (v_opt_string(cause, c, "root", &s) != 0 ||
-	    v_opt_string(cause, c, "extra", &s) != 0)
-		return (-1);
-	for (i = 0; i < nitems(addrs); i++) {
-		if (v_opt_string(cause, c, addrs[i], &s) != 0)
-			return (-1);
-		if (s != NULL && !ipv4_ok(s))
-			return (v_error(cause, addrs[i], "expected an IPv4 "
-			    "address, got '%s'", s));
-	}
-	if (v_opt_string(cause, c, "hostname", &s) != 0)
-		return (-1);
-	if (s != NULL && !hostname_ok(s))
-		return (v_error(cause, "hostname", "invalid host name '%s'",
-		    s));
-	if (v_opt_string(cause, c, "dhcp", &s) != 0)
-		return (-1);
-	if (s != NULL && strcmp(s, "dhcp") != 0 && strcmp(s, "off") != 0)
-		return (v_error(cause, "dhcp", "expected 'dhcp', 'off' or "
-		    "null, got '%s'", s));
-	if (v_opt_string(cause, c, "nfs_root", &s) != 0)
-		return (-1);
-	if (s != NULL && strpbrk(s, " \t") != NULL)
-		return (v_error(cause, "nfs_root", "must not contain spaces"));
+/* ---- the typed struct ---- */
 
-	for (i = 0; i < nitems(dc_on_keys); i++) {
-		if (v_opt_string(cause, c, dc_on_keys[i], &s) != 0)
-			return (-1);
-		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)
-			return (v_error(cause, dc_on_keys[i], "expected "
-			    "destroy, restart, preserve or rename-restart"));
+enum dk_store { ST_STRING, ST_LONG, ST_BOOL, ST_LIST };
+
+static enum dk_store
+dk_store(const struct dc_key *k)
+{
+	switch (k->type) {
+	case DK_INT:
+	case DK_NICS:
+		return (ST_LONG);
+	case DK_BOOL:
+		return (ST_BOOL);
+	case DK_DISK:
+	case DK_VIF:
+		return (ST_LIST);
+	default:
+		return (ST_STRING);
 	}
-	/* Optional, so configs from before graphical consoles still load. */
-	v = json_object_get(c, "vnc");
-	if (v != NULL && !json_is_boolean(v))
-		return (v_type(cause, "vnc", "true or false", v));
-	for (i = 0; i < nitems(vncpass); i++) {
-		v = json_object_get(c, vncpass[i]);
-		if (v == NULL || json_is_null(v))
+}
+
+static char *
+json_strdup(const json_t *v)
+{
+	return (json_is_string(v) ? xstrdup(json_string_value(v)) : NULL);
+}
+
+static json_t *
+json_strornull(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+struct domcfg *
+domcfg_from_json(const json_t *c, char **cause)
+{
+	struct domcfg		*dc;
+	const struct dc_key	*k;
+	const json_t		*v, *e;
+	json_t			*def;
+	char			*field;
+	size_t			 i, j;
+
+	if (domcfg_validate(c, cause) != 0)
+		return (NULL);
+	dc = xcalloc(1, sizeof *dc);
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->off == (size_t)~0)
 			continue;
-		if (v_opt_string(cause, c, vncpass[i], &s) != 0)
-			return (-1);
+		field = (char *)dc + k->off;
+		def = NULL;
+		if ((v = json_object_get(c, dc_config_name(k))) == NULL)
+			v = def = dc_default(k);
+		switch (dk_store(k)) {
+		case ST_STRING:
+			*(char **)field = json_strdup(v);
+			break;
+		case ST_LONG:
+			*(long *)field = json_is_null(v) ? DOMCFG_UNSET :
+			    (long)json_integer_value(v);
+			break;
+		case ST_BOOL:
+			*(int *)field = json_is_true(v);
+			break;
+		case ST_LIST:
+			break;
+		}
+		json_decref(def);
 	}
-	if ((v = json_object_get(c, "disks")) == NULL)
-		return (v_error(cause, "disks", "missing"));
-	if (v_disks(v, cause) != 0)
-		return (-1);
-	if ((v = json_object_get(c, "vifs")) == NULL)
-		return (v_error(cause, "vifs", "missing"));
-	return (v_vifs(v, cause));
+	v = json_object_get(c, "disks");
+	dc->ndisks = json_array_size(v);
+	dc->disks = xcalloc(dc->ndisks + 1, sizeof *dc->disks);
+	json_array_foreach(v, j, e) {
+		dc->disks[j].uname = json_strdup(json_object_get(e, "uname"));
+		dc->disks[j].dev = json_strdup(json_object_get(e, "dev"));
+		dc->disks[j].mode = json_strdup(json_object_get(e, "mode"));
+	}
+	v = json_object_get(c, "vifs");
+	dc->nvifs = json_array_size(v);
+	dc->vifs = xcalloc(dc->nvifs + 1, sizeof *dc->vifs);
+	json_array_foreach(v, j, e) {
+		dc->vifs[j].mac = json_strdup(json_object_get(e, "mac"));
+		dc->vifs[j].bridge = json_strdup(json_object_get(e, "bridge"));
+		dc->vifs[j].script = json_strdup(json_object_get(e, "script"));
+		dc->vifs[j].ip = json_strdup(json_object_get(e, "ip"));
+	}
+	return (dc);
+}
+
+json_t *
+domcfg_to_json(const struct domcfg *dc)
+{
+	const struct dc_key	*k;
+	const char		*field;
+	json_t			*c = json_object(), *a;
+	long			 n;
+	size_t			 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->off == (size_t)~0)
+			continue;
+		field = (const char *)dc + k->off;
+		switch (dk_store(k)) {
+		case ST_STRING:
+			json_object_set_new(c, k->name,
+			    json_strornull(*(char *const *)field));
+			break;
+		case ST_LONG:
+			n = *(const long *)field;
+			json_object_set_new(c, k->name, n == DOMCFG_UNSET ?
+			    json_null() : json_integer(n));
+			break;
+		case ST_BOOL:
+			json_object_set_new(c, k->name,
+			    json_boolean(*(const int *)field));
+			break;
+		case ST_LIST:
+			break;
+		}
+	}
+	a = json_array();
+	for (i = 0; i < dc->ndisks; i++) {
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}",
+		    "uname", json_strornull(dc->disks[i].uname),
+		    "dev", json_strornull(dc->disks[i].dev),
+		    "mode", json_strornull(dc->disks[i].mode)));
+	}
+	json_object_set_new(c, "disks", a);
+	a = json_array();
+	for (i = 0; i < dc->nvifs; i++) {
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}",
+		    "mac", json_strornull(dc->vifs[i].mac),
+		    "bridge", json_strornull(dc->vifs[i].bridge),
+		    "script", json_strornull(dc->vifs[i].script),
+		    "ip", json_strornull(dc->vifs[i].ip)));
+	}
+	json_object_set_new(c, "vifs", a);
+	return (c);
+}
+
+const char *
+domcfg_string(const struct domcfg *dc, const char *key)
+{
+	const struct dc_key	*k = dc_key_config(key);
+
+	if (k == NULL || k->off == (size_t)~0 || dk_store(k) != ST_STRING)
+		return (NULL);
+	return (*(char *const *)((const char *)dc + k->off));
+}
+
+char *
+domcfg_dumps(const struct domcfg *dc)
+{
+	json_t	*c = domcfg_to_json(dc);
+	char	*text;
+
+	text = json_dumps(c, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(c);
+	if (text == NULL)
+		fatalx("domcfg_dumps: out of memory");
+	return (text);
+}
+
+struct domcfg *
+domcfg_dup(const struct domcfg *dc)
+{
+	json_t		*c = domcfg_to_json(dc);
+	struct domcfg	*copy;
+	char		*cause = NULL;
+
+	/* A struct from domcfg_from_json always converts back. */
+	if ((copy = domcfg_from_json(c, &cause)) == NULL)
+		fatalx("domcfg_dup: %s", cause);
+	json_decref(c);
+	return (copy);
+}
+
+void
+domcfg_free(struct domcfg *dc)
+{
+	const struct dc_key	*k;
+	size_t			 i;
+
+	if (dc == NULL)
+		return;
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->off != (size_t)~0 && dk_store(k) == ST_STRING)
+			free(*(char **)((char *)dc + k->off));
+	}
+	for (i = 0; i < dc->ndisks; i++) {
+		free(dc->disks[i].uname);
+		free(dc->disks[i].dev);
+		free(dc->disks[i].mode);
+	}
+	free(dc->disks);
+	for (i = 0; i < dc->nvifs; i++) {
+		free(dc->vifs[i].mac);
+		free(dc->vifs[i].bridge);
+		free(dc->vifs[i].script);
+		free(dc->vifs[i].ip);
+	}
+	free(dc->vifs);
+	free(dc);
 }
 
 /* ---- kernel command line ---- */
 
 static const char *
-cfg_str(const json_t *c, const char *key)
+cfg_str(const char *s)
 {
-	const char	*s = json_string_value(json_object_get(c, key));
-
 	return (s != NULL && *s != '\0' ? s : NULL);
 }
 
@@ -1830,15 +2113,15 @@ cmdline_add(char **line, const char *fmt, ...)
 
 /* Empty strings count as unset, as ip = "" does in the manual. */
 char *
-domcfg_cmdline(const json_t *c)
+domcfg_cmdline(const struct domcfg *c)
 {
-	const char	*ip = cfg_str(c, "ip"), *dhcp = cfg_str(c, "dhcp");
-	const char	*server = cfg_str(c, "nfs_server");
-	const char	*gw = cfg_str(c, "gateway"), *mask = cfg_str(c, "netmask");
-	const char	*host = cfg_str(c, "hostname"), *s;
+	const char	*ip = cfg_str(c->ip), *dhcp = cfg_str(c->dhcp);
+	const char	*server = cfg_str(c->nfs_server);
+	const char	*gw = cfg_str(c->gateway), *mask = cfg_str(c->netmask);
+	const char	*host = cfg_str(c->hostname), *s;
 	char		*line = xstrdup("console=ttyS0");
 
-	if ((s = cfg_str(c, "root")) != NULL)
+	if ((s = cfg_str(c->root)) != NULL)
 		cmdline_add(&line, "root=%s", s);
 	if (dhcp != NULL && strcmp(dhcp, "dhcp") == 0)
 		cmdline_add(&line, "ip=dhcp");
@@ -1847,7 +2130,7 @@ domcfg_cmdline(const json_t *c)
 		    server != NULL ? server : "", gw != NULL ? gw : "",
 		    mask != NULL ? mask : "", host != NULL ? host : "");
 	}
-	if ((s = cfg_str(c, "nfs_root")) != NULL) {
+	if ((s = cfg_str(c->nfs_root)) != NULL) {
 		if (server != NULL)
 			cmdline_add(&line, "nfsroot=%s:%s", server, s);
 		else
@@ -1855,22 +2138,88 @@ domcfg_cmdline(const json_t *c)
 	}
 	if (host != NULL)
 		cmdline_add(&line, "hostname=%s", host);
-	if ((s = cfg_str(c, "extra")) != NULL)
+	if ((s = cfg_str(c->extra)) != NULL)
 		cmdline_add(&line, "%s", s);
 	return (line);
+}
+
+/* The i-th key of the table that is (or is not) an ignored one. */
+static const struct dc_key *
+dc_key_nth(size_t i, int ignored)
+{
+	size_t	 j;
+
+	for (j = 0; j < nitems(dc_keys); j++) {
+		if ((dc_keys[j].type == DK_IGNORED) == ignored && i-- == 0)
+			return (&dc_keys[j]);
+	}
+	return (NULL);
 }
 
 const char *
 domcfg_key_doc(size_t i, const char **help)
 {
-	if (i >= nitems(dc_keys))
+	const struct dc_key	*k = dc_key_nth(i, 0);
+
+	if (k == NULL)
 		return (NULL);
-	*help = dc_keys[i].help;
-	return (dc_keys[i].name);
+	*help = k->help;
+	return (k->name);
 }
 
 const char *
 domcfg_ignored_key(size_t i)
 {
-	return (i < nitems(dc_ignored) ? dc_ignored[i] : NULL);
+	const struct dc_key	*k = dc_key_nth(i, 1);
+
+	return (k != NULL ? k->name : NULL);
+}
+
+json_t *
+domcfg_schema_json(void)
+{
+	static const char *const places[] = { NULL, "vm", "image", "device" };
+	const struct dc_key	*k;
+	json_t			*keys = json_array(), *ign = json_array(), *o;
+	json_t			*b;
+	size_t			 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if (k->type == DK_IGNORED) {
+			json_array_append_new(ign, json_string(k->name));
+			continue;
+		}
+		o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", k->name,
+		    "type", dk_type_names[k->type], "help", k->help,
+		    "required", (k->flags & DF_REQUIRED) != 0,
+		    "nullable", (k->flags & DF_NULL) != 0);
+		if (k->def != NULL)
+			json_object_set_new(o, "default", dc_default(k));
+		if (k->type == DK_INT || k->type == DK_NICS) {
+			json_object_set_new(o, "min", json_integer(k->min));
+			json_object_set_new(o, "max", json_integer(k->max));
+		}
+		if (k->values != NULL)
+			json_object_set_new(o, "values", json_loads(k->values,
+			    0, NULL));
+		if (!(k->flags & DF_NOCONFIG))
+			json_object_set_new(o, "config",
+			    json_string(dc_config_name(k)));
+		if (places[k->where] != NULL)
+			json_object_set_new(o, "sxp", json_pack("{s:s, s:s}",
+			    "in", places[k->where], "name", dc_sxp_name(k)));
+		b = json_array();
+		if (k->builders & DB_LINUX)
+			json_array_append_new(b, json_string("linux"));
+		if (k->builders & DB_HVM)
+			json_array_append_new(b, json_string("hvm"));
+		json_object_set_new(o, "builders", b);
+		if (k->era != NULL)
+			json_object_set_new(o, "era", json_string(k->era));
+		if (k->see != NULL)
+			json_object_set_new(o, "see", json_string(k->see));
+		json_array_append_new(keys, o);
+	}
+	return (json_pack("{s:o, s:o}", "keys", keys, "ignored", ign));
 }

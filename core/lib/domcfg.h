@@ -2,9 +2,8 @@
  * domcfg.h: domain configuration files.
  *
  * Two layers:
- *  - pycfg: the manual's Python-like file (name = value lines, strings,
- *    numbers, lists, tuples, comments, '%' formatting, + - * / arithmetic,
- *    variable references) evaluated into a JSON object of variables.
+ *  - pycfg (pycfg.h): the manual's Python-like file evaluated into a JSON
+ *    object of variables.
  *  - domcfg: that object (or an SXP (vm ...) config, xm create -F) turned
  *    into the canonical domain config that xend consumes, and back to SXP
  *    for xm create -n and xm list -l.
@@ -40,6 +39,11 @@
  *               string or null: the VNC passwords for full and view-only
  *               access (VNC uses the first 8 characters); optional when
  *               validating, so older configs still load
+ *   description string or null: a free-text note (xm list -l); optional
+ *
+ * Every key is one entry of the schema table in domcfg.c (type, range,
+ * default, help, SXP place, era, builders); parsing, validation, SXP,
+ * the man page and domcfg_schema_json are all driven from it.
  *
  * Ownership: every json_t returned is a new reference the caller decrefs;
  * arguments are borrowed.  Errors: 0/-1 with *cause "file:line: message".
@@ -47,9 +51,14 @@
 #ifndef DOMCFG_H
 #define DOMCFG_H
 
+#include <limits.h>
+
 #include <jansson.h>
 
+#include "pycfg.h"
 #include "sxp.h"
+
+struct domcfg;
 
 /*
  * NULL if name is a good domain name, else why not (a static string):
@@ -61,33 +70,25 @@ const char	*domcfg_name_problem(const char *name);
 
 /* The i-th config key and its help, or NULL past the last (the man page). */
 const char	*domcfg_key_doc(size_t i, const char **help);
+/*
+ * The whole schema as JSON (for the API's config.schema and a form that
+ * edits configs): {"keys": [{name, type, help, default, min, max, ...}],
+ * "ignored": [names]}.  A new reference.
+ */
+json_t		*domcfg_schema_json(void);
 /* The i-th real Xen key accepted and ignored with a warning, or NULL. */
 const char	*domcfg_ignored_key(size_t i);
 
-/* A name=value from the xm command line. */
-struct domcfg_override {
-	const char	*name;
-	const char	*value;
-};
-
 /*
- * Evaluates a Python-like config.  Overrides are defined before the file
- * runs (so the file can use vmid) and win over the file's own assignment
- * of the same name.  An override value that reads as an integer is an
- * integer, otherwise a string.  *vars gets one key per top-level variable.
- */
-int	pycfg_eval(const char *text, size_t len, const char *file,
-	    const struct domcfg_override *, size_t noverrides,
-	    json_t **vars, char **cause);
-
-/*
- * Builds the canonical config from evaluated variables.  Unknown keys and
+ * Builds the canonical config from evaluated variables (meta, from
+ * pycfg_eval, gives messages their file:line; may be NULL).  Unknown keys and
  * suspicious values are appended to *warnings (a JSON array of strings,
  * created if NULL).  Relative kernel/ramdisk/disk paths are resolved
  * against base_dir when not NULL.
  */
-int	domcfg_build(const json_t *vars, const char *file, const char *base_dir,
-	    json_t **config, json_t **warnings, char **cause);
+int	domcfg_build(const json_t *vars, const json_t *meta, const char *file,
+	    const char *base_dir, json_t **config, json_t **warnings,
+	    char **cause);
 
 /* SXP (vm (name x) (memory 64) (image (linux (kernel ..))) (device ..)). */
 int	domcfg_from_sxp(const struct sxp *vm, const char *file,
@@ -98,10 +99,76 @@ struct sxp *domcfg_to_sxp(const json_t *config);
 int	domcfg_validate(const json_t *config, char **cause);
 
 /*
+ * The same config, typed (libvirt's virDomainDef shape): what xend keeps
+ * for a domain.  Every string is owned by the struct (NULL: null in the
+ * JSON); domcfg_free frees them all.  A nullable integer (console) is
+ * DOMCFG_UNSET when null.
+ */
+#define DOMCFG_UNSET	LONG_MIN
+
+struct domcfg_disk {
+	char	*uname;		/* file:/path or phy:/dev/x */
+	char	*dev;		/* sda1 */
+	char	*mode;		/* r, w or w! */
+};
+
+struct domcfg_vif {
+	char	*mac;		/* each NULL when not given */
+	char	*bridge;
+	char	*script;
+	char	*ip;
+};
+
+struct domcfg {
+	char			*name;
+	char			*builder;
+	char			*kernel;
+	char			*ramdisk;
+	long			 memory;
+	long			 maxmem;
+	long			 vcpus;
+	char			*cpus;
+	long			 cpu;		/* -1: any */
+	long			 console;	/* DOMCFG_UNSET: default */
+	char			*root;
+	char			*extra;
+	char			*ip;
+	char			*netmask;
+	char			*gateway;
+	char			*hostname;
+	char			*dhcp;
+	char			*nfs_server;
+	char			*nfs_root;
+	char			*on_poweroff;
+	char			*on_reboot;
+	char			*on_crash;
+	int			 vnc;
+	char			*vncpasswd;
+	char			*vncpasswd_viewonly;
+	char			*description;
+	struct domcfg_disk	*disks;
+	size_t			 ndisks;
+	struct domcfg_vif	*vifs;
+	size_t			 nvifs;
+};
+
+/* Validates config and fills a new struct; NULL and *cause on error. */
+struct domcfg	*domcfg_from_json(const json_t *config, char **cause);
+/* The canonical JSON config (domcfg_validate accepts it); new reference. */
+json_t		*domcfg_to_json(const struct domcfg *);
+/* A string key's value by its config name (NULL: null or not a string). */
+const char	*domcfg_string(const struct domcfg *, const char *key);
+/* The JSON text of the state file (sorted, indented); caller frees. */
+char		*domcfg_dumps(const struct domcfg *);
+/* A deep copy. */
+struct domcfg	*domcfg_dup(const struct domcfg *);
+void		 domcfg_free(struct domcfg *);
+
+/*
  * The guest kernel command line for a config: console=ttyS0 first, then
  * root, ip= (kernel syntax client:server:gw:netmask:hostname:eth0:off, or
  * ip=dhcp), nfsroot, hostname=, then extra.  Caller frees.
  */
-char	*domcfg_cmdline(const json_t *config);
+char	*domcfg_cmdline(const struct domcfg *);
 
 #endif

@@ -114,12 +114,6 @@ log_close(void)
 	log_file = NULL;
 }
 
-void
-log_set_level(enum log_level level)
-{
-	log_level = level;
-}
-
 int
 log_parse_level(const char *s, enum log_level *out)
 {

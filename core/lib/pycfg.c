@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "xen-common.h"
-#include "domcfg.h"
-#include "pycfg-meta.h"
+#include "pycfg.h"
 
 #define PYCFG_MAX_INPUT	(1024 * 1024)	/* bytes of config text */
 #define PYCFG_MAX_DEPTH	64		/* expression and value nesting */
@@ -101,38 +100,6 @@ static const char *const pycfg_stmt_keywords[] = {
 static const char *const pycfg_expr_keywords[] = {
 	"and", "in", "is", "lambda", "not", "or",
 };
-
-/* The meta registry: a few recent evaluations, each holding a reference. */
-static struct {
-	json_t	*vars;
-	json_t	*meta;
-} pycfg_metas[8];
-static size_t	pycfg_meta_next;
-
-const json_t *
-pycfg_meta(const json_t *vars)
-{
-	size_t	 i;
-
-	if (vars == NULL)
-		return (NULL);
-	for (i = 0; i < nitems(pycfg_metas); i++) {
-		if (pycfg_metas[i].vars == vars)
-			return (pycfg_metas[i].meta);
-	}
-	return (NULL);
-}
-
-static void
-pycfg_meta_add(json_t *vars, json_t *meta)
-{
-	size_t	 i = pycfg_meta_next++ % nitems(pycfg_metas);
-
-	json_decref(pycfg_metas[i].vars);
-	json_decref(pycfg_metas[i].meta);
-	pycfg_metas[i].vars = json_incref(vars);
-	pycfg_metas[i].meta = meta;
-}
 
 static int
 word_in(const char *w, const char *const *list, size_t n)
@@ -2223,7 +2190,7 @@ override_value(const char *s)
 int
 pycfg_eval(const char *text, size_t len, const char *file,
     const struct domcfg_override *ov, size_t nov, json_t **vars,
-    char **cause)
+    json_t **metap, char **cause)
 {
 	struct pycfg	 pc;
 	struct pv	 v;
@@ -2289,8 +2256,11 @@ pycfg_eval(const char *text, size_t len, const char *file,
 	}
 	json_object_set_new(meta, "lines", lines);
 	json_object_set_new(meta, "helpers", helpers);
-	pycfg_meta_add(out, meta);
 	*vars = out;
+	if (metap != NULL)
+		*metap = meta;
+	else
+		json_decref(meta);
 	k = 0;
 	goto done;
 

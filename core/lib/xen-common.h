@@ -48,7 +48,6 @@ enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 void	 log_open(const char *name, const char *path, enum log_level);
 int	 log_reopen(void);
 void	 log_close(void);
-void	 log_set_level(enum log_level);
 int	 log_parse_level(const char *, enum log_level *);
 /* s with control characters (< 0x20, 0x7f) as \xNN; caller frees. */
 char	*log_escape(const char *s);

@@ -374,3 +374,21 @@ xendcfg_free(struct xendcfg *cfg)
 	free(cfg->path);
 	cfg->dir = cfg->path = NULL;
 }
+
+char *
+xendcfg_api_path(const struct xendcfg *cfg)
+{
+	return (xstrdup(cfg->unix_path));
+}
+
+char *
+xendcfg_consoled_path(const struct xendcfg *cfg)
+{
+	return (xsprintf("%s/xenconsoled.sock", cfg->console_socket_dir));
+}
+
+char *
+xendcfg_console_path(const struct xendcfg *cfg, int domid)
+{
+	return (xsprintf("%s/%d.sock", cfg->console_socket_dir, domid));
+}

@@ -101,4 +101,13 @@ extern const size_t		xendcfg_nopts;
 void	xendcfg_vif_name(const struct xendcfg *, int domid, int idx,
 	    char *buf, size_t len);
 
+/*
+ * The sockets' paths, built here only (new strings, to free):
+ * xend's API (xend-unix-path), xenconsoled's status socket and a
+ * domain's console socket (console-socket-dir).
+ */
+char	*xendcfg_api_path(const struct xendcfg *);
+char	*xendcfg_consoled_path(const struct xendcfg *);
+char	*xendcfg_console_path(const struct xendcfg *, int domid);
+
 #endif

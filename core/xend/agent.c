@@ -56,6 +56,9 @@ struct agent_limits {
 	int		 out_full;	/* output dropped: said once */
 };
 
+/* What the guest's requests and reports go to (control.c's). */
+static const struct agent_hooks	*hooks;
+
 static void	agent_retry_cb(evutil_socket_t, short, void *);
 static void	agent_read_cb(struct bufferevent *, void *);
 
@@ -117,8 +120,7 @@ agent_send(struct domain *d, const char *fmt, ...)
 static void
 agent_send_target(struct domain *d)
 {
-	agent_send(d, "memory_target %lld", (long long)json_integer_value(
-	    json_object_get(d->config, "memory")));
+	agent_send(d, "memory_target %ld", d->config->memory);
 }
 
 /* The guest's own memory_target request (the manual's self-service). */
@@ -128,8 +130,8 @@ agent_apply_mem(struct domain *d, long mb)
 	char	*cause;
 
 	d->agent_lim->mem_recent = 1;
-	if (mb != json_integer_value(json_object_get(d->config, "memory")) &&
-	    control_mem_set(d, mb, &cause) != 0) {
+	if (mb != d->config->memory &&
+	    hooks->mem_set(d, mb, &cause) != 0) {
 		agent_send(d, "error %s", cause);
 		free(cause);
 	}
@@ -140,7 +142,7 @@ static void
 agent_apply_cpus(struct domain *d, const char *list)
 {
 	d->agent_lim->cpus_recent = 1;
-	control_agent_cpus(d, list);
+	hooks->cpus_online(d, list);
 }
 
 /* Once a second: a new budget, and what the last second held back. */
@@ -188,7 +190,7 @@ agent_cpus_online(struct domain *d, const char *arg)
 	char			*cause, *norm;
 	int			 n;
 
-	n = json_integer_value(json_object_get(d->config, "vcpus"));
+	n = d->config->vcpus;
 	if (arg == NULL || cpulist_parse(arg, n, &set, &cause) != 0) {
 		if (arg == NULL)
 			cause = xstrdup("no list");
@@ -199,7 +201,7 @@ agent_cpus_online(struct domain *d, const char *arg)
 		return;
 	}
 	norm = cpulist_format(&set, n);
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		/* xm vcpu-set is waiting for exactly this. */
 		free(l->cpus_want);
 		l->cpus_want = NULL;
@@ -309,6 +311,12 @@ agent_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("%s (%d): agent channel closed", d->name, d->domid);
 		agent_close(d);
 	}
+}
+
+void
+agent_init(const struct agent_hooks *h)
+{
+	hooks = h;
 }
 
 void

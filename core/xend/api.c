@@ -11,22 +11,46 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "rpc.h"
 #include "xend.h"
 
 #define API_DOM		0x1	/* args.dom names an existing domain */
 #define API_DOM0	0x2	/* ... and Domain-0 is acceptable */
 
+/* An op: rpc's part (name, help, argument specs) first, for rpc_op_find. */
 struct api_op {
-	const char	*name;
+	struct rpc_op	 rpc;
 	int		 flags;
 	void		(*fn)(struct api_req *, struct domain *);
-	const char	*help;
 };
+
+/*
+ * A long operation of the model ended (dom_done_cb): answer its request.
+ * The request outlives its client (server.c holds the client by reference
+ * and drops a reply to one that went away), so this is safe whenever the
+ * model calls it.
+ */
+static void
+api_done(struct domain *d, const char *code, const char *msg, void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, apijson_domain(d));
+}
+
+void
+api_event(const char *type, struct domain *d, void *arg)
+{
+	server_event(type, apijson_event(type, d));
+}
 
 static void
 api_host_info(struct api_req *req, struct domain *d)
 {
-	server_reply(req, host_to_json());
+	server_reply(req, apijson_host());
 }
 
 static void
@@ -98,9 +122,9 @@ api_domain_list(struct api_req *req, struct domain *unused)
 	if (doms == NULL || json_array_size(doms) == 0) {
 		if (doms != NULL && !json_is_array(doms))
 			goto bad;
-		json_array_append_new(out, domain0_to_json());
+		json_array_append_new(out, apijson_domain0());
 		TAILQ_FOREACH(d, &domains, entry)
-			json_array_append_new(out, list_entry(domain_to_json(d),
+			json_array_append_new(out, list_entry(apijson_domain(d),
 			    with_config));
 		server_reply(req, out);
 		return;
@@ -117,7 +141,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 		else
 			goto bad;
 		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
-			json_array_append_new(out, domain0_to_json());
+			json_array_append_new(out, apijson_domain0());
 			continue;
 		}
 		if ((d = domain_find(key)) == NULL) {
@@ -126,7 +150,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			    "exist", key);
 			return;
 		}
-		json_array_append_new(out, list_entry(domain_to_json(d),
+		json_array_append_new(out, list_entry(apijson_domain(d),
 		    with_config));
 	}
 	server_reply(req, out);
@@ -139,7 +163,7 @@ bad:
 static void
 api_domain_get(struct api_req *req, struct domain *d)
 {
-	server_reply(req, d != NULL ? domain_to_json(d) : domain0_to_json());
+	server_reply(req, d != NULL ? apijson_domain(d) : apijson_domain0());
 }
 
 /*
@@ -225,9 +249,9 @@ api_policy_valid(json_t *policy, char **cause)
  * array allows nothing.
  */
 int
-api_policy_check(json_t *policy, json_t *config, char **cause)
+api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 {
-	json_t		*images, *scripts, *v;
+	json_t		*images, *scripts;
 	const char	*s, *keys[] = { "kernel", "ramdisk" };
 	char		*what;
 	size_t		 i;
@@ -238,13 +262,13 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 	    policy_dirs(policy, "script_dirs", &scripts, cause) != 0)
 		return (-1);
 	for (i = 0; images != NULL && i < nitems(keys); i++) {
-		s = json_string_value(json_object_get(config, keys[i]));
+		s = domcfg_string(config, keys[i]);
 		if (s != NULL && policy_path_ok(keys[i], s, images,
 		    "image_dirs", cause) != 0)
 			return (-1);
 	}
-	json_array_foreach(json_object_get(config, "disks"), i, v) {
-		s = json_string_value(json_object_get(v, "uname"));
+	for (i = 0; i < config->ndisks; i++) {
+		s = config->disks[i].uname;
 		if (images == NULL || s == NULL)
 			continue;
 		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0)
@@ -255,8 +279,8 @@ api_policy_check(json_t *policy, json_t *config, char **cause)
 		if (rc != 0)
 			return (-1);
 	}
-	json_array_foreach(json_object_get(config, "vifs"), i, v) {
-		s = json_string_value(json_object_get(v, "script"));
+	for (i = 0; i < config->nvifs; i++) {
+		s = config->vifs[i].script;
 		if (scripts == NULL || s == NULL)
 			continue;
 		xasprintf(&what, "vif %zu script", i);
@@ -274,6 +298,7 @@ api_domain_create(struct api_req *req, struct domain *unused)
 	json_t	*config = json_object_get(req->args, "config");
 	json_t	*paused = json_object_get(req->args, "paused");
 	json_t	*policy = json_object_get(req->args, "policy");
+	struct domcfg	*dc;
 	char	*cause;
 
 	if (!json_is_object(config)) {
@@ -284,7 +309,7 @@ api_domain_create(struct api_req *req, struct domain *unused)
 		server_error(req, "invalid", "paused: expected true or false");
 		return;
 	}
-	if (domcfg_validate(config, &cause) != 0) {
+	if ((dc = domcfg_from_json(config, &cause)) == NULL) {
 		server_error(req, "invalid", "%s", cause);
 		free(cause);
 		return;
@@ -292,15 +317,17 @@ api_domain_create(struct api_req *req, struct domain *unused)
 	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
 		server_error(req, "invalid", "%s", cause);
 		free(cause);
+		domcfg_free(dc);
 		return;
 	}
-	if (policy != NULL && api_policy_check(policy, config, &cause) != 0) {
+	if (policy != NULL && api_policy_check(policy, dc, &cause) != 0) {
 		server_error(req, "denied", "%s", cause);
 		free(cause);
+		domcfg_free(dc);
 		return;
 	}
 	/* The reply is sent by domain.c once QEMU is up (or failed). */
-	if (domain_create(json_deep_copy(config), json_is_true(paused), req,
+	if (domain_create(dc, json_is_true(paused), api_done, req,
 	    &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
@@ -363,7 +390,7 @@ api_domain_pause_common(struct api_req *req, struct domain *d, int pause)
 {
 	char	*cause;
 
-	if (domain_pause(d, pause, req, &cause) != 0) {
+	if (domain_pause(d, pause, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -396,7 +423,7 @@ api_domain_rename(struct api_req *req, struct domain *d)
 		free(cause);
 		return;
 	}
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 /* An integer argument in [lo, hi]; 1 if present, 0 if absent, -1 bad. */
@@ -427,7 +454,7 @@ api_reply_or_error(struct api_req *req, struct domain *d, int rc,
 		return;
 	}
 	domain_save(d);
-	server_reply(req, domain_to_json(d));
+	server_reply(req, apijson_domain(d));
 }
 
 static void
@@ -475,7 +502,7 @@ api_domain_vcpu_set(struct api_req *req, struct domain *d)
 		return;
 	}
 	/* Answered when the guest agent confirms (control.c). */
-	if (control_vcpu_set(d, n, req, &cause) != 0) {
+	if (control_vcpu_set(d, n, api_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
 	}
@@ -586,78 +613,165 @@ api_events_subscribe(struct api_req *req, struct domain *d)
 
 static void api_ops_list(struct api_req *, struct domain *);
 
+/* config.schema: every config key's type, range, default and help. */
+static void
+api_config_schema(struct api_req *req, struct domain *d)
+{
+	server_reply(req, domcfg_schema_json());
+}
+
+/*
+ * Argument specs, checked before the handler runs (after "dom", which
+ * API_DOM checks); the messages are the ones docs/API.md shows.
+ */
+#define BOOL_ARG(n) \
+	{ n, RPC_BOOL, 0, 0, 0, NULL, "expected true or false", NULL }
+#define MB_ARG(n) \
+	{ n, RPC_INT, 1, 0, 1L << 30, NULL, NULL, "required (MB)" }
+#define OPT_INT(n, lo, hi) \
+	{ n, RPC_INT, 0, lo, hi, NULL, NULL, NULL }
+
+static const struct rpc_arg args_host_log[] = {
+	{ "lines", RPC_INT, 0, 1, LLONG_MAX, NULL,
+	    "expected a positive integer", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_list[] = {
+	BOOL_ARG("config"),
+	{ "doms", RPC_ARRAY, 0, 0, 0, NULL,
+	    "expected an array of names or ids", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_create[] = {
+	{ "config", RPC_OBJ, 1, 0, 0, NULL, "expected an object", NULL },
+	BOOL_ARG("paused"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_rename[] = {
+	{ "name", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_mem_set[] = {
+	MB_ARG("memory"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_mem_max[] = {
+	MB_ARG("maxmem"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_vcpu_set[] = {
+	{ "vcpus", RPC_INT, 1, 1, DOM_MAX_VCPUS, NULL, NULL, "required" },
+	RPC_ARGS_END
+};
+static const char *const words_all[] = { "all", NULL };
+static const struct rpc_arg args_domain_vcpu_pin[] = {
+	{ "vcpu", RPC_INT_STR, 1, 0, 0, words_all,
+	    "expected a number or \"all\"", NULL },
+	{ "cpus", RPC_STR, 1, 0, 0, NULL,
+	    "expected a CPU list such as \"0-1,^1\" or \"all\"", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_sched_credit[] = {
+	OPT_INT("weight", 1, 65535),
+	OPT_INT("cap", 0, 100L * 4096),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_sched_sedf[] = {
+	OPT_INT("period", 1, 1000),
+	OPT_INT("slice", 1, 1000),
+	RPC_ARGS_END
+};
+
+static const struct rpc_arg args_network_attach[] = {
+	{ "mac", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "bridge", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "script", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "ip", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_network_detach[] = {
+	{ "devid", RPC_INT, 1, 0, 1000, NULL, NULL, NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_vnet_delete[] = {
+	{ "id", RPC_INT, 1, 1, 16777215, NULL, NULL, NULL },
+	RPC_ARGS_END
+};
+
+#define OP(n, h, a, f, fn) { { n, h, a }, f, fn }
 static const struct api_op api_ops[] = {
-	{ "host.info", 0, api_host_info, "host and hypervisor facts" },
-	{ "host.dmesg", 0, api_host_dmesg, "xend's hypervisor messages" },
-	{ "host.log", 0, api_host_log, "tail of xend's log {lines}" },
-	{ "api.ops", 0, api_ops_list, "this list" },
-	{ "domain.list", 0, api_domain_list, "domains {doms: [..]}" },
-	{ "domain.get", API_DOM | API_DOM0, api_domain_get, "one domain {dom}" },
-	{ "domain.create", 0, api_domain_create,
-	    "start a domain {config, paused, policy: {image_dirs, "
-	    "script_dirs}}" },
-	{ "domain.destroy", API_DOM, api_domain_destroy, "kill {dom}" },
-	{ "domain.shutdown", API_DOM, api_domain_shutdown,
-	    "ask to shut down {dom, mode: poweroff|reboot|halt}" },
-	{ "domain.pause", API_DOM, api_domain_pause, "pause {dom}" },
-	{ "domain.unpause", API_DOM, api_domain_unpause, "unpause {dom}" },
-	{ "domain.rename", API_DOM, api_domain_rename, "rename {dom, name}" },
-	{ "domain.mem_set", API_DOM, api_domain_mem_set,
-	    "balloon target {dom, memory (MB)}" },
-	{ "domain.mem_max", API_DOM, api_domain_mem_max,
-	    "memory ceiling {dom, maxmem (MB)}" },
-	{ "domain.vcpu_set", API_DOM, api_domain_vcpu_set,
-	    "online vCPUs {dom, vcpus}" },
-	{ "domain.vcpu_list", API_DOM, api_domain_vcpu_list, "vCPUs {dom}" },
-	{ "domain.vcpu_pin", API_DOM, api_domain_vcpu_pin,
-	    "affinity {dom, vcpu (n|all), cpus}" },
-	{ "domain.sched_credit", API_DOM, api_domain_sched_credit,
-	    "credit scheduler {dom, weight, cap}" },
-	{ "domain.sched_sedf", API_DOM, api_domain_sched_sedf,
-	    "sedf scheduler {dom, period, slice (ms)}" },
-	{ "domain.network_attach", API_DOM, netdev_api_attach,
-	    "add a network interface {dom, mac, bridge, script, ip}" },
-	{ "domain.network_detach", API_DOM, netdev_api_detach,
-	    "remove a network interface {dom, devid}" },
-	{ "vnet.create", 0, vnet_api_create, "define a vnet {vnet: {id, "
-	    "bridge, vnetif, security, peers | group, dev, local, mtu}}" },
-	{ "vnet.list", 0, vnet_api_list, "the vnets xend knows" },
-	{ "vnet.delete", 0, vnet_api_delete, "delete a vnet {id}" },
-	{ "events.subscribe", 0, api_events_subscribe,
-	    "receive domain events on this connection" },
+	OP("host.info", "host and hypervisor facts", NULL, 0, api_host_info),
+	OP("host.dmesg", "xend's hypervisor messages", NULL, 0,
+	    api_host_dmesg),
+	OP("host.log", "tail of xend's log {lines}", args_host_log, 0,
+	    api_host_log),
+	OP("api.ops", "this list", NULL, 0, api_ops_list),
+	OP("config.schema", "domain config keys", NULL, 0,
+	    api_config_schema),
+	OP("domain.list", "domains {doms: [..]}", args_domain_list, 0,
+	    api_domain_list),
+	OP("domain.get", "one domain {dom}", NULL, API_DOM | API_DOM0,
+	    api_domain_get),
+	OP("domain.create", "start a domain {config, paused, policy: "
+	    "{image_dirs, script_dirs}}", args_domain_create, 0,
+	    api_domain_create),
+	OP("domain.destroy", "kill {dom}", NULL, API_DOM, api_domain_destroy),
+	OP("domain.shutdown", "ask to shut down {dom, mode: "
+	    "poweroff|reboot|halt}", NULL, API_DOM, api_domain_shutdown),
+	OP("domain.pause", "pause {dom}", NULL, API_DOM, api_domain_pause),
+	OP("domain.unpause", "unpause {dom}", NULL, API_DOM,
+	    api_domain_unpause),
+	OP("domain.rename", "rename {dom, name}", args_domain_rename, API_DOM,
+	    api_domain_rename),
+	OP("domain.mem_set", "balloon target {dom, memory (MB)}",
+	    args_domain_mem_set, API_DOM, api_domain_mem_set),
+	OP("domain.mem_max", "memory ceiling {dom, maxmem (MB)}",
+	    args_domain_mem_max, API_DOM, api_domain_mem_max),
+	OP("domain.vcpu_set", "online vCPUs {dom, vcpus}",
+	    args_domain_vcpu_set, API_DOM, api_domain_vcpu_set),
+	OP("domain.vcpu_list", "vCPUs {dom}", NULL, API_DOM,
+	    api_domain_vcpu_list),
+	OP("domain.vcpu_pin", "affinity {dom, vcpu (n|all), cpus}",
+	    args_domain_vcpu_pin, API_DOM, api_domain_vcpu_pin),
+	OP("domain.sched_credit", "credit scheduler {dom, weight, cap}",
+	    args_domain_sched_credit, API_DOM, api_domain_sched_credit),
+	OP("domain.sched_sedf", "sedf scheduler {dom, period, slice (ms)}",
+	    args_domain_sched_sedf, API_DOM, api_domain_sched_sedf),
+	OP("domain.network_attach", "add a network interface {dom, mac, "
+	    "bridge, script, ip}", args_network_attach, API_DOM,
+	    netdev_api_attach),
+	OP("domain.network_detach", "remove a network interface {dom, devid}",
+	    args_network_detach, API_DOM, netdev_api_detach),
+	OP("vnet.create", "define a vnet {vnet: {id, bridge, vnetif, "
+	    "security, peers | group, dev, local, mtu}}", NULL, 0,
+	    vnet_api_create),
+	OP("vnet.list", "the vnets xend knows", NULL, 0, vnet_api_list),
+	OP("vnet.delete", "delete a vnet {id}", args_vnet_delete, 0,
+	    vnet_api_delete),
+	OP("events.subscribe", "receive domain events on this connection",
+	    NULL, 0, api_events_subscribe),
 };
 
 static void
 api_ops_list(struct api_req *req, struct domain *d)
 {
-	json_t	*out = json_array();
-	size_t	 i;
-
-	for (i = 0; i < nitems(api_ops); i++) {
-		json_array_append_new(out, json_pack("{s:s, s:s}", "op",
-		    api_ops[i].name, "help", api_ops[i].help));
-	}
-	server_reply(req, out);
+	server_reply(req, rpc_op_list(api_ops, nitems(api_ops),
+	    sizeof api_ops[0]));
 }
 
 void
 api_dispatch(struct api_req *req)
 {
-	const struct api_op	*op = NULL;
+	const struct api_op	*op;
 	struct domain		*d = NULL;
 	json_t			*dj;
 	const char		*key;
-	char			 buf[32];
-	size_t			 i;
+	char			 buf[32], *cause;
 
-	for (i = 0; i < nitems(api_ops); i++) {
-		if (strcmp(api_ops[i].name, req->op) == 0) {
-			op = &api_ops[i];
-			break;
-		}
-	}
-	if (op == NULL) {
-		server_error(req, "unknown_op", "unknown op '%s'", req->op);
+	if ((op = rpc_op_find(api_ops, nitems(api_ops), sizeof api_ops[0],
+	    req->op, &cause)) == NULL) {
+		server_error(req, RPC_E_UNKNOWN, "%s", cause);
+		free(cause);
 		return;
 	}
 	if (op->flags & API_DOM) {
@@ -669,13 +783,13 @@ api_dispatch(struct api_req *req)
 		} else if (json_is_string(dj))
 			key = json_string_value(dj);
 		else {
-			server_error(req, "invalid",
+			server_error(req, RPC_E_INVALID,
 			    "dom: expected a domain name or id");
 			return;
 		}
 		if (strcmp(key, "0") == 0 || strcmp(key, "Domain-0") == 0) {
 			if (!(op->flags & API_DOM0)) {
-				server_error(req, "invalid", "%s: not "
+				server_error(req, RPC_E_INVALID, "%s: not "
 				    "permitted on Domain-0", req->op);
 				return;
 			}
@@ -684,6 +798,11 @@ api_dispatch(struct api_req *req)
 			    "domain '%s' does not exist", key);
 			return;
 		}
+	}
+	if (rpc_args_check(op->rpc.args, req->args, &cause) != 0) {
+		server_error(req, RPC_E_INVALID, "%s", cause);
+		free(cause);
+		return;
 	}
 	log_debug("api %s", req->op);
 	op->fn(req, d);

@@ -26,18 +26,12 @@
 #define MEM_MIN_MB	16
 #define VCPU_SET_SECONDS 10
 
-static long
-cfg_int(struct domain *d, const char *key)
-{
-	return (json_integer_value(json_object_get(d->config, key)));
-}
-
 static void
 save_config(struct domain *d)
 {
 	char	*path, *text, *cause;
 
-	text = json_dumps(d->config, JSON_INDENT(1) | JSON_SORT_KEYS);
+	text = domcfg_dumps(d->config);
 	xasprintf(&path, "%s/config.json", d->dir);
 	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0) {
 		log_error("%s", cause);
@@ -61,8 +55,7 @@ control_host_admits(struct domain *d, long mb, char **cause)
 	host_read(&h);
 	TAILQ_FOREACH(x, &domains, entry) {
 		if (x != d && x->state != DOM_DYING)
-			claimed += json_integer_value(json_object_get(
-			    x->config, "memory"));
+			claimed += x->config->memory;
 	}
 	room = h.total_mb - xend_cfg.dom0_min_mem - claimed;
 	host_free(&h);
@@ -97,7 +90,7 @@ balloon_to(struct domain *d, long mb)
 int
 control_mem_set(struct domain *d, long mb, char **cause)
 {
-	long	 maxmem = cfg_int(d, "maxmem");
+	long	 maxmem = d->config->maxmem;
 
 	if (d->state != DOM_RUNNING && d->state != DOM_PAUSED) {
 		*cause = xsprintf("domain %s is not running", d->name);
@@ -114,9 +107,9 @@ control_mem_set(struct domain *d, long mb, char **cause)
 		    d->name);
 		return (-1);
 	}
-	if (mb > cfg_int(d, "memory") && control_host_admits(d, mb, cause) != 0)
+	if (mb > d->config->memory && control_host_admits(d, mb, cause) != 0)
 		return (-1);
-	json_object_set_new(d->config, "memory", json_integer(mb));
+	d->config->memory = mb;
 	save_config(d);
 	balloon_to(d, mb);
 	log_info("%s (%d): memory target %ld MB", d->name, d->domid, mb);
@@ -139,9 +132,9 @@ control_mem_max(struct domain *d, long mb, char **cause)
 		return (-1);
 	}
 	/* Shrinking the ceiling below the target brings the target down. */
-	if (mb < cfg_int(d, "memory") && control_mem_set(d, mb, cause) != 0)
+	if (mb < d->config->memory && control_mem_set(d, mb, cause) != 0)
 		return (-1);
-	json_object_set_new(d->config, "maxmem", json_integer(mb));
+	d->config->maxmem = mb;
 	save_config(d);
 	log_info("%s (%d): maxmem %ld MB", d->name, d->domid, mb);
 	return (0);
@@ -171,7 +164,7 @@ control_balloon_event(struct domain *d, json_t *data)
 void
 control_qmp_up(struct domain *d)
 {
-	long	 mem = cfg_int(d, "memory");
+	long	 mem = d->config->memory;
 
 	if (d->boot_maxmem > mem)
 		balloon_to(d, mem);
@@ -218,7 +211,6 @@ blockstats_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 void
 control_sample(struct domain *d)
 {
-	json_t	*vifs = json_object_get(d->config, "vifs");
 	size_t	 i;
 	char	 path[128], vif[IFNAMSIZ];
 	long long rx = 0, tx = 0;
@@ -230,7 +222,7 @@ control_sample(struct domain *d)
 		qmp_command(d->qmp, "query-blockstats", NULL, blockstats_cb, d);
 	}
 	/* The tap's rx is the guest's tx. */
-	for (i = 0; i < json_array_size(vifs); i++) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		snprintf(path, sizeof path, "/sys/class/net/%s/"
 		    "statistics/tx_bytes", vif);
@@ -307,7 +299,7 @@ pin_one(struct domain *d, int vcpu, const char *cpus, char **cause)
 int
 control_vcpu_pin(struct domain *d, int vcpu, const char *cpus, char **cause)
 {
-	int	 i, n = cfg_int(d, "vcpus");
+	int	 i, n = d->config->vcpus;
 	cpu_set_t set;
 
 	if (vcpu >= n || vcpu < -1) {
@@ -331,16 +323,12 @@ control_vcpu_pin(struct domain *d, int vcpu, const char *cpus, char **cause)
 void
 control_apply_affinity(struct domain *d)
 {
-	const char	*cpus = json_string_value(json_object_get(d->config,
-			    "cpus"));
-	json_t		*cpu = json_object_get(d->config, "cpu");
-	char		*cause, buf[16];
+	const char	*cpus = d->config->cpus;
+	char		*cause, buf[24];
 	int		 i;
 
-	if (cpus == NULL && json_is_integer(cpu) &&
-	    json_integer_value(cpu) >= 0) {
-		snprintf(buf, sizeof buf, "%lld", (long long)
-		    json_integer_value(cpu));
+	if (cpus == NULL && d->config->cpu >= 0) {
+		snprintf(buf, sizeof buf, "%ld", d->config->cpu);
 		cpus = buf;
 	}
 	for (i = 0; i < d->nvcpu_tids; i++) {
@@ -364,18 +352,16 @@ vcpu_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct domain	*d = arg;
 
-	if (d->pending_vcpu != NULL) {
-		server_error(d->pending_vcpu, "failed", "the guest agent of "
-		    "%s did not confirm the change within %d s", d->name,
-		    VCPU_SET_SECONDS);
-		d->pending_vcpu = NULL;
-	}
+	domain_done(&d->pending_vcpu, d, "failed", "the guest agent of %s "
+	    "did not confirm the change within %d s", d->name,
+	    VCPU_SET_SECONDS);
 }
 
 int
-control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
+control_vcpu_set(struct domain *d, int n, dom_done_cb done, void *arg,
+    char **cause)
 {
-	int		 max = cfg_int(d, "vcpus");
+	int		 max = d->config->vcpus;
 	struct timeval	 tv = { VCPU_SET_SECONDS, 0 };
 
 	if (n < 1 || n > max) {
@@ -393,12 +379,13 @@ control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
 		    d->name);
 		return (-1);
 	}
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		*cause = xsprintf("a vCPU change of %s is already under way",
 		    d->name);
 		return (-1);
 	}
-	d->pending_vcpu = req;
+	d->pending_vcpu.fn = done;
+	d->pending_vcpu.arg = arg;
 	if (d->vcpu_timeout_ev == NULL)
 		d->vcpu_timeout_ev = evtimer_new(xend_base, vcpu_timeout_cb, d);
 	evtimer_add(d->vcpu_timeout_ev, &tv);
@@ -411,14 +398,17 @@ control_agent_cpus(struct domain *d, const char *list)
 {
 	free(d->cpus_online);
 	d->cpus_online = xstrdup(list);
-	if (d->pending_vcpu != NULL) {
+	if (d->pending_vcpu.fn != NULL) {
 		evtimer_del(d->vcpu_timeout_ev);
-		server_reply(d->pending_vcpu, domain_to_json(d));
-		d->pending_vcpu = NULL;
+		domain_done(&d->pending_vcpu, d, NULL, NULL);
 	}
-	server_event("domain.state", json_pack("{s:o}", "domain",
-	    domain_to_json(d)));
+	events_publish("domain.state", d);
 }
+
+const struct agent_hooks control_agent_hooks = {
+	control_mem_set,
+	control_agent_cpus,
+};
 
 void
 control_free(struct domain *d)
@@ -435,9 +425,6 @@ control_free(struct domain *d)
 		event_free(d->vcpu_timeout_ev);
 		d->vcpu_timeout_ev = NULL;
 	}
-	if (d->pending_vcpu != NULL) {
-		server_error(d->pending_vcpu, "failed", "domain %s went away",
-		    d->name);
-		d->pending_vcpu = NULL;
-	}
+	domain_done(&d->pending_vcpu, d, "failed", "domain %s went away",
+	    d->name);
 }

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,27 +51,16 @@ static void	domain_preserve(struct domain *, const char *why, int running);
 static void	domain_powerdown_stop(struct domain *);
 static void	domain_powerdown_arm(struct domain *);
 
+/* A pause or unpause waiting for QEMU's answer, on d->pauses. */
+struct pause_req {
+	struct domain		*d;
+	struct dom_done		 done;
+	int			 pause;
+	TAILQ_ENTRY(pause_req)	 entry;
+};
+
 static const char *state_names[] = { "starting", "running", "paused",
     "shutdown", "crashed", "dying" };
-
-void
-domain_ref(struct domain *d)
-{
-	d->refs++;
-}
-
-void
-domain_unref(struct domain *d)
-{
-	if (--d->refs > 0)
-		return;
-	json_decref(d->config);
-	free(d->name);
-	free(d->dir);
-	free(d->exit_how);
-	free(d->shutdown_reason);
-	free(d);
-}
 
 int
 domain_count(void)
@@ -164,7 +154,7 @@ domid_in_use(int id, void *arg)
  * failed create takes no id.
  */
 static int
-domid_next(json_t *config, int *rover)
+domid_next(struct domcfg *config, int *rover)
 {
 	*rover = domid_rover;
 	return (domid_pick(rover, DOMID_MAX, domid_in_use, config));
@@ -198,100 +188,23 @@ domain_state_flags(struct domain *d)
 	return (flags);
 }
 
-json_t *
-domain_to_json(struct domain *d)
+const char *
+domain_state_name(enum dom_state state)
 {
-	json_t	*o;
-	int	 port;
-	json_t	*cj = json_object_get(d->config, "console");
-
-	port = json_is_integer(cj) ? json_integer_value(cj) :
-	    xend_cfg.console_port_base + d->domid;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
-	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:O}",
-	    "domid", d->domid,
-	    "name", d->name,
-	    "state", domain_state_flags(d),
-	    "status", d->state == DOM_RUNNING && d->blocked ? "blocked" :
-		state_names[d->state],
-	    "memory", json_integer_value(json_object_get(d->config, "memory")),
-	    "maxmem", json_integer_value(json_object_get(d->config, "maxmem")),
-	    "vcpus", json_integer_value(json_object_get(d->config, "vcpus")),
-	    "cpu", d->last_cpu,
-	    "cpu_time", d->cpu_time,
-	    "console_port", port,
-	    "start_time", d->start_time,
-	    "uptime", time_wall() - d->start_time,
-	    "pid", (int)d->pid,
-	    "dir", d->dir,
-	    "restart_count", d->restart_count,
-	    "shutdown_reason", d->shutdown_reason,
-	    "config", d->config);
-	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
-	    d->dir));
-	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
-	    d->dir));
-	/* memory: what the balloon reports; the config's is the target. */
-	json_object_set_new(o, "memory_target", json_integer(
-	    json_integer_value(json_object_get(d->config, "memory"))));
-	if (d->mem_actual > 0)
-		json_object_set_new(o, "memory", json_integer(
-		    (d->mem_actual + 512 * 1024) / (1024 * 1024)));
-	json_object_set_new(o, "vcpus_online", d->cpus_online != NULL ?
-	    json_string(d->cpus_online) : json_null());
-	json_object_set_new(o, "agent", json_boolean(agent_is_up(d)));
-	json_object_set_new(o, "shutdown_requested", d->shutdown_req ==
-	    SHUTDOWN_NONE ? json_null() : json_string(d->shutdown_req ==
-	    SHUTDOWN_REBOOT ? "reboot" : d->shutdown_req == SHUTDOWN_HALT ?
-	    "halt" : "poweroff"));
-	json_object_set_new(o, "sched", sched_to_json(d));
-	json_object_set_new(o, "network", network_domain_json(d));
-	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
-	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
-	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));
-	if (json_is_true(json_object_get(d->config, "vnc"))) {
-		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
-		    d->dir));
-		json_object_set_new(o, "vnc_port", json_integer(
-		    xend_cfg.vnc_port_base + d->domid));
-	}
-	return (o);
+	return (state_names[state]);
 }
 
-json_t *
-domain0_to_json(void)
+const char *
+domain_status(struct domain *d)
 {
-	struct host_info	 h;
-	struct domain		*d;
-	long			 mem;
-	double			 cpu = host_busy_seconds();
-	json_t			*o;
-	char			 hostname[256];
-
-	host_read(&h);
-	mem = h.total_mb;
-	TAILQ_FOREACH(d, &domains, entry) {
-		mem -= json_integer_value(json_object_get(d->config, "memory"));
-		cpu -= d->cpu_time;
-	}
-	if (gethostname(hostname, sizeof hostname) != 0)
-		strcpy(hostname, "localhost");
-	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:n,"
-	    " s:f, s:f, s:s}",
-	    "domid", 0, "name", "Domain-0", "state", "r-----",
-	    "status", "running", "memory", (json_int_t)mem,
-	    "maxmem", (json_int_t)h.total_mb, "vcpus", h.nr_cpus, "cpu", 0,
-	    "cpu_time", cpu > 0 ? cpu : 0, "console_port",
-	    "start_time", time_wall() - host_uptime(),
-	    "uptime", host_uptime(), "host", hostname);
-	host_free(&h);
-	return (o);
+	return (d->state == DOM_RUNNING && d->blocked ? "blocked" :
+	    state_names[d->state]);
 }
 
 static void
 domain_emit(struct domain *d, const char *type)
 {
-	server_event(type, json_pack("{s:o}", "domain", domain_to_json(d)));
+	events_publish(type, d);
 }
 
 static void
@@ -415,7 +328,7 @@ domain_save_config(struct domain *d, char **cause)
 	char	*path, *text;
 	int	 rc;
 
-	text = json_dumps(d->config, JSON_INDENT(1) | JSON_SORT_KEYS);
+	text = domcfg_dumps(d->config);
 	xasprintf(&path, "%s/config.json", d->dir);
 	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(path);
@@ -424,39 +337,39 @@ domain_save_config(struct domain *d, char **cause)
 }
 
 static struct domain *
-domain_new(int domid, json_t *config)
+domain_new(int domid, struct domcfg *config)
 {
 	struct domain	*d = xcalloc(1, sizeof *d);
 
 	d->refs = 1;
 	d->domid = domid;
 	d->config = config;
-	d->name = xstrdup(json_string_value(json_object_get(config, "name")));
+	d->name = xstrdup(config->name);
 	xasprintf(&d->dir, "%s/domains/%d", xend_cfg.state_dir, domid);
 	d->pidfd = -1;
 	d->last_cpu = -1;
 	d->state = DOM_STARTING;
+	TAILQ_INIT(&d->pauses);
 	return (d);
 }
 
 /* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
 void
-domain_fill_macs(json_t *config)
+domain_fill_macs(struct domcfg *config)
 {
-	json_t	*vifs = json_object_get(config, "vifs"), *v;
 	size_t	 i;
 	unsigned char r[3];
 	int	 fd;
 
-	json_array_foreach(vifs, i, v) {
-		if (json_is_string(json_object_get(v, "mac")))
+	for (i = 0; i < config->nvifs; i++) {
+		if (config->vifs[i].mac != NULL)
 			continue;
 		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
 			fatal("/dev/urandom");
 		close(fd);
-		json_object_set_new(v, "mac", json_sprintf(
-		    "00:16:3e:%02x:%02x:%02x", r[0] & 0x7f, r[1], r[2]));
+		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
+		    r[0] & 0x7f, r[1], r[2]);
 	}
 }
 
@@ -499,17 +412,16 @@ static struct domain *
 disk_user(const char *uname, const char *mode)
 {
 	struct domain	*d;
-	json_t		*v;
 	size_t		 i;
 	const char	*m;
 
 	if (strcmp(mode, "w!") == 0)
 		return (NULL);
 	TAILQ_FOREACH(d, &domains, entry) {
-		json_array_foreach(json_object_get(d->config, "disks"), i, v) {
-			m = json_string_value(json_object_get(v, "mode"));
-			if (strcmp(json_string_value(json_object_get(v,
-			    "uname")), uname) != 0 || strcmp(m, "w!") == 0)
+		for (i = 0; i < d->config->ndisks; i++) {
+			m = d->config->disks[i].mode;
+			if (strcmp(d->config->disks[i].uname, uname) != 0 ||
+			    strcmp(m, "w!") == 0)
 				continue;
 			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
 				return (d);
@@ -519,10 +431,10 @@ disk_user(const char *uname, const char *mode)
 }
 
 static int
-domain_check_files(json_t *config, char **cause)
+domain_check_files(const struct domcfg *config, char **cause)
 {
 	const char	*k, *paths[2] = { "kernel", "ramdisk" };
-	json_t		*disks = json_object_get(config, "disks"), *v;
+	const char	*files[2] = { config->kernel, config->ramdisk };
 	const char	*uname, *mode;
 	size_t		 i;
 	int		 flags, min;
@@ -530,28 +442,27 @@ domain_check_files(json_t *config, char **cause)
 	struct domain	*user;
 
 	for (i = 0; i < nitems(paths); i++) {
-		k = json_string_value(json_object_get(config, paths[i]));
+		k = files[i];
 		if (k != NULL && access(k, R_OK) != 0) {
 			*cause = xsprintf("%s %s: %s", paths[i], k,
 			    strerror(errno));
 			return (-1);
 		}
 	}
-	k = json_string_value(json_object_get(config, "kernel"));
-	min = kernel_min_mb(k, json_string_value(json_object_get(config,
-	    "ramdisk")));
+	k = config->kernel;
+	min = kernel_min_mb(k, config->ramdisk);
 	/* The guest boots with maxmem, then balloons down to memory. */
-	mem = json_integer_value(json_object_get(config, "maxmem"));
+	mem = config->maxmem;
 	if (min > 0 && mem < min) {
 		*cause = xsprintf("%s = %lld MB is too little for kernel %s: "
 		    "it needs at least %d MB to boot",
-		    mem == json_integer_value(json_object_get(config,
-		    "memory")) ? "memory" : "maxmem", (long long)mem, k, min);
+		    mem == config->memory ? "memory" : "maxmem",
+		    (long long)mem, k, min);
 		return (-1);
 	}
-	json_array_foreach(disks, i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
-		mode = json_string_value(json_object_get(v, "mode"));
+	for (i = 0; i < config->ndisks; i++) {
+		uname = config->disks[i].uname;
+		mode = config->disks[i].mode;
 		if ((user = disk_user(uname, mode)) != NULL) {
 			*cause = xsprintf("disk %s is in use by domain %s (%s); "
 			    "use mode 'r' in both, or 'w!' to force", uname,
@@ -600,12 +511,11 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		domain_remove(d);
 		return;
 	}
-	if (d->pending_create != NULL) {
+	if (d->pending_create.fn != NULL) {
 		char *tail = qemu_log_tail(d, 600);
 
-		server_error(d->pending_create, "failed", "qemu %s: %s",
+		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",
 		    d->exit_how, tail);
-		d->pending_create = NULL;
 		free(tail);
 		domain_set_state(d, DOM_DYING);
 		domain_remove(d);
@@ -639,6 +549,23 @@ domain_watch_pid(struct domain *d, char **cause)
 	return (0);
 }
 
+/*
+ * QEMU's QMP is going (qmp_free calls no callback after it): the pauses
+ * it did not answer fail now, or their callers would wait for ever.
+ */
+static void
+domain_pauses_fail(struct domain *d)
+{
+	struct pause_req	*pr;
+
+	while ((pr = TAILQ_FIRST(&d->pauses)) != NULL) {
+		TAILQ_REMOVE(&d->pauses, pr, entry);
+		domain_done(&pr->done, d, "failed", "domain %s: qemu went "
+		    "away before it answered", d->name);
+		free(pr);
+	}
+}
+
 static void
 domain_unwatch(struct domain *d)
 {
@@ -657,6 +584,7 @@ domain_unwatch(struct domain *d)
 	domain_powerdown_stop(d);
 	agent_close(d);
 	qemu_vifs_down(d);
+	domain_pauses_fail(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
 		d->qmp = NULL;
@@ -683,8 +611,7 @@ domain_start_qemu(struct domain *d, char **cause)
 	}
 	log_info("%s (%d): qemu pid %d started (%s)", d->name, d->domid,
 	    (int)d->pid, accel_get());
-	d->boot_maxmem = json_integer_value(json_object_get(d->config,
-	    "maxmem"));
+	d->boot_maxmem = d->config->maxmem;
 	d->mem_actual = 0;
 	if (sched_attach(d, cause) != 0) {
 		log_warn("%s: scheduler: %s", d->name, *cause);
@@ -698,11 +625,11 @@ domain_start_qemu(struct domain *d, char **cause)
 }
 
 int
-domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
+    char **cause)
 {
 	struct domain	*d;
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
+	const char	*name = config->name;
 	int		 domid, rover;
 
 	if (!domain_name_valid(name)) {
@@ -716,8 +643,7 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	if (domain_check_files(config, cause) != 0 ||
 	    precheck_config(config, cause) != 0)
 		goto fail;
-	if (control_host_admits(NULL, json_integer_value(json_object_get(config,
-	    "memory")), cause) != 0)
+	if (control_host_admits(NULL, config->memory, cause) != 0)
 		goto fail;
 	domain_fill_macs(config);
 	if ((domid = domid_next(config, &rover)) == -1) {
@@ -749,14 +675,15 @@ domain_create(json_t *config, int paused, struct api_req *req, char **cause)
 	}
 	domid_rover = rover;
 	rover_save();
-	d->pending_create = req;
+	d->pending_create.fn = done;
+	d->pending_create.arg = arg;
 	TAILQ_INSERT_TAIL(&domains, d, entry);
 	dmesg_add("domain %s (%d) created", d->name, d->domid);
 	domain_emit(d, "domain.added");
 	return (0);
 
 fail:
-	json_decref(config);
+	domcfg_free(config);
 	return (-1);
 }
 
@@ -783,22 +710,20 @@ domain_cpus_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 static void
 domain_started(struct domain *d, enum dom_state state)
 {
-	struct api_req	*req = d->pending_create;
 	char		*cause;
 
 	domain_set_state(d, state);
-	if (req == NULL)
+	if (d->pending_create.fn == NULL)
 		return;
-	d->pending_create = NULL;
 	/* "Started" only once the record says so (a full disk may not). */
 	if (domain_write_runtime(d, &cause) != 0) {
-		server_error(req, "failed", "cannot start domain %s: %s",
-		    d->name, cause);
+		domain_done(&d->pending_create, d, "failed",
+		    "cannot start domain %s: %s", d->name, cause);
 		free(cause);
 		domain_defer_policy(d, "destroy");
 		return;
 	}
-	server_reply(req, domain_to_json(d));
+	domain_done(&d->pending_create, d, NULL, NULL);
 }
 
 static void
@@ -808,10 +733,9 @@ domain_cont_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 	if (error != NULL) {
 		log_warn("%s: cont: %s", d->name, error);
-		if (d->pending_create != NULL) {
-			server_error(d->pending_create, "failed",
+		if (d->pending_create.fn != NULL) {
+			domain_done(&d->pending_create, d, "failed",
 			    "cannot start domain: %s", error);
-			d->pending_create = NULL;
 			domain_defer_policy(d, "destroy");
 		}
 		return;
@@ -910,86 +834,125 @@ domain_defer_policy(struct domain *d, const char *why)
 }
 
 static void
+domain_ev_shutdown(struct domain *d, json_t *data)
+{
+	const char	*reason, *why;
+
+	reason = json_string_value(json_object_get(data, "reason"));
+	if (reason == NULL)
+		reason = "unknown";
+	log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
+	domain_powerdown_stop(d);
+	if (strcmp(reason, "guest-shutdown") == 0)
+		why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
+		    d->shutdown_req == SHUTDOWN_HALT ? "halt" : "poweroff";
+	else if (strcmp(reason, "guest-panic") == 0)
+		why = "crash";
+	else if (strcmp(reason, "host-signal") == 0)
+		why = "crash";	/* someone killed QEMU */
+	else
+		return;	/* host-qmp-*: our own doing */
+	free(d->shutdown_reason);
+	d->shutdown_reason = xstrdup(why);
+	domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
+	    DOM_SHUTDOWN);
+	dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
+	    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
+	domain_defer_policy(d, why);
+}
+
+static void
+domain_ev_reset(struct domain *d, json_t *data)
+{
+	const char	*reason;
+	double		 now;
+
+	reason = json_string_value(json_object_get(data, "reason"));
+	now = time_mono();
+	if (json_is_true(json_object_get(data, "guest")) &&
+	    now - d->last_reset < RESET_FOLD_SECONDS) {
+		/*
+		 * SeaBIOS resets once more by itself after a reset: part of
+		 * the same reboot.  A guest that keeps resetting this fast is
+		 * in a loop, a crash.
+		 */
+		d->last_reset = now;
+		if (++d->quick_resets < RESET_LOOP_LIMIT)
+			return;
+		d->quick_resets = 0;
+		dmesg_add("domain %s (%d) is in a reset loop", d->name,
+		    d->domid);
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("crash");
+		domain_preserve(d, "crash", 1);
+		return;
+	}
+	d->last_reset = now;
+	d->quick_resets = 0;
+	if (json_is_true(json_object_get(data, "guest"))) {
+		/* QEMU has already reset the guest; on_reboot decides. */
+		log_info("%s (%d): guest reset (%s)", d->name, d->domid,
+		    reason != NULL ? reason : "?");
+		free(d->shutdown_reason);
+		d->shutdown_reason = xstrdup("reboot");
+		domain_defer_policy(d, "guest-reset");
+	} else if (d->cont_after_reset) {
+		d->cont_after_reset = 0;
+		qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
+	}
+}
+
+static void
+domain_ev_panicked(struct domain *d, json_t *data)
+{
+	dmesg_add("domain %s (%d) crashed: guest kernel panic", d->name,
+	    d->domid);
+	free(d->shutdown_reason);
+	d->shutdown_reason = xstrdup("crash");
+	domain_set_state(d, DOM_CRASHED);
+	domain_defer_policy(d, "crash");
+}
+
+static void
+domain_ev_stop(struct domain *d, json_t *data)
+{
+	if (d->state == DOM_RUNNING)
+		domain_set_state(d, DOM_PAUSED);
+}
+
+static void
+domain_ev_resume(struct domain *d, json_t *data)
+{
+	if (d->state == DOM_PAUSED)
+		domain_set_state(d, DOM_RUNNING);
+}
+
+/* QMP events xend acts on; others are ignored. */
+static const struct {
+	const char	*name;
+	void		(*fn)(struct domain *, json_t *data);
+} domain_qmp_events[] = {
+	{ "SHUTDOWN",		domain_ev_shutdown },
+	{ "RESET",		domain_ev_reset },
+	{ "GUEST_PANICKED",	domain_ev_panicked },
+	{ "BALLOON_CHANGE",	control_balloon_event },
+	{ "STOP",		domain_ev_stop },
+	{ "RESUME",		domain_ev_resume },
+};
+
+static void
 domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 {
 	struct domain	*d = arg;
-	const char	*reason, *why;
-	double		 now;
+	size_t		 i;
 
 	if (d->state == DOM_DYING)
 		return;
-	if (strcmp(event, "SHUTDOWN") == 0) {
-		reason = json_string_value(json_object_get(data, "reason"));
-		if (reason == NULL)
-			reason = "unknown";
-		log_info("%s (%d): SHUTDOWN (%s)", d->name, d->domid, reason);
-		domain_powerdown_stop(d);
-		if (strcmp(reason, "guest-shutdown") == 0)
-			why = d->shutdown_req == SHUTDOWN_REBOOT ? "reboot" :
-			    d->shutdown_req == SHUTDOWN_HALT ? "halt" :
-			    "poweroff";
-		else if (strcmp(reason, "guest-panic") == 0)
-			why = "crash";
-		else if (strcmp(reason, "host-signal") == 0)
-			why = "crash";	/* someone killed QEMU */
-		else
-			return;	/* host-qmp-*: our own doing */
-		free(d->shutdown_reason);
-		d->shutdown_reason = xstrdup(why);
-		domain_set_state(d, strcmp(why, "crash") == 0 ? DOM_CRASHED :
-		    DOM_SHUTDOWN);
-		dmesg_add("domain %s (%d) %s (qemu: %s)", d->name, d->domid,
-		    strcmp(why, "crash") == 0 ? "crashed" : "shut down", reason);
-		domain_defer_policy(d, why);
-	} else if (strcmp(event, "RESET") == 0) {
-		reason = json_string_value(json_object_get(data, "reason"));
-		now = time_mono();
-		if (json_is_true(json_object_get(data, "guest")) &&
-		    now - d->last_reset < RESET_FOLD_SECONDS) {
-			/*
-			 * SeaBIOS resets once more by itself after a reset:
-			 * part of the same reboot.  A guest that keeps
-			 * resetting this fast is in a loop, a crash.
-			 */
-			d->last_reset = now;
-			if (++d->quick_resets < RESET_LOOP_LIMIT)
-				return;
-			d->quick_resets = 0;
-			dmesg_add("domain %s (%d) is in a reset loop",
-			    d->name, d->domid);
-			free(d->shutdown_reason);
-			d->shutdown_reason = xstrdup("crash");
-			domain_preserve(d, "crash", 1);
+	for (i = 0; i < nitems(domain_qmp_events); i++) {
+		if (strcmp(event, domain_qmp_events[i].name) == 0) {
+			domain_qmp_events[i].fn(d, data);
 			return;
 		}
-		d->last_reset = now;
-		d->quick_resets = 0;
-		if (json_is_true(json_object_get(data, "guest"))) {
-			/* QEMU has already reset the guest; on_reboot decides. */
-			log_info("%s (%d): guest reset (%s)", d->name, d->domid,
-			    reason != NULL ? reason : "?");
-			free(d->shutdown_reason);
-			d->shutdown_reason = xstrdup("reboot");
-			domain_defer_policy(d, "guest-reset");
-		} else if (d->cont_after_reset) {
-			d->cont_after_reset = 0;
-			qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
-		}
-	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
-		dmesg_add("domain %s (%d) crashed: guest kernel panic",
-		    d->name, d->domid);
-		free(d->shutdown_reason);
-		d->shutdown_reason = xstrdup("crash");
-		domain_set_state(d, DOM_CRASHED);
-		domain_defer_policy(d, "crash");
-	} else if (strcmp(event, "BALLOON_CHANGE") == 0) {
-		control_balloon_event(d, data);
-	} else if (strcmp(event, "STOP") == 0) {
-		if (d->state == DOM_RUNNING)
-			domain_set_state(d, DOM_PAUSED);
-	} else if (strcmp(event, "RESUME") == 0) {
-		if (d->state == DOM_PAUSED)
-			domain_set_state(d, DOM_RUNNING);
 	}
 }
 
@@ -1007,7 +970,7 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		control_qmp_up(d);
 		qemu_vifs_up(d);
 	}
-	if (d->state == DOM_STARTING && d->pending_create != NULL) {
+	if (d->state == DOM_STARTING && d->pending_create.fn != NULL) {
 		if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
 		else
@@ -1045,11 +1008,8 @@ domain_qmp_connect(struct domain *d)
 	if (time_mono() > d->qmp_deadline) {
 		log_error("%s (%d): no qmp: %s", d->name, d->domid, cause);
 		free(cause);
-		if (d->pending_create != NULL) {
-			server_error(d->pending_create, "failed",
-			    "qemu did not answer on its qmp socket");
-			d->pending_create = NULL;
-		}
+		domain_done(&d->pending_create, d, "failed",
+		    "qemu did not answer on its qmp socket");
 		domain_destroy(d, NULL);
 		return;
 	}
@@ -1122,8 +1082,7 @@ domain_remove(struct domain *d)
 	}
 	if (in_table) {
 		TAILQ_REMOVE(&domains, d, entry);
-		server_event("domain.removed", json_pack("{s:i, s:s}",
-		    "domid", d->domid, "name", d->name));
+		events_publish("domain.removed", d);
 		dmesg_add("domain %s (%d) destroyed", d->name, d->domid);
 	}
 	d->removed = 1;
@@ -1184,11 +1143,8 @@ domain_destroy(struct domain *d, char **cause)
 	if (d->removed)
 		return (0);
 	domain_set_state(d, DOM_DYING);
-	if (d->pending_create != NULL) {
-		server_error(d->pending_create, "failed", "domain destroyed "
-		    "while starting");
-		d->pending_create = NULL;
-	}
+	domain_done(&d->pending_create, d, "failed",
+	    "domain destroyed while starting");
 	if (!d->exited && d->pid > 0 && d->pidfd != -1) {
 		kill(d->pid, SIGTERM);
 		if (!pidfd_wait(d->pidfd, 3000)) {
@@ -1302,7 +1258,7 @@ static void
 domain_rename_restart(struct domain *d)
 {
 	char	*newname, *cause;
-	json_t	*config = json_deep_copy(d->config);
+	struct domcfg	*config = domcfg_dup(d->config);
 	int	 n;
 
 	for (n = 1; ; n++) {
@@ -1315,11 +1271,11 @@ domain_rename_restart(struct domain *d)
 		log_error("%s: rename-restart: %s", d->name, cause);
 		free(cause);
 		free(newname);
-		json_decref(config);
+		domcfg_free(config);
 		return;
 	}
 	free(newname);
-	if (domain_create(config, 0, NULL, &cause) != 0) {
+	if (domain_create(config, 0, NULL, NULL, &cause) != 0) {
 		log_error("rename-restart: %s", cause);
 		free(cause);
 	}
@@ -1356,7 +1312,7 @@ domain_apply_policy(struct domain *d, const char *why)
 		key = "on_crash";
 	else
 		key = "on_poweroff";
-	policy = json_string_value(json_object_get(d->config, key));
+	policy = domcfg_string(d->config, key);
 	if (policy == NULL)
 		policy = "destroy";
 	/* A halt is a request to stop for good. */
@@ -1462,38 +1418,32 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 	return (0);
 }
 
-struct pause_req {
-	struct domain	*d;
-	struct api_req	*req;
-	int		 pause;
-};
-
 static void
 domain_pause_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct pause_req	*pr = arg;
 
+	TAILQ_REMOVE(&pr->d->pauses, pr, entry);
 	if (error != NULL)
-		server_error(pr->req, "failed", "%s", error);
+		domain_done(&pr->done, pr->d, "failed", "%s", error);
 	else {
 		if (!pr->d->removed)
 			domain_set_state(pr->d, pr->pause ? DOM_PAUSED :
 			    DOM_RUNNING);
-		server_reply(pr->req, domain_to_json(pr->d));
+		domain_done(&pr->done, pr->d, NULL, NULL);
 	}
-	domain_unref(pr->d);
 	free(pr);
 }
 
 int
-domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
+domain_pause(struct domain *d, int pause, dom_done_cb done, void *arg,
+    char **cause)
 {
 	struct pause_req	*pr;
 
 	if (d->state != (pause ? DOM_RUNNING : DOM_PAUSED)) {
 		*cause = xsprintf("domain %s is %s", d->name,
-		    d->state == DOM_RUNNING && d->blocked ? "blocked" :
-		    state_names[d->state]);
+		    domain_status(d));
 		if (d->state == DOM_PAUSED && pause) {
 			free(*cause);
 			*cause = xsprintf("domain %s is already paused",
@@ -1510,9 +1460,11 @@ domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
 	}
 	pr = xcalloc(1, sizeof *pr);
 	pr->d = d;
-	pr->req = req;
+	pr->done.fn = done;
+	pr->done.arg = arg;
 	pr->pause = pause;
-	domain_ref(d);
+	/* No reference: d's qmp_free (domain_unwatch) ends pr first. */
+	TAILQ_INSERT_TAIL(&d->pauses, pr, entry);
 	qmp_command(d->qmp, pause ? "stop" : "cont", NULL, domain_pause_cb, pr);
 	return (0);
 }
@@ -1520,7 +1472,7 @@ domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
 int
 domain_rename(struct domain *d, const char *name, char **cause)
 {
-	json_t	*saved;
+	char	*saved;
 
 	if (domcfg_name_problem(name) != NULL) {
 		*cause = xsprintf("invalid domain name '%s': %s", name,
@@ -1533,13 +1485,14 @@ domain_rename(struct domain *d, const char *name, char **cause)
 		*cause = xsprintf("domain '%s' already exists", name);
 		return (-1);
 	}
-	saved = json_incref(json_object_get(d->config, "name"));
-	json_object_set_new(d->config, "name", json_string(name));
+	saved = d->config->name;
+	d->config->name = xstrdup(name);
 	if (domain_save_config(d, cause) != 0) {
-		json_object_set_new(d->config, "name", saved);
+		free(d->config->name);
+		d->config->name = saved;
 		return (-1);
 	}
-	json_decref(saved);
+	free(saved);
 	log_info("domain %d renamed %s -> %s", d->domid, d->name, name);
 	free(d->name);
 	d->name = xstrdup(name);
@@ -1609,6 +1562,7 @@ domain_init(void)
 	} else
 		free(cause);
 	free(path);
+	agent_init(&control_agent_hooks);
 	sample_ev = event_new(xend_base, -1, EV_PERSIST, domain_sample_cb,
 	    NULL);
 	event_add(sample_ev, &tv);
@@ -1683,44 +1637,47 @@ domain_is_xend_child(pid_t pid)
  * cost a running guest its QEMU: such a domain is adopted, with a warning,
  * so that it can be renamed or shut down properly.
  */
-static int
+static struct domcfg *
 domain_adopt_valid(const char *dir, json_t *config)
 {
 	json_t		*copy;
 	char		*cause;
 	const char	*name = json_string_value(json_object_get(config,
 			    "name")), *why;
-	int		 rc;
+	struct domcfg	*dc;
 
-	if (domcfg_validate(config, &cause) == 0)
-		return (0);
+	if ((dc = domcfg_from_json(config, &cause)) != NULL)
+		return (dc);
 	if (name == NULL || (why = domcfg_name_problem(name)) == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
 	free(cause);
 	copy = json_deep_copy(config);
 	json_object_set_new(copy, "name", json_string("adopted"));
-	rc = domcfg_validate(copy, &cause);
+	dc = domcfg_from_json(copy, &cause);
 	json_decref(copy);
-	if (rc != 0) {
+	if (dc == NULL) {
 		log_warn("%s: config.json: %s", dir, cause);
 		free(cause);
-		return (-1);
+		return (NULL);
 	}
+	free(dc->name);
+	dc->name = xstrdup(name);
 	log_warn("%s: domain name '%s' is no longer accepted (%s): adopted; "
 	    "rename it (xm rename) or shut it down", dir, name, why);
 	dmesg_add("domain '%s' adopted under a name no longer accepted (%s): "
 	    "xm rename it", name, why);
-	return (0);
+	return (dc);
 }
 
 static void
 domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 {
 	char		*path, *text, *cause;
-	json_t		*rt = NULL, *config = NULL, *v;
+	json_t		*rt = NULL, *json, *v;
+	struct domcfg	*config = NULL;
 	json_error_t	 jerr;
 	struct domain	*d;
 	size_t		 i;
@@ -1731,12 +1688,11 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 	xasprintf(&path, "%s/config.json", dir);
 	no_config = access(path, F_OK) != 0 && errno == ENOENT;
 	if (file_read(path, &text, NULL, &cause) == 0) {
-		config = json_loads(text, 0, &jerr);
+		json = json_loads(text, 0, &jerr);
 		free(text);
-		if (config != NULL && domain_adopt_valid(dir, config) != 0) {
-			json_decref(config);
-			config = NULL;
-		}
+		if (json != NULL)
+			config = domain_adopt_valid(dir, json);
+		json_decref(json);
 	} else
 		free(cause);
 	free(path);

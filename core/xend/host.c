@@ -15,49 +15,6 @@
 #include "xen-common.h"
 #include "xend.h"
 
-#define DMESG_MAX 256
-
-static char	*dmesg_ring[DMESG_MAX];
-static size_t	 dmesg_next, dmesg_count;
-
-void
-dmesg_add(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg, *line, *safe, when[32];
-	time_t	 now = time(NULL);
-	struct tm tm;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	localtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-	log_info("%s", msg);
-	/* Guests and scripts name things here: no raw control characters. */
-	safe = log_escape(msg);
-	free(msg);
-	xasprintf(&line, "(XEN) [%s] %s", when, safe);
-	free(safe);
-	free(dmesg_ring[dmesg_next]);
-	dmesg_ring[dmesg_next] = line;
-	dmesg_next = (dmesg_next + 1) % DMESG_MAX;
-	if (dmesg_count < DMESG_MAX)
-		dmesg_count++;
-}
-
-json_t *
-dmesg_lines(void)
-{
-	json_t	*out = json_array();
-	size_t	 i, start = (dmesg_next + DMESG_MAX - dmesg_count) % DMESG_MAX;
-
-	for (i = 0; i < dmesg_count; i++)
-		json_array_append_new(out, json_string(
-		    dmesg_ring[(start + i) % DMESG_MAX]));
-	return (out);
-}
-
 /*
  * The last want lines of the log at path, read backwards from its end in
  * blocks, so a log of any size costs at most max bytes of memory; lines
@@ -254,69 +211,8 @@ host_busy_seconds(void)
 	return ((v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz);
 }
 
-static json_t	*host_cpus_json(void);
-static json_t	*host_load_json(void);
-
-json_t *
-host_to_json(void)
-{
-	struct host_info	 h;
-	struct utsname		 u;
-	struct domain		*d;
-	char			 hostname[256];
-	long			 claimed = 0;
-	json_t			*o, *counts;
-	int			 by_state[DOM_DYING + 1] = { 0 };
-	static const char	*state_names[] = { "starting", "running",
-	    "paused", "shutdown", "crashed", "dying" };
-	int			 i;
-	static char		*qver;
-
-	if (qver == NULL)
-		qver = qemu_version();
-	host_read(&h);
-	uname(&u);
-	if (gethostname(hostname, sizeof hostname) != 0)
-		strcpy(hostname, "localhost");
-	TAILQ_FOREACH(d, &domains, entry) {
-		claimed += json_integer_value(json_object_get(d->config,
-		    "memory"));
-		by_state[d->state]++;
-	}
-	counts = json_object();
-	for (i = 0; i <= DOM_DYING; i++)
-		json_object_set_new(counts, state_names[i],
-		    json_integer(by_state[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s, s:I, s:I, s:I,"
-	    " s:I, s:s, s:s, s:s, s:s, s:f, s:i, s:o}",
-	    "host", hostname,
-	    "release", u.release,
-	    "version", u.version,
-	    "machine", u.machine,
-	    "system", u.sysname,
-	    "nr_cpus", h.nr_cpus,
-	    "cpu_mhz", h.cpu_mhz,
-	    "cpu_model", h.cpu_model,
-	    "total_memory", (json_int_t)h.total_mb,
-	    "free_memory", (json_int_t)h.free_mb,
-	    "claimed_memory", (json_int_t)claimed,
-	    "dom0_min_mem", (json_int_t)xend_cfg.dom0_min_mem,
-	    "accel", accel_get(),
-	    "accel_reason", accel_reason(),
-	    "qemu_version", qver,
-	    "xend_version", XEN_VERSION,
-	    "xend_uptime", time_wall() - xend_start_time,
-	    "nr_domains", domain_count(),
-	    "domains_by_state", counts);
-	host_free(&h);
-	json_object_set_new(o, "cpus", host_cpus_json());
-	json_object_set_new(o, "load", host_load_json());
-	json_object_set_new(o, "scheduler", json_string(sched_layout()));
-	return (o);
-}
-
 /* Cumulative busy seconds per host CPU, from /proc/stat. */
-static json_t *
+json_t *
 host_cpus_json(void)
 {
 	FILE			*f;
@@ -344,7 +240,7 @@ host_cpus_json(void)
 	return (out);
 }
 
-static json_t *
+json_t *
 host_load_json(void)
 {
 	double	 l[3] = { 0, 0, 0 };

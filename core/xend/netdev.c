@@ -156,26 +156,43 @@ vif_devid(json_t *v)
 	return ((int)json_integer_value(json_object_get(v, "devid")));
 }
 
+int
+netdev_vif_view(json_t *v, struct domcfg_vif *out)
+{
+	out->mac = (char *)json_string_value(json_object_get(v, "mac"));
+	out->bridge = (char *)json_string_value(json_object_get(v, "bridge"));
+	out->script = (char *)json_string_value(json_object_get(v, "script"));
+	out->ip = (char *)json_string_value(json_object_get(v, "ip"));
+	return (vif_devid(v));
+}
+
+/* A config vif as a JSON entry {mac, bridge, script, ip}. */
+static json_t *
+vif_json(const struct domcfg_vif *v)
+{
+	return (json_pack("{s:s?, s:s?, s:s?, s:s?}", "mac", v->mac,
+	    "bridge", v->bridge, "script", v->script, "ip", v->ip));
+}
+
 void
 netdev_qemu_args(struct domain *d, char ***out)
 {
-	json_t		*v;
-	size_t		 i, n = 0;
-	char		**a, vif[IFNAMSIZ];
-	const char	*mac;
-	int		 devid;
+	json_t			*v;
+	struct domcfg_vif	 hv;
+	size_t			 i, n = 0;
+	char			**a, vif[IFNAMSIZ];
+	int			 devid;
 
 	a = xcalloc(json_array_size(netdev_added(d)) * 4 + 1, sizeof *a);
 	json_array_foreach(netdev_added(d), i, v) {
-		devid = vif_devid(v);
-		mac = json_string_value(json_object_get(v, "mac"));
+		devid = netdev_vif_view(v, &hv);
 		xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
 		a[n++] = xstrdup("-netdev");
 		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
 		    "downscript=no", devid, vif);
 		a[n++] = xstrdup("-device");
 		a[n++] = xsprintf("virtio-net-pci,id=vif%d,netdev=net%d,mac=%s"
-		    "%s", devid, devid, mac, network_nic_mtu(v));
+		    "%s", devid, devid, hv.mac, network_nic_mtu(&hv));
 	}
 	a[n] = NULL;
 	*out = a;
@@ -333,7 +350,7 @@ netdev_up_done(int ok, const char *how, void *arg)
 }
 
 void
-netdev_vif_up(struct domain *d, json_t *v, int devid)
+netdev_vif_up(struct domain *d, const struct domcfg_vif *v, int devid)
 {
 	struct netdev_up	*u;
 	const char		*script = network_vif_script(v);
@@ -355,25 +372,30 @@ netdev_vif_up(struct domain *d, json_t *v, int devid)
 void
 netdev_vifs_up(struct domain *d)
 {
-	json_t	*v;
-	size_t	 i;
+	json_t			*v;
+	struct domcfg_vif	 hv;
+	size_t			 i;
 
 	json_array_clear(netdev_get(d)->failed);
 	json_array_foreach(netdev_added(d), i, v)
-		netdev_vif_up(d, v, vif_devid(v));
+		netdev_vif_up(d, &hv, netdev_vif_view(v, &hv));
 }
 
 void
 netdev_vifs_down(struct domain *d)
 {
-	json_t	*v;
-	size_t	 i;
+	json_t			*v;
+	struct domcfg_vif	 hv;
+	size_t			 i;
 
 	json_array_foreach(netdev_added(d), i, v)
-		qemu_vif_down(d, v, vif_devid(v), NULL, NULL);
+		qemu_vif_down(d, &hv, netdev_vif_view(v, &hv), NULL, NULL);
 }
 
-/* The interface devid of d (config or added) and where it is; NULL if none. */
+/*
+ * Interface devid of d (config or added) as a JSON entry with its devid
+ * (a new reference), and whether it was added; NULL if there is none.
+ */
 static json_t *
 netdev_find(struct domain *d, int devid, int *added)
 {
@@ -383,13 +405,16 @@ netdev_find(struct domain *d, int devid, int *added)
 	json_array_foreach(netdev_added(d), i, v) {
 		if (vif_devid(v) == devid) {
 			*added = 1;
-			return (v);
+			return (json_incref(v));
 		}
 	}
 	*added = 0;
-	if (devid < 0 || netdev_detached(d, devid))
+	if (devid < 0 || (size_t)devid >= d->config->nvifs ||
+	    netdev_detached(d, devid))
 		return (NULL);
-	return (json_array_get(json_object_get(d->config, "vifs"), devid));
+	v = vif_json(&d->config->vifs[devid]);
+	json_object_set_new(v, "devid", json_integer(devid));
+	return (v);
 }
 
 /* Every interface the domain has now, as config "vifs" entries. */
@@ -399,9 +424,10 @@ netdev_all(struct domain *d)
 	json_t	*all = json_array(), *v, *copy;
 	size_t	 i;
 
-	json_array_foreach(json_object_get(d->config, "vifs"), i, v)
+	for (i = 0; i < d->config->nvifs; i++)
 		if (!netdev_detached(d, (int)i))
-			json_array_append(all, v);
+			json_array_append_new(all,
+			    vif_json(&d->config->vifs[i]));
 	json_array_foreach(netdev_added(d), i, v) {
 		copy = json_deep_copy(v);
 		json_object_del(copy, "devid");
@@ -414,6 +440,7 @@ struct netdev_job {
 	struct api_req	*req;
 	struct domain	*d;
 	json_t		*vif;		/* with its devid */
+	struct domcfg_vif cv;		/* vif's, borrowed from it */
 	int		 devid;
 	int		 added;		/* detach: an added one */
 	int		 tries;
@@ -478,7 +505,7 @@ attach_up_done(int ok, const char *how, void *arg)
 	if (netdev_ended(j, NULL, NULL, 0))
 		return;
 	if (!ok) {
-		script = network_vif_script(j->vif);
+		script = network_vif_script(&j->cv);
 		if (script != NULL)
 			j->error = xsprintf("vif-script %s online %s: %s; the "
 			    "interface was removed again", script, j->name,
@@ -488,7 +515,7 @@ attach_up_done(int ok, const char *how, void *arg)
 			    "removed again", j->name, how);
 		dmesg_add("domain %s: network-attach of %s failed: %s",
 		    j->d->name, j->name, how);
-		qemu_vif_down(j->d, j->vif, j->devid, NULL, NULL);
+		qemu_vif_down(j->d, &j->cv, j->devid, NULL, NULL);
 		/* Answered once the tap is gone; the NIC follows. */
 		snprintf(nid, sizeof nid, "net%d", j->devid);
 		qmp_command(j->d->qmp, "netdev_del", json_pack("{s:s}", "id",
@@ -515,7 +542,7 @@ attach_device_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 
 	if (netdev_ended(j, error, "device_add for", 1))
 		return;
-	qemu_vif_up(j->d, j->vif, j->devid, attach_up_done, j);
+	qemu_vif_up(j->d, &j->cv, j->devid, attach_up_done, j);
 }
 
 static void
@@ -534,7 +561,7 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	args = json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtio-net-pci",
 	    "id", did, "netdev", nid, "mac", json_string_value(
 	    json_object_get(j->vif, "mac")));
-	br = json_string_value(json_object_get(j->vif, "bridge"));
+	br = j->cv.bridge;
 	if ((mtu = network_guest_mtu(br != NULL ? br :
 	    xend_cfg.default_bridge)) != 0)
 		json_object_set_new(args, "host_mtu", json_integer(mtu));
@@ -562,12 +589,16 @@ netdev_refused(struct api_req *req, struct domain *d)
 static int
 netdev_free_devid(struct domain *d)
 {
+	json_t	*v;
 	int	 devid, added;
 
 	for (devid = 0; devid < NETDEV_MAX; devid++) {
-		if (netdev_find(d, devid, &added) == NULL &&
-		    (devid >= (int)json_array_size(json_object_get(d->config,
-		    "vifs")) || netdev_detached(d, devid)))
+		if ((v = netdev_find(d, devid, &added)) != NULL) {
+			json_decref(v);
+			continue;
+		}
+		if ((size_t)devid >= d->config->nvifs ||
+		    netdev_detached(d, devid))
 			return (devid);
 	}
 	return (-1);
@@ -578,7 +609,8 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 {
 	static const char *const keys[] = { "mac", "bridge", "script", "ip" };
 	struct netdev_job	*j;
-	json_t			*vif, *e, *cfg, *all, *vifs;
+	struct domcfg		*tc;
+	json_t			*vif, *e, *cfg, *all;
 	const char		*key;
 	char			*cause, nid[32];
 	size_t			 i;
@@ -603,22 +635,22 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 		json_object_set(vif, key, e);
 	}
 	/* The config's own checks, on the config as it would be. */
-	cfg = json_deep_copy(d->config);
+	cfg = domcfg_to_json(d->config);
 	all = netdev_all(d);
 	json_array_append(all, vif);
 	json_object_set_new(cfg, "vifs", all);
-	domain_fill_macs(cfg);
-	if (domcfg_validate(cfg, &cause) != 0) {
+	tc = domcfg_from_json(cfg, &cause);
+	json_decref(cfg);
+	if (tc == NULL) {
 		server_error(req, "invalid", "%s", cause);
 		free(cause);
-		json_decref(cfg);
 		json_decref(vif);
 		return;
 	}
-	vifs = json_object_get(cfg, "vifs");
-	json_object_set(vif, "mac", json_object_get(json_array_get(vifs,
-	    json_array_size(vifs) - 1), "mac"));
-	json_decref(cfg);
+	domain_fill_macs(tc);
+	json_object_set_new(vif, "mac", json_string(tc->vifs[tc->nvifs -
+	    1].mac));
+	domcfg_free(tc);
 	if ((devid = netdev_free_devid(d)) == -1) {
 		server_error(req, "invalid", "domain %s has %d interfaces "
 		    "already", d->name, NETDEV_MAX);
@@ -631,6 +663,7 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 	j->d = d;
 	domain_ref(d);
 	j->vif = vif;
+	netdev_vif_view(vif, &j->cv);
 	j->devid = devid;
 	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
@@ -680,12 +713,25 @@ detach_down_done(int ok, const char *how, void *arg)
 
 static void	detach_poll(evutil_socket_t, short, void *);
 
+/* The tap is gone: the script's offline, then the answer. */
+static void
+detach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	struct netdev_job	*j = arg;
+
+	if (error != NULL)
+		log_warn("%s: netdev_del of %s: %s", j->d->name, j->name,
+		    error);
+	qemu_vif_down(j->d, &j->cv, j->devid, detach_down_done, j);
+}
+
 /* Whether QEMU still has the device (the guest has not let it go). */
 static void
 detach_list_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct netdev_job	*j = arg;
 	struct timeval		 tv = { 0, NETDEV_RELEASE_MS * 1000 };
+	char			 nid[32];
 
 	if (netdev_ended(j, NULL, NULL, 0))
 		return;
@@ -704,8 +750,9 @@ detach_list_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 		evtimer_add(j->timer, &tv);
 		return;
 	}
-	netdev_unplug_tap(j->d, j->devid);
-	qemu_vif_down(j->d, j->vif, j->devid, detach_down_done, j);
+	snprintf(nid, sizeof nid, "net%d", j->devid);
+	qmp_command(j->d->qmp, "netdev_del", json_pack("{s:s}", "id", nid),
+	    detach_netdev_cb, j);
 }
 
 static void
@@ -753,7 +800,8 @@ netdev_api_detach(struct api_req *req, struct domain *d)
 	j->req = req;
 	j->d = d;
 	domain_ref(d);
-	j->vif = json_incref(v);
+	j->vif = v;
+	netdev_vif_view(v, &j->cv);
 	j->devid = devid;
 	j->added = added;
 	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);

@@ -143,11 +143,10 @@ network_script_env(char *const kv[])
 
 /* The vif's script= or xend's vif-script, or NULL for the built-in. */
 const char *
-network_vif_script(json_t *v)
+network_vif_script(const struct domcfg_vif *v)
 {
-	const char	*script;
+	const char	*script = v->script;
 
-	script = json_string_value(json_object_get(v, "script"));
 	if (script == NULL && *xend_cfg.vif_script != '\0')
 		script = xend_cfg.vif_script;
 	return (script);
@@ -158,12 +157,12 @@ network_vif_script(json_t *v)
  * default-bridge.  argv is the script's (or NULL).
  */
 static const char *
-network_vif_bridge(json_t *v, char *const argv[])
+network_vif_bridge(const struct domcfg_vif *v, char *const argv[])
 {
 	const char	*br;
 
-	if ((br = json_string_value(json_object_get(v, "bridge"))) != NULL)
-		return (br);
+	if (v->bridge != NULL)
+		return (v->bridge);
 	if (argv != NULL && (br = network_script_arg(argv, "bridge")) != NULL &&
 	    *br != '\0')
 		return (br);
@@ -171,16 +170,15 @@ network_vif_bridge(json_t *v, char *const argv[])
 }
 
 char **
-network_vif_argv(struct domain *d, json_t *v, const char *op,
-    const char *vif)
+network_vif_argv(struct domain *d, const struct domcfg_vif *v,
+    const char *op, const char *vif)
 {
 	char		**argv, *kv[8];
-	const char	 *mac, *ip, *spec = network_vif_script(v);
+	const char	 *mac = v->mac, *ip = v->ip;
+	const char	 *spec = network_vif_script(v);
 	size_t		  n = 0, m;
 
 	argv = network_script_argv(spec != NULL ? spec : "", op, NULL);
-	mac = json_string_value(json_object_get(v, "mac"));
-	ip = json_string_value(json_object_get(v, "ip"));
 	kv[n++] = xsprintf("domain=%s", d->name);
 	kv[n++] = xsprintf("vif=%s", vif);
 	kv[n++] = xsprintf("bridge=%s", network_vif_bridge(v, argv));
@@ -256,10 +254,10 @@ network_guest_mtu(const char *br)
 }
 
 const char *
-network_nic_mtu(json_t *v)
+network_nic_mtu(const struct domcfg_vif *v)
 {
 	static char	 buf[32];
-	const char	*br = json_string_value(json_object_get(v, "bridge"));
+	const char	*br = v->bridge;
 	int		 mtu;
 
 	mtu = network_guest_mtu(br != NULL ? br : xend_cfg.default_bridge);
@@ -376,23 +374,19 @@ network_lease_ip(const char *bridge, const char *mac)
  * the first), else null.
  */
 static json_t *
-network_vif_json(struct domain *d, json_t *v, int devid)
+network_vif_json(struct domain *d, const struct domcfg_vif *v, int devid)
 {
-	const char	*br, *mac, *ip, *src;
+	const char	*br, *mac = v->mac, *ip, *src;
 	char		 vif[32];
 
 	xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
-	br = json_string_value(json_object_get(v, "bridge"));
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	mac = json_string_value(json_object_get(v, "mac"));
+	br = v->bridge != NULL ? v->bridge : xend_cfg.default_bridge;
 	src = "lease";
 	if ((ip = network_lease_ip(br, mac)) == NULL) {
 		src = "config";
-		ip = json_string_value(json_object_get(v, "ip"));
+		ip = v->ip;
 		if (ip == NULL && devid == 0)
-			ip = json_string_value(json_object_get(d->config,
-			    "ip"));
+			ip = d->config->ip;
 		if (ip != NULL && *ip == '\0')
 			ip = NULL;
 	}
@@ -405,19 +399,20 @@ network_vif_json(struct domain *d, json_t *v, int devid)
 json_t *
 network_domain_json(struct domain *d)
 {
-	json_t	*out = json_array(), *v;
-	size_t	 i;
-	int	 devid;
+	json_t			*out = json_array(), *v;
+	struct domcfg_vif	 hv;
+	size_t			 i;
+	int			 devid;
 
-	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		if (!netdev_detached(d, (int)i) && !netdev_failed(d, (int)i))
-			json_array_append_new(out, network_vif_json(d, v,
-			    (int)i));
+			json_array_append_new(out, network_vif_json(d,
+			    &d->config->vifs[i], (int)i));
 	}
 	json_array_foreach(netdev_added(d), i, v) {
-		devid = (int)json_integer_value(json_object_get(v, "devid"));
+		devid = netdev_vif_view(v, &hv);
 		if (!netdev_failed(d, devid))
-			json_array_append_new(out, network_vif_json(d, v,
+			json_array_append_new(out, network_vif_json(d, &hv,
 			    devid));
 	}
 	return (out);

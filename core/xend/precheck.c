@@ -29,16 +29,15 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "domcfg.h"
 #include "kimage.h"
 #include "xend.h"
 
 int
-precheck_console_port(json_t *config, int domid)
+precheck_console_port(const struct domcfg *config, int domid)
 {
-	json_t	*c = json_object_get(config, "console");
-
-	if (json_is_integer(c))
-		return (json_integer_value(c));
+	if (config->console != DOMCFG_UNSET)
+		return ((int)config->console);
 	return (xend_cfg.console_port_base + domid);
 }
 
@@ -90,15 +89,14 @@ port_domain(int port)
 }
 
 static int
-check_console(json_t *config, char **cause)
+check_console(const struct domcfg *config, char **cause)
 {
-	json_t		*c = json_object_get(config, "console");
 	struct domain	*d;
 	int		 port;
 
-	if (!json_is_integer(c))
+	if (config->console == DOMCFG_UNSET)
 		return (0);
-	port = json_integer_value(c);
+	port = (int)config->console;
 	if (port < 1024 && !xend_cfg.console_privileged_ports) {
 		*cause = xsprintf("console port %d is privileged (below 1024); "
 		    "set (console-privileged-ports yes) in xend-config.sxp to "
@@ -127,16 +125,15 @@ phy_path(const char *uname)
 }
 
 static int
-check_disks(json_t *config, char **cause)
+check_disks(const struct domcfg *config, char **cause)
 {
-	json_t		*v;
 	const char	*uname;
 	char		*path;
 	struct stat	 st;
 	size_t		 i;
 
-	json_array_foreach(json_object_get(config, "disks"), i, v) {
-		uname = json_string_value(json_object_get(v, "uname"));
+	for (i = 0; i < config->ndisks; i++) {
+		uname = config->disks[i].uname;
 		if (strncmp(uname, "phy:", 4) != 0)
 			continue;
 		path = phy_path(uname);
@@ -180,13 +177,12 @@ check_ramdisk(const char *path, char **cause)
 
 /* The guest boots with maxmem (the balloon then holds it to memory). */
 static int
-check_memory(json_t *config, char **cause)
+check_memory(const struct domcfg *config, char **cause)
 {
 	struct host_info	 h;
-	long long		 maxmem;
+	long long		 maxmem = config->maxmem;
 	int			 rc = 0;
 
-	maxmem = json_integer_value(json_object_get(config, "maxmem"));
 	host_read(&h);
 	if (h.total_mb > 0 && maxmem > h.total_mb) {
 		*cause = xsprintf("maxmem = %lld MB is more than this host's "
@@ -198,12 +194,10 @@ check_memory(json_t *config, char **cause)
 }
 
 int
-precheck_config(json_t *config, char **cause)
+precheck_config(const struct domcfg *config, char **cause)
 {
-	const char	*kernel, *ramdisk;
+	const char	*kernel = config->kernel, *ramdisk = config->ramdisk;
 
-	kernel = json_string_value(json_object_get(config, "kernel"));
-	ramdisk = json_string_value(json_object_get(config, "ramdisk"));
 	if (kimage_check(kernel, ramdisk != NULL, cause) != 0)
 		return (-1);
 	if (ramdisk != NULL && check_ramdisk(ramdisk, cause) != 0)
@@ -216,12 +210,12 @@ precheck_config(json_t *config, char **cause)
 }
 
 int
-precheck_ports_busy(json_t *config, int domid, char **why)
+precheck_ports_busy(const struct domcfg *config, int domid, char **why)
 {
 	struct domain	*d;
 	int		 port;
 
-	if (!json_is_integer(json_object_get(config, "console"))) {
+	if (config->console == DOMCFG_UNSET) {
 		port = xend_cfg.console_port_base + domid;
 		if ((d = port_domain(port)) != NULL) {
 			*why = xsprintf("console port %d is domain %s's", port,
@@ -234,7 +228,7 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 			return (1);
 		}
 	}
-	if (json_is_true(json_object_get(config, "vnc"))) {
+	if (config->vnc) {
 		port = xend_cfg.vnc_port_base + domid;
 		if (port_taken(xend_cfg.console_address, port)) {
 			*why = xsprintf("VNC port %d is in use on %s by another "
@@ -246,13 +240,13 @@ precheck_ports_busy(json_t *config, int domid, char **why)
 }
 
 int
-precheck_domid(json_t *config, int domid, char **cause)
+precheck_domid(const struct domcfg *config, int domid, char **cause)
 {
 	char	 vif[IFNAMSIZ];
 	size_t	 i;
 
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
-	for (i = 0; i < json_array_size(json_object_get(config, "vifs")); i++) {
+	for (i = 0; i < config->nvifs; i++) {
 		xendcfg_vif_name(&xend_cfg, domid, (int)i, vif, sizeof vif);
 		if (if_nametoindex(vif) != 0) {
 			*cause = xsprintf("network interface %s (domain %d's "

@@ -44,18 +44,6 @@ argv_add(struct argv_buf *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
-void
-argv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /*
  * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
  * with commas, so a literal comma doubles.  -kernel and -append are taken
@@ -116,7 +104,7 @@ char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
-	json_t		*c = d->config, *disks, *vifs, *v;
+	const struct domcfg	*c = d->config;
 	const char	*ramdisk, *mode, *mac;
 	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ], **hot;
 	const char	*kernel;
@@ -135,11 +123,9 @@ qemu_argv(struct domain *d, const char *accel)
 	}
 	/* Room for maxmem; the balloon holds the guest to its memory. */
 	argv_add(&a, "-m");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "maxmem")));
+	argv_add(&a, "%ld", c->maxmem);
 	argv_add(&a, "-smp");
-	argv_add(&a, "%lld", (long long)json_integer_value(
-	    json_object_get(c, "vcpus")));
+	argv_add(&a, "%ld", c->vcpus);
 	argv_add(&a, "-nodefaults");
 	argv_add(&a, "-no-user-config");
 	argv_add(&a, "-display");
@@ -183,10 +169,10 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
-	kernel = json_string_value(json_object_get(c, "kernel"));
+	kernel = c->kernel;
 	argv_add(&a, "-kernel");
 	argv_add(&a, "%s", kernel);
-	ramdisk = json_string_value(json_object_get(c, "ramdisk"));
+	ramdisk = c->ramdisk;
 	if (ramdisk != NULL) {
 		argv_add(&a, "-initrd");
 		if (kimage_probe(kernel) == KIMAGE_MULTIBOOT) {
@@ -201,11 +187,9 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "%s", cmdline);
 	free(cmdline);
 
-	disks = json_object_get(c, "disks");
-	json_array_foreach(disks, i, v) {
-		path = disk_path(json_string_value(json_object_get(v,
-		    "uname")));
-		mode = json_string_value(json_object_get(v, "mode"));
+	for (i = 0; i < c->ndisks; i++) {
+		path = disk_path(c->disks[i].uname);
+		mode = c->disks[i].mode;
 		e = qemu_escape(path);
 		free(path);
 		argv_add(&a, "-drive");
@@ -214,17 +198,16 @@ qemu_argv(struct domain *d, const char *accel)
 		    strcmp(mode, "r") == 0 ? ",readonly=on" : "",
 		    strcmp(mode, "w!") == 0 ? ",file.locking=off" : "");
 		free(e);
-		e2 = qemu_escape(json_string_value(json_object_get(v, "dev")));
+		e2 = qemu_escape(c->disks[i].dev);
 		argv_add(&a, "-device");
 		argv_add(&a, "virtio-blk-pci,drive=vbd%zu,serial=%s", i, e2);
 		free(e2);
 	}
 
-	vifs = json_object_get(c, "vifs");
-	json_array_foreach(vifs, i, v) {
+	for (i = 0; i < c->nvifs; i++) {
 		if (netdev_detached(d, (int)i))
 			continue;
-		mac = json_string_value(json_object_get(v, "mac"));
+		mac = c->vifs[i].mac;
 		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
@@ -233,7 +216,7 @@ qemu_argv(struct domain *d, const char *accel)
 		argv_add(&a, "-device");
 		argv_add(&a, "virtio-net-pci,id=vif%zu,netdev=net%zu%s%s%s", i,
 		    i, mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
-		    network_nic_mtu(v));
+		    network_nic_mtu(&c->vifs[i]));
 	}
 	/* Interfaces xm network-attach added: they come back on a restart. */
 	netdev_qemu_args(d, &hot);
@@ -244,7 +227,7 @@ qemu_argv(struct domain *d, const char *accel)
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
 	 */
-	if (json_is_true(json_object_get(c, "vnc"))) {
+	if (c->vnc) {
 		argv_add(&a, "-vga");
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
@@ -358,8 +341,8 @@ fail:
  * always ends before the online of the next (network.c).
  */
 static void
-vif_script(struct domain *d, json_t *v, const char *op, const char *vif,
-    script_done_cb done, void *arg)
+vif_script(struct domain *d, const struct domcfg_vif *v, const char *op,
+    const char *vif, script_done_cb done, void *arg)
 {
 	char	*what, **argv;
 
@@ -407,11 +390,10 @@ vif_attach_turn(int ok, const char *how, void *arg)
 }
 
 void
-qemu_vif_up(struct domain *d, json_t *v, int devid, script_done_cb done,
-    void *arg)
+qemu_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
+    script_done_cb done, void *arg)
 {
 	struct vif_attach_job	*j;
-	const char		*br;
 
 	j = xcalloc(1, sizeof *j);
 	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->vif, sizeof j->vif);
@@ -420,19 +402,19 @@ qemu_vif_up(struct domain *d, json_t *v, int devid, script_done_cb done,
 		free(j);
 		return;
 	}
-	br = json_string_value(json_object_get(v, "bridge"));
 	domain_ref(d);
 	j->d = d;
 	j->pid = d->pid;
-	j->br = xstrdup(br != NULL ? br : xend_cfg.default_bridge);
+	j->br = xstrdup(v->bridge != NULL ? v->bridge :
+	    xend_cfg.default_bridge);
 	j->done = done;
 	j->arg = arg;
 	script_call(j->vif, "attach", vif_attach_turn, j);
 }
 
 void
-qemu_vif_down(struct domain *d, json_t *v, int devid, script_done_cb done,
-    void *arg)
+qemu_vif_down(struct domain *d, const struct domcfg_vif *v, int devid,
+    script_done_cb done, void *arg)
 {
 	char	 vif[IFNAMSIZ];
 
@@ -446,14 +428,13 @@ qemu_vif_down(struct domain *d, json_t *v, int devid, script_done_cb done,
 void
 qemu_vifs_up(struct domain *d)
 {
-	json_t	*v;
 	size_t	 i;
 
 	d->vifs_up = 1;
 	netdev_vifs_up(d);
-	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		if (!netdev_detached(d, (int)i))
-			netdev_vif_up(d, v, (int)i);
+			netdev_vif_up(d, &d->config->vifs[i], (int)i);
 	}
 }
 
@@ -464,15 +445,15 @@ qemu_vifs_up(struct domain *d)
 void
 qemu_vifs_down(struct domain *d)
 {
-	json_t	*v;
 	size_t	 i;
 
 	if (!d->vifs_up)
 		return;
 	d->vifs_up = 0;
-	json_array_foreach(json_object_get(d->config, "vifs"), i, v) {
+	for (i = 0; i < d->config->nvifs; i++) {
 		if (!netdev_detached(d, (int)i))
-			qemu_vif_down(d, v, (int)i, NULL, NULL);
+			qemu_vif_down(d, &d->config->vifs[i], (int)i, NULL,
+			    NULL);
 	}
 	netdev_vifs_down(d);
 }

@@ -57,6 +57,19 @@ static TAILQ_HEAD(, script_job) script_jobs =
 
 static void	script_next(void);
 
+/* Frees a NULL-terminated vector of strings (an argv) and its strings. */
+void
+argv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The last lines, "; "-joined, for a failure's message. */
 static void
 script_tail_add(char *tail, size_t size, const char *line)
@@ -393,15 +406,4 @@ script_call(const char *key, const char *what, script_done_cb fn, void *arg)
 	j->pidfd = j->outfd = -1;
 	TAILQ_INSERT_TAIL(&script_jobs, j, entry);
 	script_next();
-}
-
-int
-script_pending(void)
-{
-	struct script_job	*j;
-	int			 n = 0;
-
-	TAILQ_FOREACH(j, &script_jobs, entry)
-		n++;
-	return (n);
 }

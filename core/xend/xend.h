@@ -11,10 +11,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "domcfg.h"
 #include "xendcfg.h"
 
 struct qmp;
 struct api_req;
+struct pause_req;
 struct agent_limits;
 
 extern struct event_base	*xend_base;
@@ -38,6 +40,21 @@ enum dom_shutdown_mode {
 	SHUTDOWN_HALT,
 };
 
+/*
+ * How a long operation (create, pause/unpause, vcpu-set) ends: code NULL
+ * when it succeeded, else an API error code ("failed") and a message.
+ * Called exactly once per accepted operation (the operation returned 0),
+ * from the event loop, the domain still valid for the call; arg belongs
+ * to the caller, who keeps it alive until then.
+ */
+struct domain;
+typedef void	(*dom_done_cb)(struct domain *, const char *code,
+		    const char *msg, void *arg);
+struct dom_done {
+	dom_done_cb	 fn;		/* NULL: none pending */
+	void		*arg;
+};
+
 #define DOM_MAX_VCPUS	64
 #define DOM_MAX_RESTARTS 1000
 
@@ -45,7 +62,7 @@ struct domain {
 	int			 refs;		/* freed at 0 (deferred) */
 	int			 domid;
 	char			*name;
-	json_t			*config;	/* canonical, owned */
+	struct domcfg		*config;	/* typed, owned */
 	char			*dir;		/* state dir of this domain */
 	enum dom_state		 state;
 	int			 blocked;	/* vCPUs idle last sample */
@@ -82,7 +99,9 @@ struct domain {
 	struct event		*powerdown_ev;	/* re-press until it acts */
 	double			 powerdown_deadline;
 
-	struct api_req		*pending_create; /* reply once QMP is up */
+	struct dom_done		 pending_create; /* done once QMP is up */
+	/* stop/cont sent, QEMU's answer awaited (failed if QEMU goes). */
+	TAILQ_HEAD(, pause_req)	 pauses;
 	int			 start_paused;
 	int			 preserved;	/* kept stopped by policy */
 
@@ -93,7 +112,7 @@ struct domain {
 	/* vCPUs (control.c): affinity survives QEMU restarts. */
 	char			*affinity[DOM_MAX_VCPUS]; /* NULL: any */
 	char			*cpus_online;	/* the agent's report */
-	struct api_req		*pending_vcpu;	/* vcpu_set awaiting agent */
+	struct dom_done		 pending_vcpu;	/* vcpu_set awaiting agent */
 	struct event		*vcpu_timeout_ev;
 
 	/* The guest agent's control channel (agent.c). */
@@ -124,25 +143,48 @@ void		 domain_adopt_all(void);
 struct domain	*domain_find(const char *name_or_id);
 struct domain	*domain_find_id(int);
 struct domain	*domain_find_name(const char *);
-int		 domain_create(json_t *config, int paused, struct api_req *,
-		     char **cause);
+/*
+ * Takes config over, also on failure; 0 once QEMU runs (done is called when the domain is
+ * running or paused, or failed to come up), -1 with *cause otherwise.
+ */
+int		 domain_create(struct domcfg *config, int paused, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
-int		 domain_pause(struct domain *, int pause, struct api_req *,
-		     char **cause);
+/* 0: done is called once QEMU stopped (continued) the guest. */
+int		 domain_pause(struct domain *, int pause, dom_done_cb done,
+		     void *arg, char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
-json_t		*domain_to_json(struct domain *);
 /* Gives each vif of config without a MAC a random one in 00:16:3e. */
-void		 domain_fill_macs(json_t *config);
-json_t		*domain0_to_json(void);
+void		 domain_fill_macs(struct domcfg *config);
 const char	*domain_state_flags(struct domain *);
+/* "running", "blocked", "paused", ...: the status the API reports. */
+const char	*domain_status(struct domain *);
+const char	*domain_state_name(enum dom_state);
 void		 domain_sample_all(void);
 int		 domain_count(void);
 int		 domain_save(struct domain *);
-void		 domain_ref(struct domain *);
-void		 domain_unref(struct domain *);
 int		 domain_name_valid(const char *);
+
+/* domref.c: a domain's references and pending operations. */
+void		 domain_ref(struct domain *);
+/* Frees the domain at the last reference. */
+void		 domain_unref(struct domain *);
+/* Ends a pending operation (if any): clears it, then calls its fn. */
+void		 domain_done(struct dom_done *, struct domain *,
+		     const char *code, const char *fmt, ...)
+		     __attribute__((format(printf, 4, 5)));
+
+/* events.c: the model's events; subscribers run synchronously. */
+/* type: "domain.added", "domain.state" or "domain.removed". */
+typedef void	(*events_cb)(const char *type, struct domain *, void *arg);
+void		 events_subscribe(events_cb, void *arg);
+void		 events_publish(const char *type, struct domain *);
+
+/* dmesg.c: the ring xm dmesg shows (each line is logged too). */
+void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+json_t		*dmesg_lines(void);
 
 /* domid.c */
 /*
@@ -159,7 +201,6 @@ typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
-void		 argv_free(char **);
 /*
  * Forks QEMU in its own session and holds it before exec until commit
  * (called with d->pid and d->pid_start set) has recorded it; if commit
@@ -179,10 +220,10 @@ void		 qemu_vifs_down(struct domain *);
  * way; done (may be NULL) says whether the script or the bridge attach
  * worked, and how.
  */
-void		 qemu_vif_up(struct domain *, json_t *v, int devid,
-		     script_done_cb done, void *arg);
-void		 qemu_vif_down(struct domain *, json_t *v, int devid,
-		     script_done_cb done, void *arg);
+void		 qemu_vif_up(struct domain *, const struct domcfg_vif *v,
+		     int devid, script_done_cb done, void *arg);
+void		 qemu_vif_down(struct domain *, const struct domcfg_vif *v,
+		     int devid, script_done_cb done, void *arg);
 char		*qemu_version(void);
 
 /* script.c: site scripts as watched children of the event loop. */
@@ -203,7 +244,8 @@ void		 script_start_env(const char *key, const char *what,
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
-int		 script_pending(void);
+/* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
+void		 argv_free(char **);
 char		*qemu_log_tail(struct domain *, size_t max);
 
 /* network.c: network and vif scripts' argv and environment; DHCP leases. */
@@ -226,13 +268,13 @@ char		**network_script_env(char *const kv[]);
 int		 network_script_run(const char *op, const char *key,
 		     int timeout, script_done_cb done);
 /* The vif's script= or xend's vif-script, or NULL for the built-in. */
-const char	*network_vif_script(json_t *vif);
+const char	*network_vif_script(const struct domcfg_vif *);
 /*
  * vif-script OP's argv for vif (its config v, host name vif): the script
  * and its own words, then domain= vif= bridge= mac= domid= [ip=].
  */
-char		**network_vif_argv(struct domain *, json_t *v, const char *op,
-		     const char *vif);
+char		**network_vif_argv(struct domain *, const struct domcfg_vif *v,
+		     const char *op, const char *vif);
 /* Runs it keyed by vif, its key=value words also as environment. */
 void		 network_vif_run(const char *vif, const char *what,
 		     char *const argv[], script_done_cb done, void *arg);
@@ -244,7 +286,7 @@ const char	*network_lease_ip(const char *bridge, const char *mac);
  */
 int		 network_guest_mtu(const char *br);
 /* ",host_mtu=N" for vif v's NIC if its bridge wants one, else "". */
-const char	*network_nic_mtu(json_t *v);
+const char	*network_nic_mtu(const struct domcfg_vif *v);
 /* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
 json_t		*network_domain_json(struct domain *);
 
@@ -265,10 +307,16 @@ int		 netdev_failed(struct domain *, int devid);
  * starting QEMU; if the script fails the interface is unplugged, with the
  * script's words in xm dmesg.
  */
-void		 netdev_vif_up(struct domain *, json_t *v, int devid);
+void		 netdev_vif_up(struct domain *, const struct domcfg_vif *v,
+		     int devid);
 /* The same for the added ones (and forgets earlier failures). */
 void		 netdev_vifs_up(struct domain *);
 void		 netdev_vifs_down(struct domain *);
+/*
+ * One of them as a config vif whose strings are borrowed from v (valid
+ * while v is); returns its devid.
+ */
+int		 netdev_vif_view(json_t *v, struct domcfg_vif *out);
 /* The added interfaces: [{devid, mac, bridge, script, ip}] (borrowed). */
 json_t		*netdev_added(struct domain *);
 /* The domain is being removed: forget (and delete) its record. */
@@ -289,16 +337,18 @@ void		 vnet_api_delete(struct api_req *, struct domain *);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
-int		 precheck_console_port(json_t *config, int domid);
+int		 precheck_console_port(const struct domcfg *, int domid);
 /* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
-int		 precheck_config(json_t *config, char **cause);
+int		 precheck_config(const struct domcfg *, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program
  * or domain, so the id is to be passed over; *why says which (caller frees).
  */
-int		 precheck_ports_busy(json_t *config, int domid, char **why);
+int		 precheck_ports_busy(const struct domcfg *, int domid,
+		     char **why);
 /* What depends on the id a create is about to take (taps); 0/-1. */
-int		 precheck_domid(json_t *config, int domid, char **cause);
+int		 precheck_domid(const struct domcfg *, int domid,
+		     char **cause);
 
 /* host.c */
 struct host_info {
@@ -310,14 +360,14 @@ struct host_info {
 };
 void		 host_read(struct host_info *);
 void		 host_free(struct host_info *);
-json_t		*host_to_json(void);
+/* /proc/stat's busy seconds per CPU; /proc/loadavg. */
+json_t		*host_cpus_json(void);
+json_t		*host_load_json(void);
 double		 proc_cpu_seconds(pid_t pid, pid_t tid, int *last_cpu,
 		     char *state);
 int		 proc_vcpu_threads(pid_t, pid_t *tids, int max);
 double		 host_busy_seconds(void);
 double		 host_uptime(void);
-void		 dmesg_add(const char *, ...) __attribute__((format(printf, 1, 2)));
-json_t		*dmesg_lines(void);
 /* The last want lines of a log, reading at most max bytes of it. */
 int		 host_log_tail(const char *path, long want, size_t max,
 		     json_t **lines, int *cut, char **cause);
@@ -366,8 +416,8 @@ const char	*accel_get(void);
 const char	*accel_reason(void);
 void		 accel_init(void);
 
-/* server.c: the unix socket, framing and event fan-out. */
-struct client;
+/* server.c: xend's API over rpc.h (the socket, framing, event fan-out). */
+struct rpc_conn;
 void		 server_init(void);
 void		 server_close(void);
 void		 server_event(const char *type, json_t *body);
@@ -378,7 +428,7 @@ void		 server_subscribe(struct api_req *);
 
 /* api.c: dispatch by op name through a table. */
 struct api_req {
-	struct client	*client;	/* NULL once the client went away */
+	struct rpc_conn	*client;	/* a reference (rpc_conn_ref) */
 	json_t		*id;
 	char		*op;
 	json_t		*args;
@@ -386,8 +436,18 @@ struct api_req {
 };
 void		 api_dispatch(struct api_req *);
 /* Whether config keeps to policy {image_dirs, script_dirs}; 0/-1. */
-int		 api_policy_check(json_t *policy, json_t *config, char **cause);
+int		 api_policy_check(json_t *policy, const struct domcfg *,
+		     char **cause);
 void		 api_req_free(struct api_req *);
+/* The events subscriber that sends them to the API's subscribed clients. */
+void		 api_event(const char *type, struct domain *, void *arg);
+
+/* apijson.c: the API's JSON views of the model (docs/API.md). */
+json_t		*apijson_host(void);
+json_t		*apijson_domain(struct domain *);
+json_t		*apijson_domain0(void);
+/* An event's body without "event" and "time" (the server adds them). */
+json_t		*apijson_event(const char *type, struct domain *);
 
 /* control.c: memory and vCPUs. */
 int		 control_mem_set(struct domain *, long mb, char **cause);
@@ -400,12 +460,23 @@ json_t		*control_vcpu_list(struct domain *);
 int		 control_vcpu_pin(struct domain *, int vcpu, const char *cpus,
 		     char **cause);
 void		 control_apply_affinity(struct domain *);
-int		 control_vcpu_set(struct domain *, int n, struct api_req *,
-		     char **cause);
+/* 0: done is called once the guest agent reports the new set online. */
+int		 control_vcpu_set(struct domain *, int n, dom_done_cb done,
+		     void *arg, char **cause);
 void		 control_agent_cpus(struct domain *, const char *list);
+/* The agent's hooks into control.c (for agent_init). */
+extern const struct agent_hooks control_agent_hooks;
 void		 control_free(struct domain *);
 
 /* agent.c: the guest agent's line protocol over virtio-serial. */
+/* Where the guest's own requests go (control.c's, set by agent_init). */
+struct agent_hooks {
+	/* The guest asked for a memory target of mb; 0/-1. */
+	int	(*mem_set)(struct domain *, long mb, char **cause);
+	/* The guest reported its online CPUs (canonical list). */
+	void	(*cpus_online)(struct domain *, const char *list);
+};
+void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);
 void		 agent_close(struct domain *);
 int		 agent_send(struct domain *, const char *fmt, ...)

@@ -54,7 +54,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	time_t			 t;
 	struct tm		 tm;
 
-	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	path = xendcfg_consoled_path(&ctx->cfg);
 	if (xen_open_path(path, &c, &cause) != 0) {
 		free(path);
 		free(cause);

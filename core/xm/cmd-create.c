@@ -78,7 +78,7 @@ load_config(struct xm_ctx *ctx, const char *path, int sxp,
 {
 	char		*text, *cause, cwd[PATH_MAX];
 	size_t		 len;
-	json_t		*vars = NULL, *warnings = NULL;
+	json_t		*vars = NULL, *meta = NULL, *warnings = NULL;
 	struct sxp	*top = NULL, *vm;
 	int		 rc;
 
@@ -113,11 +113,13 @@ load_config(struct xm_ctx *ctx, const char *path, int sxp,
 		}
 		sxp_free(top);
 	} else {
-		rc = pycfg_eval(text, len, path, ov, nov, &vars, &cause);
+		rc = pycfg_eval(text, len, path, ov, nov, &vars, &meta,
+		    &cause);
 		if (rc == 0)
-			rc = domcfg_build(vars, path, cwd, config, &warnings,
-			    &cause);
+			rc = domcfg_build(vars, meta, path, cwd, config,
+			    &warnings, &cause);
 		json_decref(vars);
+		json_decref(meta);
 	}
 	free(text);
 	print_warnings(ctx, warnings);

@@ -167,7 +167,7 @@ static const unsigned char qemu_telnet_init[12] = {
 char *
 xm_console_socket(struct xm_ctx *ctx, int domid)
 {
-	return (xsprintf("%s/%d.sock", ctx->cfg.console_socket_dir, domid));
+	return (xendcfg_console_path(&ctx->cfg, domid));
 }
 
 int
@@ -176,7 +176,7 @@ xm_consoled_running(struct xm_ctx *ctx)
 	char	*path, *cause;
 	int	 fd;
 
-	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	path = xendcfg_consoled_path(&ctx->cfg);
 	fd = unix_connect(path, &cause);
 	free(path);
 	if (fd == -1) {
@@ -194,7 +194,7 @@ xm_consoled_list(struct xm_ctx *ctx)
 	json_t			*list;
 	char			*path, *cause;
 
-	path = xsprintf("%s/xenconsoled.sock", ctx->cfg.console_socket_dir);
+	path = xendcfg_consoled_path(&ctx->cfg);
 	if (xen_open_path(path, &c, &cause) != 0) {
 		free(cause);
 		free(path);

@@ -55,7 +55,7 @@ control_mem_set(struct domain *d, long mb, char **cause)
 		*cause = xsprintf("memory target %ld MB is out of range", mb);
 		return (-1);
 	}
-	json_object_set_new(d->config, "memory", json_integer(mb));
+	d->config->memory = mb;
 	held = xreallocarray(held, nheld + 1, sizeof *held);
 	held[nheld++] = mb;
 	return (0);
@@ -86,6 +86,11 @@ control_agent_cpus(struct domain *d, const char *list)
 	d->cpus_online = xstrdup(list);
 }
 
+static const struct agent_hooks fake_hooks = {
+	control_mem_set,
+	control_agent_cpus,
+};
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -101,8 +106,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.domid = 1;
 	fake.dir = xstrdup(dir);
 	fake.state = DOM_RUNNING;
-	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
-	    "vcpus", 2);
+	fake.config = xcalloc(1, sizeof *fake.config);
+	fake.config->name = xstrdup("fz");
+	fake.config->memory = 64;
+	fake.config->vcpus = 2;
 	xasprintf(&path, "%s/control.sock", dir);
 	if ((listen_fd = unix_listen(path, &cause)) == -1)
 		fatalx("%s", cause);
@@ -113,7 +120,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static long
 memory(void)
 {
-	return (json_integer_value(json_object_get(fake.config, "memory")));
+	return (fake.config->memory);
 }
 
 /*
@@ -195,11 +202,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	partial = size - start;
 
 	fake.exited = 0;
-	json_object_set_new(fake.config, "memory", json_integer(64));
+	fake.config->memory = 64;
 	held = xreallocarray(held, 1, sizeof *held);
 	held[0] = 64;
 	nheld = 1;
 	seen = 0;
+	agent_init(&fake_hooks);
 	agent_connect(&fake);
 	if (fake.agent == NULL)
 		fatalx("agent did not connect");

@@ -4,7 +4,8 @@
  * newline, is written to a connection on server.c's listener and the event
  * loop runs until every line is answered.  api.c's op table, its argument
  * checks and its handlers run for real against one fake domain "fz" (id 1),
- * and so does host.c (host.info, host.dmesg, host.log's tail); what would
+ * and so do host.c, apijson.c and dmesg.c (host.info, host.dmesg,
+ * host.log's tail, the JSON of a domain); what would
  * start QEMU or change the host (domain.c, control.c, sched.c, accel.c)
  * is the fakes below, which take the same arguments and answer at once.  Properties: xend never aborts (an unencodable reply is a
  * fatalx); every non-empty line gets exactly one reply line, a JSON object
@@ -80,34 +81,46 @@ domain_find(const char *key)
 	return (NULL);
 }
 
-json_t *
-domain_to_json(struct domain *d)
+/* What apijson.c reads of a domain, as domain.c and agent.c say it. */
+const char *
+domain_state_flags(struct domain *d)
 {
-	return (json_pack("{s:i, s:s, s:O}", "domid", d->domid, "name",
-	    d->name, "config", d->config));
+	return ("r-----");
 }
 
-json_t *
-domain0_to_json(void)
+const char *
+domain_state_name(enum dom_state state)
 {
-	return (json_pack("{s:i, s:s, s:{}}", "domid", 0, "name", "Domain-0",
-	    "config"));
+	static const char *names[] = { "starting", "running", "paused",
+	    "shutdown", "crashed", "dying" };
+
+	return (names[state]);
 }
 
-/* Real domain_create answers once QEMU is up; this one at once. */
+const char *
+domain_status(struct domain *d)
+{
+	return (domain_state_name(d->state));
+}
+
 int
-domain_create(json_t *config, int paused, struct api_req *req, char **cause)
+agent_is_up(struct domain *d)
 {
-	const char	*name = json_string_value(json_object_get(config,
-			    "name"));
+	return (0);
+}
 
-	if (name != NULL && strcmp(name, fake.name) == 0) {
-		json_decref(config);
-		*cause = xsprintf("domain '%s' already exists", name);
+/* Real domain_create is done once QEMU is up; this one at once. */
+int
+domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
+    char **cause)
+{
+	if (strcmp(config->name, fake.name) == 0) {
+		*cause = xsprintf("domain '%s' already exists", config->name);
+		domcfg_free(config);
 		return (-1);
 	}
-	server_reply(req, json_pack("{s:i, s:o}", "domid", 2, "config",
-	    config));
+	domcfg_free(config);
+	done(&fake, NULL, NULL, arg);
 	return (0);
 }
 
@@ -127,9 +140,10 @@ domain_shutdown(struct domain *d, enum dom_shutdown_mode mode, char **cause)
 }
 
 int
-domain_pause(struct domain *d, int pause, struct api_req *req, char **cause)
+domain_pause(struct domain *d, int pause, dom_done_cb done, void *arg,
+    char **cause)
 {
-	server_reply(req, domain_to_json(d));
+	done(d, NULL, NULL, arg);
 	return (0);
 }
 
@@ -166,11 +180,12 @@ control_mem_max(struct domain *d, long mb, char **cause)
 }
 
 int
-control_vcpu_set(struct domain *d, int n, struct api_req *req, char **cause)
+control_vcpu_set(struct domain *d, int n, dom_done_cb done, void *arg,
+    char **cause)
 {
 	if (n < 1 || n > DOM_MAX_VCPUS)
 		abort();
-	server_reply(req, domain_to_json(d));
+	done(d, "failed", "the fake guest agent said no", arg);
 	return (0);
 }
 
@@ -220,6 +235,45 @@ sched_set_sedf(struct domain *d, int period, int slice, char **cause)
 	return (0);
 }
 
+/* network.c, netdev.c, vnet.c: they run scripts and talk QMP. */
+json_t *
+network_domain_json(struct domain *d)
+{
+	return (json_pack("[{s:i, s:s, s:s, s:s, s:n, s:n}]", "devid", 0,
+	    "vifname", "vif1.0", "mac", "00:16:3e:00:00:01", "bridge",
+	    "xenbr0", "ip", "ip_source"));
+}
+
+void
+netdev_api_attach(struct api_req *req, struct domain *d)
+{
+	server_reply(req, json_pack("{s:i}", "devid", 1));
+}
+
+void
+netdev_api_detach(struct api_req *req, struct domain *d)
+{
+	server_reply(req, NULL);
+}
+
+void
+vnet_api_create(struct api_req *req, struct domain *unused)
+{
+	server_error(req, "invalid", "vnet: no vnets here");
+}
+
+void
+vnet_api_list(struct api_req *req, struct domain *unused)
+{
+	server_reply(req, json_array());
+}
+
+void
+vnet_api_delete(struct api_req *req, struct domain *unused)
+{
+	server_error(req, "not_found", "vnet does not exist");
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -246,9 +300,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.refs = 1;
 	fake.domid = 1;
 	fake.name = xstrdup("fz");
+	fake.dir = xstrdup(dir);
 	fake.state = DOM_RUNNING;
-	fake.config = json_pack("{s:s, s:i, s:i}", "name", "fz", "memory", 64,
-	    "vcpus", 2);
+	fake.config = xcalloc(1, sizeof *fake.config);
+	fake.config->name = xstrdup("fz");
+	fake.config->memory = 64;
+	fake.config->vcpus = 2;
 	TAILQ_INSERT_TAIL(&domains, &fake, entry);
 	return (0);
 }

@@ -38,7 +38,7 @@ double			 cd_start_time;
 char *
 cd_control_path(void)
 {
-	return (xsprintf("%s/xenconsoled.sock", cd_cfg.console_socket_dir));
+	return (xendcfg_consoled_path(&cd_cfg));
 }
 
 static char	*sock_path;

@@ -11,6 +11,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "fuzz-domcfg.h"
 #include "sxp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -25,7 +26,7 @@ check_config(const json_t *c)
 {
 	json_t		*c2 = NULL, *w = NULL;
 	struct sxp	*x, *top;
-	char		*cause = NULL, *text, *line;
+	char		*cause = NULL, *text;
 
 	if (domcfg_validate(c, &cause) != 0) {
 		fprintf(stderr, "built config does not validate: %s\n", cause);
@@ -47,8 +48,7 @@ check_config(const json_t *c)
 		    text);
 		abort();
 	}
-	line = domcfg_cmdline(c);
-	free(line);
+	fuzz_domcfg_struct(c);
 	free(text);
 	sxp_free(x);
 	sxp_free(top);
@@ -59,11 +59,11 @@ check_config(const json_t *c)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_t	*vars = NULL, *config = NULL, *warnings = NULL;
+	json_t	*vars = NULL, *meta = NULL, *config = NULL, *warnings = NULL;
 	char	*cause = NULL, *dump;
 
 	if (pycfg_eval((const char *)data, size, "fuzz", fuzz_overrides,
-	    nitems(fuzz_overrides), &vars, &cause) != 0) {
+	    nitems(fuzz_overrides), &vars, &meta, &cause) != 0) {
 		if (cause == NULL || strncmp(cause, "fuzz:", 5) != 0) {
 			fprintf(stderr, "bad cause: %s\n", cause);
 			abort();
@@ -76,13 +76,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	free(dump);
-	if (domcfg_build(vars, "fuzz", "/etc/xen", &config, &warnings,
-	    &cause) == 0) {
+	if (domcfg_build(vars, meta, "fuzz", "/etc/xen", &config,
+	    &warnings, &cause) == 0) {
 		check_config(config);
 		json_decref(config);
 	} else
 		free(cause);
 	json_decref(warnings);
 	json_decref(vars);
+	json_decref(meta);
 	return (0);
 }

@@ -10,6 +10,7 @@
 
 #include "xen-common.h"
 #include "domcfg.h"
+#include "fuzz-domcfg.h"
 #include "sxp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -78,7 +79,7 @@ check_config(const struct sxp *top)
 {
 	json_t		*c = NULL, *c2 = NULL, *w = NULL;
 	struct sxp	*x, *again;
-	char		*cause = NULL, *text, *line;
+	char		*cause = NULL, *text;
 
 	if (domcfg_from_sxp(top, "fuzz", &c, &w, &cause) != 0) {
 		free(cause);
@@ -104,8 +105,7 @@ check_config(const struct sxp *top)
 		fprintf(stderr, "round trip changed the config:\n%s\n", text);
 		abort();
 	}
-	line = domcfg_cmdline(c);
-	free(line);
+	fuzz_domcfg_struct(c);
 	free(text);
 	sxp_free(x);
 	sxp_free(again);

@@ -212,6 +212,9 @@ class Fake:
 
     def handle(self, op, args, writer):
         self.counts[op] = self.counts.get(op, 0) + 1
+        if op == "domain.list" and args.get("config") is not False:
+            k = "domain.list with configs"
+            self.counts[k] = self.counts.get(k, 0) + 1
         if self.legacy and op in ISSUE4_OPS:
             raise ApiError("unknown_op", "unknown op '%s'" % op)
         if op == "fake.stats":
@@ -232,6 +235,9 @@ class Fake:
             if want:
                 out = [o for o in out if o["name"] in want or
                        str(o["domid"]) in [str(w) for w in want]]
+            if args.get("config") is False:     # as xend: figures only
+                for o in out:
+                    o.pop("config", None)
             return out
         if op == "domain.get":
             d = self.find(args, dom0=True)

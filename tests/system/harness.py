@@ -124,6 +124,47 @@ def unix_call(path, op, args):
     return json.loads(buf)
 
 
+
+class Subscriber:
+    """An events.subscribe connection read in the background: its lines
+    (the subscribe reply first), and how many were events."""
+
+    def __init__(self, inst):
+        import threading
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.connect(inst.sock)
+        self.s.sendall(b'{"id": 1, "op": "events.subscribe"}\n')
+        self.events = 0
+        self.lines = []
+        self.closed = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        buf = b""
+        while True:
+            try:
+                data = self.s.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.closed = True
+                return
+            buf += data
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            self.lines += lines
+            self.events += sum(1 for l in lines if b'"event"' in l)
+
+    def close(self):
+        try:
+            self.s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.s.close()
+        self.t.join(5)
+
+
 class Result:
     def __init__(self, rc, out, err):
         self.rc, self.out, self.err = rc, out, err

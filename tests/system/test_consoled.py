@@ -857,6 +857,79 @@ def test_consoled_start_after_kill9(inst):
         inst.stop_consoled()
 
 
+def nofile_soft(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise TestFailure("no open-files limit for %d" % pid)
+
+
+def prlimit_nofile(pid, soft):
+    r = subprocess.run(["prlimit", "--pid", str(pid), "--nofile=%d:" % soft],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, r.stderr)
+
+
+def test_consoled_out_of_fds(inst):
+    """Out of descriptors xenconsoled goes on: the console it cannot
+    attach (nor give its VNC thread) says why and is retried, attached
+    ones keep working, a VNC viewer that knocks waits without the thread
+    spinning; all is served once descriptors are free again."""
+    from test_guestin import cpu_seconds
+    d1 = boot(inst, "fd1", vnc="1")
+    ctl = RawClient.connect(unix_path(inst, d1))
+    ctl.login()
+    ctl.run("echo before-$((2*3))", "before-6")
+    inst.wait_for(lambda: consoles(inst)["fd1"].get("vnc", {}).get(
+        "listening"), 30, "fd1's VNC server to listen")
+    pid = inst.consoled_pid()
+    soft = nofile_soft(pid)
+    # Every descriptor number up to the highest open one: at most the
+    # holes below it are left.
+    prlimit_nofile(pid, max(int(f) for f in os.listdir("/proc/%d/fd" % pid))
+                   + 1)
+    viewer = None
+    try:
+        inst.xm_ok("create", inst.config("fd2", vnc="1"))
+        inst.wait_for(lambda: "console of fd2" in inst.consoled_log_tail(
+            200) or not os.path.exists("/proc/%d" % pid), 30,
+            "xenconsoled to take fd2 up (or die)")
+        check(os.path.exists("/proc/%d" % pid), "xenconsoled died:\n%s" %
+              inst.consoled_log_tail())
+        viewer = RFB(d1["vnc_port"])       # queued: no descriptor for it
+        cpu0 = cpu_seconds(pid)
+        time.sleep(4)
+        cpu = cpu_seconds(pid) - cpu0
+        print("    out of fds: xenconsoled cpu %.2f s in 4 s" % cpu)
+        check(os.path.exists("/proc/%d" % pid) and
+              inst.consoled_pid() == pid, "xenconsoled died:\n%s" %
+              inst.consoled_log_tail())
+        ctl.run("echo during-$((3*3))", "during-9")
+        check(cpu < 1.5, "xenconsoled used %.2f s of CPU in 4 s" % cpu)
+    finally:
+        if os.path.exists("/proc/%d" % pid):
+            prlimit_nofile(pid, soft)
+    log = inst.consoled_log_tail(400)
+    check("Too many open files" in log, log)
+    for line in log.splitlines():
+        if "Too many open files" in line:
+            print("    " + line.split("] ", 1)[-1])
+    inst.wait_for(lambda: consoles(inst)["fd2"].get("connected") and
+                  consoles(inst)["fd2"].get("vnc", {}).get("connected"),
+                  30, "fd2's console and VNC to attach")
+    info = consoles(inst)["fd2"]
+    check("error" not in info and "error" not in info["vnc"], info)
+    check(viewer.handshake(), "the queued viewer was not served")
+    viewer.close()
+    c2 = RawClient.connect(unix_path(inst, inst.domains()["fd2"]))
+    c2.login()
+    c2.run("echo after-$((4*4))", "after-16")
+    c2.close()
+    ctl.run("echo still-$((5*5))", "still-25")
+    ctl.close()
+
+
 TESTS = [
     ("consoled-telnet-login", test_consoled_telnet_login, ""),
     ("consoled-break-sysrq", test_consoled_break_sysrq, ""),
@@ -879,4 +952,5 @@ TESTS = [
      "(console-password-file @TMP@/console-passwords)"),
     ("consoled-vnc", test_consoled_vnc, ""),
     ("consoled-start-after-kill9", test_consoled_start_after_kill9, ""),
+    ("consoled-out-of-fds", test_consoled_out_of_fds, ""),
 ]

@@ -166,6 +166,29 @@ def test_dryrun_sxp_and_vmid(inst):
     inst.xm_ok("destroy", "dup")
 
 
+def test_config_description_and_schema(inst):
+    """A key added as one schema entry: config file -> create -> list -l."""
+    cfg = inst.config("noted", description='"web server, rack 4"')
+    r = inst.xm_ok("create", "-n", cfg)
+    check("(description 'web server, rack 4')" in r.out, r.out)
+    inst.xm_ok("create", "-p", cfg)
+    r = inst.xm_ok("list", "-l", "noted")
+    check("(description 'web server, rack 4')" in r.out, r.out)
+    d = inst.domains()["noted"]
+    check(d["config"]["description"] == "web server, rack 4", d["config"])
+    inst.xm_ok("destroy", "noted")
+    # The schema the keys come from, for a form that edits configs.
+    schema = inst.call("config.schema")
+    keys = {k["name"]: k for k in schema["keys"]}
+    check(keys["description"]["type"] == "string" and
+          keys["memory"]["min"] == 16 and keys["cpu"]["see"] == "cpus" and
+          "vncunused" in schema["ignored"], schema)
+    # A CPU list that leaves no CPU is refused before anything starts.
+    r = inst.xm("create", inst.config("nocpu", cpus='"0,^0"'))
+    check(r.rc == 1 and "cpus: expected a CPU list" in r.err, r)
+    check("nocpu" not in inst.domains(), "nocpu created")
+
+
 def test_restart_policies(inst):
     """on_reboot restart keeps the id; on_poweroff preserve keeps it 's'."""
     cfg = inst.config("pol", on_poweroff='"preserve"', on_reboot='"restart"')
@@ -370,6 +393,8 @@ TESTS = [
     ("host_commands", test_host_commands, ""),
     ("bad_configs", test_bad_configs, ""),
     ("dryrun_sxp_and_vmid", test_dryrun_sxp_and_vmid, ""),
+    ("config_description_and_schema", test_config_description_and_schema,
+     ""),
     ("lifecycle_commands", test_lifecycle_commands, ""),
     ("manual_ttylinux_walkthrough", test_manual_ttylinux_walkthrough, ""),
     ("restart_policies", test_restart_policies, ""),

@@ -9,7 +9,7 @@ import stat
 import subprocess
 import time
 
-from harness import Console, check, TestFailure, unix_call
+from harness import Console, Subscriber, check, TestFailure, unix_call
 
 # A site script that appends its argv, one call per line, to @TMP@/calls.
 ARGV_SCRIPT = """#!/bin/sh
@@ -175,43 +175,6 @@ def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Subscriber:
-    """An events.subscribe connection read in the background."""
-
-    def __init__(self, inst):
-        import threading
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(inst.sock)
-        self.s.sendall(b'{"id": 1, "op": "events.subscribe"}\n')
-        self.events = 0
-        self.closed = False
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        buf = b""
-        while True:
-            try:
-                data = self.s.recv(1 << 16)
-            except OSError:
-                data = b""
-            if not data:
-                self.closed = True
-                return
-            buf += data
-            lines = buf.split(b"\n")
-            buf = lines.pop()
-            self.events += sum(1 for l in lines if b'"event"' in l)
-
-    def close(self):
-        try:
-            self.s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.s.close()
-        self.t.join(5)
 
 
 def log_count(inst, text):

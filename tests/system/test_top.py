@@ -407,11 +407,31 @@ def test_top_scale_500_synthetic(inst):
         after = fake.call("fake.stats")["result"]["ops"]
         lists = after["domain.list"] - before.get("domain.list", 0)
         infos = after["host.info"] - before.get("host.info", 0)
+        configs = after.get("domain.list with configs", 0) - before.get(
+            "domain.list with configs", 0)
         per_dom = sum(v - before.get(k, 0) for k, v in after.items()
-                      if k.startswith("domain.") and k != "domain.list")
+                      if k.startswith("domain.") and
+                      not k.startswith("domain.list"))
         check(4 <= lists <= 12 and abs(lists - infos) <= 1,
               "refreshes: %d domain.list, %d host.info" % (lists, infos))
         check(per_dom == 0, "per-domain requests: %r" % after)
+        # The list leaves the configs out; the detail view asks for the
+        # one it shows.
+        check(configs == 0, "%d domain.list asked for every config" %
+              configs)
+        t = start_top(inst, env=fake.env)
+        try:
+            t.wait_for(r"^fake000\s", 10)
+            select(t, "fake123")
+            t.send("Enter")
+            t.wait_for(r"fake123 \(id \d+\)", 10)
+            t.wait_for(r"sda1\s+r\s+file:", 10)
+            t.wait_for(r"on_poweroff destroy", 10)
+            quit_top(t)
+        finally:
+            t.kill()
+        gets = fake.call("fake.stats")["result"]["ops"].get("domain.get", 0)
+        check(gets >= 1, "the detail view did not ask domain.get")
     finally:
         fake.close()
 

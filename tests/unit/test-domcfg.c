@@ -17,16 +17,19 @@ static int
 build_ov(const char *text, const struct domcfg_override *ov, size_t nov,
     json_t **config, json_t **warnings, char **cause)
 {
-	json_t	*vars = NULL;
+	json_t	*vars = NULL, *meta = NULL;
 	int	 r;
 
 	*config = NULL;
 	*warnings = NULL;
 	*cause = NULL;
-	if (pycfg_eval(text, strlen(text), "tty", ov, nov, &vars, cause) != 0)
+	if (pycfg_eval(text, strlen(text), "tty", ov, nov, &vars, &meta,
+	    cause) != 0)
 		fail_msg("pycfg: %s", *cause);
-	r = domcfg_build(vars, "tty", "/etc/xen", config, warnings, cause);
+	r = domcfg_build(vars, meta, "tty", "/etc/xen", config, warnings,
+	    cause);
 	json_decref(vars);
+	json_decref(meta);
 	return (r);
 }
 
@@ -122,6 +125,20 @@ assert_build_error(const char *text, const char *want)
 	assert_build_error_ov(text, NULL, 0, want);
 }
 
+/* The kernel command line of a JSON config (through the typed struct). */
+static char *
+json_cmdline(const json_t *c)
+{
+	struct domcfg	*dc;
+	char		*cause = NULL, *line;
+
+	if ((dc = domcfg_from_json(c, &cause)) == NULL)
+		fail_msg("domcfg_from_json: %s", cause);
+	line = domcfg_cmdline(dc);
+	domcfg_free(dc);
+	return (line);
+}
+
 #define BASE "name = 'vm'\nkernel = '/k'\n"	/* lines 1 and 2 */
 
 static const char ttylinux[] =
@@ -147,7 +164,7 @@ static const char ttylinux_canonical[] =
     "\"ip\": null}], "
     "\"on_poweroff\": \"destroy\", \"on_reboot\": \"restart\", "
     "\"on_crash\": \"restart\", \"vnc\": false, \"vncpasswd\": null, "
-    "\"vncpasswd_viewonly\": null}";
+    "\"vncpasswd_viewonly\": null, \"description\": null}";
 
 static const char ttylinux_sxp[] =
     "(vm\n"
@@ -181,7 +198,7 @@ test_ttylinux(void **state)
 	assert_json(c, ttylinux_canonical);
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro");
 	free(line);
 	json_decref(w);
@@ -218,7 +235,7 @@ test_xmexample2(void **state)
 	    "\"dev\": \"sda6\", \"mode\": \"r\"}]");
 	assert_json(json_object_get(c, "vifs"), "[]");
 	assert_int_equal(json_array_size(w), 0);	/* vmid is a helper */
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/sda1 ro "
 	    "ip=10.0.0.12::10.0.0.1:255.255.255.0:vm2:eth0:off "
 	    "hostname=vm2 4 VMID=2 usr=/dev/sda6");
@@ -286,10 +303,10 @@ test_every_key(void **state)
 	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}], "
 	    "\"on_poweroff\": \"preserve\", \"on_reboot\": \"rename-restart\", "
 	    "\"on_crash\": \"destroy\", \"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null}");
+	    "\"vncpasswd_viewonly\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 root=/dev/nfs "
 	    "ip=10.0.0.2:10.0.0.1:10.0.0.1:255.0.0.0:full.example:eth0:off "
 	    "nfsroot=10.0.0.1:/export/vm1root hostname=full.example single");
@@ -313,7 +330,7 @@ test_defaults(void **state)
 	    "\"disks\": [], \"vifs\": [], \"on_poweroff\": \"destroy\", "
 	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\", "
 	    "\"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null}");
+	    "\"vncpasswd_viewonly\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(c);
@@ -470,6 +487,8 @@ test_names(void **state)
 	assert_non_null(domcfg_name_problem("_x"));
 }
 
+static void	assert_invalid(const char *, const char *);
+
 static void
 test_cpus(void **state)
 {
@@ -482,6 +501,11 @@ test_cpus(void **state)
 
 	assert_build_error(BASE "cpus = '1-0'", "tty:3: cpus: expected a CPU "
 	    "list like '0-3,^1' or 'all', got '1-0'");
+	/* The list must leave a CPU, as cpulist_parse wants at start. */
+	assert_build_error(BASE "cpus = '0,^0'", "tty:3: cpus: expected a CPU "
+	    "list like '0-3,^1' or 'all', got '0,^0'");
+	assert_invalid("{\"cpus\": \"0,^0\"}", "config: cpus: expected a "
+	    "CPU list like '0-3,^1' or 'all', got '0,^0'");
 	assert_build_error(BASE "cpus = '^1'", "tty:3: cpus: expected a CPU "
 	    "list like '0-3,^1' or 'all', got '^1'");
 	assert_build_error(BASE "cpus = '0,'", "tty:3: cpus: expected a CPU "
@@ -714,7 +738,7 @@ test_warnings(void **state)
 	assert_warnings(w, want, nitems(want));
 	/* The ignored ip is dropped, so xm create -n does not show it. */
 	assert_true(json_is_null(json_object_get(c, "ip")));
-	line = domcfg_cmdline(c);
+	line = json_cmdline(c);
 	assert_string_equal(line, "console=ttyS0 ip=dhcp");
 	free(line);
 	json_decref(w);
@@ -731,7 +755,7 @@ test_warnings_array(void **state)
 	vars = json_pack("{s:s, s:s, s:i, s:i}", "name", "vm", "kernel", "/k",
 	    "vmid", 1, "_x", 2);
 	json_array_append_new(w, json_string("earlier"));
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), 0);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), 0);
 	assert_int_equal(json_array_size(w), 2);
 	assert_string_equal(json_string_value(json_array_get(w, 0)),
 	    "earlier");
@@ -740,7 +764,7 @@ test_warnings_array(void **state)
 	json_decref(c);
 
 	/* No warnings wanted at all. */
-	assert_int_equal(domcfg_build(vars, NULL, NULL, &c, NULL, &cause), 0);
+	assert_int_equal(domcfg_build(vars, NULL, NULL, NULL, &c, NULL, &cause), 0);
 	json_decref(c);
 	json_decref(vars);
 
@@ -749,7 +773,7 @@ test_warnings_array(void **state)
 	json_decref(w);
 	w = NULL;
 	c = NULL;
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), -1);
 	assert_null(c);
 	assert_string_equal(cause, "f: kernel: not set");
 	free(cause);
@@ -759,7 +783,7 @@ test_warnings_array(void **state)
 
 	vars = json_array();
 	w = NULL;
-	assert_int_equal(domcfg_build(vars, "f", NULL, &c, &w, &cause), -1);
+	assert_int_equal(domcfg_build(vars, NULL, "f", NULL, &c, &w, &cause), -1);
 	assert_string_equal(cause, "f: configuration is not a set of "
 	    "variables");
 	free(cause);
@@ -773,7 +797,7 @@ static void
 assert_cmdline(const char *text, const char *want)
 {
 	json_t	*c = build_ok(text, NULL);
-	char	*line = domcfg_cmdline(c);
+	char	*line = json_cmdline(c);
 
 	assert_string_equal(line, want);
 	free(line);
@@ -1218,6 +1242,205 @@ test_validate(void **state)
 	    "entry 0: unknown key 'rate'");
 }
 
+/* ---- the schema and the typed struct ---- */
+
+/* config -> JSON -> struct -> JSON, and -> SXP -> config: nothing lost. */
+static void
+assert_struct_roundtrip(const json_t *c)
+{
+	struct domcfg	*dc, *dc2;
+	json_t		*j, *j2, *c2;
+	char		*s, *cause = NULL;
+
+	if ((dc = domcfg_from_json(c, &cause)) == NULL)
+		fail_msg("domcfg_from_json: %s", cause);
+	j = domcfg_to_json(dc);
+	assert_true(json_equal(c, j));
+	assert_int_equal(domcfg_validate(j, &cause), 0);
+	s = to_sxp_text(j, 1);
+	c2 = from_sxp_ok(s, NULL);
+	free(s);
+	if ((dc2 = domcfg_from_json(c2, &cause)) == NULL)
+		fail_msg("domcfg_from_json: %s", cause);
+	j2 = domcfg_to_json(dc2);
+	assert_true(json_equal(j, j2));
+	json_decref(j2);
+	json_decref(c2);
+	json_decref(j);
+	domcfg_free(dc2);
+	domcfg_free(dc);
+}
+
+static void
+test_struct(void **state)
+{
+	struct domcfg	*dc;
+	json_t		*c;
+	char		*cause = NULL;
+
+	c = build_ok(BASE "memory = 64\nmaxmem = 96\ncpus = '0'\ncpu = 0\n"
+	    "console = 9610\nextra = \"it's 'quoted'\"\nramdisk = '/r'\n"
+	    "root = '/dev/sda1 ro'\nip = '10.0.0.2'\nnetmask = '255.0.0.0'\n"
+	    "gateway = '10.0.0.1'\nhostname = 'h'\nnfs_server = '10.0.0.1'\n"
+	    "nfs_root = '/nfs'\nvnc = 1\nvncpasswd = 'pw'\n"
+	    "vncpasswd_viewonly = 'ro'\ndescription = 'the web server'\n"
+	    "disk = ['file:/a b.img,sda1,r', 'phy:hda3,sda2,w']\n"
+	    "vif = ['mac=00:16:3e:01:02:03, bridge=br0, script=s, ip=10.0.0.9',"
+	    " '']\non_crash = 'preserve'\n", NULL);
+	assert_struct_roundtrip(c);
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_string_equal(dc->name, "vm");
+	assert_int_equal(dc->memory, 64);
+	assert_int_equal(dc->maxmem, 96);
+	assert_int_equal(dc->console, 9610);
+	assert_true(dc->vnc);
+	assert_string_equal(dc->description, "the web server");
+	assert_int_equal(dc->ndisks, 2);
+	assert_string_equal(dc->disks[1].uname, "phy:/dev/hda3");
+	assert_int_equal(dc->nvifs, 2);
+	assert_string_equal(dc->vifs[0].bridge, "br0");
+	assert_null(dc->vifs[1].mac);
+	domcfg_free(dc);
+	json_decref(c);
+
+	/* Defaults: nullable integers are DOMCFG_UNSET, strings NULL. */
+	c = build_ok(BASE, NULL);
+	assert_struct_roundtrip(c);
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(dc->console, DOMCFG_UNSET);
+	assert_int_equal(dc->cpu, -1);
+	assert_null(dc->cpus);
+	assert_null(dc->description);
+	assert_string_equal(dc->on_reboot, "restart");
+	domcfg_free(dc);
+
+	/* A config saved before the optional keys existed still loads. */
+	json_object_del(c, "description");
+	json_object_del(c, "vnc");
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_null(dc->description);
+	assert_false(dc->vnc);
+	domcfg_free(dc);
+
+	/* from_json validates. */
+	json_object_set_new(c, "memory", json_integer(8));
+	assert_null(domcfg_from_json(c, &cause));
+	assert_string_equal(cause, "config: memory: expected an integer from "
+	    "16 to 1048576, got 8");
+	free(cause);
+	json_decref(c);
+}
+
+/* description: one schema entry, a file to xm list -l. */
+static void
+test_description(void **state)
+{
+	json_t	*c;
+	char	*s;
+
+	assert_key(BASE "description = 'web server, rack 4'", "description",
+	    "\"web server, rack 4\"");
+	assert_key(BASE "description = ''", "description", "null");
+	assert_build_error(BASE "description = ['x']", "tty:3: description: "
+	    "expected a string, got a list");
+	c = build_ok(BASE "description = 'web server'\n", NULL);
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(description 'web server')"));
+	free(s);
+	json_decref(c);
+	c = from_sxp_ok("(vm (name x) (description note) (image (linux "
+	    "(kernel /k))))", NULL);
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "description")), "note");
+	json_decref(c);
+	assert_invalid("{\"description\": \"a\\nb\"}", "config: "
+	    "description: must not contain control characters");
+}
+
+static const json_t *
+schema_key(const json_t *schema, const char *name)
+{
+	const json_t	*k;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(schema, "keys"), i, k) {
+		if (strcmp(json_string_value(json_object_get(k, "name")),
+		    name) == 0)
+			return (k);
+	}
+	fail_msg("no key %s in the schema", name);
+	return (NULL);
+}
+
+static void
+test_schema(void **state)
+{
+	json_t		*schema = domcfg_schema_json(), *c;
+	const json_t	*k;
+	const char	*name, *help;
+	size_t		 i, n = 0;
+
+	/* Every key: a type and help; the man page sees the same keys. */
+	json_array_foreach(json_object_get(schema, "keys"), i, k) {
+		name = json_string_value(json_object_get(k, "name"));
+		assert_non_null(name);
+		assert_non_null(json_string_value(json_object_get(k, "type")));
+		help = json_string_value(json_object_get(k, "help"));
+		if (help == NULL || strlen(help) < 10)
+			fail_msg("key %s has no help", name);
+		assert_string_equal(domcfg_key_doc(i, &help), name);
+		n++;
+	}
+	assert_null(domcfg_key_doc(n, &help));
+	assert_true(json_array_size(json_object_get(schema, "ignored")) > 10);
+
+	/* Every config key the builder makes is in the schema, and back. */
+	c = build_ok(BASE, NULL);
+	json_array_foreach(json_object_get(schema, "keys"), i, k) {
+		name = json_string_value(json_object_get(k, "config"));
+		if (name != NULL)
+			assert_non_null(json_object_get(c, name));
+	}
+	json_decref(c);
+
+	/* Ranges and defaults. */
+	k = schema_key(schema, "memory");
+	assert_int_equal(json_integer_value(json_object_get(k, "min")), 16);
+	assert_int_equal(json_integer_value(json_object_get(k, "max")),
+	    1048576);
+	assert_int_equal(json_integer_value(json_object_get(k, "default")),
+	    128);
+	k = schema_key(schema, "name");
+	assert_true(json_is_true(json_object_get(k, "required")));
+	k = schema_key(schema, "on_crash");
+	assert_int_equal(json_array_size(json_object_get(k, "values")), 4);
+
+	/* 2.0 and 3.0 names of the same things. */
+	k = schema_key(schema, "cpu");
+	assert_string_equal(json_string_value(json_object_get(k, "era")),
+	    "2.0");
+	assert_string_equal(json_string_value(json_object_get(k, "see")),
+	    "cpus");
+	k = schema_key(schema, "cpus");
+	assert_string_equal(json_string_value(json_object_get(k, "era")),
+	    "3.0");
+	k = schema_key(schema, "restart");
+	assert_string_equal(json_string_value(json_object_get(k, "era")),
+	    "2.0");
+	assert_null(json_object_get(k, "config"));	/* folded into on_* */
+	k = schema_key(schema, "extra");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    k, "sxp"), "name")), "args");
+	k = schema_key(schema, "disk");
+	assert_string_equal(json_string_value(json_object_get(k, "config")),
+	    "disks");
+	k = schema_key(schema, "kernel");
+	assert_int_equal(json_array_size(json_object_get(k, "builders")), 1);
+	json_decref(schema);
+}
+
 int
 main(void)
 {
@@ -1241,6 +1464,9 @@ main(void)
 		cmocka_unit_test(test_sxp_values),
 		cmocka_unit_test(test_vnc),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_struct),
+		cmocka_unit_test(test_description),
+		cmocka_unit_test(test_schema),
 	};
 
 	return (cmocka_run_group_tests_name("domcfg", tests, NULL, NULL));

@@ -10,10 +10,7 @@
 #include <string.h>
 
 #include "xen-common.h"
-#include "domcfg.h"
-
-/* Library-internal (pycfg.c), declared here to test it directly. */
-const json_t	*pycfg_meta(const json_t *vars);
+#include "pycfg.h"
 
 static json_t *
 eval_ov(const char *text, size_t len, const struct domcfg_override *ov,
@@ -22,7 +19,7 @@ eval_ov(const char *text, size_t len, const struct domcfg_override *ov,
 	json_t	*vars = NULL;
 	char	*cause = NULL;
 
-	if (pycfg_eval(text, len, "cfg", ov, nov, &vars, &cause) != 0)
+	if (pycfg_eval(text, len, "cfg", ov, nov, &vars, NULL, &cause) != 0)
 		fail_msg("unexpected error: %s\n--- for ---\n%s", cause, text);
 	assert_non_null(vars);
 	return (vars);
@@ -80,7 +77,7 @@ assert_error_len_ov(const char *text, size_t len,
 	json_t	*vars = NULL;
 	char	*cause = NULL;
 
-	if (pycfg_eval(text, len, "cfg", ov, nov, &vars, &cause) == 0) {
+	if (pycfg_eval(text, len, "cfg", ov, nov, &vars, NULL, &cause) == 0) {
 		char	*got = json_dumps(vars, JSON_COMPACT);
 
 		fail_msg("expected an error for:\n%s\ngot %s", text, got);
@@ -681,7 +678,7 @@ test_bounds(void **state)
 	n = 1024 * 1024 + 1;
 	text = xmalloc(n);
 	memset(text, '#', n);
-	assert_int_equal(pycfg_eval(text, n, "big", NULL, 0, &vars, &cause),
+	assert_int_equal(pycfg_eval(text, n, "big", NULL, 0, &vars, NULL, &cause),
 	    -1);
 	assert_string_equal(cause, "big: file too large (more than 1048576 "
 	    "bytes)");
@@ -702,15 +699,16 @@ static void
 test_meta(void **state)
 {
 	struct domcfg_override	 ov[] = { { "vmid", "2" }, { "flag", "x" } };
-	json_t			*vars, *lines, *helpers;
-	const json_t		*meta;
+	json_t			*vars, *meta, *lines, *helpers;
+	char			*cause = NULL;
 	const char		*text = "base = 6\n\nname = 'VM%d' % vmid\n"
 	    "disk = ['phy:sda%d,sda1,w' % (base + vmid)]\n"
 	    "unused = 1\nflag = 'y'\n";
-	json_t			*other = json_object();
 
-	vars = eval_ov(text, strlen(text), ov, nitems(ov));
-	meta = pycfg_meta(vars);
+	(void)state;
+	if (pycfg_eval(text, strlen(text), "cfg", ov, nitems(ov), &vars, &meta,
+	    &cause) != 0)
+		fail_msg("unexpected error: %s", cause);
 	assert_non_null(meta);
 	lines = json_object_get(meta, "lines");
 	helpers = json_object_get(meta, "helpers");
@@ -726,9 +724,7 @@ test_meta(void **state)
 	assert_non_null(json_object_get(helpers, "flag"));
 	assert_null(json_object_get(helpers, "unused"));
 	assert_null(json_object_get(helpers, "name"));
-	assert_null(pycfg_meta(other));
-	assert_null(pycfg_meta(NULL));
-	json_decref(other);
+	json_decref(meta);
 	json_decref(vars);
 }
 

@@ -118,6 +118,29 @@ test_defaults(void **state)
 	xendcfg_free(&cfg);		/* twice is harmless */
 }
 
+/* Every socket path is built by xendcfg's helpers, from the config. */
+static void
+test_socket_paths(void **state)
+{
+	struct xendcfg	 cfg;
+	char		*cause, *p;
+
+	memset(&cfg, 0, sizeof cfg);
+	assert_int_equal(xendcfg_load(NULL, &cfg, NULL, &cause), 0);
+	p = xendcfg_api_path(&cfg);
+	assert_string_equal(p, "/var/run/xend/xend.sock");
+	free(p);
+	free(cfg.console_socket_dir);
+	cfg.console_socket_dir = xstrdup("/run/c");
+	p = xendcfg_consoled_path(&cfg);
+	assert_string_equal(p, "/run/c/xenconsoled.sock");
+	free(p);
+	p = xendcfg_console_path(&cfg, 12);
+	assert_string_equal(p, "/run/c/12.sock");
+	free(p);
+	xendcfg_free(&cfg);
+}
+
 static void
 test_values(void **state)
 {
@@ -339,6 +362,7 @@ main(void)
 		cmocka_unit_test_teardown(test_defaults, remove_config),
 		cmocka_unit_test_teardown(test_inert_keys, remove_config),
 		cmocka_unit_test_teardown(test_values, remove_config),
+		cmocka_unit_test_teardown(test_socket_paths, remove_config),
 		cmocka_unit_test_teardown(test_booleans, remove_config),
 		cmocka_unit_test_teardown(test_unknown_warns, remove_config),
 		cmocka_unit_test_teardown(test_errors, remove_config),
