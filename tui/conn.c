@@ -230,12 +230,6 @@ conn_connected(const struct conn *c)
 	return (c->client != NULL && rpc_client_up(c->client));
 }
 
-size_t
-conn_pending(const struct conn *c)
-{
-	return (c->client != NULL ? rpc_client_pending(c->client) : 0);
-}
-
 unsigned long
 conn_requests(const struct conn *c)
 {

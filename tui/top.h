@@ -391,7 +391,6 @@ int		 conn_request_on(struct top *, struct conn *, const char *op,
 /* Reads what xend sent and dispatches it; returns RD_*. */
 int		 conn_read(struct top *);
 int		 conn_read_on(struct top *, struct conn *);
-size_t		 conn_pending(const struct conn *);
 /* Requests sent since start, for the figures. */
 unsigned long	 conn_requests(const struct conn *);
 

@@ -17,7 +17,6 @@
 struct xen_client {
 	struct rpc_lines lines;
 	json_int_t	 next_id;
-	json_t		*events;	/* queued while awaiting replies */
 	char		*code;
 };
 
@@ -54,7 +53,6 @@ xen_open_path(const char *path, struct xen_client **out, char **cause)
 	c = xcalloc(1, sizeof *c);
 	rpc_lines_init(&c->lines, fd, CLIENT_MAX_LINE, "xend");
 	c->next_id = 1;
-	c->events = json_array();
 	*out = c;
 	return (0);
 }
@@ -67,7 +65,6 @@ xen_close(struct xen_client *c)
 	close(c->lines.fd);
 	rpc_lines_free(&c->lines);
 	free(c->code);
-	json_decref(c->events);
 	free(c);
 }
 
@@ -114,11 +111,7 @@ xen_call(struct xen_client *c, const char *op, json_t *args, json_t **result,
 	for (;;) {
 		if (read_msg(c, -1, &m, cause) != 1)
 			return (-1);
-		if (json_is_string(json_object_get(m.json, "event"))) {
-			json_array_append(c->events, m.json);
-			rpc_msg_clear(&m);
-			continue;
-		}
+		/* Events (not subscribed here) and others' replies. */
 		if (m.has_id && m.id == id)
 			break;
 		rpc_msg_clear(&m);
@@ -136,34 +129,4 @@ xen_call(struct xen_client *c, const char *op, json_t *args, json_t **result,
 		*result = json_incref(m.result);
 	rpc_msg_clear(&m);
 	return (0);
-}
-
-int
-xen_subscribe(struct xen_client *c, char **cause)
-{
-	return (xen_call(c, "events.subscribe", NULL, NULL, NULL, cause));
-}
-
-int
-xen_next_event(struct xen_client *c, int timeout_ms, json_t **event,
-    char **cause)
-{
-	struct rpc_msg	 m;
-	int		 r;
-
-	for (;;) {
-		if (json_array_size(c->events) > 0) {
-			*event = json_incref(json_array_get(c->events, 0));
-			json_array_remove(c->events, 0);
-			return (1);
-		}
-		if ((r = read_msg(c, timeout_ms, &m, cause)) != 1)
-			return (r);
-		if (json_is_string(json_object_get(m.json, "event"))) {
-			*event = json_incref(m.json);
-			rpc_msg_clear(&m);
-			return (1);
-		}
-		rpc_msg_clear(&m);
-	}
 }

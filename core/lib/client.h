@@ -4,8 +4,7 @@
  * command; framing and parsing are rpc.h's.  One connection each.
  *
  * Ownership: xen_call steals args (may be NULL) and hands back a new
- * reference in *result that the caller decrefs.  Events read while waiting
- * for a reply are queued and returned by xen_next_event.
+ * reference in *result that the caller decrefs.
  *
  * Event loops (xm top, xenconsoled) use rpc.h's asynchronous client.
  */
@@ -34,14 +33,5 @@ void	xen_close(struct xen_client *);
  */
 int	xen_call(struct xen_client *, const char *op, json_t *args,
 	    json_t **result, const char **code, char **cause);
-
-/* Subscribes this connection to domain events. */
-int	xen_subscribe(struct xen_client *, char **cause);
-/*
- * Next event, waiting up to timeout_ms (-1 forever).  Returns 1 with an
- * event, 0 on timeout, -1 on error or disconnection.
- */
-int	xen_next_event(struct xen_client *, int timeout_ms, json_t **event,
-	    char **cause);
 
 #endif

@@ -86,12 +86,6 @@ sig_hup_cb(evutil_socket_t sig, short what, void *arg)
 		log_info("log reopened");
 }
 
-void
-xend_request_exit(void)
-{
-	event_base_loopexit(xend_base, NULL);
-}
-
 static void
 xend_inert_stderr(const char *msg)
 {

@@ -498,6 +498,5 @@ json_t		*sched_to_json(struct domain *);
 json_t		*sched_read_back(struct domain *);
 
 /* main.c */
-void		 xend_request_exit(void);
 
 #endif
