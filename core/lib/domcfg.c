@@ -22,6 +22,7 @@
 #include "xen-common.h"
 #include "cpulist.h"
 #include "domcfg.h"
+#include "netrate.h"
 
 
 #define DOMCFG_MAX_DISKS	64
@@ -275,7 +276,7 @@ static const char *const dc_sxp_runtime[] = {
 };
 
 static const char *const dc_vif_ignored[] = {
-	"accel", "backend", "model", "rate", "type", "uuid", "vifname",
+	"accel", "backend", "type", "uuid",
 };
 
 static const char *const dc_actions[] = {
@@ -505,6 +506,99 @@ mac_problem(const char *s)
 	return (NULL);
 }
 
+/* vif options: the tap's name, the NIC model, the rate limit. */
+static const char *
+vifname_problem(const char *s)
+{
+	return (bridge_ok(s) ? NULL : "expected 1 to 15 letters, digits, "
+	    "'_', '.' or '-'");
+}
+
+static const char *const vif_models[][2] = {
+	{ "virtio", "virtio-net-pci" }, { "e1000", "e1000" },
+	{ "rtl8139", "rtl8139" }, { "ne2k_pci", "ne2k_pci" },
+};
+
+static const char *
+model_problem(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(vif_models); i++)
+		if (strcmp(s, vif_models[i][0]) == 0)
+			return (NULL);
+	return ("expected virtio, e1000, rtl8139 or ne2k_pci");
+}
+
+static const char *
+rate_problem(const char *s)
+{
+	struct netrate	 r;
+	char		*cause;
+
+	if (netrate_parse(s, &r, &cause) == 0)
+		return (NULL);
+	free(cause);
+	return ("expected a number, K, M or G, b or B, /s and optionally "
+	    "@ an interval, like 10Mb/s or 1MB/s@20ms");
+}
+
+#define VOFF(f)	offsetof(struct domcfg_vif, f)
+static const struct vif_opt {
+	const char	*name;
+	size_t		 off;		/* a char * in struct domcfg_vif */
+	const char	*(*problem)(const char *);
+	const char	*help;
+} vif_opts[] = {
+	{ "vifname", VOFF(vifname), vifname_problem,
+	    "the host-side interface's name, in place of vif-prefix + domid "
+	    "+ '.' + index" },
+	{ "model", VOFF(model), model_problem,
+	    "the NIC the guest sees: virtio (default), e1000, rtl8139 or "
+	    "ne2k_pci" },
+	{ "rate", VOFF(rate), rate_problem,
+	    "a limit on what the guest receives, as Xen wrote it (10Mb/s, "
+	    "1MB/s@20ms: over 20 ms windows), by tc on the tap" },
+};
+#undef VOFF
+
+static const struct vif_opt *
+vif_opt_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(vif_opts); i++)
+		if (strcmp(vif_opts[i].name, name) == 0)
+			return (&vif_opts[i]);
+	return (NULL);
+}
+
+static char **
+vif_opt_field(const struct domcfg_vif *v, const struct vif_opt *o)
+{
+	return ((char **)((char *)v + o->off));
+}
+
+const char *
+domcfg_vif_opt(size_t i, const char **help)
+{
+	if (i >= nitems(vif_opts))
+		return (NULL);
+	*help = vif_opts[i].help;
+	return (vif_opts[i].name);
+}
+
+const char *
+domcfg_vif_driver(const struct domcfg_vif *v)
+{
+	size_t	 i;
+
+	for (i = 0; v->model != NULL && i < nitems(vif_models); i++)
+		if (strcmp(v->model, vif_models[i][0]) == 0)
+			return (vif_models[i][1]);
+	return ("virtio-net-pci");
+}
+
 static int
 dev_ok(const char *s)
 {
@@ -629,6 +723,7 @@ static int
 vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
     const char *value)
 {
+	const struct vif_opt *o;
 	const char	*why;
 	char		*mac, *p;
 	json_t		*other;
@@ -676,6 +771,11 @@ vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
 			return (dc_error(dc, loc, "vif", "expected an IPv4 "
 			    "address for ip, got '%s'", value));
 		json_object_set_new(vif, "ip", json_string(value));
+	} else if ((o = vif_opt_find(key)) != NULL) {
+		if ((why = o->problem(value)) != NULL)
+			return (dc_error(dc, loc, "vif", "invalid %s '%s': %s",
+			    key, value, why));
+		json_object_set_new(vif, key, json_string(value));
 	} else
 		dc_warn(dc, loc, "vif: unknown option '%s' ignored", key);
 	return (0);
@@ -1610,6 +1710,11 @@ domcfg_to_sxp(const json_t *c)
 		for (j = 0; j < nitems(vif_keys); j++)
 			sxp_add_json(x, vif_keys[j], json_object_get(d,
 			    vif_keys[j]));
+		for (j = 0; j < nitems(vif_opts); j++)
+			if (json_is_string(json_object_get(d,
+			    vif_opts[j].name)))
+				sxp_add_json(x, vif_opts[j].name,
+				    json_object_get(d, vif_opts[j].name));
 	}
 	return (vm);
 }
@@ -1692,9 +1797,10 @@ v_disks(const json_t *disks, char **cause)
 static int
 v_vifs(const json_t *vifs, char **cause)
 {
+	const struct vif_opt *opt;
 	const json_t	*vif, *e;
 	const char	*key, *s, *why;
-	size_t		 i, j;
+	size_t		 i, j, extra;
 
 	if (!json_is_array(vifs))
 		return (v_type(cause, "vifs", "a list", vifs));
@@ -1705,7 +1811,16 @@ v_vifs(const json_t *vifs, char **cause)
 		if (!json_is_object(vif))
 			return (v_error(cause, "vifs", "entry %zu is not an "
 			    "object", i));
+		extra = 0;
 		json_object_foreach((json_t *)vif, key, e) {
+			if ((opt = vif_opt_find(key)) != NULL) {
+				if (!json_is_string(e) || (why = opt->problem(
+				    json_string_value(e))) != NULL)
+					return (v_error(cause, "vifs", "entry "
+					    "%zu: invalid %s", i, key));
+				extra++;
+				continue;
+			}
 			if (strcmp(key, "mac") != 0 &&
 			    strcmp(key, "bridge") != 0 &&
 			    strcmp(key, "script") != 0 &&
@@ -1733,7 +1848,7 @@ v_vifs(const json_t *vifs, char **cause)
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "invalid script", i));
 		}
-		if (json_object_size(vif) != 4)
+		if (json_object_size(vif) != 4 + extra)
 			return (v_error(cause, "vifs", "entry %zu: needs mac, "
 			    "bridge, script and ip", i));
 		s = json_string_value(json_object_get(vif, "mac"));
@@ -1922,7 +2037,7 @@ domcfg_from_json(const json_t *c, char **cause)
 	const json_t		*v, *e;
 	json_t			*def;
 	char			*field;
-	size_t			 i, j;
+	size_t			 i, j, n;
 
 	if (domcfg_validate(c, cause) != 0)
 		return (NULL);
@@ -1967,6 +2082,9 @@ domcfg_from_json(const json_t *c, char **cause)
 		dc->vifs[j].bridge = json_strdup(json_object_get(e, "bridge"));
 		dc->vifs[j].script = json_strdup(json_object_get(e, "script"));
 		dc->vifs[j].ip = json_strdup(json_object_get(e, "ip"));
+		for (n = 0; n < nitems(vif_opts); n++)
+			*vif_opt_field(&dc->vifs[j], &vif_opts[n]) =
+			    json_strdup(json_object_get(e, vif_opts[n].name));
 	}
 	return (dc);
 }
@@ -1975,10 +2093,10 @@ json_t *
 domcfg_to_json(const struct domcfg *dc)
 {
 	const struct dc_key	*k;
-	const char		*field;
-	json_t			*c = json_object(), *a;
+	const char		*field, *f;
+	json_t			*c = json_object(), *a, *v;
 	long			 n;
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
@@ -2013,11 +2131,18 @@ domcfg_to_json(const struct domcfg *dc)
 	json_object_set_new(c, "disks", a);
 	a = json_array();
 	for (i = 0; i < dc->nvifs; i++) {
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}",
+		v = json_pack("{s:o, s:o, s:o, s:o}",
 		    "mac", json_strornull(dc->vifs[i].mac),
 		    "bridge", json_strornull(dc->vifs[i].bridge),
 		    "script", json_strornull(dc->vifs[i].script),
-		    "ip", json_strornull(dc->vifs[i].ip)));
+		    "ip", json_strornull(dc->vifs[i].ip));
+		for (j = 0; j < nitems(vif_opts); j++) {
+			f = *vif_opt_field(&dc->vifs[i], &vif_opts[j]);
+			if (f != NULL)
+				json_object_set_new(v, vif_opts[j].name,
+				    json_string(f));
+		}
+		json_array_append_new(a, v);
 	}
 	json_object_set_new(c, "vifs", a);
 	return (c);
@@ -2084,6 +2209,9 @@ domcfg_free(struct domcfg *dc)
 		free(dc->vifs[i].bridge);
 		free(dc->vifs[i].script);
 		free(dc->vifs[i].ip);
+		free(dc->vifs[i].vifname);
+		free(dc->vifs[i].model);
+		free(dc->vifs[i].rate);
 	}
 	free(dc->vifs);
 	free(dc);

@@ -27,7 +27,8 @@
  *   disks       array of {"uname": "file:/p"|"phy:/dev/x", "dev": "sda1",
  *               "mode": "r"|"w"|"w!"}
  *   vifs        array of {"mac": string or null, "bridge": string or null,
- *               "script": string or null, "ip": string or null};
+ *               "script": string or null, "ip": string or null, and when
+ *               given "vifname", "model", "rate" (strings)};
  *               nics = N pads the list with default vifs up to N
  *   on_poweroff, on_reboot, on_crash
  *               "destroy"|"restart"|"preserve"|"rename-restart"; the 2.0
@@ -117,7 +118,18 @@ struct domcfg_vif {
 	char	*bridge;
 	char	*script;
 	char	*ip;
+	char	*vifname;	/* the host-side tap's name (3.0) */
+	char	*model;		/* the NIC: virtio, e1000, rtl8139, ne2k_pci */
+	char	*rate;		/* "10Mb/s@50ms": tc on the tap (netrate.h) */
 };
+
+/*
+ * A vif's options beyond the four every config has (vifname, model,
+ * rate), in the order of domcfg_vif_opt: name, help; NULL past the last.
+ */
+const char	*domcfg_vif_opt(size_t i, const char **help);
+/* The QEMU device of a vif's model ("virtio-net-pci" for NULL). */
+const char	*domcfg_vif_driver(const struct domcfg_vif *);
 
 struct domcfg {
 	char			*name;

@@ -586,7 +586,6 @@ test_vifs(void **state)
 	struct domcfg_override	 ov[] = { { "vif", "bridge=br9" } };
 	json_t	*c, *w;
 	static const char *const ignored[] = {
-		"tty:3: vif: 'vifname' is not supported and was ignored",
 		"tty:3: vif: 'type' is not supported and was ignored",
 		"tty:3: vif: unknown option 'colour' ignored",
 	};
@@ -611,6 +610,20 @@ test_vifs(void **state)
 	assert_warnings(w, ignored, nitems(ignored));
 	json_decref(w);
 	json_decref(c);
+
+	/* Xen 3.0's vifname, model and rate: kept, checked, round-tripped. */
+	assert_key(BASE "vif = ['vifname=web0, model=e1000, rate=10Mb/s@20ms']",
+	    "vifs", "[{\"mac\": null, \"bridge\": null, \"script\": null, "
+	    "\"ip\": null, \"vifname\": \"web0\", \"model\": \"e1000\", "
+	    "\"rate\": \"10Mb/s@20ms\"}]");
+	assert_build_error(BASE "vif = ['model=pcnet']", "tty:3: vif: invalid "
+	    "model 'pcnet': expected virtio, e1000, rtl8139 or ne2k_pci");
+	assert_build_error(BASE "vif = ['rate=fast']", "tty:3: vif: invalid "
+	    "rate 'fast': expected a number, K, M or G, b or B, /s and "
+	    "optionally @ an interval, like 10Mb/s or 1MB/s@20ms");
+	assert_build_error(BASE "vif = ['vifname=this-is-far-too-long']",
+	    "tty:3: vif: invalid vifname 'this-is-far-too-long': expected 1 "
+	    "to 15 letters, digits, '_', '.' or '-'");
 
 	/* nics pads; fewer nics than vifs keeps the vifs and warns. */
 	c = build_ok(BASE "nics = 2\nvif = ['bridge=b']", &w);
@@ -1238,8 +1251,14 @@ test_validate(void **state)
 	    "\"ip\": null}]}", "config: vifs: MAC address 00:16:3E:00:00:01 is "
 	    "given twice");
 	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"colour\": 1}]}", "config: "
+	    "vifs: entry 0: unknown key 'colour'");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
 	    "\"script\": null, \"ip\": null, \"rate\": 1}]}", "config: vifs: "
-	    "entry 0: unknown key 'rate'");
+	    "entry 0: invalid rate");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"model\": \"x\"}]}", "config: "
+	    "vifs: entry 0: invalid model");
 }
 
 /* ---- the schema and the typed struct ---- */
