@@ -1814,10 +1814,15 @@ v_vifs(const json_t *vifs, char **cause)
 		extra = 0;
 		json_object_foreach((json_t *)vif, key, e) {
 			if ((opt = vif_opt_find(key)) != NULL) {
-				if (!json_is_string(e) || (why = opt->problem(
-				    json_string_value(e))) != NULL)
+				if (!json_is_string(e))
 					return (v_error(cause, "vifs", "entry "
-					    "%zu: invalid %s", i, key));
+					    "%zu: %s must be a string", i,
+					    key));
+				s = json_string_value(e);
+				if ((why = opt->problem(s)) != NULL)
+					return (v_error(cause, "vifs", "entry "
+					    "%zu: invalid %s '%s': %s", i, key,
+					    s, why));
 				extra++;
 				continue;
 			}

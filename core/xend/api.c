@@ -687,6 +687,9 @@ static const struct rpc_arg args_network_attach[] = {
 	{ "bridge", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
 	{ "script", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
 	{ "ip", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "vifname", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "model", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	{ "rate", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
 	RPC_ARGS_END
 };
 static const struct rpc_arg args_network_detach[] = {
@@ -738,7 +741,8 @@ static const struct api_op api_ops[] = {
 	OP("domain.sched_sedf", "sedf scheduler {dom, period, slice (ms)}",
 	    args_domain_sched_sedf, API_DOM, api_domain_sched_sedf),
 	OP("domain.network_attach", "add a network interface {dom, mac, "
-	    "bridge, script, ip}", args_network_attach, API_DOM,
+	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
+	    API_DOM,
 	    netdev_api_attach),
 	OP("domain.network_detach", "remove a network interface {dom, devid}",
 	    args_network_detach, API_DOM, netdev_api_detach),

@@ -163,15 +163,28 @@ netdev_vif_view(json_t *v, struct domcfg_vif *out)
 	out->bridge = (char *)json_string_value(json_object_get(v, "bridge"));
 	out->script = (char *)json_string_value(json_object_get(v, "script"));
 	out->ip = (char *)json_string_value(json_object_get(v, "ip"));
+	out->vifname = (char *)json_string_value(json_object_get(v,
+	    "vifname"));
+	out->model = (char *)json_string_value(json_object_get(v, "model"));
+	out->rate = (char *)json_string_value(json_object_get(v, "rate"));
 	return (vif_devid(v));
 }
 
-/* A config vif as a JSON entry {mac, bridge, script, ip}. */
+/* A config vif as a JSON entry {mac, bridge, script, ip, ...}. */
 static json_t *
 vif_json(const struct domcfg_vif *v)
 {
-	return (json_pack("{s:s?, s:s?, s:s?, s:s?}", "mac", v->mac,
-	    "bridge", v->bridge, "script", v->script, "ip", v->ip));
+	json_t	*o;
+
+	o = json_pack("{s:s?, s:s?, s:s?, s:s?}", "mac", v->mac, "bridge",
+	    v->bridge, "script", v->script, "ip", v->ip);
+	if (v->vifname != NULL)
+		json_object_set_new(o, "vifname", json_string(v->vifname));
+	if (v->model != NULL)
+		json_object_set_new(o, "model", json_string(v->model));
+	if (v->rate != NULL)
+		json_object_set_new(o, "rate", json_string(v->rate));
+	return (o);
 }
 
 void
@@ -186,13 +199,14 @@ netdev_qemu_args(struct domain *d, char ***out)
 	a = xcalloc(json_array_size(netdev_added(d)) * 4 + 1, sizeof *a);
 	json_array_foreach(netdev_added(d), i, v) {
 		devid = netdev_vif_view(v, &hv);
-		xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+		network_vif_name(&hv, d->domid, devid, vif, sizeof vif);
 		a[n++] = xstrdup("-netdev");
 		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
 		    "downscript=no", devid, vif);
 		a[n++] = xstrdup("-device");
-		a[n++] = xsprintf("virtio-net-pci,id=vif%d,netdev=net%d,mac=%s"
-		    "%s", devid, devid, hv.mac, network_nic_mtu(&hv));
+		a[n++] = xsprintf("%s,id=vif%d,netdev=net%d,mac=%s%s",
+		    domcfg_vif_driver(&hv), devid, devid, hv.mac,
+		    network_nic_mtu(&hv));
 	}
 	a[n] = NULL;
 	*out = a;
@@ -318,6 +332,7 @@ struct netdev_up {
 	pid_t		 pid;		/* the QEMU it was for */
 	int		 devid;
 	char		*script;
+	char		 vif[IFNAMSIZ];
 };
 
 /*
@@ -331,11 +346,9 @@ netdev_up_done(int ok, const char *how, void *arg)
 {
 	struct netdev_up	*u = arg;
 	struct domain		*d = u->d;
-	char			 vif[IFNAMSIZ];
+	const char		*vif = u->vif;
 
 	if (!ok && !d->removed && !d->exited && d->pid == u->pid) {
-		xendcfg_vif_name(&xend_cfg, d->domid, u->devid, vif,
-		    sizeof vif);
 		log_error("%s: vif-script %s online %s: %s; the interface was "
 		    "unplugged", d->name, u->script, vif, how);
 		dmesg_add("domain %s: vif-script %s online %s: %s; the "
@@ -366,6 +379,7 @@ netdev_vif_up(struct domain *d, const struct domcfg_vif *v, int devid)
 	u->pid = d->pid;
 	u->devid = devid;
 	u->script = xstrdup(script);
+	network_vif_name(v, d->domid, devid, u->vif, sizeof u->vif);
 	qemu_vif_up(d, v, devid, netdev_up_done, u);
 }
 
@@ -558,11 +572,12 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 		return;
 	snprintf(nid, sizeof nid, "net%d", j->devid);
 	snprintf(did, sizeof did, "vif%d", j->devid);
-	args = json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtio-net-pci",
-	    "id", did, "netdev", nid, "mac", json_string_value(
-	    json_object_get(j->vif, "mac")));
+	args = json_pack("{s:s, s:s, s:s, s:s}", "driver",
+	    domcfg_vif_driver(&j->cv), "id", did, "netdev", nid, "mac",
+	    j->cv.mac);
 	br = j->cv.bridge;
-	if ((mtu = network_guest_mtu(br != NULL ? br :
+	if (strcmp(domcfg_vif_driver(&j->cv), "virtio-net-pci") == 0 &&
+	    (mtu = network_guest_mtu(br != NULL ? br :
 	    xend_cfg.default_bridge)) != 0)
 		json_object_set_new(args, "host_mtu", json_integer(mtu));
 	qmp_command(j->d->qmp, "device_add", args, attach_device_cb, j);
@@ -607,7 +622,8 @@ netdev_free_devid(struct domain *d)
 void
 netdev_api_attach(struct api_req *req, struct domain *d)
 {
-	static const char *const keys[] = { "mac", "bridge", "script", "ip" };
+	static const char *const keys[] = { "mac", "bridge", "script", "ip",
+	    "vifname", "model", "rate" };
 	struct netdev_job	*j;
 	struct domcfg		*tc;
 	json_t			*vif, *e, *cfg, *all;
@@ -628,7 +644,7 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 		if (!known || (!json_is_string(e) && !json_is_null(e))) {
 			server_error(req, "invalid", known ? "%s: expected a "
 			    "string" : "unknown argument '%s' (mac, bridge, "
-			    "script, ip)", key);
+			    "script, ip, vifname, model, rate)", key);
 			json_decref(vif);
 			return;
 		}
@@ -665,7 +681,7 @@ netdev_api_attach(struct api_req *req, struct domain *d)
 	j->vif = vif;
 	netdev_vif_view(vif, &j->cv);
 	j->devid = devid;
-	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);
+	network_vif_name(&j->cv, d->domid, devid, j->name, sizeof j->name);
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
 	if (if_nametoindex(j->name) != 0) {
 		server_error(req, "failed", "%s already exists; remove it ('ip "
@@ -804,7 +820,7 @@ netdev_api_detach(struct api_req *req, struct domain *d)
 	netdev_vif_view(v, &j->cv);
 	j->devid = devid;
 	j->added = added;
-	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->name, sizeof j->name);
+	network_vif_name(&j->cv, d->domid, devid, j->name, sizeof j->name);
 	log_info("%s: network-detach %s", d->name, j->name);
 	snprintf(did, sizeof did, "vif%d", devid);
 	qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", did),

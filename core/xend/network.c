@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xen-common.h"
+#include "netrate.h"
 #include "xend.h"
 
 extern char	**environ;
@@ -260,6 +262,9 @@ network_nic_mtu(const struct domcfg_vif *v)
 	const char	*br = v->bridge;
 	int		 mtu;
 
+	/* Only virtio tells the guest its MTU. */
+	if (strcmp(domcfg_vif_driver(v), "virtio-net-pci") != 0)
+		return ("");
 	mtu = network_guest_mtu(br != NULL ? br : xend_cfg.default_bridge);
 	if (mtu == 0)
 		return ("");
@@ -367,6 +372,75 @@ network_lease_ip(const char *bridge, const char *mac)
 	return (json_string_value(json_object_get(t, low)));
 }
 
+/* Where tc is: PATH, then the sbin directories a daemon's PATH may lack. */
+static char *
+network_tc_path(void)
+{
+	const char	*path = getenv("PATH"), *p, *end;
+	char		*cand;
+
+	for (p = path != NULL ? path : ""; *p != '\0'; p = end + (*end != '\0')) {
+		end = strchrnul(p, ':');
+		cand = xsprintf("%.*s/tc", (int)(end - p), p);
+		if (end > p && access(cand, X_OK) == 0)
+			return (cand);
+		free(cand);
+	}
+	if (access("/usr/sbin/tc", X_OK) == 0)
+		return (xstrdup("/usr/sbin/tc"));
+	return (xstrdup("/sbin/tc"));
+}
+
+/*
+ * A vif's rate: a token bucket (tc tbf) on its tap, which is what the
+ * guest receives, in the vif's turn after it came up.
+ */
+void
+network_vif_rate(struct domain *d, const struct domcfg_vif *v,
+    const char *vif)
+{
+	struct netrate	 r;
+	char		*cause, *argv[16], *what;
+	int		 n = 0, i;
+
+	if (v->rate == NULL)
+		return;
+	if (netrate_parse(v->rate, &r, &cause) != 0) {
+		log_warn("%s: %s: %s", d->name, vif, cause);
+		free(cause);
+		return;
+	}
+	argv[n++] = network_tc_path();
+	argv[n++] = xstrdup("qdisc");
+	argv[n++] = xstrdup("replace");
+	argv[n++] = xstrdup("dev");
+	argv[n++] = xstrdup(vif);
+	argv[n++] = xstrdup("root");
+	argv[n++] = xstrdup("tbf");
+	argv[n++] = xstrdup("rate");
+	argv[n++] = xsprintf("%llubit", r.bits_per_s);
+	argv[n++] = xstrdup("burst");
+	argv[n++] = xsprintf("%llu", r.burst_bytes);
+	argv[n++] = xstrdup("latency");
+	argv[n++] = xsprintf("%luus", r.interval_us);
+	argv[n] = NULL;
+	what = xsprintf("%s: rate %s on %s", d->name, v->rate, vif);
+	script_start(vif, what, argv, xend_cfg.script_timeout, NULL, NULL);
+	free(what);
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+}
+
+void
+network_vif_name(const struct domcfg_vif *v, int domid, int devid, char *buf,
+    size_t len)
+{
+	if (v->vifname != NULL)
+		snprintf(buf, len, "%s", v->vifname);
+	else
+		xendcfg_vif_name(&xend_cfg, domid, devid, buf, len);
+}
+
 /*
  * {devid, vifname, mac, bridge, ip, ip_source} of interface devid
  * (config v): ip is the DHCP lease for the MAC on its bridge, else the
@@ -379,7 +453,7 @@ network_vif_json(struct domain *d, const struct domcfg_vif *v, int devid)
 	const char	*br, *mac = v->mac, *ip, *src;
 	char		 vif[32];
 
-	xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+	network_vif_name(v, d->domid, devid, vif, sizeof vif);
 	br = v->bridge != NULL ? v->bridge : xend_cfg.default_bridge;
 	src = "lease";
 	if ((ip = network_lease_ip(br, mac)) == NULL) {

@@ -208,14 +208,16 @@ qemu_argv(struct domain *d, const char *accel)
 		if (netdev_detached(d, (int)i))
 			continue;
 		mac = c->vifs[i].mac;
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
+		network_vif_name(&c->vifs[i], d->domid, (int)i, vif,
+		    sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
 		    "downscript=no", i, vif);
 		/* id: the handle of xm network-detach (netdev.c). */
 		argv_add(&a, "-device");
-		argv_add(&a, "virtio-net-pci,id=vif%zu,netdev=net%zu%s%s%s", i,
-		    i, mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
+		argv_add(&a, "%s,id=vif%zu,netdev=net%zu%s%s%s",
+		    domcfg_vif_driver(&c->vifs[i]), i, i,
+		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
 		    network_nic_mtu(&c->vifs[i]));
 	}
 	/* Interfaces xm network-attach added: they come back on a restart. */
@@ -396,7 +398,9 @@ qemu_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
 	struct vif_attach_job	*j;
 
 	j = xcalloc(1, sizeof *j);
-	xendcfg_vif_name(&xend_cfg, d->domid, devid, j->vif, sizeof j->vif);
+	network_vif_name(v, d->domid, devid, j->vif, sizeof j->vif);
+	/* The tap is there (QEMU made it): its rate needs nothing else. */
+	network_vif_rate(d, v, j->vif);
 	if (network_vif_script(v) != NULL) {
 		vif_script(d, v, "online", j->vif, done, arg);
 		free(j);
@@ -418,7 +422,7 @@ qemu_vif_down(struct domain *d, const struct domcfg_vif *v, int devid,
 {
 	char	 vif[IFNAMSIZ];
 
-	xendcfg_vif_name(&xend_cfg, d->domid, devid, vif, sizeof vif);
+	network_vif_name(v, d->domid, devid, vif, sizeof vif);
 	if (network_vif_script(v) != NULL)
 		vif_script(d, v, "offline", vif, done, arg);
 	else if (done != NULL)

@@ -278,6 +278,12 @@ char		**network_vif_argv(struct domain *, const struct domcfg_vif *v,
 /* Runs it keyed by vif, its key=value words also as environment. */
 void		 network_vif_run(const char *vif, const char *what,
 		     char *const argv[], script_done_cb done, void *arg);
+/* Puts vif v's rate (if any) on its tap vif with tc, in the vif's turn. */
+void		 network_vif_rate(struct domain *, const struct domcfg_vif *v,
+		     const char *vif);
+/* The host-side name of interface devid: its vifname, or vifD.N. */
+void		 network_vif_name(const struct domcfg_vif *, int domid,
+		     int devid, char *buf, size_t len);
 /* The address dnsmasq leased to mac on bridge, or NULL (owned here). */
 const char	*network_lease_ip(const char *bridge, const char *mac);
 /*

@@ -665,6 +665,52 @@ def test_route_scripts(inst):
     check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
 
 
+def test_vif_options(inst):
+    """The vif options vifname, model and rate (Xen 3.0): the tap has the
+    name, QEMU the NIC model, the tap a token bucket at the rate; the
+    same through network-attach; bad values refused."""
+    web, hot = inst.tag + "web", inst.tag + "hot"
+    try:
+        inst.xm_ok("create", "-p", inst.config(
+            "vo", vif="['vifname=%s, model=e1000, rate=1Mb/s@20ms', ''"
+            "]" % web))
+        d = inst.domains()["vo"]
+        check(link_exists(web), "no tap %s" % web)
+        check(link_exists(inst.vif(d["domid"], 1)), "second tap missing")
+        with open("/proc/%d/cmdline" % d["pid"], "rb") as f:
+            argv = f.read().split(b"\0")
+        check(any(a.startswith(b"e1000,id=vif0,netdev=net0") for a in argv),
+              argv)
+        check(any(a.startswith(b"virtio-net-pci,id=vif1,") for a in argv),
+              argv)
+        inst.wait_for(lambda: "tbf" in sh("tc", "qdisc", "show", "dev",
+                                          web).stdout, 20, "the rate on "
+                      + web)
+        r = sh("tc", "qdisc", "show", "dev", web)
+        check("rate 1Mbit" in r.stdout and "burst 2500b" in r.stdout, r.stdout)
+        r = inst.xm_ok("network-list", "vo")
+        check(re.search(r"^0\s+%s\s" % web, r.out, re.M), r.out)
+        r = inst.xm_ok("list", "-l", "vo")
+        check("(vifname %s)" % web in r.out and "(model e1000)" in r.out and
+              "(rate 1Mb/s@20ms)" in r.out, r.out)
+        inst.xm_ok("network-attach", "vo", "vifname=" + hot, "rate=2Mb/s")
+        check(link_exists(hot), "no tap %s" % hot)
+        inst.wait_for(lambda: "rate 2Mbit" in sh("tc", "qdisc", "show",
+                                                 "dev", hot).stdout, 20,
+                      "the rate on " + hot)
+        r = inst.xm("network-attach", "vo", "model=pcnet")
+        check(r.rc == 1 and "invalid model 'pcnet'" in r.err, r)
+        r = inst.xm("create", "-p", inst.config("vo2", vif="['rate=fast']"))
+        check(r.rc == 1 and "invalid rate 'fast'" in r.err, r)
+        inst.xm_ok("destroy", "vo")
+        inst.wait_for(lambda: not link_exists(web) and not link_exists(hot),
+                      10, "the taps gone")
+        inst.xend("stop")
+    finally:
+        kill_dnsmasq(inst, inst.tag + "br")
+        remove_links(web, hot, inst.tag + "br")
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -688,4 +734,5 @@ TESTS = [
     ("net_vnet_two_hosts", test_vnet_two_hosts, ""),
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
     ("net_route_scripts", test_route_scripts, ""),
+    ("net_vif_options", test_vif_options, DEFAULT_NET),
 ]

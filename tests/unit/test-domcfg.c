@@ -1255,10 +1255,11 @@ test_validate(void **state)
 	    "vifs: entry 0: unknown key 'colour'");
 	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
 	    "\"script\": null, \"ip\": null, \"rate\": 1}]}", "config: vifs: "
-	    "entry 0: invalid rate");
+	    "entry 0: rate must be a string");
 	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
 	    "\"script\": null, \"ip\": null, \"model\": \"x\"}]}", "config: "
-	    "vifs: entry 0: invalid model");
+	    "vifs: entry 0: invalid model 'x': expected virtio, e1000, rtl8139 "
+	    "or ne2k_pci");
 }
 
 /* ---- the schema and the typed struct ---- */
