@@ -36,14 +36,14 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED,
 };
 
 /* The type's name in domcfg_schema_json, indexed by enum dk_type. */
 static const char *const dk_type_names[] = {
 	"name", "builder", "path", "int", "int", "cpulist", "string",
 	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
-	"vifs", "bool", "string", "ignored",
+	"vifs", "bool", "string", "ignored", "refused",
 };
 
 /* Where a key sits in the SXP (vm ...) form. */
@@ -240,16 +240,16 @@ static const struct dc_key {
 #define IGNORED(n) { .name = n, .type = DK_IGNORED, .flags = DF_NOCONFIG, \
 	    .where = DS_NONE, .off = NOOFF }
 	IGNORED("access_control"), IGNORED("acpi"), IGNORED("apic"),
-	IGNORED("audio"), IGNORED("backend"), IGNORED("blkif"),
+	IGNORED("audio"),
 	IGNORED("boot"), IGNORED("bootargs"), IGNORED("bootloader"),
 	IGNORED("cdrom"), IGNORED("cpu_cap"), IGNORED("cpu_weight"),
 	IGNORED("cpuid"), IGNORED("device_model"), IGNORED("display"),
 	IGNORED("features"), IGNORED("guest_os_type"), IGNORED("hap"),
-	IGNORED("hpet"), IGNORED("interface"), IGNORED("ioports"),
-	IGNORED("irq"), IGNORED("keymap"), IGNORED("localtime"),
+	IGNORED("hpet"), IGNORED("interface"), IGNORED("keymap"),
+	IGNORED("localtime"),
 	IGNORED("maxvcpus"), IGNORED("monitor"), IGNORED("ne2000"),
-	IGNORED("netif"), IGNORED("nographic"), IGNORED("on_xend_start"),
-	IGNORED("on_xend_stop"), IGNORED("pae"), IGNORED("pci"),
+	IGNORED("nographic"), IGNORED("on_xend_start"),
+	IGNORED("on_xend_stop"), IGNORED("pae"),
 	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"), IGNORED("sdl"),
 	IGNORED("serial"), IGNORED("shadow_memory"), IGNORED("soundhw"),
 	IGNORED("ssidref"), IGNORED("stdvga"), IGNORED("timer_mode"),
@@ -260,6 +260,25 @@ static const struct dc_key {
 	IGNORED("vncunused"), IGNORED("vncviewer"), IGNORED("vscsi"),
 	IGNORED("vtpm"), IGNORED("xauthority"),
 #undef IGNORED
+	/*
+	 * Real Xen keys refused (xm create exits 2): what they ask for
+	 * cannot be had here, and running without it would mislead.
+	 */
+#define REFUSED(n, why) { .name = n, .type = DK_REFUSED, \
+	    .flags = DF_NOCONFIG, .where = DS_NONE, .off = NOOFF, .help = why }
+#define NO_PCI	"PCI passthrough is not supported: it needs VFIO and a " \
+	"physical device given up by this host; give the domain virtual " \
+	"devices instead (vif for a network card, disk for storage)"
+#define NO_DRIVER_DOMAINS "driver domains are not supported: domain 0 " \
+	"(this host) is the backend of every domain's network interfaces " \
+	"and disks; give the domain vif and disk entries, and use a vnet or " \
+	"network-route to connect domains as a driver domain would"
+	REFUSED("pci", NO_PCI), REFUSED("ioports", NO_PCI),
+	REFUSED("irq", NO_PCI), REFUSED("backend", NO_DRIVER_DOMAINS),
+	REFUSED("netif", NO_DRIVER_DOMAINS), REFUSED("blkif", NO_DRIVER_DOMAINS),
+#undef NO_PCI
+#undef NO_DRIVER_DOMAINS
+#undef REFUSED
 #undef OFF
 #undef NOOFF
 };
@@ -309,6 +328,7 @@ struct dc {
 	int		 have_on[3];
 	long		 nics;		/* -1: not given */
 	char		*nics_loc;
+	int		 refused;	/* a DK_REFUSED key: DOMCFG_REFUSED */
 };
 
 static int
@@ -404,6 +424,15 @@ dc_warn(struct dc *dc, const char *loc, const char *fmt, ...)
 	}
 	json_array_append_new(dc->warnings, j);
 	free(msg);
+}
+
+/* A refused key (pci, backend, ...): the error says why and what instead. */
+static int
+dc_refuse(struct dc *dc, const char *loc, const struct dc_key *k)
+{
+	dc_error(dc, loc, k->name, "%s", k->help);
+	dc->refused = 1;
+	return (1);
 }
 
 /* ---- value checks shared by build and validate ---- */
@@ -1386,7 +1415,7 @@ fail:
 	dc_done(dc, warnings);
 	*cause = dc->cause != NULL ? dc->cause : xsprintf("%s: invalid "
 	    "configuration", dc->file);
-	return (-1);
+	return (dc->refused ? DOMCFG_REFUSED : -1);
 }
 
 int
@@ -1420,7 +1449,15 @@ domcfg_build(const json_t *vars, const json_t *meta, const char *file,
 		if ((k = dc_key_find(key)) != NULL && k->type == DK_IGNORED)
 			dc_warn(&dc, loc, "'%s' is not supported and was "
 			    "ignored", key);
-		else if (k != NULL) {
+		else if (k != NULL && k->type == DK_REFUSED) {
+			/* pci = [] asks for nothing. */
+			if (!json_is_null(v) && !json_is_false(v) &&
+			    !(json_is_array(v) && json_array_size(v) == 0) &&
+			    !(json_is_integer(v) && json_integer_value(v) ==
+			    0) && !(json_is_string(v) &&
+			    *json_string_value(v) == '\0'))
+				failed = dc_refuse(&dc, loc, k);
+		} else if (k != NULL) {
 			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
 				failed = 1;
 		}
@@ -1533,6 +1570,7 @@ static int
 sxp_device(struct dc *dc, const struct sxp *device)
 {
 	const struct sxp	*dev, *item;
+	const struct dc_key	*k;
 	const char		*type, *name, *uname, *d, *mode;
 	char			*loc = sxp_loc(dc, device), *spec;
 	json_t			*vif;
@@ -1584,6 +1622,10 @@ sxp_device(struct dc *dc, const struct sxp *device)
 		r = 0;
 		goto out;
 	}
+	if ((k = dc_key_find(type)) != NULL && k->type == DK_REFUSED) {
+		dc_refuse(dc, loc, k);
+		goto out;
+	}
 	dc_warn(dc, loc, "device type '%s' is not supported and was ignored",
 	    type);
 	r = 0;
@@ -1628,6 +1670,9 @@ domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
 			failed = sxp_device(&dc, item) != 0;
 		else if ((k = dc_key_sxp(name, DS_TOP)) != NULL)
 			failed = sxp_set(&dc, loc, k, item) != 0;
+		else if ((k = dc_key_find(name)) != NULL &&
+		    k->type == DK_REFUSED)
+			failed = dc_refuse(&dc, loc, k);
 		else if (in_list(name, dc_sxp_runtime,
 		    nitems(dc_sxp_runtime)) >= 0)
 			dc_warn(&dc, loc, "'%s' is not a configuration option "

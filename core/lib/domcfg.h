@@ -91,6 +91,13 @@ int	domcfg_build(const json_t *vars, const json_t *meta, const char *file,
 	    const char *base_dir, json_t **config, json_t **warnings,
 	    char **cause);
 
+/*
+ * domcfg_build and domcfg_from_sxp return this instead of -1 when the
+ * config asks for what this version refuses (pci, driver domains): *cause
+ * says why and what to use instead; xm create exits 2.
+ */
+#define DOMCFG_REFUSED	(-2)
+
 /* SXP (vm (name x) (memory 64) (image (linux (kernel ..))) (device ..)). */
 int	domcfg_from_sxp(const struct sxp *vm, const char *file,
 	    json_t **config, json_t **warnings, char **cause);

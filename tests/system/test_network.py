@@ -711,6 +711,30 @@ def test_vif_options(inst):
         remove_links(web, hot, inst.tag + "br")
 
 
+def test_pci_and_driver_domains_refused(inst):
+    """The 3.0 manual's PCI passthrough and the 2.0 manual's driver
+    domains: xm create exits 2 saying why and what to use instead; no
+    domain is made."""
+    r = inst.xm("create", inst.config("pt", pci="['0000:02:1d.3']"))
+    check(r.rc == 2 and "pci: PCI passthrough is not supported: it needs "
+          "VFIO" in r.err and "vif for a network card, disk for storage"
+          in r.err, r)
+    r = inst.xm("create", inst.config("dd", netif="1"))
+    check(r.rc == 2 and "netif: driver domains are not supported" in r.err
+          and "give the domain vif and disk entries" in r.err, r)
+    sxp = os.path.join(inst.tmp, "dd.sxp")
+    with open(sxp, "w") as f:
+        f.write("(vm (name dd2) (memory 96) (image (linux (kernel /k))) "
+                "(backend (blkif)))\n")
+    r = inst.xm("create", "-F", sxp)
+    check(r.rc == 2 and "backend: driver domains are not supported" in r.err,
+          r)
+    check(set(inst.domains()) == {"Domain-0"}, inst.domains())
+    # Asking for none is fine (the manual's examples have pci = []).
+    inst.xm_ok("create", "-p", inst.config("nopci", pci="[]"))
+    inst.xm_ok("destroy", "nopci")
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -735,4 +759,5 @@ TESTS = [
     ("net_bridge_netdev", test_network_bridge_netdev, ""),
     ("net_route_scripts", test_route_scripts, ""),
     ("net_vif_options", test_vif_options, DEFAULT_NET),
+    ("net_pci_refused", test_pci_and_driver_domains_refused, ""),
 ]

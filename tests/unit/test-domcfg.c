@@ -1461,6 +1461,63 @@ test_schema(void **state)
 	json_decref(schema);
 }
 
+/* PCI passthrough and driver domains: refused, with why and instead. */
+static void
+test_refused_keys(void **state)
+{
+	json_t		*c = NULL, *w = NULL;
+	char		*cause;
+	struct sxp	*top;
+
+	assert_int_equal(build_ov(BASE "pci = ['0000:02:1d.3']", NULL, 0, &c,
+	    &w, &cause), DOMCFG_REFUSED);
+	assert_null(c);
+	assert_string_equal(cause, "tty:3: pci: PCI passthrough is not "
+	    "supported: it needs VFIO and a physical device given up by this "
+	    "host; give the domain virtual devices instead (vif for a network "
+	    "card, disk for storage)");
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	assert_int_equal(build_ov(BASE "netif = 1", NULL, 0, &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, "tty:3: netif: driver domains are not "
+	    "supported: domain 0 (this host) is the backend"));
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	/* Asking for nothing is fine. */
+	c = build_ok(BASE "pci = []\nirq = 0", NULL);
+	json_decref(c);
+	/* Other errors stay -1. */
+	assert_int_equal(build_ov(BASE "memory = 'x'", NULL, 0, &c, &w,
+	    &cause), -1);
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	/* The SXP forms: (device (pci ...)) and (backend (netif)). */
+	top = sxp_ok("(vm (name a) (image (linux (kernel /k)))\n"
+	    " (device (pci (bus 2) (dev 0x1d) (func 3))))");
+	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, "vm.sxp:2: pci: PCI passthrough is not "
+	    "supported"));
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	sxp_free(top);
+	top = sxp_ok("(vm (name a) (image (linux (kernel /k))) "
+	    "(backend (netif)))");
+	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, "backend: driver domains are not "
+	    "supported"));
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	sxp_free(top);
+}
+
 int
 main(void)
 {
@@ -1475,6 +1532,7 @@ main(void)
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_vifs),
+		cmocka_unit_test(test_refused_keys),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_array),
