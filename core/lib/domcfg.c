@@ -205,8 +205,11 @@ static const struct dc_key {
 	{ .name = "vif", .config = "vifs", .type = DK_VIF, .def = "[]",
 	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
 	    .help = "A list of network interfaces, each a string of "
-	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP' settings, any of "
-	    "them left out; '' gets a generated MAC and default-bridge." },
+	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP, vifname=NAME, "
+	    "model=MODEL, rate=RATE' settings, any of them left out; '' gets "
+	    "a generated MAC and default-bridge.  model is virtio (default), "
+	    "e1000, rtl8139 or ne2k_pci; rate limits what the guest receives "
+	    "(10Mb/s, 1MB/s@20ms)." },
 	{ .name = "nics", .type = DK_NICS, .min = 0, .max = DOMCFG_MAX_VIFS,
 	    .flags = DF_NOCONFIG, .where = DS_NONE, .builders = DB_ALL,
 	    .era = "2.0", .see = "vif", .off = NOOFF,
