@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include "xen-common.h"
 #include "cpulist.h"
@@ -618,6 +620,26 @@ domcfg_vif_opt(size_t i, const char **help)
 		return (NULL);
 	*help = vif_opts[i].help;
 	return (vif_opts[i].name);
+}
+
+/* Random MACs in Xen's 00:16:3e range (xend: at create, so they persist). */
+void
+domcfg_fill_macs(struct domcfg *config)
+{
+	size_t	 i;
+	unsigned char r[3];
+	int	 fd;
+
+	for (i = 0; i < config->nvifs; i++) {
+		if (config->vifs[i].mac != NULL)
+			continue;
+		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
+			fatal("/dev/urandom");
+		close(fd);
+		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
+		    r[0] & 0x7f, r[1], r[2]);
+	}
 }
 
 const char *

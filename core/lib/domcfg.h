@@ -135,6 +135,8 @@ struct domcfg_vif {
  * rate), in the order of domcfg_vif_opt: name, help; NULL past the last.
  */
 const char	*domcfg_vif_opt(size_t i, const char **help);
+/* Gives each vif without a MAC a random one in Xen's 00:16:3e range. */
+void		 domcfg_fill_macs(struct domcfg *);
 /* The QEMU device of a vif's model ("virtio-net-pci" for NULL). */
 const char	*domcfg_vif_driver(const struct domcfg_vif *);
 

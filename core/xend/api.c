@@ -604,6 +604,77 @@ api_domain_sched_sedf(struct api_req *req, struct domain *d)
 	server_reply(req, sched_reply(d, "sedf"));
 }
 
+/* xm network-attach, network-detach: the domain, once done. */
+static void
+api_domain_network_attach(struct api_req *req, struct domain *d)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vif_hot_attach(d, req->args, api_done, req, &cause)) !=
+	    NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_network_detach(struct api_req *req, struct domain *d)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vif_hot_detach(d, (int)json_integer_value(json_object_get(
+	    req->args, "devid")), api_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+/* The vnet ops answer when vnet-vxlan has run. */
+static void
+api_vnet_done(const char *code, const char *msg, json_t *result, void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, result != NULL ? json_incref(result) : NULL);
+}
+
+static void
+api_vnet_create(struct api_req *req, struct domain *unused)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vnet_create(json_object_get(req->args, "vnet"),
+	    api_vnet_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_vnet_list(struct api_req *req, struct domain *unused)
+{
+	server_reply(req, vnet_list());
+}
+
+static void
+api_vnet_delete(struct api_req *req, struct domain *unused)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vnet_delete(json_integer_value(json_object_get(req->args,
+	    "id")), api_vnet_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
 static void
 api_events_subscribe(struct api_req *req, struct domain *d)
 {
@@ -743,15 +814,15 @@ static const struct api_op api_ops[] = {
 	OP("domain.network_attach", "add a network interface {dom, mac, "
 	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
 	    API_DOM,
-	    netdev_api_attach),
+	    api_domain_network_attach),
 	OP("domain.network_detach", "remove a network interface {dom, devid}",
-	    args_network_detach, API_DOM, netdev_api_detach),
+	    args_network_detach, API_DOM, api_domain_network_detach),
 	OP("vnet.create", "define a vnet {vnet: {id, bridge, vnetif, "
 	    "security, peers | group, dev, local, mtu}}", NULL, 0,
-	    vnet_api_create),
-	OP("vnet.list", "the vnets xend knows", NULL, 0, vnet_api_list),
+	    api_vnet_create),
+	OP("vnet.list", "the vnets xend knows", NULL, 0, api_vnet_list),
 	OP("vnet.delete", "delete a vnet {id}", args_vnet_delete, 0,
-	    vnet_api_delete),
+	    api_vnet_delete),
 	OP("events.subscribe", "receive domain events on this connection",
 	    NULL, 0, api_events_subscribe),
 };

@@ -100,6 +100,32 @@ qemu_confine(struct argv_buf *a)
 	}
 }
 
+/* QEMU arguments for the interfaces xm network-attach added. */
+static void
+qemu_added_args(struct domain *d, char ***out)
+{
+	json_t			*v;
+	struct domcfg_vif	 hv;
+	size_t			 i, n = 0;
+	char			**a, vif[IFNAMSIZ];
+	int			 devid;
+
+	a = xcalloc(json_array_size(netdev_added(d)) * 4 + 1, sizeof *a);
+	json_array_foreach(netdev_added(d), i, v) {
+		devid = netdev_vif_view(v, &hv);
+		network_vif_name(&hv, d->domid, devid, vif, sizeof vif);
+		a[n++] = xstrdup("-netdev");
+		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
+		    "downscript=no", devid, vif);
+		a[n++] = xstrdup("-device");
+		a[n++] = xsprintf("%s,id=vif%d,netdev=net%d,mac=%s%s",
+		    domcfg_vif_driver(&hv), devid, devid, hv.mac,
+		    network_nic_mtu(&hv));
+	}
+	a[n] = NULL;
+	*out = a;
+}
+
 char **
 qemu_argv(struct domain *d, const char *accel)
 {
@@ -221,7 +247,7 @@ qemu_argv(struct domain *d, const char *accel)
 		    network_nic_mtu(&c->vifs[i]));
 	}
 	/* Interfaces xm network-attach added: they come back on a restart. */
-	netdev_qemu_args(d, &hot);
+	qemu_added_args(d, &hot);
 	for (i = 0; hot != NULL && hot[i] != NULL; i++)
 		argv_add(&a, "%s", hot[i]);
 	argv_free(hot);
@@ -280,186 +306,6 @@ qemu_spawn(struct domain *d, char **argv,
 	if (rc != 0)
 		d->pid = 0;
 	return (rc);
-}
-
-static int
-bridge_exists(const char *br)
-{
-	char	*path;
-	int	 ok;
-
-	xasprintf(&path, "/sys/class/net/%s/bridge", br);
-	ok = access(path, F_OK) == 0;
-	free(path);
-	return (ok);
-}
-
-static int
-ifreq_prepare(struct ifreq *ifr, const char *name)
-{
-	memset(ifr, 0, sizeof *ifr);
-	if (strlen(name) >= sizeof ifr->ifr_name)
-		return (-1);
-	strcpy(ifr->ifr_name, name);
-	return (0);
-}
-
-static int
-vif_attach(const char *vif, const char *br, char **cause)
-{
-	struct ifreq	 ifr;
-	int		 s, idx;
-
-	if ((idx = if_nametoindex(vif)) == 0) {
-		*cause = xsprintf("%s: %s", vif, strerror(errno));
-		return (-1);
-	}
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		*cause = xsprintf("socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (ifreq_prepare(&ifr, br) != 0)
-		goto fail;
-	ifr.ifr_ifindex = idx;
-	if (ioctl(s, SIOCBRADDIF, &ifr) == -1)
-		goto fail;
-	if (ifreq_prepare(&ifr, vif) != 0 || ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
-		goto fail;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
-		goto fail;
-	close(s);
-	return (0);
-fail:
-	*cause = xsprintf("attach %s to %s: %s", vif, br, strerror(errno));
-	close(s);
-	return (-1);
-}
-
-/*
- * vif-script online|offline [its own words] domain=NAME vif=VIF bridge=BR
- * mac=MAC domid=D [ip=IP], the same as environment variables, as a
- * watched child keyed by the vif's name, so the offline of one QEMU
- * always ends before the online of the next (network.c).
- */
-static void
-vif_script(struct domain *d, const struct domcfg_vif *v, const char *op,
-    const char *vif, script_done_cb done, void *arg)
-{
-	char	*what, **argv;
-
-	argv = network_vif_argv(d, v, op, vif);
-	xasprintf(&what, "%s: vif-script %s %s %s", d->name, argv[0], op, vif);
-	network_vif_run(vif, what, argv, done, arg);
-	free(what);
-	argv_free(argv);
-}
-
-struct vif_attach_job {
-	struct domain	*d;
-	pid_t		 pid;		/* the QEMU whose tap it is */
-	char		 vif[IFNAMSIZ];
-	char		*br;
-	script_done_cb	 done;
-	void		*arg;
-};
-
-/* In the vif's turn (after network-script start): add it to its bridge. */
-static void
-vif_attach_turn(int ok, const char *how, void *arg)
-{
-	struct vif_attach_job	*j = arg;
-	struct domain		*d = j->d;
-	char			*cause = NULL;
-
-	if (d->removed || d->exited || d->pid != j->pid)
-		cause = xstrdup("the domain's QEMU is gone");
-	else if (!bridge_exists(j->br)) {
-		log_warn("%s: bridge %s does not exist, %s left unattached",
-		    d->name, j->br, j->vif);
-		cause = xsprintf("bridge %s does not exist", j->br);
-	} else if (vif_attach(j->vif, j->br, &cause) != 0)
-		log_warn("%s: %s", d->name, cause);
-	else
-		log_info("%s: %s attached to %s", d->name, j->vif, j->br);
-	if (j->done != NULL)
-		j->done(cause == NULL, cause != NULL ? cause : "attached",
-		    j->arg);
-	free(cause);
-	domain_unref(d);
-	free(j->br);
-	free(j);
-}
-
-void
-qemu_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
-    script_done_cb done, void *arg)
-{
-	struct vif_attach_job	*j;
-
-	j = xcalloc(1, sizeof *j);
-	network_vif_name(v, d->domid, devid, j->vif, sizeof j->vif);
-	/* The tap is there (QEMU made it): its rate needs nothing else. */
-	network_vif_rate(d, v, j->vif);
-	if (network_vif_script(v) != NULL) {
-		vif_script(d, v, "online", j->vif, done, arg);
-		free(j);
-		return;
-	}
-	domain_ref(d);
-	j->d = d;
-	j->pid = d->pid;
-	j->br = xstrdup(v->bridge != NULL ? v->bridge :
-	    xend_cfg.default_bridge);
-	j->done = done;
-	j->arg = arg;
-	script_call(j->vif, "attach", vif_attach_turn, j);
-}
-
-void
-qemu_vif_down(struct domain *d, const struct domcfg_vif *v, int devid,
-    script_done_cb done, void *arg)
-{
-	char	 vif[IFNAMSIZ];
-
-	network_vif_name(v, d->domid, devid, vif, sizeof vif);
-	if (network_vif_script(v) != NULL)
-		vif_script(d, v, "offline", vif, done, arg);
-	else if (done != NULL)
-		script_call(vif, "detach", done, arg);
-}
-
-void
-qemu_vifs_up(struct domain *d)
-{
-	size_t	 i;
-
-	d->vifs_up = 1;
-	netdev_vifs_up(d);
-	for (i = 0; i < d->config->nvifs; i++) {
-		if (!netdev_detached(d, (int)i))
-			netdev_vif_up(d, &d->config->vifs[i], (int)i);
-	}
-}
-
-/*
- * The taps went with their QEMU (destroy, shutdown, crash, before a
- * restart): the bridge forgets them by itself, scripts are told.
- */
-void
-qemu_vifs_down(struct domain *d)
-{
-	size_t	 i;
-
-	if (!d->vifs_up)
-		return;
-	d->vifs_up = 0;
-	for (i = 0; i < d->config->nvifs; i++) {
-		if (!netdev_detached(d, (int)i))
-			qemu_vif_down(d, &d->config->vifs[i], (int)i, NULL,
-			    NULL);
-	}
-	netdev_vifs_down(d);
 }
 
 char *

@@ -307,7 +307,8 @@ vnet_clash(json_t *v)
 }
 
 struct vnet_job {
-	struct api_req	*req;
+	vnet_done_cb	 done;
+	void		*arg;
 	json_t		*vnet;
 };
 
@@ -318,14 +319,15 @@ vnet_create_done(int ok, const char *how, void *arg)
 	char		*cause;
 
 	if (!ok) {
-		server_error(j->req, "failed", "vnet %lld: vnet-vxlan create: "
-		    "%s", (long long)json_integer_value(json_object_get(j->vnet,
-		    "id")), how);
+		cause = xsprintf("vnet %lld: vnet-vxlan create: %s", (long long)
+		    json_integer_value(json_object_get(j->vnet, "id")), how);
+		j->done("failed", cause, NULL, j->arg);
+		free(cause);
 		/* What the script made before it failed goes again. */
 		vnet_run(j->vnet, "delete", NULL, NULL);
 	} else if ((cause = vnet_clash(j->vnet)) != NULL) {
 		/* Another create of the same vnet won the race. */
-		server_error(j->req, "invalid", "%s", cause);
+		j->done("invalid", cause, NULL, j->arg);
 		free(cause);
 	} else {
 		json_array_append(vnets, j->vnet);
@@ -336,41 +338,37 @@ vnet_create_done(int ok, const char *how, void *arg)
 		dmesg_add("vnet %lld created on %s", (long long)
 		    json_integer_value(json_object_get(j->vnet, "id")),
 		    json_string_value(json_object_get(j->vnet, "bridge")));
-		server_reply(j->req, json_incref(j->vnet));
+		j->done(NULL, NULL, j->vnet, j->arg);
 	}
 	json_decref(j->vnet);
 	free(j);
 }
 
-void
-vnet_api_create(struct api_req *req, struct domain *unused)
+const char *
+vnet_create(const json_t *in, vnet_done_cb done, void *arg, char **cause)
 {
 	struct vnet_job	*j;
 	json_t		*v;
-	char		*cause = NULL;
 
-	if ((v = vnet_check(json_object_get(req->args, "vnet"), &cause)) ==
-	    NULL) {
-		server_error(req, "invalid", "%s", cause);
-		free(cause);
-		return;
-	}
-	if ((cause = vnet_clash(v)) != NULL) {
-		server_error(req, "invalid", "%s", cause);
-		free(cause);
+	*cause = NULL;
+	if ((v = vnet_check((json_t *)in, cause)) == NULL)
+		return ("invalid");
+	if ((*cause = vnet_clash(v)) != NULL) {
 		json_decref(v);
-		return;
+		return ("invalid");
 	}
 	j = xcalloc(1, sizeof *j);
-	j->req = req;
+	j->done = done;
+	j->arg = arg;
 	j->vnet = v;
 	vnet_run(v, "create", vnet_create_done, j);
+	return (NULL);
 }
 
-void
-vnet_api_list(struct api_req *req, struct domain *unused)
+json_t *
+vnet_list(void)
 {
-	server_reply(req, json_deep_copy(vnets));
+	return (json_deep_copy(vnets));
 }
 
 static void
@@ -382,9 +380,10 @@ vnet_delete_done(int ok, const char *how, void *arg)
 	char		*cause;
 
 	if (!ok) {
-		server_error(j->req, "failed", "vnet %lld: vnet-vxlan delete: "
-		    "%s", (long long)json_integer_value(json_object_get(j->vnet,
-		    "id")), how);
+		cause = xsprintf("vnet %lld: vnet-vxlan delete: %s", (long long)
+		    json_integer_value(json_object_get(j->vnet, "id")), how);
+		j->done("failed", cause, NULL, j->arg);
+		free(cause);
 	} else {
 		json_array_foreach(vnets, i, v) {
 			if (json_equal(v, j->vnet)) {
@@ -398,34 +397,28 @@ vnet_delete_done(int ok, const char *how, void *arg)
 		}
 		dmesg_add("vnet %lld deleted", (long long)json_integer_value(
 		    json_object_get(j->vnet, "id")));
-		server_reply(j->req, NULL);
+		j->done(NULL, NULL, NULL, j->arg);
 	}
 	json_decref(j->vnet);
 	free(j);
 }
 
-void
-vnet_api_delete(struct api_req *req, struct domain *unused)
+const char *
+vnet_delete(long long id, vnet_done_cb done, void *arg, char **cause)
 {
 	struct vnet_job	*j;
 	struct domain	*d;
-	json_t		*idj = json_object_get(req->args, "id"), *v, *net, *e;
+	json_t		*v, *net, *e;
 	const char	*br;
 	size_t		 i, k;
 
-	if (!json_is_integer(idj)) {
-		server_error(req, "invalid", "id: expected a vnet id");
-		return;
-	}
 	v = NULL;
 	json_array_foreach(vnets, i, v)
-		if (json_integer_value(json_object_get(v, "id")) ==
-		    json_integer_value(idj))
+		if (json_integer_value(json_object_get(v, "id")) == id)
 			break;
 	if (i == json_array_size(vnets) || v == NULL) {
-		server_error(req, "not_found", "vnet %lld does not exist",
-		    (long long)json_integer_value(idj));
-		return;
+		*cause = xsprintf("vnet %lld does not exist", id);
+		return ("not_found");
 	}
 	br = json_string_value(json_object_get(v, "bridge"));
 	TAILQ_FOREACH(d, &domains, entry) {
@@ -433,19 +426,20 @@ vnet_api_delete(struct api_req *req, struct domain *unused)
 		json_array_foreach(net, k, e) {
 			if (strcmp(json_string_value(json_object_get(e,
 			    "bridge")), br) == 0) {
-				server_error(req, "invalid", "vnet %lld is in "
-				    "use by domain %s (%s on %s)", (long long)
-				    json_integer_value(idj), d->name,
+				*cause = xsprintf("vnet %lld is in use by "
+				    "domain %s (%s on %s)", id, d->name,
 				    json_string_value(json_object_get(e,
 				    "vifname")), br);
 				json_decref(net);
-				return;
+				return ("invalid");
 			}
 		}
 		json_decref(net);
 	}
 	j = xcalloc(1, sizeof *j);
-	j->req = req;
+	j->done = done;
+	j->arg = arg;
 	j->vnet = json_incref(v);
 	vnet_run(v, "delete", vnet_delete_done, j);
+	return (NULL);
 }

@@ -156,8 +156,6 @@ int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 int		 domain_pause(struct domain *, int pause, dom_done_cb done,
 		     void *arg, char **cause);
 int		 domain_rename(struct domain *, const char *, char **cause);
-/* Gives each vif of config without a MAC a random one in 00:16:3e. */
-void		 domain_fill_macs(struct domcfg *config);
 const char	*domain_state_flags(struct domain *);
 /* "running", "blocked", "paused", ...: the status the API reports. */
 const char	*domain_status(struct domain *);
@@ -208,22 +206,6 @@ char		**qemu_argv(struct domain *, const char *accel);
  */
 int		 qemu_spawn(struct domain *, char **argv,
 		     int (*commit)(struct domain *, char **cause), char **cause);
-/*
- * Attaches the domain's taps to their bridges, or runs vif-script
- * online for each (a watched child, see script.c); qemu_vifs_down runs
- * vif-script offline once the taps are gone, once per qemu_vifs_up.
- */
-void		 qemu_vifs_up(struct domain *);
-void		 qemu_vifs_down(struct domain *);
-/*
- * One interface (config v, devid: its index, the tap's name) the same
- * way; done (may be NULL) says whether the script or the bridge attach
- * worked, and how.
- */
-void		 qemu_vif_up(struct domain *, const struct domcfg_vif *v,
-		     int devid, script_done_cb done, void *arg);
-void		 qemu_vif_down(struct domain *, const struct domcfg_vif *v,
-		     int devid, script_done_cb done, void *arg);
 char		*qemu_version(void);
 
 /* script.c: site scripts as watched children of the event loop. */
@@ -297,49 +279,78 @@ const char	*network_nic_mtu(const struct domcfg_vif *v);
 json_t		*network_domain_json(struct domain *);
 
 /*
- * netdev.c: xm network-attach/detach on a running domain (QMP
- * netdev_add/device_add), kept in DIR/netdevs.json: interfaces added
- * come back when the domain's QEMU restarts, config ones detached stay
- * away.
+ * netdev.c: the record of a domain's interfaces beyond its config (kept
+ * in DIR/netdevs.json): added by xm network-attach, taken by
+ * network-detach, and (this QEMU only) unplugged after a script failed.
  */
 /* Whether the config's interface devid was detached. */
 int		 netdev_detached(struct domain *, int devid);
-/* QEMU arguments for the added interfaces (NULL-terminated; argv_free). */
-void		 netdev_qemu_args(struct domain *, char ***out);
 /* Whether interface devid's vif-script online failed (it was unplugged). */
 int		 netdev_failed(struct domain *, int devid);
-/*
- * vif-script online (or the bridge attach) for interface devid of a
- * starting QEMU; if the script fails the interface is unplugged, with the
- * script's words in xm dmesg.
- */
-void		 netdev_vif_up(struct domain *, const struct domcfg_vif *v,
-		     int devid);
-/* The same for the added ones (and forgets earlier failures). */
-void		 netdev_vifs_up(struct domain *);
-void		 netdev_vifs_down(struct domain *);
+/* Marks devid failed, or with failed 0 forgets every failure. */
+void		 netdev_set_failed(struct domain *, int devid, int failed);
+/* The added interfaces: [{devid, mac, bridge, script, ip, ...}] (borrowed). */
+json_t		*netdev_added(struct domain *);
 /*
  * One of them as a config vif whose strings are borrowed from v (valid
  * while v is); returns its devid.
  */
 int		 netdev_vif_view(json_t *v, struct domcfg_vif *out);
-/* The added interfaces: [{devid, mac, bridge, script, ip}] (borrowed). */
-json_t		*netdev_added(struct domain *);
+/* Interface devid (config or added) with its devid, a new reference. */
+json_t		*netdev_find(struct domain *, int devid, int *added);
+/* Every interface the domain has now, as config "vifs" entries (new). */
+json_t		*netdev_all(struct domain *);
+/* The lowest devid no interface has, or -1. */
+int		 netdev_free_devid(struct domain *);
+/* Records (and saves) an interface attached (vif has its devid) / gone. */
+void		 netdev_note_attached(struct domain *, json_t *vif);
+void		 netdev_note_detached(struct domain *, int devid);
 /* The domain is being removed: forget (and delete) its record. */
 void		 netdev_domain_gone(struct domain *);
-/* API ops domain.network_attach {dom, mac, bridge, script, ip} and
- * domain.network_detach {dom, devid}. */
-void		 netdev_api_attach(struct api_req *, struct domain *);
-void		 netdev_api_detach(struct api_req *, struct domain *);
+
+/*
+ * vif.c: the domain's taps on the host, and hot-plug.  vif_domain_up
+ * hands each tap to its vif-script or bridge once QEMU is up (a script
+ * that fails unplugs its interface); vif_domain_down tells the scripts
+ * the taps went with their QEMU, once per vif_domain_up.
+ */
+void		 vif_domain_up(struct domain *);
+void		 vif_domain_down(struct domain *);
+/*
+ * One interface (config v, devid: the tap's index) the same way; done
+ * (may be NULL) says whether the script or the bridge attach worked.
+ */
+void		 vif_up(struct domain *, const struct domcfg_vif *v, int devid,
+		     script_done_cb done, void *arg);
+void		 vif_down(struct domain *, const struct domcfg_vif *v,
+		     int devid, script_done_cb done, void *arg);
+/*
+ * xm network-attach: args {mac, bridge, script, ip, vifname, model,
+ * rate}; NULL once under way (done is called), else the error code with
+ * *cause.  xm network-detach of interface devid, the same way.
+ */
+const char	*vif_hot_attach(struct domain *, const json_t *args,
+		     dom_done_cb done, void *arg, char **cause);
+const char	*vif_hot_detach(struct domain *, int devid, dom_done_cb done,
+		     void *arg, char **cause);
 
 /* vnet.c: the manual's vnets as VXLAN segments (scripts/xen/vnet-vxlan). */
+/* code NULL: done (result: the vnet or null, borrowed); else msg says. */
+typedef void	(*vnet_done_cb)(const char *code, const char *msg,
+		    json_t *result, void *arg);
 /* Loads STATE/vnets.json and makes each vnet again (at xend start). */
 void		 vnet_init(void);
-/* API ops vnet.create {vnet: {id, bridge, vnetif, security, peers |
- * group, dev, local, mtu}}, vnet.list, vnet.delete {id}. */
-void		 vnet_api_create(struct api_req *, struct domain *);
-void		 vnet_api_list(struct api_req *, struct domain *);
-void		 vnet_api_delete(struct api_req *, struct domain *);
+/*
+ * Creates vnet v ({id, bridge, vnetif, security, peers | group, dev,
+ * local, mtu}) or deletes vnet id: NULL once under way (done is called),
+ * else the error code with *cause.
+ */
+const char	*vnet_create(const json_t *v, vnet_done_cb done, void *arg,
+		     char **cause);
+const char	*vnet_delete(long long id, vnet_done_cb done, void *arg,
+		     char **cause);
+/* The vnets xend knows (a new reference). */
+json_t		*vnet_list(void);
 
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */

@@ -245,33 +245,47 @@ network_domain_json(struct domain *d)
 }
 
 void
-netdev_api_attach(struct api_req *req, struct domain *d)
+network_vif_name(const struct domcfg_vif *v, int domid, int devid, char *buf,
+    size_t len)
 {
-	server_reply(req, json_pack("{s:i}", "devid", 1));
+	snprintf(buf, len, "%s", v->vifname != NULL ? v->vifname : "vif1.0");
 }
 
-void
-netdev_api_detach(struct api_req *req, struct domain *d)
+const char *
+vif_hot_attach(struct domain *d, const json_t *args, dom_done_cb done,
+    void *arg, char **cause)
 {
-	server_reply(req, NULL);
+	done(d, NULL, NULL, arg);
+	return (NULL);
 }
 
-void
-vnet_api_create(struct api_req *req, struct domain *unused)
+const char *
+vif_hot_detach(struct domain *d, int devid, dom_done_cb done, void *arg,
+    char **cause)
 {
-	server_error(req, "invalid", "vnet: no vnets here");
+	*cause = xsprintf("domain %s has no network interface %d", d->name,
+	    devid);
+	return ("not_found");
 }
 
-void
-vnet_api_list(struct api_req *req, struct domain *unused)
+const char *
+vnet_create(const json_t *v, vnet_done_cb done, void *arg, char **cause)
 {
-	server_reply(req, json_array());
+	*cause = xstrdup("vnet: no vnets here");
+	return ("invalid");
 }
 
-void
-vnet_api_delete(struct api_req *req, struct domain *unused)
+json_t *
+vnet_list(void)
 {
-	server_error(req, "not_found", "vnet does not exist");
+	return (json_array());
+}
+
+const char *
+vnet_delete(long long id, vnet_done_cb done, void *arg, char **cause)
+{
+	*cause = xsprintf("vnet %lld does not exist", id);
+	return ("not_found");
 }
 
 int

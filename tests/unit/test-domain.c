@@ -279,13 +279,13 @@ qemu_spawn(struct domain *d, char **argv,
 }
 
 void
-qemu_vifs_up(struct domain *d)
+vif_domain_up(struct domain *d)
 {
 	d->vifs_up = 1;
 }
 
 void
-qemu_vifs_down(struct domain *d)
+vif_domain_down(struct domain *d)
 {
 	d->vifs_up = 0;
 }
@@ -300,12 +300,6 @@ char *
 qemu_log_tail(struct domain *d, size_t max)
 {
 	return (xstrdup("(fake qemu log)"));
-}
-
-/* netdev.c's record of hot-plugged interfaces: none here. */
-void
-netdev_domain_gone(struct domain *d)
-{
 }
 
 /* -- the test's side ----------------------------------------------------- */
