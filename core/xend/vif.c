@@ -434,6 +434,24 @@ vif_job_free(struct vif_job *j)
 	free(j);
 }
 
+/* A hot-plug job for interface devid (vif: its entry, taken over). */
+static struct vif_job *
+vif_job_new(struct domain *d, json_t *vif, int devid, dom_done_cb done,
+    void *arg)
+{
+	struct vif_job	*j = xcalloc(1, sizeof *j);
+
+	j->done = done;
+	j->arg = arg;
+	j->d = d;
+	domain_ref(d);
+	j->vif = vif;
+	netdev_vif_view(vif, &j->cv);
+	j->devid = devid;
+	network_vif_name(&j->cv, d->domid, devid, j->name, sizeof j->name);
+	return (j);
+}
+
 /* Job j ends: done is told (code NULL: it worked), j goes. */
 static void printflike(3, 4)
 vif_job_end(struct vif_job *j, const char *code, const char *fmt, ...)
@@ -618,15 +636,7 @@ vif_hot_attach(struct domain *d, const json_t *args, dom_done_cb done,
 		return ("invalid");
 	}
 	json_object_set_new(vif, "devid", json_integer(devid));
-	j = xcalloc(1, sizeof *j);
-	j->done = done;
-	j->arg = arg;
-	j->d = d;
-	domain_ref(d);
-	j->vif = vif;
-	netdev_vif_view(vif, &j->cv);
-	j->devid = devid;
-	network_vif_name(&j->cv, d->domid, devid, j->name, sizeof j->name);
+	j = vif_job_new(d, vif, devid, done, arg);
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
 	if (if_nametoindex(j->name) != 0) {
 		*cause = xsprintf("%s already exists; remove it ('ip link "
@@ -737,16 +747,8 @@ vif_hot_detach(struct domain *d, int devid, dom_done_cb done, void *arg,
 		json_decref(v);
 		return (code);
 	}
-	j = xcalloc(1, sizeof *j);
-	j->done = done;
-	j->arg = arg;
-	j->d = d;
-	domain_ref(d);
-	j->vif = v;
-	netdev_vif_view(v, &j->cv);
-	j->devid = devid;
+	j = vif_job_new(d, v, devid, done, arg);
 	j->added = added;
-	network_vif_name(&j->cv, d->domid, devid, j->name, sizeof j->name);
 	log_info("%s: network-detach %s", d->name, j->name);
 	snprintf(did, sizeof did, "vif%d", devid);
 	qmp_command(d->qmp, "device_del", json_pack("{s:s}", "id", did),

@@ -226,6 +226,18 @@ def fresh_netns(name):
     check(sh("ip", "netns", "add", name).returncode == 0, "netns add")
 
 
+def netns_do(ns, *cmds):
+    """Runs each command (a list) in namespace ns; each must succeed."""
+    for cmd in cmds:
+        r = netns(ns, *cmd)
+        check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+
+
+def veth(name):
+    return ["ip", "link", "add", name, "type", "veth", "peer", "name",
+            name + "p"]
+
+
 def script_in(inst, name):
     """A network script as xend would run it: path, and env's argv."""
     return (os.path.join(inst.conf, "scripts", name),
@@ -281,14 +293,11 @@ def test_network_bridge_netdev(inst):
     sub = "10.242.%d" % inst.ident
     fresh_netns(ns)
     try:
-        for cmd in (["ip", "link", "add", dev, "type", "veth", "peer", "name",
-                     dev + "p"],
-                    ["ip", "addr", "add", sub + ".5/24", "dev", dev],
-                    ["ip", "link", "set", dev, "up"],
-                    ["ip", "link", "set", dev + "p", "up"],
-                    ["ip", "route", "add", "default", "via", sub + ".254"]):
-            r = netns(ns, *cmd)
-            check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        netns_do(ns, veth(dev),
+                 ["ip", "addr", "add", sub + ".5/24", "dev", dev],
+                 ["ip", "link", "set", dev, "up"],
+                 ["ip", "link", "set", dev + "p", "up"],
+                 ["ip", "route", "add", "default", "via", sub + ".254"])
         r = netns(ns, *env, script, "start", "bridge=" + br, "netdev=" + dev)
         check(r.returncode == 0, r)
         r = netns(ns, "ip", "-4", "-o", "addr", "show", "dev", br)
@@ -631,14 +640,9 @@ def test_route_scripts(inst):
     sub = "10.245.%d" % inst.ident
     fresh_netns(ns)
     try:
-        for cmd in (["ip", "link", "add", up, "type", "veth", "peer", "name",
-                     up + "p"],
-                    ["ip", "addr", "add", sub + ".1/24", "dev", up],
-                    ["ip", "link", "set", up, "up"],
-                    ["ip", "link", "add", tap, "type", "veth", "peer",
-                     "name", tap + "p"]):
-            r = netns(ns, *cmd)
-            check(r.returncode == 0, "%s: %s" % (cmd, r.stderr))
+        netns_do(ns, veth(up),
+                 ["ip", "addr", "add", sub + ".1/24", "dev", up],
+                 ["ip", "link", "set", up, "up"], veth(tap))
         r = netns(ns, *env, route, "start", "netdev=" + up)
         check(r.returncode == 0, r)
         check(netns(ns, "cat", "/proc/sys/net/ipv4/ip_forward").stdout

@@ -1461,13 +1461,27 @@ test_schema(void **state)
 	json_decref(schema);
 }
 
+static void
+assert_sxp_refused(const char *text, const char *want)
+{
+	struct sxp	*top = sxp_ok(text);
+	json_t		*c = NULL, *w = NULL;
+	char		*cause = NULL;
+
+	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, want));
+	free(cause);
+	json_decref(w);
+	sxp_free(top);
+}
+
 /* PCI passthrough and driver domains: refused, with why and instead. */
 static void
 test_refused_keys(void **state)
 {
 	json_t		*c = NULL, *w = NULL;
 	char		*cause;
-	struct sxp	*top;
 
 	assert_int_equal(build_ov(BASE "pci = ['0000:02:1d.3']", NULL, 0, &c,
 	    &w, &cause), DOMCFG_REFUSED);
@@ -1496,26 +1510,11 @@ test_refused_keys(void **state)
 	json_decref(w);
 	w = NULL;
 	/* The SXP forms: (device (pci ...)) and (backend (netif)). */
-	top = sxp_ok("(vm (name a) (image (linux (kernel /k)))\n"
-	    " (device (pci (bus 2) (dev 0x1d) (func 3))))");
-	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
-	    DOMCFG_REFUSED);
-	assert_non_null(strstr(cause, "vm.sxp:2: pci: PCI passthrough is not "
-	    "supported"));
-	free(cause);
-	json_decref(w);
-	w = NULL;
-	sxp_free(top);
-	top = sxp_ok("(vm (name a) (image (linux (kernel /k))) "
-	    "(backend (netif)))");
-	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
-	    DOMCFG_REFUSED);
-	assert_non_null(strstr(cause, "backend: driver domains are not "
-	    "supported"));
-	free(cause);
-	json_decref(w);
-	w = NULL;
-	sxp_free(top);
+	assert_sxp_refused("(vm (name a) (image (linux (kernel /k)))\n"
+	    " (device (pci (bus 2) (dev 0x1d) (func 3))))",
+	    "vm.sxp:2: pci: PCI passthrough is not supported");
+	assert_sxp_refused("(vm (name a) (image (linux (kernel /k))) "
+	    "(backend (netif)))", "backend: driver domains are not supported");
 }
 
 int
