@@ -122,14 +122,15 @@ def test_default_network_dhcp(inst):
         finally:
             t.kill()
         # dom0 reaches each; each reaches the other and dom0.
+        # (Three tries: the first may wait on ARP in a TCG guest.)
         for name in ("n1", "n2"):
-            r = sh("ping", "-c", "1", "-W", "5", ips[name])
+            r = sh("ping", "-c", "3", "-W", "5", ips[name])
             check(r.returncode == 0, "dom0 -> %s: %s" % (name, r.stdout))
-        out = guest_sh(cons[0], "ping -c 1 -W 5 %s && echo reach-ok" %
-                       ips["n2"], "p1", 30)
+        out = guest_sh(cons[0], "ping -c 3 -W 5 %s && echo reach-ok" %
+                       ips["n2"], "p1", 60)
         check("reach-ok" in out, "n1 -> n2: %r" % out)
-        out = guest_sh(cons[1], "ping -c 1 -W 5 %s.1 && echo reach-ok" % net,
-                       "p2", 30)
+        out = guest_sh(cons[1], "ping -c 3 -W 5 %s.1 && echo reach-ok" % net,
+                       "p2", 60)
         check("reach-ok" in out, "n2 -> dom0: %r" % out)
         # The guest's own view: the address on eth0, as leased.
         out = guest_sh(cons[1], "ip -4 -o addr show dev eth0", "p3", 30)
@@ -198,9 +199,9 @@ def test_vif_script_args_env(inst):
         master = os.path.basename(os.readlink("/sys/class/net/%s/master" %
                                               vif))
         check(master == br, "%s is on %s" % (vif, master))
-        with open(inst.log) as f:
-            check("%s (domain rec, mac 00:16:3e:00:01:42) joined %s" %
-                  (vif, br) in f.read(), inst.log_tail())
+        inst.wait_for(lambda: "%s (domain rec, mac 00:16:3e:00:01:42) "
+                      "joined %s" % (vif, br) in open(inst.log).read(), 10,
+                      "vif-bridge's output in the log")
         inst.xm_ok("destroy", "rec")
         inst.wait_for(lambda: "argv: offline extra=1 domain=rec vif=%s" % vif
                       in read_calls(inst), 20, "vif-script offline")
