@@ -613,15 +613,6 @@ vif_opt_field(const struct domcfg_vif *v, const struct vif_opt *o)
 	return ((char **)((char *)v + o->off));
 }
 
-const char *
-domcfg_vif_opt(size_t i, const char **help)
-{
-	if (i >= nitems(vif_opts))
-		return (NULL);
-	*help = vif_opts[i].help;
-	return (vif_opts[i].name);
-}
-
 /* Random MACs in Xen's 00:16:3e range (xend: at create, so they persist). */
 void
 domcfg_fill_macs(struct domcfg *config)
@@ -2384,7 +2375,7 @@ domcfg_schema_json(void)
 	static const char *const places[] = { NULL, "vm", "image", "device" };
 	const struct dc_key	*k;
 	json_t			*keys = json_array(), *ign = json_array(), *o;
-	json_t			*b;
+	json_t			*b, *vo;
 	size_t			 i;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
@@ -2424,5 +2415,11 @@ domcfg_schema_json(void)
 			json_object_set_new(o, "see", json_string(k->see));
 		json_array_append_new(keys, o);
 	}
-	return (json_pack("{s:o, s:o}", "keys", keys, "ignored", ign));
+	/* A vif's options beyond mac, bridge, script and ip. */
+	vo = json_array();
+	for (i = 0; i < nitems(vif_opts); i++)
+		json_array_append_new(vo, json_pack("{s:s, s:s}", "name",
+		    vif_opts[i].name, "help", vif_opts[i].help));
+	return (json_pack("{s:o, s:o, s:o}", "keys", keys, "ignored", ign,
+	    "vif_options", vo));
 }

@@ -74,7 +74,8 @@ const char	*domcfg_key_doc(size_t i, const char **help);
 /*
  * The whole schema as JSON (for the API's config.schema and a form that
  * edits configs): {"keys": [{name, type, help, default, min, max, ...}],
- * "ignored": [names]}.  A new reference.
+ * "ignored": [names], "vif_options": [{name, help}] (beyond mac, bridge,
+ * script, ip)}.  A new reference.
  */
 json_t		*domcfg_schema_json(void);
 /* The i-th real Xen key accepted and ignored with a warning, or NULL. */
@@ -130,11 +131,6 @@ struct domcfg_vif {
 	char	*rate;		/* "10Mb/s@50ms": tc on the tap (netrate.h) */
 };
 
-/*
- * A vif's options beyond the four every config has (vifname, model,
- * rate), in the order of domcfg_vif_opt: name, help; NULL past the last.
- */
-const char	*domcfg_vif_opt(size_t i, const char **help);
 /* Gives each vif without a MAC a random one in Xen's 00:16:3e range. */
 void		 domcfg_fill_macs(struct domcfg *);
 /* The QEMU device of a vif's model ("virtio-net-pci" for NULL). */

@@ -1415,6 +1415,11 @@ test_schema(void **state)
 	}
 	assert_null(domcfg_key_doc(n, &help));
 	assert_true(json_array_size(json_object_get(schema, "ignored")) > 10);
+	/* A vif's options beyond the four, each with its help. */
+	json_array_foreach(json_object_get(schema, "vif_options"), i, k)
+		assert_non_null(json_string_value(json_object_get(k, "help")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(schema, "vif_options"), 2), "name")), "rate");
 
 	/* Every config key the builder makes is in the schema, and back. */
 	c = build_ok(BASE, NULL);
