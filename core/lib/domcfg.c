@@ -95,15 +95,18 @@ static const struct dc_key {
 	    "letters, digits, '_', '.' and '-', starting with a letter or a "
 	    "digit, not all digits and not Domain-0.  Required." },
 	{ .name = "builder", .type = DK_BUILDER, .def = "\"linux\"",
-	    .values = "[\"linux\"]", .flags = DF_SXP_IN, .where = DS_TOP,
-	    .builders = DB_ALL, .off = OFF(builder),
-	    .help = "The domain builder; only linux (a kernel booted "
-	    "directly) is supported." },
+	    .values = "[\"linux\", \"hvm\"]", .flags = DF_SXP_IN,
+	    .where = DS_TOP, .builders = DB_ALL, .off = OFF(builder),
+	    .help = "The domain builder: linux (a kernel booted directly) or "
+	    "hvm (Xen 3.0: vmx), a whole PC that boots its firmware, then its "
+	    "disk or CD-ROM (an unmodified system)." },
 	{ .name = "kernel", .type = DK_PATH, .def = "null",
 	    .flags = DF_REQUIRED, .where = DS_IMAGE, .builders = DB_LINUX,
 	    .off = OFF(kernel),
 	    .help = "The kernel image to boot, relative to the config file's "
-	    "directory if not absolute.  Required." },
+	    "directory if not absolute.  Required.  For builder hvm, Xen's "
+	    "firmware loader (/usr/lib/xen/boot/hvmloader or vmxloader): "
+	    "SeaBIOS is the firmware here." },
 	{ .name = "ramdisk", .type = DK_PATH, .def = "null",
 	    .flags = DF_NULL, .where = DS_IMAGE, .builders = DB_LINUX,
 	    .off = OFF(ramdisk),
@@ -201,9 +204,12 @@ static const struct dc_key {
 	{ .name = "disk", .config = "disks", .type = DK_DISK, .def = "[]",
 	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
 	    .help = "A list of disks, each 'TYPE:UNAME,DEV,MODE': file:IMAGE "
-	    "or phy:DEVICE, the device name the domain sees (sda1, hda1, "
-	    "xvda) and r (read-only) or w (read-write; w! shares it anyway).  "
-	    "A disk one domain holds writable is refused to every other." },
+	    "(raw, or a qcow2 image without a backing file), qcow2:IMAGE "
+	    "(tap:qcow2:) or phy:DEVICE (phy:hda3 is /dev/hda3, phy:vg/lv "
+	    "/dev/vg/lv), the device name the domain sees (sda1, hda1, xvda; "
+	    "hda-hdd are IDE disks in an HVM domain) and r (read-only) or w "
+	    "(read-write; w! shares it anyway).  A disk one domain, or domain "
+	    "0's mounts, hold writable is refused to every other." },
 	{ .name = "vif", .config = "vifs", .type = DK_VIF, .def = "[]",
 	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
 	    .help = "A list of network interfaces, each a string of "
@@ -222,7 +228,8 @@ static const struct dc_key {
 	    .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(vnc), .what = "0 or 1",
 	    .help = "1 for a graphical console (standard VGA), served by "
-	    "xenconsoled on vnc-port-base + domid." },
+	    "xenconsoled on vnc-port-base + domid (default 0; 1 for builder "
+	    "hvm)." },
 	{ .name = "vncpasswd", .type = DK_VNCPASS, .def = "null",
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(vncpasswd),
@@ -232,6 +239,46 @@ static const struct dc_key {
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(vncpasswd_viewonly),
 	    .help = "The VNC password for view-only access." },
+	/*
+	 * HVM (builder hvm): the 3.0 manual's appendix A keys, in the SXP's
+	 * (image (hvm ...)); printed only when not their default.
+	 */
+#define HVM_KEY(n, t, d, fl, f, h) { .name = n, .type = t, .def = d, \
+	    .flags = DF_OPTIONAL | (fl), .where = DS_IMAGE, \
+	    .builders = DB_HVM, .off = OFF(f), .what = "0 or 1", .help = h }
+	HVM_KEY("cdrom", DK_PATH, "null", DF_NULL, cdrom,
+	    "An ISO image or a CD-ROM device: the IDE CD-ROM (hdc), "
+	    "read-only."),
+	HVM_KEY("boot", DK_STR, "\"c\"", DF_SXP_SET, boot,
+	    "Boot order: c (hard disk), d (CD-ROM), a (floppy), n (network), "
+	    "or several ('dc': the CD-ROM, then the disk)."),
+	HVM_KEY("acpi", DK_BOOL, "true", DF_SXP_SET, acpi,
+	    "ACPI, and with it the power button xm shutdown presses (default "
+	    "1; Xen 3.0 said 0)."),
+	HVM_KEY("apic", DK_BOOL, "true", DF_SXP_SET, apic,
+	    "The local APIC (default 1); 0 allows one vCPU only."),
+	{ .name = "vncdisplay", .type = DK_INT, .min = 0, .max = 99,
+	    .def = "null", .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
+	    .builders = DB_HVM, .off = OFF(vncdisplay),
+	    .what = "a display number from 0 to 99", .unit = "",
+	    .help = "The screen on vnc-port-base + N instead of + domid." },
+	HVM_KEY("vncunused", DK_BOOL, "true", DF_SXP_SET, vncunused,
+	    "1 (default): a vncdisplay in use falls back to vnc-port-base + "
+	    "domid; 0 refuses the create."),
+	HVM_KEY("sdl", DK_BOOL, "false", DF_SXP_SET, sdl,
+	    "An SDL window: refused, this host has no display (use vnc)."),
+	HVM_KEY("serial", DK_STR, "\"pty\"", DF_SXP_SET, serial,
+	    "pty: the guest's first serial port is the domain's console (the "
+	    "only value)."),
+	HVM_KEY("ne2000", DK_BOOL, "false", DF_SXP_SET, ne2000,
+	    "1: vifs with type=ioemu are NE2000 cards, not pcnet."),
+	HVM_KEY("localtime", DK_BOOL, "false", DF_SXP_SET, localtime,
+	    "1: the clock starts at local time, not UTC."),
+	HVM_KEY("usb", DK_BOOL, "false", DF_SXP_SET, usb,
+	    "1: a USB controller."),
+	HVM_KEY("usbdevice", DK_STR, "null", DF_NULL, usbdevice,
+	    "A USB pointer: tablet (keeps the VNC pointer in step) or mouse."),
+#undef HVM_KEY
 	{ .name = "description", .type = DK_STR, .def = "null",
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
 	    .builders = DB_ALL, .off = OFF(description),
@@ -239,31 +286,26 @@ static const struct dc_key {
 	    "-l." },
 	/*
 	 * Real Xen keys known and deliberately ignored (with a warning): a
-	 * builder that comes to use one (hvm: acpi, boot, ...) makes it a
-	 * key of its own here.
+	 * builder that comes to use one makes it a key of its own above.
 	 */
 #define IGNORED(n) { .name = n, .type = DK_IGNORED, .flags = DF_NOCONFIG, \
 	    .where = DS_NONE, .off = NOOFF }
-	IGNORED("access_control"), IGNORED("acpi"), IGNORED("apic"),
-	IGNORED("audio"),
-	IGNORED("boot"), IGNORED("bootargs"), IGNORED("bootloader"),
-	IGNORED("cdrom"), IGNORED("cpu_cap"), IGNORED("cpu_weight"),
-	IGNORED("cpuid"), IGNORED("device_model"), IGNORED("display"),
-	IGNORED("features"), IGNORED("guest_os_type"), IGNORED("hap"),
-	IGNORED("hpet"), IGNORED("interface"), IGNORED("keymap"),
-	IGNORED("localtime"),
-	IGNORED("maxvcpus"), IGNORED("monitor"), IGNORED("ne2000"),
+	IGNORED("access_control"), IGNORED("audio"),
+	IGNORED("bootargs"), IGNORED("bootloader"),
+	IGNORED("cpu_cap"), IGNORED("cpu_weight"), IGNORED("cpuid"),
+	IGNORED("device_model"), IGNORED("display"), IGNORED("features"),
+	IGNORED("guest_os_type"), IGNORED("hap"), IGNORED("hpet"),
+	IGNORED("interface"),
+	IGNORED("keymap"), IGNORED("maxvcpus"), IGNORED("monitor"),
 	IGNORED("nographic"), IGNORED("on_xend_start"),
 	IGNORED("on_xend_stop"), IGNORED("pae"),
-	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"), IGNORED("sdl"),
-	IGNORED("serial"), IGNORED("shadow_memory"), IGNORED("soundhw"),
-	IGNORED("ssidref"), IGNORED("stdvga"), IGNORED("timer_mode"),
-	IGNORED("tpmif"), IGNORED("tsc_mode"), IGNORED("usb"),
-	IGNORED("usbdevice"), IGNORED("usbport"), IGNORED("uuid"),
+	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"),
+	IGNORED("shadow_memory"), IGNORED("soundhw"), IGNORED("ssidref"),
+	IGNORED("stdvga"), IGNORED("timer_mode"), IGNORED("tpmif"),
+	IGNORED("tsc_mode"), IGNORED("usbport"), IGNORED("uuid"),
 	IGNORED("vfb"), IGNORED("viridian"), IGNORED("vkbd"),
-	IGNORED("vncconsole"), IGNORED("vncdisplay"), IGNORED("vnclisten"),
-	IGNORED("vncunused"), IGNORED("vncviewer"), IGNORED("vscsi"),
-	IGNORED("vtpm"), IGNORED("xauthority"),
+	IGNORED("vncconsole"), IGNORED("vnclisten"), IGNORED("vncviewer"),
+	IGNORED("vscsi"), IGNORED("vtpm"), IGNORED("xauthority"),
 #undef IGNORED
 	/*
 	 * Real Xen keys refused (xm create exits 2): what they ask for
@@ -300,7 +342,7 @@ static const char *const dc_sxp_runtime[] = {
 };
 
 static const char *const dc_vif_ignored[] = {
-	"accel", "backend", "type", "uuid",
+	"accel", "backend", "uuid",
 };
 
 static const char *const dc_actions[] = {
@@ -333,6 +375,7 @@ struct dc {
 	int		 have_on[3];
 	long		 nics;		/* -1: not given */
 	char		*nics_loc;
+	int		 vnc_set;	/* vnc given (its default is the builder's) */
 	int		 refused;	/* a DK_REFUSED key: DOMCFG_REFUSED */
 };
 
@@ -774,6 +817,15 @@ vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
 	json_t		*other;
 	size_t		 i;
 
+	/* HVM: type=ioemu is an emulated card; other types are the default. */
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(value, "ioemu") == 0)
+			json_object_set_new(vif, "type", json_string(value));
+		else
+			dc_warn(dc, loc, "vif: type '%s' is the default (a "
+			    "virtio card) here", value);
+		return (0);
+	}
 	if (in_list(key, dc_vif_ignored, nitems(dc_vif_ignored)) >= 0) {
 		dc_warn(dc, loc, "vif: '%s' is not supported and was ignored",
 		    key);
@@ -896,16 +948,21 @@ disk_add(struct dc *dc, const char *loc, const char *uname, const char *dev,
 	char		*path, *canon;
 	const char	*colon;
 	size_t		 i;
+	int		 qcow;
 
-	/* 3.0 blktap: tap:aio:X is file:X */
+	/* 3.0 blktap: tap:aio:X is file:X; later Xen's tap:qcow2:X qcow2:X */
 	if (strncmp(uname, "file:", 5) == 0 ||
-	    strncmp(uname, "tap:aio:", 8) == 0) {
+	    strncmp(uname, "tap:aio:", 8) == 0 ||
+	    strncmp(uname, "qcow2:", 6) == 0 ||
+	    strncmp(uname, "tap:qcow2:", 10) == 0) {
+		qcow = strncmp(uname, "qcow2:", 6) == 0 ||
+		    strncmp(uname, "tap:qcow2:", 10) == 0;
 		uname = strchr(uname + 4, ':') + 1;
 		if (*uname == '\0')
 			return (dc_error(dc, loc, "disk", "no path in '%s'",
 			    spec));
 		path = resolve_path(dc->base_dir, uname);
-		canon = xsprintf("file:%s", path);
+		canon = xsprintf("%s:%s", qcow ? "qcow2" : "file", path);
 		free(path);
 	} else if (strncmp(uname, "phy:", 4) == 0) {
 		if (uname[4] == '\0')
@@ -916,7 +973,7 @@ disk_add(struct dc *dc, const char *loc, const char *uname, const char *dev,
 	} else if ((colon = strchr(strncmp(uname, "tap:", 4) == 0 ?
 	    uname + 4 : uname, ':')) != NULL) {
 		return (dc_error(dc, loc, "disk", "unsupported disk type "
-		    "'%.*s' in '%s' (use file:, phy: or tap:aio:)",
+		    "'%.*s' in '%s' (use file:, phy:, qcow2: or tap:aio:)",
 		    (int)(colon - uname), uname, spec));
 	} else
 		return (dc_error(dc, loc, "disk", "expected file:, phy: or "
@@ -988,6 +1045,36 @@ disk_spec(struct dc *dc, const char *loc, const char *spec)
 	r = disk_add(dc, loc, trim(f[0]), trim(f[1]), trim(f[2]), spec);
 	free(copy);
 	return (r);
+}
+
+/*
+ * One disk line as the config's disk entry (xm block-attach, and xend
+ * checking what it is sent): paths relative to base_dir.
+ */
+json_t *
+domcfg_disk(const char *uname, const char *dev, const char *mode,
+    const char *base_dir, char **cause)
+{
+	struct dc	 dc;
+	json_t		*d;
+	char		*spec;
+
+	memset(&dc, 0, sizeof dc);
+	dc.base_dir = base_dir;
+	dc.config = json_pack("{s:[]}", "disks");
+	spec = xsprintf("%s,%s,%s", uname, dev, mode);
+	if (disk_add(&dc, "-", uname, dev, mode, spec) != 0) {
+		/* "-: disk: why" without the location a file would give. */
+		*cause = xstrdup(dc.cause + 3);
+		free(dc.cause);
+		free(spec);
+		json_decref(dc.config);
+		return (NULL);
+	}
+	free(spec);
+	d = json_incref(json_array_get(json_object_get(dc.config, "disks"), 0));
+	json_decref(dc.config);
+	return (d);
 }
 
 /* A list of spec strings, or a single string (a command-line override). */
@@ -1095,6 +1182,8 @@ dc_bool(struct dc *dc, const char *loc, const struct dc_key *k,
 			return (dc_type_error(dc, loc, k->name, k->what, v));
 	} else
 		return (dc_type_error(dc, loc, k->name, k->what, v));
+	if (strcmp(k->name, "vnc") == 0)
+		dc->vnc_set = 1;
 	dc_set(dc, k->name, json_boolean(b));
 	return (0);
 }
@@ -1163,9 +1252,13 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		}
 		break;
 	case DK_BUILDER:
-		if (strcmp(s, "linux") != 0) {
-			dc_error(dc, loc, k->name, "only 'linux' is supported, "
-			    "got '%s'", s);
+		if (strcmp(s, "vmx") == 0) {	/* Xen 3.0's name */
+			free(s);
+			s = xstrdup("hvm");
+		}
+		if (strcmp(s, "linux") != 0 && strcmp(s, "hvm") != 0) {
+			dc_error(dc, loc, k->name, "expected linux or hvm (3.0: "
+			    "vmx), got '%s'", s);
 			goto fail;
 		}
 		break;
@@ -1312,6 +1405,21 @@ dc_default(const struct dc_key *k)
 	return (json_loads(k->def, JSON_DECODE_ANY, NULL));
 }
 
+/* Whether a key's value is absent or its default. */
+static int
+dc_is_default(const struct dc_key *k, const json_t *v)
+{
+	json_t	*def;
+	int	 same;
+
+	if (v == NULL)
+		return (1);
+	def = dc_default(k);
+	same = json_equal(v, def);
+	json_decref(def);
+	return (same);
+}
+
 static json_t *
 dc_defaults(void)
 {
@@ -1353,6 +1461,29 @@ dc_done(struct dc *dc, json_t **warnings)
 	free(dc->nics_loc);
 }
 
+/*
+ * Keys of the other builder (cdrom for a linux domain, root for an HVM
+ * one) set to other than their default: said, and left to no effect.
+ */
+static void
+dc_builder_keys(struct dc *dc, int hvm)
+{
+	const struct dc_key	*k;
+	size_t			 i;
+
+	for (i = 0; i < nitems(dc_keys); i++) {
+		k = &dc_keys[i];
+		if ((k->builders & (hvm ? DB_HVM : DB_LINUX)) ||
+		    (k->flags & DF_NOCONFIG) || k->def == NULL ||
+		    strcmp(k->name, "kernel") == 0)
+			continue;
+		if (!dc_is_default(k, json_object_get(dc->config,
+		    dc_config_name(k))))
+			dc_warn(dc, dc->file, "%s applies to builder %s only; "
+			    "ignored", k->name, hvm ? "linux" : "hvm");
+	}
+}
+
 /* Cross-key rules and required keys, then hands the results over. */
 static int
 dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
@@ -1362,6 +1493,7 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 	long long	 memory, maxmem;
 	char		 over[64];
 	size_t		 i;
+	int		 hvm;
 
 	if (failed)
 		goto fail;
@@ -1369,10 +1501,20 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 		dc_error(dc, dc->file, "name", "not set");
 		goto fail;
 	}
+	hvm = strcmp(json_string_value(json_object_get(c, "builder")),
+	    "hvm") == 0;
+	/* The manual's HVM configs name the firmware loader; it may go. */
+	if (hvm && json_is_null(json_object_get(c, "kernel")))
+		json_object_set_new(c, "kernel",
+		    json_string("/usr/lib/xen/boot/hvmloader"));
 	if (json_is_null(json_object_get(c, "kernel"))) {
 		dc_error(dc, dc->file, "kernel", "not set");
 		goto fail;
 	}
+	/* A screen by default for a whole PC (3.0: vnc = 1). */
+	if (hvm && !dc->vnc_set)
+		json_object_set_new(c, "vnc", json_true());
+	dc_builder_keys(dc, hvm);
 
 	memory = json_integer_value(json_object_get(c, "memory"));
 	if (dc->maxmem_loc == NULL)
@@ -1538,9 +1680,11 @@ sxp_image(struct dc *dc, const struct sxp *image)
 		dc_error(dc, loc, "image", "expected (image (linux ...))");
 		goto out;
 	}
-	if (strcmp(name, "linux") != 0) {
-		dc_error(dc, loc, "image", "unsupported image type '%s' (only "
-		    "linux)", name);
+	if (strcmp(name, "hvm") == 0 || strcmp(name, "vmx") == 0)
+		dc_set(dc, "builder", json_string("hvm"));
+	else if (strcmp(name, "linux") != 0) {
+		dc_error(dc, loc, "image", "unsupported image type '%s' (linux "
+		    "or hvm)", name);
 		goto out;
 	}
 	linux_ = image->items[1];
@@ -1720,22 +1864,15 @@ sxp_add_keys(struct sxp *list, const json_t *c, enum dk_sxp where)
 {
 	const struct dc_key	*k;
 	const json_t		*v;
-	json_t			*def;
 	size_t			 i;
-	int			 same;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
 		if (k->where != where || (k->flags & (DF_SXP_IN | DF_NOCONFIG)))
 			continue;
 		v = json_object_get(c, dc_config_name(k));
-		if (k->flags & DF_SXP_SET) {
-			def = dc_default(k);
-			same = v == NULL || json_equal(v, def);
-			json_decref(def);
-			if (same)
-				continue;
-		}
+		if ((k->flags & DF_SXP_SET) && dc_is_default(k, v))
+			continue;
 		if (json_is_boolean(v))
 			sxp_add_pair(list, dc_sxp_name(k), json_is_true(v) ?
 			    "1" : "0");
@@ -1748,15 +1885,23 @@ struct sxp *
 domcfg_to_sxp(const json_t *c)
 {
 	static const char *const vif_keys[] = { "mac", "bridge", "script",
-	    "ip" };
+	    "ip", "type" };
 	struct sxp	*vm, *image, *dev, *x;
 	const json_t	*d;
 	size_t		 i, j;
+	int		 hvm;
 
 	vm = sxp_list_new("vm");
 	sxp_add_keys(vm, c, DS_TOP);
+	/* An HVM domain's vnc defaults to 1: its 0 must be said. */
+	hvm = strcmp(json_string_value(json_object_get(c, "builder")),
+	    "hvm") == 0;
+	if (hvm && json_is_false(json_object_get(c, "vnc")))
+		sxp_add_pair(vm, "vnc", "0");
 	image = sxp_add(vm, sxp_list_new("image"));
-	sxp_add_keys(sxp_add(image, sxp_list_new("linux")), c, DS_IMAGE);
+	/* (image (hvm ...)) as later Xen wrote it; the builder goes with it. */
+	sxp_add_keys(sxp_add(image, sxp_list_new(hvm ? "hvm" : "linux")), c,
+	    DS_IMAGE);
 
 	json_array_foreach(json_object_get(c, "disks"), i, d) {
 		dev = sxp_add(vm, sxp_list_new("device"));
@@ -1833,9 +1978,10 @@ v_disks(const json_t *disks, char **cause)
 		m = json_object_get(d, "mode");
 		if (!json_is_string(u) || has_ctrl(json_string_value(u)) ||
 		    (strncmp(json_string_value(u), "file:/", 6) != 0 &&
+		    strncmp(json_string_value(u), "qcow2:/", 7) != 0 &&
 		    strncmp(json_string_value(u), "phy:/", 5) != 0))
 			return (v_error(cause, "disks", "entry %zu: uname must "
-			    "be file:/path or phy:/dev/x", i));
+			    "be file:/path, qcow2:/path or phy:/dev/x", i));
 		if (!json_is_string(dv) || !dev_ok(json_string_value(dv)))
 			return (v_error(cause, "disks", "entry %zu: invalid "
 			    "dev", i));
@@ -1890,9 +2036,14 @@ v_vifs(const json_t *vifs, char **cause)
 			if (strcmp(key, "mac") != 0 &&
 			    strcmp(key, "bridge") != 0 &&
 			    strcmp(key, "script") != 0 &&
-			    strcmp(key, "ip") != 0)
+			    strcmp(key, "ip") != 0 && strcmp(key, "type") != 0)
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "unknown key '%s'", i, key));
+			if (strcmp(key, "type") == 0 && !json_is_null(e) &&
+			    (!json_is_string(e) || strcmp(json_string_value(e),
+			    "ioemu") != 0))
+				return (v_error(cause, "vifs", "entry %zu: type "
+				    "must be ioemu or null", i));
 			if (!json_is_null(e) && !json_is_string(e))
 				return (v_error(cause, "vifs", "entry %zu: %s "
 				    "must be a string or null", i, key));
@@ -1914,7 +2065,8 @@ v_vifs(const json_t *vifs, char **cause)
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "invalid script", i));
 		}
-		if (json_object_size(vif) != 4 + extra)
+		if (json_object_size(vif) != 4 + extra + (json_object_get(vif,
+		    "type") != NULL))
 			return (v_error(cause, "vifs", "entry %zu: needs mac, "
 			    "bridge, script and ip", i));
 		s = json_string_value(json_object_get(vif, "mac"));
@@ -1977,8 +2129,9 @@ v_key(const struct dc_key *k, const json_t *v, char **cause)
 			    "%s", s, why));
 		break;
 	case DK_BUILDER:
-		if (s == NULL || strcmp(s, "linux") != 0)
-			return (v_error(cause, key, "must be 'linux'"));
+		if (s == NULL || (strcmp(s, "linux") != 0 &&
+		    strcmp(s, "hvm") != 0))
+			return (v_error(cause, key, "must be 'linux' or 'hvm'"));
 		break;
 	case DK_PATH:
 		if (s == NULL || s[0] != '/')
@@ -2148,6 +2301,7 @@ domcfg_from_json(const json_t *c, char **cause)
 		dc->vifs[j].bridge = json_strdup(json_object_get(e, "bridge"));
 		dc->vifs[j].script = json_strdup(json_object_get(e, "script"));
 		dc->vifs[j].ip = json_strdup(json_object_get(e, "ip"));
+		dc->vifs[j].type = json_strdup(json_object_get(e, "type"));
 		for (n = 0; n < nitems(vif_opts); n++)
 			*vif_opt_field(&dc->vifs[j], &vif_opts[n]) =
 			    json_strdup(json_object_get(e, vif_opts[n].name));
@@ -2202,6 +2356,10 @@ domcfg_to_json(const struct domcfg *dc)
 		    "bridge", json_strornull(dc->vifs[i].bridge),
 		    "script", json_strornull(dc->vifs[i].script),
 		    "ip", json_strornull(dc->vifs[i].ip));
+		/* Only when set: configs saved before them stay as they were. */
+		if (dc->vifs[i].type != NULL)
+			json_object_set_new(v, "type",
+			    json_string(dc->vifs[i].type));
 		for (j = 0; j < nitems(vif_opts); j++) {
 			f = *vif_opt_field(&dc->vifs[i], &vif_opts[j]);
 			if (f != NULL)
@@ -2275,6 +2433,7 @@ domcfg_free(struct domcfg *dc)
 		free(dc->vifs[i].bridge);
 		free(dc->vifs[i].script);
 		free(dc->vifs[i].ip);
+		free(dc->vifs[i].type);
 		free(dc->vifs[i].vifname);
 		free(dc->vifs[i].model);
 		free(dc->vifs[i].rate);

@@ -11,7 +11,7 @@
  * Canonical config (a JSON object; every key present after domcfg_build):
  *   name        string, required; [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not
  *               all digits, not "Domain-0" (domcfg_name_problem)
- *   builder     "linux"
+ *   builder     "linux" or "hvm" (3.0's "vmx" is read as hvm)
  *   kernel      string (absolute path after resolution), required
  *   ramdisk     string or null
  *   memory      integer MB (default 128), 16..1048576
@@ -24,7 +24,7 @@
  *   extra       string or null
  *   ip, netmask, gateway, hostname, dhcp, nfs_server, nfs_root
  *               string or null
- *   disks       array of {"uname": "file:/p"|"phy:/dev/x", "dev": "sda1",
+ *   disks       array of {"uname": "file:/p"|"qcow2:/p"|"phy:/dev/x", "dev": "sda1",
  *               "mode": "r"|"w"|"w!"}
  *   vifs        array of {"mac": string or null, "bridge": string or null,
  *               "script": string or null, "ip": string or null, and when
@@ -82,6 +82,14 @@ json_t		*domcfg_schema_json(void);
 const char	*domcfg_ignored_key(size_t i);
 
 /*
+ * One disk (uname, dev, mode) as a canonical disk entry {uname, dev,
+ * mode}, a relative path taken from base_dir; NULL with *cause
+ * ("disk: ...") if it is not one.
+ */
+json_t		*domcfg_disk(const char *uname, const char *dev,
+		    const char *mode, const char *base_dir, char **cause);
+
+/*
  * Builds the canonical config from evaluated variables (meta, from
  * pycfg_eval, gives messages their file:line; may be NULL).  Unknown keys and
  * suspicious values are appended to *warnings (a JSON array of strings,
@@ -116,7 +124,7 @@ int	domcfg_validate(const json_t *config, char **cause);
 #define DOMCFG_UNSET	LONG_MIN
 
 struct domcfg_disk {
-	char	*uname;		/* file:/path or phy:/dev/x */
+	char	*uname;		/* file:/path, qcow2:/path or phy:/dev/x */
 	char	*dev;		/* sda1 */
 	char	*mode;		/* r, w or w! */
 };
@@ -126,6 +134,7 @@ struct domcfg_vif {
 	char	*bridge;
 	char	*script;
 	char	*ip;
+	char	*type;		/* "ioemu": an emulated card (HVM), or NULL */
 	char	*vifname;	/* the host-side tap's name (3.0) */
 	char	*model;		/* the NIC: virtio, e1000, rtl8139, ne2k_pci */
 	char	*rate;		/* "10Mb/s@50ms": tc on the tap (netrate.h) */
@@ -163,6 +172,19 @@ struct domcfg {
 	char			*vncpasswd;
 	char			*vncpasswd_viewonly;
 	char			*description;
+	/* builder hvm (core/xend/hvm.c) */
+	char			*cdrom;
+	char			*boot;
+	int			 acpi;
+	int			 apic;
+	long			 vncdisplay;	/* DOMCFG_UNSET: base + domid */
+	int			 vncunused;
+	int			 sdl;
+	char			*serial;
+	int			 ne2000;
+	int			 localtime;
+	int			 usb;
+	char			*usbdevice;
 	struct domcfg_disk	*disks;
 	size_t			 ndisks;
 	struct domcfg_vif	*vifs;

@@ -2,8 +2,10 @@
  * agent.c: the guest agent's control channel, a virtio-serial port
  * (org.xen.control.0) on QEMU's DIR/control.sock.  Lines, one message each:
  *
- *   guest -> host: hello 1 | memory_target MB | cpus_online LIST
- *   host -> guest: memory_target MB | vcpus N | query | error TEXT
+ *   guest -> host: hello 1 | memory_target MB | cpus_online LIST |
+ *                  block_released DEV [MOUNTPOINTS] | block_busy DEV TEXT
+ *   host -> guest: memory_target MB | vcpus N | query | error TEXT |
+ *                  block_release DEV
  *
  * Everything from the guest is checked before it is stored (a number of
  * MB, a cpu list of this domain's vCPUs, stored in its canonical form) and
@@ -255,6 +257,10 @@ agent_line(struct domain *d, char *line)
 	} else if (strcmp(line, "cpus_online") == 0) {
 		d->agent_hello = 1;
 		agent_cpus_online(d, arg);
+	} else if (strcmp(line, "block_released") == 0 ||
+	    strcmp(line, "block_busy") == 0) {
+		d->agent_hello = 1;
+		hooks->block_reply(d, line, arg);
 	} else
 		agent_complain(d, "unknown message '%s%s%s'", line,
 		    arg != NULL ? " " : "", arg != NULL ? arg : "");

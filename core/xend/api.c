@@ -271,10 +271,20 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 		s = config->disks[i].uname;
 		if (images == NULL || s == NULL)
 			continue;
-		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0)
+		if (strncmp(s, "file:", 5) == 0 || strncmp(s, "phy:", 4) == 0 ||
+		    strncmp(s, "qcow2:", 6) == 0)
 			s = strchr(s, ':') + 1;
 		xasprintf(&what, "disk %zu", i);
 		rc = policy_path_ok(what, s, images, "image_dirs", cause);
+		/* A qcow2 image's backing file is read too. */
+		if (rc == 0 && (s = storage_backing(&config->disks[i])) !=
+		    NULL) {
+			free(what);
+			xasprintf(&what, "disk %zu's backing file", i);
+			rc = policy_path_ok(what, s, images, "image_dirs",
+			    cause);
+			free((char *)s);
+		}
 		free(what);
 		if (rc != 0)
 			return (-1);
@@ -692,6 +702,97 @@ api_config_schema(struct api_req *req, struct domain *d)
 }
 
 /*
+ * Block hot-plug (blockdev.c):
+ *   domain.block_attach {dom, uname, dev, mode, policy} -> {note}
+ *   domain.block_detach {dom, dev, force}               -> {note}
+ *   domain.block_list {dom} -> [{uname, dev, mode, path, format, type,
+ *                                backing}]
+ */
+static void
+api_block_done(struct domain *d, const char *code, const char *msg,
+    void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, json_pack("{s:s?}", "note", msg));
+}
+
+static void
+api_domain_block_attach(struct api_req *req, struct domain *d)
+{
+	json_t		*disk, *policy = json_object_get(req->args, "policy");
+	struct sdisk	 sd;
+	struct domcfg	 one;
+	struct domcfg_disk dd;
+	char		*cause;
+	int		 rc;
+
+	if ((disk = domcfg_disk(json_string_value(json_object_get(req->args,
+	    "uname")), json_string_value(json_object_get(req->args, "dev")),
+	    json_string_value(json_object_get(req->args, "mode")), NULL,
+	    &cause)) == NULL) {
+		server_error(req, RPC_E_INVALID, "%s", cause);
+		free(cause);
+		return;
+	}
+	sd.uname = json_string_value(json_object_get(disk, "uname"));
+	sd.dev = json_string_value(json_object_get(disk, "dev"));
+	sd.mode = json_string_value(json_object_get(disk, "mode"));
+	if (strchr(sd.uname, ':')[1] != '/') {
+		json_decref(disk);
+		server_error(req, RPC_E_INVALID, "uname: the path must be "
+		    "absolute");
+		return;
+	}
+	/* A service acting for others passes its policy, as with create. */
+	if (policy != NULL) {
+		memset(&one, 0, sizeof one);
+		dd.uname = (char *)sd.uname;
+		dd.dev = (char *)sd.dev;
+		dd.mode = (char *)sd.mode;
+		one.disks = &dd;
+		one.ndisks = 1;
+		if (api_policy_check(policy, &one, &cause) != 0) {
+			json_decref(disk);
+			server_error(req, "denied", "%s", cause);
+			free(cause);
+			return;
+		}
+	}
+	rc = blockdev_attach(d, &sd, api_block_done, req, &cause);
+	json_decref(disk);
+	if (rc != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_block_detach(struct api_req *req, struct domain *d)
+{
+	const char	*dev = json_string_value(json_object_get(req->args,
+			    "dev"));
+	char		*cause;
+
+	if (strncmp(dev, "/dev/", 5) == 0)
+		dev += 5;
+	if (blockdev_detach(d, dev, json_is_true(json_object_get(req->args,
+	    "force")), api_block_done, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_block_list(struct api_req *req, struct domain *d)
+{
+	server_reply(req, blockdev_list(d));
+}
+
+/*
  * Argument specs, checked before the handler runs (after "dom", which
  * API_DOM checks); the messages are the ones docs/API.md shows.
  */
@@ -750,6 +851,18 @@ static const struct rpc_arg args_domain_sched_credit[] = {
 static const struct rpc_arg args_domain_sched_sedf[] = {
 	OPT_INT("period", 1, 1000),
 	OPT_INT("slice", 1, 1000),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_block_attach[] = {
+	{ "uname", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "dev", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "mode", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	{ "policy", RPC_OBJ, 0, 0, 0, NULL, "expected an object", NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_block_detach[] = {
+	{ "dev", RPC_STR, 1, 0, 0, NULL, "expected a string", NULL },
+	BOOL_ARG("force"),
 	RPC_ARGS_END
 };
 
@@ -811,6 +924,14 @@ static const struct api_op api_ops[] = {
 	    args_domain_sched_credit, API_DOM, api_domain_sched_credit),
 	OP("domain.sched_sedf", "sedf scheduler {dom, period, slice (ms)}",
 	    args_domain_sched_sedf, API_DOM, api_domain_sched_sedf),
+	OP("domain.block_attach", "attach a disk {dom, uname, dev, mode, "
+	    "policy}", args_domain_block_attach, API_DOM,
+	    api_domain_block_attach),
+	OP("domain.block_detach", "detach a disk, asking the guest first "
+	    "{dom, dev, force}", args_domain_block_detach, API_DOM,
+	    api_domain_block_detach),
+	OP("domain.block_list", "disks {dom}", NULL, API_DOM,
+	    api_domain_block_list),
 	OP("domain.network_attach", "add a network interface {dom, mac, "
 	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
 	    API_DOM,

@@ -119,7 +119,7 @@ apijson_domain(struct domain *d)
 		json_object_set_new(o, "vnc_path", json_sprintf("%s/vnc.sock",
 		    d->dir));
 		json_object_set_new(o, "vnc_port", json_integer(
-		    xend_cfg.vnc_port_base + d->domid));
+		    hvm_vnc_port(d->config, d->domid)));
 	}
 	return (o);
 }

@@ -409,6 +409,7 @@ control_agent_cpus(struct domain *d, const char *list)
 const struct agent_hooks control_agent_hooks = {
 	control_mem_set,
 	control_agent_cpus,
+	blockdev_agent_reply,
 };
 
 void

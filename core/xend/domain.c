@@ -322,20 +322,6 @@ domain_commit_pid(struct domain *d, char **cause)
 	return (domain_sync_dir(d, cause));
 }
 
-static int
-domain_save_config(struct domain *d, char **cause)
-{
-	char	*path, *text;
-	int	 rc;
-
-	text = domcfg_dumps(d->config);
-	xasprintf(&path, "%s/config.json", d->dir);
-	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
-	free(path);
-	free(text);
-	return (rc);
-}
-
 static struct domain *
 domain_new(int domid, struct domcfg *config)
 {
@@ -385,43 +371,18 @@ kernel_min_mb(const char *kernel, const char *ramdisk)
 	return ((int)((need >> 20) + 8));
 }
 
-/*
- * The domain that holds disk uname in a way that conflicts with mode: a
- * writer excludes everyone, readers share; 'w!' skips the check.
- */
-static struct domain *
-disk_user(const char *uname, const char *mode)
-{
-	struct domain	*d;
-	size_t		 i;
-	const char	*m;
-
-	if (strcmp(mode, "w!") == 0)
-		return (NULL);
-	TAILQ_FOREACH(d, &domains, entry) {
-		for (i = 0; i < d->config->ndisks; i++) {
-			m = d->config->disks[i].mode;
-			if (strcmp(d->config->disks[i].uname, uname) != 0 ||
-			    strcmp(m, "w!") == 0)
-				continue;
-			if (strcmp(mode, "r") != 0 || strcmp(m, "r") != 0)
-				return (d);
-		}
-	}
-	return (NULL);
-}
-
 static int
 domain_check_files(const struct domcfg *config, char **cause)
 {
 	const char	*k, *paths[2] = { "kernel", "ramdisk" };
 	const char	*files[2] = { config->kernel, config->ramdisk };
-	const char	*uname, *mode;
 	size_t		 i;
-	int		 flags, min;
+	int		 min;
 	json_int_t	 mem;
-	struct domain	*user;
 
+	/* An HVM domain's "kernel" is the firmware loader's name (hvm.c). */
+	if (hvm_is(config))
+		return (storage_check_config(config, cause));
 	for (i = 0; i < nitems(paths); i++) {
 		k = files[i];
 		if (k != NULL && access(k, R_OK) != 0) {
@@ -441,24 +402,9 @@ domain_check_files(const struct domcfg *config, char **cause)
 		    (long long)mem, k, min);
 		return (-1);
 	}
-	for (i = 0; i < config->ndisks; i++) {
-		uname = config->disks[i].uname;
-		mode = config->disks[i].mode;
-		if ((user = disk_user(uname, mode)) != NULL) {
-			*cause = xsprintf("disk %s is in use by domain %s (%s); "
-			    "use mode 'r' in both, or 'w!' to force", uname,
-			    user->name, strcmp(mode, "r") == 0 ? "writable "
-			    "there" : "opened there");
-			return (-1);
-		}
-		flags = strcmp(mode, "r") == 0 ? R_OK : R_OK | W_OK;
-		if (strncmp(uname, "file:", 5) == 0 &&
-		    access(uname + 5, flags) != 0) {
-			*cause = xsprintf("disk %s: %s", uname + 5,
-			    strerror(errno));
-			return (-1);
-		}
-	}
+	/* Disks: there, what they say, and the sharing rule (storage.c). */
+	if (storage_check_config(config, cause) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -919,6 +865,7 @@ static const struct {
 	{ "BALLOON_CHANGE",	control_balloon_event },
 	{ "STOP",		domain_ev_stop },
 	{ "RESUME",		domain_ev_resume },
+	{ "DEVICE_DELETED",	blockdev_deleted },
 };
 
 static void

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xen-common.h"
 #include "xend.h"
@@ -48,4 +49,19 @@ domain_done(struct dom_done *dd, struct domain *d, const char *code,
 	}
 	now.fn(d, code, msg, now.arg);
 	free(msg);
+}
+
+/* config.json: the domain's config as it now is (domain.c, blockdev.c). */
+int
+domain_save_config(struct domain *d, char **cause)
+{
+	char	*path, *text;
+	int	 rc;
+
+	text = domcfg_dumps(d->config);
+	xasprintf(&path, "%s/config.json", d->dir);
+	rc = file_write_atomic(path, text, strlen(text), 0600, cause);
+	free(path);
+	free(text);
+	return (rc);
 }

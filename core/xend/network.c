@@ -256,14 +256,14 @@ network_guest_mtu(const char *br)
 }
 
 const char *
-network_nic_mtu(const struct domcfg_vif *v)
+network_nic_mtu(const char *nic, const struct domcfg_vif *v)
 {
 	static char	 buf[32];
 	const char	*br = v->bridge;
 	int		 mtu;
 
 	/* Only virtio tells the guest its MTU. */
-	if (strcmp(domcfg_vif_driver(v), "virtio-net-pci") != 0)
+	if (strcmp(nic, "virtio-net-pci") != 0)
 		return ("");
 	mtu = network_guest_mtu(br != NULL ? br : xend_cfg.default_bridge);
 	if (mtu == 0)

@@ -116,42 +116,48 @@ check_console(const struct domcfg *config, char **cause)
 	return (0);
 }
 
-static char *
-phy_path(const char *uname)
-{
-	if (uname[4] == '/')
-		return (xstrdup(uname + 4));
-	return (xsprintf("/dev/%s", uname + 4));
-}
-
+/*
+ * An HVM domain's vncdisplay N (port vnc-port-base + N) that another
+ * domain or program holds: with vncunused (the default) the screen goes
+ * to vnc-port-base + domid instead, as Xen finds an unused display; with
+ * vncunused = 0 the create is refused.
+ */
 static int
-check_disks(const struct domcfg *config, char **cause)
+check_vncdisplay(struct domcfg *config, char **cause)
 {
-	const char	*uname;
-	char		*path;
-	struct stat	 st;
-	size_t		 i;
+	struct domain	*d;
+	const char	*who = NULL;
+	char		*other = NULL;
+	int		 port;
 
-	for (i = 0; i < config->ndisks; i++) {
-		uname = config->disks[i].uname;
-		if (strncmp(uname, "phy:", 4) != 0)
-			continue;
-		path = phy_path(uname);
-		if (stat(path, &st) != 0) {
-			*cause = xsprintf("disk %s: %s", uname,
-			    strerror(errno));
-			free(path);
-			return (-1);
+	if (!hvm_is(config) || !config->vnc ||
+	    config->vncdisplay == DOMCFG_UNSET)
+		return (0);
+	port = xend_cfg.vnc_port_base + (int)config->vncdisplay;
+	TAILQ_FOREACH(d, &domains, entry) {
+		if (d->config->vnc && hvm_vnc_port(d->config, d->domid) ==
+		    port) {
+			other = xsprintf("domain %s", d->name);
+			who = other;
+			break;
 		}
-		if (!S_ISBLK(st.st_mode)) {
-			*cause = xsprintf("disk %s is not a block device",
-			    uname);
-			free(path);
-			return (-1);
-		}
-		free(path);
 	}
-	return (0);
+	if (who == NULL && port_taken(xend_cfg.console_address, port))
+		who = "another program";
+	if (who == NULL)
+		return (0);
+	if (config->vncunused) {
+		dmesg_add("domain %s: vncdisplay %ld (port %d) is in use by "
+		    "%s: its screen goes to vnc-port-base + its id (vncunused)",
+		    config->name, config->vncdisplay, port, who);
+		config->vncdisplay = DOMCFG_UNSET;
+		free(other);
+		return (0);
+	}
+	*cause = xsprintf("vncdisplay %ld: VNC port %d is in use by %s (set "
+	    "vncunused = 1 to take a free one)", config->vncdisplay, port, who);
+	free(other);
+	return (-1);
 }
 
 static int
@@ -194,15 +200,18 @@ check_memory(const struct domcfg *config, char **cause)
 }
 
 int
-precheck_config(const struct domcfg *config, char **cause)
+precheck_config(struct domcfg *config, char **cause)
 {
 	const char	*kernel = config->kernel, *ramdisk = config->ramdisk;
 
-	if (kimage_check(kernel, ramdisk != NULL, cause) != 0)
+	if (hvm_is(config)) {
+		if (hvm_check(config, cause) != 0)
+			return (-1);
+	} else if (kimage_check(kernel, ramdisk != NULL, cause) != 0)
 		return (-1);
 	if (ramdisk != NULL && check_ramdisk(ramdisk, cause) != 0)
 		return (-1);
-	if (check_disks(config, cause) != 0 ||
+	if (check_vncdisplay(config, cause) != 0 ||
 	    check_memory(config, cause) != 0 ||
 	    check_console(config, cause) != 0)
 		return (-1);
@@ -228,7 +237,9 @@ precheck_ports_busy(const struct domcfg *config, int domid, char **why)
 			return (1);
 		}
 	}
-	if (config->vnc) {
+	/* An explicit vncdisplay was settled by precheck_config. */
+	if (config->vnc && (!hvm_is(config) ||
+	    config->vncdisplay == DOMCFG_UNSET)) {
 		port = xend_cfg.vnc_port_base + domid;
 		if (port_taken(xend_cfg.console_address, port)) {
 			*why = xsprintf("VNC port %d is in use on %s by another "

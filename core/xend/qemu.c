@@ -25,27 +25,8 @@
 #include "kimage.h"
 #include "xend.h"
 
-struct argv_buf {
-	char	**v;
-	size_t	  n;
-};
-
-static void
-argv_add(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	xvasprintf(&s, fmt, ap);
-	va_end(ap);
-	a->v = xreallocarray(a->v, a->n + 2, sizeof *a->v);
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
 /*
- * Option lists (-name, -drive, -chardev, -qmp, -vnc, -device) separate
+ * Option lists (-name, -chardev, -qmp, -vnc, -device) separate
  * with commas, so a literal comma doubles.  -kernel and -append are taken
  * whole; so is -initrd, except that a multiboot kernel's modules are a
  * comma-separated list.
@@ -64,17 +45,46 @@ qemu_escape(const char *s)
 	return (out);
 }
 
-static char *
-disk_path(const char *uname)
+/*
+ * A disk as -blockdev (JSON: no option-list escaping) and its -device.  A
+ * disk that no longer opens (it went after create's checks) is still
+ * given, as a raw one, so that QEMU says what is wrong with it.
+ */
+static void
+qemu_disk_args(struct argv_buf *a, const struct sdisk *disk, int hvm)
 {
-	if (strncmp(uname, "file:", 5) == 0)
-		return (xstrdup(uname + 5));
-	if (strncmp(uname, "phy:", 4) == 0) {
-		if (uname[4] == '/')
-			return (xstrdup(uname + 4));
-		return (xsprintf("/dev/%s", uname + 4));
+	struct disk_info	 di;
+	json_t			*node, *dev;
+	const char		*name = disk->dev;
+	char			*cause, *s;
+
+	if (storage_open(disk, &di, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		memset(&di, 0, sizeof di);
+		di.path = xstrdup(strchr(disk->uname, ':') + 1);
+		di.driver = "file";
+		di.format = "raw";
+		di.readonly = strcmp(disk->mode, "r") == 0;
 	}
-	return (xstrdup(uname));
+	node = storage_blockdev(&di, name);
+	storage_close(&di);
+	s = json_dumps(node, JSON_COMPACT);
+	argv_add(a, "-blockdev");
+	argv_add(a, "%s", s);
+	free(s);
+	json_decref(node);
+	if (hvm) {
+		hvm_disk_device(a, name);
+		return;
+	}
+	dev = storage_device(name);
+	argv_add(a, "-device");
+	argv_add(a, "%s,id=%s,drive=%s,serial=%s", json_string_value(
+	    json_object_get(dev, "driver")), json_string_value(json_object_get(
+	    dev, "id")), json_string_value(json_object_get(dev, "drive")),
+	    name);
+	json_decref(dev);
 }
 
 /*
@@ -100,6 +110,13 @@ qemu_confine(struct argv_buf *a)
 	}
 }
 
+/* A vif's NIC: its model=, else an HVM domain's emulated one for ioemu. */
+const char *
+qemu_nic(const struct domcfg *c, const struct domcfg_vif *v)
+{
+	return (v->model != NULL ? domcfg_vif_driver(v) : hvm_nic_model(c, v));
+}
+
 /* QEMU arguments for the interfaces xm network-attach added. */
 static void
 qemu_added_args(struct domain *d, char ***out)
@@ -119,8 +136,8 @@ qemu_added_args(struct domain *d, char ***out)
 		    "downscript=no", devid, vif);
 		a[n++] = xstrdup("-device");
 		a[n++] = xsprintf("%s,id=vif%d,netdev=net%d,mac=%s%s",
-		    domcfg_vif_driver(&hv), devid, devid, hv.mac,
-		    network_nic_mtu(&hv));
+		    qemu_nic(d->config, &hv), devid, devid, hv.mac,
+		    network_nic_mtu(qemu_nic(d->config, &hv), &hv));
 	}
 	a[n] = NULL;
 	*out = a;
@@ -131,10 +148,12 @@ qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
 	const struct domcfg	*c = d->config;
-	const char	*ramdisk, *mode, *mac;
-	char		*e, *e2, *dir, *cmdline, *path, vif[IFNAMSIZ], **hot;
+	struct sdisk	 disk;
+	const char	*ramdisk, *mac, *nic;
+	char		*e, *dir, *cmdline, vif[IFNAMSIZ], **hot;
 	const char	*kernel;
 	size_t		 i;
+	int		 hvm = hvm_is(c);
 
 	argv_add(&a, "%s", xend_cfg.qemu);
 	e = qemu_escape(d->name);
@@ -142,8 +161,12 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "guest=%s,debug-threads=on", e);
 	free(e);
 	argv_add(&a, "-machine");
-	argv_add(&a, "pc,accel=%s", accel);
-	if (strcmp(accel, "kvm") == 0) {
+	argv_add(&a, "pc,accel=%s%s", accel, hvm && !c->acpi ? ",acpi=off" :
+	    "");
+	if (hvm && hvm_cpu(c, accel) != NULL) {
+		argv_add(&a, "-cpu");
+		argv_add(&a, "%s", hvm_cpu(c, accel));
+	} else if (!hvm && strcmp(accel, "kvm") == 0) {
 		argv_add(&a, "-cpu");
 		argv_add(&a, "host");
 	}
@@ -195,6 +218,11 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "virtserialport,bus=vser0.0,chardev=xenctl,"
 	    "name=org.xen.control.0");
 
+	/* An HVM guest boots its firmware: SeaBIOS, QEMU's default. */
+	if (hvm) {
+		hvm_qemu_args(&a, c);
+		goto devices;
+	}
 	kernel = c->kernel;
 	argv_add(&a, "-kernel");
 	argv_add(&a, "%s", kernel);
@@ -213,22 +241,9 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "%s", cmdline);
 	free(cmdline);
 
-	for (i = 0; i < c->ndisks; i++) {
-		path = disk_path(c->disks[i].uname);
-		mode = c->disks[i].mode;
-		e = qemu_escape(path);
-		free(path);
-		argv_add(&a, "-drive");
-		argv_add(&a, "file=%s,if=none,id=vbd%zu,format=raw,"
-		    "cache=writeback%s%s", e, i,
-		    strcmp(mode, "r") == 0 ? ",readonly=on" : "",
-		    strcmp(mode, "w!") == 0 ? ",file.locking=off" : "");
-		free(e);
-		e2 = qemu_escape(c->disks[i].dev);
-		argv_add(&a, "-device");
-		argv_add(&a, "virtio-blk-pci,drive=vbd%zu,serial=%s", i, e2);
-		free(e2);
-	}
+devices:
+	for (i = 0; storage_disk_at(c, i, &disk) == 0; i++)
+		qemu_disk_args(&a, &disk, hvm);
 
 	for (i = 0; i < c->nvifs; i++) {
 		if (netdev_detached(d, (int)i))
@@ -241,10 +256,10 @@ qemu_argv(struct domain *d, const char *accel)
 		    "downscript=no", i, vif);
 		/* id: the handle of xm network-detach (netdev.c). */
 		argv_add(&a, "-device");
-		argv_add(&a, "%s,id=vif%zu,netdev=net%zu%s%s%s",
-		    domcfg_vif_driver(&c->vifs[i]), i, i,
+		nic = qemu_nic(c, &c->vifs[i]);
+		argv_add(&a, "%s,id=vif%zu,netdev=net%zu%s%s%s", nic, i, i,
 		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
-		    network_nic_mtu(&c->vifs[i]));
+		    network_nic_mtu(nic, &c->vifs[i]));
 	}
 	/* Interfaces xm network-attach added: they come back on a restart. */
 	qemu_added_args(d, &hot);

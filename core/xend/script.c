@@ -57,6 +57,21 @@ static TAILQ_HEAD(, script_job) script_jobs =
 
 static void	script_next(void);
 
+/* Appends a formatted argument to an argv being built (qemu.c, hvm.c). */
+void
+argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	a->v = xreallocarray(a->v, a->n + 2, sizeof *a->v);
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
 /* Frees a NULL-terminated vector of strings (an argv) and its strings. */
 void
 argv_free(char **v)

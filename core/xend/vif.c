@@ -556,10 +556,10 @@ attach_netdev_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	snprintf(nid, sizeof nid, "net%d", j->devid);
 	snprintf(did, sizeof did, "vif%d", j->devid);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "driver",
-	    domcfg_vif_driver(&j->cv), "id", did, "netdev", nid, "mac",
+	    qemu_nic(j->d->config, &j->cv), "id", did, "netdev", nid, "mac",
 	    j->cv.mac);
 	br = j->cv.bridge;
-	if (strcmp(domcfg_vif_driver(&j->cv), "virtio-net-pci") == 0 &&
+	if (strcmp(qemu_nic(j->d->config, &j->cv), "virtio-net-pci") == 0 &&
 	    (mtu = network_guest_mtu(br != NULL ? br :
 	    xend_cfg.default_bridge)) != 0)
 		json_object_set_new(args, "host_mtu", json_integer(mtu));

@@ -169,6 +169,8 @@ int		 domain_name_valid(const char *);
 void		 domain_ref(struct domain *);
 /* Frees the domain at the last reference. */
 void		 domain_unref(struct domain *);
+/* Writes config.json (the domain's config as it now is); 0/-1. */
+int		 domain_save_config(struct domain *, char **cause);
 /* Ends a pending operation (if any): clears it, then calls its fn. */
 void		 domain_done(struct dom_done *, struct domain *,
 		     const char *code, const char *fmt, ...)
@@ -228,7 +230,16 @@ void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
 /* Frees an argv such as qemu_argv's (script.c: qemu.c calls scripts). */
 void		 argv_free(char **);
+/* An argv being built: argv_add appends a formatted argument. */
+struct argv_buf {
+	char	**v;
+	size_t	  n;
+};
+void		 argv_add(struct argv_buf *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
 char		*qemu_log_tail(struct domain *, size_t max);
+/* A vif's NIC (QEMU device): model=, else virtio (HVM ioemu: emulated). */
+const char	*qemu_nic(const struct domcfg *, const struct domcfg_vif *);
 
 /* network.c: network and vif scripts' argv and environment; DHCP leases. */
 /* A script name without '/' is in $XEN_CONFIG_DIR/scripts; caller frees. */
@@ -273,8 +284,9 @@ const char	*network_lease_ip(const char *bridge, const char *mac);
  * bridge's if it is below 1500 (a vnet's), else 0.
  */
 int		 network_guest_mtu(const char *br);
-/* ",host_mtu=N" for vif v's NIC if its bridge wants one, else "". */
-const char	*network_nic_mtu(const struct domcfg_vif *v);
+/* ",host_mtu=N" for vif v's NIC (QEMU device nic) if it can and its
+ * bridge wants one, else "". */
+const char	*network_nic_mtu(const char *nic, const struct domcfg_vif *v);
 /* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
 json_t		*network_domain_json(struct domain *);
 
@@ -352,11 +364,89 @@ const char	*vnet_delete(long long id, vnet_done_cb done, void *arg,
 /* The vnets xend knows (a new reference). */
 json_t		*vnet_list(void);
 
+/* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */
+/* A disk line, canonical (domcfg.c): strings borrowed from the config. */
+struct sdisk {
+	const char		*uname;		/* phy:/dev/X, file:/P, qcow2:/P */
+	const char		*dev;		/* the name the guest sees */
+	const char		*mode;		/* r, w or w! */
+};
+struct storage_obj;
+struct disk_info {
+	char			*spec;		/* 'uname,dev,mode', for messages */
+	char			*path;		/* host path as the uname says */
+	const char		*driver;	/* QEMU: file or host_device */
+	const char		*format;	/* raw or qcow2 */
+	int			 readonly;	/* mode r */
+	int			 force;		/* mode w! */
+	char			*backing;	/* qcow2 backing file, or NULL */
+	struct storage_obj	*obj, *bobj;	/* what it (its backing) is */
+};
+/* Disk i of a config into *out; -1 past the last. */
+int		 storage_disk_at(const struct domcfg *, size_t i,
+		     struct sdisk *out);
+/*
+ * Resolves one disk and checks it is there, is what its type says and
+ * opens in its mode; the format is probed.  *cause names the disk line.
+ * storage_close frees di.
+ */
+int		 storage_open(const struct sdisk *, struct disk_info *,
+		     char **cause);
+void		 storage_close(struct disk_info *);
+/* As storage_open, but only what a disk in use is: never opened writable. */
+int		 storage_open_info(const struct sdisk *, struct disk_info *,
+		     char **cause);
+/* One disk against the sharing rule: domain 0's mounts, every domain. */
+int		 storage_check_disk(const struct sdisk *, char **cause);
+/* The backing file of a config's disk entry (caller frees), or NULL. */
+char		*storage_backing(const struct domcfg_disk *);
+/* Every disk of a config about to be created, and among themselves. */
+int		 storage_check_config(const struct domcfg *, char **cause);
+/* QEMU's block node vbd-DEV for a disk, and its device disk-DEV (new). */
+json_t		*storage_blockdev(const struct disk_info *, const char *dev);
+json_t		*storage_device(const char *dev);
+
+/* blockdev.c: disks attached to and detached from running domains. */
+/*
+ * An attach or detach ends through done (dom_done_cb): code NULL on
+ * success (msg then says what the guest did, or is NULL).
+ */
+/* disk: canonical (domcfg_disk), borrowed. */
+int		 blockdev_attach(struct domain *, const struct sdisk *disk,
+		     dom_done_cb, void *arg, char **cause);
+/* Asks the guest's agent first unless force. */
+int		 blockdev_detach(struct domain *, const char *dev, int force,
+		     dom_done_cb, void *arg, char **cause);
+/* The disks with their host path, format, type and backing file. */
+json_t		*blockdev_list(struct domain *);
+/* Hooks: QEMU's DEVICE_DELETED, the agent's block_released/block_busy. */
+void		 blockdev_deleted(struct domain *, json_t *data);
+void		 blockdev_agent_reply(struct domain *, const char *msg,
+		     const char *arg);
+
+/* hvm.c: unmodified guests booting their firmware (builder hvm, vmx). */
+int		 hvm_is(const struct domcfg *);
+/* The HVM keys' refusals (sdl, serial, boot, kernel, cdrom...); 0/-1. */
+int		 hvm_check(const struct domcfg *, char **cause);
+/* QEMU: -cpu (NULL: default), then boot order, clock, USB, CD-ROM. */
+const char	*hvm_cpu(const struct domcfg *, const char *accel);
+void		 hvm_qemu_args(struct argv_buf *, const struct domcfg *);
+/* A disk's guest device: IDE for hda-hdd, virtio-blk for the others. */
+void		 hvm_disk_device(struct argv_buf *, const char *dev);
+/* A vif's QEMU NIC model. */
+const char	*hvm_nic_model(const struct domcfg *,
+		     const struct domcfg_vif *);
+/* The VNC port: vnc-port-base + vncdisplay (HVM), or + domid. */
+int		 hvm_vnc_port(const struct domcfg *, int domid);
+
 /* precheck.c: refusals before QEMU runs and before a domain id is taken. */
 /* The port a domain's console is served on: its own, or base + domid. */
 int		 precheck_console_port(const struct domcfg *, int domid);
-/* Kernel, ramdisk, phy: disks, maxmem, an explicit console port; 0/-1. */
-int		 precheck_config(const struct domcfg *, char **cause);
+/*
+ * Kernel (or the HVM keys), ramdisk, maxmem, an explicit console port, an
+ * HVM vncdisplay (dropped for base + domid if taken and vncunused); 0/-1.
+ */
+int		 precheck_config(struct domcfg *, char **cause);
 /*
  * 1 if domid's default console (or VNC) port is held by another program
  * or domain, so the id is to be passed over; *why says which (caller frees).
@@ -492,6 +582,9 @@ struct agent_hooks {
 	int	(*mem_set)(struct domain *, long mb, char **cause);
 	/* The guest reported its online CPUs (canonical list). */
 	void	(*cpus_online)(struct domain *, const char *list);
+	/* block_released / block_busy (msg) for disk arg "DEV [TEXT]". */
+	void	(*block_reply)(struct domain *, const char *msg,
+		    const char *arg);
 };
 void		 agent_init(const struct agent_hooks *);
 void		 agent_connect(struct domain *);

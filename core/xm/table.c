@@ -17,7 +17,8 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_domname, &cmd_uptime, &cmd_info, &cmd_dmesg, &cmd_log, &cmd_call,
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
-	&cmd_atropos, &cmd_top, &cmd_help,
+	&cmd_atropos, &cmd_block_attach, &cmd_block_detach, &cmd_block_list,
+	&cmd_top, &cmd_help,
 	&cmd_network_attach, &cmd_network_detach, &cmd_network_list,
 	&cmd_vnet_create, &cmd_vnet_list, &cmd_vnet_delete, NULL
 };
@@ -28,16 +29,10 @@ const struct xm_cmd *xm_commands[] = {
  * than "unknown command".  The man page lists them too.
  */
 #define SAVE	"domain save/restore is not implemented yet"
-#define HOTPLUG	"disk hot-plug is not implemented yet; disks are set in " \
-		"the domain's config file and 'xm list -l' shows them " \
-		"(network interfaces: xm network-attach)"
 const struct xm_unavailable xm_unavailable[] = {
 	{ "save", SAVE },
 	{ "restore", SAVE },
 	{ "migrate", "live migration is not implemented yet" },
-	{ "block-attach", HOTPLUG },
-	{ "block-detach", HOTPLUG },
-	{ "block-list", HOTPLUG },
 	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
 	    "allowance is global to its scheduler and Linux's has no such "
 	    "setting (docs/SCHEDULERS.md)" },
@@ -47,7 +42,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	{ NULL, NULL }
 };
 #undef SAVE
-#undef HOTPLUG
 
 static int
 name_is(const struct xm_cmd *c, const char *name)

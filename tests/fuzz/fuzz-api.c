@@ -163,6 +163,38 @@ domain_save(struct domain *d)
 	return (0);
 }
 
+/* Block hot-plug: the fake domain has no QEMU; an attach ends at once. */
+int
+blockdev_attach(struct domain *d, const struct sdisk *disk, dom_done_cb done,
+    void *arg, char **cause)
+{
+	if (disk->uname == NULL || disk->dev == NULL || disk->mode == NULL)
+		abort();
+	done(d, NULL, NULL, arg);
+	return (0);
+}
+
+int
+blockdev_detach(struct domain *d, const char *dev, int force, dom_done_cb done,
+    void *arg, char **cause)
+{
+	*cause = xsprintf("domain %s has no disk %s", d->name, dev);
+	return (-1);
+}
+
+json_t *
+blockdev_list(struct domain *d)
+{
+	return (json_array());
+}
+
+/* hvm.c builds no QEMU command line here. */
+void
+argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+	abort();
+}
+
 int
 control_mem_set(struct domain *d, long mb, char **cause)
 {

@@ -155,9 +155,11 @@ def test_files_memory_taps(inst):
          "kernel /etc/passwd is not a Linux kernel image (no bzImage "
          "header)"),
         (dict(disk="['phy:xt-nosuchdisk,sda1,r']"),
-         "disk phy:/dev/xt-nosuchdisk: No such file or directory"),
+         "disk 'phy:/dev/xt-nosuchdisk,sda1,r': /dev/xt-nosuchdisk: No "
+         "such file or directory"),
         (dict(disk="['phy:/etc/passwd,sda1,r']"),
-         "disk phy:/etc/passwd is not a block device"),
+         "disk 'phy:/etc/passwd,sda1,r': /etc/passwd is not a block "
+         "device"),
         (dict(ramdisk='"%s"' % inst.tmp),
          "ramdisk %s is not a regular file" % inst.tmp),
         (dict(ramdisk='"/nonexistent/initrd"'),

@@ -16,8 +16,7 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["save", "restore", "migrate", "block-attach", "block-detach",
-               "block-list", "bvt_ctxallow", "rrobin"]
+UNAVAILABLE = ["save", "restore", "migrate", "bvt_ctxallow", "rrobin"]
 
 
 def listed_commands(inst):

@@ -164,7 +164,11 @@ static const char ttylinux_canonical[] =
     "\"ip\": null}], "
     "\"on_poweroff\": \"destroy\", \"on_reboot\": \"restart\", "
     "\"on_crash\": \"restart\", \"vnc\": false, \"vncpasswd\": null, "
-    "\"vncpasswd_viewonly\": null, \"description\": null}";
+    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+    "\"usbdevice\": null, \"description\": null}";
 
 static const char ttylinux_sxp[] =
     "(vm\n"
@@ -303,7 +307,11 @@ test_every_key(void **state)
 	    "{\"mac\": null, \"bridge\": null, \"script\": null, \"ip\": null}], "
 	    "\"on_poweroff\": \"preserve\", \"on_reboot\": \"rename-restart\", "
 	    "\"on_crash\": \"destroy\", \"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null, \"description\": null}");
+	    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+	    "\"usbdevice\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
 	line = json_cmdline(c);
@@ -330,7 +338,11 @@ test_defaults(void **state)
 	    "\"disks\": [], \"vifs\": [], \"on_poweroff\": \"destroy\", "
 	    "\"on_reboot\": \"restart\", \"on_crash\": \"restart\", "
 	    "\"vnc\": false, \"vncpasswd\": null, "
-	    "\"vncpasswd_viewonly\": null, \"description\": null}");
+	    "\"vncpasswd_viewonly\": null, \"cdrom\": null, \"boot\": \"c\", "
+	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
+	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
+	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
+	    "\"usbdevice\": null, \"description\": null}");
 	assert_int_equal(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(c);
@@ -409,8 +421,8 @@ test_strings(void **state)
 	    "not contain control characters");
 	assert_build_error(BASE "extra = ['a']", "tty:3: extra: expected a "
 	    "string, got a list");
-	assert_build_error(BASE "builder = 'vmx'", "tty:3: builder: only "
-	    "'linux' is supported, got 'vmx'");
+	assert_build_error(BASE "builder = 'plan9'", "tty:3: builder: expected "
+	    "linux or hvm (3.0: vmx), got 'plan9'");
 	assert_build_error(BASE "ip = '10.0.0'", "tty:3: ip: expected an IPv4 "
 	    "address like 10.0.0.2, got '10.0.0'");
 	assert_build_error(BASE "netmask = 'x'", "tty:3: netmask: expected an "
@@ -554,10 +566,18 @@ test_disks(void **state)
 	    "expected 'type:path,device,mode', got 'file:/a,sda1,w,x'");
 	assert_build_error(BASE "disk = ['nbd:host:1,sda1,w']", "tty:3: disk: "
 	    "unsupported disk type 'nbd' in 'nbd:host:1,sda1,w' (use file:, "
-	    "phy: or tap:aio:)");
+	    "phy:, qcow2: or tap:aio:)");
 	assert_build_error(BASE "disk = ['tap:qcow:/a,sda1,w']", "tty:3: disk: "
 	    "unsupported disk type 'tap:qcow' in 'tap:qcow:/a,sda1,w' (use file:, "
-	    "phy: or tap:aio:)");
+	    "phy:, qcow2: or tap:aio:)");
+	/* qcow2 images: qcow2: and later Xen's tap:qcow2:, paths resolved. */
+	assert_key(BASE "disk = ['qcow2:/a.qcow2,sda1,w', "
+	    "'tap:qcow2:/b.qcow2,sdb,r']", "disks", "[{\"uname\": "
+	    "\"qcow2:/a.qcow2\", \"dev\": \"sda1\", \"mode\": \"w\"}, "
+	    "{\"uname\": \"qcow2:/b.qcow2\", \"dev\": \"sdb\", "
+	    "\"mode\": \"r\"}]");
+	assert_build_error(BASE "disk = ['qcow2:,sda1,w']", "tty:3: disk: no "
+	    "path in 'qcow2:,sda1,w'");
 	assert_build_error(BASE "disk = ['/a.img,sda1,w']", "tty:3: disk: "
 	    "expected file:, phy: or tap:aio: before '/a.img' in "
 	    "'/a.img,sda1,w'");
@@ -586,7 +606,8 @@ test_vifs(void **state)
 	struct domcfg_override	 ov[] = { { "vif", "bridge=br9" } };
 	json_t	*c, *w;
 	static const char *const ignored[] = {
-		"tty:3: vif: 'type' is not supported and was ignored",
+		"tty:3: vif: type 'netfront' is the default (a virtio card) "
+		"here",
 		"tty:3: vif: unknown option 'colour' ignored",
 	};
 
@@ -605,7 +626,7 @@ test_vifs(void **state)
 	    "\"bridge\": \"br9\", \"script\": null, \"ip\": null}]");
 	json_decref(c);
 
-	c = build_ok(BASE "vif = ['vifname=v1, type=ioemu, colour=red, "
+	c = build_ok(BASE "vif = ['vifname=v1, type=netfront, colour=red, "
 	    "bridge=b']", &w);
 	assert_warnings(w, ignored, nitems(ignored));
 	json_decref(w);
@@ -1024,8 +1045,8 @@ test_sxp_values(void **state)
 	    "value)");
 	assert_sxp_error("(vm\n bare)", "vm.sxp:2: expected (name value) "
 	    "inside (vm ...)");
-	assert_sxp_error("(vm (name x) (image (vmx (kernel /k))))", "vm.sxp:1: "
-	    "image: unsupported image type 'vmx' (only linux)");
+	assert_sxp_error("(vm (name x) (image (plan9 (kernel /k))))", "vm.sxp:1: "
+	    "image: unsupported image type 'plan9' (linux or hvm)");
 	assert_sxp_error("(vm (name x) (image))", "vm.sxp:1: image: expected "
 	    "(image (linux ...))");
 	assert_sxp_error("(vm (name x) (image (linux (kernel /k)))\n"
@@ -1175,8 +1196,8 @@ test_validate(void **state)
 	assert_invalid("{\"name\": \"..\"}", "config: name: invalid "
 	    "domain name '..': must start with a letter or a digit");
 	assert_invalid("{\"colour\": 1}", "config: colour: unknown key");
-	assert_invalid("{\"builder\": \"hvm\"}", "config: builder: must be "
-	    "'linux'");
+	assert_invalid("{\"builder\": \"vmx\"}", "config: builder: must be "
+	    "'linux' or 'hvm'");
 	assert_invalid("{\"kernel\": \"vmlinuz\"}", "config: kernel: expected "
 	    "an absolute path");
 	assert_invalid("{\"kernel\": \"DELETE\"}", "config: kernel: missing");
@@ -1220,7 +1241,7 @@ test_validate(void **state)
 	    "object");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:a\", \"dev\": "
 	    "\"sda1\", \"mode\": \"w\"}]}", "config: disks: entry 0: uname "
-	    "must be file:/path or phy:/dev/x");
+	    "must be file:/path, qcow2:/path or phy:/dev/x");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
 	    "\"sda1\"}]}", "config: disks: entry 0: mode must be r, w or w!");
 	assert_invalid("{\"disks\": [{\"uname\": \"file:/a\", \"dev\": "
@@ -1351,6 +1372,63 @@ test_struct(void **state)
 	    "16 to 1048576, got 8");
 	free(cause);
 	json_decref(c);
+}
+
+/* builder hvm: the 3.0 appendix A keys, as schema entries. */
+static void
+test_hvm(void **state)
+{
+	json_t		*c, *w;
+	char		*s;
+	static const char *const other[] = {
+		"tty: cdrom applies to builder hvm only; ignored",
+	};
+
+	c = build_ok("name = 'h'\nbuilder = 'vmx'\nkernel = "
+	    "'/usr/lib/xen/boot/vmxloader'\ncdrom = '/i.iso'\nboot = 'dc'\n"
+	    "acpi = 0\nvncdisplay = 3\nusbdevice = 'tablet'\nne2000 = 1\n"
+	    "vif = ['type=ioemu']\ndisk = ['file:/h.img,ioemu:hda,w']\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "builder")),
+	    "hvm");
+	assert_true(json_is_true(json_object_get(c, "vnc")));	/* default */
+	assert_true(json_is_false(json_object_get(c, "acpi")));
+	assert_int_equal(json_integer_value(json_object_get(c, "vncdisplay")),
+	    3);
+	assert_string_equal(json_string_value(json_object_get(c, "boot")),
+	    "dc");
+	assert_json(json_object_get(c, "vifs"), "[{\"mac\": null, "
+	    "\"bridge\": null, \"script\": null, \"ip\": null, "
+	    "\"type\": \"ioemu\"}]");
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(image (hvm "));
+	assert_non_null(strstr(s, "(type ioemu)"));
+	free(s);
+	json_decref(w);
+	json_decref(c);
+	/* The kernel may go; vnc = 0 stays 0, through SXP too. */
+	c = build_ok("name = 'h'\nbuilder = 'hvm'\nvnc = 0\n", NULL);
+	assert_string_equal(json_string_value(json_object_get(c, "kernel")),
+	    "/usr/lib/xen/boot/hvmloader");
+	assert_true(json_is_false(json_object_get(c, "vnc")));
+	s = to_sxp_text(c, 0);
+	json_decref(c);
+	c = from_sxp_ok(s, NULL);
+	assert_true(json_is_false(json_object_get(c, "vnc")));
+	assert_string_equal(json_string_value(json_object_get(c, "builder")),
+	    "hvm");
+	free(s);
+	json_decref(c);
+	/* A key of the other builder: said, no effect. */
+	c = build_ok(BASE "cdrom = '/i.iso'\n", &w);
+	assert_warnings(w, other, nitems(other));
+	json_decref(w);
+	json_decref(c);
+	assert_build_error(BASE "vncdisplay = 100", "tty:3: vncdisplay: "
+	    "must be from 0 to 99, got 100");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"type\": \"rtl\"}]}",
+	    "config: vifs: entry 0: type must be ioemu or null");
 }
 
 /* description: one schema entry, a file to xm list -l. */
@@ -1548,6 +1626,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_struct),
 		cmocka_unit_test(test_description),
+		cmocka_unit_test(test_hvm),
 		cmocka_unit_test(test_schema),
 	};
 

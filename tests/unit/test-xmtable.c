@@ -252,8 +252,7 @@ static void
 test_unavailable(void **state)
 {
 	static const char *names[] = { "save", "restore", "migrate",
-	    "block-attach", "block-detach", "block-list", "bvt_ctxallow",
-	    "rrobin" };
+	    "bvt_ctxallow", "rrobin" };
 	struct run	 r;
 	char		 want[128];
 	size_t		 i, n;
