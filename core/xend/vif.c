@@ -410,8 +410,7 @@ vif_added_down(struct domain *d)
 }
 
 struct vif_job {
-	dom_done_cb	 done;
-	void		*arg;
+	struct dom_done	 done;
 	struct domain	*d;
 	json_t		*vif;		/* with its devid */
 	struct domcfg_vif cv;		/* vif's, borrowed from it */
@@ -441,8 +440,8 @@ vif_job_new(struct domain *d, json_t *vif, int devid, dom_done_cb done,
 {
 	struct vif_job	*j = xcalloc(1, sizeof *j);
 
-	j->done = done;
-	j->arg = arg;
+	j->done.fn = done;
+	j->done.arg = arg;
 	j->d = d;
 	domain_ref(d);
 	j->vif = vif;
@@ -453,21 +452,10 @@ vif_job_new(struct domain *d, json_t *vif, int devid, dom_done_cb done,
 }
 
 /* Job j ends: done is told (code NULL: it worked), j goes. */
-static void printflike(3, 4)
-vif_job_end(struct vif_job *j, const char *code, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg = NULL;
-
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(&msg, fmt, ap);
-		va_end(ap);
-	}
-	j->done(j->d, code, msg, j->arg);
-	free(msg);
-	vif_job_free(j);
-}
+#define vif_job_end(j, code, ...) do {					\
+	domain_done(&(j)->done, (j)->d, code, __VA_ARGS__);		\
+	vif_job_free(j);						\
+} while (0)
 
 /*
  * Whether job j is over after a step: its domain went away, or QMP
