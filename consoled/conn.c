@@ -209,7 +209,7 @@ conn_check_main(void *arg)
 	struct conn_check	*k = arg;
 	ssize_t			 n;
 
-	k->ok = access_password_ok(k->hash, k->pw);
+	k->ok = password_ok(k->hash, k->pw);
 	explicit_bzero(k->pw, sizeof k->pw);
 	n = write(k->pipe[1], "x", 1);
 	(void)n;
@@ -333,7 +333,7 @@ conn_auth_input(struct conn *c, const char *buf, size_t len)
 		return;
 	}
 	/* No thread: check it here and now. */
-	ok = access_password_ok(c->hash, c->pw);
+	ok = password_ok(c->hash, c->pw);
 	explicit_bzero(c->pw, sizeof c->pw);
 	c->pwlen = 0;
 	conn_auth_result(c, ok);

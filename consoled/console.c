@@ -983,6 +983,18 @@ console_destroy(struct console *con)
 	free(why);
 }
 
+/* Migrated: clients are told where it went before they are closed. */
+void
+console_moved(struct console *con, const char *host, int port)
+{
+	char	*why;
+
+	why = xsprintf("domain %s moved to %s; its console is port %d there",
+	    con->name, host, port);
+	console_close(con, why);
+	free(why);
+}
+
 void
 console_destroy_all(void)
 {

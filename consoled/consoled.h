@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "backoff.h"
+
 struct bufferevent;
 struct event;
 struct sockaddr;
@@ -180,9 +182,6 @@ struct access {
 	char			 who[64];	/* for logs */
 	char			 why[192];	/* ACCESS_DENY: the client's line */
 };
-#define BACKOFF_FIRST_S		1.0	/* after one wrong password */
-#define BACKOFF_MAX_S		64.0	/* doubling up to this */
-#define BACKOFF_FORGET_S	900.0	/* quiet this long: forgotten */
 #define ACCESS_AUTH_S		30	/* to type a password */
 #define ACCESS_AUTH_PENDING	8	/* per console, waiting for one */
 #define ACCESS_PASSWORD_MAX	256
@@ -200,12 +199,6 @@ void		 access_unix(int fd, struct access *);
  */
 int		 access_password(const char *console, char **hash,
 		     char **cause);
-int		 access_password_ok(const char *hash, const char *password);
-/* Seconds before key may try a password again (monotonic now); 0: now. */
-double		 backoff_wait(const char *key, double now);
-/* A wrong password from key: returns the back-off (seconds) it earned. */
-double		 backoff_fail(const char *key, double now);
-void		 backoff_ok(const char *key);
 
 /* conn.c: a client of one console, TCP (telnet) or unix (raw). */
 struct console;
@@ -349,6 +342,7 @@ struct console	*console_find(int domid);
 struct console	*console_create(const struct console_info *);
 /* The domain is gone: detach everyone and free once nothing holds it. */
 void		 console_destroy(struct console *);
+void		 console_moved(struct console *, const char *host, int port);
 void		 console_update(struct console *, const struct console_info *);
 void		 console_ref(struct console *);
 void		 console_unref(struct console *);

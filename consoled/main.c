@@ -5,7 +5,6 @@
  * logging, and the next start catches up (console.c).
  */
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -55,13 +54,6 @@ cd_control_path(void)
 }
 
 static void
-sig_exit_cb(evutil_socket_t sig, short what, void *arg)
-{
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(cd_base, NULL);
-}
-
-static void
 sig_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct console	*con;
@@ -95,18 +87,6 @@ consoled_ready(void)
 	log_info("xenconsoled ready (pid %d, %d consoles)", (int)getpid(), n);
 	daemon_ready(ready_fd);
 	ready_fd = -1;
-}
-
-/* Many clients, many consoles: as many descriptors as we may have. */
-static void
-raise_nofile(void)
-{
-	struct rlimit	 rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 /*
@@ -146,33 +126,21 @@ consoled_socket_dir(char **cause)
 static int
 consoled_serve(int rfd)
 {
-	enum log_level	 level = LOG_INFO;
-	struct event	*ev_term, *ev_int, *ev_hup, *ev_tick;
-	struct timeval	 one = { 1, 0 };
-	char		*cause;
+	struct daemon_signals	*signals;
+	struct event		*ev_tick;
+	struct timeval		 one = { 1, 0 };
+	char			*cause;
 
 	ready_fd = rfd;
-	if (log_parse_level(cd_cfg.loglevel, &level) != 0)
-		level = LOG_INFO;
-	log_open("xenconsoled", cd_cfg.consoled_logfile, level);
-	if (daemon_take_pidfile(cd_cfg.consoled_pid_file, "xenconsoled",
-	    &cause) != 0) {
-		log_error("%s", cause);
-		fprintf(stderr, "xenconsoled: %s\n", cause);
+	if (daemon_begin("xenconsoled", cd_cfg.loglevel,
+	    cd_cfg.consoled_logfile, cd_cfg.consoled_pid_file) != 0)
 		return (1);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	daemon_raise_nofile();
 	cd_start_time = time_wall();
 	if ((cd_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	ev_term = evsignal_new(cd_base, SIGTERM, sig_exit_cb, NULL);
-	ev_int = evsignal_new(cd_base, SIGINT, sig_exit_cb, NULL);
-	ev_hup = evsignal_new(cd_base, SIGHUP, sig_hup_cb, NULL);
+	signals = daemon_signals_new(cd_base, NULL, sig_hup_cb);
 	ev_tick = event_new(cd_base, -1, EV_PERSIST, tick_cb, NULL);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
-	evsignal_add(ev_hup, NULL);
 	event_add(ev_tick, &one);
 
 	if (consoled_socket_dir(&cause) != 0 ||
@@ -202,9 +170,7 @@ consoled_serve(int rfd)
 	hosts_allow_free();
 	log_info("xenconsoled stopped");
 	daemon_release_pidfile(cd_cfg.consoled_pid_file);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
+	daemon_signals_free(signals);
 	event_free(ev_tick);
 	return (0);
 }

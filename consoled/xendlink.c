@@ -133,7 +133,15 @@ xendlink_event(struct rpc_client *c, const struct rpc_msg *m, void *arg)
 		return;
 	if (strcmp(ev, "domain.added") == 0 || strcmp(ev, "domain.state") == 0)
 		xendlink_domain(json_object_get(m->json, "domain"));
-	else if (strcmp(ev, "domain.removed") == 0) {
+	else if (strcmp(ev, "domain.migrated") == 0) {
+		/* Its clients are told where it went (migrate.c). */
+		id = json_object_get(m->json, "domid");
+		if (json_is_integer(id) && jstr(m->json, "host") != NULL &&
+		    (con = console_find(json_integer_value(id))) != NULL)
+			console_moved(con, jstr(m->json, "host"),
+			    (int)json_integer_value(json_object_get(m->json,
+			    "console_port")));
+	} else if (strcmp(ev, "domain.removed") == 0) {
 		id = json_object_get(m->json, "domid");
 		if (json_is_integer(id) &&
 		    (con = console_find(json_integer_value(id))) != NULL)

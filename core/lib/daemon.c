@@ -1,5 +1,6 @@
 /* daemon.c: start, stop and status of a daemon through its locked pid file. */
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -77,6 +78,37 @@ daemon_release_pidfile(const char *pid_file)
 	if (pid_fd != -1) {
 		close(pid_fd);
 		pid_fd = -1;
+	}
+}
+
+int
+daemon_begin(const char *name, const char *loglevel, const char *logfile,
+    const char *pid_file)
+{
+	enum log_level	 level = LOG_INFO;
+	char		*cause;
+
+	if (log_parse_level(loglevel, &level) != 0)
+		level = LOG_INFO;
+	log_open(name, logfile, level);
+	if (daemon_take_pidfile(pid_file, name, &cause) != 0) {
+		log_error("%s", cause);
+		fprintf(stderr, "%s: %s\n", name, cause);
+		free(cause);
+		return (-1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return (0);
+}
+
+void
+daemon_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 

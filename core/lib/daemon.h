@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 struct xendcfg;
+struct event_base;
+struct daemon_signals;
 
 struct daemon_info {
 	const char	*name;		/* "xend" */
@@ -31,6 +33,23 @@ pid_t	daemon_running(const char *pid_file);
 int	daemon_take_pidfile(const char *pid_file, const char *name,
 	    char **cause);
 void	daemon_release_pidfile(const char *pid_file);
+/*
+ * daemonev.c: SIGTERM and SIGINT call stop (NULL: log "signal N:
+ * stopping" and leave base's loop), SIGHUP calls hup, on base's loop
+ * (libevent callbacks: fd is the signal number).
+ */
+struct daemon_signals *daemon_signals_new(struct event_base *,
+	    void (*stop)(int, short, void *), void (*hup)(int, short, void *));
+void	daemon_signals_free(struct daemon_signals *);
+/*
+ * The start of every daemon's serve(): its log opened at loglevel, its
+ * pid file taken (-1, said on stderr and in the log, if another runs),
+ * SIGPIPE ignored.
+ */
+int	daemon_begin(const char *name, const char *loglevel,
+	    const char *logfile, const char *pid_file);
+/* Many clients: as many descriptors as the hard limit allows. */
+void	daemon_raise_nofile(void);
 /* Tells "start" the daemon is serving; fd -1 (foreground) is fine. */
 void	daemon_ready(int ready_fd);
 /* Creates the directory that holds path (with mode, if it is new). */

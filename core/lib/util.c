@@ -276,3 +276,19 @@ xen_config_dir(void)
 
 	return (d != NULL && *d != '\0' ? d : "/etc/xen");
 }
+
+void
+le32_put(unsigned char *p, unsigned int v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+unsigned int
+le32_get(const unsigned char *p)
+{
+	return ((unsigned int)p[0] | (unsigned int)p[1] << 8 |
+	    (unsigned int)p[2] << 16 | (unsigned int)p[3] << 24);
+}

@@ -69,6 +69,9 @@ int	 fd_set_nonblock(int fd);
 int	 fd_set_cloexec(int fd);
 /* Writes all of buf (retrying short writes and EINTR); 0/-1 with errno. */
 int	 fd_write_all(int fd, const void *buf, size_t len);
+/* Little-endian 32-bit integers in byte buffers (file formats). */
+void	 le32_put(unsigned char *, unsigned int);
+unsigned int le32_get(const unsigned char *);
 /* Monotonic and wall clocks in seconds. */
 double	 time_mono(void);
 double	 time_wall(void);

@@ -12,7 +12,6 @@
 #include "sxp.h"
 #include "xendcfg.h"
 
-#define RELOC	"relocation (migration) is not implemented"
 
 /*
  * Every key, its default and its help: the loader, the defaults and
@@ -100,19 +99,63 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "remote console clients must answer in-band; the file must be "
 	    "writable by root only."),
 	S("xensv-address", xensv_address, "127.0.0.1",
-	    "For xensv, the web interface: the address it would serve on.  "
-	    "xensv is not built in this version; xend does not use the key."),
+	    "The address xensv, the web console, serves on (docs/WEB.md)."),
 	I("xensv-port", xensv_port, "8080", 1, 65535,
-	    "For xensv, the web interface: the port it would serve on.  "
-	    "xensv is not built in this version; xend does not use the key."),
-	B_("xend-relocation-server", relocation_server, "no",
-	    "Whether xend accepts incoming migrations.", RELOC),
-	S_("xend-relocation-address", relocation_address, "",
-	    "The address the relocation server would listen on.", RELOC),
-	I_("xend-relocation-port", relocation_port, "8002", 1, 65535,
-	    "The port the relocation server would listen on.", RELOC),
-	S_("xend-relocation-hosts-allow", relocation_hosts_allow, "",
-	    "The hosts migrations would be accepted from.", RELOC),
+	    "The port xensv serves on."),
+	S("xensv-pid-file", xensv_pid_file, "/var/run/xen/xensv.pid",
+	    "xensv's pid file."),
+	S("xensv-logfile", xensv_logfile, "/var/log/xen/xensv.log",
+	    "Where xensv logs, every web action included (who, from where, "
+	    "what, the result)."),
+	S("xensv-static-dir", xensv_static_dir, "",
+	    "The pages xensv serves; empty: the ones installed with it "
+	    "(PREFIX/share/xensv/static)."),
+	S("xensv-users-file", xensv_users_file, "",
+	    "Web users, one USER:ROLE:HASH line each (role admin or viewer, "
+	    "a yescrypt hash), written by xensv passwd; empty: xensv-users "
+	    "in the config directory."),
+	S("xensv-image-dirs", xensv_image_dirs, "/var/lib/xen/images",
+	    "Space-separated directories whose files domains created through "
+	    "the web may use as kernel, ramdisk and disks; any other host path "
+	    "is refused."),
+	S("xensv-script-dirs", xensv_script_dirs, "/etc/xen/scripts",
+	    "Space-separated directories whose programs a web-created vif may "
+	    "name as its script (xend-config's vif-script is always allowed)."),
+	I("xensv-max-connections", xensv_max_connections, "1024", 1, 100000,
+	    "Connections xensv serves at once; more are closed as they "
+	    "come."),
+	I("xensv-max-connections-per-address", xensv_max_per_address, "256", 1,
+	    100000,
+	    "Connections xensv serves at once from one address."),
+	I("xensv-timeout", xensv_timeout, "30", 1, 3600,
+	    "Seconds an HTTP connection may sit idle (slow clients) before "
+	    "xensv closes it; WebSockets are exempt (they are pinged)."),
+	I("xensv-max-body", xensv_max_body, "262144", 1024, 1 << 26,
+	    "Largest request body xensv reads (bytes); larger ones get 413."),
+	I("xensv-ws-max-message", xensv_ws_max_message, "65536", 1024,
+	    1 << 24,
+	    "Largest WebSocket message a browser may send (bytes)."),
+	I("xensv-session-idle", xensv_session_idle, "1800", 60, 86400 * 30,
+	    "Seconds a web session lasts without a request."),
+	I("xensv-session-max", xensv_session_max, "43200", 60, 86400 * 365,
+	    "Seconds a web session lasts at most, however busy."),
+	S("xensv-tls-cert", xensv_tls_cert, "",
+	    "A PEM certificate: with xensv-tls-key, xensv serves HTTPS (and "
+	    "session cookies are Secure); empty: plain HTTP."),
+	S("xensv-tls-key", xensv_tls_key, "",
+	    "The PEM private key for xensv-tls-cert."),
+	B("xend-relocation-server", relocation_server, "no",
+	    "Whether xend accepts incoming migrations (xm migrate) on its "
+	    "relocation port.  It lets in whole machines: only on an isolated "
+	    "network (docs/SECURITY.md)."),
+	S("xend-relocation-address", relocation_address, "",
+	    "The address the relocation server listens on; empty: all."),
+	I("xend-relocation-port", relocation_port, "8002", 1, 65535,
+	    "The port the relocation server listens on."),
+	S("xend-relocation-hosts-allow", relocation_hosts_allow, "",
+	    "Space-separated regular expressions; a host whose address or "
+	    "name matches one whole may migrate domains here.  Empty: every "
+	    "host that reaches the port (as in Xen)."),
 	I("dom0-min-mem", dom0_min_mem, "256", 0, 1 << 30,
 	    "Memory (MB) kept for domain 0 when admitting domains and "
 	    "ballooning."),

@@ -43,6 +43,22 @@ struct xendcfg {
 	char	*console_password_file;	/* console-password-file: '' */
 	char	*xensv_address;		/* xensv-address: 127.0.0.1 */
 	int	 xensv_port;		/* xensv-port: 8080 */
+	/* xensv, the web console (docs/WEB.md) */
+	char	*xensv_pid_file;	/* xensv-pid-file */
+	char	*xensv_logfile;		/* xensv-logfile */
+	char	*xensv_static_dir;	/* xensv-static-dir: '' (installed) */
+	char	*xensv_users_file;	/* xensv-users-file: '' (DIR/xensv-users) */
+	char	*xensv_image_dirs;	/* xensv-image-dirs */
+	char	*xensv_script_dirs;	/* xensv-script-dirs */
+	int	 xensv_max_connections;	/* xensv-max-connections: 1024 */
+	int	 xensv_max_per_address;	/* xensv-max-connections-per-address */
+	int	 xensv_timeout;		/* xensv-timeout (s): 30 */
+	int	 xensv_max_body;	/* xensv-max-body (bytes) */
+	int	 xensv_ws_max_message;	/* xensv-ws-max-message (bytes) */
+	int	 xensv_session_idle;	/* xensv-session-idle (s) */
+	int	 xensv_session_max;	/* xensv-session-max (s) */
+	char	*xensv_tls_cert;	/* xensv-tls-cert: '' (plain HTTP) */
+	char	*xensv_tls_key;		/* xensv-tls-key */
 	int	 relocation_server;	/* xend-relocation-server: no */
 	char	*relocation_address;	/* xend-relocation-address: '' */
 	int	 relocation_port;	/* xend-relocation-port: 8002 */

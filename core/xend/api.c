@@ -614,6 +614,102 @@ api_domain_sched_sedf(struct api_req *req, struct domain *d)
 	server_reply(req, sched_reply(d, "sedf"));
 }
 
+/* A save, restore or migration ended (job_done_cb): answer its request. */
+static void
+api_job_done(const char *code, const char *msg, const struct job_result *r,
+    void *arg)
+{
+	struct api_req	*req = arg;
+	json_t		*o;
+
+	if (code != NULL) {
+		server_error(req, code, "%s", msg);
+		return;
+	}
+	if (r->d != NULL) {
+		server_reply(req, apijson_domain(r->d));
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:I, s:f}", "name", r->name, "file", r->file,
+	    "bytes", (json_int_t)r->bytes, "seconds", r->seconds);
+	if (r->host != NULL) {
+		json_object_set_new(o, "host", json_string(r->host));
+		json_object_set_new(o, "port", json_integer(r->port));
+		json_object_set_new(o, "domid", json_integer(r->domid));
+		json_object_set_new(o, "console_port",
+		    json_integer(r->console_port));
+		json_object_set_new(o, "qemu", json_pack("{s:i, s:i}",
+		    "downtime", r->downtime_ms, "total-time", r->total_ms));
+	} else
+		json_object_set_new(o, "checkpoint",
+		    json_boolean(r->checkpoint));
+	if (r->warning != NULL)
+		json_object_set_new(o, "warning", json_string(r->warning));
+	server_reply(req, o);
+}
+
+/* Answered by api_job_done when the file is whole (or the save failed). */
+static void
+api_domain_save(struct api_req *req, struct domain *d)
+{
+	char	*cause;
+
+	if (save_start(d, json_string_value(json_object_get(req->args,
+	    "file")), json_is_true(json_object_get(req->args, "checkpoint")),
+	    api_job_done, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+/* The file's config against the request's policy, as for a create. */
+static int
+api_restore_check(const struct domcfg *dc, void *arg, char **cause)
+{
+	struct api_req	*req = arg;
+	json_t		*policy = json_object_get(req->args, "policy");
+
+	return (policy != NULL ? api_policy_check(policy, dc, cause) : 0);
+}
+
+/* Answered by api_job_done once the restored domain runs (or failed). */
+static void
+api_domain_restore(struct api_req *req, struct domain *unused)
+{
+	json_t	*policy = json_object_get(req->args, "policy");
+	char	*cause;
+
+	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
+		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (save_restore(json_string_value(json_object_get(req->args, "file")),
+	    json_is_true(json_object_get(req->args, "paused")),
+	    api_restore_check, api_job_done, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
+/* Answered by api_job_done once it runs there (or here again). */
+static void
+api_domain_migrate(struct api_req *req, struct domain *d)
+{
+	json_t	*port = json_object_get(req->args, "port");
+	json_t	*mbit = json_object_get(req->args, "bandwidth");
+	char	*cause;
+
+	if (migrate_start(d, json_string_value(json_object_get(req->args,
+	    "host")), port != NULL ? (int)json_integer_value(port) :
+	    xend_cfg.relocation_port, json_is_true(json_object_get(req->args,
+	    "live")), mbit != NULL ? (long)json_integer_value(mbit) : 0,
+	    api_job_done, req, &cause) != 0) {
+		server_error(req, "failed", "%s", cause);
+		free(cause);
+	}
+}
+
 /* xm network-attach, network-detach: the domain, once done. */
 static void
 api_domain_network_attach(struct api_req *req, struct domain *d)
@@ -866,6 +962,27 @@ static const struct rpc_arg args_domain_block_detach[] = {
 	RPC_ARGS_END
 };
 
+static const struct rpc_arg args_domain_save[] = {
+	{ "file", RPC_STR, 1, 0, 0, NULL, "expected an absolute path",
+	    "required (an absolute path)" },
+	BOOL_ARG("checkpoint"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_restore[] = {
+	{ "file", RPC_STR, 1, 0, 0, NULL, "expected an absolute path",
+	    "required (an absolute path)" },
+	BOOL_ARG("paused"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_domain_migrate[] = {
+	{ "host", RPC_STR, 1, 0, 0, NULL, "expected a name or address",
+	    NULL },
+	OPT_INT("port", 1, 65535),
+	BOOL_ARG("live"),
+	OPT_INT("bandwidth", 0, 1000000),
+	RPC_ARGS_END
+};
+
 static const struct rpc_arg args_network_attach[] = {
 	{ "mac", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
 	{ "bridge", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
@@ -932,6 +1049,13 @@ static const struct api_op api_ops[] = {
 	    api_domain_block_detach),
 	OP("domain.block_list", "disks {dom}", NULL, API_DOM,
 	    api_domain_block_list),
+	OP("domain.save", "save to a file {dom, file (absolute), checkpoint}",
+	    args_domain_save, API_DOM, api_domain_save),
+	OP("domain.restore", "restore from a file {file (absolute), paused, "
+	    "policy}", args_domain_restore, 0, api_domain_restore),
+	OP("domain.migrate", "migrate to another host {dom, host, port, live, "
+	    "bandwidth (Mbit/s)}", args_domain_migrate, API_DOM,
+	    api_domain_migrate),
 	OP("domain.network_attach", "add a network interface {dom, mac, "
 	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
 	    API_DOM,

@@ -438,7 +438,12 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		domain_remove(d);
 		return;
 	}
-	if (d->pending_create.fn != NULL) {
+	/*
+	 * A QEMU gone before it ran, or before its migration stream loaded
+	 * (a restore, a migration in): a failed create, never a crash to
+	 * restart.
+	 */
+	if (d->pending_create.fn != NULL || d->incoming != NULL) {
 		char *tail = qemu_log_tail(d, 600);
 
 		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",
@@ -555,6 +560,13 @@ int
 domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
     char **cause)
 {
+	return (domain_restore(config, paused, NULL, done, arg, cause));
+}
+
+int
+domain_restore(struct domcfg *config, int paused, struct job *incoming,
+    dom_done_cb done, void *arg, char **cause)
+{
 	struct domain	*d;
 	const char	*name = config->name;
 	int		 domid, rover;
@@ -581,9 +593,11 @@ domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
 		goto fail;
 	d = domain_new(domid, config);
 	d->start_paused = paused;
+	d->incoming = incoming;
 	/* A full disk: no empty or half-written domain dir stays behind. */
 	if (mkdir_p(d->dir, 0700, cause) != 0 ||
-	    domain_save_config(d, cause) != 0) {
+	    domain_save_config(d, cause) != 0 ||
+	    (incoming != NULL && job_incoming_prepare(d, cause) != 0)) {
 		domain_remove(d);
 		return (-1);
 	}
@@ -866,6 +880,7 @@ static const struct {
 	{ "STOP",		domain_ev_stop },
 	{ "RESUME",		domain_ev_resume },
 	{ "DEVICE_DELETED",	blockdev_deleted },
+	{ "MIGRATION",		job_migration_event },
 };
 
 static void
@@ -898,8 +913,11 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		control_qmp_up(d);
 		vif_domain_up(d);
 	}
-	if (d->state == DOM_STARTING && d->pending_create.fn != NULL) {
-		if (d->start_paused)
+	if (d->state == DOM_STARTING && (d->pending_create.fn != NULL ||
+	    d->incoming != NULL)) {
+		if (d->incoming != NULL)
+			job_incoming_up(d);
+		else if (d->start_paused)
 			domain_started(d, DOM_PAUSED);
 		else
 			qmp_command(q, "cont", NULL, domain_cont_cb, d);
@@ -908,6 +926,19 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 		qmp_command(q, "cont", NULL, domain_cont_cb, d);
 	} else
 		qmp_command(q, "query-status", NULL, domain_status_cb, d);
+}
+
+void
+domain_incoming_done(struct domain *d, const char *error)
+{
+	d->incoming = NULL;
+	if (error != NULL) {
+		domain_done(&d->pending_create, d, "failed", "%s", error);
+		domain_defer_policy(d, "destroy");
+	} else if (d->start_paused)
+		domain_started(d, DOM_PAUSED);
+	else
+		qmp_command(d->qmp, "cont", NULL, domain_cont_cb, d);
 }
 
 static void
@@ -1765,6 +1796,10 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 		/* xend went away in the middle of a destroy: finish it. */
 		dmesg_add("domain %s (%d): finishing its destroy", d->name,
 		    d->domid);
+		domain_defer_policy(d, "destroy");
+		return;
+	}
+	if (job_recover(d)) {
 		domain_defer_policy(d, "destroy");
 		return;
 	}

@@ -102,29 +102,17 @@ xend_inert_log(const char *msg)
 static int
 xend_serve(int ready_fd)
 {
-	enum log_level	 level = LOG_INFO;
-	struct event	*ev_term, *ev_int, *ev_hup;
-	char		*cause, *qver;
+	struct daemon_signals	*signals;
+	char			*cause, *qver;
 
-	if (log_parse_level(xend_cfg.loglevel, &level) != 0)
-		level = LOG_INFO;
-	log_open("xend", xend_cfg.logfile, level);
-	if (daemon_take_pidfile(xend_cfg.pid_file, "xend", &cause) != 0) {
-		log_error("%s", cause);
-		fprintf(stderr, "xend: %s\n", cause);
+	if (daemon_begin("xend", xend_cfg.loglevel, xend_cfg.logfile,
+	    xend_cfg.pid_file) != 0)
 		return (1);
-	}
-	signal(SIGPIPE, SIG_IGN);
 	xendcfg_inert(&xend_cfg, xend_inert_log);
 	xend_start_time = time_wall();
 	if ((xend_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	ev_term = evsignal_new(xend_base, SIGTERM, sig_exit_cb, NULL);
-	ev_int = evsignal_new(xend_base, SIGINT, sig_exit_cb, NULL);
-	ev_hup = evsignal_new(xend_base, SIGHUP, sig_hup_cb, NULL);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
-	evsignal_add(ev_hup, NULL);
+	signals = daemon_signals_new(xend_base, sig_exit_cb, sig_hup_cb);
 
 	if (mkdir_p(xend_cfg.state_dir, 0700, &cause) != 0)
 		fatalx("%s", cause);
@@ -142,6 +130,9 @@ xend_serve(int ready_fd)
 	    network_start_done);
 	vnet_init();
 	domain_init();
+	/* Before the adoption: it may find jobs cut short (job_recover). */
+	job_init(server_event);
+	job_set_recover(migrate_recover);
 	domain_adopt_all();
 	/*
 	 * CPU times before the first client asks: the periodic sample is a
@@ -149,19 +140,20 @@ xend_serve(int ready_fd)
 	 */
 	domain_sample_all();
 	server_init();
+	if (relocate_init(&migrate_handlers, &cause) != 0)
+		fatalx("%s", cause);
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
 	daemon_ready(ready_fd);
 
 	event_base_dispatch(xend_base);
 
+	relocate_close();
 	server_close();
 	sched_fini();
 	log_info("xend stopped, %d domains left running", domain_count());
 	daemon_release_pidfile(xend_cfg.pid_file);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
+	daemon_signals_free(signals);
 	return (0);
 }
 

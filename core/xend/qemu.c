@@ -191,6 +191,10 @@ qemu_argv(struct domain *d, const char *accel)
 	argv_add(&a, "-device");
 	argv_add(&a, "pvpanic");
 	argv_add(&a, "-S");
+	if (d->incoming != NULL) {
+		argv_add(&a, "-incoming");
+		argv_add(&a, "defer");
+	}
 	qemu_confine(&a);
 
 	dir = qemu_escape(d->dir);

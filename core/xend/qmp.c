@@ -2,6 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -102,8 +106,9 @@ qmp_is_up(const struct qmp *q)
 	return (q != NULL && q->up && !q->closed);
 }
 
-static void
-qmp_send(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+/* The text of a command line (without CRLF); caller frees. */
+static char *
+qmp_format(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
     void *arg)
 {
 	struct qmp_pending	*p;
@@ -124,9 +129,106 @@ qmp_send(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 	if (text == NULL)
 		fatalx("json_dumps failed");
 	log_debug("qmp -> %s", text);
+	return (text);
+}
+
+static void
+qmp_send(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+    void *arg)
+{
+	char	*text = qmp_format(q, cmd, args, cb, arg);
+
 	bufferevent_write(q->bev, text, strlen(text));
 	bufferevent_write(q->bev, "\r\n", 2);
 	free(text);
+}
+
+/* Writes all of buf to the socket now, waiting up to a second per wait. */
+static int
+qmp_write_now(int s, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct pollfd	 pfd = { s, POLLOUT, 0 };
+	ssize_t		 n;
+	size_t		 off = 0;
+
+	while (off < len) {
+		memset(&msg, 0, sizeof msg);
+		iov.iov_base = (char *)buf + off;
+		iov.iov_len = len - off;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if (fd != -1) {
+			memset(&cm, 0, sizeof cm);
+			msg.msg_control = cm.buf;
+			msg.msg_controllen = sizeof cm.buf;
+			CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
+			CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
+			CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &fd, sizeof fd);
+		}
+		n = sendmsg(s, &msg, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (poll(&pfd, 1, 1000) <= 0)
+				return (-1);
+			continue;
+		}
+		if (n <= 0)
+			return (-1);
+		off += n;
+		fd = -1;	/* sent with the first bytes */
+	}
+	return (0);
+}
+
+void
+qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd,
+    qmp_reply_cb cb, void *arg)
+{
+	struct evbuffer		*out;
+	struct qmp_pending	*p;
+	char			*text, *line;
+	int			 s;
+
+	if (!qmp_is_up(q)) {
+		json_decref(args);
+		if (cb != NULL)
+			cb(q, NULL, "disconnected", arg);
+		return;
+	}
+	/*
+	 * The fd must travel with this command's bytes, so what the
+	 * bufferevent still holds goes first, written here and now.
+	 */
+	s = bufferevent_getfd(q->bev);
+	out = bufferevent_get_output(q->bev);
+	if (evbuffer_get_length(out) > 0 && qmp_write_now(s,
+	    evbuffer_pullup(out, -1), evbuffer_get_length(out), -1) == 0) {
+		/* A socket bufferevent keeps its output's front frozen. */
+		evbuffer_unfreeze(out, 1);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		evbuffer_freeze(out, 1);
+	}
+	text = qmp_format(q, cmd, args, cb, arg);
+	xasprintf(&line, "%s\r\n", text);
+	free(text);
+	if (evbuffer_get_length(out) > 0 ||
+	    qmp_write_now(s, line, strlen(line), fd) != 0) {
+		log_warn("qmp: %s: cannot write with its fd", cmd);
+		p = TAILQ_LAST(&q->pending, qmp_pending_list);
+		TAILQ_REMOVE(&q->pending, p, entry);
+		free(p);
+		if (cb != NULL)
+			cb(q, NULL, "cannot write to the qmp socket", arg);
+	}
+	free(line);
 }
 
 void

@@ -32,6 +32,13 @@ void		 qmp_free(struct qmp *);
 int		 qmp_is_up(const struct qmp *);
 void		 qmp_command(struct qmp *, const char *cmd, json_t *args,
 		    qmp_reply_cb, void *arg);
+/*
+ * Like qmp_command, with fd passed along (SCM_RIGHTS) for getfd or
+ * add-fd; fd is the caller's still.  Only once up: the command is written
+ * at once, after anything queued before it.
+ */
+void		 qmp_command_fd(struct qmp *, const char *cmd, json_t *args,
+		    int fd, qmp_reply_cb, void *arg);
 
 /* Framing, exposed for unit tests: parses one line into a message. */
 enum qmp_msg_type { QMP_MSG_GREETING, QMP_MSG_RETURN, QMP_MSG_ERROR,

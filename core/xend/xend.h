@@ -18,6 +18,7 @@ struct qmp;
 struct api_req;
 struct pause_req;
 struct agent_limits;
+struct job;
 
 extern struct event_base	*xend_base;
 extern struct xendcfg		 xend_cfg;
@@ -100,6 +101,7 @@ struct domain {
 	double			 powerdown_deadline;
 
 	struct dom_done		 pending_create; /* done once QMP is up */
+	struct job		*incoming;	/* restore: -incoming defer */
 	/* stop/cont sent, QEMU's answer awaited (failed if QEMU goes). */
 	TAILQ_HEAD(, pause_req)	 pauses;
 	int			 start_paused;
@@ -149,6 +151,14 @@ struct domain	*domain_find_name(const char *);
  */
 int		 domain_create(struct domcfg *config, int paused, dom_done_cb done,
 		     void *arg, char **cause);
+/*
+ * domain_create for a QEMU that waits for a migration stream (save.c's
+ * job): save.c feeds it and calls domain_incoming_done (error NULL: it
+ * loaded) before the domain starts or done is called.  done may be NULL.
+ */
+int		 domain_restore(struct domcfg *config, int paused, struct job *,
+		     dom_done_cb done, void *arg, char **cause);
+void		 domain_incoming_done(struct domain *, const char *error);
 int		 domain_destroy(struct domain *, char **cause);
 int		 domain_shutdown(struct domain *, enum dom_shutdown_mode,
 		     char **cause);
@@ -606,6 +616,113 @@ int		 sched_set_sedf(struct domain *, int period, int slice,
 json_t		*sched_to_json(struct domain *);
 /* The values in the cgroup files, read back: for checks and tests. */
 json_t		*sched_read_back(struct domain *);
+
+/*
+ * save.c: xm save and restore, jobs on the event loop; progress goes out
+ * as job.progress events (server_event).  A job ends by calling done once
+ * (code NULL: it worked), with what it did in *r (borrowed for the call).
+ */
+struct job_result {
+	const char	*name;
+	const char	*file;		/* save: the file; migrate: HOST:PORT */
+	const char	*host;		/* migrate */
+	int		 port;
+	unsigned long long bytes;
+	double		 seconds;
+	int		 checkpoint;
+	int		 domid;		/* restore: here; migrate: there */
+	int		 console_port;	/* migrate: there */
+	int		 downtime_ms;	/* migrate: QEMU's, -1 unknown */
+	int		 total_ms;
+	const char	*warning;	/* the file is whole but ... */
+	struct domain	*d;		/* restore: the restored domain */
+};
+typedef void	(*job_done_cb)(const char *code, const char *msg,
+		    const struct job_result *r, void *arg);
+/* Saves d to path (absolute), then destroys it unless checkpoint. */
+int		 save_start(struct domain *, const char *path, int checkpoint,
+		     job_done_cb, void *arg, char **cause);
+/*
+ * Restores the domain in path; done once it runs (r->d set).  check (may
+ * be NULL; given done's arg) may refuse the file's config, as a create's
+ * policy would: 0/-1 with *cause.
+ */
+typedef int	(*save_check_cb)(const struct domcfg *, void *arg,
+		    char **cause);
+int		 save_restore(const char *path, int paused, save_check_cb check,
+		     job_done_cb, void *arg, char **cause);
+
+/*
+ * job.c: what domain.c asks of the jobs.  job_init names the function
+ * that sends job.progress and domain.migrated to API subscribers.
+ */
+void		 job_init(void (*publish)(const char *type, json_t *body));
+/* A restore's or incoming migration's domain: dir made, QMP up. */
+int		 job_incoming_prepare(struct domain *, char **cause);
+void		 job_incoming_up(struct domain *);
+/* QEMU's MIGRATION event (capability events). */
+void		 job_migration_event(struct domain *, json_t *data);
+/* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */
+int		 job_recover(struct domain *);
+/*
+ * Who job_recover asks about a migration cut short after its hand-over
+ * was asked for (migrate_recover): where is "HOST:PORT".
+ */
+void		 job_set_recover(void (*ask)(struct domain *, const char *where,
+		     const char *token, int was_running));
+
+/*
+ * relocate.c: the relocation server and migration connections.  An rconn
+ * is a JSON-lines connection to or from another xend; rconn_send steals
+ * msg.  closed_cb is called once when the peer goes; the rconn is the
+ * callee's to free (rconn_free) from then on.
+ */
+struct rconn;
+typedef void	(*rconn_line_cb)(struct rconn *, json_t *msg, void *arg);
+typedef void	(*rconn_closed_cb)(struct rconn *, void *arg);
+/* The relocation server's side of migrate.c (relocate_init's). */
+struct relocate_handlers {
+	rconn_line_cb	 line;		/* a control connection's requests */
+	rconn_closed_cb	 closed;
+	/* A stream connection for token: fd is the callee's. */
+	void		(*stream)(const char *token, int fd, const char *peer);
+};
+int		 relocate_init(const struct relocate_handlers *, char **cause);
+void		 relocate_close(void);
+/*
+ * A TCP connection to host:port, each address given seconds, made on the
+ * loop: cb gets the fd (its own, nonblocking) or -1 and the cause, always
+ * later, never from inside relocate_connect.
+ */
+typedef void	(*relocate_connect_cb)(int fd, const char *cause, void *arg);
+void		 relocate_connect(const char *host, int port, int seconds,
+		     relocate_connect_cb, void *arg);
+/* Takes fd as a control connection. */
+struct rconn	*relocate_control(int fd, const char *peer, rconn_line_cb,
+		     rconn_closed_cb, void *arg);
+void		 rconn_set_cb(struct rconn *, rconn_line_cb, rconn_closed_cb,
+		     void *arg);
+void		 rconn_send(struct rconn *, json_t *msg);
+void		 rconn_error(struct rconn *, const char *fmt, ...)
+		     __attribute__((format(printf, 2, 3)));
+const char	*rconn_peer(const struct rconn *);
+void		 rconn_free(struct rconn *);
+/* Frees rc once its queued lines are written; no callbacks after. */
+void		 rconn_close_after_send(struct rconn *);
+
+/* migrate.c: xm migrate, both ends (docs/USER-GUIDE.md, "Migration"). */
+int		 migrate_start(struct domain *, const char *host, int port,
+		     int live, long mbit, job_done_cb, void *arg,
+		     char **cause);
+/*
+ * A source restarted after asking for a hand-over: asks the target
+ * whether it took the domain (then destroys the copy here) or not (then
+ * runs it here again); unreachable, it stays paused.
+ */
+void		 migrate_recover(struct domain *, const char *where,
+		     const char *token, int was_running);
+/* For relocate_init: the target's side of a migration. */
+extern const struct relocate_handlers migrate_handlers;
 
 /* main.c */
 

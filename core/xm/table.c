@@ -18,21 +18,17 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
 	&cmd_atropos, &cmd_block_attach, &cmd_block_detach, &cmd_block_list,
-	&cmd_top, &cmd_help,
+	&cmd_top, &cmd_save, &cmd_restore, &cmd_migrate, &cmd_help,
 	&cmd_network_attach, &cmd_network_detach, &cmd_network_list,
 	&cmd_vnet_create, &cmd_vnet_list, &cmd_vnet_delete, NULL
 };
 
 /*
  * Commands of the manuals (and of Xen 3.0's xm) this xm does not run,
- * each with the reason, so that "xm save" says so plainly and fails rather
+ * each with the reason, so that "xm vnet-list" says so plainly and fails rather
  * than "unknown command".  The man page lists them too.
  */
-#define SAVE	"domain save/restore is not implemented yet"
 const struct xm_unavailable xm_unavailable[] = {
-	{ "save", SAVE },
-	{ "restore", SAVE },
-	{ "migrate", "live migration is not implemented yet" },
 	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
 	    "allowance is global to its scheduler and Linux's has no such "
 	    "setting (docs/SCHEDULERS.md)" },
@@ -41,7 +37,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	    "sched-sedf (docs/SCHEDULERS.md)" },
 	{ NULL, NULL }
 };
-#undef SAVE
 
 static int
 name_is(const struct xm_cmd *c, const char *name)

@@ -105,6 +105,11 @@ int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
 	     int unpause);
 /* For commands that take one DOM and call op on it. */
 int	 xm_dom_op(struct xm_ctx *, const char *dom, const char *op);
+/* job.c: calls op and shows its job.progress (jobop, file) till the reply. */
+json_t	*xm_job_run(struct xm_ctx *, const char *op, json_t *args,
+	     const char *jobop, const char *file, const char *verb);
+/* path made absolute against the current directory; caller frees. */
+char	*xm_abspath(const char *path);
 /* cmd-shutdown.c, shared with reboot. */
 int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
 	     const char *mode);
@@ -122,6 +127,7 @@ XM_CMD(atropos); XM_CMD(top);
 XM_CMD(network_list); XM_CMD(network_attach); XM_CMD(network_detach);
 XM_CMD(vnet_create); XM_CMD(vnet_list); XM_CMD(vnet_delete);
 XM_CMD(block_attach); XM_CMD(block_detach); XM_CMD(block_list);
+XM_CMD(save); XM_CMD(restore); XM_CMD(migrate);
 #undef XM_CMD
 
 /* cmd-network-list.c: d's "network" as (network (vif (devid N) ...)). */

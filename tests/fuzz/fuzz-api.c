@@ -124,6 +124,44 @@ domain_create(struct domcfg *config, int paused, dom_done_cb done, void *arg,
 	return (0);
 }
 
+/* Jobs (save.c, migrate.c) end at once here, or refuse a relative path. */
+static int
+fake_job(const char *path, job_done_cb done, void *arg, char **cause)
+{
+	struct job_result	 r;
+
+	if (path == NULL || *path != '/') {
+		*cause = xstrdup("not an absolute path");
+		return (-1);
+	}
+	memset(&r, 0, sizeof r);
+	r.name = fake.name;
+	r.file = path;
+	done(NULL, NULL, &r, arg);
+	return (0);
+}
+
+int
+save_start(struct domain *d, const char *path, int checkpoint,
+    job_done_cb done, void *arg, char **cause)
+{
+	return (fake_job(path, done, arg, cause));
+}
+
+int
+save_restore(const char *path, int paused, save_check_cb check,
+    job_done_cb done, void *arg, char **cause)
+{
+	return (fake_job(path, done, arg, cause));
+}
+
+int
+migrate_start(struct domain *d, const char *host, int port, int live,
+    long mbit, job_done_cb done, void *arg, char **cause)
+{
+	return (fake_job("/", done, arg, cause));
+}
+
 int
 domain_destroy(struct domain *d, char **cause)
 {

@@ -27,6 +27,10 @@ IMAGES = os.environ.get("XEN_TEST_IMAGES", "/var/lib/xen/images/ttylinux")
 CONSOLED_BIN = os.environ.get("XEN_TEST_CONSOLED_BIN",
                               os.path.join(os.path.dirname(BIN), "consoled"))
 SCRIPTS = os.path.join(TOP, "scripts")
+# xensv: build/VARIANT/web beside build/VARIANT/core; its pages: static/.
+XENSV_BIN = os.environ.get("XEN_TEST_XENSV_BIN",
+                           os.path.join(os.path.dirname(BIN), "web", "xensv",
+                                        "xensv"))
 # xm top's binary: build/VARIANT/tui beside build/VARIANT/core (xm finds it
 # there by itself; tests use the path to check it exists).
 TUI = os.environ.get("XEN_TEST_TUI", os.path.join(os.path.dirname(BIN), "tui"))
@@ -243,9 +247,13 @@ class Instance:
             for key, val in (("console-socket-dir", "consoles"),
                              ("console-log-dir", "console-logs"),
                              ("consoled-pid-file", "xenconsoled.pid"),
-                             ("consoled-logfile", "xenconsoled.log")):
+                             ("consoled-logfile", "xenconsoled.log"),
+                             ("xensv-pid-file", "xensv.pid"),
+                             ("xensv-logfile", "xensv.log")):
                 if "(%s " % key not in extra_config:
                     f.write("(%s %s/%s)\n" % (key, self.tmp, val))
+            if "(xensv-static-dir " not in extra_config:
+                f.write("(xensv-static-dir %s/static)\n" % TOP)
         self.env = dict(os.environ)
         self.env["XEN_CONFIG_DIR"] = self.conf
         self.env["PATH"] = BIN + "/xend:" + BIN + "/xm:" + self.env["PATH"]
@@ -300,34 +308,66 @@ class Instance:
         return self
 
     def consoled_pid(self):
+        return self._pid_of("xenconsoled.pid")
+
+    def consoled_log_tail(self, n=30):
+        return self._tail_of("xenconsoled.log", n)
+
+    def stop_consoled(self):
+        """xenconsoled stop, then SIGKILL by pid if it is still there."""
+        self._stop_daemon("xenconsoled", self.consoled_pid(),
+                          self.xenconsoled)
+
+    # -- the daemons' pid files, logs and stops ---------------------------
+    def _pid_of(self, name):
         try:
-            with open(os.path.join(self.tmp, "xenconsoled.pid")) as f:
+            with open(os.path.join(self.tmp, name)) as f:
                 return int(f.read().strip() or 0)
         except (OSError, ValueError):
             return 0
 
-    def consoled_log_tail(self, n=30):
+    def _tail_of(self, name, n):
         try:
-            with open(os.path.join(self.tmp, "xenconsoled.log")) as f:
+            with open(os.path.join(self.tmp, name)) as f:
                 return "".join(f.readlines()[-n:])
         except OSError:
-            return "(no xenconsoled log)"
+            return "(no %s)" % name
 
-    def stop_consoled(self):
-        """xenconsoled stop, then SIGKILL by pid if it is still there."""
-        pid = self.consoled_pid()
+    def _stop_daemon(self, name, pid, ctl):
+        """ctl("stop") (the daemon's own command), then SIGKILL by pid if
+        pid still runs name."""
         if pid <= 0:
             return
         try:
-            self.xenconsoled("stop", timeout=30)
+            ctl("stop", timeout=30)
         except Exception:
             pass
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"xenconsoled" in f.read():
+                if name.encode() in f.read():
                     os.kill(pid, signal.SIGKILL)
         except (OSError, ProcessLookupError):
             pass
+
+    # -- xensv, the web console (docs/WEB.md) -----------------------------
+    def xensv(self, *args, stdin=None, timeout=60):
+        return self.run(XENSV_BIN, *args, stdin=stdin, timeout=timeout)
+
+    def start_xensv(self):
+        r = self.xensv("start")
+        check(r.rc == 0, "xensv start failed: %r\n%s" %
+              (r, self.xensv_log_tail()))
+        return self
+
+    def xensv_pid(self):
+        return self._pid_of("xensv.pid")
+
+    def xensv_log_tail(self, n=30):
+        return self._tail_of("xensv.log", n)
+
+    def stop_xensv(self):
+        """xensv stop, then SIGKILL by pid if it is still there."""
+        self._stop_daemon("xensv", self.xensv_pid(), self.xensv)
 
     def call(self, op, **args):
         r = self.xm("call", op, json.dumps(args))
@@ -413,6 +453,7 @@ class Instance:
         return out
 
     def close(self):
+        self.stop_xensv()
         self.stop_consoled()
         try:
             self.xend("stop")

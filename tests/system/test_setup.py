@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 
+import weblib
 from harness import SCRIPTS, check
 
 
@@ -87,7 +88,16 @@ def test_setup_twice_and_reboot(inst):
         # ttylinux owns ttylinux.ext2.
         inst.config("ttylinux", nics="1", ip='""')
 
-        run_setup(inst, prefix)
+        r = run_setup(inst, prefix)
+        # The web console: admin's generated password, printed once.
+        m = re.search(r"web console user admin, password ([0-9a-f]{24}) ",
+                      r.stdout)
+        check(m, "no web password in:\n" + r.stdout)
+        web = weblib.Web(inst)
+        check(web.login("admin", m.group(1)).status == 200,
+              "the printed password does not log in")
+        xensv = pid_of(os.path.join(inst.tmp, "xensv.pid"))
+        check(alive(xensv), "xensv not running")
         xend, cons = daemons(inst)
         check(alive(xend) and alive(cons), "daemons not running: %d %d" %
               (xend, cons))
@@ -100,7 +110,11 @@ def test_setup_twice_and_reboot(inst):
         r = run_setup(inst, prefix)
         check("xend is already running" in r.stdout and
               "xenconsoled is already running" in r.stdout and
+              "xensv is already running" in r.stdout and
               "ttylinux is already running" in r.stdout, r.stdout)
+        check("password" not in r.stdout and
+              pid_of(os.path.join(inst.tmp, "xensv.pid")) == xensv,
+              "the second setup made a new password or xensv:\n" + r.stdout)
         check(daemons(inst) == (xend, cons), "daemons restarted: %r -> %r" %
               ((xend, cons), daemons(inst)))
         check(sorted(inst.domains()) == ["Domain-0", "ttylinux"],

@@ -1,5 +1,5 @@
 """System tests for xm's command line as a sysadmin meets it: help and usage
-on every command, the manuals' commands this version lacks, xensv, config
+on every command, the manuals' commands this version lacks, config
 keys accepted but not acted on, domain names a command line can carry."""
 import json
 import os
@@ -8,15 +8,13 @@ import subprocess
 
 from harness import BIN, check
 
-XENSV = os.path.join(BIN, "xensv", "xensv")
-
 # The commands issue 9 found without --help, and the 2.0 names.
 NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "call", "mem-max", "vcpu-list", "vcpu-set", "vcpu-pin",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["save", "restore", "migrate", "bvt_ctxallow", "rrobin"]
+UNAVAILABLE = ["bvt_ctxallow", "rrobin"]
 
 
 def listed_commands(inst):
@@ -53,31 +51,21 @@ def test_unavailable_commands(inst):
             "xm: %s: not available in this version: " % name), r)
 
 
-def test_xensv_says_not_available(inst):
-    """The manual's "xensv start": a clear refusal, not command not found."""
-    check(os.access(XENSV, os.X_OK), "xensv not built at %s" % XENSV)
-    for cmd in ("start", "stop", "status", "restart"):
-        r = inst.run(XENSV, cmd)
-        check(r.rc == 2 and r.err == "xensv: not available in this "
-              "version: the web console is not built yet\n", r)
-    r = inst.run(XENSV, "--help")
-    check(r.rc == 0 and "xensv-port" in r.out and "xm top" in r.out, r)
-    r = inst.run(XENSV)
-    check(r.rc == 2 and "usage: xensv" in r.err, r)
-
-
-def test_relocation_server_warned(inst):
-    """(xend-relocation-server yes) is accepted, and said to do nothing."""
-    want = ("xend-relocation-server: accepted but not acted on in this "
-            "version: relocation (migration) is not implemented")
+def test_relocation_server_listens(inst):
+    """(xend-relocation-server yes) starts the relocation server on its
+    address and port, quietly; it answers a ping from an allowed host."""
+    import socket
     r = inst.xend("restart")
-    check(r.rc == 0 and "xend: warning: " + want in r.err, r)
+    check(r.rc == 0 and "warning" not in r.err, r)
+    port = inst.port_base + 198
     with open(inst.log) as f:
-        log = f.read()
-    check(want in log, inst.log_tail())
-    # The default-valued relocation keys of the harness' config are quiet.
-    check("xend-relocation-port" not in r.err, r)
-    check("xensv-port" not in r.err, r)
+        check("relocation server on 127.0.0.1 port %d" % port in f.read(),
+              inst.log_tail())
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b'{"op":"ping"}\n')
+    line = s.makefile().readline()
+    s.close()
+    check('"ok": true' in line or '"ok":true' in line, line)
 
 
 def test_domain_names_refused(inst):
@@ -164,9 +152,9 @@ def test_bash_completion(inst):
 TESTS = [
     ("xm-cli-help", test_help_on_every_command, ""),
     ("xm-cli-unavailable", test_unavailable_commands, ""),
-    ("xm-cli-xensv", test_xensv_says_not_available, ""),
-    ("xm-cli-relocation-warned", test_relocation_server_warned,
-     "(xend-relocation-server yes)\n(xend-relocation-port 8002)"),
+    ("xm-cli-relocation-listens", test_relocation_server_listens,
+     "(xend-relocation-server yes)\n(xend-relocation-address 127.0.0.1)\n"
+     "(xend-relocation-hosts-allow '127\\.0\\.0\\.1')"),
     ("xm-cli-names", test_domain_names_refused, ""),
     ("xm-cli-bash-completion", test_bash_completion, ""),
 ]

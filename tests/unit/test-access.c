@@ -182,12 +182,12 @@ test_password(void **state)
 	assert_non_null(salt);
 	memset(&cd, 0, sizeof cd);
 	hash = xstrdup(crypt_rn(".Secret 1", salt, &cd, sizeof cd));
-	assert_true(access_password_ok(hash, ".Secret 1"));
-	assert_false(access_password_ok(hash, ".Secret 2"));
-	assert_false(access_password_ok(hash, ""));
+	assert_true(password_ok(hash, ".Secret 1"));
+	assert_false(password_ok(hash, ".Secret 2"));
+	assert_false(password_ok(hash, ""));
 	/* A broken hash matches nothing, not even what crypt returns. */
-	assert_false(access_password_ok("*0", "*0"));
-	assert_false(access_password_ok("", ""));
+	assert_false(password_ok("*0", "*0"));
+	assert_false(password_ok("", ""));
 	free(hash);
 	free(salt);
 }

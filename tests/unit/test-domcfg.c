@@ -606,8 +606,8 @@ test_vifs(void **state)
 	struct domcfg_override	 ov[] = { { "vif", "bridge=br9" } };
 	json_t	*c, *w;
 	static const char *const ignored[] = {
-		"tty:3: vif: type 'netfront' is the default (a virtio card) "
-		"here",
+		("tty:3: vif: type 'netfront' is the default (a virtio card) "
+		"here"),
 		"tty:3: vif: unknown option 'colour' ignored",
 	};
 

@@ -15,15 +15,6 @@
 #include "kimage.h"
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void
 test_bzimage(void **state)
 {
 	unsigned char	 buf[0x1000];
@@ -57,18 +48,18 @@ test_multiboot(void **state)
 	uint32_t	 flags = 0x00010003;
 
 	memset(buf, 0, sizeof buf);
-	put32(buf + 64, 0x1badb002);
-	put32(buf + 68, flags);
-	put32(buf + 72, -(0x1badb002 + flags));
+	le32_put(buf + 64, 0x1badb002);
+	le32_put(buf + 68, flags);
+	le32_put(buf + 72, -(0x1badb002 + flags));
 	assert_int_equal(kimage_kind(buf, sizeof buf, NULL), KIMAGE_MULTIBOOT);
 	/* A wrong checksum is no header. */
-	put32(buf + 72, 1);
+	le32_put(buf + 72, 1);
 	assert_int_equal(kimage_kind(buf, sizeof buf, NULL), KIMAGE_UNKNOWN);
 	/* Not 4-byte aligned: QEMU does not find it either. */
 	memset(buf, 0, sizeof buf);
-	put32(buf + 66, 0x1badb002);
-	put32(buf + 70, flags);
-	put32(buf + 74, -(0x1badb002 + flags));
+	le32_put(buf + 66, 0x1badb002);
+	le32_put(buf + 70, flags);
+	le32_put(buf + 74, -(0x1badb002 + flags));
 	assert_int_equal(kimage_kind(buf, sizeof buf, NULL), KIMAGE_UNKNOWN);
 }
 
@@ -95,9 +86,9 @@ make_elf(unsigned char *buf, size_t size, uint32_t note_type,
 	ph.p_filesz = 12 + 4 + 8;
 	memcpy(buf, &eh, sizeof eh);
 	memcpy(buf + sizeof eh, &ph, sizeof ph);
-	put32(buf + noff, 4);
-	put32(buf + noff + 4, 8);
-	put32(buf + noff + 8, note_type);
+	le32_put(buf + noff, 4);
+	le32_put(buf + noff + 4, 8);
+	le32_put(buf + noff + 8, note_type);
 	memcpy(buf + noff + 12, owner, 4);
 	return (noff + ph.p_filesz);
 }

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""
+migrate_bench.py [-n RUNS] [--record]: save/restore and live migration
+figures of a 256 MiB demo guest (docs/PERFORMANCE.md, "Save, restore and
+migration").
+
+- Save and restore time of the guest with 100 MiB of its memory filled
+  with random bytes, beside cp (and fsync) of a 256 MiB file on the same
+  file system in the same run.
+- Live migration between two xends in network namespaces joined by a veth
+  pair (tests/system/test_migrate.py's set-up), back and forth: QEMU's
+  reported downtime and total time, and the guest-seen downtime: the
+  largest gap between the arrivals of a counter the guest prints on its
+  console every 10 ms, as the host sees them in QEMU's console logs of
+  both hosts, less the 10 ms period.  Idle, and while the guest dirties
+  memory (dd from /dev/urandom into a 32 MiB file, over and over).
+"""
+import argparse
+import glob
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+os.environ.setdefault("XEN_TEST_BIN", os.path.join(TOP, "build", "gcc", "core"))
+sys.path.insert(0, os.path.join(TOP, "tests", "system"))
+import harness  # noqa: E402
+import test_migrate  # noqa: E402
+import perfdoc  # noqa: E402
+
+BEAT = "i=0; while true; do i=$((i+1)); echo HB$i; usleep 10000; done &\r"
+DIRTY = ("while true; do dd if=/dev/urandom of=/dev/dirty bs=1M count=32 "
+         "2>/dev/null; done &\r")
+
+
+def pct(v, p):
+    v = sorted(v)
+    k = (len(v) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def boot(inst, name, *cmds):
+    c = harness.Console(inst, "create", "-c", inst.config(name,
+                                                         memory="256",
+                                                         maxmem="256"))
+    c.login()
+    for cmd in cmds:
+        c.send(cmd)
+        c.expect(r"# ", 300)
+    return c
+
+
+def save_restore(n):
+    inst = harness.Instance("bench-save")
+    try:
+        inst.start()
+        c = boot(inst, "sr")
+        c.send("dd if=/dev/urandom of=/dev/fill bs=1M count=100 2>/dev/null; "
+               "echo fil''led; ls -l /dev/fill\r")
+        c.expect(r"\nfilled", 600)
+        print("guest:", c.expect(r"(?s)(.*?)# ", 60).group(1).decode(
+            errors="replace").strip())
+        c.detach()
+        f = os.path.join(inst.tmp, "sr.chk")
+        src = os.path.join(inst.tmp, "cp-src")
+        subprocess.run(["dd", "if=/dev/urandom", "of=" + src, "bs=1M",
+                        "count=256"], check=True, capture_output=True)
+        saves, restores, cps, size = [], [], [], 0
+        for _ in range(n):
+            t = time.time()
+            inst.xm_ok("save", "sr", f, timeout=300)
+            saves.append(time.time() - t)
+            size = os.path.getsize(f)
+            t = time.time()
+            inst.xm_ok("restore", f, timeout=300)
+            restores.append(time.time() - t)
+            os.unlink(f)
+            dst = os.path.join(inst.tmp, "cp-dst")
+            t = time.time()
+            subprocess.run(["cp", src, dst], check=True)
+            subprocess.run(["sync", dst], check=True)
+            cps.append(time.time() - t)
+            os.unlink(dst)
+        inst.xm_ok("destroy", "sr")
+        return saves, restores, cps, size
+    finally:
+        inst.close()
+
+
+class Watch:
+    """Arrival times of the heartbeat in QEMU's console logs."""
+
+    def __init__(self):
+        self.seen = {}
+        self.where = {}
+        self.pos = {}
+
+    def poll(self, paths):
+        now = time.time()
+        for p in paths:
+            try:
+                with open(p, "rb") as f:
+                    f.seek(self.pos.get(p, 0))
+                    data = f.read()
+            except OSError:
+                continue
+            cut = data.rfind(b"\n") + 1
+            self.pos[p] = self.pos.get(p, 0) + cut
+            for m in re.finditer(rb"HB(\d+)\r?\n", data[:cut]):
+                k = int(m.group(1))
+                if k not in self.seen:
+                    self.seen[k] = now
+                    self.where[k] = p
+
+    def switch_gap(self, lo, target_dir):
+        """From the last beat logged at the source to the first at the
+        target: what the guest's heartbeat shows of the switch."""
+        ks = sorted(k for k in self.seen if k >= lo)
+        there = [k for k in ks if self.where[k].startswith(target_dir)]
+        here = [k for k in ks if not self.where[k].startswith(target_dir)]
+        if not there or not here:
+            return float("nan")
+        return self.seen[there[0]] - self.seen[max(here)]
+
+    def gap(self, lo):
+        ks = sorted(k for k in self.seen if k >= lo)
+        worst = 0.0
+        for a, b in zip(ks, ks[1:]):
+            worst = max(worst, (self.seen[b] - self.seen[a]) / (b - a))
+        return worst
+
+
+def migrate_runs(n, dirty):
+    inst = harness.Instance("bench-mig")
+    h = None
+    try:
+        inst.start()
+        h = test_migrate.Hosts(inst)
+        a, b = inst, h.b
+        cmds = [BEAT] + ([DIRTY] if dirty else [])
+        c = boot(a, "mg", *cmds)
+        c.detach()
+        out = []
+        src, dst = a, b
+        for _ in range(n):
+            w = Watch()
+            logs = lambda: (glob.glob(os.path.join(src.state, "domains", "*",
+                                                   "console.log")) +
+                            glob.glob(os.path.join(dst.state, "domains", "*",
+                                                   "console.log")))
+            # The same heartbeat with no migration: the loaded host's own
+            # jitter, for scale.
+            end = time.time() + 1.0
+            while time.time() < end:
+                w.poll(logs())
+                time.sleep(0.001)
+            base = w.gap(min(w.seen) if w.seen else 0)
+            start = max(w.seen) if w.seen else 0
+            p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                                  "migrate", "--live", "mg",
+                                  h.ip["a" if dst is a else "b"], "-p",
+                                  h.port(dst)], env=src.env,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            while p.poll() is None:
+                w.poll(logs())
+                time.sleep(0.001)
+            res, err = p.communicate()
+            if p.returncode != 0:
+                raise RuntimeError("xm migrate: %s" % err)
+            end = time.time() + 1.0
+            while time.time() < end:
+                w.poll(logs())
+                time.sleep(0.001)
+            m = re.search(r"([0-9.]+) s \(downtime (\d+) ms\)", res)
+            out.append((max(0.0, w.switch_gap(start, dst.state) - 0.010) *
+                        1000, float(m.group(2)), float(m.group(1)),
+                        max(0.0, w.gap(start) - 0.010) * 1000,
+                        max(0.0, base - 0.010) * 1000))
+            src, dst = dst, src
+        src.xm_ok("destroy", "mg")
+        return out
+    finally:
+        if h is not None:
+            h.close()
+        inst.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=10)
+    ap.add_argument("--record", action="store_true")
+    a = ap.parse_args()
+    saves, restores, cps, size = save_restore(max(3, a.n // 2))
+    ms, md, cp = (statistics.median(saves), statistics.median(restores),
+                  statistics.median(cps))
+    print("save %.2f s, restore %.2f s, cp %.2f s, file %d MiB" %
+          (ms, md, cp, size >> 20))
+    rows = []
+    for dirty in (False, True):
+        r = migrate_runs(a.n, dirty)
+        g = [x[0] for x in r]
+        q = [x[1] for x in r]
+        t = [x[2] for x in r]
+        mx = [x[3] for x in r]
+        bs = [x[4] for x in r]
+        rows.append(("dirtying memory" if dirty else "idle", g, q, t, mx, bs))
+        print("%s: switch gap p50 %.0f p99 %.0f ms, largest gap p99 %.0f, "
+              "no-migration gap p99 %.0f ms, qemu downtime p50 %.0f "
+              "p99 %.0f ms, total p50 %.2f s" % (rows[-1][0], pct(g, 50),
+                                                  pct(g, 99), pct(mx, 99),
+                                                  pct(bs, 99), pct(q, 50),
+                                                  pct(q, 99), pct(t, 50)))
+    if not a.record:
+        return
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    body = """Measured %s by `bench/migrate_bench.py -n %d --record` (the
+optimized gcc build; TCG guests; 2 shared CPUs, other work running).
+
+### Save and restore of a 256 MiB guest
+
+The demo guest with `memory = 256` and 100 MiB of it filled with random
+bytes (so the stream is not mostly zero pages); `xm save` then `xm restore`
+to a file in the same file system as `cp` of a 256 MiB file followed by
+`sync FILE` (xm save fsyncs too); medians of %d runs each.
+
+| | median | runs (s) |
+|---|---|---|
+| xm save | %.2f s | %s |
+| xm restore | %.2f s | %s |
+| cp + sync, 256 MiB | %.2f s | %s |
+
+The save file was %d MiB.  Save / cp: %.2fx; restore / cp: %.2fx (target
+1.5x).
+
+### Live migration downtime
+
+`xm migrate --live` back and forth between two xends in network
+namespaces joined by a veth pair, %d migrations each.  The guest prints a
+counter every 10 ms on its console; the host reads QEMU's console logs of
+both hosts every millisecond.  Switch gap: from the last count logged at
+the source to the first logged at the target, less the 10 ms period (the
+guest-seen downtime).  Largest gap: the largest between any two counts
+during the migration.  No migration: the largest gap in the second before
+it, the loaded host's own jitter for scale.  QEMU's: the `downtime`
+query-migrate reports.  QEMU's downtime-limit is set to 50 ms; the
+manual's anchor is 60-300 ms.
+
+| guest | switch gap p50 | p99 | largest gap p99 | no migration p99 | QEMU downtime p50 | p99 | total time p50 |
+|---|---|---|---|---|---|---|---|
+%s
+
+Under TCG on 2 shared CPUs the guest's own heartbeat jitters by tens to
+hundreds of milliseconds with no migration at all (the "no migration"
+column), so the largest gap says more about the host's load than about
+migration; the switch gap is the figure to hold against the 50 ms target,
+and it is NOT met: xend's logs put the source's STOP and the target's
+RESUME 20-35 ms apart (QEMU's downtime above agrees), yet the first count
+from the target comes 200-400 ms after the last from the source.  Not yet
+explained; the likeliest cause is TCG itself (the target QEMU starts with
+an empty translation cache, so the guest's timer, scheduler, shell and
+serial paths are all translated again on its first steps there), which
+KVM would not have.  Restore also starts a QEMU, which cp does not: its
+ratio to cp moves between runs (0.8x-1.8x measured today).
+""" % (now, a.n, max(3, a.n // 2), ms, " ".join("%.2f" % x for x in saves),
+       md, " ".join("%.2f" % x for x in restores), cp,
+       " ".join("%.2f" % x for x in cps), size >> 20, ms / cp, md / cp, a.n,
+       "\n".join("| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | "
+                 "%.0f ms | %.2f s |" %
+                 (name, pct(g, 50), pct(g, 99), pct(mx, 99), pct(bs, 99),
+                  pct(q, 50), pct(q, 99), pct(t, 50))
+                 for name, g, q, t, mx, bs in rows))
+    print("wrote", perfdoc.write_section("Save, restore and migration", body))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,429 @@
+"""
+test_migrate.py: xm migrate between two "hosts": network namespaces
+joined by a veth pair, each running its own xend (own config dir, state
+dir and ports), the demo guest's disk files reachable from both (shared,
+read-only).  A guest prints a counter on its console; after each
+migration the counter goes on on the other host with no number twice and
+none missing.  A host outside xend-relocation-hosts-allow is refused and
+the domain runs on where it was; a target xend killed mid-transfer leaves
+exactly one running copy, the source's.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import harness
+from harness import Console, check
+
+COUNTER = ("i=0; while true; do i=$((i+1)); echo CNT$i; "
+           "sleep 0.05; done &\r")
+
+
+def sh(*argv):
+    subprocess.run(list(argv), check=True, capture_output=True)
+
+
+class Hosts:
+    """Namespaces a and b, a veth pair between them, a xend in each."""
+
+    def __init__(self, inst, allow_a=None, allow_b=None):
+        self.a = inst
+        net = inst.subnet(1)
+        self.ip = {"a": net + ".1", "b": net + ".2"}
+        self.ns = {"a": inst.tag + "na", "b": inst.tag + "nb"}
+        self.made = []
+        self.b = None
+        try:
+            for k in "ab":
+                sh("ip", "netns", "add", self.ns[k])
+                self.made.append(self.ns[k])
+            sh("ip", "link", "add", inst.tag + "va", "netns", self.ns["a"],
+               "type", "veth", "peer", "name", inst.tag + "vb", "netns",
+               self.ns["b"])
+            for k in "ab":
+                self.ip_in(k, "addr", "add", self.ip[k] + "/24", "dev",
+                           inst.tag + "v" + k)
+                self.ip_in(k, "link", "set", inst.tag + "v" + k, "up")
+                self.ip_in(k, "link", "set", "lo", "up")
+            extra = {}
+            for k, allow in (("a", allow_a), ("b", allow_b)):
+                other = self.ip["b" if k == "a" else "a"]
+                extra[k] = ("(xend-relocation-server yes)\n"
+                            "(xend-relocation-address %s)\n"
+                            "(xend-relocation-hosts-allow '%s')\n" %
+                            (self.ip[k], allow if allow is not None else
+                             re.escape(other)))
+            self.b = harness.Instance("migb", extra["b"])
+            with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
+                f.write(extra["a"])
+            check(inst.xend("stop").rc == 0, "xend stop")
+            self.start("a", inst)
+            self.start("b", self.b)
+        except Exception:
+            self.close()
+            raise
+
+    def ip_in(self, k, *args):
+        sh("ip", "netns", "exec", self.ns[k], "ip", *args)
+
+    def start(self, k, inst):
+        r = inst.run("ip", "netns", "exec", self.ns[k],
+                     os.path.join(harness.BIN, "xend", "xend"), "start")
+        check(r.rc == 0, "xend start in %s: %r\n%s" % (self.ns[k], r,
+                                                       inst.log_tail()))
+
+    def port(self, inst):
+        return str(inst.port_base + 198)
+
+    def close(self):
+        if self.b is not None:
+            self.b.close()
+        for ns in self.made:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def connect(port):
+    try:
+        return socket.create_connection(("127.0.0.1", port), timeout=5)
+    except OSError:
+        return None
+
+
+def read_until(s, what, timeout):
+    end = time.time() + timeout
+    got = b""
+    while what not in got and time.time() < end:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        got += data
+    s.close()
+    return got
+
+
+def counts(text):
+    return [int(n) for n in re.findall(r"CNT(\d+)\r?\n", text)]
+
+
+def log_of(inst, name):
+    d = inst.domains().get(name)
+    if d is None:
+        return ""
+    with open(os.path.join(d["dir"], "console.log"), errors="replace") as f:
+        return f.read()
+
+
+def running(inst, name):
+    d = inst.domains().get(name)
+    return d is not None and d["status"] in ("running", "blocked")
+
+
+def alive_qemus(inst):
+    return [p for p in inst.qemu_pids() if os.path.exists("/proc/%d" % p)]
+
+
+def start_counter(inst, name):
+    c = Console(inst, "create", "-c", inst.config(name))
+    c.login()
+    c.send(COUNTER)
+    c.expect(r"CNT5\r?\n", 60)
+    c.detach()
+
+
+def slow_migration(h, name):
+    """xm migrate --live at 40 Mbit/s from a to b, once b has prepared."""
+    a, b = h.a, h.b
+    p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"), "migrate",
+                          "--live", "-r", "40", name, h.ip["b"], "-p",
+                          h.port(b)], env=a.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    b.wait_for(lambda: name in b.domains(), 30, "prepare on b")
+    time.sleep(1)
+    return p
+
+
+def counter_goes_on(inst, name):
+    """name's console counter moves on at inst (it runs there)."""
+    n0 = counts(log_of(inst, name))[-1]
+    inst.wait_for(lambda: counts(log_of(inst, name))[-1] > n0 + 5, 30,
+                  "the counter to go on")
+
+
+def kill_xend(inst):
+    with open(os.path.join(inst.tmp, "xend.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+
+
+def check_moved(src, dst, name, before):
+    """name runs on dst only; its counter went on from before's last."""
+    check(name not in src.domains(), "still on the source")
+    check(alive_qemus(src) == [], "a qemu left on the source")
+    check(running(dst, name), dst.domains())
+    last = before[-1]
+    got = [[]]
+
+    def grown():
+        got[0] = counts(log_of(dst, name))
+        return len(got[0]) > 10
+    dst.wait_for(grown, 60, "the counter on the target")
+    after = got[0]
+    check(after[0] == last + 1, "counter: %d on the source, then %d on the "
+          "target" % (last, after[0]))
+    for a, b in zip(after, after[1:]):
+        check(b == a + 1, "target counter: %d then %d" % (a, b))
+
+
+def test_migrate_round_trip(inst):
+    """Non-live a -> b, then live b -> a; the counter never repeats."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "mig")
+        d0 = a.domains()["mig"]
+        # A telnet client of xenconsoled is told where the domain went.
+        a.start_consoled()
+        tn = a.wait_for(lambda: connect(d0["console_port"]), 30,
+                        "xenconsoled's console port")
+        r = a.xm("migrate", "mig", h.ip["b"], "-p", h.port(b), timeout=180)
+        said = read_until(tn, b"port %d there" % (b.port_base + 1), 30)
+        check(b"domain mig moved to %s; its console is port %d there" %
+              (h.ip["b"].encode(), b.port_base + 1) in said, said[-300:])
+        before = counts(open(os.path.join(a.state, "logs",
+                                          "mig.console.log")).read())
+        check(r.rc == 0 and "migrated mig to %s" % h.ip["b"] in r.out, r)
+        check_moved(a, b, "mig", before)
+        db = b.domains()["mig"]
+        check(db["console_port"] == b.port_base + db["domid"], db)
+        check(db["config"] == d0["config"], (db["config"], d0["config"]))
+
+        time.sleep(1)
+        r = b.xm("migrate", "--live", "mig", h.ip["a"], "-p", h.port(a),
+                 timeout=180)
+        check(r.rc == 0, r)
+        m = re.search(r"downtime (\d+) ms", r.out)
+        check(m is not None, r.out)
+        before = counts(open(os.path.join(b.state, "logs",
+                                          "mig.console.log")).read())
+        check_moved(b, a, "mig", before)
+        a.xm_ok("destroy", "mig")
+    finally:
+        h.close()
+
+
+def test_migrate_refused(inst):
+    """A source not in the target's hosts-allow is refused, and logged;
+    the domain runs on at the source."""
+    h = Hosts(inst, allow_b=r"10\.0\.0\.1 nohost\.example")
+    try:
+        a, b = inst, h.b
+        a.xm_ok("create", a.config("ref"))
+        r = a.xm("migrate", "ref", h.ip["b"], "-p", h.port(b), timeout=60)
+        check(r.rc == 1 and "refused: this host does not accept "
+              "migrations from %s (xend-relocation-hosts-allow)" %
+              h.ip["a"] in r.err, r)
+        check(running(a, "ref") or a.domains()["ref"]["status"] ==
+              "starting", a.domains())
+        check(b.domains().get("ref") is None, b.domains())
+        with open(b.log) as f:
+            check("relocation: refused %s: not in xend-relocation-hosts-"
+                  "allow" % h.ip["a"] in f.read(), b.log_tail())
+        check("refused %s" % h.ip["a"] in b.xm_ok("dmesg").out, "dmesg")
+        a.xm_ok("destroy", "ref")
+    finally:
+        h.close()
+
+
+def test_migrate_target_killed(inst):
+    """kill -9 of the target's xend mid-transfer: the domain runs on at
+    the source, the target's QEMU goes, nothing is left there."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "kil")
+        p = slow_migration(h, "kil")
+        kill_xend(b)
+        out, err = p.communicate(timeout=120)
+        check(p.returncode == 1 and "closed the connection" in err,
+              (p.returncode, out, err))
+        a.wait_for(lambda: running(a, "kil"), 30, "kil to run at a again")
+        counter_goes_on(a, "kil")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        h.start("b", b)
+        b.wait_for(lambda: "kil" not in b.domains(), 30, "b to drop kil")
+        check(alive_qemus(b) == [], "qemu at b")
+        a.xm_ok("destroy", "kil")
+    finally:
+        h.close()
+
+
+def test_migrate_target_qemu_killed(inst):
+    """kill -9 of the target's QEMU mid-transfer: the target drops the
+    domain (no crash policy, no restart), the source runs on."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "tq")
+        p = slow_migration(h, "tq")
+        qemus = alive_qemus(b)
+        check(len(qemus) == 1, qemus)
+        os.kill(qemus[0], signal.SIGKILL)
+        out, err = p.communicate(timeout=120)
+        check(p.returncode == 1, (out, err))
+        a.wait_for(lambda: running(a, "tq"), 30, "tq to run at a again")
+        counter_goes_on(a, "tq")
+        b.wait_for(lambda: "tq" not in b.domains(), 30, "b to drop tq")
+        time.sleep(2)
+        check(alive_qemus(b) == [] and "tq" not in b.domains(),
+              "b restarted it: %s" % b.domains())
+        check("domain tq (1) crashed" not in b.xm_ok("dmesg").out,
+              "b took it for a crash: %s" % b.xm_ok("dmesg").out[-400:])
+        a.xm_ok("destroy", "tq")
+    finally:
+        h.close()
+
+
+def test_migrate_checks(inst):
+    """The target's checks come before anything stops: a name taken
+    there is refused with the reason; the domain runs on at the source."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        a.xm_ok("create", a.config("chk"))
+        b.xm_ok("create", "-p", b.config("chk"))
+        r = a.xm("migrate", "--live", "chk", h.ip["b"], "-p", h.port(b))
+        check(r.rc == 1 and "%s refused: domain 'chk' already exists" %
+              h.ip["b"] in r.err, r)
+        check(a.domains()["chk"]["status"] in ("running", "blocked"),
+              a.domains())
+        check(b.domains()["chk"]["status"] == "paused", b.domains())
+        check(len(alive_qemus(b)) == 1, alive_qemus(b))
+        # A host that does not answer: xend's loop goes on meanwhile.
+        nobody = h.ip["b"].rsplit(".", 1)[0] + ".99"
+        p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                              "migrate", "chk", nobody, "-p", h.port(b)],
+                             env=a.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        t = time.time()
+        a.xm_ok("list")
+        check(time.time() - t < 2, "xm list took %.1f s during a connect" %
+              (time.time() - t))
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 1 and "%s port %s: " % (nobody, h.port(b))
+              in err, (out, err))
+        check(a.domains()["chk"]["status"] in ("running", "blocked"),
+              a.domains())
+        a.xm_ok("destroy", "chk")
+        b.xm_ok("destroy", "chk")
+    finally:
+        h.close()
+
+
+def test_migrate_source_killed(inst):
+    """kill -9 of the source's xend mid-transfer, then its restart: the
+    domain runs at the source (the target let its copy go), once."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "src")
+        p = slow_migration(h, "src")
+        kill_xend(a)
+        p.communicate(timeout=60)
+        check(p.returncode == 1, p.returncode)
+        b.wait_for(lambda: "src" not in b.domains(), 30, "b to drop src")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        h.start("a", a)
+        a.wait_for(lambda: running(a, "src"), 30, "src to run at a")
+        counter_goes_on(a, "src")
+        check(len(alive_qemus(a)) == 1, alive_qemus(a))
+        check("cut short before the hand-over" in a.xm_ok("dmesg").out,
+              "dmesg")
+        a.xm_ok("destroy", "src")
+    finally:
+        h.close()
+
+
+def test_migrate_network_cut(inst):
+    """The link between the hosts goes down mid-transfer: both xends give
+    up within seconds (keepalives), the domain runs on at the source and
+    nothing is left at the target."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        start_counter(a, "cut")
+        p = slow_migration(h, "cut")
+        h.ip_in("b", "link", "set", inst.tag + "vb", "down")
+        t = time.time()
+        out, err = p.communicate(timeout=90)
+        check(p.returncode == 1 and "running here" not in out, (out, err))
+        check(time.time() - t < 40, "gave up after %.0f s" % (time.time() - t))
+        a.wait_for(lambda: running(a, "cut"), 30, "cut to run at a")
+        counter_goes_on(a, "cut")
+        b.wait_for(lambda: "cut" not in b.domains(), 60, "b to drop cut")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        check(len(alive_qemus(a)) == 1, alive_qemus(a))
+        a.xm_ok("destroy", "cut")
+    finally:
+        h.close()
+
+
+def cut_after_handover(h, name, token):
+    """The source's record as if its xend died right after asking for the
+    hand-over (the domain paused there), then its xend restarted."""
+    a = h.a
+    a.xm_ok("pause", name)
+    d = a.domains()[name]
+    check(a.xend("stop").rc == 0, "xend stop")
+    with open(os.path.join(d["dir"], "migrate.json"), "w") as f:
+        json.dump({"file": "%s:%s" % (h.ip["b"], h.port(h.b)), "phase": 4,
+                   "token": token, "was_running": True}, f)
+    h.start("a", a)
+
+
+def test_migrate_source_restart_asks(inst):
+    """A source xend restarted after asking for the hand-over asks the
+    target: not handed over, the domain runs here again; handed over (a
+    token the target kept), the copy here is destroyed."""
+    h = Hosts(inst)
+    try:
+        a, b = inst, h.b
+        a.xm_ok("create", a.config("hov"))
+        cut_after_handover(h, "hov", "0123456789abcdef0123456789abcdef")
+        a.wait_for(lambda: running(a, "hov"), 30, "hov to run at a again")
+        check("had not been handed over: it runs here" in
+              a.xm_ok("dmesg").out, a.xm_ok("dmesg").out[-500:])
+        check("hov" not in b.domains(), b.domains())
+
+        a.xm_ok("migrate", "hov", h.ip["b"], "-p", h.port(b), timeout=120)
+        tokens = os.listdir(os.path.join(b.state, "migrated-in"))
+        check(len(tokens) == 1, tokens)
+        a.xm_ok("create", a.config("hov"))
+        cut_after_handover(h, "hov", tokens[0])
+        a.wait_for(lambda: "hov" not in a.domains(), 30,
+                   "the copy at a to go")
+        check("had been handed over: it runs there" in
+              a.xm_ok("dmesg").out, a.xm_ok("dmesg").out[-500:])
+        check(alive_qemus(a) == [], alive_qemus(a))
+        check(running(b, "hov"), b.domains())
+        b.xm_ok("destroy", "hov")
+    finally:
+        h.close()
+
+
+TESTS = [
+    ("migrate_round_trip", test_migrate_round_trip, ""),
+    ("migrate_refused", test_migrate_refused, ""),
+    ("migrate_target_killed", test_migrate_target_killed, ""),
+    ("migrate_checks", test_migrate_checks, ""),
+    ("migrate_target_qemu_killed", test_migrate_target_qemu_killed, ""),
+    ("migrate_source_killed", test_migrate_source_killed, ""),
+    ("migrate_network_cut", test_migrate_network_cut, ""),
+    ("migrate_source_restart_asks", test_migrate_source_restart_asks, ""),
+]
