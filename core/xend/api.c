@@ -983,14 +983,11 @@ static const struct rpc_arg args_domain_migrate[] = {
 	RPC_ARGS_END
 };
 
+#define OPT_STR(n) \
+	{ n, RPC_STR, 0, 0, 0, NULL, "expected a string", NULL }
 static const struct rpc_arg args_network_attach[] = {
-	{ "mac", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "bridge", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "script", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "ip", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "vifname", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "model", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
-	{ "rate", RPC_STR, 0, 0, 0, NULL, "expected a string", NULL },
+	OPT_STR("mac"), OPT_STR("bridge"), OPT_STR("script"), OPT_STR("ip"),
+	OPT_STR("vifname"), OPT_STR("model"), OPT_STR("rate"),
 	RPC_ARGS_END
 };
 static const struct rpc_arg args_network_detach[] = {
