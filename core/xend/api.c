@@ -38,7 +38,7 @@ api_done(struct domain *d, const char *code, const char *msg, void *arg)
 	if (code != NULL)
 		server_error(req, code, "%s", msg);
 	else
-		server_reply(req, apijson_domain(d));
+		server_reply(req, apijson_domain(d, 1));
 }
 
 void
@@ -88,15 +88,6 @@ api_host_log(struct api_req *req, struct domain *d)
 	    xend_cfg.logfile, "lines", lines, "truncated", cut));
 }
 
-/* One domain's entry; without its config object if the caller said so. */
-static json_t *
-list_entry(json_t *o, int with_config)
-{
-	if (!with_config)
-		json_object_del(o, "config");
-	return (o);
-}
-
 /*
  * domain.list [doms] [config]: every domain (Domain-0 first) or those
  * named; config false leaves out each domain's config object, most of
@@ -124,7 +115,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			goto bad;
 		json_array_append_new(out, apijson_domain0());
 		TAILQ_FOREACH(d, &domains, entry)
-			json_array_append_new(out, list_entry(apijson_domain(d),
+			json_array_append_new(out, apijson_domain(d,
 			    with_config));
 		server_reply(req, out);
 		return;
@@ -150,7 +141,7 @@ api_domain_list(struct api_req *req, struct domain *unused)
 			    "exist", key);
 			return;
 		}
-		json_array_append_new(out, list_entry(apijson_domain(d),
+		json_array_append_new(out, apijson_domain(d,
 		    with_config));
 	}
 	server_reply(req, out);
@@ -163,7 +154,8 @@ bad:
 static void
 api_domain_get(struct api_req *req, struct domain *d)
 {
-	server_reply(req, d != NULL ? apijson_domain(d) : apijson_domain0());
+	server_reply(req, d != NULL ? apijson_domain(d, 1) :
+	    apijson_domain0());
 }
 
 /*
@@ -433,7 +425,7 @@ api_domain_rename(struct api_req *req, struct domain *d)
 		free(cause);
 		return;
 	}
-	server_reply(req, apijson_domain(d));
+	server_reply(req, apijson_domain(d, 1));
 }
 
 /* An integer argument in [lo, hi]; 1 if present, 0 if absent, -1 bad. */
@@ -464,7 +456,7 @@ api_reply_or_error(struct api_req *req, struct domain *d, int rc,
 		return;
 	}
 	domain_save(d);
-	server_reply(req, apijson_domain(d));
+	server_reply(req, apijson_domain(d, 1));
 }
 
 static void
@@ -627,7 +619,7 @@ api_job_done(const char *code, const char *msg, const struct job_result *r,
 		return;
 	}
 	if (r->d != NULL) {
-		server_reply(req, apijson_domain(r->d));
+		server_reply(req, apijson_domain(r->d, 1));
 		return;
 	}
 	o = json_pack("{s:s, s:s, s:I, s:f}", "name", r->name, "file", r->file,

@@ -69,13 +69,17 @@ apijson_host(void)
 }
 
 json_t *
-apijson_domain(struct domain *d)
+apijson_domain(struct domain *d, int with_config)
 {
 	json_t	*o;
 	int	 port = precheck_console_port(d->config, d->domid);
 
+	/*
+	 * The config is built from the struct each time and is most of the
+	 * entry: xm list's domain.list (config false) must not pay for it.
+	 */
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:i,"
-	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:o}",
+	    " s:f, s:f, s:i, s:s, s:i, s:s?, s:o*}",
 	    "domid", d->domid,
 	    "name", d->name,
 	    "state", domain_state_flags(d),
@@ -92,7 +96,7 @@ apijson_domain(struct domain *d)
 	    "dir", d->dir,
 	    "restart_count", d->restart_count,
 	    "shutdown_reason", d->shutdown_reason,
-	    "config", domcfg_to_json(d->config));
+	    "config", with_config ? domcfg_to_json(d->config) : NULL);
 	json_object_set_new(o, "console_path", json_sprintf("%s/console.sock",
 	    d->dir));
 	json_object_set_new(o, "console_log", json_sprintf("%s/console.log",
@@ -160,5 +164,5 @@ apijson_event(const char *type, struct domain *d)
 	if (strcmp(type, "domain.removed") == 0)
 		return (json_pack("{s:i, s:s}", "domid", d->domid, "name",
 		    d->name));
-	return (json_pack("{s:o}", "domain", apijson_domain(d)));
+	return (json_pack("{s:o}", "domain", apijson_domain(d, 1)));
 }

@@ -561,7 +561,7 @@ void		 api_event(const char *type, struct domain *, void *arg);
 
 /* apijson.c: the API's JSON views of the model (docs/API.md). */
 json_t		*apijson_host(void);
-json_t		*apijson_domain(struct domain *);
+json_t		*apijson_domain(struct domain *, int with_config);
 json_t		*apijson_domain0(void);
 /* An event's body without "event" and "time" (the server adds them). */
 json_t		*apijson_event(const char *type, struct domain *);

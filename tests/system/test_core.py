@@ -60,6 +60,13 @@ def test_lifecycle_commands(inst):
     brief = {x["name"]: x for x in inst.call("domain.list", config=False)}
     check("config" in full["life"] and "config" not in brief["life"] and
           brief["life"]["memory"] == full["life"]["memory"], brief["life"])
+    # The same by name; the config, when asked, is an object, never null.
+    named = inst.call("domain.list", doms=["life"], config=False)
+    check(len(named) == 1 and "config" not in named[0], named)
+    check(isinstance(inst.call("domain.list", doms=["life"])[0]["config"],
+                     dict) and
+          isinstance(inst.call("domain.get", dom="life")["config"], dict),
+          "config missing when asked")
     r = inst.xm("call", "domain.list", '{"config": 1}')
     check(r.rc == 1 and "config: expected true or false" in r.err, r)
     inst.xm_ok("unpause", "life")
