@@ -129,8 +129,14 @@ XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
 XM_CMD(atropos); XM_CMD(top);
+XM_CMD(network_list); XM_CMD(network_attach); XM_CMD(network_detach);
+XM_CMD(vnet_create); XM_CMD(vnet_list); XM_CMD(vnet_delete);
 XM_CMD(block_attach); XM_CMD(block_detach); XM_CMD(block_list);
 XM_CMD(save); XM_CMD(restore); XM_CMD(migrate);
 #undef XM_CMD
+
+/* cmd-network-list.c: d's "network" as (network (vif (devid N) ...)). */
+struct sxp;
+void	 xm_network_sxp(struct sxp *, json_t *d);
 
 #endif
