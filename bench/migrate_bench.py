@@ -14,9 +14,18 @@ migration").
   console every 10 ms, as the host sees them in QEMU's console logs of
   both hosts, less the 10 ms period.  Idle, and while the guest dirties
   memory (dd from /dev/urandom into a 32 MiB file, over and over).
+
+--timeline N: N idle live migrations with both xends logging QMP at debug
+level; for each, QEMU's own event times (STOP and MIGRATION on the source,
+MIGRATION completed and RESUME on the target, stamped by QEMU) beside the
+heartbeat's last beat at the source and first at the target, and the CPU
+each thread of the target QEMU used from its RESUME to that first beat
+(docs/PERFORMANCE.md, "Live migration: where the downtime goes").
 """
 import argparse
+import contextlib
 import glob
+import json
 import os
 import re
 import statistics
@@ -93,6 +102,44 @@ def save_restore(n):
         inst.close()
 
 
+def console_logs(*insts):
+    """QEMU's console logs of every domain of insts."""
+    return [p for i in insts for p in glob.glob(os.path.join(
+        i.state, "domains", "*", "console.log"))]
+
+
+@contextlib.contextmanager
+def two_hosts(name, extra=""):
+    """test_migrate's two hosts, each xend with extra config; closed after."""
+    inst = harness.Instance(name, extra)
+    h = None
+    init = harness.Instance.__init__
+    try:
+        inst.start()
+        # Hosts makes b's instance itself: give it extra too.
+        harness.Instance.__init__ = lambda self, n, e="": init(self, n,
+                                                                e + extra)
+        try:
+            h = test_migrate.Hosts(inst)
+        finally:
+            harness.Instance.__init__ = init
+        yield h
+    finally:
+        if h is not None:
+            h.close()
+        inst.close()
+
+
+def migrate_popen(h, src, dst, name):
+    """xm migrate --live name from src to dst, running."""
+    return subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                             "migrate", "--live", name,
+                             h.ip["a" if dst is h.a else "b"], "-p",
+                             h.port(dst)], env=src.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
 class Watch:
     """Arrival times of the heartbeat in QEMU's console logs."""
 
@@ -118,6 +165,13 @@ class Watch:
                     self.seen[k] = now
                     self.where[k] = p
 
+    def poll_for(self, paths, secs):
+        """Polls paths() every millisecond for secs seconds."""
+        end = time.time() + secs
+        while time.time() < end:
+            self.poll(paths())
+            time.sleep(0.001)
+
     def switch_gap(self, lo, target_dir):
         """From the last beat logged at the source to the first at the
         target: what the guest's heartbeat shows of the switch."""
@@ -137,12 +191,8 @@ class Watch:
 
 
 def migrate_runs(n, dirty):
-    inst = harness.Instance("bench-mig")
-    h = None
-    try:
-        inst.start()
-        h = test_migrate.Hosts(inst)
-        a, b = inst, h.b
+    with two_hosts("bench-mig") as h:
+        a, b = h.a, h.b
         cmds = [BEAT] + ([DIRTY] if dirty else [])
         c = boot(a, "mg", *cmds)
         c.detach()
@@ -150,34 +200,20 @@ def migrate_runs(n, dirty):
         src, dst = a, b
         for _ in range(n):
             w = Watch()
-            logs = lambda: (glob.glob(os.path.join(src.state, "domains", "*",
-                                                   "console.log")) +
-                            glob.glob(os.path.join(dst.state, "domains", "*",
-                                                   "console.log")))
+            logs = lambda: console_logs(src, dst)
             # The same heartbeat with no migration: the loaded host's own
             # jitter, for scale.
-            end = time.time() + 1.0
-            while time.time() < end:
-                w.poll(logs())
-                time.sleep(0.001)
+            w.poll_for(logs, 1.0)
             base = w.gap(min(w.seen) if w.seen else 0)
             start = max(w.seen) if w.seen else 0
-            p = subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
-                                  "migrate", "--live", "mg",
-                                  h.ip["a" if dst is a else "b"], "-p",
-                                  h.port(dst)], env=src.env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+            p = migrate_popen(h, src, dst, "mg")
             while p.poll() is None:
                 w.poll(logs())
                 time.sleep(0.001)
             res, err = p.communicate()
             if p.returncode != 0:
                 raise RuntimeError("xm migrate: %s" % err)
-            end = time.time() + 1.0
-            while time.time() < end:
-                w.poll(logs())
-                time.sleep(0.001)
+            w.poll_for(logs, 1.0)
             m = re.search(r"([0-9.]+) s \(downtime (\d+) ms\)", res)
             out.append((max(0.0, w.switch_gap(start, dst.state) - 0.010) *
                         1000, float(m.group(2)), float(m.group(1)),
@@ -186,17 +222,124 @@ def migrate_runs(n, dirty):
             src, dst = dst, src
         src.xm_ok("destroy", "mg")
         return out
-    finally:
-        if h is not None:
-            h.close()
-        inst.close()
+
+
+def qmp_events(inst, since):
+    """QEMU's events as xend logged them at debug level: (time, text)."""
+    out = []
+    with open(inst.log, errors="replace") as f:
+        for line in f:
+            i = line.find("qmp <- ")
+            if i < 0 or '"event"' not in line:
+                continue
+            try:
+                o = json.loads(line[i + 7:])
+            except ValueError:
+                continue
+            t = o["timestamp"]["seconds"] + o["timestamp"]["microseconds"] / 1e6
+            if t >= since:
+                out.append((t, (o["event"] + " " + str((o.get("data") or {})
+                                                       .get("status", ""))).strip()))
+    return out
+
+
+def thread_cpu(pid):
+    """CPU seconds by thread name of process pid."""
+    out = {}
+    for path in glob.glob("/proc/%d/task/*/stat" % pid):
+        try:
+            st = open(path).read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        f = st.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0) + (int(f[11]) + int(f[12])) / \
+            os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def timeline(n):
+    """Where a live migration's guest-seen downtime goes (--timeline)."""
+    rows = []
+    with two_hosts("bench-tl", "(loglevel DEBUG)\n") as h:
+        a, b = h.a, h.b
+        c = boot(a, "tl", BEAT)
+        c.detach()
+        time.sleep(2)
+        src, dst = a, b
+        for i in range(n):
+            w = Watch()
+            logs = lambda: console_logs(src, dst)
+            spid = src.qemu_pids()[0]
+            c0, b0 = thread_cpu(spid), len(w.seen)
+            w.poll_for(logs, 1.0)
+            c1 = thread_cpu(spid)
+            steady = ((c1.get("CPU 0/TCG", 0) - c0.get("CPU 0/TCG", 0)) *
+                      1000 / max(1, len(w.seen) - b0))
+            start, t0 = max(w.seen), time.time()
+            p = migrate_popen(h, src, dst, "tl")
+            cpu, pid = [], None
+            end = None
+            while end is None or time.time() < end:
+                w.poll(logs())
+                if pid is None:
+                    pid = (dst.qemu_pids() or [None])[0]
+                if pid is not None:
+                    cpu.append((time.time(), thread_cpu(pid)))
+                if end is None and p.poll() is not None:
+                    end = time.time() + 1.0
+                time.sleep(0.001)
+            res, err = p.communicate()
+            if p.returncode != 0:
+                raise RuntimeError("xm migrate: %s" % err)
+            here = [k for k in w.seen if k >= start and
+                    not w.where[k].startswith(dst.state)]
+            there = sorted(k for k in w.seen if k >= start and
+                           w.where[k].startswith(dst.state))
+            tl, tf = w.seen[max(here)], w.seen[there[0]]
+            ev = ([(t, "source " + e) for t, e in qmp_events(src, t0)] +
+                  [(t, "target " + e) for t, e in qmp_events(dst, t0)])
+            resume = [t for t, e in ev if e == "target RESUME"]
+            tr = resume[0] if resume else float("nan")
+
+            def at(t):
+                s = [x for x in cpu if x[0] <= t]
+                return s[-1][1] if s else {}
+            c0, c1 = at(tr), at(tf)
+            used = {k: v - c0.get(k, 0) for k, v in c1.items()
+                    if v - c0.get(k, 0) > 0}
+            print("migration %d: %s" % (i + 1, res.strip()))
+            for t, e in sorted(ev + [(tl, "last beat at the source"),
+                                     (tf, "first beat at the target")]):
+                if t >= tl - 0.05:
+                    print("  %+7.1f ms  %s" % ((t - tl) * 1000, e))
+            print("  target QEMU CPU from RESUME to the first beat: %s "
+                  "(steady state at the source: vCPU %.1f ms a beat)" %
+                  (", ".join("%s %.0f ms" % (k, v * 1000)
+                             for k, v in sorted(used.items())) or "none",
+                   steady))
+            rows.append(((tr - tl) * 1000, (tf - tr) * 1000,
+                         sum(used.values()) * 1000, steady))
+            src, dst = dst, src
+        src.xm_ok("destroy", "tl")
+        return rows
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--timeline", type=int, default=0, metavar="N")
     a = ap.parse_args()
+    if a.timeline:
+        r = timeline(a.timeline)
+        print("last beat -> target RESUME p50 %.0f p99 %.0f ms, RESUME -> "
+              "first beat p50 %.0f p99 %.0f ms, target QEMU CPU in it p50 "
+              "%.0f ms; steady state vCPU %.1f ms a beat" %
+              (pct([x[0] for x in r], 50), pct([x[0] for x in r], 99),
+               pct([x[1] for x in r], 50), pct([x[1] for x in r], 99),
+               pct([x[2] for x in r], 50), pct([x[3] for x in r], 50)))
+        return
     saves, restores, cps, size = save_restore(max(3, a.n // 2))
     ms, md, cp = (statistics.median(saves), statistics.median(restores),
                   statistics.median(cps))
@@ -260,13 +403,10 @@ Under TCG on 2 shared CPUs the guest's own heartbeat jitters by tens to
 hundreds of milliseconds with no migration at all (the "no migration"
 column), so the largest gap says more about the host's load than about
 migration; the switch gap is the figure to hold against the 50 ms target,
-and it is NOT met: xend's logs put the source's STOP and the target's
-RESUME 20-35 ms apart (QEMU's downtime above agrees), yet the first count
-from the target comes 200-400 ms after the last from the source.  Not yet
-explained; the likeliest cause is TCG itself (the target QEMU starts with
-an empty translation cache, so the guest's timer, scheduler, shell and
-serial paths are all translated again on its first steps there), which
-KVM would not have.  Restore also starts a QEMU, which cp does not: its
+and it is NOT met.  Where the time goes is in the next section
+(`--timeline`): mostly the target QEMU translating the guest's code again
+after its RESUME (TCG starts with an empty translation cache), stretched
+by the host's load.  Restore also starts a QEMU, which cp does not: its
 ratio to cp moves between runs (0.8x-1.8x measured today).
 """ % (now, a.n, max(3, a.n // 2), ms, " ".join("%.2f" % x for x in saves),
        md, " ".join("%.2f" % x for x in restores), cp,

@@ -43,6 +43,7 @@
 
 #include "xen-common.h"
 #include "xendcfg.h"
+#include "conmoved.h"
 #include "consoled.h"
 
 #define TAIL_DELAY_US	20000		/* batch log copies this long */
@@ -989,8 +990,7 @@ console_moved(struct console *con, const char *host, int port)
 {
 	char	*why;
 
-	why = xsprintf("domain %s moved to %s; its console is port %d there",
-	    con->name, host, port);
+	why = xsprintf(CONMOVED_FMT, con->name, host, port);
 	console_close(con, why);
 	free(why);
 }

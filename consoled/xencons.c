@@ -11,6 +11,10 @@
  *   ^E c .      detach            ^E c ?   help
  * (the ^E c commands are xenconsoled's, so they work in telnet too)
  *
+ * A domain that migrates away: xenconsoled says where it went ("moved to
+ * HOST; its console is port N there") and closes; xencons then connects
+ * there (unless -n), the terminal staying as it is.
+ *
  * On this host, the port must be xenconsoled's: anyone may bind a port
  * xenconsoled has not bound yet (a domain not created yet) and serve a
  * fake login: there, so the owner of the listening end is asked of the
@@ -31,6 +35,7 @@
 #include <libtelnet.h>
 
 #include "xen-common.h"
+#include "conmoved.h"
 #include "consoled.h"
 
 #define XENCONS_DETACH	0x1d	/* Ctrl-] */
@@ -42,6 +47,7 @@ static volatile sig_atomic_t	 got_signal;
 static volatile sig_atomic_t	 got_cont;
 static int			 sock = -1;
 static int			 failed;
+static struct conmoved_tail	 tail;	/* the last output: a moved notice? */
 
 static const telnet_telopt_t xencons_telopts[] = {
 	{ TELNET_TELOPT_ECHO, TELNET_WONT, TELNET_DO },
@@ -53,10 +59,12 @@ static const telnet_telopt_t xencons_telopts[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: xencons [HOST] PORT\n"
+	fprintf(f, "usage: xencons [-n] [HOST] PORT\n"
 	    "Connects to a domain's console (port 9600 + domid on the host "
 	    "running\nxenconsoled; HOST defaults to localhost).  Ctrl-] "
-	    "detaches; ^E c ? lists\nthe console's escape commands.\n");
+	    "detaches; ^E c ? lists\nthe console's escape commands.  A "
+	    "domain that migrates is followed to its\nnew host's console "
+	    "port; -n: do not follow.\n");
 }
 
 static void
@@ -95,6 +103,7 @@ telnet_event(telnet_t *t, telnet_event_t *ev, void *arg)
 {
 	switch (ev->type) {
 	case TELNET_EV_DATA:
+		conmoved_feed(&tail, ev->data.buffer, ev->data.size);
 		if (fd_write_all(STDOUT_FILENO, ev->data.buffer,
 		    ev->data.size) != 0)
 			failed = 1;
@@ -173,28 +182,100 @@ check_server(int fd, const char *host, const char *port)
 	return (0);
 }
 
+/*
+ * One connection: until detached, a signal, a failure or the far end
+ * closing (*closed).  Output goes to the terminal and to the tail.
+ */
+static void
+session(int *in_open, int *detached, int *closed)
+{
+	telnet_t	*t;
+	struct pollfd	 pf[2];
+	char		 buf[16384];
+	ssize_t		 n, i;
+
+	if ((t = telnet_init(xencons_telopts, telnet_event, 0, NULL)) == NULL)
+		fatalx("telnet_init failed");
+	while (!got_signal && !failed) {
+		if (got_cont) {		/* back from a stop: raw again */
+			got_cont = 0;
+			if (tio_raw)
+				term_raw();
+		}
+		pf[0].fd = *in_open ? STDIN_FILENO : -1;
+		pf[0].events = POLLIN;
+		pf[1].fd = sock;
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(sock, buf, sizeof buf);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				*closed = 1;
+				break;
+			}
+			telnet_recv(t, buf, n);
+		}
+		if (*in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+			n = read(STDIN_FILENO, buf, sizeof buf);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				*in_open = 0;	/* keep showing output */
+				shutdown(sock, SHUT_WR);
+				continue;
+			}
+			for (i = 0; i < n && buf[i] != XENCONS_DETACH; i++)
+				;
+			if (!tio_saved)
+				i = n;	/* a pipe: Ctrl-] is just a byte */
+			if (i > 0)
+				telnet_send(t, buf, i);
+			if (i < n) {
+				*detached = 1;
+				break;
+			}
+		}
+	}
+	telnet_free(t);
+	close(sock);
+	sock = -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char	*host = "localhost", *port;
-	telnet_t	*t;
-	struct pollfd	 pf[2];
 	struct sigaction sa;
-	char		 buf[16384];
-	ssize_t		 n, i;
+	char		*moved_host = NULL, portbuf[16];
 	long		 pnum;
 	int		 in_open = 1, tty, detached = 0, closed = 0;
+	int		 follow = 1, moved_port, c;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return (0);
 	}
-	if (argc == 2)
+	while ((c = getopt(argc, argv, "n")) != -1) {
+		if (c != 'n') {
+			usage(stderr);
+			return (2);
+		}
+		follow = 0;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 1)
+		port = argv[0];
+	else if (argc == 2) {
+		host = argv[0];
 		port = argv[1];
-	else if (argc == 3) {
-		host = argv[1];
-		port = argv[2];
 	} else {
 		usage(stderr);
 		return (2);
@@ -229,61 +310,33 @@ main(int argc, char **argv)
 		    "detaches, ^E c ? for help]\r\n", host, port);
 	}
 
-	if ((t = telnet_init(xencons_telopts, telnet_event, 0, NULL)) == NULL)
-		fatalx("telnet_init failed");
-	while (!got_signal && !failed) {
-		if (got_cont) {		/* back from a stop: raw again */
-			got_cont = 0;
-			if (tio_raw)
-				term_raw();
-		}
-		pf[0].fd = in_open ? STDIN_FILENO : -1;
-		pf[0].events = POLLIN;
-		pf[1].fd = sock;
-		pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+	for (;;) {
+		tail.len = 0;
+		session(&in_open, &detached, &closed);
+		if (!closed || !follow || got_signal || failed ||
+		    conmoved_parse(&tail, &moved_host, &moved_port) != 0)
+			break;
+		/* The domain migrated: its console is on the new host now. */
+		snprintf(portbuf, sizeof portbuf, "%d", moved_port);
+		fprintf(stderr, "\r\n[xencons: following to %s port %s]\r\n",
+		    moved_host, portbuf);
+		if ((sock = connect_to(moved_host, portbuf)) == -1 ||
+		    check_server(sock, moved_host, portbuf) != 0) {
+			if (sock != -1)
+				close(sock);
+			failed = 1;
 			break;
 		}
-		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sock, buf, sizeof buf);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				closed = 1;
-				break;
-			}
-			telnet_recv(t, buf, n);
-		}
-		if (in_open && (pf[0].revents & (POLLIN | POLLHUP))) {
-			n = read(STDIN_FILENO, buf, sizeof buf);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				in_open = 0;	/* keep showing output */
-				shutdown(sock, SHUT_WR);
-				continue;
-			}
-			for (i = 0; i < n && buf[i] != XENCONS_DETACH; i++)
-				;
-			if (!tio_saved)
-				i = n;	/* a pipe: Ctrl-] is just a byte */
-			if (i > 0)
-				telnet_send(t, buf, i);
-			if (i < n) {
-				detached = 1;
-				break;
-			}
-		}
+		closed = 0;
+		free(moved_host);
+		moved_host = NULL;
 	}
-	telnet_free(t);
-	close(sock);
+	free(moved_host);
 	term_restore();
 	if (tio_saved) {
 		if (detached)
 			fprintf(stderr, "\r\n[xencons: detached]\r\n");
-		else if (closed)
+		else if (closed && !failed)
 			fprintf(stderr, "\r\n[xencons: connection closed]\r\n");
 	}
 	if (got_signal) {

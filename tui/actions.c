@@ -34,6 +34,16 @@ act_new(struct dom *d, const char *what, int keep_busy)
 	return (a);
 }
 
+/* An action's error: on the row of its domain (if still there), the bar. */
+static void
+act_error(struct top *top, struct dom *d, const char *what, const char *name,
+    const char *error)
+{
+	if (d != NULL)
+		dom_set_error(d, error, time_mono());
+	top_status(top, 1, "%s %s: %s", what, name, error);
+}
+
 static int
 act_done(struct top *top, void *arg, struct reply *r)
 {
@@ -41,11 +51,9 @@ act_done(struct top *top, void *arg, struct reply *r)
 	struct dom	*d = model_find(&top->model, a->domid);
 	double		 now = time_mono();
 
-	if (r->code != NULL) {
-		if (d != NULL)
-			dom_set_error(d, r->error, now);
-		top_status(top, 1, "%s %s: %s", a->what, a->name, r->error);
-	} else {
+	if (r->code != NULL)
+		act_error(top, d, a->what, a->name, r->error);
+	else {
 		if (d != NULL && !a->keep_busy)
 			dom_set_busy(d, NULL, now);
 		top_status(top, 0, "%s %s: done", a->what, a->name);
@@ -166,21 +174,29 @@ action_pin(struct top *top, struct dom *d, int vcpu, const char *cpus)
 	    "vcpu", vcpu, "cpus", cpus), "vcpu-pin", busy, 0));
 }
 
+/* A reply with a new domain's "domid": refresh, select it; its id. */
+static long long
+act_new_domain(struct top *top, struct reply *r)
+{
+	json_t	*id = json_object_get(r->result, "domid");
+
+	top->want_refresh = 1;
+	if (json_is_integer(id))
+		top->sel_domid = json_integer_value(id);
+	return (json_integer_value(id));
+}
+
 static int
 create_done(struct top *top, void *arg, struct reply *r)
 {
 	char		*name = arg;
-	json_t		*id;
+	long long	 id;
 
 	if (r->code != NULL)
 		top_status(top, 1, "create %s: %s", name, r->error);
 	else {
-		id = json_object_get(r->result, "domid");
-		top_status(top, 0, "started domain %s (id %lld)", name,
-		    (long long)json_integer_value(id));
-		top->want_refresh = 1;
-		if (json_is_integer(id))
-			top->sel_domid = json_integer_value(id);
+		id = act_new_domain(top, r);
+		top_status(top, 0, "started domain %s (id %lld)", name, id);
 	}
 	free(name);
 	return (RD_BAR | RD_ROWS);
@@ -270,4 +286,172 @@ out:
 	json_decref(warnings);
 	domcfg_free(dc);
 	return (rd);
+}
+
+/*
+ * Save and restore run as xend jobs: the reply comes when the job ends and
+ * job.progress events (action_job_event) show it going meanwhile.
+ */
+struct jobact {
+	int	 domid;
+	char	 name[TOP_NAME_MAX + 1];
+	int	 checkpoint;
+};
+
+static int
+save_done(struct top *top, void *arg, struct reply *r)
+{
+	struct jobact	*a = arg;
+	struct dom	*d = model_find(&top->model, a->domid);
+
+	if (r->code != NULL)
+		act_error(top, d, "save", a->name, r->error);
+	else {
+		if (d != NULL)
+			dom_set_busy(d, NULL, time_mono());
+		top_status(top, 0, "saved %s to %s: %.1f MiB in %.2f s%s",
+		    a->name, json_string_value(json_object_get(r->result,
+		    "file")), json_number_value(json_object_get(r->result,
+		    "bytes")) / (1024 * 1024), json_number_value(
+		    json_object_get(r->result, "seconds")), a->checkpoint ?
+		    " (still running)" : "");
+		top->want_refresh = 1;
+	}
+	free(a);
+	return (RD_ROWS | RD_BAR);
+}
+
+int
+action_save(struct top *top, struct dom *d, const char *file,
+    int checkpoint)
+{
+	struct jobact	*a;
+	char		*path;
+	int		 rd;
+
+	if (action_refuse_dom0(top, d))
+		return (RD_BAR);
+	if (*file == '\0') {
+		top_status(top, 1, "save %s: no file given", d->name);
+		return (RD_BAR);
+	}
+	path = path_absolute(file);
+	a = xcalloc(1, sizeof *a);
+	a->domid = d->domid;
+	snprintf(a->name, sizeof a->name, "%s", d->name);
+	a->checkpoint = checkpoint;
+	dom_set_busy(d, "saving", time_mono());
+	top_status(top, 0, "saving %s to %s", d->name, path);
+	rd = conn_request(top, "domain.save", json_pack("{s:i, s:s, s:b}",
+	    "dom", d->domid, "file", path, "checkpoint", checkpoint), 0,
+	    save_done, a);
+	free(path);
+	return (RD_ROWS | RD_BAR | rd);
+}
+
+static int
+restore_done(struct top *top, void *arg, struct reply *r)
+{
+	char		*file = arg;
+	long long	 id;
+
+	if (r->code != NULL)
+		top_status(top, 1, "restore %s: %s", file, r->error);
+	else {
+		id = act_new_domain(top, r);
+		top_status(top, 0, "restored %s as domain %lld",
+		    json_string_value(json_object_get(r->result, "name")), id);
+	}
+	free(file);
+	return (RD_BAR | RD_ROWS);
+}
+
+int
+action_restore(struct top *top, const char *file, int paused)
+{
+	char	*path;
+
+	if (*file == '\0') {
+		top_status(top, 1, "restore: no file given");
+		return (RD_BAR);
+	}
+	path = path_absolute(file);
+	top_status(top, 0, "restoring %s", path);
+	return (RD_BAR | conn_request(top, "domain.restore", json_pack(
+	    "{s:s, s:b}", "file", path, "paused", paused), 0, restore_done,
+	    path));
+}
+
+/*
+ * A job.progress event (docs/API.md): the status line shows a bar while the
+ * job runs, and the row of its domain says how far it is.  Every job on
+ * this xend is shown, whoever started it; the reply to our own request has
+ * the last word.
+ */
+int
+action_job_event(struct top *top, json_t *job)
+{
+	const char	*op = json_string_value(json_object_get(job, "op"));
+	const char	*status = json_string_value(json_object_get(job,
+			    "status"));
+	const char	*dom = json_string_value(json_object_get(job, "dom"));
+	const char	*file = json_string_value(json_object_get(job, "file"));
+	const char	*error = json_string_value(json_object_get(job,
+			    "error"));
+	json_t		*id = json_object_get(job, "domid");
+	double		 bytes, total, rate, pct = -1;
+	struct dom	*d = NULL;
+	char		 bar[24], busy[64];
+	int		 i, n;
+	const double	 mib = 1024 * 1024;
+
+	if (op == NULL || status == NULL)
+		return (RD_NONE);
+	if (dom == NULL)
+		dom = "";
+	if (file == NULL)
+		file = "";
+	bytes = json_number_value(json_object_get(job, "bytes"));
+	total = json_number_value(json_object_get(job, "total"));
+	rate = json_number_value(json_object_get(job, "rate"));
+	if (json_is_integer(id))
+		d = model_find(&top->model, json_integer_value(id));
+	if (strcmp(status, "failed") == 0) {
+		if (d != NULL)
+			dom_set_error(d, error != NULL ? error : "failed",
+			    time_mono());
+		top_status(top, 1, "%s %s failed: %s", op, dom, error != NULL ?
+		    error : "(no reason given)");
+		return (RD_ROWS | RD_BAR);
+	}
+	if (strcmp(status, "completed") == 0) {
+		if (d != NULL)
+			dom_set_busy(d, NULL, time_mono());
+		top_status(top, 0, "%s %s: done, %.1f MiB in %.2f s", op, dom,
+		    bytes / mib, json_number_value(json_object_get(job,
+		    "elapsed")));
+		return (RD_BAR);
+	}
+	/* The stream's size is only an estimate: never past 99% running. */
+	if (total > 0)
+		pct = bytes * 100 / total > 99 ? 99 : bytes * 100 / total;
+	n = (int)sizeof bar - 3;
+	bar[0] = '[';
+	for (i = 0; i < n; i++)
+		bar[i + 1] = pct >= 0 && i < pct * n / 100 ? '#' : '-';
+	bar[n + 1] = ']';
+	bar[n + 2] = '\0';
+	if (pct >= 0) {
+		top_status(top, 0, "%s %s %s %3.0f%%  %.1f/%.1f MiB  %.1f MiB/s"
+		    "  %s", op, dom, bar, pct, bytes / mib, total / mib,
+		    rate / mib, file);
+		snprintf(busy, sizeof busy, "%s %.0f%%", op, pct);
+	} else {
+		top_status(top, 0, "%s %s %.1f MiB  %.1f MiB/s  %s", op, dom,
+		    bytes / mib, rate / mib, file);
+		snprintf(busy, sizeof busy, "%s %.1f MiB", op, bytes / mib);
+	}
+	if (d != NULL)
+		dom_set_busy(d, busy, time_mono());
+	return (RD_ROWS | RD_BAR);
 }

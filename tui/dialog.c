@@ -1,7 +1,7 @@
 /*
  * dialog.c: modal dialogs over the list, each built from widgets: the
  * balloon slider, the scheduler dialog, the vCPU pin grid, prompts (filter,
- * create, delay, destroy-by-name), confirmations, the column chooser and
+ * create, delay, destroy-by-name, save, restore), confirmations, the column chooser and
  * help.  A dialog takes every key while open; its key handler returns what
  * to redraw, like the action table's.
  */
@@ -93,7 +93,7 @@ dialog_frame(struct dialog *dl, int h, int w, int *y, int *x)
 	screen_box(*y, *x, h, w, dl->title);
 }
 
-/* ---- prompts: filter, create, delay, destroy ------------------------- */
+/* ---- prompts: filter, create, delay, destroy, save, restore ---------- */
 
 static int
 prompt_key(struct top *top, struct dialog *dl, int key)
@@ -101,6 +101,7 @@ prompt_key(struct top *top, struct dialog *dl, int key)
 	struct dom	*d;
 	double		 v;
 	char		*end;
+	int		 rd;
 
 	if (key == TOP_KEY_ESC) {
 		if (dl->prompt == PROMPT_FILTER) {
@@ -130,13 +131,26 @@ prompt_key(struct top *top, struct dialog *dl, int key)
 			return (RD_ALL | action_destroy(top, d));
 		case PROMPT_CREATE: {
 			char *line = xstrdup(dl->text.buf);
-			int rd;
 
 			dialog_close(top);
 			rd = action_create(top, line);
 			free(line);
 			return (RD_ALL | rd);
 		}
+		case PROMPT_SAVE:
+			d = dialog_dom(top, dl);
+			if (d == NULL) {
+				dialog_close(top);
+				top_status(top, 1, "domain has gone");
+				return (RD_ALL);
+			}
+			rd = action_save(top, d, dl->text.buf, dl->option);
+			dialog_close(top);
+			return (RD_ALL | rd);
+		case PROMPT_RESTORE:
+			rd = action_restore(top, dl->text.buf, dl->option);
+			dialog_close(top);
+			return (RD_ALL | rd);
 		case PROMPT_DELAY:
 			v = strtod(dl->text.buf, &end);
 			if (end == dl->text.buf || *end != '\0' || !(v >= 0.1 &&
@@ -150,6 +164,11 @@ prompt_key(struct top *top, struct dialog *dl, int key)
 			top_status(top, 0, "refresh every %g s", v);
 			return (RD_ALL);
 		}
+	}
+	if (key == '\t' && (dl->prompt == PROMPT_SAVE ||
+	    dl->prompt == PROMPT_RESTORE)) {
+		dl->option = !dl->option;
+		return (RD_DIALOG);
 	}
 	if (textfield_key(&dl->text, key) == WIDGET_IGNORED)
 		return (RD_NONE);
@@ -166,8 +185,8 @@ prompt_key(struct top *top, struct dialog *dl, int key)
 static void
 prompt_draw(struct top *top, struct dialog *dl)
 {
-	int		 y, x, w = 64, off = 0;
-	const char	*label;
+	int		 y, x, w = 64, off = 0, h = 6;
+	const char	*label, *option = NULL;
 
 	switch (dl->prompt) {
 	case PROMPT_DESTROY:
@@ -179,18 +198,31 @@ prompt_draw(struct top *top, struct dialog *dl)
 	case PROMPT_DELAY:
 		label = "seconds between refreshes:";
 		break;
+	case PROMPT_SAVE:
+		label = "save to the file (the domain is gone after):";
+		option = "checkpoint: keep it running (Tab)";
+		break;
+	case PROMPT_RESTORE:
+		label = "restore the domain saved in the file:";
+		option = "leave it paused (Tab)";
+		break;
 	default:
 		label = "show domains whose name contains:";
 		break;
 	}
-	dialog_frame(dl, 6, w, &y, &x);
+	if (option != NULL)
+		h++;
+	dialog_frame(dl, h, w, &y, &x);
 	w = screen_cols() - 2 < w ? screen_cols() - 2 : w;
 	screen_text(y + 1, x + 2, w - 4, 0, "%s", label);
 	if ((int)dl->text.cursor > w - 8)
 		off = dl->text.cursor - (w - 8);
 	screen_text(y + 2, x + 2, w - 4, screen_attr("input"), "> %s",
 	    dl->text.buf + off);
-	screen_text(y + 4, x + 2, w - 4, dl->message != NULL ?
+	if (option != NULL)
+		screen_text(y + 3, x + 2, w - 4, 0, "%s %s",
+		    screen_check(dl->option), option);
+	screen_text(y + h - 2, x + 2, w - 4, dl->message != NULL ?
 	    screen_attr("error") : screen_attr("dim"), "%s", dl->message !=
 	    NULL ? dl->message : "Enter accepts, Esc cancels");
 	move(y + 2, x + 4 + (int)(dl->text.cursor - off));
@@ -205,11 +237,11 @@ dialog_open_prompt(struct top *top, enum prompt_kind kind)
 {
 	struct dialog	*dl;
 	struct dom	*d = NULL;
-	char		 buf[32];
+	char		 buf[32], buf2[sizeof dl->text.buf];
 	static const char *titles[] = { "Filter", "Destroy", "Create",
-	    "Refresh delay" };
+	    "Refresh delay", "Save", "Restore" };
 
-	if (kind == PROMPT_DESTROY) {
+	if (kind == PROMPT_DESTROY || kind == PROMPT_SAVE) {
 		d = top_selected(top);
 		if (action_refuse_dom0(top, d))
 			return (RD_BAR);
@@ -224,6 +256,13 @@ dialog_open_prompt(struct top *top, enum prompt_kind kind)
 	}
 	if (kind == PROMPT_DESTROY)
 		snprintf(dl->title, sizeof dl->title, "Destroy %s", d->name);
+	else if (kind == PROMPT_SAVE) {
+		snprintf(dl->title, sizeof dl->title, "Save %s", d->name);
+		snprintf(buf2, sizeof buf2, "%s/%s.chk", TOP_SAVE_DIR,
+		    d->name);
+		textfield_set(&dl->text, buf2);
+	} else if (kind == PROMPT_RESTORE)
+		textfield_set(&dl->text, TOP_SAVE_DIR "/");
 	return (dialog_set(top, dl, d));
 }
 

@@ -176,6 +176,18 @@ a_create(struct top *top, int key)
 }
 
 static int
+a_save(struct top *top, int key)
+{
+	return (dialog_open_prompt(top, PROMPT_SAVE));
+}
+
+static int
+a_restore(struct top *top, int key)
+{
+	return (dialog_open_prompt(top, PROMPT_RESTORE));
+}
+
+static int
 a_console(struct top *top, int key)
 {
 	struct dom	*d = top_selected(top);
@@ -259,6 +271,9 @@ const struct top_action top_actions[] = {
 	{ KEY_F(9), M_ALL, NULL, NULL, a_destroy },
 	{ 'n', M_ALL, "New", "create a domain from a config file",
 	  a_create },
+	{ 'S', M_ALL, "Save", "save to a file; the domain is gone after "
+	  "(Tab in the dialog: checkpoint, it keeps running)", a_save },
+	{ 'R', M_ALL, "Restore", "restore a domain from a saved file", a_restore },
 	{ 'a', M_ALL, "Console", "attach the console (Ctrl-] returns)",
 	  a_console },
 	{ TOP_KEY_CTRL('l'), M_ALL, NULL, "repaint the screen", a_redraw },

@@ -713,13 +713,28 @@ draw_detail(struct top *top, int y, int h, double now)
 		    NULL ? "-" : "none");
 	if (y < end)
 		screen_text(y++, 0, COLS, screen_attr("header"), "Network");
-	for (k = 0; cfg != NULL && k < cfg->nvifs && y < end; k++) {
+	/* xend's view: the interfaces now, the bridge, the address leased. */
+	json_array_foreach(json_object_get(d->full, "network"), k, e) {
+		if (y >= end)
+			break;
+		s = json_string_value(json_object_get(e, "ip_source"));
+		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s  ip %s%s",
+		    json_string_value(json_object_get(e, "vifname")) ?: "-",
+		    json_string_value(json_object_get(e, "mac")) ?: "-",
+		    json_string_value(json_object_get(e, "bridge")) ?: "-",
+		    json_string_value(json_object_get(e, "ip")) ?: "-",
+		    s != NULL && strcmp(s, "lease") == 0 ? " (dhcp)" : "");
+	}
+	/* An older xend's reply has none: the config's. */
+	for (k = 0; json_object_get(d->full, "network") == NULL &&
+	    cfg != NULL && k < cfg->nvifs && y < end; k++) {
 		xendcfg_vif_name(&top->cfg, d->domid, (int)k, vif, sizeof vif);
 		screen_text(y++, 2, COLS - 2, 0, "%s  mac %s  bridge %s"
 		    "  ip %s", vif, cfg->vifs[k].mac ?: "-",
 		    cfg->vifs[k].bridge ?: "default", cfg->vifs[k].ip ?: "-");
 	}
-	if (y < end && (cfg == NULL || cfg->nvifs == 0))
+	if (y < end && json_array_size(json_object_get(d->full, "network")) ==
+	    0 && (cfg == NULL || cfg->nvifs == 0))
 		screen_text(y++, 2, COLS - 2, screen_attr("dim"), "%s", cfg ==
 		    NULL ? "-" : "none");
 	if (y < end)

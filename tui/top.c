@@ -347,6 +347,7 @@ top_refresh(struct top *top)
 struct event_spans {
 	char		 type[32];
 	const char	*dom, *dom_end;
+	const char	*job, *job_end;
 	double		 domid;
 };
 
@@ -361,6 +362,9 @@ event_member(const char *key, size_t klen, const char *v, const char *vend,
 	else if (jscan_key_is(key, klen, "domain")) {
 		e->dom = v;
 		e->dom_end = vend;
+	} else if (jscan_key_is(key, klen, "job")) {
+		e->job = v;
+		e->job_end = vend;
 	} else if (jscan_key_is(key, klen, "domid"))
 		e->domid = jscan_number(v, vend);
 	return (0);
@@ -371,6 +375,8 @@ top_handle_event(struct top *top, const char *line, size_t len)
 {
 	struct event_spans	 e;
 	struct dom		*d;
+	json_t			*job;
+	int			 rd;
 	int			 detail = top->mode == MODE_DETAIL ?
 				    top->sel_domid : -1;
 
@@ -387,8 +393,16 @@ top_handle_event(struct top *top, const char *line, size_t len)
 		if ((d = model_update_one(&top->model, e.dom, e.dom_end,
 		    time_mono(), detail)) == NULL)
 			return (RD_NONE);
+	} else if (strcmp(e.type, "job.progress") == 0 && e.job != NULL) {
+		/* A few a second at most: a tree is cheap enough. */
+		if ((job = json_loadb(e.job, e.job_end - e.job, 0,
+		    NULL)) == NULL)
+			return (RD_NONE);
+		rd = action_job_event(top, job);
+		json_decref(job);
+		return (rd);
 	} else
-		return (RD_NONE);	/* job progress and the like: later */
+		return (RD_NONE);
 	top_rows(top);
 	return (RD_ROWS | RD_HEADER);
 }

@@ -270,7 +270,10 @@ struct dialog_ops {
 };
 
 enum prompt_kind { PROMPT_FILTER, PROMPT_DESTROY, PROMPT_CREATE,
-	PROMPT_DELAY };
+	PROMPT_DELAY, PROMPT_SAVE, PROMPT_RESTORE };
+
+/* Where the save dialog proposes to write (Xen's xendomains save dir). */
+#define TOP_SAVE_DIR	"/var/lib/xen/save"
 
 struct dialog {
 	const struct dialog_ops	*ops;
@@ -282,6 +285,7 @@ struct dialog {
 	enum prompt_kind	 prompt;
 	struct textfield	 text;
 	int			 confirm_key;	/* 's' or 'r' for confirm */
+	int			 option;	/* save: checkpoint; restore: paused */
 	/* balloon */
 	struct slider		 slider;
 	/* scheduler: weight, cap, period, slice */
@@ -356,6 +360,12 @@ int	 action_sched(struct top *, struct dom *, const long *vals,
 	     const int *changed);
 int	 action_pin(struct top *, struct dom *, int vcpu, const char *cpus);
 int	 action_create(struct top *, const char *cmdline);
+/* domain.save / domain.restore of FILE (made absolute), in the background. */
+int	 action_save(struct top *, struct dom *, const char *file,
+	     int checkpoint);
+int	 action_restore(struct top *, const char *file, int paused);
+/* A job.progress event's "job": the status line's bar, the row's note. */
+int	 action_job_event(struct top *, json_t *job);
 /* Refuses actions on Domain-0 with a status message; 1 if refused. */
 int	 action_refuse_dom0(struct top *, struct dom *);
 

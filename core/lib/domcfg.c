@@ -18,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include "xen-common.h"
 #include "cpulist.h"
 #include "domcfg.h"
+#include "netrate.h"
 
 
 #define DOMCFG_MAX_DISKS	64
@@ -35,14 +38,14 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED,
 };
 
 /* The type's name in domcfg_schema_json, indexed by enum dk_type. */
 static const char *const dk_type_names[] = {
 	"name", "builder", "path", "int", "int", "cpulist", "string",
 	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
-	"vifs", "bool", "string", "ignored",
+	"vifs", "bool", "string", "ignored", "refused",
 };
 
 /* Where a key sits in the SXP (vm ...) form. */
@@ -210,8 +213,11 @@ static const struct dc_key {
 	{ .name = "vif", .config = "vifs", .type = DK_VIF, .def = "[]",
 	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
 	    .help = "A list of network interfaces, each a string of "
-	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP' settings, any of "
-	    "them left out; '' gets a generated MAC and default-bridge." },
+	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP, vifname=NAME, "
+	    "model=MODEL, rate=RATE' settings, any of them left out; '' gets "
+	    "a generated MAC and default-bridge.  model is virtio (default), "
+	    "e1000, rtl8139 or ne2k_pci; rate limits what the guest receives "
+	    "(10Mb/s, 1MB/s@20ms)." },
 	{ .name = "nics", .type = DK_NICS, .min = 0, .max = DOMCFG_MAX_VIFS,
 	    .flags = DF_NOCONFIG, .where = DS_NONE, .builders = DB_ALL,
 	    .era = "2.0", .see = "vif", .off = NOOFF,
@@ -284,15 +290,15 @@ static const struct dc_key {
 	 */
 #define IGNORED(n) { .name = n, .type = DK_IGNORED, .flags = DF_NOCONFIG, \
 	    .where = DS_NONE, .off = NOOFF }
-	IGNORED("access_control"), IGNORED("audio"), IGNORED("backend"),
-	IGNORED("blkif"), IGNORED("bootargs"), IGNORED("bootloader"),
+	IGNORED("access_control"), IGNORED("audio"),
+	IGNORED("bootargs"), IGNORED("bootloader"),
 	IGNORED("cpu_cap"), IGNORED("cpu_weight"), IGNORED("cpuid"),
 	IGNORED("device_model"), IGNORED("display"), IGNORED("features"),
 	IGNORED("guest_os_type"), IGNORED("hap"), IGNORED("hpet"),
-	IGNORED("interface"), IGNORED("ioports"), IGNORED("irq"),
+	IGNORED("interface"),
 	IGNORED("keymap"), IGNORED("maxvcpus"), IGNORED("monitor"),
-	IGNORED("netif"), IGNORED("nographic"), IGNORED("on_xend_start"),
-	IGNORED("on_xend_stop"), IGNORED("pae"), IGNORED("pci"),
+	IGNORED("nographic"), IGNORED("on_xend_start"),
+	IGNORED("on_xend_stop"), IGNORED("pae"),
 	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"),
 	IGNORED("shadow_memory"), IGNORED("soundhw"), IGNORED("ssidref"),
 	IGNORED("stdvga"), IGNORED("timer_mode"), IGNORED("tpmif"),
@@ -301,6 +307,25 @@ static const struct dc_key {
 	IGNORED("vncconsole"), IGNORED("vnclisten"), IGNORED("vncviewer"),
 	IGNORED("vscsi"), IGNORED("vtpm"), IGNORED("xauthority"),
 #undef IGNORED
+	/*
+	 * Real Xen keys refused (xm create exits 2): what they ask for
+	 * cannot be had here, and running without it would mislead.
+	 */
+#define REFUSED(n, why) { .name = n, .type = DK_REFUSED, \
+	    .flags = DF_NOCONFIG, .where = DS_NONE, .off = NOOFF, .help = why }
+#define NO_PCI	"PCI passthrough is not supported: it needs VFIO and a " \
+	"physical device given up by this host; give the domain virtual " \
+	"devices instead (vif for a network card, disk for storage)"
+#define NO_DRIVER_DOMAINS "driver domains are not supported: domain 0 " \
+	"(this host) is the backend of every domain's network interfaces " \
+	"and disks; give the domain vif and disk entries, and use a vnet or " \
+	"network-route to connect domains as a driver domain would"
+	REFUSED("pci", NO_PCI), REFUSED("ioports", NO_PCI),
+	REFUSED("irq", NO_PCI), REFUSED("backend", NO_DRIVER_DOMAINS),
+	REFUSED("netif", NO_DRIVER_DOMAINS), REFUSED("blkif", NO_DRIVER_DOMAINS),
+#undef NO_PCI
+#undef NO_DRIVER_DOMAINS
+#undef REFUSED
 #undef OFF
 #undef NOOFF
 };
@@ -317,7 +342,7 @@ static const char *const dc_sxp_runtime[] = {
 };
 
 static const char *const dc_vif_ignored[] = {
-	"accel", "backend", "model", "rate", "uuid", "vifname",
+	"accel", "backend", "uuid",
 };
 
 static const char *const dc_actions[] = {
@@ -351,6 +376,7 @@ struct dc {
 	long		 nics;		/* -1: not given */
 	char		*nics_loc;
 	int		 vnc_set;	/* vnc given (its default is the builder's) */
+	int		 refused;	/* a DK_REFUSED key: DOMCFG_REFUSED */
 };
 
 static int
@@ -446,6 +472,15 @@ dc_warn(struct dc *dc, const char *loc, const char *fmt, ...)
 	}
 	json_array_append_new(dc->warnings, j);
 	free(msg);
+}
+
+/* A refused key (pci, backend, ...): the error says why and what instead. */
+static int
+dc_refuse(struct dc *dc, const char *loc, const struct dc_key *k)
+{
+	dc_error(dc, loc, k->name, "%s", k->help);
+	dc->refused = 1;
+	return (1);
 }
 
 /* ---- value checks shared by build and validate ---- */
@@ -546,6 +581,110 @@ mac_problem(const char *s)
 	if (strcmp(s, "00:00:00:00:00:00") == 0)
 		return ("the all-zero address cannot be used");
 	return (NULL);
+}
+
+/* vif options: the tap's name, the NIC model, the rate limit. */
+static const char *
+vifname_problem(const char *s)
+{
+	return (bridge_ok(s) ? NULL : "expected 1 to 15 letters, digits, "
+	    "'_', '.' or '-'");
+}
+
+static const char *const vif_models[][2] = {
+	{ "virtio", "virtio-net-pci" }, { "e1000", "e1000" },
+	{ "rtl8139", "rtl8139" }, { "ne2k_pci", "ne2k_pci" },
+};
+
+static const char *
+model_problem(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(vif_models); i++)
+		if (strcmp(s, vif_models[i][0]) == 0)
+			return (NULL);
+	return ("expected virtio, e1000, rtl8139 or ne2k_pci");
+}
+
+static const char *
+rate_problem(const char *s)
+{
+	struct netrate	 r;
+	char		*cause;
+
+	if (netrate_parse(s, &r, &cause) == 0)
+		return (NULL);
+	free(cause);
+	return ("expected a number, K, M or G, b or B, /s and optionally "
+	    "@ an interval, like 10Mb/s or 1MB/s@20ms");
+}
+
+#define VOFF(f)	offsetof(struct domcfg_vif, f)
+static const struct vif_opt {
+	const char	*name;
+	size_t		 off;		/* a char * in struct domcfg_vif */
+	const char	*(*problem)(const char *);
+	const char	*help;
+} vif_opts[] = {
+	{ "vifname", VOFF(vifname), vifname_problem,
+	    "the host-side interface's name, in place of vif-prefix + domid "
+	    "+ '.' + index" },
+	{ "model", VOFF(model), model_problem,
+	    "the NIC the guest sees: virtio (default), e1000, rtl8139 or "
+	    "ne2k_pci" },
+	{ "rate", VOFF(rate), rate_problem,
+	    "a limit on what the guest receives, as Xen wrote it (10Mb/s, "
+	    "1MB/s@20ms: over 20 ms windows), by tc on the tap" },
+};
+#undef VOFF
+
+static const struct vif_opt *
+vif_opt_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(vif_opts); i++)
+		if (strcmp(vif_opts[i].name, name) == 0)
+			return (&vif_opts[i]);
+	return (NULL);
+}
+
+static char **
+vif_opt_field(const struct domcfg_vif *v, const struct vif_opt *o)
+{
+	return ((char **)((char *)v + o->off));
+}
+
+/* Random MACs in Xen's 00:16:3e range (xend: at create, so they persist). */
+void
+domcfg_fill_macs(struct domcfg *config)
+{
+	size_t	 i;
+	unsigned char r[3];
+	int	 fd;
+
+	for (i = 0; i < config->nvifs; i++) {
+		if (config->vifs[i].mac != NULL)
+			continue;
+		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
+			fatal("/dev/urandom");
+		close(fd);
+		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
+		    r[0] & 0x7f, r[1], r[2]);
+	}
+}
+
+const char *
+domcfg_vif_driver(const struct domcfg_vif *v)
+{
+	size_t	 i;
+
+	for (i = 0; v->model != NULL && i < nitems(vif_models); i++)
+		if (strcmp(v->model, vif_models[i][0]) == 0)
+			return (vif_models[i][1]);
+	return ("virtio-net-pci");
 }
 
 static int
@@ -672,6 +811,7 @@ static int
 vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
     const char *value)
 {
+	const struct vif_opt *o;
 	const char	*why;
 	char		*mac, *p;
 	json_t		*other;
@@ -728,6 +868,11 @@ vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
 			return (dc_error(dc, loc, "vif", "expected an IPv4 "
 			    "address for ip, got '%s'", value));
 		json_object_set_new(vif, "ip", json_string(value));
+	} else if ((o = vif_opt_find(key)) != NULL) {
+		if ((why = o->problem(value)) != NULL)
+			return (dc_error(dc, loc, "vif", "invalid %s '%s': %s",
+			    key, value, why));
+		json_object_set_new(vif, key, json_string(value));
 	} else
 		dc_warn(dc, loc, "vif: unknown option '%s' ignored", key);
 	return (0);
@@ -1428,7 +1573,7 @@ fail:
 	dc_done(dc, warnings);
 	*cause = dc->cause != NULL ? dc->cause : xsprintf("%s: invalid "
 	    "configuration", dc->file);
-	return (-1);
+	return (dc->refused ? DOMCFG_REFUSED : -1);
 }
 
 int
@@ -1462,7 +1607,15 @@ domcfg_build(const json_t *vars, const json_t *meta, const char *file,
 		if ((k = dc_key_find(key)) != NULL && k->type == DK_IGNORED)
 			dc_warn(&dc, loc, "'%s' is not supported and was "
 			    "ignored", key);
-		else if (k != NULL) {
+		else if (k != NULL && k->type == DK_REFUSED) {
+			/* pci = [] asks for nothing. */
+			if (!json_is_null(v) && !json_is_false(v) &&
+			    !(json_is_array(v) && json_array_size(v) == 0) &&
+			    !(json_is_integer(v) && json_integer_value(v) ==
+			    0) && !(json_is_string(v) &&
+			    *json_string_value(v) == '\0'))
+				failed = dc_refuse(&dc, loc, k);
+		} else if (k != NULL) {
 			if (!json_is_null(v) && dc_key_set(&dc, loc, k, v) != 0)
 				failed = 1;
 		}
@@ -1577,6 +1730,7 @@ static int
 sxp_device(struct dc *dc, const struct sxp *device)
 {
 	const struct sxp	*dev, *item;
+	const struct dc_key	*k;
 	const char		*type, *name, *uname, *d, *mode;
 	char			*loc = sxp_loc(dc, device), *spec;
 	json_t			*vif;
@@ -1628,6 +1782,10 @@ sxp_device(struct dc *dc, const struct sxp *device)
 		r = 0;
 		goto out;
 	}
+	if ((k = dc_key_find(type)) != NULL && k->type == DK_REFUSED) {
+		dc_refuse(dc, loc, k);
+		goto out;
+	}
 	dc_warn(dc, loc, "device type '%s' is not supported and was ignored",
 	    type);
 	r = 0;
@@ -1672,6 +1830,9 @@ domcfg_from_sxp(const struct sxp *vm, const char *file, json_t **config,
 			failed = sxp_device(&dc, item) != 0;
 		else if ((k = dc_key_sxp(name, DS_TOP)) != NULL)
 			failed = sxp_set(&dc, loc, k, item) != 0;
+		else if ((k = dc_key_find(name)) != NULL &&
+		    k->type == DK_REFUSED)
+			failed = dc_refuse(&dc, loc, k);
 		else if (in_list(name, dc_sxp_runtime,
 		    nitems(dc_sxp_runtime)) >= 0)
 			dc_warn(&dc, loc, "'%s' is not a configuration option "
@@ -1755,6 +1916,11 @@ domcfg_to_sxp(const json_t *c)
 		for (j = 0; j < nitems(vif_keys); j++)
 			sxp_add_json(x, vif_keys[j], json_object_get(d,
 			    vif_keys[j]));
+		for (j = 0; j < nitems(vif_opts); j++)
+			if (json_is_string(json_object_get(d,
+			    vif_opts[j].name)))
+				sxp_add_json(x, vif_opts[j].name,
+				    json_object_get(d, vif_opts[j].name));
 	}
 	return (vm);
 }
@@ -1838,9 +2004,10 @@ v_disks(const json_t *disks, char **cause)
 static int
 v_vifs(const json_t *vifs, char **cause)
 {
+	const struct vif_opt *opt;
 	const json_t	*vif, *e;
 	const char	*key, *s, *why;
-	size_t		 i, j;
+	size_t		 i, j, extra;
 
 	if (!json_is_array(vifs))
 		return (v_type(cause, "vifs", "a list", vifs));
@@ -1851,7 +2018,21 @@ v_vifs(const json_t *vifs, char **cause)
 		if (!json_is_object(vif))
 			return (v_error(cause, "vifs", "entry %zu is not an "
 			    "object", i));
+		extra = 0;
 		json_object_foreach((json_t *)vif, key, e) {
+			if ((opt = vif_opt_find(key)) != NULL) {
+				if (!json_is_string(e))
+					return (v_error(cause, "vifs", "entry "
+					    "%zu: %s must be a string", i,
+					    key));
+				s = json_string_value(e);
+				if ((why = opt->problem(s)) != NULL)
+					return (v_error(cause, "vifs", "entry "
+					    "%zu: invalid %s '%s': %s", i, key,
+					    s, why));
+				extra++;
+				continue;
+			}
 			if (strcmp(key, "mac") != 0 &&
 			    strcmp(key, "bridge") != 0 &&
 			    strcmp(key, "script") != 0 &&
@@ -1884,7 +2065,7 @@ v_vifs(const json_t *vifs, char **cause)
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "invalid script", i));
 		}
-		if (json_object_size(vif) != 4 + (json_object_get(vif,
+		if (json_object_size(vif) != 4 + extra + (json_object_get(vif,
 		    "type") != NULL))
 			return (v_error(cause, "vifs", "entry %zu: needs mac, "
 			    "bridge, script and ip", i));
@@ -2075,7 +2256,7 @@ domcfg_from_json(const json_t *c, char **cause)
 	const json_t		*v, *e;
 	json_t			*def;
 	char			*field;
-	size_t			 i, j;
+	size_t			 i, j, n;
 
 	if (domcfg_validate(c, cause) != 0)
 		return (NULL);
@@ -2121,6 +2302,9 @@ domcfg_from_json(const json_t *c, char **cause)
 		dc->vifs[j].script = json_strdup(json_object_get(e, "script"));
 		dc->vifs[j].ip = json_strdup(json_object_get(e, "ip"));
 		dc->vifs[j].type = json_strdup(json_object_get(e, "type"));
+		for (n = 0; n < nitems(vif_opts); n++)
+			*vif_opt_field(&dc->vifs[j], &vif_opts[n]) =
+			    json_strdup(json_object_get(e, vif_opts[n].name));
 	}
 	return (dc);
 }
@@ -2129,10 +2313,10 @@ json_t *
 domcfg_to_json(const struct domcfg *dc)
 {
 	const struct dc_key	*k;
-	const char		*field;
-	json_t			*c = json_object(), *a;
+	const char		*field, *f;
+	json_t			*c = json_object(), *a, *v;
 	long			 n;
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
 		k = &dc_keys[i];
@@ -2167,15 +2351,22 @@ domcfg_to_json(const struct domcfg *dc)
 	json_object_set_new(c, "disks", a);
 	a = json_array();
 	for (i = 0; i < dc->nvifs; i++) {
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}",
+		v = json_pack("{s:o, s:o, s:o, s:o}",
 		    "mac", json_strornull(dc->vifs[i].mac),
 		    "bridge", json_strornull(dc->vifs[i].bridge),
 		    "script", json_strornull(dc->vifs[i].script),
-		    "ip", json_strornull(dc->vifs[i].ip)));
-		/* Only when set: configs saved before it stay as they were. */
+		    "ip", json_strornull(dc->vifs[i].ip));
+		/* Only when set: configs saved before them stay as they were. */
 		if (dc->vifs[i].type != NULL)
-			json_object_set_new(json_array_get(a, i), "type",
+			json_object_set_new(v, "type",
 			    json_string(dc->vifs[i].type));
+		for (j = 0; j < nitems(vif_opts); j++) {
+			f = *vif_opt_field(&dc->vifs[i], &vif_opts[j]);
+			if (f != NULL)
+				json_object_set_new(v, vif_opts[j].name,
+				    json_string(f));
+		}
+		json_array_append_new(a, v);
 	}
 	json_object_set_new(c, "vifs", a);
 	return (c);
@@ -2243,6 +2434,9 @@ domcfg_free(struct domcfg *dc)
 		free(dc->vifs[i].script);
 		free(dc->vifs[i].ip);
 		free(dc->vifs[i].type);
+		free(dc->vifs[i].vifname);
+		free(dc->vifs[i].model);
+		free(dc->vifs[i].rate);
 	}
 	free(dc->vifs);
 	free(dc);
@@ -2340,7 +2534,7 @@ domcfg_schema_json(void)
 	static const char *const places[] = { NULL, "vm", "image", "device" };
 	const struct dc_key	*k;
 	json_t			*keys = json_array(), *ign = json_array(), *o;
-	json_t			*b;
+	json_t			*b, *vo;
 	size_t			 i;
 
 	for (i = 0; i < nitems(dc_keys); i++) {
@@ -2380,5 +2574,11 @@ domcfg_schema_json(void)
 			json_object_set_new(o, "see", json_string(k->see));
 		json_array_append_new(keys, o);
 	}
-	return (json_pack("{s:o, s:o}", "keys", keys, "ignored", ign));
+	/* A vif's options beyond mac, bridge, script and ip. */
+	vo = json_array();
+	for (i = 0; i < nitems(vif_opts); i++)
+		json_array_append_new(vo, json_pack("{s:s, s:s}", "name",
+		    vif_opts[i].name, "help", vif_opts[i].help));
+	return (json_pack("{s:o, s:o, s:o}", "keys", keys, "ignored", ign,
+	    "vif_options", vo));
 }

@@ -27,7 +27,8 @@
  *   disks       array of {"uname": "file:/p"|"qcow2:/p"|"phy:/dev/x", "dev": "sda1",
  *               "mode": "r"|"w"|"w!"}
  *   vifs        array of {"mac": string or null, "bridge": string or null,
- *               "script": string or null, "ip": string or null};
+ *               "script": string or null, "ip": string or null, and when
+ *               given "vifname", "model", "rate" (strings)};
  *               nics = N pads the list with default vifs up to N
  *   on_poweroff, on_reboot, on_crash
  *               "destroy"|"restart"|"preserve"|"rename-restart"; the 2.0
@@ -73,7 +74,8 @@ const char	*domcfg_key_doc(size_t i, const char **help);
 /*
  * The whole schema as JSON (for the API's config.schema and a form that
  * edits configs): {"keys": [{name, type, help, default, min, max, ...}],
- * "ignored": [names]}.  A new reference.
+ * "ignored": [names], "vif_options": [{name, help}] (beyond mac, bridge,
+ * script, ip)}.  A new reference.
  */
 json_t		*domcfg_schema_json(void);
 /* The i-th real Xen key accepted and ignored with a warning, or NULL. */
@@ -97,6 +99,13 @@ json_t		*domcfg_disk(const char *uname, const char *dev,
 int	domcfg_build(const json_t *vars, const json_t *meta, const char *file,
 	    const char *base_dir, json_t **config, json_t **warnings,
 	    char **cause);
+
+/*
+ * domcfg_build and domcfg_from_sxp return this instead of -1 when the
+ * config asks for what this version refuses (pci, driver domains): *cause
+ * says why and what to use instead; xm create exits 2.
+ */
+#define DOMCFG_REFUSED	(-2)
 
 /* SXP (vm (name x) (memory 64) (image (linux (kernel ..))) (device ..)). */
 int	domcfg_from_sxp(const struct sxp *vm, const char *file,
@@ -126,7 +135,15 @@ struct domcfg_vif {
 	char	*script;
 	char	*ip;
 	char	*type;		/* "ioemu": an emulated card (HVM), or NULL */
+	char	*vifname;	/* the host-side tap's name (3.0) */
+	char	*model;		/* the NIC: virtio, e1000, rtl8139, ne2k_pci */
+	char	*rate;		/* "10Mb/s@50ms": tc on the tap (netrate.h) */
 };
+
+/* Gives each vif without a MAC a random one in Xen's 00:16:3e range. */
+void		 domcfg_fill_macs(struct domcfg *);
+/* The QEMU device of a vif's model ("virtio-net-pci" for NULL). */
+const char	*domcfg_vif_driver(const struct domcfg_vif *);
 
 struct domcfg {
 	char			*name;

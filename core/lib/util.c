@@ -197,6 +197,16 @@ hex_value(int c)
 	return (-1);
 }
 
+char *
+path_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return (xstrdup(path));
+	return (xsprintf("%s/%s", cwd, path));
+}
+
 int
 parse_long(const char *s, long min, long max, long *out)
 {

@@ -65,6 +65,8 @@ int	 file_read(const char *path, char **out, size_t *len, char **cause);
 int	 file_write_atomic(const char *path, const void *, size_t, mode_t,
 	     char **cause);
 int	 mkdir_p(const char *path, mode_t, char **cause);
+/* path made absolute against the current directory; caller frees. */
+char	*path_absolute(const char *path);
 int	 fd_set_nonblock(int fd);
 int	 fd_set_cloexec(int fd);
 /* Writes all of buf (retrying short writes and EINTR); 0/-1 with errno. */

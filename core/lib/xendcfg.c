@@ -163,13 +163,21 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	I("dom0-min-mem", dom0_min_mem, "256", 0, 1 << 30,
 	    "Memory (MB) kept for domain 0 when admitting domains and "
 	    "ballooning."),
-	S("network-script", network_script, "",
-	    "Run with the argument start when xend starts (to set up "
-	    "bridges); empty: none."),
+	S("network-script", network_script, "network-bridge",
+	    "The script, with its key=value arguments, run as \"SCRIPT start "
+	    "ARGS\" when xend starts and \"SCRIPT stop ARGS\" when it stops; "
+	    "a name without '/' is in $XEN_CONFIG_DIR/scripts.  The default, "
+	    "network-bridge, makes a host-only bridge (default-bridge) with "
+	    "an address on a private subnet (subnet=, default 10.80.0.0/24) "
+	    "and a DHCP server for it; network-nat adds NAT to the outside, "
+	    "network-route routing.  Empty: none."),
 	S("vif-script", vif_script, "",
-	    "Run for each virtual interface (\"online vif=... bridge=... "
-	    "mac=... domain=...\"); empty: taps are added to their bridge if "
-	    "it exists."),
+	    "The script, with its key=value arguments, run for each virtual "
+	    "interface as \"SCRIPT online|offline ARGS domain=... vif=... "
+	    "bridge=... mac=... domid=... [ip=...]\" (also as environment "
+	    "variables); vif-bridge, vif-route and vif-nat are in "
+	    "$XEN_CONFIG_DIR/scripts.  Empty: taps are added to their bridge "
+	    "by xend itself, as vif-bridge would."),
 	S("default-bridge", default_bridge, "xenbr0",
 	    "The bridge a vif joins when its config names none."),
 	S("vif-prefix", vif_prefix, "vif",

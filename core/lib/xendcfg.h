@@ -65,7 +65,7 @@ struct xendcfg {
 	int	 relocation_port;	/* xend-relocation-port: 8002 */
 	char	*relocation_hosts_allow; /* xend-relocation-hosts-allow: '' */
 	int	 dom0_min_mem;		/* dom0-min-mem (MB): 256 */
-	char	*network_script;	/* network-script: '' (none) */
+	char	*network_script;	/* network-script: network-bridge */
 	char	*vif_script;		/* vif-script: '' (built-in bridge add) */
 	char	*default_bridge;	/* default-bridge: xenbr0 */
 	char	*vif_prefix;		/* vif-prefix: vif (taps PREFIXD.N) */

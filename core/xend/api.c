@@ -760,6 +760,77 @@ api_domain_migrate(struct api_req *req, struct domain *d)
 	}
 }
 
+/* xm network-attach, network-detach: the domain, once done. */
+static void
+api_domain_network_attach(struct api_req *req, struct domain *d)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vif_hot_attach(d, req->args, api_done, req, &cause)) !=
+	    NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_domain_network_detach(struct api_req *req, struct domain *d)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vif_hot_detach(d, (int)json_integer_value(json_object_get(
+	    req->args, "devid")), api_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+/* The vnet ops answer when vnet-vxlan has run. */
+static void
+api_vnet_done(const char *code, const char *msg, json_t *result, void *arg)
+{
+	struct api_req	*req = arg;
+
+	if (code != NULL)
+		server_error(req, code, "%s", msg);
+	else
+		server_reply(req, result != NULL ? json_incref(result) : NULL);
+}
+
+static void
+api_vnet_create(struct api_req *req, struct domain *unused)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vnet_create(json_object_get(req->args, "vnet"),
+	    api_vnet_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+api_vnet_list(struct api_req *req, struct domain *unused)
+{
+	server_reply(req, vnet_list());
+}
+
+static void
+api_vnet_delete(struct api_req *req, struct domain *unused)
+{
+	const char	*code;
+	char		*cause;
+
+	if ((code = vnet_delete(json_integer_value(json_object_get(req->args,
+	    "id")), api_vnet_done, req, &cause)) != NULL) {
+		server_error(req, code, "%s", cause);
+		free(cause);
+	}
+}
+
 static void
 api_events_subscribe(struct api_req *req, struct domain *d)
 {
@@ -964,6 +1035,22 @@ static const struct rpc_arg args_domain_migrate[] = {
 	RPC_ARGS_END
 };
 
+#define OPT_STR(n) \
+	{ n, RPC_STR, 0, 0, 0, NULL, "expected a string", NULL }
+static const struct rpc_arg args_network_attach[] = {
+	OPT_STR("mac"), OPT_STR("bridge"), OPT_STR("script"), OPT_STR("ip"),
+	OPT_STR("vifname"), OPT_STR("model"), OPT_STR("rate"),
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_network_detach[] = {
+	{ "devid", RPC_INT, 1, 0, 1000, NULL, NULL, NULL },
+	RPC_ARGS_END
+};
+static const struct rpc_arg args_vnet_delete[] = {
+	{ "id", RPC_INT, 1, 1, 16777215, NULL, NULL, NULL },
+	RPC_ARGS_END
+};
+
 #define OP(n, h, a, f, fn) { { n, h, a }, f, fn }
 static const struct api_op api_ops[] = {
 	OP("host.info", "host and hypervisor facts", NULL, 0, api_host_info),
@@ -1019,6 +1106,18 @@ static const struct api_op api_ops[] = {
 	OP("domain.migrate", "migrate to another host {dom, host, port, live, "
 	    "bandwidth (Mbit/s)}", args_domain_migrate, API_DOM,
 	    api_domain_migrate),
+	OP("domain.network_attach", "add a network interface {dom, mac, "
+	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
+	    API_DOM,
+	    api_domain_network_attach),
+	OP("domain.network_detach", "remove a network interface {dom, devid}",
+	    args_network_detach, API_DOM, api_domain_network_detach),
+	OP("vnet.create", "define a vnet {vnet: {id, bridge, vnetif, "
+	    "security, peers | group, dev, local, mtu}}", NULL, 0,
+	    api_vnet_create),
+	OP("vnet.list", "the vnets xend knows", NULL, 0, api_vnet_list),
+	OP("vnet.delete", "delete a vnet {id}", args_vnet_delete, 0,
+	    api_vnet_delete),
 	OP("events.subscribe", "receive domain events on this connection",
 	    NULL, 0, api_events_subscribe),
 };

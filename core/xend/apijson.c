@@ -115,6 +115,7 @@ apijson_domain(struct domain *d, int with_config)
 	    SHUTDOWN_REBOOT ? "reboot" : d->shutdown_req == SHUTDOWN_HALT ?
 	    "halt" : "poweroff"));
 	json_object_set_new(o, "sched", sched_to_json(d));
+	json_object_set_new(o, "network", network_domain_json(d));
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I}",
 	    "net_rx", (json_int_t)d->net_rx, "net_tx", (json_int_t)d->net_tx,
 	    "blk_rd", (json_int_t)d->blk_rd, "blk_wr", (json_int_t)d->blk_wr));

@@ -223,7 +223,8 @@ control_sample(struct domain *d)
 	}
 	/* The tap's rx is the guest's tx. */
 	for (i = 0; i < d->config->nvifs; i++) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
+		network_vif_name(&d->config->vifs[i], d->domid, (int)i, vif,
+		    sizeof vif);
 		snprintf(path, sizeof path, "/sys/class/net/%s/"
 		    "statistics/tx_bytes", vif);
 		rx += read_counter(path);

@@ -339,25 +339,6 @@ domain_new(int domid, struct domcfg *config)
 	return (d);
 }
 
-/* Random MACs in Xen's 00:16:3e range, fixed at create so they persist. */
-static void
-domain_fill_macs(struct domcfg *config)
-{
-	size_t	 i;
-	unsigned char r[3];
-	int	 fd;
-
-	for (i = 0; i < config->nvifs; i++) {
-		if (config->vifs[i].mac != NULL)
-			continue;
-		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-		if (fd == -1 || read(fd, r, sizeof r) != sizeof r)
-			fatal("/dev/urandom");
-		close(fd);
-		config->vifs[i].mac = xsprintf("00:16:3e:%02x:%02x:%02x",
-		    r[0] & 0x7f, r[1], r[2]);
-	}
-}
 
 /*
  * A bzImage states how much memory it needs to unpack itself (init_size
@@ -451,7 +432,7 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 		    "exit status is unknown)");
 	log_info("%s (%d): qemu pid %d %s", d->name, d->domid, (int)d->pid,
 	    d->exit_how);
-	qemu_vifs_down(d);	/* its taps went with it */
+	vif_domain_down(d);	/* its taps went with it */
 
 	if (d->state == DOM_DYING) {
 		domain_remove(d);
@@ -534,7 +515,7 @@ domain_unwatch(struct domain *d)
 	}
 	domain_powerdown_stop(d);
 	agent_close(d);
-	qemu_vifs_down(d);
+	vif_domain_down(d);
 	domain_pauses_fail(d);
 	if (d->qmp != NULL) {
 		qmp_free(d->qmp);
@@ -603,7 +584,7 @@ domain_restore(struct domcfg *config, int paused, struct job *incoming,
 		goto fail;
 	if (control_host_admits(NULL, config->memory, cause) != 0)
 		goto fail;
-	domain_fill_macs(config);
+	domcfg_fill_macs(config);
 	if ((domid = domid_next(config, &rover)) == -1) {
 		*cause = xstrdup("no free domain id");
 		goto fail;
@@ -930,7 +911,7 @@ domain_qmp_state(struct qmp *q, int up, void *arg)
 	qmp_command(q, "query-cpus-fast", NULL, domain_cpus_cb, d);
 	if (d->state == DOM_STARTING) {
 		control_qmp_up(d);
-		qemu_vifs_up(d);
+		vif_domain_up(d);
 	}
 	if (d->state == DOM_STARTING && (d->pending_create.fn != NULL ||
 	    d->incoming != NULL)) {
@@ -1071,6 +1052,7 @@ domain_remove(struct domain *d)
 	}
 	sched_detach(d);
 	control_free(d);
+	netdev_domain_gone(d);
 	domain_remove_files(d);
 	domain_unref(d);
 }

@@ -65,23 +65,16 @@ static void
 sig_exit_cb(evutil_socket_t sig, short what, void *arg)
 {
 	static int	 stopping;
-	char		*argv[] = { xend_cfg.network_script, (char *)"stop",
-			    NULL };
 
 	log_info("signal %d: stopping (domains keep running)", (int)sig);
-	if (stopping++ || *xend_cfg.network_script == '\0') {
-		event_base_loopexit(xend_base, NULL);
-		return;
-	}
 	/*
 	 * The manual's network script tears the network down at stop; it
 	 * waits only for a start still running, not for vif scripts (they
 	 * finish on their own, in their own sessions).
 	 */
-	script_start("network", "network-script stop", argv,
-	    xend_cfg.script_timeout < NETWORK_STOP_SECONDS ?
-	    xend_cfg.script_timeout : NETWORK_STOP_SECONDS,
-	    network_stop_done, NULL);
+	if (stopping++ || network_script_run("stop", "network",
+	    NETWORK_STOP_SECONDS, network_stop_done) != 0)
+		event_base_loopexit(xend_base, NULL);
 }
 
 static void
@@ -129,16 +122,13 @@ xend_serve(int ready_fd)
 	free(qver);
 	accel_init();
 	sched_init();
-	if (*xend_cfg.network_script != '\0') {
-		/*
-		 * The manual's network script sets up bridges at start: a
-		 * barrier, so vif scripts and bridge attaches wait for it.
-		 */
-		char *argv[] = { xend_cfg.network_script, (char *)"start", NULL };
-
-		script_start(NULL, "network-script start", argv,
-		    xend_cfg.script_timeout, network_start_done, NULL);
-	}
+	/*
+	 * The manual's network script sets up bridges at start: a barrier,
+	 * so vif scripts and bridge attaches wait for it.
+	 */
+	network_script_run("start", NULL, xend_cfg.script_timeout,
+	    network_start_done);
+	vnet_init();
 	domain_init();
 	/* Before the adoption: it may find jobs cut short (job_recover). */
 	job_init(server_event);

@@ -258,7 +258,8 @@ precheck_domid(const struct domcfg *config, int domid, char **cause)
 
 	/* QEMU would take a leftover tap over, with its old bridge and all. */
 	for (i = 0; i < config->nvifs; i++) {
-		xendcfg_vif_name(&xend_cfg, domid, (int)i, vif, sizeof vif);
+		network_vif_name(&config->vifs[i], domid, (int)i, vif,
+		    sizeof vif);
 		if (if_nametoindex(vif) != 0) {
 			*cause = xsprintf("network interface %s (domain %d's "
 			    "vif %zu) already exists; remove it ('ip link "

@@ -110,14 +110,47 @@ qemu_confine(struct argv_buf *a)
 	}
 }
 
+/* A vif's NIC: its model=, else an HVM domain's emulated one for ioemu. */
+const char *
+qemu_nic(const struct domcfg *c, const struct domcfg_vif *v)
+{
+	return (v->model != NULL ? domcfg_vif_driver(v) : hvm_nic_model(c, v));
+}
+
+/* QEMU arguments for the interfaces xm network-attach added. */
+static void
+qemu_added_args(struct domain *d, char ***out)
+{
+	json_t			*v;
+	struct domcfg_vif	 hv;
+	size_t			 i, n = 0;
+	char			**a, vif[IFNAMSIZ];
+	int			 devid;
+
+	a = xcalloc(json_array_size(netdev_added(d)) * 4 + 1, sizeof *a);
+	json_array_foreach(netdev_added(d), i, v) {
+		devid = netdev_vif_view(v, &hv);
+		network_vif_name(&hv, d->domid, devid, vif, sizeof vif);
+		a[n++] = xstrdup("-netdev");
+		a[n++] = xsprintf("tap,id=net%d,ifname=%s,script=no,"
+		    "downscript=no", devid, vif);
+		a[n++] = xstrdup("-device");
+		a[n++] = xsprintf("%s,id=vif%d,netdev=net%d,mac=%s%s",
+		    qemu_nic(d->config, &hv), devid, devid, hv.mac,
+		    network_nic_mtu(qemu_nic(d->config, &hv), &hv));
+	}
+	a[n] = NULL;
+	*out = a;
+}
+
 char **
 qemu_argv(struct domain *d, const char *accel)
 {
 	struct argv_buf	 a = { NULL, 0 };
 	const struct domcfg	*c = d->config;
 	struct sdisk	 disk;
-	const char	*ramdisk, *mac;
-	char		*e, *dir, *cmdline, vif[IFNAMSIZ];
+	const char	*ramdisk, *mac, *nic;
+	char		*e, *dir, *cmdline, vif[IFNAMSIZ], **hot;
 	const char	*kernel;
 	size_t		 i;
 	int		 hvm = hvm_is(c);
@@ -217,16 +250,26 @@ devices:
 		qemu_disk_args(&a, &disk, hvm);
 
 	for (i = 0; i < c->nvifs; i++) {
+		if (netdev_detached(d, (int)i))
+			continue;
 		mac = c->vifs[i].mac;
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
+		network_vif_name(&c->vifs[i], d->domid, (int)i, vif,
+		    sizeof vif);
 		argv_add(&a, "-netdev");
 		argv_add(&a, "tap,id=net%zu,ifname=%s,script=no,"
 		    "downscript=no", i, vif);
+		/* id: the handle of xm network-detach (netdev.c). */
 		argv_add(&a, "-device");
-		argv_add(&a, "%s,netdev=net%zu%s%s", hvm_nic_model(c,
-		    &c->vifs[i]), i, mac != NULL ? ",mac=" : "", mac != NULL ?
-		    mac : "");
+		nic = qemu_nic(c, &c->vifs[i]);
+		argv_add(&a, "%s,id=vif%zu,netdev=net%zu%s%s%s", nic, i, i,
+		    mac != NULL ? ",mac=" : "", mac != NULL ? mac : "",
+		    network_nic_mtu(nic, &c->vifs[i]));
 	}
+	/* Interfaces xm network-attach added: they come back on a restart. */
+	qemu_added_args(d, &hot);
+	for (i = 0; hot != NULL && hot[i] != NULL; i++)
+		argv_add(&a, "%s", hot[i]);
+	argv_free(hot);
 	/*
 	 * A graphical console: QEMU's VNC server on a private unix socket;
 	 * xenconsoled serves it on vnc-port-base + domid with the password.
@@ -282,182 +325,6 @@ qemu_spawn(struct domain *d, char **argv,
 	if (rc != 0)
 		d->pid = 0;
 	return (rc);
-}
-
-static int
-bridge_exists(const char *br)
-{
-	char	*path;
-	int	 ok;
-
-	xasprintf(&path, "/sys/class/net/%s/bridge", br);
-	ok = access(path, F_OK) == 0;
-	free(path);
-	return (ok);
-}
-
-static int
-ifreq_prepare(struct ifreq *ifr, const char *name)
-{
-	memset(ifr, 0, sizeof *ifr);
-	if (strlen(name) >= sizeof ifr->ifr_name)
-		return (-1);
-	strcpy(ifr->ifr_name, name);
-	return (0);
-}
-
-static int
-vif_attach(const char *vif, const char *br, char **cause)
-{
-	struct ifreq	 ifr;
-	int		 s, idx;
-
-	if ((idx = if_nametoindex(vif)) == 0) {
-		*cause = xsprintf("%s: %s", vif, strerror(errno));
-		return (-1);
-	}
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		*cause = xsprintf("socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (ifreq_prepare(&ifr, br) != 0)
-		goto fail;
-	ifr.ifr_ifindex = idx;
-	if (ioctl(s, SIOCBRADDIF, &ifr) == -1)
-		goto fail;
-	if (ifreq_prepare(&ifr, vif) != 0 || ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
-		goto fail;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
-		goto fail;
-	close(s);
-	return (0);
-fail:
-	*cause = xsprintf("attach %s to %s: %s", vif, br, strerror(errno));
-	close(s);
-	return (-1);
-}
-
-/* The script of vif i, or NULL for the built-in bridge attach. */
-static const char *
-vif_script_of(const struct domcfg_vif *v)
-{
-	const char	*script = v->script;
-
-	if (script == NULL && *xend_cfg.vif_script != '\0')
-		script = xend_cfg.vif_script;
-	return (script);
-}
-
-/*
- * vif-script online|offline domain=NAME vif=VIF bridge=BR mac=MAC
- * domid=D [ip=IP], as a watched child keyed by the vif's name, so the
- * offline of one QEMU always ends before the online of the next.
- */
-static void
-vif_script(struct domain *d, const struct domcfg_vif *v, const char *op,
-    const char *vif)
-{
-	const char	*br, *mac, *ip, *script = vif_script_of(v);
-	char		*argv[9], *what;
-	int		 i, n = 0;
-
-	br = v->bridge != NULL ? v->bridge : xend_cfg.default_bridge;
-	mac = v->mac;
-	ip = v->ip;
-	argv[n++] = (char *)script;
-	argv[n++] = (char *)op;
-	argv[n++] = xsprintf("domain=%s", d->name);
-	argv[n++] = xsprintf("vif=%s", vif);
-	argv[n++] = xsprintf("bridge=%s", br);
-	argv[n++] = xsprintf("mac=%s", mac != NULL ? mac : "");
-	argv[n++] = xsprintf("domid=%d", d->domid);
-	if (ip != NULL)
-		argv[n++] = xsprintf("ip=%s", ip);
-	argv[n] = NULL;
-	xasprintf(&what, "%s: vif-script %s %s %s", d->name, script, op, vif);
-	script_start(vif, what, argv, xend_cfg.script_timeout, NULL, NULL);
-	free(what);
-	for (i = 2; i < n; i++)
-		free(argv[i]);
-}
-
-struct vif_attach_job {
-	struct domain	*d;
-	int		 idx;
-	pid_t		 pid;		/* the QEMU whose tap it is */
-};
-
-/* In the vif's turn (after network-script start): add it to its bridge. */
-static void
-vif_attach_turn(int ok, const char *how, void *arg)
-{
-	struct vif_attach_job	*j = arg;
-	struct domain		*d = j->d;
-	const char		*br;
-	char			 vif[IFNAMSIZ], *cause;
-
-	if (d->removed || d->exited || d->pid != j->pid ||
-	    (size_t)j->idx >= d->config->nvifs)
-		goto out;
-	xendcfg_vif_name(&xend_cfg, d->domid, j->idx, vif, sizeof vif);
-	br = d->config->vifs[j->idx].bridge;
-	if (br == NULL)
-		br = xend_cfg.default_bridge;
-	if (!bridge_exists(br)) {
-		log_warn("%s: bridge %s does not exist, %s left unattached",
-		    d->name, br, vif);
-	} else if (vif_attach(vif, br, &cause) != 0) {
-		log_warn("%s: %s", d->name, cause);
-		free(cause);
-	} else
-		log_info("%s: %s attached to %s", d->name, vif, br);
-out:
-	domain_unref(d);
-	free(j);
-}
-
-void
-qemu_vifs_up(struct domain *d)
-{
-	char			 vif[IFNAMSIZ];
-	struct vif_attach_job	*j;
-	size_t			 i;
-
-	d->vifs_up = 1;
-	for (i = 0; i < d->config->nvifs; i++) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(&d->config->vifs[i]) != NULL) {
-			vif_script(d, &d->config->vifs[i], "online", vif);
-			continue;
-		}
-		j = xcalloc(1, sizeof *j);
-		domain_ref(d);
-		j->d = d;
-		j->idx = (int)i;
-		j->pid = d->pid;
-		script_call(vif, "attach", vif_attach_turn, j);
-	}
-}
-
-/*
- * The taps went with their QEMU (destroy, shutdown, crash, before a
- * restart): the bridge forgets them by itself, scripts are told.
- */
-void
-qemu_vifs_down(struct domain *d)
-{
-	char		 vif[IFNAMSIZ];
-	size_t		 i;
-
-	if (!d->vifs_up)
-		return;
-	d->vifs_up = 0;
-	for (i = 0; i < d->config->nvifs; i++) {
-		xendcfg_vif_name(&xend_cfg, d->domid, (int)i, vif, sizeof vif);
-		if (vif_script_of(&d->config->vifs[i]) != NULL)
-			vif_script(d, &d->config->vifs[i], "offline", vif);
-	}
 }
 
 char *

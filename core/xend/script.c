@@ -26,11 +26,13 @@
 
 #define SCRIPT_LOG_LINES	40	/* output lines logged per run */
 #define SCRIPT_LINE_MAX		512	/* longer lines are cut */
+#define SCRIPT_TAIL_MAX		400	/* output kept for a failure's how */
 
 struct script_job {
 	char			*key;		/* NULL: a barrier */
 	char			*what;		/* "vif-script /x online vif1.0" */
 	char			**argv;
+	char			**envp;		/* NULL: xend's own */
 	int			 timeout;
 	script_done_cb		 done;
 	void			*arg;
@@ -47,6 +49,7 @@ struct script_job {
 	size_t			 linelen;
 	int			 nlines;	/* lines seen */
 	int			 out_eof;
+	char			 tail[SCRIPT_TAIL_MAX];	/* last lines */
 	TAILQ_ENTRY(script_job)	 entry;
 };
 static TAILQ_HEAD(, script_job) script_jobs =
@@ -82,12 +85,38 @@ argv_free(char **v)
 	free(v);
 }
 
+/* The last lines, "; "-joined, for a failure's message. */
+static void
+script_tail_add(char *tail, size_t size, const char *line)
+{
+	size_t		 have = strlen(tail), len = strlen(line);
+	const char	*cut;
+
+	while (have > 0 && have + 2 + len >= size) {
+		if ((cut = strstr(tail, "; ")) == NULL)
+			have = 0;
+		else {
+			memmove(tail, cut + 2, strlen(cut + 2) + 1);
+			have = strlen(tail);
+		}
+	}
+	if (have > 0) {
+		memcpy(tail + have, "; ", 2);
+		have += 2;
+	}
+	if (len > size - have - 1)
+		len = size - have - 1;	/* a long line, cut */
+	memcpy(tail + have, line, len);
+	tail[have + len] = '\0';
+}
+
 static void
 script_out_line(struct script_job *j)
 {
 	j->line[j->linelen] = '\0';
 	if (++j->nlines <= SCRIPT_LOG_LINES)
 		log_info("%s: %s", j->what, j->line);
+	script_tail_add(j->tail, sizeof j->tail, j->line);
 	j->linelen = 0;
 }
 
@@ -156,6 +185,7 @@ script_free(struct script_job *j)
 	if (j->outfd != -1)
 		close(j->outfd);
 	argv_free(j->argv);
+	argv_free(j->envp);
 	free(j->key);
 	free(j->what);
 	free(j);
@@ -212,6 +242,14 @@ script_exit_cb(evutil_socket_t fd, short what, void *arg)
 		how = xsprintf("exited with status %d", WEXITSTATUS(status));
 	else
 		how = xsprintf("killed by signal %d", WTERMSIG(status));
+	/* A failure's message says what the script said last. */
+	if ((j->killed || r == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) && j->tail[0] != '\0') {
+		char	*with = xsprintf("%s: %s", how, j->tail);
+
+		free(how);
+		how = with;
+	}
 	if (!j->killed && r != -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
 		log_info("%s: %s (%.1f s)", j->what, how,
@@ -263,7 +301,10 @@ script_spawn(struct script_job *j, char **cause)
 		dup2(pfd[1], 2);
 		/* Scripts never see xend's sockets or files. */
 		syscall(SYS_close_range, 3, ~0U, 0);
-		execv(j->argv[0], j->argv);
+		if (j->envp != NULL)
+			execve(j->argv[0], j->argv, j->envp);
+		else
+			execv(j->argv[0], j->argv);
 		dprintf(2, "cannot run %s: %s\n", j->argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -329,18 +370,35 @@ script_next(void)
 	}
 }
 
+static char **
+script_copy(char *const v[])
+{
+	char	**out;
+	size_t	  n, i;
+
+	for (n = 0; v[n] != NULL; n++)
+		;
+	out = xcalloc(n + 1, sizeof *out);
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return (out);
+}
+
 void
 script_start(const char *key, const char *what, char *const argv[],
     int timeout, script_done_cb done, void *arg)
 {
-	struct script_job	*j = xcalloc(1, sizeof *j);
-	size_t			 n, i;
+	script_start_env(key, what, argv, NULL, timeout, done, arg);
+}
 
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	j->argv = xcalloc(n + 1, sizeof *j->argv);
-	for (i = 0; i < n; i++)
-		j->argv[i] = xstrdup(argv[i]);
+void
+script_start_env(const char *key, const char *what, char *const argv[],
+    char *const envp[], int timeout, script_done_cb done, void *arg)
+{
+	struct script_job	*j = xcalloc(1, sizeof *j);
+
+	j->argv = script_copy(argv);
+	j->envp = envp != NULL ? script_copy(envp) : NULL;
 	j->key = key != NULL ? xstrdup(key) : NULL;
 	j->what = xstrdup(what);
 	j->timeout = timeout > 0 ? timeout : 1;

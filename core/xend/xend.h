@@ -204,6 +204,10 @@ json_t		*dmesg_lines(void);
 int		 domid_pick(int *rover, int max, int (*in_use)(int, void *),
 		     void *arg);
 
+/* script.c (below): a script's end. */
+/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
+typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
+
 /* qemu.c */
 /* Builds QEMU's argv for a domain; the caller frees with argv_free. */
 char		**qemu_argv(struct domain *, const char *accel);
@@ -214,18 +218,9 @@ char		**qemu_argv(struct domain *, const char *accel);
  */
 int		 qemu_spawn(struct domain *, char **argv,
 		     int (*commit)(struct domain *, char **cause), char **cause);
-/*
- * Attaches the domain's taps to their bridges, or runs vif-script
- * online for each (a watched child, see script.c); qemu_vifs_down runs
- * vif-script offline once the taps are gone, once per qemu_vifs_up.
- */
-void		 qemu_vifs_up(struct domain *);
-void		 qemu_vifs_down(struct domain *);
 char		*qemu_version(void);
 
 /* script.c: site scripts as watched children of the event loop. */
-/* ok: exited 0; how: "exited with status N", "still running ..., killed". */
-typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 /*
  * Runs argv (argv[0] a path; copied) in its own session, output logged
  * line by line as "what: LINE", killed with its process group after
@@ -236,6 +231,10 @@ typedef void	(*script_done_cb)(int ok, const char *how, void *arg);
 void		 script_start(const char *key, const char *what,
 		     char *const argv[], int timeout, script_done_cb done,
 		     void *arg);
+/* The same with envp (copied) as the script's whole environment. */
+void		 script_start_env(const char *key, const char *what,
+		     char *const argv[], char *const envp[], int timeout,
+		     script_done_cb done, void *arg);
 /* Calls fn(1, "called", arg) in key's turn, as if it were a script. */
 void		 script_call(const char *key, const char *what,
 		     script_done_cb fn, void *arg);
@@ -249,6 +248,131 @@ struct argv_buf {
 void		 argv_add(struct argv_buf *, const char *fmt, ...)
 		     __attribute__((format(printf, 2, 3)));
 char		*qemu_log_tail(struct domain *, size_t max);
+/* A vif's NIC (QEMU device): model=, else virtio (HVM ioemu: emulated). */
+const char	*qemu_nic(const struct domcfg *, const struct domcfg_vif *);
+
+/* network.c: network and vif scripts' argv and environment; DHCP leases. */
+/* A script name without '/' is in $XEN_CONFIG_DIR/scripts; caller frees. */
+char		*network_script_path(const char *name);
+/*
+ * spec ("network-bridge netdev=eth0") as argv: path, op, spec's words,
+ * extra's; NULL if spec is empty.  Free with argv_free.
+ */
+char		**network_script_argv(const char *spec, const char *op,
+		     char *const extra[]);
+/* The last "key=VALUE" word of argv after the op, or NULL. */
+const char	*network_script_arg(char *const argv[], const char *key);
+/* xend's environment plus XEN_* and kv ("vif=vif1.0"); argv_free. */
+char		**network_script_env(char *const kv[]);
+/*
+ * Runs network-script OP (start, stop) as a watched child keyed key
+ * (NULL: a barrier), at most timeout s; -1 if no script is configured.
+ */
+int		 network_script_run(const char *op, const char *key,
+		     int timeout, script_done_cb done);
+/* The vif's script= or xend's vif-script, or NULL for the built-in. */
+const char	*network_vif_script(const struct domcfg_vif *);
+/*
+ * vif-script OP's argv for vif (its config v, host name vif): the script
+ * and its own words, then domain= vif= bridge= mac= domid= [ip=].
+ */
+char		**network_vif_argv(struct domain *, const struct domcfg_vif *v,
+		     const char *op, const char *vif);
+/* Runs it keyed by vif, its key=value words also as environment. */
+void		 network_vif_run(const char *vif, const char *what,
+		     char *const argv[], script_done_cb done, void *arg);
+/* Puts vif v's rate (if any) on its tap vif with tc, in the vif's turn. */
+void		 network_vif_rate(struct domain *, const struct domcfg_vif *v,
+		     const char *vif);
+/* The host-side name of interface devid: its vifname, or vifD.N. */
+void		 network_vif_name(const struct domcfg_vif *, int domid,
+		     int devid, char *buf, size_t len);
+/* The address dnsmasq leased to mac on bridge, or NULL (owned here). */
+const char	*network_lease_ip(const char *bridge, const char *mac);
+/*
+ * The MTU a NIC on bridge br is to give its guest (QEMU's host_mtu): the
+ * bridge's if it is below 1500 (a vnet's), else 0.
+ */
+int		 network_guest_mtu(const char *br);
+/* ",host_mtu=N" for vif v's NIC (QEMU device nic) if it can and its
+ * bridge wants one, else "". */
+const char	*network_nic_mtu(const char *nic, const struct domcfg_vif *v);
+/* [{devid, vifname, mac, bridge, ip, ip_source}]; the caller owns it. */
+json_t		*network_domain_json(struct domain *);
+
+/*
+ * netdev.c: the record of a domain's interfaces beyond its config (kept
+ * in DIR/netdevs.json): added by xm network-attach, taken by
+ * network-detach, and (this QEMU only) unplugged after a script failed.
+ */
+/* Whether the config's interface devid was detached. */
+int		 netdev_detached(struct domain *, int devid);
+/* Whether interface devid's vif-script online failed (it was unplugged). */
+int		 netdev_failed(struct domain *, int devid);
+/* Marks devid failed, or with failed 0 forgets every failure. */
+void		 netdev_set_failed(struct domain *, int devid, int failed);
+/* The added interfaces: [{devid, mac, bridge, script, ip, ...}] (borrowed). */
+json_t		*netdev_added(struct domain *);
+/*
+ * One of them as a config vif whose strings are borrowed from v (valid
+ * while v is); returns its devid.
+ */
+int		 netdev_vif_view(json_t *v, struct domcfg_vif *out);
+/* Interface devid (config or added) with its devid, a new reference. */
+json_t		*netdev_find(struct domain *, int devid, int *added);
+/* Every interface the domain has now, as config "vifs" entries (new). */
+json_t		*netdev_all(struct domain *);
+/* The lowest devid no interface has, or -1. */
+int		 netdev_free_devid(struct domain *);
+/* Records (and saves) an interface attached (vif has its devid) / gone. */
+void		 netdev_note_attached(struct domain *, json_t *vif);
+void		 netdev_note_detached(struct domain *, int devid);
+/* The domain is being removed: forget (and delete) its record. */
+void		 netdev_domain_gone(struct domain *);
+
+/*
+ * vif.c: the domain's taps on the host, and hot-plug.  vif_domain_up
+ * hands each tap to its vif-script or bridge once QEMU is up (a script
+ * that fails unplugs its interface); vif_domain_down tells the scripts
+ * the taps went with their QEMU, once per vif_domain_up.
+ */
+void		 vif_domain_up(struct domain *);
+void		 vif_domain_down(struct domain *);
+/*
+ * One interface (config v, devid: the tap's index) the same way; done
+ * (may be NULL) says whether the script or the bridge attach worked.
+ */
+void		 vif_up(struct domain *, const struct domcfg_vif *v, int devid,
+		     script_done_cb done, void *arg);
+void		 vif_down(struct domain *, const struct domcfg_vif *v,
+		     int devid, script_done_cb done, void *arg);
+/*
+ * xm network-attach: args {mac, bridge, script, ip, vifname, model,
+ * rate}; NULL once under way (done is called), else the error code with
+ * *cause.  xm network-detach of interface devid, the same way.
+ */
+const char	*vif_hot_attach(struct domain *, const json_t *args,
+		     dom_done_cb done, void *arg, char **cause);
+const char	*vif_hot_detach(struct domain *, int devid, dom_done_cb done,
+		     void *arg, char **cause);
+
+/* vnet.c: the manual's vnets as VXLAN segments (scripts/xen/vnet-vxlan). */
+/* code NULL: done (result: the vnet or null, borrowed); else msg says. */
+typedef void	(*vnet_done_cb)(const char *code, const char *msg,
+		    json_t *result, void *arg);
+/* Loads STATE/vnets.json and makes each vnet again (at xend start). */
+void		 vnet_init(void);
+/*
+ * Creates vnet v ({id, bridge, vnetif, security, peers | group, dev,
+ * local, mtu}) or deletes vnet id: NULL once under way (done is called),
+ * else the error code with *cause.
+ */
+const char	*vnet_create(const json_t *v, vnet_done_cb done, void *arg,
+		     char **cause);
+const char	*vnet_delete(long long id, vnet_done_cb done, void *arg,
+		     char **cause);
+/* The vnets xend knows (a new reference). */
+json_t		*vnet_list(void);
 
 /* storage.c: disks on the host (docs/USER-GUIDE.md, "Storage"). */
 /* A disk line, canonical (domcfg.c): strings borrowed from the config. */

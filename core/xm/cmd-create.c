@@ -127,7 +127,7 @@ load_config(struct xm_ctx *ctx, const char *path, int sxp,
 	if (rc != 0) {
 		xm_err(ctx, "%s", cause);
 		free(cause);
-		return (-1);
+		return (rc == DOMCFG_REFUSED ? DOMCFG_REFUSED : -1);
 	}
 	return (0);
 }
@@ -158,7 +158,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	int			 console = xm_has(ctx, 'c');
 	int			 dryrun = xm_has(ctx, 'n');
 	int			 paused = xm_has(ctx, 'p');
-	int			 sxp = xm_has(ctx, 'F'), rc = 1, i = 0;
+	int			 sxp = xm_has(ctx, 'F'), rc = 1, i = 0, lrc;
 	const char		*file = xm_get(ctx, sxp ? 'F' : 'f');
 	char			*path, *eq, *text;
 	struct domcfg_override	*ov;
@@ -200,8 +200,12 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	} else
 		path = find_config(ctx, file);
 
-	if (load_config(ctx, path, sxp, ov, nov, &config) != 0)
+	/* A refused key (pci, driver domains) is not supported: exit 2. */
+	if ((lrc = load_config(ctx, path, sxp, ov, nov, &config)) != 0) {
+		if (lrc == DOMCFG_REFUSED)
+			rc = 2;
 		goto out;
+	}
 	if (dryrun) {
 		s = domcfg_to_sxp(config);
 		text = sxp_print(s, 1);
@@ -223,7 +227,7 @@ cmd_create_exec(struct xm_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 	rc = 0;
 	if (console)
-		rc = xm_console_attach(ctx, dom, 0, !paused);
+		rc = xm_console_attach(ctx, dom, 1, 0, !paused);
 	json_decref(dom);
 out:
 	json_decref(config);

@@ -92,6 +92,7 @@ print_long(json_t *d)
 			    "slice"));
 		}
 	}
+	xm_network_sxp(s, d);
 	if (json_is_object(config)) {
 		/* The config's own (vm ...) entries, less what is above. */
 		vm = domcfg_to_sxp(config);

@@ -34,7 +34,7 @@ const struct xm_cmd cmd_restore = {
 static int
 cmd_restore_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	char	*file = xm_abspath(argv[0]);
+	char	*file = path_absolute(argv[0]);
 	json_t	*res;
 
 	res = xm_job_run(ctx, "domain.restore", json_pack("{s:s, s:b}",

@@ -34,7 +34,7 @@ const struct xm_cmd cmd_save = {
 static int
 cmd_save_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	char	*file = xm_abspath(argv[1]);
+	char	*file = path_absolute(argv[1]);
 	json_t	*res;
 
 	res = xm_job_run(ctx, "domain.save", json_pack("{s:s, s:s, s:b}",

@@ -1,6 +1,5 @@
 /* cmd-top.c: xm top [OPTIONS]: runs the dashboard, xm-top, in our place. */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,43 +53,22 @@ const struct xm_cmd cmd_top = {
  * xm-top lives beside an installed xm (PREFIX/bin), and in the build tree
  * at build/VARIANT/tui/xm-top/xm-top for build/VARIANT/core/xm/xm.
  */
-static const char *top_places[] = { "xm-top", "../../tui/xm-top/xm-top" };
+static const char *const top_places[] = { "xm-top", "../../tui/xm-top/xm-top" };
 
 static int
 cmd_top_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
-	char	 self[PATH_MAX], dirbuf[PATH_MAX], *dir, *path, *tried = NULL;
-	char	*tmp;
+	char	 self[PATH_MAX];
 	ssize_t	 n;
-	size_t	 i;
 
 	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
 		return (xm_err(ctx, "cannot find myself: /proc/self/exe: %s",
 		    strerror(errno)));
 	self[n] = '\0';
-	snprintf(dirbuf, sizeof dirbuf, "%s", self);
-	dir = dirname(dirbuf);
 	/* So the dashboard can run "xm console" with this very xm. */
 	setenv("XM_TOP_XM", self, 1);
-	for (i = 0; i < nitems(top_places); i++) {
-		xasprintf(&path, "%s/%s", dir, top_places[i]);
-		if (access(path, X_OK) == 0) {
-			free(tried);
-			/* xm-top's own argv: "xm-top" and ours after "top". */
-			ctx->raw_argv[0] = (char *)"xm-top";
-			execv(path, ctx->raw_argv);
-			xm_err(ctx, "cannot run %s: %s", path, strerror(errno));
-			free(path);
-			return (1);
-		}
-		xasprintf(&tmp, "%s%s%s", tried != NULL ? tried : "",
-		    tried != NULL ? ", " : "", path);
-		free(tried);
-		tried = tmp;
-		free(path);
-	}
-	xm_err(ctx, "the dashboard (xm-top) is not installed: looked for %s",
-	    tried);
-	free(tried);
-	return (1);
+	/* xm-top's own argv: "xm-top" and ours after "top". */
+	ctx->raw_argv[0] = (char *)"xm-top";
+	return (xm_exec_beside(ctx, "the dashboard (xm-top)", top_places,
+	    nitems(top_places), ctx->raw_argv));
 }

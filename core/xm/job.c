@@ -201,13 +201,3 @@ xm_job_run(struct xm_ctx *ctx, const char *op, json_t *args,
 	}
 	return (w.result);
 }
-
-char *
-xm_abspath(const char *path)
-{
-	char	 cwd[PATH_MAX];
-
-	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
-		return (xstrdup(path));
-	return (xsprintf("%s/%s", cwd, path));
-}

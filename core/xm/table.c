@@ -18,7 +18,9 @@ const struct xm_cmd *xm_commands[] = {
 	&cmd_mem_set, &cmd_mem_max, &cmd_vcpu_list, &cmd_vcpu_set,
 	&cmd_vcpu_pin, &cmd_sched_credit, &cmd_sched_sedf, &cmd_bvt,
 	&cmd_atropos, &cmd_block_attach, &cmd_block_detach, &cmd_block_list,
-	&cmd_top, &cmd_save, &cmd_restore, &cmd_migrate, &cmd_help, NULL
+	&cmd_top, &cmd_save, &cmd_restore, &cmd_migrate, &cmd_help,
+	&cmd_network_attach, &cmd_network_detach, &cmd_network_list,
+	&cmd_vnet_create, &cmd_vnet_list, &cmd_vnet_delete, NULL
 };
 
 /*
@@ -26,17 +28,7 @@ const struct xm_cmd *xm_commands[] = {
  * each with the reason, so that "xm vnet-list" says so plainly and fails rather
  * than "unknown command".  The man page lists them too.
  */
-#define HOTPLUG	"network hot-plug is not implemented yet; interfaces are set " \
-		"in the domain's config file and 'xm list -l' shows them"
-#define VNET	"virtual networks (vnets) are not implemented; a domain's " \
-		"vif joins a host bridge (docs/USER-GUIDE.md)"
 const struct xm_unavailable xm_unavailable[] = {
-	{ "network-attach", HOTPLUG },
-	{ "network-detach", HOTPLUG },
-	{ "network-list", HOTPLUG },
-	{ "vnet-list", VNET },
-	{ "vnet-create", VNET },
-	{ "vnet-delete", VNET },
 	{ "bvt_ctxallow", "no counterpart here: Xen 2.0's BVT context switch "
 	    "allowance is global to its scheduler and Linux's has no such "
 	    "setting (docs/SCHEDULERS.md)" },
@@ -45,8 +37,6 @@ const struct xm_unavailable xm_unavailable[] = {
 	    "sched-sedf (docs/SCHEDULERS.md)" },
 	{ NULL, NULL }
 };
-#undef HOTPLUG
-#undef VNET
 
 static int
 name_is(const struct xm_cmd *c, const char *name)

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "conmoved.h"
 #include "xm.h"
 
 int
@@ -370,6 +373,79 @@ console_warn_squatter(struct xm_ctx *ctx, json_t *dom)
 	json_decref(list);
 }
 
+int
+xm_exec_beside(struct xm_ctx *ctx, const char *what,
+    const char *const *places, size_t nplaces, char **argv)
+{
+	char	 self[PATH_MAX], *dir, *path, *tried = NULL, *tmp;
+	ssize_t	 n;
+	size_t	 i;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		return (xm_err(ctx, "cannot find myself: /proc/self/exe: %s",
+		    strerror(errno)));
+	self[n] = '\0';
+	dir = dirname(self);
+	for (i = 0; i < nplaces; i++) {
+		xasprintf(&path, "%s/%s", dir, places[i]);
+		if (access(path, X_OK) == 0) {
+			free(tried);
+			execv(path, argv);
+			xm_err(ctx, "cannot run %s: %s", path, strerror(errno));
+			free(path);
+			return (1);
+		}
+		xasprintf(&tmp, "%s%s%s", tried != NULL ? tried : "",
+		    tried != NULL ? ", " : "", path);
+		free(tried);
+		tried = tmp;
+		free(path);
+	}
+	xm_err(ctx, "%s is not installed: looked for %s", what, tried);
+	free(tried);
+	return (1);
+}
+
+/* xencons beside an installed xm, and in the build tree. */
+static const char *const xencons_places[] = { "xencons",
+    "../../consoled/xencons/xencons" };
+
+/*
+ * The console closed on xenconsoled's "moved" notice: if the domain is no
+ * longer here (so the notice is xenconsoled's, not a guest's imitation),
+ * xencons takes over on the new host's console port.  -1 if not following;
+ * else returns only if xencons could not be run (1).
+ */
+static int
+console_follow(struct xm_ctx *ctx, const char *name,
+    const struct conmoved_tail *tail)
+{
+	char		*host, *cause = NULL, port[16];
+	char		*argv[] = { (char *)"xencons", NULL, NULL, NULL };
+	json_t		*res = NULL;
+	int		 p, rc;
+
+	if (conmoved_parse(tail, &host, &p) != 0)
+		return (-1);
+	if (xen_call(ctx->client, "domain.get", json_pack("{s:s}", "dom",
+	    name), &res, NULL, &cause) == 0) {
+		json_decref(res);
+		xm_warn(ctx, "%s is still on this host: not following it to "
+		    "%s", name, host);
+		free(host);
+		return (-1);
+	}
+	free(cause);
+	snprintf(port, sizeof port, "%d", p);
+	fprintf(stderr, "[following %s to %s port %s]\r\n", name, host, port);
+	argv[1] = host;
+	argv[2] = port;
+	rc = xm_exec_beside(ctx, "xencons", xencons_places,
+	    nitems(xencons_places), argv);
+	free(host);
+	return (rc);
+}
+
 /*
  * Attaches to a domain's console through xenconsoled's unix socket for
  * it (console-socket-dir/DOMID.sock): history first, then live output;
@@ -377,8 +453,10 @@ console_warn_squatter(struct xm_ctx *ctx, json_t *dom)
  * and xencons.
  */
 int
-xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
+xm_console_attach(struct xm_ctx *ctx, json_t *dom, int follow, int quiet,
+    int unpause)
 {
+	struct conmoved_tail tail = { .len = 0 };
 	const char	*name = json_string_value(json_object_get(dom, "name"));
 	char		 buf[4096], ebuf[8192];
 	struct termios	 raw;
@@ -456,6 +534,13 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 			n = read(fd, buf, sizeof buf);
 			if (n <= 0) {
 				console_restore();
+				if (follow && !direct && n == 0 &&
+				    (rc = console_follow(ctx, name,
+				    &tail)) != -1) {
+					close(fd);
+					return (rc);
+				}
+				rc = 0;
 				if (!quiet)
 					fprintf(stderr, "\r\n[console of %s "
 					    "closed]\r\n", name);
@@ -475,6 +560,8 @@ xm_console_attach(struct xm_ctx *ctx, json_t *dom, int quiet, int unpause)
 				if (++init == sizeof qemu_telnet_init)
 					telnet = 1;
 			}
+			if (!direct)
+				conmoved_feed(&tail, buf, n);
 			if (skip < (size_t)n && fd_write_all(STDOUT_FILENO,
 			    buf + skip, n - skip) != 0)
 				break;

@@ -101,15 +101,20 @@ json_t	*xm_consoled_list(struct xm_ctx *);
 /* The entry for domid in such a list (borrowed), or NULL. */
 json_t	*xm_consoled_find(json_t *list, int domid);
 /* Attaches to a domain's console until Ctrl-] or the domain ends. */
-int	 xm_console_attach(struct xm_ctx *, json_t *domain, int quiet,
-	     int unpause);
+/*
+ * Runs argv with the first of places (relative to this xm's directory)
+ * that exists; returns only on failure, with the error said (1).
+ */
+int	 xm_exec_beside(struct xm_ctx *, const char *what,
+	     const char *const *places, size_t nplaces, char **argv);
+/* follow: a domain that migrates away is followed there (xencons). */
+int	 xm_console_attach(struct xm_ctx *, json_t *domain, int follow,
+	     int quiet, int unpause);
 /* For commands that take one DOM and call op on it. */
 int	 xm_dom_op(struct xm_ctx *, const char *dom, const char *op);
 /* job.c: calls op and shows its job.progress (jobop, file) till the reply. */
 json_t	*xm_job_run(struct xm_ctx *, const char *op, json_t *args,
 	     const char *jobop, const char *file, const char *verb);
-/* path made absolute against the current directory; caller frees. */
-char	*xm_abspath(const char *path);
 /* cmd-shutdown.c, shared with reboot. */
 int	 xm_shutdown_common(struct xm_ctx *, int argc, char **argv,
 	     const char *mode);
@@ -124,8 +129,14 @@ XM_CMD(shutdown); XM_CMD(unpause); XM_CMD(uptime);
 XM_CMD(mem_set); XM_CMD(mem_max); XM_CMD(vcpu_set); XM_CMD(vcpu_list);
 XM_CMD(vcpu_pin); XM_CMD(sched_credit); XM_CMD(sched_sedf); XM_CMD(bvt);
 XM_CMD(atropos); XM_CMD(top);
+XM_CMD(network_list); XM_CMD(network_attach); XM_CMD(network_detach);
+XM_CMD(vnet_create); XM_CMD(vnet_list); XM_CMD(vnet_delete);
 XM_CMD(block_attach); XM_CMD(block_detach); XM_CMD(block_list);
 XM_CMD(save); XM_CMD(restore); XM_CMD(migrate);
 #undef XM_CMD
+
+/* cmd-network-list.c: d's "network" as (network (vif (devid N) ...)). */
+struct sxp;
+void	 xm_network_sxp(struct sxp *, json_t *d);
 
 #endif

@@ -180,11 +180,18 @@ class Result:
 class Instance:
     _seq = 0
 
-    def __init__(self, name, extra_config=""):
+    def __init__(self, name, extra_config="", netns=None):
+        # netns: a network namespace (the test's own) the instance's
+        # programs run in, as a separate "host" (no cgroups there: ip
+        # netns exec mounts a fresh /sys).
+        self.netns = netns
         self.tmp = tempfile.mkdtemp(prefix="xt-%s-" % name)
         self.conf = os.path.join(self.tmp, "etc")
         self.state = os.path.join(self.tmp, "state")
         os.makedirs(os.path.join(self.conf, "auto"))
+        # The network and vif scripts, as scripts/setup installs them.
+        shutil.copytree(os.path.join(TOP, "scripts", "xen"),
+                        os.path.join(self.conf, "scripts"))
         self.ident, self._claim = claim_ident()
         # The ident's short tag prefixes this instance's host-global names:
         # taps (vif-prefix), and the bridges and namespaces tests make.
@@ -207,6 +214,8 @@ class Instance:
         # @TAG@ its tag (for bridge names: "(default-bridge @TAG@br)").
         extra_config = extra_config.replace("@TMP@", self.tmp)
         extra_config = extra_config.replace("@TAG@", self.tag)
+        # @IDENT@ its ident (for subnets: "10.240.@IDENT@.0/24").
+        extra_config = extra_config.replace("@IDENT@", str(self.ident))
         self.asan_dir = os.path.join(self.tmp, "asan")
         os.makedirs(self.asan_dir)
         with open(os.path.join(self.conf, "xend-config.sxp"), "w") as f:
@@ -231,6 +240,10 @@ class Instance:
         # xenconsoled's sockets, logs and pid file: private too (a test's
         # extra config may set its own).
         with open(os.path.join(self.conf, "xend-config.sxp"), "a") as f:
+            # No network script unless the test asks for one (the default,
+            # network-bridge, would make a bridge and a dnsmasq per test).
+            if "(network-script " not in extra_config:
+                f.write("(network-script '')\n")
             for key, val in (("console-socket-dir", "consoles"),
                              ("console-log-dir", "console-logs"),
                              ("consoled-pid-file", "xenconsoled.pid"),
@@ -252,6 +265,8 @@ class Instance:
 
     # -- running the tools ------------------------------------------------
     def run(self, *args, stdin=None, timeout=60):
+        if self.netns is not None:
+            args = ("ip", "netns", "exec", self.netns) + args
         p = subprocess.run(list(args), env=self.env, input=stdin,
                            capture_output=True, text=True, timeout=timeout)
         return Result(p.returncode, p.stdout, p.stderr)

@@ -117,7 +117,7 @@ def test_host_commands(inst):
     check(r.rc == 2 and "ambiguous command 'd'" in r.err, r)
     r = inst.xm("frobnicate")
     check(r.rc == 2 and "unknown command 'frobnicate'" in r.err, r)
-    r = inst.xm("vnet-list", "x", "y")
+    r = inst.xm("rrobin", "x", "y")
     check(r.rc == 2 and "not available in this version" in r.err, r)
     r = inst.xm_ok("help")
     check("create" in r.out and "shutdown" in r.out, r.out)

@@ -57,6 +57,12 @@ class Hosts:
                             "(xend-relocation-hosts-allow '%s')\n" %
                             (self.ip[k], allow if allow is not None else
                              re.escape(other)))
+            # b's xenconsoled, when a test starts it in b, serves b's
+            # address (a's serves 127.0.0.1 in the root namespace).
+            extra["b"] += ("(console-address %s)\n(console-hosts-allow "
+                           "'%s')\n(console-password-file "
+                           "@TMP@/console-passwords)\n" %
+                           (self.ip["b"], re.escape(self.ip["a"])))
             self.b = harness.Instance("migb", extra["b"])
             with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
                 f.write(extra["a"])
@@ -75,6 +81,16 @@ class Hosts:
                      os.path.join(harness.BIN, "xend", "xend"), "start")
         check(r.rc == 0, "xend start in %s: %r\n%s" % (self.ns[k], r,
                                                        inst.log_tail()))
+
+    def start_consoled_b(self, password):
+        """b's xenconsoled in b; remote clients give password."""
+        from test_access import crypt_hash, password_file
+        password_file(self.b, ["*:" + crypt_hash(password)])
+        r = self.b.run("ip", "netns", "exec", self.ns["b"],
+                       os.path.join(harness.CONSOLED_BIN, "xenconsoled",
+                                    "xenconsoled"), "start")
+        check(r.rc == 0, "xenconsoled start in b: %r\n%s" %
+              (r, self.b.consoled_log_tail()))
 
     def port(self, inst):
         return str(inst.port_base + 198)
@@ -187,14 +203,35 @@ def test_migrate_round_trip(inst):
         a, b = inst, h.b
         start_counter(a, "mig")
         d0 = a.domains()["mig"]
-        # A telnet client of xenconsoled is told where the domain went.
+        # A telnet client of xenconsoled is told where the domain went;
+        # xm console (in a, which reaches b) follows it to b's console.
         a.start_consoled()
+        h.start_consoled_b("migpw")
         tn = a.wait_for(lambda: connect(d0["console_port"]), 30,
                         "xenconsoled's console port")
+        xc = harness.Pty(["ip", "netns", "exec", h.ns["a"],
+                          os.path.join(harness.BIN, "xm", "xm"), "console",
+                          "mig"], a.env)
+        xc.what = "xm console"
+        xc.expect(r"CNT\d+\r?\n", 30)
         r = a.xm("migrate", "mig", h.ip["b"], "-p", h.port(b), timeout=180)
         said = read_until(tn, b"port %d there" % (b.port_base + 1), 30)
         check(b"domain mig moved to %s; its console is port %d there" %
               (h.ip["b"].encode(), b.port_base + 1) in said, said[-300:])
+        xc.expect(r"following mig to %s port %d" % (re.escape(h.ip["b"]),
+                                                     b.port_base + 1), 30)
+        xc.expect(r"connected to %s port %d" % (re.escape(h.ip["b"]),
+                                                b.port_base + 1), 30)
+        # b's console asks this (remote) client its password.
+        xc.expect(r"password: ", 30)
+        xc.send("migpw\r")
+        # The counter as the guest goes on printing it on b.
+        m = xc.expect(r"CNT(\d+)\r?\n", 30)
+        m2 = xc.expect(r"CNT(\d+)\r?\n", 30)
+        check(int(m2.group(1)) == int(m.group(1)) + 1, (m.group(0),
+                                                       m2.group(0)))
+        xc.send(b"\x1d")
+        check(xc.wait() == 0, "xencons did not end on Ctrl-]")
         before = counts(open(os.path.join(a.state, "logs",
                                           "mig.console.log")).read())
         check(r.rc == 0 and "migrated mig to %s" % h.ip["b"] in r.out, r)

@@ -173,8 +173,79 @@ def test_failures_keep_domain(inst):
     inst.xm_ok("destroy", "df")
 
 
+def test_from_top(inst):
+    """xm top: S saves (the progress bar from job.progress, then the end;
+    the domain gone), R restores it (the domain back, same name)."""
+    from test_top import quit_top, rows, select, start_top, wait_booted
+    inst.xm_ok("create", inst.config("tsv"))
+    wait_booted(inst, "tsv")
+    # A cap of 2% of a CPU on the domain's QEMU (its cgroup) makes the save
+    # last seconds, long enough to see the bar whatever the host's load.
+    inst.call("domain.sched_credit", dom="tsv", weight=256, cap=2)
+    f = os.path.join(inst.tmp, "tsv.chk")
+    t = start_top(inst)
+    try:
+        t.wait_for(r"^tsv\s", 20)
+        select(t, "tsv")
+        t.send("S")
+        scr = t.wait_for(r"save to the file", 10)
+        check("/var/lib/xen/save/tsv.chk" in scr, scr)
+        check(re.search(r"\[ \] checkpoint", scr), scr)
+        t.send("C-u")
+        t.type(f)
+        t.send("Enter")
+        bar = row = None
+        end = time.time() + 180
+        while time.time() < end:
+            scr = t.screen()
+            m = re.search(r"save tsv \[[#-]+\]\s+\d+%\s+[0-9.]+/[0-9.]+ "
+                          r"MiB\s+[0-9.]+ MiB/s", scr)
+            bar = bar or (m and m.group(0))
+            r = rows(scr).get("tsv")
+            if r and re.search(r"save \d+%", " ".join(r)):
+                row = " ".join(r)
+            if re.search(r"saved tsv to %s: [0-9.]+ MiB in [0-9.]+ s" %
+                         re.escape(f), scr):
+                break
+            time.sleep(0.05)
+        else:
+            check(False, "no end of the save on screen:\n%s" % scr)
+        check(bar is not None, "no progress bar seen")
+        check(row is not None, "the row never said how far the save was")
+        t.wait_for(r"^tsv\s", 10, gone=True)
+        check("tsv" not in inst.domains(), inst.domains())
+        check(os.path.getsize(f) > 1 << 20, "file size %d" %
+              os.path.getsize(f))
+
+        t.send("R")
+        scr = t.wait_for(r"restore the domain saved in the file", 10)
+        check("> /var/lib/xen/save/" in scr, scr)
+        t.send("C-u")
+        t.type(f)
+        t.send("Enter")
+        scr = t.wait_for(r"restored tsv as domain \d+", 120)
+        t.wait_for(r"^tsv\s+\d+\s", 10)
+        d = inst.domains()["tsv"]
+        check(d["status"] in ("running", "blocked"), d)
+        # A file that is not a save: the error on the status line.
+        bad = os.path.join(inst.tmp, "bad.chk")
+        with open(bad, "w") as b:
+            b.write("not a save file\n")
+        t.send("R")
+        t.wait_for(r"restore the domain saved in the file", 10)
+        t.send("C-u")
+        t.type(bad)
+        t.send("Enter")
+        t.wait_for(r"restore %s: .*%s" % (re.escape(bad), re.escape(bad)),
+                   30)
+        quit_top(t)
+    finally:
+        t.kill()
+
+
 TESTS = [
     ("save_round_trip", test_round_trip, ""),
     ("save_checkpoint_refusals", test_checkpoint_and_refusals, ""),
     ("save_failures_keep_domain", test_failures_keep_domain, ""),
+    ("save_from_top", test_from_top, ""),
 ]

@@ -14,9 +14,7 @@ NO_HELP_BEFORE = ["console", "rename", "domid", "domname", "info", "dmesg",
                   "sched-sedf", "bvt", "atropos", "pincpu", "maxmem",
                   "balloon"]
 
-UNAVAILABLE = ["network-attach", "network-detach",
-               "network-list", "vnet-list", "vnet-create", "vnet-delete",
-               "bvt_ctxallow", "rrobin"]
+UNAVAILABLE = ["bvt_ctxallow", "rrobin"]
 
 
 def listed_commands(inst):
@@ -51,8 +49,6 @@ def test_unavailable_commands(inst):
         r = inst.xm(name, "ttylinux")
         check(r.rc == 2 and r.err.startswith(
             "xm: %s: not available in this version: " % name), r)
-    r = inst.xm("vnet-create", "vnet97.sxp")
-    check("vnets" in r.err, r)
 
 
 def test_relocation_server_listens(inst):

@@ -279,13 +279,13 @@ qemu_spawn(struct domain *d, char **argv,
 }
 
 void
-qemu_vifs_up(struct domain *d)
+vif_domain_up(struct domain *d)
 {
 	d->vifs_up = 1;
 }
 
 void
-qemu_vifs_down(struct domain *d)
+vif_domain_down(struct domain *d)
 {
 	d->vifs_up = 0;
 }

@@ -606,7 +606,6 @@ test_vifs(void **state)
 	struct domcfg_override	 ov[] = { { "vif", "bridge=br9" } };
 	json_t	*c, *w;
 	static const char *const ignored[] = {
-		"tty:3: vif: 'vifname' is not supported and was ignored",
 		("tty:3: vif: type 'netfront' is the default (a virtio card) "
 		"here"),
 		"tty:3: vif: unknown option 'colour' ignored",
@@ -632,6 +631,20 @@ test_vifs(void **state)
 	assert_warnings(w, ignored, nitems(ignored));
 	json_decref(w);
 	json_decref(c);
+
+	/* Xen 3.0's vifname, model and rate: kept, checked, round-tripped. */
+	assert_key(BASE "vif = ['vifname=web0, model=e1000, rate=10Mb/s@20ms']",
+	    "vifs", "[{\"mac\": null, \"bridge\": null, \"script\": null, "
+	    "\"ip\": null, \"vifname\": \"web0\", \"model\": \"e1000\", "
+	    "\"rate\": \"10Mb/s@20ms\"}]");
+	assert_build_error(BASE "vif = ['model=pcnet']", "tty:3: vif: invalid "
+	    "model 'pcnet': expected virtio, e1000, rtl8139 or ne2k_pci");
+	assert_build_error(BASE "vif = ['rate=fast']", "tty:3: vif: invalid "
+	    "rate 'fast': expected a number, K, M or G, b or B, /s and "
+	    "optionally @ an interval, like 10Mb/s or 1MB/s@20ms");
+	assert_build_error(BASE "vif = ['vifname=this-is-far-too-long']",
+	    "tty:3: vif: invalid vifname 'this-is-far-too-long': expected 1 "
+	    "to 15 letters, digits, '_', '.' or '-'");
 
 	/* nics pads; fewer nics than vifs keeps the vifs and warns. */
 	c = build_ok(BASE "nics = 2\nvif = ['bridge=b']", &w);
@@ -1259,8 +1272,15 @@ test_validate(void **state)
 	    "\"ip\": null}]}", "config: vifs: MAC address 00:16:3E:00:00:01 is "
 	    "given twice");
 	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"colour\": 1}]}", "config: "
+	    "vifs: entry 0: unknown key 'colour'");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
 	    "\"script\": null, \"ip\": null, \"rate\": 1}]}", "config: vifs: "
-	    "entry 0: unknown key 'rate'");
+	    "entry 0: rate must be a string");
+	assert_invalid("{\"vifs\": [{\"mac\": null, \"bridge\": null, "
+	    "\"script\": null, \"ip\": null, \"model\": \"x\"}]}", "config: "
+	    "vifs: entry 0: invalid model 'x': expected virtio, e1000, rtl8139 "
+	    "or ne2k_pci");
 }
 
 /* ---- the schema and the typed struct ---- */
@@ -1473,6 +1493,11 @@ test_schema(void **state)
 	}
 	assert_null(domcfg_key_doc(n, &help));
 	assert_true(json_array_size(json_object_get(schema, "ignored")) > 10);
+	/* A vif's options beyond the four, each with its help. */
+	json_array_foreach(json_object_get(schema, "vif_options"), i, k)
+		assert_non_null(json_string_value(json_object_get(k, "help")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(schema, "vif_options"), 2), "name")), "rate");
 
 	/* Every config key the builder makes is in the schema, and back. */
 	c = build_ok(BASE, NULL);
@@ -1519,6 +1544,62 @@ test_schema(void **state)
 	json_decref(schema);
 }
 
+static void
+assert_sxp_refused(const char *text, const char *want)
+{
+	struct sxp	*top = sxp_ok(text);
+	json_t		*c = NULL, *w = NULL;
+	char		*cause = NULL;
+
+	assert_int_equal(domcfg_from_sxp(top, "vm.sxp", &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, want));
+	free(cause);
+	json_decref(w);
+	sxp_free(top);
+}
+
+/* PCI passthrough and driver domains: refused, with why and instead. */
+static void
+test_refused_keys(void **state)
+{
+	json_t		*c = NULL, *w = NULL;
+	char		*cause;
+
+	assert_int_equal(build_ov(BASE "pci = ['0000:02:1d.3']", NULL, 0, &c,
+	    &w, &cause), DOMCFG_REFUSED);
+	assert_null(c);
+	assert_string_equal(cause, "tty:3: pci: PCI passthrough is not "
+	    "supported: it needs VFIO and a physical device given up by this "
+	    "host; give the domain virtual devices instead (vif for a network "
+	    "card, disk for storage)");
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	assert_int_equal(build_ov(BASE "netif = 1", NULL, 0, &c, &w, &cause),
+	    DOMCFG_REFUSED);
+	assert_non_null(strstr(cause, "tty:3: netif: driver domains are not "
+	    "supported: domain 0 (this host) is the backend"));
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	/* Asking for nothing is fine. */
+	c = build_ok(BASE "pci = []\nirq = 0", NULL);
+	json_decref(c);
+	/* Other errors stay -1. */
+	assert_int_equal(build_ov(BASE "memory = 'x'", NULL, 0, &c, &w,
+	    &cause), -1);
+	free(cause);
+	json_decref(w);
+	w = NULL;
+	/* The SXP forms: (device (pci ...)) and (backend (netif)). */
+	assert_sxp_refused("(vm (name a) (image (linux (kernel /k)))\n"
+	    " (device (pci (bus 2) (dev 0x1d) (func 3))))",
+	    "vm.sxp:2: pci: PCI passthrough is not supported");
+	assert_sxp_refused("(vm (name a) (image (linux (kernel /k))) "
+	    "(backend (netif)))", "backend: driver domains are not supported");
+}
+
 int
 main(void)
 {
@@ -1533,6 +1614,7 @@ main(void)
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_vifs),
+		cmocka_unit_test(test_refused_keys),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_array),
