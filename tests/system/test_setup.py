@@ -175,6 +175,56 @@ def test_setup_twice_and_reboot(inst):
             other.wait()
 
 
+def test_install_configs(inst):
+    """setup's configs are conffiles: missing ones installed, an unchanged
+    earlier default upgraded (kept as .setup-old), an edited one kept."""
+    import hashlib
+    import tempfile
+    top = os.path.dirname(SCRIPTS)
+    tool = os.path.join(SCRIPTS, "install-configs")
+    with tempfile.TemporaryDirectory(dir=inst.tmp) as d:
+        conf = os.path.join(d, "xen")
+        known = os.path.join(d, "known")
+        old = b"(network-script '')\n"
+        with open(known, "w") as f:
+            f.write("%s xend-config.sxp\n" % hashlib.sha256(old).hexdigest())
+        env = dict(inst.env, XEN_KNOWN_CONFIGS=known)
+
+        def run():
+            r = subprocess.run([tool, conf], env=env, capture_output=True,
+                               text=True, timeout=30)
+            check(r.returncode == 0, r)
+            return r.stdout
+
+        def same(f):
+            with open(os.path.join(conf, f), "rb") as a, \
+                    open(os.path.join(top, "examples", f), "rb") as b:
+                return a.read() == b.read()
+
+        out = run()
+        for f in ("xend-config.sxp", "ttylinux", "xmexample1", "xmexample2",
+                  "xmexample.hvm"):
+            check(same(f) and "installed %s/%s" % (conf, f) in out, out)
+        check(run() == "", "a second run said something")
+        # An unchanged earlier default: replaced, the old one kept.
+        with open(os.path.join(conf, "xend-config.sxp"), "wb") as f:
+            f.write(old)
+        out = run()
+        check("was an earlier version's default, unchanged: replaced" in out
+              and same("xend-config.sxp"), out)
+        with open(os.path.join(conf, "xend-config.sxp.setup-old"), "rb") as f:
+            check(f.read() == old, "the old one was not kept")
+        # An edited one: kept, and said so.
+        edited = b"(network-script '')\n(logfile /tmp/x)\n"
+        with open(os.path.join(conf, "ttylinux"), "wb") as f:
+            f.write(edited)
+        out = run()
+        check("keeping your %s/ttylinux (edited)" % conf in out, out)
+        with open(os.path.join(conf, "ttylinux"), "rb") as f:
+            check(f.read() == edited, "an edited config was overwritten")
+
+
 TESTS = [
+    ("setup_install_configs", test_install_configs, ""),
     ("setup_twice_and_reboot", test_setup_twice_and_reboot, ""),
 ]
