@@ -368,6 +368,14 @@ job_query_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	st = json_string_value(json_object_get(result, "status"));
 	if (st != NULL)
 		j->ops->query(j, st, result);
+	/*
+	 * A MIGRATION event came while this was in flight: its status may be
+	 * newer than this answer's, so ask again now, not at the next tick.
+	 */
+	if ((j = job_find(arg)) != NULL && j->requery) {
+		j->requery = 0;
+		job_query(j);
+	}
 }
 
 void
@@ -387,7 +395,11 @@ job_migration_event(struct domain *d, json_t *data)
 {
 	struct job	*j = job_of(d);
 
-	if (j != NULL)
+	if (j == NULL)
+		return;
+	if (j->querying)
+		j->requery = 1;
+	else
 		job_query(j);
 }
 

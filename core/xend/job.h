@@ -45,6 +45,7 @@ struct job {
 	struct event	*io_ev;
 	struct event	*tick_ev;
 	int		 querying;
+	int		 requery;	/* a MIGRATION event during querying */
 
 	struct savefile_writer *w;	/* save */
 

@@ -4,7 +4,8 @@
  * qemu.c (argv, spawn, taps) is replaced, by the functions below: the
  * spawned "QEMU" is a fork of this program that listens on the domain's
  * qmp.sock and speaks QMP (greeting, qmp_capabilities, query-status,
- * cont/stop, system_powerdown/system_reset with their events).  The test
+ * cont/stop, system_powerdown/system_reset with their events, query-migrate
+ * with a MIGRATION event racing its reply).  The test
  * drives it through a socketpair: guest events, QEMU's exit, a closed QMP
  * connection, commands left unanswered.
  */
@@ -31,6 +32,7 @@
 #include "domcfg.h"
 #include "pycfg.h"
 #include "../../core/xend/xend.h"
+#include "../../core/xend/job.h"
 
 struct event_base	*xend_base;
 struct xendcfg		 xend_cfg;
@@ -55,6 +57,8 @@ struct fake {
 	int	 conn;		/* the QMP client, -1 none */
 	int	 mute;		/* commands get no answer */
 	char	 status[32];	/* query-status */
+	char	 mig[32];	/* query-migrate's status */
+	char	 mig_next[32];	/* after the next query-migrate, "" none */
 	char	 buf[8192];
 	size_t	 len;
 };
@@ -128,6 +132,20 @@ fake_command(struct fake *f, json_t *msg)
 		return;
 	} else if (strcmp(cmd, "balloon") == 0)
 		ret = json_object();
+	else if (strcmp(cmd, "query-migrate") == 0) {
+		/*
+		 * The status changes while the reply is on its way: QEMU's
+		 * migration thread sends the event before the monitor's
+		 * answer, which still has the old status.
+		 */
+		ret = json_pack("{s:s}", "status", f->mig);
+		if (f->mig_next[0] != '\0') {
+			strcpy(f->mig, f->mig_next);
+			f->mig_next[0] = '\0';
+			fake_event(f, "MIGRATION", json_pack("{s:s}", "status",
+			    f->mig));
+		}
+	}
 	if (ret == NULL) {
 		fake_send(f, json_pack("{s:O, s:{s:s, s:s}}", "id", id, "error",
 		    "class", "CommandNotFound", "desc", "not in the fake"));
@@ -161,7 +179,10 @@ fake_read_qmp(struct fake *f)
 	}
 }
 
-/* One line from the test: "event NAME [JSON]", "exit", "hangup", "mute". */
+/*
+ * One line from the test: "event NAME [JSON]", "exit", "hangup", "mute",
+ * "migrate NOW NEXT" (query-migrate's status, and the one after a query).
+ */
 static void
 fake_read_ctl(struct fake *f)
 {
@@ -185,6 +206,9 @@ fake_read_ctl(struct fake *f)
 		f->conn = -1;
 	} else if (strcmp(line, "mute") == 0)
 		f->mute = 1;
+	else if (sscanf(line, "migrate %31s %31s", f->mig, f->mig_next) == 2 &&
+	    strcmp(f->mig_next, "-") == 0)
+		f->mig_next[0] = '\0';
 	if (write(f->ctl, "ok\n", 3) != 3)
 		_exit(0);
 }
@@ -198,6 +222,7 @@ fake_qemu(const char *dir, int ctl)
 	int		 n;
 
 	strcpy(f.status, "prelaunch");	/* QEMU runs with -S */
+	strcpy(f.mig, "none");
 	xasprintf(&path, "%s/qmp.sock", dir);
 	if ((f.listen_fd = unix_listen(path, &cause)) == -1)
 		_exit(2);
@@ -738,6 +763,60 @@ test_destroyed_while_pending(void **state)
 	done_clear(&p);
 }
 
+/* The statuses query-migrate gave the test's job, in order. */
+static char	 mig_seen[256];
+
+static void
+mig_query(struct job *j, const char *status, json_t *r)
+{
+	size_t	 len = strlen(mig_seen);
+
+	snprintf(mig_seen + len, sizeof mig_seen - len, "%s%s",
+	    len > 0 ? "," : "", status);
+}
+
+static void
+mig_tick(struct job *j)
+{
+}
+
+static const struct job_ops mig_ops = { .name = "test", .query = mig_query,
+    .tick = mig_tick };
+
+/*
+ * A MIGRATION event that comes while query-migrate is in flight is not
+ * lost until the next tick: the job asks again at once (no tick runs here).
+ */
+static void
+test_migration_event_during_query(void **state)
+{
+	struct done	 r = { 0 };
+	struct domain	*d;
+	struct job	*j;
+
+	d = create("t-mig", NULL, 0, &r);
+	assert_non_null(d);
+	j = job_new(JOB_MIGRATE_OUT, &mig_ops, "t-mig");
+	j->d = d;
+	domain_ref(d);
+	j->migrating = 1;
+	mig_seen[0] = '\0';
+	fake_say(d, "migrate active pre-switchover");
+	job_query(j);
+	spin(100);
+	assert_string_equal(mig_seen, "active,pre-switchover");
+
+	/* An event with nothing in flight asks too. */
+	fake_say(d, "migrate completed -");
+	fake_say(d, "event MIGRATION {\"status\": \"completed\"}");
+	spin(100);
+	assert_string_equal(mig_seen, "active,pre-switchover,completed");
+	job_end(j);
+	spin(20);
+	destroy("t-mig");
+	done_clear(&r);
+}
+
 int
 main(void)
 {
@@ -750,6 +829,7 @@ main(void)
 		cmocka_unit_test(test_qmp_disconnect),
 		cmocka_unit_test(test_create_fails),
 		cmocka_unit_test(test_destroyed_while_pending),
+		cmocka_unit_test(test_migration_event_during_query),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
