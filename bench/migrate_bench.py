@@ -318,8 +318,14 @@ def timeline(n):
                   (", ".join("%s %.0f ms" % (k, v * 1000)
                              for k, v in sorted(used.items())) or "none",
                    steady))
+            # xend's part of the stop: the source's pre-switchover to
+            # `device` (its migrate-continue).
+            pre = [t for t, e in ev if e == "source MIGRATION pre-switchover"]
+            dev = [t for t, e in ev if e == "source MIGRATION device"]
+            cont = ((dev[0] - pre[0]) * 1000 if pre and dev
+                    else float("nan"))
             rows.append(((tr - tl) * 1000, (tf - tr) * 1000,
-                         sum(used.values()) * 1000, steady))
+                         sum(used.values()) * 1000, steady, cont))
             src, dst = dst, src
         src.xm_ok("destroy", "tl")
         return rows
@@ -339,6 +345,11 @@ def main():
               (pct([x[0] for x in r], 50), pct([x[0] for x in r], 99),
                pct([x[1] for x in r], 50), pct([x[1] for x in r], 99),
                pct([x[2] for x in r], 50), pct([x[3] for x in r], 50)))
+        sw = [x[4] for x in r if x[4] == x[4]]
+        if sw:
+            print("source pre-switchover -> device (xend's migrate-continue)"
+                  ": p50 %.1f max %.1f ms (%s)" %
+                  (pct(sw, 50), max(sw), ", ".join("%.1f" % x for x in sw)))
         return
     saves, restores, cps, size = save_restore(max(3, a.n // 2))
     ms, md, cp = (statistics.median(saves), statistics.median(restores),
