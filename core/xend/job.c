@@ -28,7 +28,8 @@ static TAILQ_HEAD(, job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static int	 job_next_id = 1;
 
 static void	(*job_publish_fn)(const char *, json_t *);
-static void	(*job_ask_fn)(struct domain *, const char *, const char *, int);
+static void	(*job_ask_fn)(struct domain *, const char *, const char *, int,
+		    double);
 
 static void	job_tick(evutil_socket_t, short, void *);
 
@@ -40,7 +41,7 @@ job_init(void (*publish)(const char *type, json_t *body))
 
 void
 job_set_recover(void (*ask)(struct domain *, const char *where,
-    const char *token, int was_running))
+    const char *token, int was_running, double asked))
 {
 	job_ask_fn = ask;
 }
@@ -238,9 +239,11 @@ job_record(struct job *j, char **cause)
 	char	*path, *text;
 	int	 rc;
 
-	o = json_pack("{s:s, s:s?, s:b, s:i, s:s?}", "file", j->path, "tmp",
-	    j->w != NULL ? j->w->tmp : NULL, "was_running", j->was_running,
-	    "phase", j->phase, "token", j->token);
+	/* at: when, for a target that prunes its tokens (migrate.c). */
+	o = json_pack("{s:s, s:s?, s:b, s:i, s:s?, s:f}", "file", j->path,
+	    "tmp", j->w != NULL ? j->w->tmp : NULL, "was_running",
+	    j->was_running, "phase", j->phase, "token", j->token, "at",
+	    time_wall());
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	xasprintf(&path, "%s/%s", j->d->dir, job_record_name(j));
@@ -544,7 +547,8 @@ job_recover(struct domain *d)
 			/* Paused until the target says which way it went. */
 			job_ask_fn(d, file, json_string_value(json_object_get(o,
 			    "token")), json_is_true(json_object_get(o,
-			    "was_running")));
+			    "was_running")), json_number_value(json_object_get(o,
+			    "at")));
 		} else if (i == 2) {
 			dmesg_add("domain %s (%d): its migration to %s was cut "
 			    "short after the hand-over was asked for; left "

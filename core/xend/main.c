@@ -142,6 +142,7 @@ xend_serve(int ready_fd)
 	server_init();
 	if (relocate_init(&migrate_handlers, &cause) != 0)
 		fatalx("%s", cause);
+	migrate_init();
 	log_info("xend ready (pid %d, %d domains)", (int)getpid(),
 	    domain_count());
 	daemon_ready(ready_fd);

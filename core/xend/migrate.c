@@ -27,12 +27,15 @@
  * that had not been started.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xen-common.h"
@@ -572,14 +575,105 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 /* The hand-over, once QEMU has it all: it runs here from now on. */
 /*
  * The tokens of migrations handed over here, one empty file each under
- * the state dir, kept: a source xend restarted after asking for the
- * hand-over asks whether it happened (migrate.query), also after this
- * xend restarted.
+ * the state dir: a source xend restarted after asking for the hand-over
+ * asks whether it happened (migrate.query), also after this xend
+ * restarted.  Kept MIG_TOKEN_KEEP_SEC; migrated-in/.pruned's mtime says
+ * up to when tokens were removed, so that a question about a migration
+ * from before then gets "cannot say" (the source stays paused), never a
+ * wrong "no" (two running copies).
  */
+#define MIG_PRUNE_SEC		3600
+/* Hosts' clocks may differ by this much. */
+#define MIG_CLOCK_SKEW_SEC	3600
+
+static struct event	*migrate_prune_ev;
 static char *
 migrate_token_path(const char *token)
 {
 	return (xsprintf("%s/migrated-in/%s", xend_cfg.state_dir, token));
+}
+
+void
+migrate_tokens_prune(time_t now)
+{
+	char		*dir, *path;
+	DIR		*dp;
+	struct dirent	*de;
+	struct stat	 st;
+	time_t		 cutoff = now - MIG_TOKEN_KEEP_SEC;
+	struct timespec	 ts[2] = { { cutoff, 0 }, { cutoff, 0 } };
+	int		 fd, removed = 0;
+
+	dir = xsprintf("%s/migrated-in", xend_cfg.state_dir);
+	if ((dp = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(dp), de->d_name, &st, 0) != 0 ||
+		    st.st_mtime >= cutoff)
+			continue;
+		/* .pruned first: a crash between must not answer "no". */
+		if (!removed) {
+			path = xsprintf("%s/.pruned", dir);
+			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+			if (fd == -1 || futimens(fd, ts) != 0 ||
+			    fsync(fd) != 0) {
+				log_warn("%s: %s", path, strerror(errno));
+				if (fd != -1)
+					close(fd);
+				free(path);
+				break;
+			}
+			close(fd);
+			free(path);
+			removed = 1;
+		}
+		if (unlinkat(dirfd(dp), de->d_name, 0) != 0)
+			log_warn("%s/%s: %s", dir, de->d_name, strerror(errno));
+		else
+			log_debug("%s/%s: pruned", dir, de->d_name);
+	}
+	closedir(dp);
+	free(dir);
+}
+
+int
+migrate_handed_over(const char *token, double asked)
+{
+	char		*path;
+	struct stat	 st;
+	int		 rc;
+
+	path = migrate_token_path(token);
+	rc = access(path, F_OK) == 0;
+	free(path);
+	if (rc)
+		return (1);
+	path = xsprintf("%s/migrated-in/.pruned", xend_cfg.state_dir);
+	if (stat(path, &st) == 0 && (asked <= 0 ||
+	    asked < (double)st.st_mtime + MIG_CLOCK_SKEW_SEC))
+		rc = -1;
+	free(path);
+	return (rc);
+}
+
+static void
+migrate_prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	migrate_tokens_prune(time(NULL));
+}
+
+void
+migrate_init(void)
+{
+	struct timeval	 tv = { MIG_PRUNE_SEC, 0 };
+
+	migrate_tokens_prune(time(NULL));
+	migrate_prune_ev = event_new(xend_base, -1, EV_PERSIST,
+	    migrate_prune_cb, NULL);
+	event_add(migrate_prune_ev, &tv);
 }
 
 static int
@@ -625,7 +719,6 @@ migrate_in_query(struct rconn *rc, json_t *args)
 	const char	*token = json_string_value(json_object_get(args,
 			    "token"));
 	struct job	*j;
-	char		*path;
 	int		 here;
 
 	if (token == NULL || strspn(token, "0123456789abcdef") !=
@@ -634,10 +727,16 @@ migrate_in_query(struct rconn *rc, json_t *args)
 		return;
 	}
 	j = job_by_token(token);
-	path = migrate_token_path(token);
-	here = (j != NULL && j->phase >= MIG_FINISH) ||
-	    access(path, F_OK) == 0;
-	free(path);
+	if (j != NULL && j->phase >= MIG_FINISH)
+		here = 1;
+	else
+		here = migrate_handed_over(token, json_number_value(
+		    json_object_get(args, "asked")));
+	if (here == -1) {
+		rconn_error(rc, "query: the migration is older than the "
+		    "records kept here");
+		return;
+	}
 	rconn_send(rc, json_pack("{s:b, s:b}", "ok", 1, "handed_over", here));
 }
 
@@ -688,6 +787,7 @@ struct mig_ask {
 	int		 port;
 	char		*token;
 	int		 was_running;
+	double		 asked;
 };
 
 static void
@@ -756,13 +856,13 @@ migrate_ask_connected(int s, const char *why, void *arg)
 	}
 	rc = relocate_control(s, a->host, migrate_ask_line,
 	    migrate_ask_closed, a);
-	rconn_send(rc, json_pack("{s:s, s:{s:s}}", "op", "migrate.query",
-	    "args", "token", a->token));
+	rconn_send(rc, json_pack("{s:s, s:{s:s, s:f}}", "op", "migrate.query",
+	    "args", "token", a->token, "asked", a->asked));
 }
 
 void
 migrate_recover(struct domain *d, const char *where, const char *token,
-    int was_running)
+    int was_running, double asked)
 {
 	struct mig_ask	*a;
 	const char	*colon = strrchr(where, ':');
@@ -783,6 +883,7 @@ migrate_recover(struct domain *d, const char *where, const char *token,
 	a->port = port;
 	a->token = xstrdup(token);
 	a->was_running = was_running;
+	a->asked = asked;
 	/* From the loop, after the adoption. */
 	relocate_connect(a->host, a->port, MIG_CONNECT_SECONDS,
 	    migrate_ask_connected, a);

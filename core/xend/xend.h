@@ -669,7 +669,7 @@ int		 job_recover(struct domain *);
  * was asked for (migrate_recover): where is "HOST:PORT".
  */
 void		 job_set_recover(void (*ask)(struct domain *, const char *where,
-		     const char *token, int was_running));
+		     const char *token, int was_running, double asked));
 
 /*
  * relocate.c: the relocation server and migration connections.  An rconn
@@ -720,7 +720,21 @@ int		 migrate_start(struct domain *, const char *host, int port,
  * runs it here again); unreachable, it stays paused.
  */
 void		 migrate_recover(struct domain *, const char *where,
-		     const char *token, int was_running);
+		     const char *token, int was_running, double asked);
+/*
+ * The tokens of migrations handed over here are kept MIG_TOKEN_KEEP_SEC
+ * for a restarted source's question; migrate_init prunes older ones now
+ * and every hour.
+ */
+#define MIG_TOKEN_KEEP_SEC	(24 * 3600)
+void		 migrate_init(void);
+void		 migrate_tokens_prune(time_t now);
+/*
+ * Whether the migration with token was handed over here (a job still
+ * running aside): 1 yes, 0 no, -1 cannot say (its token may have been
+ * pruned; asked: the source's wall time of its record, 0 unknown).
+ */
+int		 migrate_handed_over(const char *token, double asked);
 /* For relocate_init: the target's side of a migration. */
 extern const struct relocate_handlers migrate_handlers;
 

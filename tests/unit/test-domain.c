@@ -11,6 +11,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -817,6 +819,56 @@ test_migration_event_during_query(void **state)
 	done_clear(&r);
 }
 
+/* An empty token file under migrated-in/, last changed at t. */
+static void
+token_at(const char *token, time_t t)
+{
+	char		*path, *cause;
+	struct timeval	 tv[2] = { { t, 0 }, { t, 0 } };
+
+	xasprintf(&path, "%s/migrated-in", xend_cfg.state_dir);
+	assert_int_equal(mkdir_p(path, 0700, &cause), 0);
+	free(path);
+	xasprintf(&path, "%s/migrated-in/%s", xend_cfg.state_dir, token);
+	assert_int_equal(file_write_atomic(path, "", 0, 0600, &cause), 0);
+	assert_int_equal(utimes(path, tv), 0);
+	free(path);
+}
+
+/*
+ * Handed-over tokens older than a day are pruned; a question about a
+ * migration from before the prune is answered "cannot say", not "no".
+ */
+static void
+test_migrated_in_pruned(void **state)
+{
+	static const char *old = "00000000000000000000000000000001";
+	static const char *young = "00000000000000000000000000000002";
+	static const char *never = "00000000000000000000000000000003";
+	time_t		 now = time(NULL);
+	double		 day = MIG_TOKEN_KEEP_SEC;
+
+	token_at(old, now - 2 * day);
+	token_at(young, now - 3600);
+	/* Nothing pruned yet: unknown is "no", old or not. */
+	assert_int_equal(migrate_handed_over(never, now - 3 * day), 0);
+	assert_int_equal(migrate_handed_over(old, now - 2 * day), 1);
+
+	migrate_tokens_prune(now);
+	assert_int_equal(migrate_handed_over(young, now - 3600), 1);
+	/* Gone: asked before the prune's cutoff: cannot say. */
+	assert_int_equal(migrate_handed_over(old, now - 2 * day), -1);
+	assert_int_equal(migrate_handed_over(old, 0), -1);
+	/* A migration asked about since is known not to be here. */
+	assert_int_equal(migrate_handed_over(never, now - 3600), 0);
+
+	/* A later prune keeps what is young enough. */
+	migrate_tokens_prune(now + 3600);
+	assert_int_equal(migrate_handed_over(young, now - 3600), 1);
+	migrate_tokens_prune(now + day);
+	assert_int_equal(migrate_handed_over(young, now - 3600), -1);
+}
+
 int
 main(void)
 {
@@ -830,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_create_fails),
 		cmocka_unit_test(test_destroyed_while_pending),
 		cmocka_unit_test(test_migration_event_during_query),
+		cmocka_unit_test(test_migrated_in_pruned),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
