@@ -411,16 +411,20 @@ def test_migrate_network_cut(inst):
         h.close()
 
 
-def cut_after_handover(h, name, token):
+def cut_after_handover(h, name, token, at=None):
     """The source's record as if its xend died right after asking for the
-    hand-over (the domain paused there), then its xend restarted."""
+    hand-over (the domain paused there; at: when), then its xend
+    restarted."""
     a = h.a
     a.xm_ok("pause", name)
     d = a.domains()[name]
     check(a.xend("stop").rc == 0, "xend stop")
+    rec = {"file": "%s:%s" % (h.ip["b"], h.port(h.b)), "phase": 4,
+           "token": token, "was_running": True}
+    if at is not None:
+        rec["at"] = at
     with open(os.path.join(d["dir"], "migrate.json"), "w") as f:
-        json.dump({"file": "%s:%s" % (h.ip["b"], h.port(h.b)), "phase": 4,
-                   "token": token, "was_running": True}, f)
+        json.dump(rec, f)
     h.start("a", a)
 
 
@@ -450,6 +454,23 @@ def test_migrate_source_restart_asks(inst):
         check(alive_qemus(a) == [], alive_qemus(a))
         check(running(b, "hov"), b.domains())
         b.xm_ok("destroy", "hov")
+
+        # Tokens older than a day go when the target's xend starts; a
+        # question from before then is "cannot say": the copy stays paused.
+        day = 24 * 3600
+        kept = os.path.join(b.state, "migrated-in")
+        old = time.time() - 2 * day
+        os.utime(os.path.join(kept, tokens[0]), (old, old))
+        check(b.xend("stop").rc == 0, "xend stop at b")
+        h.start("b", b)
+        check(os.listdir(kept) == [".pruned"], os.listdir(kept))
+        a.xm_ok("create", a.config("hov"))
+        cut_after_handover(h, "hov", tokens[0], at=old)
+        a.wait_for(lambda: "cannot say where it runs" in
+                   a.xm_ok("dmesg").out, 30, "a to be told cannot say")
+        check(a.domains()["hov"]["state"][2] == "p", a.domains()["hov"])
+        check("hov" not in b.domains(), b.domains())
+        a.xm_ok("destroy", "hov")
     finally:
         h.close()
 
