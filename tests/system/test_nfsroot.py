@@ -20,6 +20,7 @@ from test_network import fresh_netns, guest_sh, netns, remove_links, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_GUEST = os.path.join(HERE, "..", "..", "guest", "build-guest.sh")
+NFS_SERVER = os.path.join(HERE, "nfs-server.sh")
 
 GANESHA_CONF = """NFS_CORE_PARAM {
 	Protocols = 3;
@@ -41,25 +42,6 @@ EXPORT {
 	FSAL { Name = VFS; }
 }
 """
-
-# Run by `ip netns exec NS unshare -m`: a private /run for rpcbind's socket
-# and state, then rpcbind and ganesha in the foreground, pids written down.
-SERVER_SH = """#!/bin/sh
-mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
-rpcbind -f &
-echo $! >"$1/rpcbind.pid"
-tries=50
-until [ -S /run/rpcbind.sock ]; do
-	tries=$((tries - 1))
-	[ "$tries" -gt 0 ] || { echo "rpcbind did not start"; exit 1; }
-	sleep 0.1
-done
-ganesha.nfsd -F -f "$1/ganesha.conf" -L "$1/ganesha.log" \\
-	-p "$1/ganesha.pidfile" -N NIV_EVENT &
-echo $! >"$1/ganesha.pid"
-wait
-"""
-
 
 def read_pid(path):
     try:
@@ -128,13 +110,8 @@ def test_nfs_root(inst):
         with open(os.path.join(srv, "ganesha.conf"), "w") as f:
             f.write(GANESHA_CONF % {"addr": server, "dir": srv,
                                     "export": export})
-        script = os.path.join(srv, "server.sh")
-        with open(script, "w") as f:
-            f.write(SERVER_SH)
-        os.chmod(script, 0o755)
         out = open(os.path.join(srv, "server.out"), "w")
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, "unshare", "-m",
-                                 "--propagation", "private", script, srv],
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, NFS_SERVER, srv],
                                 stdout=out, stderr=subprocess.STDOUT)
         out.close()
 
