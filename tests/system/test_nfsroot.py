@@ -69,9 +69,35 @@ def kill_pid(pid, name):
             time.sleep(0.1)
 
 
+def boot_nfs(inst, images, server, export, token, name, **net):
+    """Boots domain name from server:export; checks its / and destroys it."""
+    cfg = inst.config(
+        name, disk=None, root="'/dev/nfs'",
+        kernel='"%s/vmlinuz"' % images, ramdisk='"%s/initrd.img"' % images,
+        nfs_server="'%s'" % server, nfs_root="'%s'" % export, **net)
+    con = Console(inst, "create", "-c", cfg)
+    try:
+        con.login()
+        out = guest_sh(con, "mount | grep ' on / '", "mnt")
+        check(("%s:%s on / type nfs " % (server, export)) in out, out)
+        out = guest_sh(con, "cat /etc/nfs-token", "tok")
+        check(token in out, out)
+        out = guest_sh(con, "cat /proc/cmdline", "cl")
+        check("root=/dev/nfs" in out and
+              "nfsroot=%s:%s" % (server, export) in out, out)
+        # rcS's own network set-up has run and the root still answers.
+        out = guest_sh(con, "sleep 2; ls /sbin/init && ip -4 -o addr show "
+                       "dev eth0", "ad")
+        check("/sbin/init" in out and " inet " in out, out)
+    finally:
+        con.kill()
+    inst.xm_ok("destroy", name)
+
+
 def test_nfs_root(inst):
-    """The guest's / is SERVER:PATH over NFS: `mount` says so, and a file
-    written into the export only is there."""
+    """The guest's / is SERVER:PATH over NFS, with a static ip= and with
+    DHCP: `mount` says so, and a file written into the export only is
+    there."""
     ns, br, v = inst.tag + "nfs", inst.tag + "nfsbr", inst.tag + "nfv"
     sub = "10.243.%d" % inst.ident
     server, client = sub + ".1", sub + ".2"
@@ -121,26 +147,25 @@ def test_nfs_root(inst):
             return ":2049 " in netns(ns, "ss", "-Htln").stdout
         inst.wait_for(serving, 30, "ganesha listening on %s:2049" % server)
 
-        cfg = inst.config(
-            "nfsroot", disk=None, root="'/dev/nfs'",
-            kernel='"%s/vmlinuz"' % images,
-            ramdisk='"%s/initrd.img"' % images,
-            vif="['bridge=%s']" % br, ip="'%s'" % client,
-            netmask="'255.255.255.0'", nfs_server="'%s'" % server,
-            nfs_root="'%s'" % export)
-        con = Console(inst, "create", "-c", cfg)
+        # A static ip= first, then DHCP from a dnsmasq in the namespace.
+        boot_nfs(inst, images, server, export, token, "nfsst",
+                 vif="['bridge=%s']" % br, ip="'%s'" % client,
+                 netmask="'255.255.255.0'")
+        leases = os.path.join(srv, "leases")
+        dhcpd = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "dnsmasq", "-k", "--port=0",
+             "--bind-interfaces", "--interface=" + v + "p",
+             "--dhcp-range=%s.50,%s.59,255.255.255.0" % (sub, sub),
+             "--dhcp-leasefile=" + leases, "--pid-file="],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            con.login()
-            out = guest_sh(con, "mount | grep ' on / '", "mnt")
-            check(("%s:%s on / type nfs " % (server, export)) in out, out)
-            out = guest_sh(con, "cat /etc/nfs-token", "tok")
-            check(token in out, out)
-            out = guest_sh(con, "cat /proc/cmdline", "cl")
-            check("root=/dev/nfs" in out and
-                  "nfsroot=%s:%s" % (server, export) in out, out)
+            boot_nfs(inst, images, server, export, token, "nfsdh",
+                     vif="['bridge=%s']" % br, dhcp="'dhcp'")
+            with open(leases) as f:
+                check(" %s.5" % sub in f.read(), "no DHCP lease")
         finally:
-            con.kill()
-        inst.xm_ok("destroy", "nfsroot")
+            dhcpd.terminate()
+            dhcpd.wait(10)
     finally:
         kill_pid(read_pid(os.path.join(srv, "ganesha.pid")), "ganesha")
         kill_pid(read_pid(os.path.join(srv, "rpcbind.pid")), "rpcbind")
