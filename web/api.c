@@ -5,10 +5,16 @@
  * result is the reply, its error the same code and message with an HTTP
  * status that fits (http_status_of).  Domains created through the web
  * carry the create policy {image_dirs, script_dirs} from
- * xensv-image-dirs and xensv-script-dirs, which xend enforces.
+ * xensv-image-dirs and xensv-script-dirs (and save_dirs from
+ * xensv-save-dirs for a save or restore), which xend enforces.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -48,11 +54,16 @@ static void	api_maxmem(struct req *, json_t *);
 static void	api_vcpus(struct req *, json_t *);
 static void	api_pin(struct req *, json_t *);
 static void	api_credit(struct req *, json_t *);
+static void	api_sedf(struct req *, json_t *);
 static void	api_ticket(struct req *, json_t *);
 static void	api_clients(struct req *, json_t *);
 static void	api_schema(struct req *, json_t *);
 static void	api_check(struct req *, json_t *);
 static void	api_create(struct req *, json_t *);
+static void	api_saves(struct req *, json_t *);
+static void	api_save(struct req *, json_t *);
+static void	api_restore(struct req *, json_t *);
+static void	api_migrate(struct req *, json_t *);
 
 static const struct route routes[] = {
 	{ "POST", "/api/login", ROLE_NONE, api_login,
@@ -73,6 +84,11 @@ static const struct route routes[] = {
 	    "config.schema: every domain config key (type, range, help)" },
 	{ "POST", "/api/config/check", ROLE_ADMIN, api_check,
 	    "dry run: {text} -> {config, sxp, warnings, memory}" },
+	{ "GET", "/api/saves", ROLE_VIEWER, api_saves,
+	    "the save files in xensv-save-dirs: {dirs, files: [{file, size, "
+	    "mtime}]}" },
+	{ "POST", "/api/restore", ROLE_ADMIN, api_restore,
+	    "domain.restore: {file (in xensv-save-dirs), paused} -> domain" },
 	{ "GET", "/api/domains/{dom}", ROLE_VIEWER, api_domain,
 	    "domain.get, with sxp: the config as SXP" },
 	{ "GET", "/api/domains/{dom}/history", ROLE_VIEWER, api_history,
@@ -99,6 +115,13 @@ static const struct route routes[] = {
 	    "domain.vcpu_pin: {vcpu, cpus}" },
 	{ "PUT", "/api/domains/{dom}/sched-credit", ROLE_ADMIN, api_credit,
 	    "domain.sched_credit: {weight, cap}" },
+	{ "PUT", "/api/domains/{dom}/sched-sedf", ROLE_ADMIN, api_sedf,
+	    "domain.sched_sedf: {period, slice} (ms)" },
+	{ "POST", "/api/domains/{dom}/save", ROLE_ADMIN, api_save,
+	    "domain.save: {file: a name or a path in xensv-save-dirs, "
+	    "checkpoint}" },
+	{ "POST", "/api/domains/{dom}/migrate", ROLE_ADMIN, api_migrate,
+	    "domain.migrate: {host, port, live, bandwidth (Mbit/s)}" },
 	{ "POST", "/api/domains/{dom}/console", ROLE_VIEWER, api_ticket,
 	    "a one-time console ticket: {kind: serial|vnc} -> {ticket, url} "
 	    "(30 s)" },
@@ -424,22 +447,32 @@ api_vcpus(struct req *r, json_t *body)
 	int_op(r, body, "vcpus", "domain.vcpu_set");
 }
 
+/* The body as the op's arguments, with the domain (xend checks them). */
 static void
-api_pin(struct req *r, json_t *body)
+body_op(struct req *r, json_t *body, const char *op)
 {
 	json_t	*args = json_deep_copy(body);
 
 	json_object_set_new(args, "dom", json_string(r->dom));
-	req_xend(r, "domain.vcpu_pin", args);
+	req_xend(r, op, args);
+}
+
+static void
+api_pin(struct req *r, json_t *body)
+{
+	body_op(r, body, "domain.vcpu_pin");
 }
 
 static void
 api_credit(struct req *r, json_t *body)
 {
-	json_t	*args = json_deep_copy(body);
+	body_op(r, body, "domain.sched_credit");
+}
 
-	json_object_set_new(args, "dom", json_string(r->dom));
-	req_xend(r, "domain.sched_credit", args);
+static void
+api_sedf(struct req *r, json_t *body)
+{
+	body_op(r, body, "domain.sched_sedf");
 }
 
 static void
@@ -539,12 +572,18 @@ body_config(struct req *r, json_t *body, json_t **warnings)
 	return (config);
 }
 
+/*
+ * What a web user may touch (docs/WEB.md): files under xensv-image-dirs,
+ * vif scripts under xensv-script-dirs, save files under xensv-save-dirs;
+ * xend enforces it.
+ */
 static json_t *
 create_policy(void)
 {
-	return (json_pack("{s:o, s:o}", "image_dirs",
+	return (json_pack("{s:o, s:o, s:o}", "image_dirs",
 	    dirs_array(sv_cfg.xensv_image_dirs), "script_dirs",
-	    dirs_array(sv_cfg.xensv_script_dirs)));
+	    dirs_array(sv_cfg.xensv_script_dirs), "save_dirs",
+	    dirs_array(sv_cfg.xensv_save_dirs)));
 }
 
 static void
@@ -598,4 +637,162 @@ api_create(struct req *r, json_t *body)
 	req_xend(r, "domain.create", json_pack("{s:o, s:b, s:o}", "config",
 	    config, "paused", json_is_true(paused), "policy",
 	    create_policy()));
+}
+
+/* The audit line names what else was asked for: "... key=value". */
+static void
+audit_add(struct req *r, const char *key, const char *value)
+{
+	char	*old = r->what;
+
+	r->what = xsprintf("%s %s=%s", old, key, value);
+	free(old);
+}
+
+/* Regular files of one save directory (not a save's temporary file). */
+static void
+saves_of(const char *dir, json_t *files)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	struct stat	 st;
+	char		*path;
+	int		 fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp.") != NULL)
+			continue;
+		if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		    0 || !S_ISREG(st.st_mode))
+			continue;
+		path = xsprintf("%s/%s", dir, de->d_name);
+		json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:I}",
+		    "file", path, "dir", dir, "size", (json_int_t)st.st_size,
+		    "mtime", (json_int_t)st.st_mtime));
+		free(path);
+	}
+	closedir(dp);
+}
+
+static void
+api_saves(struct req *r, json_t *body)
+{
+	json_t	*dirs = dirs_array(sv_cfg.xensv_save_dirs), *v;
+	json_t	*files = json_array();
+	size_t	 i;
+
+	json_array_foreach(dirs, i, v)
+		saves_of(json_string_value(v), files);
+	req_reply(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "dirs", dirs,
+	    "files", files));
+}
+
+/*
+ * The file a save or restore names: a bare name goes in the first save
+ * directory; a path is passed as it is and xend checks it against
+ * save_dirs.  NULL (and the reply sent) when there is none.
+ */
+static char *
+save_file(struct req *r, json_t *body)
+{
+	const char	*file = json_string_value(json_object_get(body, "file"));
+	json_t		*dirs;
+	char		*path;
+
+	if (file == NULL || *file == '\0' || strlen(file) > 4096) {
+		req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+		    "expected {\"file\": NAME or PATH}");
+		return (NULL);
+	}
+	if (file[0] == '/')
+		path = xstrdup(file);
+	else if (strchr(file, '/') != NULL || file[0] == '.') {
+		req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+		    "file %s: a plain name or an absolute path", file);
+		return (NULL);
+	} else {
+		dirs = dirs_array(sv_cfg.xensv_save_dirs);
+		if (json_array_size(dirs) == 0) {
+			json_decref(dirs);
+			req_error(r, MHD_HTTP_FORBIDDEN, "denied",
+			    "no xensv-save-dirs: saving is off");
+			return (NULL);
+		}
+		path = xsprintf("%s/%s", json_string_value(json_array_get(dirs,
+		    0)), file);
+		json_decref(dirs);
+	}
+	/* The audit line names the file too. */
+	audit_add(r, "file", path);
+	return (path);
+}
+
+/* domain.save of dom (with checkpoint) or domain.restore (with paused). */
+static void
+file_op(struct req *r, json_t *body, const char *op, const char *flag,
+    const char *dom)
+{
+	char	*file;
+	json_t	*args;
+
+	if ((file = save_file(r, body)) == NULL)
+		return;
+	args = json_pack("{s:s, s:b, s:o}", "file", file, flag,
+	    json_is_true(json_object_get(body, flag)), "policy",
+	    create_policy());
+	free(file);
+	if (dom != NULL)
+		json_object_set_new(args, "dom", json_string(dom));
+	req_xend(r, op, args);
+}
+
+static void
+api_save(struct req *r, json_t *body)
+{
+	file_op(r, body, "domain.save", "checkpoint", r->dom);
+}
+
+static void
+api_restore(struct req *r, json_t *body)
+{
+	r->done = create_done;
+	file_op(r, body, "domain.restore", "paused", NULL);
+}
+
+static void
+api_migrate(struct req *r, json_t *body)
+{
+	const char	*host = json_string_value(json_object_get(body, "host"));
+	json_t		*args, *v;
+	const char	*ints[] = { "port", "bandwidth" };
+	size_t		 i;
+
+	if (host == NULL || *host == '\0') {
+		req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+		    "expected {\"host\": NAME or ADDRESS, \"port\", \"live\", "
+		    "\"bandwidth\"}");
+		return;
+	}
+	args = json_pack("{s:s, s:s, s:b}", "dom", r->dom, "host", host,
+	    "live", json_is_true(json_object_get(body, "live")));
+	for (i = 0; i < nitems(ints); i++) {
+		v = json_object_get(body, ints[i]);
+		if (v == NULL || json_is_null(v))
+			continue;
+		if (!json_is_integer(v)) {
+			json_decref(args);
+			req_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+			    "%s: expected an integer", ints[i]);
+			return;
+		}
+		json_object_set(args, ints[i], v);
+	}
+	audit_add(r, "host", host);
+	req_xend(r, "domain.migrate", args);
 }

@@ -118,6 +118,10 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "Space-separated directories whose files domains created through "
 	    "the web may use as kernel, ramdisk and disks; any other host path "
 	    "is refused."),
+	S("xensv-save-dirs", xensv_save_dirs, "/var/lib/xen/save",
+	    "Space-separated directories where web users may save domains "
+	    "and from which they may restore them; any other path is "
+	    "refused."),
 	S("xensv-script-dirs", xensv_script_dirs, "/etc/xen/scripts",
 	    "Space-separated directories whose programs a web-created vif may "
 	    "name as its script (xend-config's vif-script is always allowed)."),

@@ -50,6 +50,7 @@ struct xendcfg {
 	char	*xensv_users_file;	/* xensv-users-file: '' (DIR/xensv-users) */
 	char	*xensv_image_dirs;	/* xensv-image-dirs */
 	char	*xensv_script_dirs;	/* xensv-script-dirs */
+	char	*xensv_save_dirs;	/* xensv-save-dirs */
 	int	 xensv_max_connections;	/* xensv-max-connections: 1024 */
 	int	 xensv_max_per_address;	/* xensv-max-connections-per-address */
 	int	 xensv_timeout;		/* xensv-timeout (s): 30 */

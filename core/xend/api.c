@@ -160,18 +160,30 @@ api_domain_get(struct api_req *req, struct domain *d)
 
 /*
  * Whether path resolves (no "..", no symlink escapes) inside one of dirs,
- * an array of directory names; 0/-1 with *cause naming what.
+ * an array of directory names; 0/-1 with *cause naming what.  With
+ * is_new, a path that is not there yet (a save's file) resolves by its
+ * directory.
  */
 static int
-policy_path_ok(const char *what, const char *path, json_t *dirs,
+policy_path_ok(const char *what, const char *path, int is_new, json_t *dirs,
     const char *key, char **cause)
 {
-	char		*real, *rdir;
+	char		*real, *rdir, *dir;
+	const char	*base = strrchr(path, '/');
 	json_t		*v;
 	size_t		 i, n;
 	int		 ok = 0;
 
-	if ((real = realpath(path, NULL)) == NULL) {
+	if ((real = realpath(path, NULL)) == NULL && is_new && errno == ENOENT &&
+	    base != NULL && base != path && strcmp(base, "/..") != 0 &&
+	    strcmp(base, "/.") != 0) {
+		dir = xstrndup(path, base - path);
+		if ((rdir = realpath(dir, NULL)) != NULL)
+			real = xsprintf("%s%s", rdir, base);
+		free(rdir);
+		free(dir);
+	}
+	if (real == NULL) {
 		*cause = xsprintf("%s %s: %s", what, path, strerror(errno));
 		return (-1);
 	}
@@ -225,9 +237,31 @@ api_policy_valid(json_t *policy, char **cause)
 		return (-1);
 	}
 	if (policy_dirs(policy, "image_dirs", &dirs, cause) != 0 ||
-	    policy_dirs(policy, "script_dirs", &dirs, cause) != 0)
+	    policy_dirs(policy, "script_dirs", &dirs, cause) != 0 ||
+	    policy_dirs(policy, "save_dirs", &dirs, cause) != 0)
 		return (-1);
 	return (0);
+}
+
+/*
+ * A save or restore file against the policy's save_dirs: it must resolve
+ * inside one of them (a save's by its directory, the file not being there
+ * yet).  No policy or no save_dirs allows anything.
+ */
+static int
+api_policy_file(struct api_req *req, const char *file, int is_new,
+    char **cause)
+{
+	json_t	*policy = json_object_get(req->args, "policy");
+	json_t	*dirs;
+
+	if (policy == NULL)
+		return (0);
+	if (api_policy_valid(policy, cause) != 0)
+		return (-1);
+	if ((dirs = json_object_get(policy, "save_dirs")) == NULL)
+		return (0);
+	return (policy_path_ok("file", file, is_new, dirs, "save_dirs", cause));
 }
 
 /*
@@ -245,6 +279,7 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 {
 	json_t		*images, *scripts;
 	const char	*s, *keys[] = { "kernel", "ramdisk" };
+	size_t		 images_keys = nitems(keys);
 	char		*what;
 	size_t		 i;
 	int		 rc;
@@ -253,9 +288,20 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 	    policy_dirs(policy, "image_dirs", &images, cause) != 0 ||
 	    policy_dirs(policy, "script_dirs", &scripts, cause) != 0)
 		return (-1);
-	for (i = 0; images != NULL && i < nitems(keys); i++) {
+	/*
+	 * An HVM domain's "kernel" names the firmware loader (not read: QEMU
+	 * runs SeaBIOS); its CD-ROM image (or device) is read.
+	 */
+	if (hvm_is(config)) {
+		if (images != NULL && config->cdrom != NULL &&
+		    policy_path_ok("cdrom", config->cdrom, 0, images,
+		    "image_dirs", cause) != 0)
+			return (-1);
+		images_keys = 0;
+	}
+	for (i = 0; images != NULL && i < images_keys; i++) {
 		s = domcfg_string(config, keys[i]);
-		if (s != NULL && policy_path_ok(keys[i], s, images,
+		if (s != NULL && policy_path_ok(keys[i], s, 0, images,
 		    "image_dirs", cause) != 0)
 			return (-1);
 	}
@@ -267,13 +313,13 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 		    strncmp(s, "qcow2:", 6) == 0)
 			s = strchr(s, ':') + 1;
 		xasprintf(&what, "disk %zu", i);
-		rc = policy_path_ok(what, s, images, "image_dirs", cause);
+		rc = policy_path_ok(what, s, 0, images, "image_dirs", cause);
 		/* A qcow2 image's backing file is read too. */
 		if (rc == 0 && (s = storage_backing(&config->disks[i])) !=
 		    NULL) {
 			free(what);
 			xasprintf(&what, "disk %zu's backing file", i);
-			rc = policy_path_ok(what, s, images, "image_dirs",
+			rc = policy_path_ok(what, s, 0, images, "image_dirs",
 			    cause);
 			free((char *)s);
 		}
@@ -286,7 +332,7 @@ api_policy_check(json_t *policy, const struct domcfg *config, char **cause)
 		if (scripts == NULL || s == NULL)
 			continue;
 		xasprintf(&what, "vif %zu script", i);
-		rc = policy_path_ok(what, s, scripts, "script_dirs", cause);
+		rc = policy_path_ok(what, s, 0, scripts, "script_dirs", cause);
 		free(what);
 		if (rc != 0)
 			return (-1);
@@ -644,10 +690,16 @@ api_job_done(const char *code, const char *msg, const struct job_result *r,
 static void
 api_domain_save(struct api_req *req, struct domain *d)
 {
-	char	*cause;
+	const char	*file = json_string_value(json_object_get(req->args,
+			    "file"));
+	char		*cause;
 
-	if (save_start(d, json_string_value(json_object_get(req->args,
-	    "file")), json_is_true(json_object_get(req->args, "checkpoint")),
+	if (api_policy_file(req, file, 1, &cause) != 0) {
+		server_error(req, "denied", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (save_start(d, file, json_is_true(json_object_get(req->args, "checkpoint")),
 	    api_job_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
@@ -673,6 +725,12 @@ api_domain_restore(struct api_req *req, struct domain *unused)
 
 	if (policy != NULL && api_policy_valid(policy, &cause) != 0) {
 		server_error(req, "invalid", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (api_policy_file(req, json_string_value(json_object_get(req->args,
+	    "file")), 0, &cause) != 0) {
+		server_error(req, "denied", "%s", cause);
 		free(cause);
 		return;
 	}
@@ -958,12 +1016,14 @@ static const struct rpc_arg args_domain_save[] = {
 	{ "file", RPC_STR, 1, 0, 0, NULL, "expected an absolute path",
 	    "required (an absolute path)" },
 	BOOL_ARG("checkpoint"),
+	{ "policy", RPC_OBJ, 0, 0, 0, NULL, "expected an object", NULL },
 	RPC_ARGS_END
 };
 static const struct rpc_arg args_domain_restore[] = {
 	{ "file", RPC_STR, 1, 0, 0, NULL, "expected an absolute path",
 	    "required (an absolute path)" },
 	BOOL_ARG("paused"),
+	{ "policy", RPC_OBJ, 0, 0, 0, NULL, "expected an object", NULL },
 	RPC_ARGS_END
 };
 static const struct rpc_arg args_domain_migrate[] = {
@@ -1038,7 +1098,8 @@ static const struct api_op api_ops[] = {
 	    api_domain_block_detach),
 	OP("domain.block_list", "disks {dom}", NULL, API_DOM,
 	    api_domain_block_list),
-	OP("domain.save", "save to a file {dom, file (absolute), checkpoint}",
+	OP("domain.save", "save to a file {dom, file (absolute), checkpoint, "
+	    "policy: {save_dirs}}",
 	    args_domain_save, API_DOM, api_domain_save),
 	OP("domain.restore", "restore from a file {file (absolute), paused, "
 	    "policy}", args_domain_restore, 0, api_domain_restore),

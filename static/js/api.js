@@ -115,3 +115,14 @@ export function cpuCount(list) {
   }
   return n;
 }
+
+// Which of n CPUs a list such as "0-1,3" names: an array of booleans.
+export function cpuSet(list, n) {
+  const on = new Array(n).fill(false);
+  for (const part of String(list).split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (!Number.isInteger(a)) continue;
+    for (let i = a; i <= (Number.isInteger(b) ? b : a) && i < n; i++) on[i] = true;
+  }
+  return on;
+}

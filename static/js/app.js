@@ -5,6 +5,7 @@ import { showDomain } from './domain.js';
 import { showConsole } from './console.js';
 import { showWizard } from './wizard.js';
 import { showVnc } from './vnc.js';
+import { startJobs } from './jobs.js';
 
 const view = document.getElementById('view');
 let cleanup = null;
@@ -47,6 +48,7 @@ async function main() {
       banner.textContent = m.up ? '' : 'Lost xensv; reconnecting…';
     }
   });
+  startJobs(document.getElementById('jobs'));
   window.addEventListener('hashchange', route);
   route();
 }

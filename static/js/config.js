@@ -30,6 +30,9 @@ export function configFile(c) {
   if (c.dhcp) put('dhcp', q(c.dhcp));
   for (const k of ['on_poweroff', 'on_reboot', 'on_crash'])
     put(k, c[k] && q(c[k]));
-  if (c.vnc) put('vnc', 1);
+  if (c.vnc && !(c.more && 'vnc' in c.more)) put('vnc', 1);
+  // The wizard's "More" step: any other schema key, numbers bare.
+  for (const [k, v] of Object.entries(c.more || {}))
+    put(k, typeof v === 'number' ? v : q(v));
   return out.join('\n') + '\n';
 }

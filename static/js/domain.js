@@ -1,7 +1,8 @@
 // domain.js: one domain: details, actions, memory, config, messages, graph.
-import { call, onEvents, el, fmtUptime, toast, getSession, cpuCount } from './api.js';
+import { call, onEvents, el, fmtUptime, toast, getSession, cpuCount, cpuSet } from './api.js';
 import { configFile } from './config.js';
 import { drawGraph, drawIO } from './graph.js';
+import { saveDialog, migrateDialog } from './jobs.js';
 
 // Destroy asks for the name, typed.
 export function confirmDestroy(name, after) {
@@ -83,6 +84,42 @@ export async function showDomain(view, name) {
       el('label', { for: 'weight' }, 'Credit weight'), weight,
       el('label', { for: 'cap' }, 'Cap (% of one CPU, 0: none)'), cap,
       el('button', { type: 'submit', disabled: !admin }, 'Set')));
+  // sedf: period and slice (ms), as xm sched-sedf.
+  const period = el('input', { id: 'sedf-period', type: 'number', min: 1, value: d.sched?.sedf?.period ?? '', disabled: !admin });
+  const slice = el('input', { id: 'sedf-slice', type: 'number', min: 1, value: d.sched?.sedf?.slice ?? '', disabled: !admin });
+  cpuCard.append(el('form', { class: 'inline', id: 'sedf', onsubmit: (e) => {
+    e.preventDefault();
+    put('sched-sedf', { period: Number(period.value), slice: Number(slice.value) });
+  } },
+  el('label', { for: 'sedf-period' }, 'sedf period (ms)'), period,
+  el('label', { for: 'sedf-slice' }, 'slice (ms)'), slice,
+  el('button', { type: 'submit', disabled: !admin }, 'Set')));
+  // Pinning: a row per vCPU, a box per host CPU (xm vcpu-pin).
+  const pins = el('table', { class: 'pins', id: 'pins' });
+  cpuCard.append(el('h2', {}, 'vCPU pinning'), pins);
+  const showPins = async () => {
+    const [list, host] = await Promise.all([call('GET', `${path}/vcpus`), call('GET', '/api/host')]);
+    const n = host.nr_cpus || 1;
+    pins.replaceChildren(el('tr', {}, el('th', { scope: 'col' }, 'vCPU'),
+      [...Array(n).keys()].map((c) => el('th', { scope: 'col' }, `CPU ${c}`)), el('th', {}, 'runs on')),
+    ...list.map((v) => {
+      const on = cpuSet(v.affinity, n);
+      const boxes = on.map((x, c) => el('input', { type: 'checkbox', checked: x, disabled: !admin,
+        'data-vcpu': v.vcpu, 'data-cpu': c, 'aria-label': `vCPU ${v.vcpu} may run on CPU ${c}` }));
+      for (const b of boxes) b.addEventListener('change', async () => {
+        const cpus = boxes.map((x, c) => (x.checked ? c : null)).filter((c) => c !== null).join(',');
+        if (!cpus) { b.checked = true; toast('a vCPU needs at least one CPU', true); return; }
+        try {
+          await call('PUT', `${path}/vcpus/pin`, { vcpu: v.vcpu, cpus });
+          toast(`${name}: vCPU ${v.vcpu} on CPUs ${cpus}`);
+        } catch (e) { toast(`${name}: ${e.message}`, true); }
+        showPins();
+      });
+      return el('tr', { 'data-vcpu': v.vcpu, 'data-affinity': v.affinity }, el('th', { scope: 'row' }, v.vcpu),
+        boxes.map((b) => el('td', {}, b)), el('td', {}, v.cpu >= 0 ? `CPU ${v.cpu}` : '-'));
+    }));
+  };
+  showPins().catch((e) => pins.replaceChildren(el('tr', {}, el('td', {}, e.message))));
   const canvas = el('canvas', { id: 'graph', width: 640, height: 160, 'aria-label': 'CPU and memory, last 10 minutes', role: 'img' });
   const io = el('canvas', { id: 'graph-io', width: 640, height: 120, 'aria-label': 'network and disk bytes per second, last 10 minutes', role: 'img' });
   const dmesg = el('pre', { class: 'log', id: 'dmesg' });
@@ -96,6 +133,8 @@ export async function showDomain(view, name) {
       btn('Unpause', 'unpause', () => doAct('unpause')),
       btn('Shut down', 'shutdown', () => confirm(`Shut down ${name}?`) && doAct('shutdown')),
       btn('Reboot', 'reboot', () => confirm(`Reboot ${name}?`) && doAct('reboot')),
+      btn('Save…', 'save', () => saveDialog(call, name, toast).catch((e) => toast(e.message, true))),
+      btn('Migrate…', 'migrate', () => migrateDialog(call, name, toast)),
       btn('Destroy…', 'destroy', () => confirmDestroy(name, () => { location.hash = '#/'; }), 'danger')),
     el('div', { class: 'grid' },
       el('section', { class: 'card' }, el('h2', {}, 'Details'), facts),

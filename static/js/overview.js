@@ -4,6 +4,7 @@
 import { onEvents, call, el, fmtUptime, toast, getSession, cpuCount } from './api.js';
 import { confirmDestroy } from './domain.js';
 import { drawSeries, CPU } from './graph.js';
+import { restoreDialog } from './jobs.js';
 
 const COLS = [
   ['name', 'Name'], ['domid', 'Id'], ['status', 'State'], ['cpu_pct', 'CPU%'],
@@ -56,7 +57,8 @@ export async function showOverview(view) {
   }
   view.append(el('section', { class: 'toolbar' },
     el('h1', {}, 'Domains'), filter, count,
-    admin ? el('a', { class: 'button', href: '#/create' }, 'Create domain (n)') : null),
+    admin ? el('a', { class: 'button', href: '#/create' }, 'Create domain (n)') : null,
+    admin ? el('button', { id: 'restore', onclick: () => restoreDialog(call, toast).catch((e) => toast(e.message, true)) }, 'Restore…') : null),
   el('div', { class: 'table-wrap' }, table),
   el('p', { class: 'muted keys' }, 'Keys: j/k or ↑/↓ move · Enter opens · a console' +
     (admin ? ' · p pause/unpause · s shut down · r reboot · X destroy · n create' : '') + ' · / filter'));

@@ -1,8 +1,8 @@
 // web.mjs: xensv's pages in headless Chromium (Debian's), driven by
 // playwright-core.  Run by tests/system/test_web.py (web-browser) against
 // a private xend + xenconsoled + xensv; settings come from the environment.
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { log, fail, launch } from './lib.mjs';
 import { mkdirSync } from 'node:fs';
 
 const URL = process.env.XENSV_URL;
@@ -10,14 +10,9 @@ const SHOTS = process.env.XENSV_SHOTS;
 const CFG = process.env.XENSV_DOMCFG;
 mkdirSync(SHOTS, { recursive: true });
 
-function log(...a) { console.log(new Date().toISOString().slice(11, 23), ...a); }
-function fail(msg) { throw new Error(msg); }
 
 const figures = {};
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launch();
 
 async function login(user, pw) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -199,6 +194,8 @@ try {
     await A.keyboard.press('Enter');
     await A.waitForSelector('button:has-text("Add an interface")');
     await A.click('#next');
+    await A.waitForSelector('#f-on_crash');     // "More": the schema's other keys
+    await A.click('#next');
     await A.waitForSelector('#cfg-text:has-text("name = \'wiz1\'")');
   };
   await throughSteps();
@@ -242,6 +239,8 @@ try {
   await A.click('#next');
   await A.waitForSelector('legend:has-text("Disk 0")');
   await A.click('#next');
+  await A.click('#next');
+  await A.waitForSelector('#f-localtime');    // an hvm key on "More"
   await A.click('#next');
   await A.waitForSelector('#cfg-text:has-text("builder = \'hvm\'")');
   await A.waitForSelector('#cfg-text:has-text("boot = \'dc\'")');

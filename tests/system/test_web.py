@@ -563,8 +563,8 @@ def test_web_tls(inst):
         pass
 
 
-def test_web_browser(inst):
-    """The pages in headless Chromium (tests/browser/web.mjs)."""
+def run_browser(inst, script, **extra):
+    """Runs tests/browser/SCRIPT in headless Chromium against inst."""
     node_dir = os.path.join(TOP, "tests", "browser")
     if not os.path.isdir(os.path.join(node_dir, "node_modules",
                                       "playwright-core")):
@@ -578,12 +578,11 @@ def test_web_browser(inst):
     env["XENSV_URL"] = "http://127.0.0.1:%d" % (inst.port_base + 199)
     env["XENSV_ADMIN_PW"] = ADMIN_PW
     env["XENSV_VIEWER_PW"] = VIEWER_PW
-    env["XENSV_DOMCFG"] = inst.config("webui")
-    env["XENSV_VNCCFG"] = inst.config("webvnc", vnc="1")
     env["XENSV_IMAGES"] = harness.IMAGES
     env["XENSV_SHOTS"] = os.environ.get("XENSV_SHOTS",
                                         os.path.join(inst.tmp, "shots"))
-    p = subprocess.run(["node", os.path.join(node_dir, "web.mjs")],
+    env.update(extra)
+    p = subprocess.run(["node", os.path.join(node_dir, script)],
                        env=env, capture_output=True, text=True, timeout=600)
     check(p.returncode == 0, "browser test failed (rc %d):\n%s\n%s\n%s" %
           (p.returncode, p.stdout[-4000:], p.stderr[-4000:],
@@ -591,6 +590,63 @@ def test_web_browser(inst):
     if os.environ.get("XENSV_FIGURES"):
         with open(os.environ["XENSV_FIGURES"], "a") as f:
             f.write(p.stdout)
+    return p.stdout
+
+
+def test_web_browser(inst):
+    """The pages in headless Chromium (tests/browser/web.mjs)."""
+    run_browser(inst, "web.mjs", XENSV_DOMCFG=inst.config("webui"),
+                XENSV_VNCCFG=inst.config("webvnc", vnc="1"))
+
+
+def test_web_browser_jobs(inst):
+    """Save, restore and migrate from the pages, with xend's job.progress
+    driving the bar (tests/browser/jobs.mjs); the audit log names them."""
+    save_dir = os.path.join(inst.tmp, "save")
+    os.makedirs(save_dir, exist_ok=True)
+    # A guest whose memory is mostly written (a tmpfs filled with text):
+    # its save stream is long enough for the bar to show steps between
+    # start and end (an idle guest's is mostly zero pages, a third of a
+    # second).
+    c = harness.Console(inst, "create", "-c",
+                        inst.config("webjob", memory="384"))
+    c.login()
+    t0 = time.monotonic()
+    c.send("mount -t tmpfs -o size=300m t /mnt && yes 0123456789abcdef | "
+           "head -c 4000000 > /mnt/c && i=0; while [ $i -lt 60 ]; do "
+           "cat /mnt/c >> /mnt/fill; i=$((i+1)); done; echo FILL$((6*7))\r")
+    c.expect(r"FILL42", 300)
+    print("guest memory filled in %.1f s" % (time.monotonic() - t0))
+    c.detach()
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))        # bound, never listening: refused
+    try:
+        out = run_browser(inst, "jobs.mjs", XENSV_SAVE_DIR=save_dir,
+                          XENSV_DEAD_PORT=str(dead.getsockname()[1]))
+    finally:
+        dead.close()
+    print(out)
+    log = inst.xensv_log_tail(2000)
+    for what in ('action="POST /api/domains/webjob/save file=%s/webjob.save"'
+                 ' result="ok"' % save_dir,
+                 'action="POST /api/restore file=%s/webjob.save" '
+                 'result="ok"' % save_dir,
+                 'file=/tmp/webjob-outside.save" result="{"error":{"code":"denied",',
+                 'user=viewer'):
+        check(what in log, "audit log lacks %r:\n%s" % (what, log))
+
+
+def test_web_browser_hvm(inst):
+    """An HVM domain through the wizard, booted from the CD-ROM that
+    guest/build-hvm.sh builds into the test's directory (xensv-image-dirs
+    here): its serial login prompt and its screen in the browser."""
+    out = os.path.join(inst.tmp, "hvm")
+    subprocess.run([os.path.join(TOP, "guest", "build-hvm.sh"), "-i",
+                    harness.IMAGES, out], check=True, capture_output=True)
+    try:
+        print(run_browser(inst, "hvm.mjs", XENSV_HVM_DIR=out))
+    finally:
+        inst.xm("destroy", "webhvm")
 
 
 TESTS = [
@@ -603,4 +659,8 @@ TESTS = [
     ("web-tls", test_web_tls, ""),
     ("web-vnc", test_web_vnc, ""),
     ("web-browser", test_web_browser, ""),
+    ("web-browser-jobs", test_web_browser_jobs,
+     "(xensv-save-dirs @TMP@/save)\n"),
+    ("web-browser-hvm", test_web_browser_hvm,
+     "(xensv-image-dirs @TMP@/hvm)\n"),
 ]
