@@ -241,6 +241,20 @@ if [ -z "${mod_builtin[ext2]:-}${mod_builtin[ext4]:-}" ]; then
 	fi
 fi
 
+# NFS root (root=/dev/nfs): the client modules, loaded by /init only when the
+# command line asks for it, so a disk boot does not pay for them under TCG.
+# The kernel's own nfsroot= cannot work (NFS is modular here); /init mounts it.
+nfs_mods=(nfsv3)
+main_order=("${load_order[@]}")
+load_order=()
+for m in "${nfs_mods[@]}"; do
+	[ -n "${mod_path[$m]:-}" ] || [ -n "${mod_builtin[$m]:-}" ] ||
+		die "kernel $kver has no $m (needed for an NFS root)"
+	if [ -n "${mod_path[$m]:-}" ]; then add_module "$m"; fi
+done
+nfs_order=("${load_order[@]}")
+load_order=("${main_order[@]}")
+
 # --- the guest's own module --------------------------------------------------
 
 # kmod/xen_memtarget.c gives the guest the manual's /proc/xen/memory_target.
@@ -342,20 +356,28 @@ make_base "$ird"
 install -m 755 "$here/initramfs/init" "$ird/init"
 mkdir -p "$ird/newroot"
 mkdir -p "$ird/lib/modules/$kver"
-: >"$ird/lib/modules/$kver/load-order"
-for rel in "${load_order[@]}"; do
-	src=$moddir/$rel
-	dst=$ird/lib/modules/$kver/${rel%.ko*}.ko
-	mkdir -p "$(dirname "$dst")"
-	case $rel in
-	*.ko)		cp "$src" "$dst" ;;
-	*.ko.xz)	xz -dc "$src" >"$dst" ;;
-	*.ko.zst)	zstd -qdc "$src" >"$dst" ;;
-	*.ko.gz)	gzip -dc "$src" >"$dst" ;;
-	*)		die "unknown module format: $rel" ;;
-	esac
-	echo "${rel%.ko*}.ko" >>"$ird/lib/modules/$kver/load-order"
-done
+# copy_modules LIST REL...: decompress each module into the initramfs and
+# append it to LIST, the order /init loads them in.
+copy_modules() {
+	local list=$ird/lib/modules/$kver/$1 rel src dst
+	shift
+	: >"$list"
+	for rel in "$@"; do
+		src=$moddir/$rel
+		dst=$ird/lib/modules/$kver/${rel%.ko*}.ko
+		mkdir -p "$(dirname "$dst")"
+		case $rel in
+		*.ko)		cp "$src" "$dst" ;;
+		*.ko.xz)	xz -dc "$src" >"$dst" ;;
+		*.ko.zst)	zstd -qdc "$src" >"$dst" ;;
+		*.ko.gz)	gzip -dc "$src" >"$dst" ;;
+		*)		die "unknown module format: $rel" ;;
+		esac
+		echo "${rel%.ko*}.ko" >>"$list"
+	done
+}
+copy_modules load-order "${load_order[@]}"
+copy_modules nfs-load-order "${nfs_order[@]}"
 if [ -z "$kmod_note" ]; then
 	mkdir -p "$ird/lib/modules/$kver/extra"
 	cp "$build/kmod/xen_memtarget.ko" "$ird/lib/modules/$kver/extra/"
@@ -388,6 +410,7 @@ kernel_package=$pkg
 package_version=$ver
 kernel_release=$kver
 modules=$(printf '%s ' "${load_order[@]##*/}")
+nfs_modules=$(printf '%s ' "${nfs_order[@]##*/}")
 built=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
 

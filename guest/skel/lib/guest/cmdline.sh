@@ -5,12 +5,13 @@
 # cmdline_parse sets, in one pass and without forking (every fork counts
 # under TCG), where the last occurrence of an argument wins as in the kernel:
 #   CL_root CL_rootfstype CL_rootflags CL_rootdelay CL_init CL_ip CL_console
+#   CL_nfsroot
 #   CL_rootmode   ro or rw (kernel default ro)
 #   CL_rootwait   1 if rootwait was given
 #   CL_hostname   hostname=, else the <hostname> field of ip=, else ttylinux
 cmdline_parse() {
 	CL_root='' CL_rootfstype='' CL_rootflags='' CL_rootdelay='' CL_init=''
-	CL_ip='' CL_console='' CL_rootmode=ro CL_rootwait='' CL_hostname=
+	CL_ip='' CL_nfsroot='' CL_console='' CL_rootmode=ro CL_rootwait='' CL_hostname=
 	read -r _cl </proc/cmdline
 	set -f		# an argument such as '*' must not glob
 	for _arg in $_cl; do
@@ -23,6 +24,7 @@ cmdline_parse() {
 		ro|rw)		CL_rootmode=$_arg ;;
 		init=*)		CL_init=${_arg#*=} ;;
 		ip=*)		CL_ip=${_arg#*=} ;;
+		nfsroot=*)	CL_nfsroot=${_arg#*=} ;;
 		hostname=*)	CL_hostname=${_arg#*=} ;;
 		console=*)	CL_console=${_arg#*=} ;;
 		esac
