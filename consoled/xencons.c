@@ -47,6 +47,7 @@ static volatile sig_atomic_t	 got_signal;
 static volatile sig_atomic_t	 got_cont;
 static int			 sock = -1;
 static int			 failed;
+static int			 wr_shut;	/* our input ended: SHUT_WR */
 static struct conmoved_tail	 tail;	/* the last output: a moved notice? */
 
 static const telnet_telopt_t xencons_telopts[] = {
@@ -109,8 +110,18 @@ telnet_event(telnet_t *t, telnet_event_t *ev, void *arg)
 			failed = 1;
 		break;
 	case TELNET_EV_SEND:
-		if (fd_write_all(sock, ev->data.buffer, ev->data.size) != 0)
+		/*
+		 * Once our input has ended the far end needs nothing more from
+		 * us: a telnet option reply refused then (EPIPE) is not a
+		 * failure.  Anything else is, and says so.
+		 */
+		if (fd_write_all(sock, ev->data.buffer, ev->data.size) != 0 &&
+		    !(wr_shut && errno == EPIPE)) {
+			term_restore();
+			fprintf(stderr, "\r\nxencons: cannot send to the console: "
+			    "%s\r\n", strerror(errno));
 			failed = 1;
+		}
 		break;
 	case TELNET_EV_ERROR:
 		term_restore();
@@ -227,6 +238,7 @@ session(int *in_open, int *detached, int *closed)
 				continue;
 			if (n <= 0) {
 				*in_open = 0;	/* keep showing output */
+				wr_shut = 1;
 				shutdown(sock, SHUT_WR);
 				continue;
 			}
@@ -328,6 +340,10 @@ main(int argc, char **argv)
 			break;
 		}
 		closed = 0;
+		/* Input that ended before the move stays ended there. */
+		wr_shut = !in_open;
+		if (wr_shut)
+			shutdown(sock, SHUT_WR);
 		free(moved_host);
 		moved_host = NULL;
 	}

@@ -600,7 +600,41 @@ def test_access_api_peer(inst):
     inst.xm_ok("list")
 
 
+def test_xencons_input_ended(inst):
+    """xencons with its input at end (stdin a pipe that closed): a telnet
+    option the console sends after that gets a reply that cannot go out
+    (our write side is shut): not a failure.  It was one, silently (rc 1,
+    no message), when the option came late (access-squatter, once)."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    p = subprocess.Popen([XENCONS, "127.0.0.1", str(port)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        srv.settimeout(10)
+        c, _ = srv.accept()
+        c.settimeout(10)
+        check(c.recv(100) == b"", "xencons did not end its input")
+        # The client's write side is shut now: ask it something.
+        c.sendall(b"hello\r\n\xff\xfb\x01\xff\xfb\x03")  # WILL ECHO, SGA
+        time.sleep(0.5)
+        c.sendall(b"bye\r\n")
+        c.close()
+        out, err = p.communicate(timeout=10)
+        check(p.returncode == 0 and err == b"" and b"hello" in out and
+              b"bye" in out, (p.returncode, out, err))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        srv.close()
+
+
 TESTS = [
+    ("access-xencons-input-ended", test_xencons_input_ended, ""),
     ("access-local", test_access_local, "(console-group %s)" % GROUP),
     ("access-vnc-local", test_access_vnc_local, ""),
     ("access-remote", test_access_remote,
