@@ -11,7 +11,7 @@ import socket
 import struct
 import time
 
-from harness import TestFailure
+from harness import TestFailure, guest_login
 
 IAC, DONT, DO, WONT, WILL, SB, SE, BRK = 255, 254, 253, 252, 251, 250, 240, 243
 ESC = b"\x05c"          # xenconsoled's escape prefix: ^E c
@@ -76,14 +76,7 @@ class Client:
 
     def login(self, timeout=90):
         self.send("\r")
-        self.expect(r"login: ", timeout)
-        self.send("root\r")
-        self.expect(r"assword: ", 60)
-        # A second after the prompt, as a person types (harness.Console.
-        # login says why: busybox login sets the tty up after printing it).
-        time.sleep(1)
-        self.send("root\r")
-        self.expect(r"# ", 60)
+        guest_login(self, timeout)
 
     def run(self, cmd, marker, timeout=60):
         """Types cmd; returns what it printed up to marker (not echoed)."""
