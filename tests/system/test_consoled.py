@@ -1,6 +1,5 @@
 """System tests for xenconsoled, xencons and xm console(s): real daemons,
 real TCG guests, real telnet (docs/CONSOLES.md)."""
-import json
 import os
 import re
 import signal
@@ -10,7 +9,7 @@ import sys
 import time
 
 from harness import (BIN, CONSOLED_BIN, Console, Pty, Skip, TestFailure,
-                     check)
+                     check, unix_call)
 from consolelib import (BRK, ESC, RFB, RawClient, TelnetClient, drain_all,
                         read_logs)
 
@@ -35,17 +34,8 @@ def boot(inst, name, **cfg):
 def consoles(inst):
     r = inst.xm_ok("call", "domain.list")       # xend still answers
     path = os.path.join(inst.tmp, "consoles", "xenconsoled.sock")
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
-    s.sendall(b'{"id": 1, "op": "consoles.list"}\n')
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        buf += d
-    s.close()
-    return {c["name"]: c for c in json.loads(buf)["result"]}
+    reply = unix_call(path, "consoles.list", {})
+    return {c["name"]: c for c in reply["result"]}
 
 
 def unix_path(inst, dom):
