@@ -854,7 +854,7 @@ migrate_token_mark(const char *token, char **cause)
 static void
 migrate_in_handover(struct job *j)
 {
-	char	*cause;
+	char	*cause, *sock;
 
 	if (!j->completed || !j->finish_asked || j->phase >= MIG_FINISH)
 		return;
@@ -870,9 +870,13 @@ migrate_in_handover(struct job *j)
 		free(cause);
 	}
 	/* The disks are this QEMU's alone before it runs (cont follows). */
-	if (j->copy != NULL)
+	if (j->copy != NULL) {
 		qmp_command(j->d->qmp, "nbd-server-stop", NULL, migrate_in_qmp_cb,
 		    job_arg(j));
+		sock = xsprintf("%s/nbd.sock", j->d->dir);
+		unlink(sock);
+		free(sock);
+	}
 	domain_incoming_done(j->d, NULL);
 }
 

@@ -163,9 +163,13 @@ def alive_qemus(inst):
     return [p for p in inst.qemu_pids() if os.path.exists("/proc/%d" % p)]
 
 
-def start_counter(inst, name):
-    c = Console(inst, "create", "-c", inst.config(name))
+def start_counter(inst, name, cfg=None, first=None):
+    """name created (from cfg) and logged in; first(console) runs, then
+    the counter starts."""
+    c = Console(inst, "create", "-c", cfg or inst.config(name))
     c.login()
+    if first is not None:
+        first(c)
     c.send(COUNTER)
     c.expect(r"CNT5\r?\n", 60)
     c.detach()
@@ -318,6 +322,20 @@ def test_migrate_target_killed(inst):
         h.close()
 
 
+def kill_target_qemu(h, p, name):
+    """kill -9 of b's one QEMU while p migrates name there: the migration
+    fails, name runs on at a and b drops it."""
+    a, b = h.a, h.b
+    qemus = alive_qemus(b)
+    check(len(qemus) == 1, qemus)
+    os.kill(qemus[0], signal.SIGKILL)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 1, (out, err))
+    a.wait_for(lambda: running(a, name), 30, "%s to run at a again" % name)
+    counter_goes_on(a, name)
+    b.wait_for(lambda: name not in b.domains(), 30, "b to drop %s" % name)
+
+
 def test_migrate_target_qemu_killed(inst):
     """kill -9 of the target's QEMU mid-transfer: the target drops the
     domain (no crash policy, no restart), the source runs on."""
@@ -326,14 +344,7 @@ def test_migrate_target_qemu_killed(inst):
         a, b = inst, h.b
         start_counter(a, "tq")
         p = slow_migration(h, "tq")
-        qemus = alive_qemus(b)
-        check(len(qemus) == 1, qemus)
-        os.kill(qemus[0], signal.SIGKILL)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1, (out, err))
-        a.wait_for(lambda: running(a, "tq"), 30, "tq to run at a again")
-        counter_goes_on(a, "tq")
-        b.wait_for(lambda: "tq" not in b.domains(), 30, "b to drop tq")
+        kill_target_qemu(h, p, "tq")
         time.sleep(2)
         check(alive_qemus(b) == [] and "tq" not in b.domains(),
               "b restarted it: %s" % b.domains())
@@ -539,14 +550,14 @@ def test_migrate_copy_storage(inst):
     try:
         a, b = inst, h.b
         cfg, disk = local_domain(h, "cps")
-        c = Console(a, "create", "-c", cfg)
-        c.login()
-        c.send("echo XMCOPY$((6*7))MARK > /mark; sync; " + READ_BACK)
-        c.expect(r"XMCOPY42MARK", 30)
-        s0 = c.expect(r"SUM([0-9a-f]{32})", 60).group(1)
-        c.send(COUNTER)
-        c.expect(r"CNT5\r?\n", 60)
-        c.detach()
+        sums = []
+
+        def mark(c):
+            c.send("echo XMCOPY$((6*7))MARK > /mark; sync; " + READ_BACK)
+            c.expect(r"XMCOPY42MARK", 30)
+            sums.append(c.expect(r"SUM([0-9a-f]{32})", 60).group(1))
+        start_counter(a, "cps", cfg, mark)
+        s0 = sums[0]
         b_disk = os.path.join(h.local_b, "rootfs.ext2")
         check(not os.path.exists(b_disk), "b has the disk already")
         p = copy_migration(h, "cps", "--live")
@@ -615,11 +626,7 @@ def test_migrate_copy_storage_killed(inst):
     try:
         a, b = inst, h.b
         cfg, disk = local_domain(h, "cpk")
-        c = Console(a, "create", "-c", cfg)
-        c.login()
-        c.send(COUNTER)
-        c.expect(r"CNT5\r?\n", 60)
-        c.detach()
+        start_counter(a, "cpk", cfg)
         listening = tcp_listeners(h, "b")
         b_disk = os.path.join(h.local_b, "rootfs.ext2")
         p = copy_migration(h, "cpk", "--live", "-r", "16")
@@ -636,14 +643,7 @@ def test_migrate_copy_storage_killed(inst):
         check(p.poll() is None, "the migration ended already")
         with open(a.log) as f:
             check("disks in sync" not in f.read(), "the disk copy ended")
-        qemus = alive_qemus(b)
-        check(len(qemus) == 1, qemus)
-        os.kill(qemus[0], signal.SIGKILL)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1, (out, err))
-        a.wait_for(lambda: running(a, "cpk"), 30, "cpk to run at a again")
-        counter_goes_on(a, "cpk")
-        b.wait_for(lambda: "cpk" not in b.domains(), 30, "b to drop cpk")
+        kill_target_qemu(h, p, "cpk")
         b.wait_for(lambda: not os.path.exists(b_disk), 30,
                    "b's created file to go")
         check(os.path.exists(disk), "a's disk file was removed")
