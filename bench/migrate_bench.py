@@ -339,7 +339,8 @@ def timeline(n):
 
 
 def copy_storage_runs(n):
-    """(seconds with --copy-storage, seconds without, disk MiB) per run."""
+    """(seconds with --copy-storage, without, disk MiB, QEMU's downtime
+    ms with, without) per run."""
     inst = harness.Instance("bench-cps")
     h = None
     out = []
@@ -355,18 +356,19 @@ def copy_storage_runs(n):
         disks = {a: disk, b: os.path.join(h.local_b, "rootfs.ext2")}
         src, dst = a, b
         for _ in range(n):
-            row = []
+            row, down = [], []
             for name, opts in (("cps", ["--copy-storage"]), ("pln", [])):
                 r = src.xm("migrate", "--live", *opts, name,
                            h.ip["a" if dst is a else "b"], "-p", h.port(dst),
                            timeout=600)
-                m = re.search(r"([0-9.]+) s \(downtime", r.out)
+                m = re.search(r"([0-9.]+) s \(downtime (\d+) ms", r.out)
                 if r.rc != 0 or m is None:
                     raise RuntimeError("xm migrate %s: %s" % (name, r.err))
                 row.append(float(m.group(1)))
+                down.append(int(m.group(2)))
             # The user's part: the source's disk file, once it runs there.
             os.unlink(disks[src])
-            out.append((row[0], row[1], used))
+            out.append((row[0], row[1], used, down[0], down[1]))
             src, dst = dst, src
         src.xm_ok("destroy", "cps")
         src.xm_ok("destroy", "pln")
@@ -387,13 +389,16 @@ def main():
     if a.copy_storage:
         r = copy_storage_runs(a.copy_storage)
         print("live migration with --copy-storage: median %.2f s (%s), "
-              "without: median %.2f s (%s); disk %d MiB allocated of "
-              "%d MiB" % (statistics.median(x[0] for x in r),
-                          " ".join("%.2f" % x[0] for x in r),
-                          statistics.median(x[1] for x in r),
-                          " ".join("%.2f" % x[1] for x in r), r[0][2],
-                          os.path.getsize(os.path.join(
-                              harness.IMAGES, "rootfs.ext2")) >> 20))
+              "without: median %.2f s (%s); QEMU downtime median %d ms "
+              "with, %d ms without; disk %d MiB allocated of %d MiB" %
+              (statistics.median(x[0] for x in r),
+               " ".join("%.2f" % x[0] for x in r),
+               statistics.median(x[1] for x in r),
+               " ".join("%.2f" % x[1] for x in r),
+               statistics.median(x[3] for x in r),
+               statistics.median(x[4] for x in r), r[0][2],
+               os.path.getsize(os.path.join(harness.IMAGES,
+                                            "rootfs.ext2")) >> 20))
         return
     if a.timeline:
         r = timeline(a.timeline)
