@@ -545,7 +545,7 @@ def test_migrate_copy_storage(inst):
     """A domain on a disk only a has, migrated live with --copy-storage:
     on b it reads back what it wrote before, its programs are intact,
     the counter goes on, b's file has the block it wrote; a's file
-    stays."""
+    stays.  Then back to a without --live."""
     h = Hosts(inst, private=True)
     try:
         a, b = inst, h.b
@@ -586,7 +586,18 @@ def test_migrate_copy_storage(inst):
         check(mine[blk:blk + 4096] == theirs[blk:blk + 4096],
               "b's file differs in the block written before")
         check(len(theirs) == len(mine), (len(theirs), len(mine)))
-        b.xm_ok("destroy", "cps")
+        # Back to a without --live (paused, copied, resumed), once the
+        # user removed a's old file: a creates it again.
+        os.unlink(disk)
+        r = b.xm("migrate", "--copy-storage", "cps", h.ip["a"], "-p",
+                 h.port(a), timeout=300)
+        check(r.rc == 0, r)
+        before = counts(open(os.path.join(b.state, "logs",
+                                          "cps.console.log")).read())
+        check_moved(b, a, "cps", before)
+        check(os.path.exists(disk) and os.path.exists(b_disk),
+              "a disk file is missing")
+        a.xm_ok("destroy", "cps")
     finally:
         h.close()
 
