@@ -1627,19 +1627,26 @@ migrate_qcow2_create(const char *path, uint64_t size, char **cause)
 	return (0);
 }
 
+static char *
+migrate_disk_exists(const char *dev, const char *path)
+{
+	char	 host[256];
+
+	return (xsprintf("disk %s: %s exists on %s; remove it or migrate "
+	    "without --copy-storage", dev, path, migrate_hostname(host,
+	    sizeof host)));
+}
+
 /* A disk file made for a copy: never over one that exists. */
 static int
 migrate_disk_create(const char *dev, const char *path, const char *format,
     uint64_t size, char **cause)
 {
-	char	 host[256];
 	int	 fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {
-		*cause = xsprintf("disk %s: %s exists on %s; remove it or "
-		    "migrate without --copy-storage", dev, path,
-		    migrate_hostname(host, sizeof host));
+		*cause = migrate_disk_exists(dev, path);
 		return (-1);
 	}
 	if (fd == -1) {
@@ -1769,9 +1776,9 @@ migrate_in_disks(struct job *j, const struct domcfg *dc, json_t *list,
 				return (-1);
 			continue;
 		}
-		if (stat(path, &st) == 0) {
-			(void)migrate_disk_create(sd.dev, path, format, 0,
-			    cause);	/* says it exists */
+		/* Before the space check: the likelier reason. */
+		if (lstat(path, &st) == 0) {
+			*cause = migrate_disk_exists(sd.dev, path);
 			return (-1);
 		}
 		if (migrate_disk_space(sd.dev, path, md->size, planned,

@@ -517,12 +517,18 @@ def tcp_listeners(h, k):
                   if line.strip())
 
 
-def local_domain(h, name):
-    """A config whose writable root disk is a's own copy of the image."""
-    disk = os.path.join(h.local, "rootfs.ext2")
-    if not os.path.exists(disk):
-        shutil.copyfile(os.path.join(harness.IMAGES, "rootfs.ext2"), disk)
-    return h.a.config(name, disk="['file:%s,sda1,w']" % disk,
+def local_domain(h, name, qcow2=False):
+    """A config whose writable root disk is a's own copy of the image (a
+    qcow2 one backed by the shared image if qcow2)."""
+    image = os.path.join(harness.IMAGES, "rootfs.ext2")
+    disk = os.path.join(h.local, "rootfs.qcow2" if qcow2 else "rootfs.ext2")
+    if qcow2:
+        sh("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+           image, disk)
+    elif not os.path.exists(disk):
+        shutil.copyfile(image, disk)
+    return h.a.config(name, disk="['%s:%s,sda1,w']" %
+                      ("qcow2" if qcow2 else "file", disk),
                       root='"/dev/sda1 rw"'), disk
 
 
@@ -541,6 +547,23 @@ READ_BACK = ("echo 3 > /proc/sys/vm/drop_caches; cat /mark; cat /bin/* "
              "2>/dev/null | md5sum | sed 's/^/SUM/'\r")
 
 
+def read_back(c, mark=True):
+    """READ_BACK on console c: the checksum (and the mark seen)."""
+    c.send(READ_BACK)
+    if mark:
+        c.expect(r"XMCOPY42MARK", 60)
+    return c.expect(r"SUM([0-9a-f]{32})", 60).group(1)
+
+
+def read_back_at(inst, name, mark=True):
+    """read_back on name's console at inst (QEMU's, directly)."""
+    c = Console(inst, "console", "-n", name)
+    c.expect(r"CNT\d+\r?\n", 30)
+    got = read_back(c, mark)
+    c.detach()
+    return got
+
+
 def test_migrate_copy_storage(inst):
     """A domain on a disk only a has, migrated live with --copy-storage:
     on b it reads back what it wrote before, its programs are intact,
@@ -553,9 +576,8 @@ def test_migrate_copy_storage(inst):
         sums = []
 
         def mark(c):
-            c.send("echo XMCOPY$((6*7))MARK > /mark; sync; " + READ_BACK)
-            c.expect(r"XMCOPY42MARK", 30)
-            sums.append(c.expect(r"SUM([0-9a-f]{32})", 60).group(1))
+            c.send("echo XMCOPY$((6*7))MARK > /mark; sync\r")
+            sums.append(read_back(c))
         start_counter(a, "cps", cfg, mark)
         s0 = sums[0]
         b_disk = os.path.join(h.local_b, "rootfs.ext2")
@@ -569,13 +591,8 @@ def test_migrate_copy_storage(inst):
         check_moved(a, b, "cps", before)
         check(os.path.exists(disk), "a's disk file was removed")
         check(os.path.exists(b_disk), "no disk file at b")
-        c = Console(b, "console", "-n", "cps")
-        c.expect(r"CNT\d+\r?\n", 30)
-        c.send(READ_BACK)
-        c.expect(r"XMCOPY42MARK", 60)
-        s1 = c.expect(r"SUM([0-9a-f]{32})", 60).group(1)
+        s1 = read_back_at(b, "cps")
         check(s1 == s0, "programs read back differ: %s then %s" % (s0, s1))
-        c.detach()
         with open(disk, "rb") as f:
             mine = f.read()
         with open(b_disk, "rb") as f:
@@ -598,6 +615,37 @@ def test_migrate_copy_storage(inst):
         check(os.path.exists(disk) and os.path.exists(b_disk),
               "a disk file is missing")
         a.xm_ok("destroy", "cps")
+    finally:
+        h.close()
+
+
+def test_migrate_copy_storage_qcow2(inst):
+    """A qcow2 disk backed by an image: b makes a qcow2 of the same size
+    without a backing file, holding the whole disk; the guest runs on."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        cfg, disk = local_domain(h, "cpq", qcow2=True)
+        start_counter(a, "cpq", cfg)
+        s0 = read_back_at(a, "cpq", mark=False)
+        r = a.xm("migrate", "--copy-storage", "--live", "cpq", h.ip["b"],
+                 "-p", h.port(b), timeout=300)
+        check(r.rc == 0, r)
+        before = counts(open(os.path.join(a.state, "logs",
+                                          "cpq.console.log")).read())
+        check_moved(a, b, "cpq", before)
+        info = json.loads(subprocess.run(
+            ["qemu-img", "info", "-U", "--output=json",
+             os.path.join(h.local_b, "rootfs.qcow2")], capture_output=True,
+            text=True, check=True).stdout)
+        mine = json.loads(subprocess.run(
+            ["qemu-img", "info", "-U", "--output=json", disk],
+            capture_output=True, text=True, check=True).stdout)
+        check(info["format"] == "qcow2" and "backing-filename" not in info
+              and info["virtual-size"] == mine["virtual-size"], info)
+        s1 = read_back_at(b, "cpq", mark=False)
+        check(s1 == s0, "programs read back differ: %s then %s" % (s0, s1))
+        b.xm_ok("destroy", "cpq")
     finally:
         h.close()
 
@@ -676,5 +724,6 @@ TESTS = [
     ("migrate_source_restart_asks", test_migrate_source_restart_asks, ""),
     ("migrate_copy_storage", test_migrate_copy_storage, ""),
     ("migrate_copy_storage_exists", test_migrate_copy_storage_exists, ""),
+    ("migrate_copy_storage_qcow2", test_migrate_copy_storage_qcow2, ""),
     ("migrate_copy_storage_killed", test_migrate_copy_storage_killed, ""),
 ]
