@@ -338,9 +338,19 @@ def timeline(n):
         return rows
 
 
+def switchover_ms(src, since):
+    """The source QEMU's pre-switchover to `device` (xend's
+    migrate-continue came) in ms, by QEMU's event times since since."""
+    ev = qmp_events(src, since)
+    pre = [t for t, e in ev if e == "MIGRATION pre-switchover"]
+    dev = [t for t, e in ev if e == "MIGRATION device"]
+    return (dev[-1] - pre[-1]) * 1000 if pre and dev else float("nan")
+
+
 def copy_storage_runs(n):
     """(seconds with --copy-storage, without, disk MiB, QEMU's downtime
-    ms with, without) per run."""
+    ms with, without, pre-switchover -> device ms with, without) per
+    run."""
     inst = harness.Instance("bench-cps")
     h = None
     out = []
@@ -356,8 +366,9 @@ def copy_storage_runs(n):
         disks = {a: disk, b: os.path.join(h.local_b, "rootfs.ext2")}
         src, dst = a, b
         for _ in range(n):
-            row, down = [], []
+            row, down, sw = [], [], []
             for name, opts in (("cps", ["--copy-storage"]), ("pln", [])):
+                t0 = time.time()
                 r = src.xm("migrate", "--live", *opts, name,
                            h.ip["a" if dst is a else "b"], "-p", h.port(dst),
                            timeout=600)
@@ -366,9 +377,11 @@ def copy_storage_runs(n):
                     raise RuntimeError("xm migrate %s: %s" % (name, r.err))
                 row.append(float(m.group(1)))
                 down.append(int(m.group(2)))
+                sw.append(switchover_ms(src, t0))
             # The user's part: the source's disk file, once it runs there.
             os.unlink(disks[src])
-            out.append((row[0], row[1], used, down[0], down[1]))
+            out.append((row[0], row[1], used, down[0], down[1], sw[0],
+                        sw[1]))
             src, dst = dst, src
         src.xm_ok("destroy", "cps")
         src.xm_ok("destroy", "pln")
@@ -399,6 +412,14 @@ def main():
                statistics.median(x[4] for x in r), r[0][2],
                os.path.getsize(os.path.join(harness.IMAGES,
                                             "rootfs.ext2")) >> 20))
+        print("source pre-switchover -> device (xend's migrate-continue): "
+              "median %.1f ms with (%s), %.1f ms without (%s); QEMU "
+              "downtimes with: %s" %
+              (statistics.median(x[5] for x in r),
+               " ".join("%.1f" % x[5] for x in r),
+               statistics.median(x[6] for x in r),
+               " ".join("%.1f" % x[6] for x in r),
+               " ".join("%d" % x[3] for x in r)))
         return
     if a.timeline:
         r = timeline(a.timeline)
