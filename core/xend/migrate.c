@@ -34,8 +34,12 @@
  * it to its QEMU as an NBD client and mirrors the disk into it.  Once every
  * mirror is in sync the memory goes as above; at pre-switchover (source
  * paused) the mirrors are cancelled, which ends them in sync, and only
- * then migrate-continue.  A failure before the hand-over also removes the
- * files the target created; the source's files are never touched.
+ * then migrate-continue (as soon as QEMU's events say the last ended; the
+ * tick's query-block-jobs is the fallback).  A failure before the
+ * hand-over also removes the files the target created, listed in its
+ * state dir before each is made so that a restarted target removes them
+ * too; the source's files are never touched.  A restarted source removes
+ * the mirrors and NBD nodes its QEMU kept (migrate_tidy).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -10,7 +10,9 @@ exactly one running copy, the source's.  With --copy-storage each
 "host" has its own directory of disks under the same path (b's xend runs
 in a mount namespace with its own directory bound there): the disk is
 copied to b, refused when the path exists there, and a failure mid-copy
-removes what b created.
+removes what b created, also when b's xend was killed (on its restart);
+a's xend killed mid-copy leaves its QEMU without the copy's block jobs
+and NBD nodes once restarted.
 """
 import json
 import os
