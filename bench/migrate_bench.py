@@ -401,25 +401,20 @@ def main():
     a = ap.parse_args()
     if a.copy_storage:
         r = copy_storage_runs(a.copy_storage)
+        def runs(k, fmt):
+            return (statistics.median(x[k] for x in r),
+                    " ".join(fmt % x[k] for x in r))
         print("live migration with --copy-storage: median %.2f s (%s), "
               "without: median %.2f s (%s); QEMU downtime median %d ms "
               "with, %d ms without; disk %d MiB allocated of %d MiB" %
-              (statistics.median(x[0] for x in r),
-               " ".join("%.2f" % x[0] for x in r),
-               statistics.median(x[1] for x in r),
-               " ".join("%.2f" % x[1] for x in r),
-               statistics.median(x[3] for x in r),
-               statistics.median(x[4] for x in r), r[0][2],
-               os.path.getsize(os.path.join(harness.IMAGES,
-                                            "rootfs.ext2")) >> 20))
+              (runs(0, "%.2f") + runs(1, "%.2f") +
+               (runs(3, "")[0], runs(4, "")[0], r[0][2],
+                os.path.getsize(os.path.join(harness.IMAGES,
+                                             "rootfs.ext2")) >> 20)))
         print("source pre-switchover -> device (xend's migrate-continue): "
               "median %.1f ms with (%s), %.1f ms without (%s); QEMU "
-              "downtimes with: %s" %
-              (statistics.median(x[5] for x in r),
-               " ".join("%.1f" % x[5] for x in r),
-               statistics.median(x[6] for x in r),
-               " ".join("%.1f" % x[6] for x in r),
-               " ".join("%d" % x[3] for x in r)))
+              "downtimes with: %s" % (runs(5, "%.1f") + runs(6, "%.1f") +
+                                      (runs(3, "%d")[1],)))
         return
     if a.timeline:
         r = timeline(a.timeline)

@@ -1456,31 +1456,32 @@ migrate_copy_event_job(struct domain *d, json_t *name, size_t *i)
 	return (NULL);
 }
 
+/* A mirror's end at pre-switchover: error if it is not in sync. */
+static void
+migrate_copy_ended(struct domain *d, json_t *data, const char *error)
+{
+	struct job	*j;
+	size_t		 i;
+
+	if (error != NULL && (j = migrate_copy_event_job(d,
+	    json_object_get(data, "device"), &i)) != NULL &&
+	    j->copy->disks[i].error == NULL)
+		j->copy->disks[i].error = xstrdup(error);
+}
+
 /* A cancelled mirror in sync says COMPLETED (with error if it failed). */
 void
 migrate_block_job_completed(struct domain *d, json_t *data)
 {
-	struct job	*j;
-	const char	*err = json_string_value(json_object_get(data,
-			    "error"));
-	size_t		 i;
-
-	if ((j = migrate_copy_event_job(d, json_object_get(data, "device"),
-	    &i)) != NULL && err != NULL && j->copy->disks[i].error == NULL)
-		j->copy->disks[i].error = xstrdup(err);
+	migrate_copy_ended(d, data, json_string_value(json_object_get(data,
+	    "error")));
 }
 
 /* CANCELLED: it ended before it was in sync. */
 void
 migrate_block_job_cancelled(struct domain *d, json_t *data)
 {
-	struct job	*j;
-	size_t		 i;
-
-	if ((j = migrate_copy_event_job(d, json_object_get(data, "device"),
-	    &i)) != NULL && j->copy->disks[i].error == NULL)
-		j->copy->disks[i].error = xstrdup("it ended before it was in "
-		    "sync");
+	migrate_copy_ended(d, data, "it ended before it was in sync");
 }
 
 /*

@@ -301,6 +301,18 @@ def test_migrate_refused(inst):
         h.close()
 
 
+def kill_target_xend(h, p, name):
+    """kill -9 of b's xend while p migrates name there: the migration
+    fails and name runs on at a."""
+    a = h.a
+    kill_xend(h.b)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 1 and "closed the connection" in err,
+          (p.returncode, out, err))
+    a.wait_for(lambda: running(a, name), 30, "%s to run at a again" % name)
+    counter_goes_on(a, name)
+
+
 def test_migrate_target_killed(inst):
     """kill -9 of the target's xend mid-transfer: the domain runs on at
     the source, the target's QEMU goes, nothing is left there."""
@@ -309,12 +321,7 @@ def test_migrate_target_killed(inst):
         a, b = inst, h.b
         start_counter(a, "kil")
         p = slow_migration(h, "kil")
-        kill_xend(b)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1 and "closed the connection" in err,
-              (p.returncode, out, err))
-        a.wait_for(lambda: running(a, "kil"), 30, "kil to run at a again")
-        counter_goes_on(a, "kil")
+        kill_target_xend(h, p, "kil")
         b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
         h.start("b", b)
         b.wait_for(lambda: "kil" not in b.domains(), 30, "b to drop kil")
@@ -691,14 +698,7 @@ def test_migrate_copy_storage_killed(inst):
     h = Hosts(inst, private=True)
     try:
         a, b = inst, h.b
-        cfg, disk = local_domain(h, "cpk")
-        start_counter(a, "cpk", cfg)
-        listening = tcp_listeners(h, "b")
-        b_disk = os.path.join(h.local_b, "rootfs.ext2")
-        p = copying(h, "cpk", b_disk)
-        check(tcp_listeners(h, "b") == listening,
-              "b listens on more during the copy: %s, before %s" %
-              (tcp_listeners(h, "b"), listening))
+        p, disk, b_disk = copying(h, "cpk")
         kill_target_qemu(h, p, "cpk")
         b.wait_for(lambda: not os.path.exists(b_disk), 30,
                    "b's created file to go")
@@ -710,10 +710,16 @@ def test_migrate_copy_storage_killed(inst):
         h.close()
 
 
-def copying(h, name, b_disk):
-    """xm migrate --copy-storage --live -r 16 of name, a to b, once b's
-    disk is being copied (b created b_disk and exports it)."""
-    b = h.b
+def copying(h, name):
+    """name started at a on a's own disk and migrated to b with
+    --copy-storage --live -r 16, returned while its disk is copied (b
+    created its file and exports it; nothing more listens on TCP at b):
+    (the xm process, a's disk, b's)."""
+    a, b = h.a, h.b
+    cfg, disk = local_domain(h, name)
+    start_counter(a, name, cfg)
+    listening = tcp_listeners(h, "b")
+    b_disk = os.path.join(h.local_b, "rootfs.ext2")
     p = copy_migration(h, name, "--live", "-r", "16")
     b.wait_for(lambda: name in b.domains(), 30, "prepare on b")
     d = b.domains()[name]
@@ -721,10 +727,13 @@ def copying(h, name, b_disk):
                30, "b's NBD socket")
     time.sleep(1)
     check(os.path.exists(b_disk), "no disk file created at b")
+    check(tcp_listeners(h, "b") == listening,
+          "b listens on more during the copy: %s, before %s" %
+          (tcp_listeners(h, "b"), listening))
     check(p.poll() is None, "the migration ended already")
-    with open(h.a.log) as f:
+    with open(a.log) as f:
         check("disks in sync" not in f.read(), "the disk copy ended")
-    return p
+    return p, disk, b_disk
 
 
 def test_migrate_copy_storage_target_killed(inst):
@@ -734,16 +743,8 @@ def test_migrate_copy_storage_target_killed(inst):
     h = Hosts(inst, private=True)
     try:
         a, b = inst, h.b
-        cfg, disk = local_domain(h, "ctk")
-        start_counter(a, "ctk", cfg)
-        b_disk = os.path.join(h.local_b, "rootfs.ext2")
-        p = copying(h, "ctk", b_disk)
-        kill_xend(b)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1 and "closed the connection" in err,
-              (p.returncode, out, err))
-        a.wait_for(lambda: running(a, "ctk"), 30, "ctk to run at a again")
-        counter_goes_on(a, "ctk")
+        p, disk, b_disk = copying(h, "ctk")
+        kill_target_xend(h, p, "ctk")
         check(os.path.exists(b_disk), "b's file went with its xend away")
         h.start("b", b)
         b.wait_for(lambda: "ctk" not in b.domains(), 30, "b to drop ctk")
@@ -791,10 +792,7 @@ def test_migrate_copy_storage_source_killed(inst):
     h = Hosts(inst, private=True)
     try:
         a, b = inst, h.b
-        cfg, disk = local_domain(h, "csk")
-        start_counter(a, "csk", cfg)
-        b_disk = os.path.join(h.local_b, "rootfs.ext2")
-        p = copying(h, "csk", b_disk)
+        p, disk, b_disk = copying(h, "csk")
         kill_xend(a)
         p.communicate(timeout=60)
         check(p.returncode == 1, p.returncode)
