@@ -408,7 +408,7 @@ def main():
               "without: median %.2f s (%s); QEMU downtime median %d ms "
               "with, %d ms without; disk %d MiB allocated of %d MiB" %
               (runs(0, "%.2f") + runs(1, "%.2f") +
-               (runs(3, "")[0], runs(4, "")[0], r[0][2],
+               (runs(3, "%d")[0], runs(4, "%d")[0], r[0][2],
                 os.path.getsize(os.path.join(harness.IMAGES,
                                              "rootfs.ext2")) >> 20)))
         print("source pre-switchover -> device (xend's migrate-continue): "
