@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """
-migrate_bench.py [-n RUNS] [--record]: save/restore and live migration
-figures of a 256 MiB demo guest (docs/PERFORMANCE.md, "Save, restore and
-migration").
+migrate_bench.py [-n RUNS] [--record] [--only save-restore]: save/restore
+and live migration figures of a 256 MiB demo guest (docs/PERFORMANCE.md,
+"Save, restore and migration"); --only save-restore runs n saves and
+restores alone, each restore's phases from xend's debug log beside it.
 
 - Save and restore time of the guest with 100 MiB of its memory filled
   with random bytes, beside cp (and fsync) of a 256 MiB file on the same
@@ -65,6 +66,45 @@ def boot(inst, name, *cmds):
     return c
 
 
+def log_times(inst, since):
+    """xend's debug log from line since on: (epoch seconds, text)."""
+    out = []
+    with open(inst.log, errors="replace") as f:
+        lines = f.readlines()[since:]
+    for line in lines:
+        m = re.match(r"\[(\d+-\d+-\d+ \d+:\d+:\d+)\.(\d+) ", line)
+        if m:
+            t = time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
+            out.append((t + int(m.group(2)) / 1000.0, line))
+    return out
+
+
+def restore_phases(inst, since):
+    """Where one restore's time went, from xend's debug log: ms from
+    'restoring' to QEMU's QMP greeting, to the stream's checksum checked,
+    to migrate-incoming sent, to QEMU's MIGRATION completed, to cont sent,
+    to RESUME (each mark's first line)."""
+    marks = [("qemu up", '"QMP"'), ("checked", "stream checked"),
+             ("incoming", '"migrate-incoming"'),
+             ("loaded", '"status": "completed"'), ("cont", '"cont"'),
+             ("resume", '"RESUME"')]
+    t0, got = None, {}
+    for t, line in log_times(inst, since):
+        if t0 is None:
+            if "restoring " in line:
+                t0 = t
+            continue
+        for name, what in marks:
+            if name not in got and what in line:
+                got[name] = (t - t0) * 1000
+    return {name: got[name] for name, _ in marks if name in got}
+
+
+def log_lines(inst):
+    with open(inst.log, errors="replace") as f:
+        return sum(1 for _ in f)
+
+
 def save_restore(n):
     inst = harness.Instance("bench-save")
     try:
@@ -86,9 +126,13 @@ def save_restore(n):
             inst.xm_ok("save", "sr", f, timeout=300)
             saves.append(time.time() - t)
             size = os.path.getsize(f)
+            since = log_lines(inst)
             t = time.time()
             inst.xm_ok("restore", f, timeout=300)
             restores.append(time.time() - t)
+            ph = restore_phases(inst, since)
+            print("restore %.3f s: %s" % (restores[-1], ", ".join(
+                "%s +%.0f ms" % (k, v) for k, v in ph.items())))
             os.unlink(f)
             dst = os.path.join(inst.tmp, "cp-dst")
             t = time.time()
@@ -336,7 +380,17 @@ def main():
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--timeline", type=int, default=0, metavar="N")
+    ap.add_argument("--only", choices=["save-restore"],
+                    help="only the save/restore figures (no migrations)")
     a = ap.parse_args()
+    if a.only == "save-restore":
+        saves, restores, cps, size = save_restore(a.n)
+        print("save %.2f s, restore %.2f s, cp %.2f s (medians of %d), "
+              "file %d MiB, load average %s" %
+              (statistics.median(saves), statistics.median(restores),
+               statistics.median(cps), a.n, size >> 20,
+               open("/proc/loadavg").read().split()[0]))
+        return
     if a.timeline:
         r = timeline(a.timeline)
         print("last beat -> target RESUME p50 %.0f p99 %.0f ms, RESUME -> "

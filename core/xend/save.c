@@ -5,13 +5,17 @@
  *   save:    [stop] -> getfd(pipe) -> migrate fd: -> copy pipe to the file
  *            until EOF and QEMU says completed -> commit the file ->
  *            destroy the domain (or cont it again: a checkpoint)
- *   restore: check the file -> QEMU with -incoming defer (domain.c) ->
- *            getfd(pipe) -> migrate-incoming fd: -> feed the stream, its
- *            checksum checked at the end -> completed -> cont (or paused)
+ *   restore: check the header -> QEMU with -incoming defer (domain.c),
+ *            the stream's checksum read meanwhile -> both done: getfd(the
+ *            file, at the stream) -> migrate-incoming fd: -> completed ->
+ *            cont (or paused)
  *
- * xend sits in the stream's path (a pipe), so it counts the bytes, keeps
- * the checksum, notices a full disk at once, and QEMU's sandbox (no spawn)
- * stays as it is.  QEMU's query-migrate, polled, says when QEMU is done.
+ * A save has xend in the stream's path (a pipe), so it counts the bytes,
+ * keeps the checksum, notices a full disk at once, and QEMU's sandbox (no
+ * spawn) stays as it is.  A restore checks the whole stream first, while
+ * QEMU starts, then QEMU reads the file itself (from the page cache the
+ * check filled): a corrupt stream never reaches QEMU, and no byte goes
+ * through xend twice.  QEMU's query-migrate, polled, says when QEMU is done.
  *
  * Before the file is committed every failure puts things back: the
  * temporary file goes, a domain that was running runs again.  A record in
@@ -45,12 +49,14 @@ static void	restore_finish(struct job *);
 static void	restore_incoming_up(struct job *);
 static void	save_query(struct job *, const char *, json_t *);
 static void	save_tick(struct job *);
+static void	restore_tick(struct job *);
+static void	restore_getfd_cb(struct qmp *, json_t *, const char *, void *);
 
 static const struct job_ops save_ops = {
 	"save", save_failed, save_finish, save_query, save_tick, NULL, NULL
 };
 static const struct job_ops restore_ops = {
-	"restore", restore_failed, restore_finish, save_query, save_tick,
+	"restore", restore_failed, restore_finish, save_query, restore_tick,
 	restore_incoming_up, NULL
 };
 
@@ -268,67 +274,90 @@ restore_failed(struct job *j, const char *msg)
 	job_end(j);
 }
 
+/* Where the stream starts in the file. */
+static off_t
+restore_stream_off(struct job *j)
+{
+	return ((off_t)(SAVEFILE_HDR_LEN + j->hdr.meta_len));
+}
+
+/*
+ * Hands QEMU the file itself, at the stream (its fd shares our file
+ * offset, which is how far QEMU has read), once both are ready: QEMU's QMP
+ * is up and the stream's checksum is right.  QEMU reads the page cache
+ * the check has just filled, with no copy through xend.
+ */
 static void
-restore_write_cb(evutil_socket_t fd, short what, void *arg)
+restore_feed(struct job *j)
+{
+	/* Each is set once: the second of the two comes here once. */
+	if (!j->qmp_ready || !j->eof)
+		return;
+	if (lseek(j->file_fd, restore_stream_off(j), SEEK_SET) == -1) {
+		job_fail(j, "%s: %s", j->path, strerror(errno));
+		return;
+	}
+	qmp_command_fd(j->d->qmp, "getfd", json_pack("{s:s}", "fdname",
+	    "xmrestore"), j->file_fd, restore_getfd_cb, job_arg(j));
+}
+
+/*
+ * The stream's CRC-32, a few MiB a wake-up from the moment the file is
+ * open, while QEMU starts: nothing of a corrupt file ever reaches QEMU.
+ */
+static void
+restore_check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job	*j = job_find(arg);
+	struct timeval	 tv = { 0, 0 };
 	ssize_t		 n;
 	size_t		 want;
 	int		 rounds;
 
 	if (j == NULL)
 		return;
-	for (rounds = 0; rounds < 8; rounds++) {
-		if (j->buf_off == j->buf_len) {
-			if (j->fed == j->hdr.stream_len)
-				break;
-			want = j->hdr.stream_len - j->fed > JOB_CHUNK ?
-			    JOB_CHUNK : j->hdr.stream_len - j->fed;
-			n = read(j->file_fd, j->buf, want);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				job_fail(j, "%s: %s", j->path, n == 0 ?
-				    "truncated save file (it shrank)" :
-				    strerror(errno));
-				return;
-			}
-			j->crc = savefile_crc(j->crc, j->buf, n);
-			j->fed += n;
-			j->buf_len = n;
-			j->buf_off = 0;
-		}
-		n = write(j->pfd, j->buf + j->buf_off, j->buf_len - j->buf_off);
+	for (rounds = 0; rounds < 4 && j->fed < j->hdr.stream_len; rounds++) {
+		want = j->hdr.stream_len - j->fed > JOB_CHUNK ? JOB_CHUNK :
+		    j->hdr.stream_len - j->fed;
+		n = pread(j->file_fd, j->buf, want, restore_stream_off(j) +
+		    (off_t)j->fed);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno == EAGAIN) {
-			job_progress(j);
-			return;
-		}
-		if (n == -1) {
-			/* QEMU went away: its exit says why (domain.c). */
-			job_fail(j, "qemu stopped reading the stream: %s",
+		if (n <= 0) {
+			job_fail(j, "%s: %s", j->path, n == 0 ?
+			    "truncated save file (it shrank)" :
 			    strerror(errno));
 			return;
 		}
-		j->buf_off += n;
-		j->bytes += n;
+		j->crc = savefile_crc(j->crc, j->buf, n);
+		j->fed += n;
 	}
-	if (j->fed == j->hdr.stream_len && j->buf_off == j->buf_len) {
-		event_del(j->io_ev);
-		/* Before QEMU may run what it loaded: is it what was saved? */
-		if (j->crc != j->hdr.stream_crc) {
-			job_fail(j, "%s: corrupt save file (stream checksum "
-			    "mismatch)", j->path);
-			return;
-		}
-		close(j->pfd);
-		j->pfd = -1;
-		j->eof = 1;
-		restore_finish(j);
+	if (j->fed < j->hdr.stream_len) {
+		evtimer_add(j->io_ev, &tv);
 		return;
 	}
-	job_progress(j);
+	/* Before QEMU may load what it runs: is it what was saved? */
+	if (j->crc != j->hdr.stream_crc) {
+		job_fail(j, "%s: corrupt save file (stream checksum mismatch)",
+		    j->path);
+		return;
+	}
+	log_debug("%s: stream checked, %llu bytes in %.3f s", j->path,
+	    (unsigned long long)j->fed, time_mono() - j->t0);
+	j->eof = 1;
+	restore_feed(j);
+}
+
+/* Starts the check (and the tick that watches QEMU) once QEMU starts. */
+static void
+restore_check_start(struct job *j)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	j->buf = xmalloc(JOB_CHUNK);
+	j->io_ev = evtimer_new(xend_base, restore_check_cb, job_arg(j));
+	evtimer_add(j->io_ev, &tv);
+	job_start_tick(j);
 }
 
 static void
@@ -340,11 +369,6 @@ restore_incoming_cb(struct qmp *q, json_t *result, const char *error,
 	if (j == NULL)
 		return;
 	j->migrating = 1;
-	j->buf = xmalloc(JOB_CHUNK);
-	j->io_ev = event_new(xend_base, j->pfd, EV_WRITE | EV_PERSIST,
-	    restore_write_cb, arg);
-	event_add(j->io_ev, NULL);
-	job_start_tick(j);
 }
 
 static void
@@ -361,18 +385,8 @@ restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 static void
 restore_incoming_up(struct job *j)
 {
-	struct domain	*d = j->d;
-	char		*cause;
-	int		 theirs;
-
-	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
-		job_fail(j, "%s", cause);
-		free(cause);
-		return;
-	}
-	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname",
-	    "xmrestore"), theirs, restore_getfd_cb, job_arg(j));
-	close(theirs);
+	j->qmp_ready = 1;
+	restore_feed(j);
 }
 
 static void
@@ -382,6 +396,7 @@ restore_finish(struct job *j)
 
 	if (!j->eof || !j->completed)
 		return;
+	j->bytes = j->hdr.stream_len;
 	secs = time_mono() - j->t0;
 	log_info("%s (%d): restored from %s, %llu bytes in %.2f s",
 	    j->d->name, j->d->domid, j->path, (unsigned long long)j->bytes,
@@ -443,6 +458,11 @@ save_restore(const char *path, int paused, save_check_cb check,
 	}
 	j->file_fd = fd;
 	j->total = j->hdr.stream_len;
+	/* The disk starts on the stream while QEMU starts. */
+	(void)posix_fadvise(fd, restore_stream_off(j), (off_t)j->hdr.stream_len,
+	    POSIX_FADV_SEQUENTIAL);
+	(void)posix_fadvise(fd, restore_stream_off(j), (off_t)j->hdr.stream_len,
+	    POSIX_FADV_WILLNEED);
 	/* The file may come from anywhere: its config is checked as new. */
 	config = domcfg_from_json(json_object_get(meta, "config"), cause);
 	ver = json_string_value(json_object_get(meta, "qemu_version"));
@@ -473,6 +493,7 @@ save_restore(const char *path, int paused, save_check_cb check,
 		job_end(j);
 		return (-1);
 	}
+	restore_check_start(j);
 	job_event(j, "active", NULL);
 	return (0);
 }
@@ -510,12 +531,30 @@ save_tick(struct job *j)
 
 	if (d->removed || d->exited || d->state == DOM_DYING ||
 	    !qmp_is_up(d->qmp)) {
-		if (j->op == JOB_SAVE)
-			job_fail(j, "domain %s ended during the save",
-			    d->name);
-		else
-			job_fail(j, "qemu ended during the restore");
+		job_fail(j, "domain %s ended during the save", d->name);
 		return;
 	}
+	job_query(j);
+}
+
+/* From QEMU's start on: QEMU's end, and how far it has read. */
+static void
+restore_tick(struct job *j)
+{
+	struct domain	*d = j->d;
+	off_t		 at;
+
+	if (d->removed || d->exited || d->state == DOM_DYING ||
+	    (j->qmp_ready && !qmp_is_up(d->qmp))) {
+		job_fail(j, "qemu ended during the restore");
+		return;
+	}
+	if (!j->migrating)
+		return;
+	/* QEMU's copy of the fd shares our offset: its position. */
+	at = lseek(j->file_fd, 0, SEEK_CUR);
+	if (at > restore_stream_off(j))
+		j->bytes = (uint64_t)(at - restore_stream_off(j));
+	job_progress(j);
 	job_query(j);
 }
