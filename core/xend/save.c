@@ -6,16 +6,17 @@
  *            until EOF and QEMU says completed -> commit the file ->
  *            destroy the domain (or cont it again: a checkpoint)
  *   restore: check the header -> QEMU with -incoming defer (domain.c),
- *            the stream's checksum read meanwhile -> both done: getfd(the
- *            file, at the stream) -> migrate-incoming fd: -> completed ->
- *            cont (or paused)
+ *            the stream's checksum read from then on -> QMP up: getfd(the
+ *            file, at the stream) -> migrate-incoming fd: -> completed and
+ *            the checksum right -> cont (or paused)
  *
  * A save has xend in the stream's path (a pipe), so it counts the bytes,
  * keeps the checksum, notices a full disk at once, and QEMU's sandbox (no
- * spawn) stays as it is.  A restore checks the whole stream first, while
- * QEMU starts, then QEMU reads the file itself (from the page cache the
- * check filled): a corrupt stream never reaches QEMU, and no byte goes
- * through xend twice.  QEMU's query-migrate, polled, says when QEMU is done.
+ * spawn) stays as it is.  A restore hands QEMU the file itself, so no byte
+ * goes through a pipe; xend reads the stream beside it (ahead of QEMU, from
+ * before QEMU starts) for its checksum, and QEMU's loaded guest never runs
+ * (cont) before the checksum is right: a corrupt file never runs.  QEMU's
+ * query-migrate, polled, says when QEMU is done.
  *
  * Before the file is committed every failure puts things back: the
  * temporary file goes, a domain that was running runs again.  A record in
@@ -50,7 +51,6 @@ static void	restore_incoming_up(struct job *);
 static void	save_query(struct job *, const char *, json_t *);
 static void	save_tick(struct job *);
 static void	restore_tick(struct job *);
-static void	restore_getfd_cb(struct qmp *, json_t *, const char *, void *);
 
 static const struct job_ops save_ops = {
 	"save", save_failed, save_finish, save_query, save_tick, NULL, NULL
@@ -282,28 +282,8 @@ restore_stream_off(struct job *j)
 }
 
 /*
- * Hands QEMU the file itself, at the stream (its fd shares our file
- * offset, which is how far QEMU has read), once both are ready: QEMU's QMP
- * is up and the stream's checksum is right.  QEMU reads the page cache
- * the check has just filled, with no copy through xend.
- */
-static void
-restore_feed(struct job *j)
-{
-	/* Each is set once: the second of the two comes here once. */
-	if (!j->qmp_ready || !j->eof)
-		return;
-	if (lseek(j->file_fd, restore_stream_off(j), SEEK_SET) == -1) {
-		job_fail(j, "%s: %s", j->path, strerror(errno));
-		return;
-	}
-	qmp_command_fd(j->d->qmp, "getfd", json_pack("{s:s}", "fdname",
-	    "xmrestore"), j->file_fd, restore_getfd_cb, job_arg(j));
-}
-
-/*
- * The stream's CRC-32, a few MiB a wake-up from the moment the file is
- * open, while QEMU starts: nothing of a corrupt file ever reaches QEMU.
+ * The stream's CRC-32, a few MiB a wake-up (pread: QEMU owns the offset),
+ * from QEMU's start on; restore_finish waits for it.
  */
 static void
 restore_check_cb(evutil_socket_t fd, short what, void *arg)
@@ -336,7 +316,7 @@ restore_check_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(j->io_ev, &tv);
 		return;
 	}
-	/* Before QEMU may load what it runs: is it what was saved? */
+	/* Before QEMU may run what it loads: is it what was saved? */
 	if (j->crc != j->hdr.stream_crc) {
 		job_fail(j, "%s: corrupt save file (stream checksum mismatch)",
 		    j->path);
@@ -345,7 +325,7 @@ restore_check_cb(evutil_socket_t fd, short what, void *arg)
 	log_debug("%s: stream checked, %llu bytes in %.3f s", j->path,
 	    (unsigned long long)j->fed, time_mono() - j->t0);
 	j->eof = 1;
-	restore_feed(j);
+	restore_finish(j);
 }
 
 /* Starts the check (and the tick that watches QEMU) once QEMU starts. */
@@ -382,11 +362,21 @@ restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	    "fd:xmrestore"), restore_incoming_cb, arg);
 }
 
+/*
+ * Hands QEMU the file itself, at the stream, once its QMP is up: its fd
+ * shares our file offset, which is how far QEMU has read (restore_tick).
+ * It reads the page cache that the check, ahead of it, has filled.
+ */
 static void
 restore_incoming_up(struct job *j)
 {
 	j->qmp_ready = 1;
-	restore_feed(j);
+	if (lseek(j->file_fd, restore_stream_off(j), SEEK_SET) == -1) {
+		job_fail(j, "%s: %s", j->path, strerror(errno));
+		return;
+	}
+	qmp_command_fd(j->d->qmp, "getfd", json_pack("{s:s}", "fdname",
+	    "xmrestore"), j->file_fd, restore_getfd_cb, job_arg(j));
 }
 
 static void
