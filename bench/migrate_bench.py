@@ -79,25 +79,38 @@ def log_times(inst, since):
     return out
 
 
-def restore_phases(inst, since):
-    """Where one restore's time went, from xend's debug log: ms from
-    'restoring' to QEMU's QMP greeting, to the stream's checksum checked,
-    to migrate-incoming sent, to QEMU's MIGRATION completed, to cont sent,
-    to RESUME (each mark's first line)."""
-    marks = [("qemu up", '"QMP"'), ("checked", "stream checked"),
-             ("incoming", '"migrate-incoming"'),
-             ("loaded", '"status": "completed"'), ("cont", '"cont"'),
-             ("resume", '"RESUME"')]
+def phases(inst, since, start, marks):
+    """ms from the first log line from since on with start in it to the
+    first with each mark's text: {name: ms}, in marks' order."""
     t0, got = None, {}
     for t, line in log_times(inst, since):
         if t0 is None:
-            if "restoring " in line:
+            if start in line:
                 t0 = t
             continue
         for name, what in marks:
             if name not in got and what in line:
                 got[name] = (t - t0) * 1000
     return {name: got[name] for name, _ in marks if name in got}
+
+
+def save_phases(inst, since):
+    """Where one save's time went: ms from 'saving to' to QEMU's stream
+    completed, to the file committed (fsync'd, renamed)."""
+    return phases(inst, since, "saving to", [
+        ("streamed", '"status": "completed"'), ("committed", ": saved to ")])
+
+
+def restore_phases(inst, since):
+    """Where one restore's time went, from xend's debug log: ms from
+    'restoring' to QEMU's QMP greeting, to the stream's checksum checked,
+    to migrate-incoming sent, to QEMU's MIGRATION completed, to cont sent,
+    to RESUME (each mark's first line)."""
+    return phases(inst, since, "restoring ", [
+        ("qemu up", '"QMP"'), ("checked", "stream checked"),
+        ("incoming", '"migrate-incoming"'),
+        ("loaded", '"status": "completed"'), ("cont", '"cont"'),
+        ("resume", '"RESUME"')])
 
 
 def log_lines(inst):
@@ -122,10 +135,14 @@ def save_restore(n):
                         "count=256"], check=True, capture_output=True)
         saves, restores, cps, size = [], [], [], 0
         for _ in range(n):
+            since = log_lines(inst)
             t = time.time()
             inst.xm_ok("save", "sr", f, timeout=300)
             saves.append(time.time() - t)
             size = os.path.getsize(f)
+            print("save %.3f s: %s" % (saves[-1], ", ".join(
+                "%s +%.0f ms" % (k, v) for k, v in
+                save_phases(inst, since).items())))
             since = log_lines(inst)
             t = time.time()
             inst.xm_ok("restore", f, timeout=300)

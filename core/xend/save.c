@@ -146,6 +146,25 @@ save_params_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 }
 
 static void
+save_caps_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	if (error != NULL)
+		log_warn("save: migrate-set-capabilities: %s", error);
+}
+
+/*
+ * QEMU's MIGRATION events: its "completed" is seen at once (job.c asks
+ * then), not at the next query-migrate tick, up to JOB_TICK_USEC later.
+ */
+static void
+save_events_on(struct qmp *q)
+{
+	qmp_command(q, "migrate-set-capabilities", json_pack("{s:[{s:s, s:b}]}",
+	    "capabilities", "capability", "events", "state", 1), save_caps_cb,
+	    NULL);
+}
+
+static void
 save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct job	*j = job_reply(arg, error, "stop");
@@ -161,6 +180,7 @@ save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	}
 	qmp_command(q, "migrate-set-parameters", json_pack("{s:I}",
 	    "max-bandwidth", JOB_MAX_BANDWIDTH), save_params_cb, NULL);
+	save_events_on(q);
 	qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", "xmsave"),
 	    theirs, save_getfd_cb, arg);
 	/* QEMU has its own copy now (or the getfd failed). */
@@ -375,6 +395,7 @@ restore_incoming_up(struct job *j)
 		job_fail(j, "%s: %s", j->path, strerror(errno));
 		return;
 	}
+	save_events_on(j->d->qmp);
 	qmp_command_fd(j->d->qmp, "getfd", json_pack("{s:s}", "fdname",
 	    "xmrestore"), j->file_fd, restore_getfd_cb, job_arg(j));
 }

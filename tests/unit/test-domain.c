@@ -157,6 +157,8 @@ fake_command(struct fake *f, json_t *msg)
 		return;
 	} else if (strcmp(cmd, "balloon") == 0)
 		ret = json_object();
+	else if (strcmp(cmd, "migrate-set-capabilities") == 0)
+		ret = json_object();
 	else if (strcmp(cmd, "getfd") == 0 && f->fd != -1)
 		ret = json_object();
 	else if (strcmp(cmd, "migrate-incoming") == 0 && f->fd != -1) {
