@@ -7,6 +7,7 @@
  * reconnects); events go to top.c.  Lines are scanned with jscan, not
  * parsed: domain.list at 500 domains is handed over raw.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -188,15 +189,17 @@ conn_open(struct conn *c, char **cause)
 {
 	struct conn_call	*cc;
 	char			*path, *why;
+	int			 error;
 
 	if (c->client != NULL)
 		return (0);
 	path = c->path != NULL ? xstrdup(c->path) : xendcfg_api_path(c->cfg);
 	c->client = rpc_client_open(path, "xend", conn_event, conn_closed, c,
 	    &why);
+	error = errno;
 	free(path);
 	if (c->client == NULL) {
-		*cause = c->path != NULL ? why : xen_unreachable(why);
+		*cause = c->path != NULL ? why : xen_unreachable(why, error);
 		if (*cause != why)
 			free(why);
 		return (-1);

@@ -600,6 +600,45 @@ def test_access_api_peer(inst):
     inst.xm_ok("list")
 
 
+def test_access_xm_stranger(inst):
+    """xm run by a user who is not root says why xend will not serve him,
+    and fails: with the socket shut to him (the set-up's 0600 in a 0700
+    dir), and opened by hand (xend closes him unanswered).  Before, the
+    first said "is it running? try 'xend start'", the second "Connection
+    reset by peer" or nothing at all (SIGPIPE killed xm, rc -13)."""
+    uid = stranger_uid()
+    xm = inst.env["XM"]
+    cfg = os.path.join(inst.conf, "xend-config.sxp")
+    cmds = (["list"], ["info"], ["destroy", "x"], ["mem-set", "x", "64"],
+            ["shutdown", "-a"], ["create", inst.config("st")])
+    os.chmod(inst.tmp, 0o711)
+    os.chmod(inst.conf, 0o755)
+    os.chmod(cfg, 0o644)
+    try:
+        for mode, want in ((0o600, "Permission denied): its API socket is "
+                            "root's only; run this as root"),
+                           (0o666, "xend closed the connection unanswered "
+                            "(")):
+            os.chmod(inst.sock, mode)
+            for c in cmds:
+                r = subprocess.run(as_user([xm] + c, uid=uid), env=inst.env,
+                                   capture_output=True, text=True, cwd="/",
+                                   timeout=30)
+                check(r.returncode == 1 and r.stdout == "" and
+                      r.stderr.startswith("xm %s: " % c[0]) and
+                      want in r.stderr, (oct(mode), c, r))
+                if mode == 0o666:
+                    check("its API is root's only and this is uid %d; run "
+                          "this as root" % uid in r.stderr, r.stderr)
+    finally:
+        os.chmod(inst.sock, 0o600)
+        os.chmod(cfg, 0o600)
+        os.chmod(inst.conf, 0o700)
+        os.chmod(inst.tmp, 0o700)
+    inst.xm_ok("list")
+    check("st" not in inst.domains(), "a stranger created a domain")
+
+
 def test_xencons_input_ended(inst):
     """xencons with its input at end (stdin a pipe that closed): a telnet
     option the console sends after that gets a reply that cannot go out
@@ -644,4 +683,5 @@ TESTS = [
     ("access-squatter", test_access_squatter, ""),
     ("access-unix-sockets", test_access_unix_sockets, ""),
     ("access-api-peer", test_access_api_peer, ""),
+    ("access-xm-stranger", test_access_xm_stranger, ""),
 ]
