@@ -42,6 +42,34 @@ wanted(json_t *con, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Checks that each DOM named has a console before anything is printed: one
+ * that has none is a domain xend does not know (its error) or one
+ * xenconsoled does not serve.
+ */
+static int
+consoles_check(struct xm_ctx *ctx, json_t *list, int argc, char **argv)
+{
+	json_t	*con, *d;
+	size_t	 i;
+	int	 a, found;
+
+	for (a = 0; a < argc; a++) {
+		found = 0;
+		json_array_foreach(list, i, con)
+			found |= wanted(con, 1, argv + a);
+		if (found)
+			continue;
+		if ((d = xm_get_domain(ctx, argv[a])) == NULL)
+			return (-1);
+		json_decref(d);
+		xm_err(ctx, "no console for %s: xenconsoled does not serve it",
+		    argv[a]);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
@@ -50,7 +78,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	const char		*role;
 	int			 held;
 	char			*path, *cause, port[16], vport[16], since[16];
-	size_t			 i, j, shown = 0;
+	size_t			 i, j;
 	time_t			 t;
 	struct tm		 tm;
 
@@ -69,13 +97,16 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		return (1);
 	}
 	xen_close(c);
+	if (consoles_check(ctx, list, argc, argv) != 0) {
+		json_decref(list);
+		return (1);
+	}
 
 	printf("%-32s %4s %5s %5s %7s\n", "Name", "Id", "Port", "VNC",
 	    "Clients");
 	json_array_foreach(list, i, con) {
 		if (!wanted(con, argc, argv))
 			continue;
-		shown++;
 		vnc = json_object_get(con, "vnc");
 		/* Ports only while xenconsoled holds them. */
 		if (json_is_true(json_object_get(con, "listening")))
@@ -122,7 +153,5 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		}
 	}
 	json_decref(list);
-	if (argc > 0 && shown == 0)
-		return (xm_err(ctx, "no console for %s", argv[0]));
 	return (0);
 }
