@@ -55,16 +55,24 @@ xen_unreachable(const char *why, int error)
  * root or its own uid (SO_PEERCRED) by closing it, which the client sees
  * as a reset, a broken pipe or an end of file.
  */
+char *
+xen_refused(const char *why)
+{
+	if (geteuid() == 0)
+		return (NULL);
+	return (xsprintf("xend closed the connection unanswered (%s): its "
+	    "API is root's only and this is uid %u; run this as root", why,
+	    (unsigned)geteuid()));
+}
+
 static char *
 client_lost(struct xen_client *c, char *why)
 {
 	char	*cause;
 
-	if (!c->api || c->answered || c->lines.len != 0 || geteuid() == 0)
+	if (!c->api || c->answered || c->lines.len != 0 ||
+	    (cause = xen_refused(why)) == NULL)
 		return (why);
-	cause = xsprintf("xend closed the connection unanswered (%s): its "
-	    "API is root's only and this is uid %u; run this as root", why,
-	    (unsigned)geteuid());
 	free(why);
 	return (cause);
 }

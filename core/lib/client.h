@@ -25,6 +25,11 @@ int	xen_open(const struct xendcfg *, struct xen_client **, char **cause);
  */
 char	*xen_unreachable(const char *why, int error);
 /*
+ * For a connection to xend closed before any reply, why: what a user who is
+ * not root is told (xend refuses him so), a new string; NULL for root.
+ */
+char	*xen_refused(const char *why);
+/*
  * Connects to another server speaking the same protocol (xenconsoled's
  * status socket); *cause is "PATH: why".
  */

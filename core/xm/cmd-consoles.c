@@ -1,4 +1,5 @@
 /* cmd-consoles.c: xm consoles [DOM ...]: what xenconsoled serves. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 	struct xen_client	*c;
 	json_t			*list, *con, *cl, *vnc, *clients, *holder;
 	const char		*role;
-	int			 held;
+	int			 held, error;
 	char			*path, *cause, port[16], vport[16], since[16];
 	size_t			 i, j;
 	time_t			 t;
@@ -84,7 +85,15 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 
 	path = xendcfg_consoled_path(&ctx->cfg);
 	if (xen_open_path(path, &c, &cause) != 0) {
+		error = errno;
 		free(path);
+		if (error == EACCES || error == EPERM) {
+			xm_err(ctx, "cannot connect to xenconsoled (%s): its "
+			    "status socket is root's and console-group's only",
+			    cause);
+			free(cause);
+			return (1);
+		}
 		free(cause);
 		return (xm_err(ctx, "xenconsoled is not running; start it with "
 		    "'xenconsoled start'"));

@@ -656,7 +656,9 @@ def test_access_xm_stranger(inst):
     xm = inst.env["XM"]
     cfg = os.path.join(inst.conf, "xend-config.sxp")
     cmds = (["list"], ["info"], ["destroy", "x"], ["mem-set", "x", "64"],
-            ["shutdown", "-a"], ["create", inst.config("st")])
+            ["shutdown", "-a"], ["create", inst.config("st")],
+            ["top", "-b", "-n", "1"])
+    inst.start_consoled()
     os.chmod(inst.tmp, 0o711)
     os.chmod(inst.conf, 0o755)
     os.chmod(cfg, 0o644)
@@ -676,6 +678,14 @@ def test_access_xm_stranger(inst):
                 if mode == 0o666:
                     check("its API is root's only and this is uid %d; run "
                           "this as root" % uid in r.stderr, r.stderr)
+        # xenconsoled's status socket (in its 0700 directory).
+        r = subprocess.run(as_user([xm, "consoles"], uid=uid), env=inst.env,
+                           capture_output=True, text=True, cwd="/",
+                           timeout=30)
+        check(r.returncode == 1 and r.stderr.startswith(
+            "xm consoles: cannot connect to xenconsoled (") and
+            r.stderr.endswith("Permission denied): its status socket is "
+                              "root's and console-group's only\n"), r)
     finally:
         os.chmod(inst.sock, 0o600)
         os.chmod(cfg, 0o600)
