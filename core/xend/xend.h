@@ -91,6 +91,8 @@ struct domain {
 
 	enum dom_shutdown_mode	 shutdown_req;	/* what xm asked for */
 	char			*shutdown_reason; /* poweroff|reboot|crash|... */
+	/* rename-restart under way: the name its new domain takes. */
+	char			*restart_as;
 	double			 restarts[16];	/* ring of restart times */
 	int			 nrestarts;
 	int			 restart_count;
