@@ -54,8 +54,7 @@ struct job {
 	struct savefile_hdr hdr;
 	uint64_t	 fed;		/* restore: stream bytes checked */
 	uint32_t	 crc;
-	char		*buf;
-	size_t		 buf_len, buf_off;
+	char		*buf;		/* restore: the check's */
 
 	/* Migration (migrate.c). */
 	char		*token;		/* names it on both hosts */
