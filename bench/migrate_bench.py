@@ -237,9 +237,9 @@ left to write (it used to write back the whole file there: 86 ms median).
 A restore hands QEMU the file itself (`getfd` of the file positioned at
 the stream, `migrate-incoming fd:`), no longer a pipe that xend filled:
 xend reads the stream beside QEMU for its CRC-32, from the moment QEMU is
-started (fadvise SEQUENTIAL and WILLNEED first), a few MiB a turn of its
-event loop, and `cont`s only once QEMU has loaded it and the checksum is
-right, so a corrupt file still never runs (unit test
+started, a few MiB a turn of its event loop (with `pread`: the file
+offset is QEMU's), and `cont`s only once QEMU has loaded it and the
+checksum is right, so a corrupt file still never runs (unit test
 `test_restore_waits_for_checksum`, system test `save_checkpoint_refusals`).
 What is left is QEMU's: its start until its QMP answers (its own
 initialisation) and its load of the stream into guest RAM.  Not done:
@@ -256,8 +256,15 @@ handed to QEMU only after the whole check (the check then on the critical
 path), 0.21-0.30 s with the file handed over at once and the check beside
 it (the load 99-144 ms); save median 0.34 s with one fsync at the end
 (86 ms of it after QEMU's `completed`), 0.23 s with writeback started as
-it goes (5 ms after).  The host's load moves every figure by tens of
-percent between runs, cp too: the ratios above are one run's.""" % (
+it goes (5 ms after).  From a cold page cache (the save file and cp's
+source dropped with `posix_fadvise(DONTNEED)` before each run, 8 runs
+each alternated, 11:28 UTC, load average 4-5): restore median 0.63 s with
+the pipe, 0.23 s with the file handed over as now, 0.45 s if xend also
+sets `POSIX_FADV_SEQUENTIAL` on the file, and 0.5-1.6 s with `SEQUENTIAL`
+and `WILLNEED` (xend blocked in the `WILLNEED` at the start, QEMU's start
+delayed, and QEMU then read slowly): the file gets no fadvise; cold cp +
+sync 0.29-1.27 s.  The host's load moves every figure by tens of percent
+between runs, cp too: the ratios above are one run's.""" % (
         len(r["cp"]), ms, " ".join("%.2f" % x for x in r["save"]),
         md, " ".join("%.2f" % x for x in r["restore"]), cp,
         " ".join("%.2f" % x for x in r["cp"]), r["size"] >> 20, ms / cp,

@@ -348,7 +348,12 @@ restore_check_cb(evutil_socket_t fd, short what, void *arg)
 	restore_finish(j);
 }
 
-/* Starts the check (and the tick that watches QEMU) once QEMU starts. */
+/*
+ * Starts the check (and the tick that watches QEMU) once QEMU starts.  No
+ * posix_fadvise: SEQUENTIAL or WILLNEED on the file, whose description
+ * QEMU shares, made restores from a cold page cache 2-4x slower
+ * (docs/PERFORMANCE.md); the kernel's own readahead does better.
+ */
 static void
 restore_check_start(struct job *j)
 {
@@ -469,11 +474,6 @@ save_restore(const char *path, int paused, save_check_cb check,
 	}
 	j->file_fd = fd;
 	j->total = j->hdr.stream_len;
-	/* The disk starts on the stream while QEMU starts. */
-	(void)posix_fadvise(fd, restore_stream_off(j), (off_t)j->hdr.stream_len,
-	    POSIX_FADV_SEQUENTIAL);
-	(void)posix_fadvise(fd, restore_stream_off(j), (off_t)j->hdr.stream_len,
-	    POSIX_FADV_WILLNEED);
 	/* The file may come from anywhere: its config is checked as new. */
 	config = domcfg_from_json(json_object_get(meta, "config"), cause);
 	ver = json_string_value(json_object_get(meta, "qemu_version"));
