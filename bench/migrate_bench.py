@@ -258,7 +258,7 @@ it (the load 99-144 ms); save median 0.34 s with one fsync at the end
 (86 ms of it after QEMU's `completed`), 0.23 s with writeback started as
 it goes (5 ms after).  From a cold page cache (the save file and cp's
 source dropped with `posix_fadvise(DONTNEED)` before each run, 8 runs
-each alternated, 11:28 UTC, load average 4-5): restore median 0.63 s with
+each alternated, 11:20-11:25 UTC, load average 3.7-4.8): restore median 0.63 s with
 the pipe, 0.23 s with the file handed over as now, 0.45 s if xend also
 sets `POSIX_FADV_SEQUENTIAL` on the file, and 0.5-1.6 s with `SEQUENTIAL`
 and `WILLNEED` (xend blocked in the `WILLNEED` at the start, QEMU's start
