@@ -983,8 +983,10 @@ def test_antispoof_restart(inst):
     """xend stopped with domains running keeps their rules; started again
     it has each once (the same chains, one dispatch rule), and the chain
     of a domain that died meanwhile is gone; the default can be turned
-    off (vif-antispoof no) and a vif's antispoof=yes still has rules."""
+    off (vif-antispoof no) and a vif's antispoof=yes still has rules;
+    rules that cannot be loaded keep the tap off its bridge."""
     net = "10.240.%d" % inst.ident
+    br = inst.tag + "br"
     try:
         inst.xm_ok("create", "-p", inst.config(
             "r1", vif="['ip=%s.31 %s.32']" % (net, net)))
@@ -1047,7 +1049,31 @@ def test_antispoof_restart(inst):
         inst.xm_ok("destroy", "r3")
         check(inst.xend("stop").rc == 0, "xend stop")
         check(nft_table(inst) is None, "antispoof table left")
+        # Rules that cannot be loaded (an nft that fails, first in xend's
+        # PATH): the tap stays off its bridge, and xm dmesg says why.
+        fake = os.path.join(inst.tmp, "fakebin")
+        os.makedirs(fake)
+        with open(os.path.join(fake, "nft"), "w") as f:
+            f.write("#!/bin/sh\necho 'no nftables here' >&2\nexit 1\n")
+        os.chmod(os.path.join(fake, "nft"), 0o755)
+        check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
+              "bridge add")
+        path = inst.env["PATH"]
+        inst.env["PATH"] = fake + ":" + path
+        inst.start()
+        inst.env["PATH"] = path
+        inst.xm_ok("create", "-p", inst.config(
+            "r4", vif="['bridge=%s, antispoof=yes']" % br))
+        tap = inst.vif(inst.domains()["r4"]["domid"])
+        inst.wait_for(lambda: "antispoof rules: exited with status 1: no "
+                      "nftables here" in inst.xm_ok("dmesg").out, 20,
+                      "the failure in xm dmesg")
+        check(not os.path.exists("/sys/class/net/%s/master" % tap),
+              "%s joined %s unfiltered" % (tap, br))
+        inst.xm_ok("destroy", "r4")
+        check(inst.xend("stop").rc == 0, "xend stop")
     finally:
+        remove_links(br)
         drop_as_tables(inst)
 
 
