@@ -52,6 +52,9 @@ struct as_vif {
 };
 static TAILQ_HEAD(, as_vif) as_vifs = TAILQ_HEAD_INITIALIZER(as_vifs);
 
+/* bridge: frames entering a bridge from a tap; inet: a routed tap. */
+static const char *const as_families[] = { "bridge", "inet" };
+
 static struct event	*as_lease_ev;
 static int		 as_lease_fd = -1;
 
@@ -112,13 +115,12 @@ as_base(char **t, const char *family, const char *table)
 char *
 antispoof_install_text(const char *table, const struct antispoof_vif *v)
 {
-	static const char *const families[] = { "bridge", "inet" };
 	const char	*f;
 	char		*t = xstrdup(""), *c;
 	size_t		 i;
 
-	for (i = 0; i < nitems(families); i++) {
-		f = families[i];
+	for (i = 0; i < nitems(as_families); i++) {
+		f = as_families[i];
 		as_base(&t, f, table);
 		c = xsprintf("%s %s port-%s", f, table, v->vif);
 		as_add(&t, "add chain %s\nflush chain %s\n", c, c);
@@ -153,22 +155,21 @@ antispoof_install_text(const char *table, const struct antispoof_vif *v)
 char *
 antispoof_remove_text(const char *table, const char *vif)
 {
-	static const char *const families[] = { "bridge", "inet" };
 	char	*t = xstrdup("");
 	size_t	 i;
 
 	/* Made first, so the deletes work whether or not they were there. */
-	for (i = 0; i < nitems(families); i++) {
-		as_add(&t, "add table %s %s\n", families[i], table);
+	for (i = 0; i < nitems(as_families); i++) {
+		as_add(&t, "add table %s %s\n", as_families[i], table);
 		as_add(&t, "add map %s %s vifs { type ifname : verdict; }\n",
-		    families[i], table);
-		as_add(&t, "add chain %s %s port-%s\n", families[i], table,
+		    as_families[i], table);
+		as_add(&t, "add chain %s %s port-%s\n", as_families[i], table,
 		    vif);
 		as_add(&t, "add element %s %s vifs { \"%s\" : jump port-%s "
-		    "}\n", families[i], table, vif, vif);
+		    "}\n", as_families[i], table, vif, vif);
 		as_add(&t, "delete element %s %s vifs { \"%s\" }\n",
-		    families[i], table, vif);
-		as_add(&t, "delete chain %s %s port-%s\n", families[i],
+		    as_families[i], table, vif);
+		as_add(&t, "delete chain %s %s port-%s\n", as_families[i],
 		    table, vif);
 	}
 	return (t);
@@ -177,13 +178,12 @@ antispoof_remove_text(const char *table, const char *vif)
 char *
 antispoof_drop_text(const char *table)
 {
-	static const char *const families[] = { "bridge", "inet" };
 	char	*t = xstrdup("");
 	size_t	 i;
 
-	for (i = 0; i < nitems(families); i++) {
-		as_add(&t, "add table %s %s\n", families[i], table);
-		as_add(&t, "delete table %s %s\n", families[i], table);
+	for (i = 0; i < nitems(as_families); i++) {
+		as_add(&t, "add table %s %s\n", as_families[i], table);
+		as_add(&t, "delete table %s %s\n", as_families[i], table);
 	}
 	return (t);
 }
@@ -337,37 +337,6 @@ as_run(const char *key, const char *what, const char *text,
 }
 
 void
-antispoof_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
-    const char *vif, script_done_cb done, void *arg)
-{
-	struct as_vif	*a;
-	char		*text, *what, *table;
-
-	if (!as_wanted(v)) {
-		/* A name reused with antispoof=no: none of the old rules. */
-		as_vif_forget(vif);
-		table = antispoof_table(xend_cfg.vif_prefix);
-		text = antispoof_remove_text(table, vif);
-		what = xsprintf("%s: antispoof off for %s", d->name, vif);
-		as_run(vif, what, text, NULL, NULL);
-		free(table);
-		free(text);
-		free(what);
-		script_call(vif, "antispoof off", done, arg);
-		return;
-	}
-	a = as_vif_note(d, v, devid, vif);
-	text = as_text(a);
-	what = xsprintf("%s: antispoof rules for %s (%s, %s)", d->name, vif,
-	    a->mac, a->ips != NULL ? a->ips : a->leased ? (a->lease != NULL ?
-	    a->lease : "no lease yet") : "any address");
-	log_info("%s", what);
-	as_run(vif, what, text, done, arg);
-	free(text);
-	free(what);
-}
-
-void
 antispoof_vif_down(struct domain *d, const char *vif)
 {
 	char	*text, *what, *table;
@@ -378,6 +347,30 @@ antispoof_vif_down(struct domain *d, const char *vif)
 	what = xsprintf("%s: antispoof rules of %s removed", d->name, vif);
 	as_run(vif, what, text, NULL, NULL);
 	free(table);
+	free(text);
+	free(what);
+}
+
+void
+antispoof_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
+    const char *vif, script_done_cb done, void *arg)
+{
+	struct as_vif	*a;
+	char		*text, *what;
+
+	if (!as_wanted(v)) {
+		/* A name reused with antispoof=no: none of the old rules. */
+		antispoof_vif_down(d, vif);
+		script_call(vif, "antispoof off", done, arg);
+		return;
+	}
+	a = as_vif_note(d, v, devid, vif);
+	text = as_text(a);
+	what = xsprintf("%s: antispoof rules for %s (%s, %s)", d->name, vif,
+	    a->mac, a->ips != NULL ? a->ips : a->leased ? (a->lease != NULL ?
+	    a->lease : "no lease yet") : "any address");
+	log_info("%s", what);
+	as_run(vif, what, text, done, arg);
 	free(text);
 	free(what);
 }
