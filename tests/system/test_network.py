@@ -829,7 +829,8 @@ def guest_neigh(con, ip, marker):
 UDHCPD_CONF = ("printf 'interface %(dev)s\\nstart %(net)s.100\\nend "
                "%(net)s.110\\nlease_file /tmp/ud.leases\\npidfile "
                "/tmp/ud.pid\\noption subnet 255.255.255.0\\n' >/tmp/ud.conf; "
-               ": >/tmp/ud.leases; { udhcpd -f -a 100 /tmp/ud.conf >/tmp/ud.log 2>&1 & }; sleep 2")
+               ": >/tmp/ud.leases; { udhcpd -f -a 100 /tmp/ud.conf "
+               ">/tmp/ud.log 2>&1 & }; sleep 2")
 
 
 def rogue_dhcp(inst, rogue, victim, dev, rogue_mac, victim_tap, net, tag):
@@ -962,6 +963,11 @@ def test_antispoof(inst):
         for con in cons.values():
             con.detach()
         cons = {}
+        # A new QEMU (reboot): sb's chain goes with the old tap and comes
+        # back for the new one.
+        inst.xm_ok("reboot", "-w", "sb", timeout=120)
+        inst.wait_for(lambda: nft_chain(inst, tap["b"]) == cb, 20,
+                      "sb's chain after its reboot")
         inst.xm_ok("destroy", "sa")
         inst.xm_ok("destroy", "sb")
         inst.wait_for(lambda: "port-" not in (nft_table(inst) or "") and
@@ -988,6 +994,9 @@ def test_antispoof_restart(inst):
     net = "10.240.%d" % inst.ident
     br = inst.tag + "br"
     try:
+        remove_links(br)
+        check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
+              "bridge add")
         inst.xm_ok("create", "-p", inst.config(
             "r1", vif="['ip=%s.31 %s.32']" % (net, net)))
         inst.xm_ok("create", "-p", inst.config(
@@ -997,6 +1006,12 @@ def test_antispoof_restart(inst):
         t1, t2 = (inst.vif(doms[n]["domid"]) for n in ("r1", "r2"))
         inst.wait_for(lambda: nft_chain(inst, t1) and nft_chain(inst, t2),
                       20, "both chains")
+        # An interface added to a running domain has its chain too.
+        inst.xm_ok("network-attach", "r1", "ip=%s.35" % net, "bridge=" + br)
+        t11 = inst.vif(doms["r1"]["domid"], 1)
+        inst.wait_for(lambda: nft_chain(inst, t11), 20, "the added chain")
+        c11 = nft_chain(inst, t11)
+        check("ip saddr != { 0.0.0.0, %s.35 } drop" % net in c11, c11)
         c1, i1 = nft_chain(inst, t1), nft_chain(inst, t1, "inet")
         check("ip saddr != { 0.0.0.0, %s.31, %s.32 } drop" % (net, net) in
               c1, c1)
@@ -1024,14 +1039,15 @@ def test_antispoof_restart(inst):
         check(nft_chain(inst, t1) == c1, "r1's chain changed: %r" %
               nft_chain(inst, t1))
         check(nft_chain(inst, t1, "inet") == i1, "r1's inet chain changed")
+        check(nft_chain(inst, t11) == c11, "the added chain changed")
         for fam in ("bridge", "inet"):
             pre = sh("nft", "list", "chain", fam, as_table(inst),
                      "prerouting").stdout
             check(pre.count("iifname vmap @vifs") == 1, pre)
-        check(nft_table(inst).count("jump port-") == 1, nft_table(inst))
+        check(nft_table(inst).count("jump port-") == 2, nft_table(inst))
         inst.xm_ok("destroy", "r1")
-        inst.wait_for(lambda: nft_chain(inst, t1) is None, 20,
-                      "r1's chain removed")
+        inst.wait_for(lambda: nft_chain(inst, t1) is None and
+                      nft_chain(inst, t11) is None, 20, "r1's chains removed")
         check(inst.xend("stop").rc == 0, "xend stop")
         check(nft_table(inst) is None and nft_table(inst, "inet") is None,
               "antispoof tables left after xend stop")
@@ -1056,8 +1072,6 @@ def test_antispoof_restart(inst):
         with open(os.path.join(fake, "nft"), "w") as f:
             f.write("#!/bin/sh\necho 'no nftables here' >&2\nexit 1\n")
         os.chmod(os.path.join(fake, "nft"), 0o755)
-        check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
-              "bridge add")
         path = inst.env["PATH"]
         inst.env["PATH"] = fake + ":" + path
         inst.start()
