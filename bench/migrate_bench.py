@@ -21,6 +21,13 @@ MIGRATION completed and RESUME on the target, stamped by QEMU) beside the
 heartbeat's last beat at the source and first at the target, and the CPU
 each thread of the target QEMU used from its RESUME to that first beat
 (docs/PERFORMANCE.md, "Live migration: where the downtime goes").
+
+--copy-storage N: N live migrations of the demo guest with
+--copy-storage (its root disk a private copy of the image on each
+"host", test_migrate.py's set-up), each beside a plain live migration of
+the same guest on the shared read-only image, alternated in the same run;
+xm's reported times (docs/PERFORMANCE.md, "Live migration with
+--copy-storage").
 """
 import argparse
 import contextlib
@@ -331,12 +338,68 @@ def timeline(n):
         return rows
 
 
+def copy_storage_runs(n):
+    """(seconds with --copy-storage, without, disk MiB, QEMU's downtime
+    ms with, without) per run."""
+    inst = harness.Instance("bench-cps")
+    h = None
+    out = []
+    try:
+        inst.start()
+        h = test_migrate.Hosts(inst, private=True)
+        a, b = h.a, h.b
+        cfg, disk = test_migrate.local_domain(h, "cps")
+        used = os.stat(disk).st_blocks * 512 >> 20
+        a.xm_ok("create", cfg)
+        a.xm_ok("create", a.config("pln"))
+        time.sleep(5)
+        disks = {a: disk, b: os.path.join(h.local_b, "rootfs.ext2")}
+        src, dst = a, b
+        for _ in range(n):
+            row, down = [], []
+            for name, opts in (("cps", ["--copy-storage"]), ("pln", [])):
+                r = src.xm("migrate", "--live", *opts, name,
+                           h.ip["a" if dst is a else "b"], "-p", h.port(dst),
+                           timeout=600)
+                m = re.search(r"([0-9.]+) s \(downtime (\d+) ms", r.out)
+                if r.rc != 0 or m is None:
+                    raise RuntimeError("xm migrate %s: %s" % (name, r.err))
+                row.append(float(m.group(1)))
+                down.append(int(m.group(2)))
+            # The user's part: the source's disk file, once it runs there.
+            os.unlink(disks[src])
+            out.append((row[0], row[1], used, down[0], down[1]))
+            src, dst = dst, src
+        src.xm_ok("destroy", "cps")
+        src.xm_ok("destroy", "pln")
+    finally:
+        if h is not None:
+            h.close()
+        inst.close()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--timeline", type=int, default=0, metavar="N")
+    ap.add_argument("--copy-storage", type=int, default=0, metavar="N")
     a = ap.parse_args()
+    if a.copy_storage:
+        r = copy_storage_runs(a.copy_storage)
+        print("live migration with --copy-storage: median %.2f s (%s), "
+              "without: median %.2f s (%s); QEMU downtime median %d ms "
+              "with, %d ms without; disk %d MiB allocated of %d MiB" %
+              (statistics.median(x[0] for x in r),
+               " ".join("%.2f" % x[0] for x in r),
+               statistics.median(x[1] for x in r),
+               " ".join("%.2f" % x[1] for x in r),
+               statistics.median(x[3] for x in r),
+               statistics.median(x[4] for x in r), r[0][2],
+               os.path.getsize(os.path.join(harness.IMAGES,
+                                            "rootfs.ext2")) >> 20))
+        return
     if a.timeline:
         r = timeline(a.timeline)
         print("last beat -> target RESUME p50 %.0f p99 %.0f ms, RESUME -> "

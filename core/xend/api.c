@@ -753,7 +753,8 @@ api_domain_migrate(struct api_req *req, struct domain *d)
 	if (migrate_start(d, json_string_value(json_object_get(req->args,
 	    "host")), port != NULL ? (int)json_integer_value(port) :
 	    xend_cfg.relocation_port, json_is_true(json_object_get(req->args,
-	    "live")), mbit != NULL ? (long)json_integer_value(mbit) : 0,
+	    "live")), json_is_true(json_object_get(req->args,
+	    "copy_storage")), mbit != NULL ? (long)json_integer_value(mbit) : 0,
 	    api_job_done, req, &cause) != 0) {
 		server_error(req, "failed", "%s", cause);
 		free(cause);
@@ -1031,6 +1032,7 @@ static const struct rpc_arg args_domain_migrate[] = {
 	    NULL },
 	OPT_INT("port", 1, 65535),
 	BOOL_ARG("live"),
+	BOOL_ARG("copy_storage"),
 	OPT_INT("bandwidth", 0, 1000000),
 	RPC_ARGS_END
 };
@@ -1105,7 +1107,7 @@ static const struct api_op api_ops[] = {
 	OP("domain.restore", "restore from a file {file (absolute), paused, "
 	    "policy}", args_domain_restore, 0, api_domain_restore),
 	OP("domain.migrate", "migrate to another host {dom, host, port, live, "
-	    "bandwidth (Mbit/s)}", args_domain_migrate, API_DOM,
+	    "copy_storage, bandwidth (Mbit/s)}", args_domain_migrate, API_DOM,
 	    api_domain_migrate),
 	OP("domain.network_attach", "add a network interface {dom, mac, "
 	    "bridge, script, ip, vifname, model, rate, antispoof}",

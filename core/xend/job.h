@@ -11,6 +11,7 @@
 
 #include "savefile.h"
 
+struct mig_copy;
 struct rconn;
 struct qmp;
 
@@ -68,6 +69,7 @@ struct job {
 	int		 finish_asked;
 	struct rconn	*rc;
 	json_t		*downtime;	/* source: QEMU's figures */
+	struct mig_copy	*copy;		/* --copy-storage (migrate.c's) */
 
 	uint64_t	 bytes;		/* of the stream so far */
 	uint64_t	 total;		/* expected, 0 unknown */

@@ -24,10 +24,24 @@
  * so (docs/RELIABILITY.md).  Both ends write their phase into the
  * domain's dir: a restarted source resumes a domain whose migration had
  * not reached finish (save_recover); a restarted target destroys a domain
- * that had not been started.
+ * that had not been started.  After destroying its copy the source sends
+ * migrate.confirm, and the target forgets the token at once.
+ *
+ * With --copy-storage the target also creates the writable disks (same
+ * paths and sizes) and exports them from its QEMU's NBD server on a unix
+ * socket in the domain's dir; the source opens one more relocation
+ * connection per disk (migrate.nbd, spliced there to that socket), hands
+ * it to its QEMU as an NBD client and mirrors the disk into it.  Once every
+ * mirror is in sync the memory goes as above; at pre-switchover (source
+ * paused) the mirrors are cancelled, which ends them in sync, and only
+ * then migrate-continue.  A failure before the hand-over also removes the
+ * files the target created; the source's files are never touched.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +67,27 @@ enum {
 };
 _Static_assert(MIG_FINISH == JOB_PHASE_HANDOVER, "job_recover's phase");
 
+/* --copy-storage (the last section). */
+struct mig_disk {
+	char		*dev;
+	char		*format;	/* raw or qcow2 */
+	uint64_t	 size;		/* virtual, bytes */
+	char		*created;	/* target: the file made here, or NULL */
+	uint64_t	 offset, len;	/* source: the mirror's progress */
+};
+
+enum { CS_CONNECT, CS_MIRROR, CS_READY, CS_CANCEL, CS_DONE };
+
+struct mig_copy {
+	struct mig_disk	*disks;
+	size_t		 n;
+	size_t		 next;		/* source: disks handed to QEMU */
+	int		 state;		/* source: CS_* */
+	int		 querying;
+	char		 tag[9];	/* QEMU's names: the token's first 8 */
+	uint64_t	 bytes, total;	/* source: of every mirror */
+};
+
 static void	migrate_job_free(struct job *);
 static void	migrate_out_failed(struct job *, const char *);
 static void	migrate_in_failed(struct job *, const char *);
@@ -62,6 +97,20 @@ static void	migrate_in_line(struct rconn *, json_t *, void *);
 static void	migrate_in_closed(struct rconn *, void *);
 static void	migrate_query(struct job *, const char *, json_t *);
 static void	migrate_tick(struct job *);
+static void	migrate_in_nbd(const char *, int, const char *);
+static void	migrate_out_stream(int, const char *, void *);
+static void	migrate_out_continue(struct job *);
+static void	migrate_in_ready(struct job *);
+static void	migrate_copy_free(struct mig_copy *);
+static void	migrate_copy_reap(struct job *);
+static void	migrate_copy_unlink(struct job *);
+static void	migrate_copy_tick(struct job *);
+static void	migrate_copy_cancel(struct job *);
+static int	migrate_copy_new(struct job *, char **);
+static json_t	*migrate_copy_json(struct job *);
+static int	migrate_in_disks(struct job *, const struct domcfg *, json_t *,
+		    char **);
+static void	migrate_out_copy_next(struct job *);
 
 static const struct job_ops migrate_out_ops = {
 	"migrate", migrate_out_failed, NULL, migrate_query, migrate_tick,
@@ -73,7 +122,7 @@ static const struct job_ops migrate_in_ops = {
 };
 
 const struct relocate_handlers migrate_handlers = {
-	migrate_in_line, migrate_in_closed, migrate_in_stream
+	migrate_in_line, migrate_in_closed, migrate_in_stream, migrate_in_nbd
 };
 
 #define MIG_CONNECT_SECONDS	5
@@ -90,6 +139,33 @@ migrate_job_free(struct job *j)
 	if (j->rc != NULL)
 		rconn_free(j->rc);
 	j->rc = NULL;
+	migrate_copy_free(j->copy);
+	j->copy = NULL;
+}
+
+/* The tick once, whoever starts it first (mirrors, stream, target). */
+static void
+migrate_tick_start(struct job *j)
+{
+	if (j->tick_ev == NULL)
+		job_start_tick(j);
+}
+
+/* A connection's first line (stream, disk copy): written at once. */
+static int
+migrate_first_line(int fd, const char *op, const char *token, char **cause)
+{
+	char	*line;
+	int	 rc = 0;
+
+	line = xsprintf("{\"op\":\"%s\",\"token\":\"%s\"}\n", op, token);
+	/* A short line into an empty socket buffer. */
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		*cause = xsprintf("%s connection: %s", op, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	return (rc);
 }
 
 static char *
@@ -136,6 +212,8 @@ migrate_out_failed(struct job *j, const char *msg)
 		rconn_free(j->rc);
 		j->rc = NULL;
 	}
+	if (j->copy != NULL)
+		migrate_copy_reap(j);
 	job_source_failed(j, "migration to", msg);
 }
 
@@ -191,12 +269,14 @@ migrate_out_done(struct job *j, json_t *msg)
 	job_publish("domain.migrated", json_pack("{s:i, s:s, s:s, s:O?}",
 	    "domid", d->domid, "name", d->name, "host", j->host,
 	    "console_port", json_object_get(msg, "console_port")));
-	/* Confirm: the copy here is destroyed. */
+	/* Confirm: the copy here is destroyed; the target may forget it. */
 	if (domain_destroy(d, &cause) != 0) {
 		log_error("%s: migrated, but not destroyed here: %s", d->name,
 		    cause);
 		res.warning = cause;
-	}
+	} else
+		rconn_send(j->rc, json_pack("{s:s, s:{s:s}}", "op",
+		    "migrate.confirm", "args", "token", j->token));
 	job_done(j, NULL, NULL, &res);
 	free(cause);
 	rconn_close_after_send(j->rc);
@@ -237,7 +317,7 @@ migrate_out_migrate_cb(struct qmp *q, json_t *result, const char *error,
 	if (j == NULL)
 		return;
 	j->migrating = 1;
-	job_start_tick(j);
+	migrate_tick_start(j);
 }
 
 /* The stream connection is up: QEMU's migration into it. */
@@ -247,7 +327,7 @@ migrate_out_stream(int fd, const char *why, void *arg)
 	struct job	*j = job_find(arg);
 	struct domain	*d;
 	json_t		*caps;
-	char		*cause, *line;
+	char		*cause;
 
 	if (j == NULL) {
 		if (fd != -1)
@@ -259,16 +339,12 @@ migrate_out_stream(int fd, const char *why, void *arg)
 		return;
 	}
 	d = j->d;
-	line = xsprintf("{\"op\":\"migrate.stream\",\"token\":\"%s\"}\n",
-	    j->token);
-	/* A short line into an empty socket buffer: written at once. */
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		job_fail(j, "stream connection: %s", strerror(errno));
-		free(line);
+	if (migrate_first_line(fd, "migrate.stream", j->token, &cause) != 0) {
+		job_fail(j, "%s", cause);
+		free(cause);
 		close(fd);
 		return;
 	}
-	free(line);
 	j->phase = MIG_PERFORM;
 	if (job_record(j, &cause) != 0) {
 		close(fd);
@@ -286,10 +362,6 @@ migrate_out_stream(int fd, const char *why, void *arg)
 	    "max-bandwidth", j->mbit > 0 ? (json_int_t)j->mbit * 125000 :
 	    JOB_MAX_BANDWIDTH, "downtime-limit", (json_int_t)MIG_DOWNTIME_MS),
 	    migrate_out_qmp_cb, job_arg(j));
-	/* Without --live: pause, copy, resume there (the manual). */
-	if (!j->live && d->state == DOM_RUNNING)
-		qmp_command(d->qmp, "stop", NULL, migrate_out_qmp_cb,
-		    job_arg(j));
 	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname",
 	    "xmmig"), fd, migrate_out_qmp_cb, job_arg(j));
 	close(fd);
@@ -297,12 +369,28 @@ migrate_out_stream(int fd, const char *why, void *arg)
 	    migrate_out_migrate_cb, job_arg(j));
 }
 
-/* Prepared: the stream connection, then QEMU's migration into it. */
+/* The stream connection, then QEMU's migration into it. */
 static void
-migrate_out_perform(struct job *j)
+migrate_out_perform_stream(struct job *j)
 {
 	relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
 	    migrate_out_stream, job_arg(j));
+}
+
+/* Prepared: the disks first if they are copied, then the memory. */
+static void
+migrate_out_perform(struct job *j)
+{
+	struct domain	*d = j->d;
+
+	/* Without --live: pause, copy, resume there (the manual). */
+	if (!j->live && d->state == DOM_RUNNING)
+		qmp_command(d->qmp, "stop", NULL, migrate_out_qmp_cb,
+		    job_arg(j));
+	if (j->copy != NULL)
+		migrate_out_copy_next(j);
+	else
+		migrate_out_perform_stream(j);
 }
 
 static void
@@ -359,14 +447,15 @@ migrate_out_connected(int fd, const char *why, void *arg)
 	}
 	j->rc = relocate_control(fd, j->host, migrate_out_line,
 	    migrate_out_closed, job_arg(j));
-	rconn_send(j->rc, json_pack("{s:s, s:{s:o, s:s, s:b}}", "op",
+	rconn_send(j->rc, json_pack("{s:s, s:{s:o, s:s, s:b, s:o*}}", "op",
 	    "migrate.prepare", "args", "config", domcfg_to_json(d->config),
-	    "token", j->token, "paused", d->state == DOM_PAUSED));
+	    "token", j->token, "paused", d->state == DOM_PAUSED,
+	    "copy_storage", migrate_copy_json(j)));
 }
 
 int
 migrate_start(struct domain *d, const char *host, int port, int live,
-    long mbit, job_done_cb done, void *arg, char **cause)
+    int copy_storage, long mbit, job_done_cb done, void *arg, char **cause)
 {
 	struct job	*j;
 	char		*path;
@@ -386,10 +475,15 @@ migrate_start(struct domain *d, const char *host, int port, int live,
 	j->token = migrate_token();
 	j->total = (uint64_t)d->boot_maxmem << 20;
 	j->phase = MIG_BEGIN;
+	if (copy_storage && migrate_copy_new(j, cause) != 0) {
+		job_end(j);
+		return (-1);
+	}
 	j->done = done;
 	j->done_arg = arg;
-	log_info("%s (%d): migrating to %s port %d%s", d->name, d->domid,
-	    host, port, live ? " (live)" : "");
+	log_info("%s (%d): migrating to %s port %d%s%s", d->name, d->domid,
+	    host, port, live ? " (live)" : "", copy_storage ?
+	    " with its disks" : "");
 	job_event(j, "active", NULL);
 	relocate_connect(host, port, MIG_CONNECT_SECONDS,
 	    migrate_out_connected, job_arg(j));
@@ -406,25 +500,37 @@ migrate_out_continue_cb(struct qmp *q, json_t *result, const char *error,
 		job_fail(j, "qemu: migrate-continue: %s", error);
 }
 
+/* The source is paused at pre-switchover, its disks (if any) in sync. */
+static void
+migrate_out_continue(struct job *j)
+{
+	qmp_command(j->d->qmp, "migrate-continue", json_pack("{s:s}",
+	    "state", "pre-switchover"), migrate_out_continue_cb, job_arg(j));
+}
+
+/* bytes and total: the memory's, and the disks' mirrors if copied. */
+static uint64_t	migrate_copy_bytes(struct job *, int total);
+
 static void
 migrate_out_query(struct job *j, const char *st, json_t *r)
 {
-	struct domain	*d = j->d;
 	json_t		*ram = json_object_get(r, "ram");
 	char		*cause;
 	const char	*desc;
 
 	if (json_is_integer(json_object_get(ram, "transferred")))
 		j->bytes = json_integer_value(json_object_get(ram,
-		    "transferred"));
+		    "transferred")) + migrate_copy_bytes(j, 0);
 	if (json_is_integer(json_object_get(ram, "total")))
-		j->total = json_integer_value(json_object_get(ram, "total"));
+		j->total = json_integer_value(json_object_get(ram, "total")) +
+		    migrate_copy_bytes(j, 1);
 	if (strcmp(st, "pre-switchover") == 0 && j->phase == MIG_PERFORM) {
 		/* Everything else has gone; the source is stopped now. */
 		j->phase = MIG_SWITCHOVER;
-		qmp_command(d->qmp, "migrate-continue", json_pack("{s:s}",
-		    "state", "pre-switchover"), migrate_out_continue_cb,
-		    job_arg(j));
+		if (j->copy != NULL)
+			migrate_copy_cancel(j);	/* then migrate_out_continue */
+		else
+			migrate_out_continue(j);
 	} else if (strcmp(st, "completed") == 0 && j->phase < MIG_FINISH) {
 		j->completed = 1;
 		json_decref(j->downtime);
@@ -468,6 +574,8 @@ migrate_in_failed(struct job *j, const char *msg)
 		else
 			domain_destroy(j->d, NULL);
 	}
+	if (j->copy != NULL && j->phase < MIG_FINISH)
+		migrate_copy_unlink(j);
 	if (j->rc != NULL)
 		rconn_close_after_send(j->rc);
 	j->rc = NULL;
@@ -500,16 +608,61 @@ migrate_in_join(struct job *j)
 	    "fd:xmmig"), migrate_in_qmp_cb, job_arg(j));
 	j->migrating = 1;
 	j->phase = MIG_PERFORM;
-	job_start_tick(j);
+	migrate_tick_start(j);
 }
 
+/* QEMU waits (its disks exported, if copied): the source may go on. */
 static void
-migrate_in_up(struct job *j)
+migrate_in_ready(struct job *j)
 {
 	j->qmp_ready = 1;
 	rconn_send(j->rc, json_pack("{s:b, s:i}", "ok", 1, "domid",
 	    j->d->domid));
 	migrate_in_join(j);
+}
+
+static void
+migrate_in_exported_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_reply(arg, error, "block-export-add");
+
+	if (j != NULL)
+		migrate_in_ready(j);
+}
+
+/*
+ * The disks copied here go out through QEMU's NBD server on a unix socket
+ * in the domain's (0700) dir; only migrate_in_nbd connects to it.
+ */
+static void
+migrate_in_up(struct job *j)
+{
+	struct domain	*d = j->d;
+	char		*sock;
+	size_t		 i;
+
+	/* Watches QEMU from now: one gone mid-copy fails the job. */
+	migrate_tick_start(j);
+	if (j->copy == NULL) {
+		migrate_in_ready(j);
+		return;
+	}
+	sock = xsprintf("%s/nbd.sock", d->dir);
+	unlink(sock);
+	qmp_command(d->qmp, "nbd-server-start", json_pack("{s:{s:s, s:{s:s}}}",
+	    "addr", "type", "unix", "data", "path", sock), migrate_in_qmp_cb,
+	    job_arg(j));
+	free(sock);
+	for (i = 0; i < j->copy->n; i++) {
+		qmp_command(d->qmp, "block-export-add", json_pack("{s:s, s:s+, "
+		    "s:s+, s:s+, s:b}", "type", "nbd", "id", "xmexp-",
+		    j->copy->disks[i].dev, "node-name", "vbd-",
+		    j->copy->disks[i].dev, "name", "vbd-",
+		    j->copy->disks[i].dev, "writable", 1),
+		    i + 1 == j->copy->n ? migrate_in_exported_cb :
+		    migrate_in_qmp_cb, job_arg(j));
+	}
 }
 
 static void
@@ -557,9 +710,16 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 	j->rc = rc;
 	j->phase = MIG_PREPARE;
 	rconn_set_cb(rc, migrate_in_line, migrate_in_closed, job_arg(j));
-	/* The checks of a create: name free, memory, disks, ports. */
-	if (domain_restore(dc, json_is_true(json_object_get(args,
-	    "paused")), j, NULL, NULL, &cause) != 0) {
+	/*
+	 * --copy-storage: the disks made here first; then the checks of a
+	 * create: name free, memory, disks, ports.
+	 */
+	if ((json_object_get(args, "copy_storage") != NULL &&
+	    migrate_in_disks(j, dc, json_object_get(args, "copy_storage"),
+	    &cause) != 0) || domain_restore(dc, json_is_true(json_object_get(
+	    args, "paused")), j, NULL, NULL, &cause) != 0) {
+		if (j->copy != NULL)
+			migrate_copy_unlink(j);
 		rconn_error(rc, "%s", cause);
 		log_warn("incoming migration from %s refused: %s",
 		    rconn_peer(rc), cause);
@@ -694,7 +854,7 @@ migrate_token_mark(const char *token, char **cause)
 static void
 migrate_in_handover(struct job *j)
 {
-	char	*cause;
+	char	*cause, *sock;
 
 	if (!j->completed || !j->finish_asked || j->phase >= MIG_FINISH)
 		return;
@@ -708,6 +868,14 @@ migrate_in_handover(struct job *j)
 	if (job_record(j, &cause) != 0) {
 		log_warn("%s", cause);
 		free(cause);
+	}
+	/* The disks are this QEMU's alone before it runs (cont follows). */
+	if (j->copy != NULL) {
+		qmp_command(j->d->qmp, "nbd-server-stop", NULL, migrate_in_qmp_cb,
+		    job_arg(j));
+		sock = xsprintf("%s/nbd.sock", j->d->dir);
+		unlink(sock);
+		free(sock);
 	}
 	domain_incoming_done(j->d, NULL);
 }
@@ -740,6 +908,31 @@ migrate_in_query(struct rconn *rc, json_t *args)
 	rconn_send(rc, json_pack("{s:b, s:b}", "ok", 1, "handed_over", here));
 }
 
+/*
+ * migrate.confirm: the source destroyed its copy, so nobody will ask about
+ * this token: it goes now rather than at its expiry.
+ */
+static void
+migrate_in_confirm(struct rconn *rc, json_t *args)
+{
+	const char	*token = json_string_value(json_object_get(args,
+			    "token"));
+	char		*path;
+
+	if (token == NULL || strspn(token, "0123456789abcdef") !=
+	    strlen(token) || strlen(token) < 16) {
+		rconn_error(rc, "confirm: expected a token");
+		return;
+	}
+	path = migrate_token_path(token);
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("%s: %s", path, strerror(errno));
+	else
+		log_debug("%s: confirmed by the source", path);
+	free(path);
+	rconn_send(rc, json_pack("{s:b}", "ok", 1));
+}
+
 static void
 migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 {
@@ -760,6 +953,8 @@ migrate_in_line(struct rconn *rc, json_t *msg, void *arg)
 		migrate_in_prepare(rc, args);
 	else if (strcmp(op, "migrate.query") == 0 && j == NULL)
 		migrate_in_query(rc, args);
+	else if (strcmp(op, "migrate.confirm") == 0 && j == NULL)
+		migrate_in_confirm(rc, args);
 	else if (strcmp(op, "migrate.finish") == 0 && j != NULL) {
 		j->finish_asked = 1;
 		migrate_in_handover(j);
@@ -936,11 +1131,700 @@ migrate_tick(struct job *j)
 			    "domid", d->domid, "console_port",
 			    precheck_console_port(d->config, d->domid)));
 			job_event(j, "completed", NULL);
-			rconn_close_after_send(j->rc);
+			/* Open for the source's migrate.confirm; it closes. */
+			rconn_set_cb(j->rc, migrate_in_line, migrate_in_closed,
+			    NULL);
 			j->rc = NULL;
 			job_end(j);
 		}
 		return;
 	}
 	job_query(j);
+	if (j->op == JOB_MIGRATE_OUT && j->copy != NULL)
+		migrate_copy_tick(j);
+}
+
+/* ---- --copy-storage: the writable disks go too ---- */
+
+static void
+migrate_copy_free(struct mig_copy *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->disks[i].dev);
+		free(c->disks[i].format);
+		free(c->disks[i].created);
+	}
+	free(c->disks);
+	free(c);
+}
+
+static struct mig_disk *
+migrate_copy_add(struct mig_copy *c, const char *dev, const char *format,
+    uint64_t size)
+{
+	struct mig_disk	*md;
+
+	c->disks = xreallocarray(c->disks, c->n + 1, sizeof *c->disks);
+	md = &c->disks[c->n++];
+	memset(md, 0, sizeof *md);
+	md->dev = xstrdup(dev);
+	md->format = xstrdup(format);
+	md->size = size;
+	return (md);
+}
+
+/* QEMU's names for a disk's NBD node and mirror job on the source. */
+static char *
+migrate_copy_name(struct mig_copy *c, const char *what, size_t i)
+{
+	return (xsprintf("xm%s-%s-%s", what, c->tag, c->disks[i].dev));
+}
+
+/* A disk's virtual size: a qcow2's from its header, else its length. */
+static int
+migrate_disk_size(const char *path, const char *format, uint64_t *size,
+    char **cause)
+{
+	unsigned char	 b[8];
+	off_t		 end;
+	int		 fd, i;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (strcmp(format, "qcow2") == 0) {
+		if (pread(fd, b, sizeof b, 24) != (ssize_t)sizeof b) {
+			*cause = xsprintf("%s: short qcow2 header", path);
+			close(fd);
+			return (-1);
+		}
+		for (*size = 0, i = 0; i < 8; i++)
+			*size = *size << 8 | b[i];
+	} else if ((end = lseek(fd, 0, SEEK_END)) == -1) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
+		close(fd);
+		return (-1);
+	} else
+		*size = end;
+	close(fd);
+	return (0);
+}
+
+/* Source: the writable disks to copy (read-only ones stay shared). */
+static int
+migrate_copy_new(struct job *j, char **cause)
+{
+	struct domain	*d = j->d;
+	struct mig_copy	*c = xcalloc(1, sizeof *c);
+	struct sdisk	 sd;
+	struct disk_info di;
+	uint64_t	 size;
+	size_t		 i;
+
+	memcpy(c->tag, j->token, 8);
+	j->copy = c;
+	for (i = 0; storage_disk_at(d->config, i, &sd) == 0; i++) {
+		if (strcmp(sd.mode, "r") == 0)
+			continue;
+		if (storage_open_info(&sd, &di, cause) != 0)
+			return (-1);
+		if (migrate_disk_size(di.path, di.format, &size, cause) != 0) {
+			storage_close(&di);
+			return (-1);
+		}
+		migrate_copy_add(c, sd.dev, di.format, size);
+		c->total += size;
+		storage_close(&di);
+	}
+	if (c->n == 0) {
+		*cause = xsprintf("domain %s has no writable disk to copy "
+		    "(read-only disks must be there already)", d->name);
+		return (-1);
+	}
+	j->total += c->total;
+	return (0);
+}
+
+/* prepare's copy_storage: [{dev, format, size}], or NULL without. */
+static json_t *
+migrate_copy_json(struct job *j)
+{
+	json_t	*a;
+	size_t	 i;
+
+	if (j->copy == NULL)
+		return (NULL);
+	a = json_array();
+	for (i = 0; i < j->copy->n; i++) {
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I}", "dev",
+		    j->copy->disks[i].dev, "format", j->copy->disks[i].format,
+		    "size", (json_int_t)j->copy->disks[i].size));
+	}
+	return (a);
+}
+
+static uint64_t
+migrate_copy_bytes(struct job *j, int total)
+{
+	if (j->copy == NULL)
+		return (0);
+	return (total ? j->copy->total : j->copy->bytes);
+}
+
+/*
+ * One disk's relocation connection is up: QEMU gets it as an NBD client
+ * (getfd, then the "fd" server) and mirrors the disk into it.
+ */
+static void
+migrate_out_nbd(int fd, const char *why, void *arg)
+{
+	struct job	*j = job_find(arg);
+	struct mig_copy	*c;
+	struct domain	*d;
+	char		*node, *mirror, *cause, *exp;
+	json_t		*args;
+
+	if (j == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	c = j->copy;
+	if (fd == -1) {
+		job_fail(j, "disk %s: connection: %s", c->disks[c->next].dev,
+		    why);
+		return;
+	}
+	if (migrate_first_line(fd, "migrate.nbd", j->token, &cause) != 0) {
+		job_fail(j, "%s", cause);
+		free(cause);
+		close(fd);
+		return;
+	}
+	d = j->d;
+	node = migrate_copy_name(c, "nbd", c->next);
+	mirror = migrate_copy_name(c, "cp", c->next);
+	exp = xsprintf("vbd-%s", c->disks[c->next].dev);
+	c->next++;
+	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname", node), fd,
+	    migrate_out_qmp_cb, job_arg(j));
+	close(fd);
+	qmp_command(d->qmp, "blockdev-add", json_pack("{s:s, s:s, s:{s:s, s:s}, "
+	    "s:s}", "driver", "nbd", "node-name", node, "server", "type", "fd",
+	    "str", node, "export", exp), migrate_out_qmp_cb, job_arg(j));
+	/* Kept after it ends (auto-dismiss off) so its error can be read. */
+	args = json_pack("{s:s, s:s, s:s, s:s, s:b}", "job-id", mirror,
+	    "device", exp, "target", node, "sync", "full", "auto-dismiss", 0);
+	if (j->mbit > 0)
+		json_object_set_new(args, "speed", json_integer(
+		    (json_int_t)j->mbit * 125000));
+	qmp_command(d->qmp, "blockdev-mirror", args, migrate_out_qmp_cb,
+	    job_arg(j));
+	free(node);
+	free(mirror);
+	free(exp);
+	migrate_out_copy_next(j);
+}
+
+/* The next disk's connection; once all mirror, the tick watches them. */
+static void
+migrate_out_copy_next(struct job *j)
+{
+	struct mig_copy	*c = j->copy;
+
+	if (c->next < c->n) {
+		relocate_connect(j->host, j->port, MIG_CONNECT_SECONDS,
+		    migrate_out_nbd, job_arg(j));
+		return;
+	}
+	c->state = CS_MIRROR;
+	migrate_tick_start(j);
+}
+
+/* Pre-switchover, the source paused: cancelling a ready mirror ends it in sync. */
+static void
+migrate_copy_cancel(struct job *j)
+{
+	struct mig_copy	*c = j->copy;
+	char		*mirror;
+	size_t		 i;
+
+	c->state = CS_CANCEL;
+	for (i = 0; i < c->n; i++) {
+		mirror = migrate_copy_name(c, "cp", i);
+		qmp_command(j->d->qmp, "block-job-cancel", json_pack("{s:s}",
+		    "device", mirror), migrate_out_qmp_cb, job_arg(j));
+		free(mirror);
+	}
+}
+
+/* Mirror i in query-block-jobs' answer, or NULL. */
+static json_t *
+migrate_copy_find(struct mig_copy *c, json_t *jobs, size_t i)
+{
+	json_t	*o, *found = NULL;
+	size_t	 k;
+	char	*mirror = migrate_copy_name(c, "cp", i);
+
+	json_array_foreach(jobs, k, o) {
+		if (json_is_string(json_object_get(o, "device")) &&
+		    strcmp(json_string_value(json_object_get(o, "device")),
+		    mirror) == 0)
+			found = o;
+	}
+	free(mirror);
+	return (found);
+}
+
+static void
+migrate_copy_jobs_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct job	*j = job_find(arg);
+	struct mig_copy	*c;
+	json_t		*o;
+	const char	*err, *st;
+	size_t		 i, ready = 0, concluded = 0;
+	char		*mirror;
+
+	if (j == NULL || (c = j->copy) == NULL)
+		return;
+	c->querying = 0;
+	if (error != NULL || !json_is_array(result) || c->state == CS_DONE)
+		return;
+	c->bytes = 0;
+	for (i = 0; i < c->n; i++) {
+		if ((o = migrate_copy_find(c, result, i)) == NULL) {
+			job_fail(j, "disk %s: its copy ended", c->disks[i].dev);
+			return;
+		}
+		err = json_string_value(json_object_get(o, "error"));
+		if (err != NULL) {
+			job_fail(j, "disk %s: copy to %s failed: %s",
+			    c->disks[i].dev, j->host, err);
+			return;
+		}
+		st = json_string_value(json_object_get(o, "status"));
+		c->disks[i].offset = json_integer_value(json_object_get(o,
+		    "offset"));
+		c->disks[i].len = json_integer_value(json_object_get(o,
+		    "len"));
+		c->bytes += c->disks[i].offset;
+		ready += json_is_true(json_object_get(o, "ready"));
+		concluded += st != NULL && strcmp(st, "concluded") == 0;
+	}
+	if (c->state == CS_MIRROR) {
+		j->bytes = c->bytes;
+		if (ready < c->n) {
+			job_progress(j);
+			return;
+		}
+		log_info("%s (%d): disks in sync with %s, now the memory",
+		    j->d->name, j->d->domid, j->host);
+		c->state = CS_READY;
+		migrate_out_perform_stream(j);
+	} else if (c->state == CS_CANCEL && concluded == c->n) {
+		c->state = CS_DONE;
+		for (i = 0; i < c->n; i++) {
+			mirror = migrate_copy_name(c, "cp", i);
+			qmp_command(q, "job-dismiss", json_pack("{s:s}", "id",
+			    mirror), migrate_out_qmp_cb, job_arg(j));
+			free(mirror);
+		}
+		migrate_out_continue(j);
+	}
+}
+
+/* Source, every tick while mirrors run: their progress and state. */
+static void
+migrate_copy_tick(struct job *j)
+{
+	struct mig_copy	*c = j->copy;
+
+	if (c->querying || c->state == CS_CONNECT || c->state == CS_DONE ||
+	    !qmp_is_up(j->d->qmp))
+		return;
+	c->querying = 1;
+	qmp_command(j->d->qmp, "query-block-jobs", NULL, migrate_copy_jobs_cb,
+	    job_arg(j));
+}
+
+/*
+ * A failed migration's mirrors and NBD nodes on the source go once QEMU
+ * has ended the mirrors (cancelled by force); given up after a while.
+ */
+struct mig_reap {
+	struct domain	*d;
+	struct mig_copy	*c;
+	struct event	*ev;
+	int		 tries;
+};
+
+#define MIG_REAP_TRIES		300	/* of MIG_REAP_USEC: 30 s */
+#define MIG_REAP_USEC		100000
+
+static void
+migrate_reap_free(struct mig_reap *r)
+{
+	event_free(r->ev);
+	domain_unref(r->d);
+	migrate_copy_free(r->c);
+	free(r);
+}
+
+static void
+migrate_reap_jobs_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct mig_reap	*r = arg;
+	struct timeval	 tv = { 0, MIG_REAP_USEC };
+	json_t		*o;
+	const char	*st;
+	char		*name;
+	size_t		 i;
+	int		 left = 0;
+
+	if (error != NULL || r->d->removed) {
+		migrate_reap_free(r);
+		return;
+	}
+	for (i = 0; i < r->c->next; i++) {
+		if ((o = migrate_copy_find(r->c, result, i)) == NULL)
+			continue;
+		st = json_string_value(json_object_get(o, "status"));
+		if (st != NULL && strcmp(st, "concluded") == 0) {
+			name = migrate_copy_name(r->c, "cp", i);
+			qmp_command(q, "job-dismiss", json_pack("{s:s}", "id",
+			    name), NULL, NULL);
+			free(name);
+		} else
+			left++;
+	}
+	if (left == 0 || ++r->tries >= MIG_REAP_TRIES) {
+		for (i = 0; i < r->c->next && left == 0; i++) {
+			name = migrate_copy_name(r->c, "nbd", i);
+			qmp_command(q, "blockdev-del", json_pack("{s:s}",
+			    "node-name", name), NULL, NULL);
+			free(name);
+		}
+		if (left != 0)
+			log_warn("%s (%d): disk copies still not ended",
+			    r->d->name, r->d->domid);
+		migrate_reap_free(r);
+		return;
+	}
+	evtimer_add(r->ev, &tv);
+}
+
+static void
+migrate_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mig_reap	*r = arg;
+
+	if (r->d->removed || !qmp_is_up(r->d->qmp)) {
+		migrate_reap_free(r);
+		return;
+	}
+	qmp_command(r->d->qmp, "query-block-jobs", NULL, migrate_reap_jobs_cb,
+	    r);
+}
+
+static void
+migrate_copy_reap(struct job *j)
+{
+	struct mig_reap	*r;
+	struct timeval	 tv = { 0, 0 };
+	char		*name;
+	size_t		 i;
+
+	if (j->copy->next == 0 || !qmp_is_up(j->d->qmp) || j->d->removed) {
+		migrate_copy_free(j->copy);
+		j->copy = NULL;
+		return;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->d = j->d;
+	domain_ref(r->d);
+	r->c = j->copy;
+	j->copy = NULL;
+	for (i = 0; i < r->c->next; i++) {
+		name = migrate_copy_name(r->c, "cp", i);
+		qmp_command(r->d->qmp, "block-job-cancel", json_pack("{s:s, s:b}",
+		    "device", name, "force", 1), NULL, NULL);
+		free(name);
+	}
+	r->ev = evtimer_new(xend_base, migrate_reap_cb, r);
+	evtimer_add(r->ev, &tv);
+}
+
+/* Target: the files this migration created go (never any other). */
+static void
+migrate_copy_unlink(struct job *j)
+{
+	struct mig_disk	*md;
+	size_t		 i;
+
+	for (i = 0; i < j->copy->n; i++) {
+		md = &j->copy->disks[i];
+		if (md->created == NULL)
+			continue;
+		if (unlink(md->created) != 0)
+			log_warn("%s: %s", md->created, strerror(errno));
+		else {
+			log_info("incoming migration from %s: removed %s, "
+			    "created for it", j->path, md->created);
+			dmesg_add("incoming migration from %s: removed %s, "
+			    "created for it", j->path, md->created);
+		}
+		free(md->created);
+		md->created = NULL;
+	}
+}
+
+static const char *
+migrate_hostname(char *buf, size_t len)
+{
+	if (gethostname(buf, len) != 0)
+		snprintf(buf, len, "?");
+	return (buf);
+}
+
+/* qemu-img create -f qcow2 over the empty file just made (O_EXCL). */
+static int
+migrate_qcow2_create(const char *path, uint64_t size, char **cause)
+{
+	char	 sz[32];
+	pid_t	 pid;
+	int	 status, nullfd;
+
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+	if ((pid = fork()) == -1) {
+		*cause = xsprintf("fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid == 0) {
+		nullfd = open("/dev/null", O_RDWR);
+		dup2(nullfd, 0);
+		dup2(nullfd, 1);
+		dup2(nullfd, 2);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2",
+		    path, sz, (char *)NULL);
+		_exit(127);
+	}
+	/* A qcow2 header is written in milliseconds. */
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		*cause = xsprintf("%s: qemu-img create failed (status %d)", path,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return (-1);
+	}
+	return (0);
+}
+
+static char *
+migrate_disk_exists(const char *dev, const char *path)
+{
+	char	 host[256];
+
+	return (xsprintf("disk %s: %s exists on %s; remove it or migrate "
+	    "without --copy-storage", dev, path, migrate_hostname(host,
+	    sizeof host)));
+}
+
+/* A disk file made for a copy: never over one that exists. */
+static int
+migrate_disk_create(const char *dev, const char *path, const char *format,
+    uint64_t size, char **cause)
+{
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST) {
+		*cause = migrate_disk_exists(dev, path);
+		return (-1);
+	}
+	if (fd == -1) {
+		*cause = xsprintf("disk %s: %s: %s", dev, path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (strcmp(format, "raw") == 0 && ftruncate(fd, size) != 0) {
+		*cause = xsprintf("disk %s: %s: %s", dev, path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	close(fd);
+	if (strcmp(format, "qcow2") == 0 &&
+	    migrate_qcow2_create(path, size, cause) != 0) {
+		unlink(path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Free space for size more bytes on path's filesystem, beyond planned. */
+static int
+migrate_disk_space(const char *dev, const char *path, uint64_t size,
+    uint64_t planned, char **cause)
+{
+	struct statvfs	 sv;
+	char		*dir, *slash, host[256];
+	uint64_t	 avail;
+	int		 rc = 0;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (statvfs(slash != NULL ? dir : ".", &sv) != 0) {
+		*cause = xsprintf("disk %s: %s: %s", dev, dir, strerror(errno));
+		rc = -1;
+	} else if ((avail = (uint64_t)sv.f_bavail * sv.f_frsize) <
+	    size + planned) {
+		*cause = xsprintf("disk %s: %s needs %llu MiB, %llu MiB free "
+		    "on %s", dev, path, (unsigned long long)((size + planned)
+		    >> 20), (unsigned long long)(avail >> 20),
+		    migrate_hostname(host, sizeof host));
+		rc = -1;
+	}
+	free(dir);
+	return (rc);
+}
+
+/* A phy: disk is never made: it must be there, at least as large. */
+static int
+migrate_disk_phy(const char *dev, const char *path, uint64_t size,
+    char **cause)
+{
+	char		 host[256];
+	uint64_t	 have;
+	char		*why = NULL;
+
+	if (migrate_disk_size(path, "raw", &have, &why) != 0) {
+		*cause = xsprintf("disk %s: %s does not open on %s (%s); phy: "
+		    "devices are not created, make it there first", dev, path,
+		    migrate_hostname(host, sizeof host), why);
+		free(why);
+		return (-1);
+	}
+	if (have < size) {
+		*cause = xsprintf("disk %s: %s on %s is smaller than the "
+		    "source's (%llu < %llu bytes)", dev, path,
+		    migrate_hostname(host, sizeof host),
+		    (unsigned long long)have, (unsigned long long)size);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Target, prepare with copy_storage: the config's writable disks made
+ * here (same path, size and format); the entries say dev, format, size.
+ * Files made are in j->copy, for migrate_copy_unlink.
+ */
+static int
+migrate_in_disks(struct job *j, const struct domcfg *dc, json_t *list,
+    char **cause)
+{
+	struct mig_copy	*c = xcalloc(1, sizeof *c);
+	struct mig_disk	*md;
+	struct sdisk	 sd;
+	struct stat	 st;
+	json_t		*o, *found;
+	const char	*path, *format;
+	char		 type;
+	uint64_t	 planned = 0;
+	size_t		 i, k;
+
+	j->copy = c;
+	if (!json_is_array(list)) {
+		*cause = xstrdup("prepare: copy_storage: expected a list");
+		return (-1);
+	}
+	for (i = 0; storage_disk_at(dc, i, &sd) == 0; i++) {
+		if (sd.mode == NULL || strcmp(sd.mode, "r") == 0)
+			continue;
+		found = NULL;
+		json_array_foreach(list, k, o) {
+			if (json_is_string(json_object_get(o, "dev")) &&
+			    strcmp(json_string_value(json_object_get(o, "dev")),
+			    sd.dev) == 0)
+				found = o;
+		}
+		format = json_string_value(json_object_get(found, "format"));
+		if (found == NULL || format == NULL ||
+		    (strcmp(format, "raw") != 0 &&
+		    strcmp(format, "qcow2") != 0) ||
+		    !json_is_integer(json_object_get(found, "size")) ||
+		    json_integer_value(json_object_get(found, "size")) < 0) {
+			*cause = xsprintf("prepare: copy_storage: disk %s: "
+			    "expected its format and size", sd.dev);
+			return (-1);
+		}
+		path = storage_uname_path(sd.uname, &type);
+		md = migrate_copy_add(c, sd.dev, format,
+		    json_integer_value(json_object_get(found, "size")));
+		if (type == 'p') {
+			if (migrate_disk_phy(sd.dev, path, md->size, cause) != 0)
+				return (-1);
+			continue;
+		}
+		/* Before the space check: the likelier reason. */
+		if (lstat(path, &st) == 0) {
+			*cause = migrate_disk_exists(sd.dev, path);
+			return (-1);
+		}
+		if (migrate_disk_space(sd.dev, path, md->size, planned,
+		    cause) != 0 || migrate_disk_create(sd.dev, path,
+		    type == 'q' ? "qcow2" : format, md->size, cause) != 0)
+			return (-1);
+		planned += md->size;
+		md->created = xstrdup(path);
+		log_info("incoming migration from %s: created %s (%s, %llu "
+		    "bytes) for disk %s", j->path, path, format,
+		    (unsigned long long)md->size, sd.dev);
+	}
+	if (c->n == 0) {
+		*cause = xstrdup("prepare: copy_storage: no writable disk");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A disk copy's connection (migrate.nbd) for a migration in prepared
+ * here: spliced to QEMU's NBD socket.
+ */
+static void
+migrate_in_nbd(const char *token, int fd, const char *peer)
+{
+	struct job	*j = job_by_token(token);
+	char		*path, *cause;
+	int		 u;
+
+	if (j == NULL || j->op != JOB_MIGRATE_IN || j->copy == NULL ||
+	    !j->qmp_ready || j->phase >= MIG_FINISH) {
+		log_warn("relocation: %s: a disk copy for no migration here",
+		    peer);
+		close(fd);
+		return;
+	}
+	/* A local listener: connect(2) answers at once. */
+	path = xsprintf("%s/nbd.sock", j->d->dir);
+	u = unix_connect(path, &cause);
+	free(path);
+	if (u == -1) {
+		close(fd);
+		job_fail(j, "%s", cause);
+		free(cause);
+		return;
+	}
+	relocate_splice(fd, u, peer);
 }

@@ -5,7 +5,11 @@
  * Every connection starts with one JSON line.  {"op": "migrate.stream",
  * "token": T} makes it a migration stream: the rest of it is QEMU's, so
  * the line is read without reading past it and the socket goes to the
- * target QEMU (save.c).  Anything else makes it a control connection:
+ * target QEMU (save.c).  {"op": "migrate.nbd", "token": T} makes it a
+ * disk copy's (--copy-storage): migrate.c splices it to the target QEMU's
+ * NBD server, which listens only on a unix socket in the domain's dir, so
+ * NBD is reached only through this token-checked door, never on a port of
+ * its own.  Anything else makes it a control connection:
  * JSON lines both ways, one reply per request (save.c's migrate_in_*).
  *
  * A peer that hosts-allow does not let in is refused before any line is
@@ -336,10 +340,12 @@ reloc_first_cb(evutil_socket_t fd, short what, void *arg)
 	rc->first_ev = NULL;
 	msg = json_loadb(buf, nl - buf, 0, NULL);
 	op = json_string_value(json_object_get(msg, "op"));
-	if (op != NULL && strcmp(op, "migrate.stream") == 0) {
-		/* The socket is the stream's now: save.c owns it. */
-		reloc_handlers->stream(json_string_value(json_object_get(msg,
-		    "token")), rc->fd, rc->peer);
+	if (op != NULL && (strcmp(op, "migrate.stream") == 0 ||
+	    strcmp(op, "migrate.nbd") == 0)) {
+		/* The socket is the stream's (a disk copy's) now: migrate.c's. */
+		(strcmp(op, "migrate.nbd") == 0 ? reloc_handlers->nbd :
+		    reloc_handlers->stream)(json_string_value(json_object_get(
+		    msg, "token")), rc->fd, rc->peer);
 		rc->fd = -1;
 		rconn_free(rc);
 		json_decref(msg);
@@ -574,6 +580,103 @@ relocate_connect(const char *host, int port, int seconds,
 	c->arg = arg;
 	/* Never from inside the caller: cb may end what called us. */
 	event_base_once(xend_base, -1, EV_TIMEOUT, rconnect_start, c, &tv);
+}
+
+/*
+ * Two sockets joined by two bufferevents: what one reads goes to the
+ * other's output; a side whose peer has RSPLICE_HIGH queued stops reading
+ * until it drains to half of that.  When either ends, what is queued for
+ * the other is written before both close.
+ */
+#define RSPLICE_HIGH	(4 * 1024 * 1024)
+
+struct rsplice {
+	struct bufferevent	*bev[2];
+	char			*peer;
+	int			 closing;
+};
+
+static void
+rsplice_free(struct rsplice *s)
+{
+	log_debug("relocation: %s: splice closed", s->peer);
+	bufferevent_free(s->bev[0]);
+	bufferevent_free(s->bev[1]);
+	free(s->peer);
+	free(s);
+}
+
+static struct bufferevent *
+rsplice_other(struct rsplice *s, struct bufferevent *bev)
+{
+	return (s->bev[bev == s->bev[0]]);
+}
+
+static void
+rsplice_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct rsplice		*s = arg;
+	struct bufferevent	*to = rsplice_other(s, bev);
+
+	bufferevent_write_buffer(to, bufferevent_get_input(bev));
+	if (evbuffer_get_length(bufferevent_get_output(to)) >= RSPLICE_HIGH)
+		bufferevent_disable(bev, EV_READ);
+}
+
+/* bev's output fell to its low watermark: its peer may read again. */
+static void
+rsplice_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct rsplice	*s = arg;
+
+	if (!s->closing) {
+		bufferevent_enable(rsplice_other(s, bev), EV_READ);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		rsplice_free(s);
+}
+
+static void
+rsplice_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct rsplice		*s = arg;
+	struct bufferevent	*to = rsplice_other(s, bev);
+
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (s->closing || (what & BEV_EVENT_ERROR) ||
+	    evbuffer_get_length(bufferevent_get_output(to)) == 0) {
+		rsplice_free(s);
+		return;
+	}
+	/* The rest of what bev sent goes out first. */
+	s->closing = 1;
+	bufferevent_disable(bev, EV_READ | EV_WRITE);
+	bufferevent_disable(to, EV_READ);
+	bufferevent_setwatermark(to, EV_WRITE, 0, 0);
+}
+
+void
+relocate_splice(int a, int b, const char *peer)
+{
+	struct rsplice	*s = xcalloc(1, sizeof *s);
+	int		 fds[2] = { a, b }, i;
+
+	s->peer = xstrdup(peer);
+	for (i = 0; i < 2; i++) {
+		fd_set_nonblock(fds[i]);
+		s->bev[i] = bufferevent_socket_new(xend_base, fds[i],
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (s->bev[i] == NULL)
+			fatalx("bufferevent_socket_new failed");
+		bufferevent_setcb(s->bev[i], rsplice_read_cb, rsplice_write_cb,
+		    rsplice_event_cb, s);
+		bufferevent_setwatermark(s->bev[i], EV_WRITE, RSPLICE_HIGH / 2,
+		    0);
+		bufferevent_enable(s->bev[i], EV_READ | EV_WRITE);
+	}
+	log_debug("relocation: %s: spliced", peer);
 }
 
 struct rconn *

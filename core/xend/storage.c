@@ -334,8 +334,8 @@ qcow2_backing(int fd, const char *path, char **out, char **cause)
 }
 
 /* The host path of a canonical uname, and what it says about the type. */
-static const char *
-uname_path(const char *uname, char *type)
+const char *
+storage_uname_path(const char *uname, char *type)
 {
 	if (strncmp(uname, "phy:", 4) == 0) {
 		*type = 'p';
@@ -365,7 +365,7 @@ storage_open(const struct sdisk *disk, struct disk_info *di, char **cause)
 		return (-1);
 	}
 	di->spec = storage_spec(disk);
-	path = uname_path(uname, &type);
+	path = storage_uname_path(uname, &type);
 	di->path = xstrdup(path);
 	di->readonly = strcmp(mode, "r") == 0;
 	di->force = strcmp(mode, "w!") == 0;

@@ -91,6 +91,8 @@ struct domain {
 
 	enum dom_shutdown_mode	 shutdown_req;	/* what xm asked for */
 	char			*shutdown_reason; /* poweroff|reboot|crash|... */
+	/* rename-restart under way: the name its new domain takes. */
+	char			*restart_as;
 	double			 restarts[16];	/* ring of restart times */
 	int			 nrestarts;
 	int			 restart_count;
@@ -437,6 +439,8 @@ int		 storage_disk_at(const struct domcfg *, size_t i,
  */
 int		 storage_open(const struct sdisk *, struct disk_info *,
 		     char **cause);
+/* The host path of a disk's uname; *type 'p' (phy:), 'q' (qcow2:), 'f'. */
+const char	*storage_uname_path(const char *uname, char *type);
 void		 storage_close(struct disk_info *);
 /* As storage_open, but only what a disk in use is: never opened writable. */
 int		 storage_open_info(const struct sdisk *, struct disk_info *,
@@ -721,6 +725,8 @@ struct relocate_handlers {
 	rconn_closed_cb	 closed;
 	/* A stream connection for token: fd is the callee's. */
 	void		(*stream)(const char *token, int fd, const char *peer);
+	/* A disk copy's connection for token (migrate.nbd): fd the callee's. */
+	void		(*nbd)(const char *token, int fd, const char *peer);
 };
 int		 relocate_init(const struct relocate_handlers *, char **cause);
 void		 relocate_close(void);
@@ -732,6 +738,11 @@ void		 relocate_close(void);
 typedef void	(*relocate_connect_cb)(int fd, const char *cause, void *arg);
 void		 relocate_connect(const char *host, int port, int seconds,
 		     relocate_connect_cb, void *arg);
+/*
+ * Joins two connected sockets byte for byte until either ends (what one
+ * sent is written to the other before both close); takes both fds.
+ */
+void		 relocate_splice(int, int, const char *peer);
 /* Takes fd as a control connection. */
 struct rconn	*relocate_control(int fd, const char *peer, rconn_line_cb,
 		     rconn_closed_cb, void *arg);
@@ -746,9 +757,10 @@ void		 rconn_free(struct rconn *);
 void		 rconn_close_after_send(struct rconn *);
 
 /* migrate.c: xm migrate, both ends (docs/USER-GUIDE.md, "Migration"). */
+/* copy_storage: the writable disks are copied too (--copy-storage). */
 int		 migrate_start(struct domain *, const char *host, int port,
-		     int live, long mbit, job_done_cb, void *arg,
-		     char **cause);
+		     int live, int copy_storage, long mbit, job_done_cb,
+		     void *arg, char **cause);
 /*
  * A source restarted after asking for a hand-over: asks the target
  * whether it took the domain (then destroys the copy here) or not (then

@@ -1,4 +1,4 @@
-/* cmd-migrate.c: xm migrate DOM HOST [-p PORT] [-l] [-r MBIT] */
+/* cmd-migrate.c: xm migrate DOM HOST [-p PORT] [-l] [-r MBIT] [--copy-storage] */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,6 +9,7 @@ static int	cmd_migrate_exec(struct xm_ctx *, int, char **);
 
 static const struct option cmd_migrate_longopts[] = {
 	{ "live", no_argument, NULL, 'l' },
+	{ "copy-storage", no_argument, NULL, 'C' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "resource", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
@@ -16,7 +17,7 @@ static const struct option cmd_migrate_longopts[] = {
 
 const struct xm_cmd cmd_migrate = {
 	.name = "migrate",
-	.args = "DOM HOST [-l] [-p PORT] [-r MBIT]",
+	.args = "DOM HOST [-l] [-p PORT] [-r MBIT] [--copy-storage]",
 	.summary = "move a domain to another host's xend",
 	.detail =
 	"HOST's xend must run its relocation server (xend-relocation-server\n"
@@ -26,7 +27,13 @@ const struct xm_cmd cmd_migrate = {
 	"its memory is copied and stops only for the last pages.  Any failure\n"
 	"before the hand-over leaves it running here.\n"
 	"\n"
+	"With --copy-storage its writable disks need not be shared: HOST\n"
+	"creates them under the same paths (refusing paths that exist there)\n"
+	"and they are copied before the memory, the domain running meanwhile\n"
+	"with --live.  The disk files here stay; remove them once satisfied.\n"
+	"\n"
 	"  -l, --live           keep the domain running while copying\n"
+	"      --copy-storage   copy the writable disks too (local disks)\n"
 	"  -p, --port PORT      HOST's relocation port (default: this host's\n"
 	"                       xend-relocation-port)\n"
 	"  -r, --resource MBIT  limit the copy to MBIT megabits a second\n",
@@ -52,9 +59,9 @@ cmd_migrate_exec(struct xm_ctx *ctx, int argc, char **argv)
 	    &mbit) != 0)
 		return (xm_err(ctx, "-r: expected megabits a second, 1 to "
 		    "1000000"));
-	args = json_pack("{s:s, s:s, s:i, s:b, s:i}", "dom", argv[0], "host",
-	    argv[1], "port", (int)port, "live", xm_has(ctx, 'l'),
-	    "bandwidth", (int)mbit);
+	args = json_pack("{s:s, s:s, s:i, s:b, s:b, s:i}", "dom", argv[0],
+	    "host", argv[1], "port", (int)port, "live", xm_has(ctx, 'l'),
+	    "copy_storage", xm_has(ctx, 'C'), "bandwidth", (int)mbit);
 	key = xsprintf("%s:%ld", argv[1], port);
 	res = xm_job_run(ctx, "domain.migrate", args, "migrate", key,
 	    "migrating");

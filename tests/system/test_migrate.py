@@ -6,7 +6,11 @@ read-only).  A guest prints a counter on its console; after each
 migration the counter goes on on the other host with no number twice and
 none missing.  A host outside xend-relocation-hosts-allow is refused and
 the domain runs on where it was; a target xend killed mid-transfer leaves
-exactly one running copy, the source's.
+exactly one running copy, the source's.  With --copy-storage each
+"host" has its own directory of disks under the same path (b's xend runs
+in a mount namespace with its own directory bound there): the disk is
+copied to b, refused when the path exists there, and a failure mid-copy
+removes what b created.
 """
 import json
 import os
@@ -15,6 +19,7 @@ import signal
 import socket
 import subprocess
 import time
+import shutil
 
 import harness
 from harness import Console, check
@@ -30,8 +35,14 @@ def sh(*argv):
 class Hosts:
     """Namespaces a and b, a veth pair between them, a xend in each."""
 
-    def __init__(self, inst, allow_a=None, allow_b=None):
+    def __init__(self, inst, allow_a=None, allow_b=None, private=False):
         self.a = inst
+        # private: LOCAL is a's own disk directory; b sees LOCAL_B there.
+        self.local = os.path.join(inst.tmp, "local") if private else None
+        self.local_b = os.path.join(inst.tmp, "local-b") if private else None
+        for d in (self.local, self.local_b):
+            if d is not None:
+                os.makedirs(d)
         net = inst.subnet(1)
         self.ip = {"a": net + ".1", "b": net + ".2"}
         self.ns = {"a": inst.tag + "na", "b": inst.tag + "nb"}
@@ -77,8 +88,15 @@ class Hosts:
         sh("ip", "netns", "exec", self.ns[k], "ip", *args)
 
     def start(self, k, inst):
-        r = inst.run("ip", "netns", "exec", self.ns[k],
-                     os.path.join(harness.BIN, "xend", "xend"), "start")
+        xend = os.path.join(harness.BIN, "xend", "xend")
+        if k == "b" and self.local is not None:
+            # Its own mount namespace: its QEMUs see LOCAL_B as LOCAL.
+            r = inst.run("ip", "netns", "exec", self.ns[k], "unshare", "-m",
+                         "--propagation", "private", "sh", "-c",
+                         'mount --bind "$1" "$2" && exec "$3" start', "sh",
+                         self.local_b, self.local, xend)
+        else:
+            r = inst.run("ip", "netns", "exec", self.ns[k], xend, "start")
         check(r.rc == 0, "xend start in %s: %r\n%s" % (self.ns[k], r,
                                                        inst.log_tail()))
 
@@ -145,9 +163,13 @@ def alive_qemus(inst):
     return [p for p in inst.qemu_pids() if os.path.exists("/proc/%d" % p)]
 
 
-def start_counter(inst, name):
-    c = Console(inst, "create", "-c", inst.config(name))
+def start_counter(inst, name, cfg=None, first=None):
+    """name created (from cfg) and logged in; first(console) runs, then
+    the counter starts."""
+    c = Console(inst, "create", "-c", cfg or inst.config(name))
     c.login()
+    if first is not None:
+        first(c)
     c.send(COUNTER)
     c.expect(r"CNT5\r?\n", 60)
     c.detach()
@@ -300,6 +322,20 @@ def test_migrate_target_killed(inst):
         h.close()
 
 
+def kill_target_qemu(h, p, name):
+    """kill -9 of b's one QEMU while p migrates name there: the migration
+    fails, name runs on at a and b drops it."""
+    a, b = h.a, h.b
+    qemus = alive_qemus(b)
+    check(len(qemus) == 1, qemus)
+    os.kill(qemus[0], signal.SIGKILL)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 1, (out, err))
+    a.wait_for(lambda: running(a, name), 30, "%s to run at a again" % name)
+    counter_goes_on(a, name)
+    b.wait_for(lambda: name not in b.domains(), 30, "b to drop %s" % name)
+
+
 def test_migrate_target_qemu_killed(inst):
     """kill -9 of the target's QEMU mid-transfer: the target drops the
     domain (no crash policy, no restart), the source runs on."""
@@ -308,14 +344,7 @@ def test_migrate_target_qemu_killed(inst):
         a, b = inst, h.b
         start_counter(a, "tq")
         p = slow_migration(h, "tq")
-        qemus = alive_qemus(b)
-        check(len(qemus) == 1, qemus)
-        os.kill(qemus[0], signal.SIGKILL)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1, (out, err))
-        a.wait_for(lambda: running(a, "tq"), 30, "tq to run at a again")
-        counter_goes_on(a, "tq")
-        b.wait_for(lambda: "tq" not in b.domains(), 30, "b to drop tq")
+        kill_target_qemu(h, p, "tq")
         time.sleep(2)
         check(alive_qemus(b) == [] and "tq" not in b.domains(),
               "b restarted it: %s" % b.domains())
@@ -443,8 +472,14 @@ def test_migrate_source_restart_asks(inst):
         check("hov" not in b.domains(), b.domains())
 
         a.xm_ok("migrate", "hov", h.ip["b"], "-p", h.port(b), timeout=120)
-        tokens = os.listdir(os.path.join(b.state, "migrated-in"))
-        check(len(tokens) == 1, tokens)
+        # The source confirmed: b forgets the token now, not in a day.
+        kept = os.path.join(b.state, "migrated-in")
+        b.wait_for(lambda: [t for t in os.listdir(kept)
+                            if not t.startswith(".")] == [], 5,
+                   "the token to go on the source's confirm")
+        # A token b keeps when its source died before confirming.
+        tokens = ["fedcba9876543210fedcba9876543210"]
+        open(os.path.join(kept, tokens[0]), "w").close()
         a.xm_ok("create", a.config("hov"))
         cut_after_handover(h, "hov", tokens[0])
         a.wait_for(lambda: "hov" not in a.domains(), 30,
@@ -458,7 +493,6 @@ def test_migrate_source_restart_asks(inst):
         # Tokens older than a day go when the target's xend starts; a
         # question from before then is "cannot say": the copy stays paused.
         day = 24 * 3600
-        kept = os.path.join(b.state, "migrated-in")
         old = time.time() - 2 * day
         os.utime(os.path.join(kept, tokens[0]), (old, old))
         check(b.xend("stop").rc == 0, "xend stop at b")
@@ -475,6 +509,210 @@ def test_migrate_source_restart_asks(inst):
         h.close()
 
 
+def tcp_listeners(h, k):
+    """The TCP sockets listening in namespace k ("addr:port" each)."""
+    r = subprocess.run(["ip", "netns", "exec", h.ns[k], "ss", "-ltnH"],
+                       capture_output=True, text=True, check=True)
+    return sorted(line.split()[3] for line in r.stdout.splitlines()
+                  if line.strip())
+
+
+def local_domain(h, name, qcow2=False):
+    """A config whose writable root disk is a's own copy of the image (a
+    qcow2 one backed by the shared image if qcow2)."""
+    image = os.path.join(harness.IMAGES, "rootfs.ext2")
+    disk = os.path.join(h.local, "rootfs.qcow2" if qcow2 else "rootfs.ext2")
+    if qcow2:
+        sh("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+           image, disk)
+    elif not os.path.exists(disk):
+        shutil.copyfile(image, disk)
+    return h.a.config(name, disk="['%s:%s,sda1,w']" %
+                      ("qcow2" if qcow2 else "file", disk),
+                      root='"/dev/sda1 rw"'), disk
+
+
+def copy_migration(h, name, *opts):
+    """xm migrate --copy-storage from a to b (opts: more options)."""
+    return subprocess.Popen([os.path.join(harness.BIN, "xm", "xm"),
+                             "migrate", "--copy-storage"] + list(opts) +
+                            [name, h.ip["b"], "-p", h.port(h.b)],
+                            env=h.a.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+# Read back from the disk, not the page cache: what the guest wrote
+# before, and a checksum of its programs.
+READ_BACK = ("echo 3 > /proc/sys/vm/drop_caches; cat /mark; cat /bin/* "
+             "2>/dev/null | md5sum | sed 's/^/SUM/'\r")
+
+
+def read_back(c, mark=True):
+    """READ_BACK on console c: the checksum (and the mark seen)."""
+    c.send(READ_BACK)
+    if mark:
+        c.expect(r"XMCOPY42MARK", 60)
+    return c.expect(r"SUM([0-9a-f]{32})", 60).group(1)
+
+
+def read_back_at(inst, name, mark=True):
+    """read_back on name's console at inst (QEMU's, directly)."""
+    c = Console(inst, "console", "-n", name)
+    c.expect(r"CNT\d+\r?\n", 30)
+    got = read_back(c, mark)
+    c.detach()
+    return got
+
+
+def test_migrate_copy_storage(inst):
+    """A domain on a disk only a has, migrated live with --copy-storage:
+    on b it reads back what it wrote before, its programs are intact,
+    the counter goes on, b's file has the block it wrote; a's file
+    stays.  Then back to a without --live."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        cfg, disk = local_domain(h, "cps")
+        sums = []
+
+        def mark(c):
+            c.send("echo XMCOPY$((6*7))MARK > /mark; sync\r")
+            sums.append(read_back(c))
+        start_counter(a, "cps", cfg, mark)
+        s0 = sums[0]
+        b_disk = os.path.join(h.local_b, "rootfs.ext2")
+        check(not os.path.exists(b_disk), "b has the disk already")
+        p = copy_migration(h, "cps", "--live")
+        out, err = p.communicate(timeout=300)
+        check(p.returncode == 0 and "migrated cps to %s" % h.ip["b"] in out,
+              (p.returncode, out, err))
+        before = counts(open(os.path.join(a.state, "logs",
+                                          "cps.console.log")).read())
+        check_moved(a, b, "cps", before)
+        check(os.path.exists(disk), "a's disk file was removed")
+        check(os.path.exists(b_disk), "no disk file at b")
+        s1 = read_back_at(b, "cps")
+        check(s1 == s0, "programs read back differ: %s then %s" % (s0, s1))
+        with open(disk, "rb") as f:
+            mine = f.read()
+        with open(b_disk, "rb") as f:
+            theirs = f.read()
+        at = mine.find(b"XMCOPY42MARK")
+        check(at >= 0, "the mark is not in a's file")
+        blk = at - at % 4096
+        check(mine[blk:blk + 4096] == theirs[blk:blk + 4096],
+              "b's file differs in the block written before")
+        check(len(theirs) == len(mine), (len(theirs), len(mine)))
+        # Back to a without --live (paused, copied, resumed), once the
+        # user removed a's old file: a creates it again.
+        os.unlink(disk)
+        r = b.xm("migrate", "--copy-storage", "cps", h.ip["a"], "-p",
+                 h.port(a), timeout=300)
+        check(r.rc == 0, r)
+        before = counts(open(os.path.join(b.state, "logs",
+                                          "cps.console.log")).read())
+        check_moved(b, a, "cps", before)
+        check(os.path.exists(disk) and os.path.exists(b_disk),
+              "a disk file is missing")
+        a.xm_ok("destroy", "cps")
+    finally:
+        h.close()
+
+
+def test_migrate_copy_storage_qcow2(inst):
+    """A qcow2 disk backed by an image: b makes a qcow2 of the same size
+    without a backing file, holding the whole disk; the guest runs on."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        cfg, disk = local_domain(h, "cpq", qcow2=True)
+        start_counter(a, "cpq", cfg)
+        s0 = read_back_at(a, "cpq", mark=False)
+        r = a.xm("migrate", "--copy-storage", "--live", "cpq", h.ip["b"],
+                 "-p", h.port(b), timeout=300)
+        check(r.rc == 0, r)
+        before = counts(open(os.path.join(a.state, "logs",
+                                          "cpq.console.log")).read())
+        check_moved(a, b, "cpq", before)
+        info = json.loads(subprocess.run(
+            ["qemu-img", "info", "-U", "--output=json",
+             os.path.join(h.local_b, "rootfs.qcow2")], capture_output=True,
+            text=True, check=True).stdout)
+        mine = json.loads(subprocess.run(
+            ["qemu-img", "info", "-U", "--output=json", disk],
+            capture_output=True, text=True, check=True).stdout)
+        check(info["format"] == "qcow2" and "backing-filename" not in info
+              and info["virtual-size"] == mine["virtual-size"], info)
+        s1 = read_back_at(b, "cpq", mark=False)
+        check(s1 == s0, "programs read back differ: %s then %s" % (s0, s1))
+        b.xm_ok("destroy", "cpq")
+    finally:
+        h.close()
+
+
+def test_migrate_copy_storage_exists(inst):
+    """--copy-storage to a host where the disk's path exists is refused,
+    naming the path; the domain runs on at a, b's file is untouched."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        cfg, disk = local_domain(h, "cpx")
+        a.xm_ok("create", cfg)
+        b_disk = os.path.join(h.local_b, "rootfs.ext2")
+        with open(b_disk, "wb") as f:
+            f.write(b"b's own data\n")
+        p = copy_migration(h, "cpx", "--live")
+        out, err = p.communicate(timeout=120)
+        check(p.returncode == 1 and "%s refused: disk sda1: %s exists on " %
+              (h.ip["b"], disk) in err and "; remove it or migrate without "
+              "--copy-storage" in err, (p.returncode, out, err))
+        check(a.domains()["cpx"]["status"] in ("running", "blocked"),
+              a.domains())
+        check("cpx" not in b.domains(), b.domains())
+        with open(b_disk, "rb") as f:
+            check(f.read() == b"b's own data\n", "b's file was changed")
+        check(alive_qemus(b) == [], alive_qemus(b))
+        a.xm_ok("destroy", "cpx")
+    finally:
+        h.close()
+
+
+def test_migrate_copy_storage_killed(inst):
+    """b's QEMU killed while the disk is copied: the domain runs on at a,
+    the file b created is gone, one copy runs.  Meanwhile nothing more
+    listens on TCP at b: NBD is only a unix socket in the domain's dir."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        cfg, disk = local_domain(h, "cpk")
+        start_counter(a, "cpk", cfg)
+        listening = tcp_listeners(h, "b")
+        b_disk = os.path.join(h.local_b, "rootfs.ext2")
+        p = copy_migration(h, "cpk", "--live", "-r", "16")
+        b.wait_for(lambda: "cpk" in b.domains(), 30, "prepare on b")
+        d = b.domains()["cpk"]
+        b.wait_for(lambda: os.path.exists(os.path.join(d["dir"],
+                                                       "nbd.sock")), 30,
+                   "b's NBD socket")
+        time.sleep(1)
+        check(os.path.exists(b_disk), "no disk file created at b")
+        check(tcp_listeners(h, "b") == listening,
+              "b listens on more during the copy: %s, before %s" %
+              (tcp_listeners(h, "b"), listening))
+        check(p.poll() is None, "the migration ended already")
+        with open(a.log) as f:
+            check("disks in sync" not in f.read(), "the disk copy ended")
+        kill_target_qemu(h, p, "cpk")
+        b.wait_for(lambda: not os.path.exists(b_disk), 30,
+                   "b's created file to go")
+        check(os.path.exists(disk), "a's disk file was removed")
+        check(alive_qemus(b) == [] and len(alive_qemus(a)) == 1,
+              (alive_qemus(a), alive_qemus(b)))
+        a.xm_ok("destroy", "cpk")
+    finally:
+        h.close()
+
+
 TESTS = [
     ("migrate_round_trip", test_migrate_round_trip, ""),
     ("migrate_refused", test_migrate_refused, ""),
@@ -484,4 +722,8 @@ TESTS = [
     ("migrate_source_killed", test_migrate_source_killed, ""),
     ("migrate_network_cut", test_migrate_network_cut, ""),
     ("migrate_source_restart_asks", test_migrate_source_restart_asks, ""),
+    ("migrate_copy_storage", test_migrate_copy_storage, ""),
+    ("migrate_copy_storage_exists", test_migrate_copy_storage_exists, ""),
+    ("migrate_copy_storage_qcow2", test_migrate_copy_storage_qcow2, ""),
+    ("migrate_copy_storage_killed", test_migrate_copy_storage_killed, ""),
 ]
