@@ -137,14 +137,21 @@ antispoof_install_text(const char *table, const struct antispoof_vif *v)
 				as_add(&t, " drop\n");
 			}
 		}
+		as_add(&t, "add rule %s udp sport { 67, 547 } drop\n", c);
+		as_add(&t, "add rule %s icmpv6 type { nd-router-advert, "
+		    "nd-redirect } drop\n", c);
 		if (v->pin) {
+			/*
+			 * A DHCP client's renewal from an address not (or no
+			 * longer) leased here, e.g. after a migration: the
+			 * server's answer decides what is pinned next.
+			 */
+			as_add(&t, "add rule %s udp sport 68 udp dport 67 "
+			    "accept\n", c);
 			as_add(&t, "add rule %s ip saddr != ", c);
 			as_addr_set(&t, v->ips);
 			as_add(&t, " drop\n");
 		}
-		as_add(&t, "add rule %s udp sport { 67, 547 } drop\n", c);
-		as_add(&t, "add rule %s icmpv6 type { nd-router-advert, "
-		    "nd-redirect } drop\n", c);
 		as_add(&t, "add element %s %s vifs { \"%s\" : jump port-%s "
 		    "}\n", f, table, v->vif, v->vif);
 		free(c);

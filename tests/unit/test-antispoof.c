@@ -33,7 +33,9 @@ double			 xend_start_time;
 	C("bridge") "arp saddr ether != 00:16:3e:00:00:01 drop\n"
 #define SERVERS(f) \
 	C(f) "udp sport { 67, 547 } drop\n" \
-	C(f) "icmpv6 type { nd-router-advert, nd-redirect } drop\n" \
+	C(f) "icmpv6 type { nd-router-advert, nd-redirect } drop\n"
+#define DHCP(f)	C(f) "udp sport 68 udp dport 67 accept\n"
+#define END(f) \
 	"add element " f " xen-antispoof-vif vifs { \"vif3.0\" : jump " \
 	"port-vif3.0 }\n"
 
@@ -57,10 +59,11 @@ test_install_with_addresses(void **state)
 
 	assert_string_equal(t, BASE("bridge") L2
 	    C("bridge") "arp saddr ip != { 0.0.0.0, 10.0.0.2, 10.0.0.3 } drop\n"
+	    SERVERS("bridge") DHCP("bridge")
 	    C("bridge") "ip saddr != { 0.0.0.0, 10.0.0.2, 10.0.0.3 } drop\n"
-	    SERVERS("bridge") BASE("inet")
+	    END("bridge") BASE("inet") SERVERS("inet") DHCP("inet")
 	    C("inet") "ip saddr != { 0.0.0.0, 10.0.0.2, 10.0.0.3 } drop\n"
-	    SERVERS("inet"));
+	    END("inet"));
 	free(t);
 }
 
@@ -75,9 +78,10 @@ test_install_no_lease_yet(void **state)
 
 	assert_string_equal(t, BASE("bridge") L2
 	    C("bridge") "arp saddr ip != { 0.0.0.0 } drop\n"
-	    C("bridge") "ip saddr != { 0.0.0.0 } drop\n"
-	    SERVERS("bridge") BASE("inet")
-	    C("inet") "ip saddr != { 0.0.0.0 } drop\n" SERVERS("inet"));
+	    SERVERS("bridge") DHCP("bridge")
+	    C("bridge") "ip saddr != { 0.0.0.0 } drop\n" END("bridge")
+	    BASE("inet") SERVERS("inet") DHCP("inet")
+	    C("inet") "ip saddr != { 0.0.0.0 } drop\n" END("inet"));
 	free(t);
 }
 
@@ -91,7 +95,7 @@ test_install_mac_only(void **state)
 	    &v);
 
 	assert_string_equal(t, BASE("bridge") L2 SERVERS("bridge")
-	    BASE("inet") SERVERS("inet"));
+	    END("bridge") BASE("inet") SERVERS("inet") END("inet"));
 	free(t);
 }
 
