@@ -278,7 +278,7 @@ as_lease_file_exists(const char *bridge)
 	return (ok);
 }
 
-/* Whether interface devid (config v) of d is filtered. */
+/* Whether vif v is filtered: its antispoof=, else vif-antispoof. */
 static int
 as_wanted(const struct domcfg_vif *v)
 {
