@@ -1091,6 +1091,61 @@ def test_antispoof_restart(inst):
         drop_as_tables(inst)
 
 
+def test_antispoof_routed(inst):
+    """A routed interface (vif-route, its own xend in a namespace of the
+    test's own): the guest reaches the host from its ip=; echo requests
+    from an address it gave itself never reach the host (xend's inet
+    table), counted by a table of the test's own in that namespace."""
+    ns = inst.tag + "ra"
+    sub = "10.247.%d" % inst.ident
+    guest, spoof = sub + ".5", sub + ".77"
+    h = con = None
+    fresh_netns(ns)
+    try:
+        # Reverse-path filtering off: only the antispoof rules may drop.
+        netns_do(ns, ["ip", "link", "set", "lo", "up"],
+                 ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0"],
+                 ["sysctl", "-qw", "net.ipv4.conf.default.rp_filter=0"],
+                 ["nft", "add table inet counts; add chain inet counts in "
+                  "{ type filter hook input priority 0; }; add rule inet "
+                  "counts in ip saddr %s icmp type echo-request counter; "
+                  "add rule inet counts in ip saddr %s icmp type "
+                  "echo-request counter" % (spoof, guest)])
+        h = Instance("route-as", "(vif-script 'vif-route address=%s.1')" %
+                     sub, netns=ns).start()
+        cfg = h.config("rt", vif="['ip=%s']" % guest, ip="'%s'" % guest,
+                       netmask="'255.255.255.0'", gateway="'%s.1'" % sub)
+        con = Console(h, "create", "-c", cfg)
+        con.login()
+        tap = h.vif(h.domains()["rt"]["domid"])
+        r = netns(ns, "nft", "list", "chain", "inet", as_table(h),
+                  "port-" + tap)
+        check("ip saddr != { 0.0.0.0, %s } drop" % guest in r.stdout, r)
+        check(guest_rc(con, "ping -c 2 -W 5 %s.1" % sub, "r1") == 0,
+              "the routed guest does not reach the host")
+        guest_rc(con, "ip addr add %s/32 dev eth0; ping -c 2 -W 2 -I %s "
+                 "%s.1" % (spoof, spoof, sub), "r2", 60)
+        r = netns(ns, "nft", "list", "chain", "inet", "counts", "in")
+        m = dict(re.findall(r"ip saddr (\S+) icmp type echo-request "
+                            r"counter packets (\d+)", r.stdout))
+        check(int(m.get(guest, 0)) >= 2, r.stdout)
+        check(int(m.get(spoof, 1)) == 0, "echo requests from %s reached "
+              "the host: %s" % (spoof, r.stdout))
+        con.kill()
+        con = None
+        h.xm_ok("destroy", "rt")
+        r = netns(ns, "nft", "list", "chain", "inet", as_table(h),
+                  "port-" + tap)
+        check(r.returncode != 0, "the chain is left: %s" % r.stdout)
+    finally:
+        if con is not None:
+            con.kill()
+        if h is not None:
+            h.close()
+        sh("ip", "netns", "del", ns)
+    check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -1118,4 +1173,5 @@ TESTS = [
     ("net_pci_refused", test_pci_and_driver_domains_refused, ""),
     ("net_antispoof_guests", test_antispoof, DEFAULT_NET),
     ("net_antispoof_restart", test_antispoof_restart, ""),
+    ("net_antispoof_routed", test_antispoof_routed, ""),
 ]
