@@ -375,7 +375,7 @@ antispoof_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
 	text = as_text(a);
 	what = xsprintf("%s: antispoof rules for %s (%s, %s)", d->name, vif,
 	    a->mac, a->ips != NULL ? a->ips : a->leased ? (a->lease != NULL ?
-	    a->lease : "no lease yet") : "any address");
+	    a->lease : "no lease yet") : "MAC only");
 	log_info("%s", what);
 	as_run(vif, what, text, done, arg);
 	free(text);
