@@ -43,6 +43,21 @@
 #define VNC_RETRY_MS		1000
 #define VNC_MAX_FDS		256
 #define VNC_CLIENT_WAIT_MS	2000	/* a stuck viewer is dropped */
+#define VNC_REFUSE_WAIT_S	5	/* for a refused viewer's version */
+#define VNC_REFUSE_PENDING	8	/* refused viewers held at once */
+
+/*
+ * A viewer's own data (cl->clientData).  A refused viewer is held (on
+ * hold: libvncserver does not read it) until it sends its protocol
+ * version, so that it can be told why in the form that version reads.
+ */
+struct vnc_peer {
+	char		*key;		/* whose back-off counts its passwords */
+	char		*refused;	/* why it is turned away, or NULL */
+	double		 until;		/* refused: dropped unanswered after */
+	char		 version[12];	/* refused: its "RFB 003.00x\n" */
+	size_t		 got;
+};
 
 struct vnc {
 	/* Set before the thread starts, read-only afterwards. */
@@ -86,6 +101,7 @@ struct vnc {
 	double			 accept_pause;	/* out of descriptors */
 	int			 accept_warned;	/* said so, once a spell */
 	int			 connect_warned;
+	int			 refusing;	/* refused viewers held */
 };
 
 static TAILQ_HEAD(, vnc) vncs = TAILQ_HEAD_INITIALIZER(vncs);
@@ -144,11 +160,77 @@ static void
 vnc_viewer_gone(rfbClientPtr cl)
 {
 	struct vnc	*v = cl->screen->screenData;
+	struct vnc_peer	*p = cl->clientData;
 
-	atomic_fetch_sub(&v->viewers, 1);
-	free(cl->clientData);
+	if (p->refused != NULL)
+		v->refusing--;
+	else {
+		atomic_fetch_sub(&v->viewers, 1);
+		log_debug("vnc %s: viewer %s left", v->name, cl->host);
+	}
+	free(p->refused);
+	free(p->key);
+	free(p);
 	cl->clientData = NULL;
-	log_debug("vnc %s: viewer %s left", v->name, cl->host);
+}
+
+/*
+ * RFB's refusal with a reason: 3.7 and later, no security types (a zero
+ * count) then the reason; 3.3, security type 0 (failed) then the reason.
+ */
+static void
+vnc_refuse_send(rfbClientPtr cl, int minor, const char *why)
+{
+	char		 buf[8 + 256];
+	uint32_t	 len = strlen(why), be;
+	size_t		 n = 0;
+
+	if (len > 256)
+		len = 256;
+	if (minor >= 7)
+		buf[n++] = 0;
+	else {
+		memset(buf, 0, 4);
+		n = 4;
+	}
+	be = htonl(len);
+	memcpy(buf + n, &be, 4);
+	memcpy(buf + n + 4, why, len);
+	if (rfbWriteExact(cl, buf, n + 4 + len) < 0)
+		log_debug("vnc: cannot tell a refused viewer why: %s",
+		    strerror(errno));
+	rfbCloseClient(cl);
+}
+
+/* A refused viewer held: its version read, it is told why and closed. */
+static void
+vnc_refuse_turn(rfbClientPtr cl, double now)
+{
+	struct vnc_peer	*p = cl->clientData;
+	ssize_t		 n;
+	int		 major, minor;
+
+	if (now > p->until) {
+		rfbCloseClient(cl);
+		return;
+	}
+	n = recv(cl->sock, p->version + p->got, sizeof p->version - p->got,
+	    MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		rfbCloseClient(cl);
+		return;
+	}
+	p->got += n;
+	if (p->got < sizeof p->version)
+		return;
+	if (sscanf(p->version, "RFB %03d.%03d\n", &major, &minor) != 2 ||
+	    major != 3) {
+		rfbCloseClient(cl);
+		return;
+	}
+	vnc_refuse_send(cl, minor, p->refused);
 }
 
 /*
@@ -161,29 +243,44 @@ static enum rfbNewClientAction
 vnc_viewer_new(rfbClientPtr cl)
 {
 	struct vnc	*v = cl->screen->screenData;
+	struct vnc_peer	*p;
 	struct access	 a;
 	double		 wait;
 
 	access_tcp(cl->sock, cl->host, &a);
 	if (a.verdict == ACCESS_PASSWORD && v->passwds[0] == NULL &&
 	    v->passwds[1] == NULL) {
-		snprintf(a.why, sizeof a.why, "remote viewers need a password "
-		    "(vncpasswd) and this domain has none");
+		snprintf(a.why, sizeof a.why, "access denied: remote viewers "
+		    "need a password (vncpasswd) and this domain has none");
 		a.verdict = ACCESS_DENY;
 	}
 	if (a.verdict != ACCESS_DENY &&
 	    (wait = backoff_wait(a.key, time_mono())) > 0) {
-		snprintf(a.why, sizeof a.why, "too many wrong passwords from "
-		    "%s; %.0f s to wait", a.key, wait + 0.5);
+		snprintf(a.why, sizeof a.why, "access denied: too many wrong "
+		    "passwords from %s; try again in %.0f s", a.key,
+		    wait + 0.5);
 		a.verdict = ACCESS_DENY;
 	}
+	p = xcalloc(1, sizeof *p);
+	p->key = xstrdup(a.key);
 	if (a.verdict == ACCESS_DENY) {
 		log_info("vnc %s: viewer %s refused: %s", v->name, cl->host,
 		    a.why);
 		atomic_fetch_add(&v->refused, 1);
-		return (RFB_CLIENT_REFUSE);
+		/* WebSocket viewers (framed) and a crowd: closed at once. */
+		if (cl->wsctx != NULL || v->refusing >= VNC_REFUSE_PENDING) {
+			free(p->key);
+			free(p);
+			return (RFB_CLIENT_REFUSE);
+		}
+		p->refused = xstrdup(a.why);
+		p->until = time_mono() + VNC_REFUSE_WAIT_S;
+		v->refusing++;
+		cl->clientData = p;
+		cl->clientGoneHook = vnc_viewer_gone;
+		return (RFB_CLIENT_ON_HOLD);
 	}
-	cl->clientData = xstrdup(a.key);
+	cl->clientData = p;
 	cl->clientGoneHook = vnc_viewer_gone;
 	atomic_fetch_add(&v->viewers, 1);
 	atomic_fetch_add(&v->viewers_total, 1);
@@ -191,12 +288,41 @@ vnc_viewer_new(rfbClientPtr cl)
 	return (RFB_CLIENT_ACCEPT);
 }
 
+/*
+ * RFB 3.8's SecurityResult "failed" with our reason.  libvncserver then
+ * sends its own ("password check failed!"): the write side is shut first,
+ * so the viewer reads ours and the end of the connection.
+ */
+static void
+vnc_auth_failed(rfbClientPtr cl, const char *fmt, ...)
+{
+	char		 why[256], buf[8 + sizeof why];
+	uint32_t	 be;
+	va_list		 ap;
+	size_t		 len;
+
+	if (cl->protocolMajorVersion != 3 || cl->protocolMinorVersion < 8)
+		return;		/* no reason in earlier versions */
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	len = strlen(why);
+	be = htonl(1);
+	memcpy(buf, &be, 4);
+	be = htonl(len);
+	memcpy(buf + 4, &be, 4);
+	memcpy(buf + 8, why, len);
+	if (rfbWriteExact(cl, buf, 8 + len) > 0)
+		shutdown(cl->sock, SHUT_WR);
+}
+
 /* VNC authentication, with the back-off of its source on failure. */
 static rfbBool
 vnc_password(rfbClientPtr cl, const char *response, int len)
 {
 	struct vnc	*v = cl->screen->screenData;
-	const char	*key = cl->clientData != NULL ? cl->clientData : cl->host;
+	struct vnc_peer	*p = cl->clientData;
+	const char	*key = p != NULL ? p->key : cl->host;
 	double		 now = time_mono(), wait, delay;
 
 	/* Others from there may have failed since it connected. */
@@ -204,6 +330,8 @@ vnc_password(rfbClientPtr cl, const char *response, int len)
 		log_info("vnc %s: viewer %s refused: in back-off for %.1f s "
 		    "more", v->name, cl->host, wait);
 		atomic_fetch_add(&v->refused, 1);
+		vnc_auth_failed(cl, "access denied: too many wrong passwords "
+		    "from %s; try again in %.0f s", key, wait + 0.5);
 		return (FALSE);
 	}
 	if (rfbCheckPasswordByList(cl, response, len)) {
@@ -214,6 +342,8 @@ vnc_password(rfbClientPtr cl, const char *response, int len)
 	atomic_fetch_add(&v->refused, 1);
 	log_warn("vnc %s: viewer %s gave a wrong password; %s backs off for "
 	    "%.0f s", v->name, cl->host, key, delay);
+	vnc_auth_failed(cl, "access denied: wrong password; %s may try again "
+	    "in %.0f s", key, delay);
 	return (FALSE);
 }
 
@@ -414,6 +544,25 @@ vnc_accept_failed(struct vnc *v)
 	v->accept_pause = time_mono() + 1;
 }
 
+/* The refused viewers held: each told why once its version is in. */
+static void
+vnc_refuse_all(struct vnc *v)
+{
+	rfbClientIteratorPtr	 it;
+	rfbClientPtr		 cl;
+	struct vnc_peer		*p;
+	double			 now = time_mono();
+
+	it = rfbGetClientIterator(v->screen);
+	while ((cl = rfbClientIteratorNext(it)) != NULL) {
+		p = cl->clientData;
+		if (cl->sock != RFB_INVALID_SOCKET && p != NULL &&
+		    p->refused != NULL)
+			vnc_refuse_turn(cl, now);
+	}
+	rfbReleaseClientIterator(it);
+}
+
 /* Waits for QEMU, the viewers or the stop pipe, then serves them. */
 static void
 vnc_turn(struct vnc *v)
@@ -491,6 +640,8 @@ vnc_turn(struct vnc *v)
 		if (!atomic_load(&v->listening) &&
 		    time_mono() > v->listen_retry)
 			vnc_listen(v);
+		if (v->refusing > 0)
+			vnc_refuse_all(v);
 		total = atomic_load(&v->viewers_total) +
 		    atomic_load(&v->refused);
 		rfbProcessEvents(v->screen, 0);

@@ -6,6 +6,7 @@
  * crash), consoles carry on and the link is retried every second; the
  * list after reconnecting settles whatever changed meanwhile.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,14 +198,16 @@ xendlink_connect(void)
 {
 	struct timeval	 tv = { XENDLINK_RETRY_S, 0 };
 	char		*cause, *why, *path;
+	int		 error;
 
 	path = xendcfg_api_path(&cd_cfg);
 	xl_client = rpc_client_open(path, "xend", xendlink_event,
 	    xendlink_lost, NULL, &why);
+	error = errno;
 	free(path);
 	if (xl_client == NULL) {
 		if (!xl_warned)
-			log_warn("%s", (cause = xen_unreachable(why)));
+			log_warn("%s", (cause = xen_unreachable(why, error)));
 		else
 			cause = NULL;
 		xl_warned = 1;

@@ -7,6 +7,7 @@
  * reconnects); events go to top.c.  Lines are scanned with jscan, not
  * parsed: domain.list at 500 domains is handed over raw.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct conn {
 	struct top		*top;		/* of the read in progress */
 	int			 rd;		/* RD_* of callbacks run */
 	unsigned long		 requests;
+	int			 answered;	/* a reply on this connection */
 };
 
 struct conn *
@@ -129,6 +131,22 @@ conn_event(struct rpc_client *rc, const struct rpc_msg *m, void *arg)
 		c->rd |= top_handle_event(top, m->line, m->len);
 }
 
+/*
+ * xend closes a user who is not root unanswered (SO_PEERCRED): why, or
+ * what he is told instead.  Takes why.
+ */
+static char *
+conn_refused(struct conn *c, char *why)
+{
+	char	*refused;
+
+	if (c->path != NULL || c->answered ||
+	    (refused = xen_refused(why)) == NULL)
+		return (why);
+	free(why);
+	return (refused);
+}
+
 /* The connection closed: requests in flight have been failed. */
 static void
 conn_closed(struct rpc_client *rc, const char *why, void *arg)
@@ -139,10 +157,10 @@ conn_closed(struct rpc_client *rc, const char *why, void *arg)
 	rpc_client_free(c->client, NULL);
 	c->client = NULL;
 	free(c->error);
-	c->error = xstrdup(why);
+	c->error = conn_refused(c, xstrdup(why));
 	if (c == top->conn) {
 		free(top->conn_error);
-		top->conn_error = xstrdup(why);
+		top->conn_error = xstrdup(c->error);
 	}
 	c->rd |= RD_ALL;
 }
@@ -154,6 +172,8 @@ conn_reply(struct rpc_client *rc, const struct rpc_msg *m, void *arg)
 	struct reply		 r;
 	json_error_t		 jerr;
 
+	if (m->code == NULL || strcmp(m->code, RPC_E_DISCONN) != 0)
+		cc->c->answered = 1;
 	memset(&r, 0, sizeof r);
 	if (m->code != NULL) {
 		r.code = m->code;
@@ -188,15 +208,17 @@ conn_open(struct conn *c, char **cause)
 {
 	struct conn_call	*cc;
 	char			*path, *why;
+	int			 error;
 
 	if (c->client != NULL)
 		return (0);
 	path = c->path != NULL ? xstrdup(c->path) : xendcfg_api_path(c->cfg);
 	c->client = rpc_client_open(path, "xend", conn_event, conn_closed, c,
 	    &why);
+	error = errno;
 	free(path);
 	if (c->client == NULL) {
-		*cause = c->path != NULL ? why : xen_unreachable(why);
+		*cause = c->path != NULL ? why : xen_unreachable(why, error);
 		if (*cause != why)
 			free(why);
 		return (-1);
@@ -210,6 +232,7 @@ conn_open(struct conn *c, char **cause)
 	cc->c = c;
 	if (rpc_client_call(c->client, "events.subscribe", NULL,
 	    conn_subscribed, cc, cause) != 0) {
+		*cause = conn_refused(c, *cause);
 		free(cc);
 		rpc_client_free(c->client, NULL);
 		c->client = NULL;
@@ -300,6 +323,7 @@ conn_request_on(struct top *top, struct conn *c, const char *op,
 	if (rpc_client_call(c->client, op, args, conn_reply, cc,
 	    &cause) != 0) {
 		free(cc);
+		cause = conn_refused(c, cause);
 		rd = fail(top, cb, arg, cause);
 		free(cause);
 		return (rd);

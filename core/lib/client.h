@@ -18,8 +18,17 @@ struct xen_client;
 
 /* Connects to xend-unix-path; *cause says so clearly if xend is down. */
 int	xen_open(const struct xendcfg *, struct xen_client **, char **cause);
-/* That message, for why connecting failed (a new string). */
-char	*xen_unreachable(const char *why);
+/*
+ * That message, for why connecting failed and its errno (a new string):
+ * EACCES or EPERM says the socket is root's, anything else that xend
+ * may be down.
+ */
+char	*xen_unreachable(const char *why, int error);
+/*
+ * For a connection to xend closed before any reply, why: what a user who is
+ * not root is told (xend refuses him so), a new string; NULL for root.
+ */
+char	*xen_refused(const char *why);
 /*
  * Connects to another server speaking the same protocol (xenconsoled's
  * status socket); *cause is "PATH: why".

@@ -272,8 +272,11 @@ unix_connect(const char *path, char **cause)
 		return (-1);
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
-		*cause = xsprintf("%s: %s", path, strerror(errno));
+		int error = errno;
+
+		*cause = xsprintf("%s: %s", path, strerror(error));
 		close(fd);
+		errno = error;	/* callers tell EACCES from ENOENT */
 		return (-1);
 	}
 	return (fd);

@@ -80,7 +80,10 @@ double	 time_wall(void);
 /* Parse a decimal integer in [min,max]; 0/-1. */
 int	 parse_long(const char *, long min, long max, long *out);
 int	 hex_value(int c);
-/* Unix stream socket helpers; return fd or -1 with *cause. */
+/*
+ * Unix stream socket helpers; return fd or -1 with *cause (unix_connect
+ * leaves connect's errno).
+ */
 int	 unix_listen(const char *path, char **cause);
 int	 unix_connect(const char *path, char **cause);
 

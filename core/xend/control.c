@@ -116,6 +116,10 @@ control_mem_set(struct domain *d, long mb, char **cause)
 	return (0);
 }
 
+/*
+ * Below the target maxmem is refused, not the target brought down with it:
+ * mem-set lowers the target and watches the guest give the memory back.
+ */
 int
 control_mem_max(struct domain *d, long mb, char **cause)
 {
@@ -131,9 +135,12 @@ control_mem_max(struct domain *d, long mb, char **cause)
 		    d->boot_maxmem);
 		return (-1);
 	}
-	/* Shrinking the ceiling below the target brings the target down. */
-	if (mb < d->config->memory && control_mem_set(d, mb, cause) != 0)
+	if (mb < d->config->memory) {
+		*cause = xsprintf("maxmem %ld MB is below the memory target "
+		    "%ld MB of %s; lower the target with xm mem-set first", mb,
+		    d->config->memory, d->name);
 		return (-1);
+	}
 	d->config->maxmem = mb;
 	save_config(d);
 	log_info("%s (%d): maxmem %ld MB", d->name, d->domid, mb);

@@ -265,6 +265,9 @@ domain_write_runtime(struct domain *d, char **cause)
 	json_object_set_new(rt, "shutdown_request",
 	    json_string(shutdown_names[d->shutdown_req]));
 	json_object_set_new(rt, "preserved", json_boolean(d->preserved));
+	if (d->restart_as != NULL)
+		json_object_set_new(rt, "restart_as",
+		    json_string(d->restart_as));
 	text = json_dumps(rt, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(rt);
 	xasprintf(&path, "%s/runtime.json", d->dir);
@@ -1216,31 +1219,66 @@ domain_restart(struct domain *d)
 	dmesg_add("domain %s (%d) restarted after crash", d->name, d->domid);
 }
 
+/*
+ * rename-restart, step by step: the intent is recorded (restart_as, in
+ * runtime.json) before the rename, and each step is done only if not yet
+ * done, so that an xend killed between them finishes it when it starts
+ * again (domain_adopt).
+ */
+static void
+domain_restart_as(struct domain *d)
+{
+	struct domcfg	*config;
+	char		*newname, *cause;
+	int		 n;
+
+	if (strcmp(d->name, d->restart_as) == 0) {
+		for (n = 1; ; n++) {
+			newname = xsprintf("%s-%d", d->restart_as, n);
+			if (domain_find_name(newname) == NULL)
+				break;
+			free(newname);
+		}
+		if (domain_rename(d, newname, &cause) != 0) {
+			log_error("%s: rename-restart: %s", d->name, cause);
+			free(cause);
+		}
+		free(newname);
+	}
+	if (strcmp(d->name, d->restart_as) != 0 &&
+	    domain_find_name(d->restart_as) == NULL) {
+		config = domcfg_dup(d->config);
+		free(config->name);
+		config->name = xstrdup(d->restart_as);
+		if (domain_create(config, 0, NULL, NULL, &cause) != 0) {
+			log_error("rename-restart: %s", cause);
+			free(cause);
+		}
+	}
+	free(d->restart_as);
+	d->restart_as = NULL;
+	domain_save(d);
+}
+
+static void
+domain_restart_as_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct domain	*d = arg;
+
+	if (!d->removed && d->restart_as != NULL) {
+		dmesg_add("domain %s (%d): finishing its rename-restart as %s",
+		    d->name, d->domid, d->restart_as);
+		domain_restart_as(d);
+	}
+	domain_unref(d);
+}
+
 static void
 domain_rename_restart(struct domain *d)
 {
-	char	*newname, *cause;
-	struct domcfg	*config = domcfg_dup(d->config);
-	int	 n;
-
-	for (n = 1; ; n++) {
-		newname = xsprintf("%s-%d", d->name, n);
-		if (domain_find_name(newname) == NULL)
-			break;
-		free(newname);
-	}
-	if (domain_rename(d, newname, &cause) != 0) {
-		log_error("%s: rename-restart: %s", d->name, cause);
-		free(cause);
-		free(newname);
-		domcfg_free(config);
-		return;
-	}
-	free(newname);
-	if (domain_create(config, 0, NULL, NULL, &cause) != 0) {
-		log_error("rename-restart: %s", cause);
-		free(cause);
-	}
+	d->restart_as = xstrdup(d->name);
+	domain_save(d);
+	domain_restart_as(d);
 }
 
 /*
@@ -1720,6 +1758,9 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 			if (strcmp(st, shutdown_names[i]) == 0)
 				d->shutdown_req = i;
 		}
+		if ((v = json_object_get(rt, "restart_as")) != NULL &&
+		    json_is_string(v))
+			d->restart_as = xstrdup(json_string_value(v));
 		/* Records from before "preserved": a stopped one was kept. */
 		if ((v = json_object_get(rt, "preserved")) == NULL)
 			legacy = 1;
@@ -1728,6 +1769,14 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 	}
 	json_decref(rt);
 	TAILQ_INSERT_TAIL(&domains, d, entry);
+	/* Once every domain is in (names): its rename-restart's next step. */
+	if (d->restart_as != NULL) {
+		struct timeval	 tv = { 0, 0 };
+
+		domain_ref(d);
+		event_base_once(xend_base, -1, EV_TIMEOUT,
+		    domain_restart_as_deferred, d, &tv);
+	}
 
 	/*
 	 * Its QEMU: the recorded process if its argv still names this dir,

@@ -26,6 +26,7 @@ domain_unref(struct domain *d)
 	free(d->dir);
 	free(d->exit_how);
 	free(d->shutdown_reason);
+	free(d->restart_as);
 	free(d);
 }
 

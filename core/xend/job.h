@@ -50,12 +50,11 @@ struct job {
 
 	struct savefile_writer *w;	/* save */
 
-	int		 file_fd;	/* restore: the file, at the stream */
+	int		 file_fd;	/* restore: the file (QEMU shares it) */
 	struct savefile_hdr hdr;
-	uint64_t	 fed;
+	uint64_t	 fed;		/* restore: stream bytes checked */
 	uint32_t	 crc;
-	char		*buf;
-	size_t		 buf_len, buf_off;
+	char		*buf;		/* restore: the check's */
 
 	/* Migration (migrate.c). */
 	char		*token;		/* names it on both hosts */

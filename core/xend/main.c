@@ -135,6 +135,7 @@ xend_serve(int ready_fd)
 	job_set_recover(migrate_recover);
 	job_set_tidy(migrate_tidy);
 	domain_adopt_all();
+	antispoof_init();
 	/*
 	 * CPU times before the first client asks: the periodic sample is a
 	 * second away, and xm list would show re-adopted domains at 0.0.
@@ -150,6 +151,7 @@ xend_serve(int ready_fd)
 
 	event_base_dispatch(xend_base);
 
+	antispoof_fini();
 	relocate_close();
 	server_close();
 	sched_fini();

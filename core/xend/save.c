@@ -5,13 +5,18 @@
  *   save:    [stop] -> getfd(pipe) -> migrate fd: -> copy pipe to the file
  *            until EOF and QEMU says completed -> commit the file ->
  *            destroy the domain (or cont it again: a checkpoint)
- *   restore: check the file -> QEMU with -incoming defer (domain.c) ->
- *            getfd(pipe) -> migrate-incoming fd: -> feed the stream, its
- *            checksum checked at the end -> completed -> cont (or paused)
+ *   restore: check the header -> QEMU with -incoming defer (domain.c),
+ *            the stream's checksum read from then on -> QMP up: getfd(the
+ *            file, at the stream) -> migrate-incoming fd: -> completed and
+ *            the checksum right -> cont (or paused)
  *
- * xend sits in the stream's path (a pipe), so it counts the bytes, keeps
- * the checksum, notices a full disk at once, and QEMU's sandbox (no spawn)
- * stays as it is.  QEMU's query-migrate, polled, says when QEMU is done.
+ * A save has xend in the stream's path (a pipe), so it counts the bytes,
+ * keeps the checksum, notices a full disk at once, and QEMU's sandbox (no
+ * spawn) stays as it is.  A restore hands QEMU the file itself, so no byte
+ * goes through a pipe; xend reads the stream beside it (ahead of QEMU, from
+ * before QEMU starts) for its checksum, and QEMU's loaded guest never runs
+ * (cont) before the checksum is right: a corrupt file never runs.  QEMU's
+ * query-migrate, polled, says when QEMU is done.
  *
  * Before the file is committed every failure puts things back: the
  * temporary file goes, a domain that was running runs again.  A record in
@@ -45,12 +50,13 @@ static void	restore_finish(struct job *);
 static void	restore_incoming_up(struct job *);
 static void	save_query(struct job *, const char *, json_t *);
 static void	save_tick(struct job *);
+static void	restore_tick(struct job *);
 
 static const struct job_ops save_ops = {
 	"save", save_failed, save_finish, save_query, save_tick, NULL, NULL
 };
 static const struct job_ops restore_ops = {
-	"restore", restore_failed, restore_finish, save_query, save_tick,
+	"restore", restore_failed, restore_finish, save_query, restore_tick,
 	restore_incoming_up, NULL
 };
 
@@ -140,6 +146,25 @@ save_params_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 }
 
 static void
+save_caps_cb(struct qmp *q, json_t *result, const char *error, void *arg)
+{
+	if (error != NULL)
+		log_warn("save: migrate-set-capabilities: %s", error);
+}
+
+/*
+ * QEMU's MIGRATION events: its "completed" is seen at once (job.c asks
+ * then), not at the next query-migrate tick, up to JOB_TICK_USEC later.
+ */
+static void
+save_events_on(struct qmp *q)
+{
+	qmp_command(q, "migrate-set-capabilities", json_pack("{s:[{s:s, s:b}]}",
+	    "capabilities", "capability", "events", "state", 1), save_caps_cb,
+	    NULL);
+}
+
+static void
 save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 {
 	struct job	*j = job_reply(arg, error, "stop");
@@ -155,6 +180,7 @@ save_stopped_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	}
 	qmp_command(q, "migrate-set-parameters", json_pack("{s:I}",
 	    "max-bandwidth", JOB_MAX_BANDWIDTH), save_params_cb, NULL);
+	save_events_on(q);
 	qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", "xmsave"),
 	    theirs, save_getfd_cb, arg);
 	/* QEMU has its own copy now (or the getfd failed). */
@@ -268,67 +294,75 @@ restore_failed(struct job *j, const char *msg)
 	job_end(j);
 }
 
+/* Where the stream starts in the file. */
+static off_t
+restore_stream_off(struct job *j)
+{
+	return ((off_t)(SAVEFILE_HDR_LEN + j->hdr.meta_len));
+}
+
+/*
+ * The stream's CRC-32, a few MiB a wake-up (pread: QEMU owns the offset),
+ * from QEMU's start on; restore_finish waits for it.
+ */
 static void
-restore_write_cb(evutil_socket_t fd, short what, void *arg)
+restore_check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job	*j = job_find(arg);
+	struct timeval	 tv = { 0, 0 };
 	ssize_t		 n;
 	size_t		 want;
 	int		 rounds;
 
 	if (j == NULL)
 		return;
-	for (rounds = 0; rounds < 8; rounds++) {
-		if (j->buf_off == j->buf_len) {
-			if (j->fed == j->hdr.stream_len)
-				break;
-			want = j->hdr.stream_len - j->fed > JOB_CHUNK ?
-			    JOB_CHUNK : j->hdr.stream_len - j->fed;
-			n = read(j->file_fd, j->buf, want);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				job_fail(j, "%s: %s", j->path, n == 0 ?
-				    "truncated save file (it shrank)" :
-				    strerror(errno));
-				return;
-			}
-			j->crc = savefile_crc(j->crc, j->buf, n);
-			j->fed += n;
-			j->buf_len = n;
-			j->buf_off = 0;
-		}
-		n = write(j->pfd, j->buf + j->buf_off, j->buf_len - j->buf_off);
+	for (rounds = 0; rounds < 4 && j->fed < j->hdr.stream_len; rounds++) {
+		want = j->hdr.stream_len - j->fed > JOB_CHUNK ? JOB_CHUNK :
+		    j->hdr.stream_len - j->fed;
+		n = pread(j->file_fd, j->buf, want, restore_stream_off(j) +
+		    (off_t)j->fed);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno == EAGAIN) {
-			job_progress(j);
-			return;
-		}
-		if (n == -1) {
-			/* QEMU went away: its exit says why (domain.c). */
-			job_fail(j, "qemu stopped reading the stream: %s",
+		if (n <= 0) {
+			job_fail(j, "%s: %s", j->path, n == 0 ?
+			    "truncated save file (it shrank)" :
 			    strerror(errno));
 			return;
 		}
-		j->buf_off += n;
-		j->bytes += n;
+		j->crc = savefile_crc(j->crc, j->buf, n);
+		j->fed += n;
 	}
-	if (j->fed == j->hdr.stream_len && j->buf_off == j->buf_len) {
-		event_del(j->io_ev);
-		/* Before QEMU may run what it loaded: is it what was saved? */
-		if (j->crc != j->hdr.stream_crc) {
-			job_fail(j, "%s: corrupt save file (stream checksum "
-			    "mismatch)", j->path);
-			return;
-		}
-		close(j->pfd);
-		j->pfd = -1;
-		j->eof = 1;
-		restore_finish(j);
+	if (j->fed < j->hdr.stream_len) {
+		evtimer_add(j->io_ev, &tv);
 		return;
 	}
-	job_progress(j);
+	/* Before QEMU may run what it loads: is it what was saved? */
+	if (j->crc != j->hdr.stream_crc) {
+		job_fail(j, "%s: corrupt save file (stream checksum mismatch)",
+		    j->path);
+		return;
+	}
+	log_debug("%s: stream checked, %llu bytes in %.3f s", j->path,
+	    (unsigned long long)j->fed, time_mono() - j->t0);
+	j->eof = 1;
+	restore_finish(j);
+}
+
+/*
+ * Starts the check (and the tick that watches QEMU) once QEMU starts.  No
+ * posix_fadvise: SEQUENTIAL or WILLNEED on the file, whose description
+ * QEMU shares, made restores from a cold page cache 2-4x slower
+ * (docs/PERFORMANCE.md); the kernel's own readahead does better.
+ */
+static void
+restore_check_start(struct job *j)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	j->buf = xmalloc(JOB_CHUNK);
+	j->io_ev = evtimer_new(xend_base, restore_check_cb, job_arg(j));
+	evtimer_add(j->io_ev, &tv);
+	job_start_tick(j);
 }
 
 static void
@@ -340,11 +374,6 @@ restore_incoming_cb(struct qmp *q, json_t *result, const char *error,
 	if (j == NULL)
 		return;
 	j->migrating = 1;
-	j->buf = xmalloc(JOB_CHUNK);
-	j->io_ev = event_new(xend_base, j->pfd, EV_WRITE | EV_PERSIST,
-	    restore_write_cb, arg);
-	event_add(j->io_ev, NULL);
-	job_start_tick(j);
 }
 
 static void
@@ -358,21 +387,22 @@ restore_getfd_cb(struct qmp *q, json_t *result, const char *error, void *arg)
 	    "fd:xmrestore"), restore_incoming_cb, arg);
 }
 
+/*
+ * Hands QEMU the file itself, at the stream, once its QMP is up: its fd
+ * shares our file offset, which is how far QEMU has read (restore_tick).
+ * It reads the page cache that the check, ahead of it, has filled.
+ */
 static void
 restore_incoming_up(struct job *j)
 {
-	struct domain	*d = j->d;
-	char		*cause;
-	int		 theirs;
-
-	if (job_pipe(&j->pfd, &theirs, 0, &cause) != 0) {
-		job_fail(j, "%s", cause);
-		free(cause);
+	j->qmp_ready = 1;
+	if (lseek(j->file_fd, restore_stream_off(j), SEEK_SET) == -1) {
+		job_fail(j, "%s: %s", j->path, strerror(errno));
 		return;
 	}
-	qmp_command_fd(d->qmp, "getfd", json_pack("{s:s}", "fdname",
-	    "xmrestore"), theirs, restore_getfd_cb, job_arg(j));
-	close(theirs);
+	save_events_on(j->d->qmp);
+	qmp_command_fd(j->d->qmp, "getfd", json_pack("{s:s}", "fdname",
+	    "xmrestore"), j->file_fd, restore_getfd_cb, job_arg(j));
 }
 
 static void
@@ -382,6 +412,7 @@ restore_finish(struct job *j)
 
 	if (!j->eof || !j->completed)
 		return;
+	j->bytes = j->hdr.stream_len;
 	secs = time_mono() - j->t0;
 	log_info("%s (%d): restored from %s, %llu bytes in %.2f s",
 	    j->d->name, j->d->domid, j->path, (unsigned long long)j->bytes,
@@ -473,6 +504,7 @@ save_restore(const char *path, int paused, save_check_cb check,
 		job_end(j);
 		return (-1);
 	}
+	restore_check_start(j);
 	job_event(j, "active", NULL);
 	return (0);
 }
@@ -510,12 +542,30 @@ save_tick(struct job *j)
 
 	if (d->removed || d->exited || d->state == DOM_DYING ||
 	    !qmp_is_up(d->qmp)) {
-		if (j->op == JOB_SAVE)
-			job_fail(j, "domain %s ended during the save",
-			    d->name);
-		else
-			job_fail(j, "qemu ended during the restore");
+		job_fail(j, "domain %s ended during the save", d->name);
 		return;
 	}
+	job_query(j);
+}
+
+/* From QEMU's start on: QEMU's end, and how far it has read. */
+static void
+restore_tick(struct job *j)
+{
+	struct domain	*d = j->d;
+	off_t		 at;
+
+	if (d->removed || d->exited || d->state == DOM_DYING ||
+	    (j->qmp_ready && !qmp_is_up(d->qmp))) {
+		job_fail(j, "qemu ended during the restore");
+		return;
+	}
+	if (!j->migrating)
+		return;
+	/* QEMU's copy of the fd shares our offset: its position. */
+	at = lseek(j->file_fd, 0, SEEK_CUR);
+	if (at > restore_stream_off(j))
+		j->bytes = (uint64_t)(at - restore_stream_off(j));
+	job_progress(j);
 	job_query(j);
 }

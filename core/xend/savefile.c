@@ -281,6 +281,17 @@ savefile_write(struct savefile_writer *w, const void *buf, size_t len,
 	}
 	w->stream_len += len;
 	w->stream_crc = savefile_crc(w->stream_crc, buf, len);
+	/*
+	 * Start writing back what is written so far, without waiting for it:
+	 * the disk works while QEMU goes on, not all in savefile_commit's
+	 * fsync.  Its errors, if any, are fsync's to report.
+	 */
+	if (w->stream_len - w->flushed >= SAVEFILE_FLUSH_BYTES) {
+		(void)sync_file_range(w->fd, (off_t)(SAVEFILE_HDR_LEN +
+		    w->meta_len + w->flushed), (off_t)(w->stream_len -
+		    w->flushed), SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->stream_len;
+	}
 	return (0);
 }
 

@@ -70,7 +70,10 @@ struct savefile_writer {
 	uint32_t	 meta_crc;
 	uint64_t	 stream_len;	/* so far */
 	uint32_t	 stream_crc;
+	uint64_t	 flushed;	/* stream bytes sent to the disk */
 };
+/* Writeback starts every this many bytes, so the final fsync is short. */
+#define SAVEFILE_FLUSH_BYTES	(8 << 20)
 /* Creates path's temporary file with the meta (borrowed) written. */
 int	savefile_create(const char *path, json_t *meta,
 	    struct savefile_writer **, char **cause);

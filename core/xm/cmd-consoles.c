@@ -1,4 +1,5 @@
 /* cmd-consoles.c: xm consoles [DOM ...]: what xenconsoled serves. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +43,57 @@ wanted(json_t *con, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Checks that each DOM named has a console before anything is printed: one
+ * that has none is a domain xend does not know (its error) or one
+ * xenconsoled does not serve.
+ */
+static int
+consoles_check(struct xm_ctx *ctx, json_t *list, int argc, char **argv)
+{
+	json_t	*con, *d;
+	size_t	 i;
+	int	 a, found;
+
+	for (a = 0; a < argc; a++) {
+		found = 0;
+		json_array_foreach(list, i, con)
+			found |= wanted(con, 1, argv + a);
+		if (found)
+			continue;
+		if ((d = xm_get_domain(ctx, argv[a])) == NULL)
+			return (-1);
+		json_decref(d);
+		xm_err(ctx, "no console for %s: xenconsoled does not serve it",
+		    argv[a]);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
 	struct xen_client	*c;
 	json_t			*list, *con, *cl, *vnc, *clients, *holder;
 	const char		*role;
-	int			 held;
+	int			 held, error;
 	char			*path, *cause, port[16], vport[16], since[16];
-	size_t			 i, j, shown = 0;
+	size_t			 i, j;
 	time_t			 t;
 	struct tm		 tm;
 
 	path = xendcfg_consoled_path(&ctx->cfg);
 	if (xen_open_path(path, &c, &cause) != 0) {
+		error = errno;
 		free(path);
+		if (error == EACCES || error == EPERM) {
+			xm_err(ctx, "cannot connect to xenconsoled (%s): its "
+			    "status socket is root's and console-group's only",
+			    cause);
+			free(cause);
+			return (1);
+		}
 		free(cause);
 		return (xm_err(ctx, "xenconsoled is not running; start it with "
 		    "'xenconsoled start'"));
@@ -69,13 +106,16 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		return (1);
 	}
 	xen_close(c);
+	if (consoles_check(ctx, list, argc, argv) != 0) {
+		json_decref(list);
+		return (1);
+	}
 
 	printf("%-32s %4s %5s %5s %7s\n", "Name", "Id", "Port", "VNC",
 	    "Clients");
 	json_array_foreach(list, i, con) {
 		if (!wanted(con, argc, argv))
 			continue;
-		shown++;
 		vnc = json_object_get(con, "vnc");
 		/* Ports only while xenconsoled holds them. */
 		if (json_is_true(json_object_get(con, "listening")))
@@ -122,7 +162,5 @@ cmd_consoles_exec(struct xm_ctx *ctx, int argc, char **argv)
 		}
 	}
 	json_decref(list);
-	if (argc > 0 && shown == 0)
-		return (xm_err(ctx, "no console for %s", argv[0]));
 	return (0);
 }

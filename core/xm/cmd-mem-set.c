@@ -135,7 +135,7 @@ cmd_mem_set_exec(struct xm_ctx *ctx, int argc, char **argv)
 
 	if (t != NULL && parse_long(t, 1, 86400, &timeout) != 0)
 		return (xm_err(ctx, "-t: expected seconds, got '%s'", t));
-	if (parse_long(argv[1], 1, 1L << 30, &mb) != 0)
+	if (parse_long(argv[1], 0, 1L << 30, &mb) != 0)
 		return (xm_err(ctx, "'%s' is not a number of MB",
 		    argv[1]));
 	if ((d = xm_get_domain(ctx, argv[0])) == NULL)

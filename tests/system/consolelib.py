@@ -292,6 +292,7 @@ class RFB:
     def __init__(self, port, password=None, host="127.0.0.1", timeout=20):
         self.s = socket.create_connection((host, port), timeout=timeout)
         self.timeout = timeout
+        self.reason = None      # why the server refused, if it said
 
     def recvn(self, n):
         buf = b""
@@ -311,7 +312,8 @@ class RFB:
         n = self.recvn(1)[0]
         if n == 0:
             ln = struct.unpack(">I", self.recvn(4))[0]
-            raise TestFailure("vnc: refused: %r" % self.recvn(ln))
+            self.reason = self.recvn(ln).decode()
+            raise TestFailure("vnc: refused: %r" % self.reason)
         types = self.recvn(n)
         if 2 in types and password is not None:
             self.s.sendall(b"\x02")
@@ -322,6 +324,9 @@ class RFB:
             raise TestFailure("vnc: security types %r" % list(types))
         res = struct.unpack(">I", self.recvn(4))[0]
         if res != 0:
+            # RFB 3.8: the reason follows.
+            ln = struct.unpack(">I", self.recvn(4))[0]
+            self.reason = self.recvn(ln).decode()
             return False
         self.s.sendall(b"\x01")     # shared
         w, h = struct.unpack(">HH", self.recvn(4))

@@ -283,8 +283,10 @@ class Fake:
                                (m, d.maxmem))
             d.target = m
         elif op == "domain.mem_max":
+            if args["maxmem"] < d.target:
+                raise ApiError("failed", "maxmem %d MB is below the memory "
+                               "target %d MB" % (args["maxmem"], d.target))
             d.maxmem = args["maxmem"]
-            d.target = min(d.target, d.maxmem)
         elif op == "domain.vcpu_set":
             d.online = args["vcpus"]
         elif op == "domain.vcpu_list" or op == "domain.vcpu_pin":

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -196,23 +197,56 @@ def rfb_on(s):
     r.s = s
     r.s.settimeout(20)
     r.timeout = 20
+    r.reason = None
     return r
 
 
-def rfb_result(s, password=None):
-    """True: in; False: refused at authentication; None: closed before
-    (refused at connection)."""
+def rfb_try(s, password=None):
+    """(True: in; False: refused at authentication; None: refused at
+    connection, with the reason the server gave or None)."""
     r = rfb_on(s)
     try:
-        return r.handshake(password)
+        return r.handshake(password), r.reason
     except TestFailure as e:
-        if "closed" in str(e):
-            return None
+        if "closed" in str(e) or "refused" in str(e):
+            return None, r.reason
         raise
     except ConnectionError:
-        return None
+        return None, r.reason
     finally:
         r.close()
+
+
+def rfb_result(s, password=None):
+    return rfb_try(s, password)[0]
+
+
+def rfb_refused_33(s):
+    """The reason an RFB 3.3 viewer is refused with at connection, or
+    None if it was not (or not told why)."""
+    s.settimeout(10)
+    try:
+        buf = b""
+        while len(buf) < 12:
+            d = s.recv(12 - len(buf))
+            if not d:
+                return None
+            buf += d
+        s.sendall(b"RFB 003.003\n")
+        buf = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            buf += d
+    except OSError:
+        return None
+    finally:
+        s.close()
+    if len(buf) < 8 or buf[:4] != b"\0\0\0\0":
+        return None
+    ln = struct.unpack(">I", buf[4:8])[0]
+    return buf[8:8 + ln].decode() if len(buf) == 8 + ln else None
 
 
 # -- local users --------------------------------------------------------------
@@ -280,11 +314,16 @@ def test_access_vnc_local(inst):
     wait_listening(inst, "gv", vnc=True)
     wait_listening(inst, "gp", vnc=True)
     port = doms["gv"]["vnc_port"]
-    check(rfb_result(user_socket("127.0.0.1", port, uid=uid)) is None,
-          "stranger got in")
+    # Refused viewers are told why (RFB 3.8 and 3.3 alike); they were
+    # closed without a word.
+    why = "access denied: uid %d is not root" % uid
+    got = rfb_try(user_socket("127.0.0.1", port, uid=uid))
+    check(got == (None, why), got)
+    check(rfb_refused_33(user_socket("127.0.0.1", port, uid=uid)) == why,
+          "RFB 3.3 viewer not told why")
     check(rfb_result(socket.create_connection(("127.0.0.1", port), 10)),
           "root refused")
-    check(consoles(inst)["gv"]["vnc"]["refused"] == 1,
+    check(consoles(inst)["gv"]["vnc"]["refused"] == 2,
           consoles(inst)["gv"]["vnc"])
 
     pport = doms["gp"]["vnc_port"]
@@ -292,9 +331,14 @@ def test_access_vnc_local(inst):
           is None, "stranger got in with the password")
     conn = lambda: socket.create_connection(("127.0.0.1", pport), 10)
     t0 = time.time()
-    check(rfb_result(conn(), "wrong") is False, "wrong password taken")
+    got = rfb_try(conn(), "wrong")
+    check(got == (False, "access denied: wrong password; uid 0 may try "
+                  "again in 1 s"), got)
     # At once: refused without a look at the password, even the right one.
-    check(not rfb_result(conn(), "s3cret"), "no back-off after a failure")
+    got = rfb_try(conn(), "s3cret")
+    check(got[0] is None and re.fullmatch(
+        r"access denied: too many wrong passwords from uid 0; try again in "
+        r"[01] s", got[1] or ""), "no back-off after a failure: %r" % (got,))
     while not rfb_result(conn(), "wrong") is False:
         time.sleep(0.05)
     first = time.time() - t0
@@ -392,8 +436,10 @@ def test_access_remote(inst):
         c.close()
 
         # VNC: none without a password, the right one with.
-        check(rfb_result(ns.socket(doms["nopw"]["vnc_port"])) is None,
-              "remote viewer in without a password")
+        got = rfb_try(ns.socket(doms["nopw"]["vnc_port"]))
+        check(got == (None, "access denied: remote viewers need a password "
+                      "(vncpasswd) and this domain has none"),
+              "remote viewer without a password: %r" % (got,))
         check(rfb_result(ns.socket(doms["rem"]["vnc_port"]), "v1ewer"),
               "remote viewer refused with the password")
 
@@ -600,6 +646,55 @@ def test_access_api_peer(inst):
     inst.xm_ok("list")
 
 
+def test_access_xm_stranger(inst):
+    """xm run by a user who is not root says why xend will not serve him,
+    and fails: with the socket shut to him (the set-up's 0600 in a 0700
+    dir), and opened by hand (xend closes him unanswered).  Before, the
+    first said "is it running? try 'xend start'", the second "Connection
+    reset by peer" or nothing at all (SIGPIPE killed xm, rc -13)."""
+    uid = stranger_uid()
+    xm = inst.env["XM"]
+    cfg = os.path.join(inst.conf, "xend-config.sxp")
+    cmds = (["list"], ["info"], ["destroy", "x"], ["mem-set", "x", "64"],
+            ["shutdown", "-a"], ["create", inst.config("st")],
+            ["top", "-b", "-n", "1"])
+    inst.start_consoled()
+    os.chmod(inst.tmp, 0o711)
+    os.chmod(inst.conf, 0o755)
+    os.chmod(cfg, 0o644)
+    try:
+        for mode, want in ((0o600, "Permission denied): its API socket is "
+                            "root's only; run this as root"),
+                           (0o666, "xend closed the connection unanswered "
+                            "(")):
+            os.chmod(inst.sock, mode)
+            for c in cmds:
+                r = subprocess.run(as_user([xm] + c, uid=uid), env=inst.env,
+                                   capture_output=True, text=True, cwd="/",
+                                   timeout=30)
+                check(r.returncode == 1 and r.stdout == "" and
+                      r.stderr.startswith("xm %s: " % c[0]) and
+                      want in r.stderr, (oct(mode), c, r))
+                if mode == 0o666:
+                    check("its API is root's only and this is uid %d; run "
+                          "this as root" % uid in r.stderr, r.stderr)
+        # xenconsoled's status socket (in its 0700 directory).
+        r = subprocess.run(as_user([xm, "consoles"], uid=uid), env=inst.env,
+                           capture_output=True, text=True, cwd="/",
+                           timeout=30)
+        check(r.returncode == 1 and r.stderr.startswith(
+            "xm consoles: cannot connect to xenconsoled (") and
+            r.stderr.endswith("Permission denied): its status socket is "
+                              "root's and console-group's only\n"), r)
+    finally:
+        os.chmod(inst.sock, 0o600)
+        os.chmod(cfg, 0o600)
+        os.chmod(inst.conf, 0o700)
+        os.chmod(inst.tmp, 0o700)
+    inst.xm_ok("list")
+    check("st" not in inst.domains(), "a stranger created a domain")
+
+
 def test_xencons_input_ended(inst):
     """xencons with its input at end (stdin a pipe that closed): a telnet
     option the console sends after that gets a reply that cannot go out
@@ -644,4 +739,5 @@ TESTS = [
     ("access-squatter", test_access_squatter, ""),
     ("access-unix-sockets", test_access_unix_sockets, ""),
     ("access-api-peer", test_access_api_peer, ""),
+    ("access-xm-stranger", test_access_xm_stranger, ""),
 ]

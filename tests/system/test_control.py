@@ -51,7 +51,23 @@ def test_balloon_and_maxmem(inst):
         check(r.rc == 1 and "above maxmem 160 MB" in r.err, r)
         r = inst.xm("mem-max", "bal", "300")
         check(r.rc == 1 and "only up to 160 MB" in r.err, r)
-        # Lowering maxmem below the target brings the target down.
+        # maxmem below the target (150), or below 16 MB, is refused and
+        # nothing changes; xend used to bring the target down with it.
+        for mb, why in (("100", "maxmem 100 MB is below the memory target "
+                         "150 MB of bal; lower the target with xm mem-set "
+                         "first"),
+                        ("8", "maxmem 8 MB is below the minimum of 16 MB"),
+                        ("0", "maxmem 0 MB is below the minimum of 16 MB")):
+            r = inst.xm("mem-max", "bal", mb)
+            check(r.rc == 1 and r.out == "" and
+                  r.err == "xm mem-max: %s\n" % why, r)
+        r = inst.xm("mem-set", "bal", "0")
+        check(r.rc == 1 and "memory target 0 MB is below the minimum of 16 "
+              "MB" in r.err, r)
+        d = inst.domains()["bal"]
+        check(d["maxmem"] == 160 and d["memory_target"] == 150, d)
+        # The manual's way: shrink it, then keep it from growing back.
+        inst.xm_ok("mem-set", "-w", "bal", "100", timeout=60)
         inst.xm_ok("mem-max", "bal", "100")
         d = inst.domains()["bal"]
         check(d["maxmem"] == 100 and d["memory_target"] == 100, d)

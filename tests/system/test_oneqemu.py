@@ -164,9 +164,89 @@ def test_old_name_adopted(inst):
     check(kill_xend.qemus(inst) == {}, "qemu left after destroy")
 
 
+def rr_records(d, name, state=None, restart_as=None):
+    """Leaves d's records as an xend killed during its rename-restart
+    would: preserved after a crash, named name, restart_as recorded
+    (without restart_as: only renamed)."""
+    path = os.path.join(d["dir"], "config.json")
+    with open(path) as f:
+        c = json.load(f)
+    c["name"] = name
+    with open(path, "w") as f:
+        json.dump(c, f)
+    path = os.path.join(d["dir"], "runtime.json")
+    with open(path) as f:
+        rt = json.load(f)
+    rt["name"] = name
+    if restart_as is not None:
+        rt.update(state=state, preserved=True, restart_as=restart_as,
+                  shutdown_reason="crash")
+    with open(path, "w") as f:
+        json.dump(rt, f)
+
+
+def test_rename_restart_resumed(inst):
+    """on_crash = 'rename-restart' keeps the crashed domain as NAME-1 and
+    starts NAME again; an xend killed (-9) between the two steps (before
+    the rename, or after it but before the create: the records such a kill
+    leaves, written here as xend writes them) finishes the restart when it
+    starts again.  Before, the intent was not recorded: the domain stayed
+    preserved and NAME was not started."""
+    cfg = inst.config("rr", on_crash="'rename-restart'")
+    inst.xm_ok("create", "-p", cfg)
+    d = inst.domains()["rr"]
+    os.kill(d["pid"], 9)
+    inst.wait_for(lambda: {"rr", "rr-1"} <= set(inst.domains()), 20,
+                  "rr-1 kept and rr started")
+    doms = inst.domains()
+    check(doms["rr-1"]["domid"] == d["domid"] and
+          doms["rr"]["domid"] != d["domid"], doms)
+    # The new rr's QEMU "crashes" while xend is being killed, in both of
+    # the windows in turn.
+    for left_as, want in (("rr-2", "rr-2"), ("rr", "rr-2")):
+        d = inst.domains()["rr"]
+        kill_xend.kill_xend(inst)
+        os.kill(d["pid"], 9)
+        rr_records(d, left_as, "crashed", "rr")
+        inst.start()
+        inst.wait_for(lambda: "rr" in inst.domains() and
+                      inst.domains()["rr"]["domid"] != d["domid"], 20,
+                      "rr started again (left as %s)" % left_as)
+        doms = inst.domains()
+        check(doms[want]["domid"] == d["domid"] and
+              "c" in doms[want]["state"], (left_as, doms))
+        check("domain %s (%d): finishing its rename-restart as rr" %
+              (left_as, d["domid"]) in inst.xm_ok("dmesg").out, "dmesg")
+        with open(os.path.join(d["dir"], "runtime.json")) as f:
+            check("restart_as" not in json.load(f), "intent left")
+        inst.xm_ok("destroy", want)
+    # After the create, before the intent was cleared: the new rr is
+    # there (here another domain, renamed so), and no second one starts.
+    inst.xm_ok("create", "-p", inst.config("rrx"))
+    d, x = inst.domains()["rr"], inst.domains()["rrx"]
+    kill_xend.kill_xend(inst)
+    os.kill(d["pid"], 9)
+    rr_records(d, "rr-2", "crashed", "rr")
+    rr_records(x, "rr")
+    inst.start()
+    inst.wait_for(lambda: "domain rr-2 (%d): finishing its rename-restart"
+                  % d["domid"] in inst.xm_ok("dmesg").out, 20,
+                  "the intent looked at")
+    time.sleep(1)
+    doms = inst.domains()
+    check(sorted(doms) == ["Domain-0", "rr", "rr-1", "rr-2"] and
+          doms["rr"]["domid"] == x["domid"] and
+          doms["rr-2"]["domid"] == d["domid"], doms)
+    for n in list(doms):
+        if n != "Domain-0":
+            inst.xm_ok("destroy", n)
+    check(kill_xend.qemus(inst) == {}, "qemu left after destroy")
+
+
 TESTS = [("oneqemu_kill_xend_" + op, kill_loop(op), kill_xend.EXTRA)
          for op in kill_xend.OPS] + [
     ("oneqemu_lost_record_adopts", test_lost_record_adopts, ""),
+    ("oneqemu_rename_restart_resumed", test_rename_restart_resumed, ""),
     ("oneqemu_destroy_ends_stray", test_destroy_ends_stray, ""),
     ("oneqemu_full_state_disk", test_full_state_disk, ""),
     ("oneqemu_old_name_adopted", test_old_name_adopted, ""),

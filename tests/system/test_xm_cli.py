@@ -149,6 +149,51 @@ def test_bash_completion(inst):
     inst.xm_ok("destroy", "cplt-dom")
 
 
+# Every command that takes a domain, with its other arguments valid: "D"
+# is where the domain goes.
+DOM_ARGS = {
+    "list": ["D"], "console": ["D"], "consoles": ["D"],
+    "shutdown": ["D"], "reboot": ["D"], "destroy": ["D"], "pause": ["D"],
+    "unpause": ["D"], "rename": ["D", "other"], "domid": ["D"],
+    "domname": ["D"], "uptime": ["D"], "mem-set": ["D", "64"],
+    "mem-max": ["D", "64"], "vcpu-list": ["D"], "vcpu-set": ["D", "1"],
+    "vcpu-pin": ["D", "0", "0"], "sched-credit": ["-d", "D"],
+    "sched-sedf": ["D"], "bvt": ["D", "10", "0", "0", "0", "0"],
+    "atropos": ["D", "100000000", "10000000", "0", "0"],
+    "block-attach": ["D", "file:/dev/null", "xvdb", "r"],
+    "block-detach": ["D", "xvdb"], "block-list": ["D"],
+    "save": ["D", "/nonexistent/x.sav"], "migrate": ["D", "127.0.0.1"],
+    "network-attach": ["D"], "network-detach": ["D", "0"],
+    "network-list": ["D"],
+}
+
+
+def test_no_such_domain(inst):
+    """Every command that takes a domain, given a name or an id that no
+    domain has, says the domain does not exist and exits 1 (xenconsoled
+    running, for consoles).  A new command whose usage names DOM must be
+    added here."""
+    inst.start_consoled()
+    for cmd in listed_commands(inst):
+        usage = inst.xm_ok("help", cmd).out.splitlines()[0]
+        if cmd not in DOM_ARGS:
+            check(" DOM" not in usage and "[DOM" not in usage,
+                  "%s takes a domain but is not in DOM_ARGS" % cmd)
+            continue
+        for dom in ("nosuch", "77"):
+            if cmd == "domname" and dom == "nosuch":
+                continue        # takes an id only
+            argv = [dom if a == "D" else a for a in DOM_ARGS[cmd]]
+            r = inst.xm(cmd, *argv, timeout=30)
+            err = [l for l in r.err.splitlines()
+                   if not l.startswith("xm: warning: ")]
+            check(r.rc == 1 and r.out == "" and len(err) == 1 and
+                  "domain '%s' does not exist" % dom in err[0],
+                  (cmd, argv, r))
+    r = inst.xm("domname", "nosuch")
+    check(r.rc == 1 and "'nosuch' is not a domain id" in r.err, r)
+
+
 TESTS = [
     ("xm-cli-help", test_help_on_every_command, ""),
     ("xm-cli-unavailable", test_unavailable_commands, ""),
@@ -156,5 +201,6 @@ TESTS = [
      "(xend-relocation-server yes)\n(xend-relocation-address 127.0.0.1)\n"
      "(xend-relocation-hosts-allow '127\\.0\\.0\\.1')"),
     ("xm-cli-names", test_domain_names_refused, ""),
+    ("xm-cli-no-such-domain", test_no_such_domain, ""),
     ("xm-cli-bash-completion", test_bash_completion, ""),
 ]

@@ -11,6 +11,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -61,6 +62,8 @@ struct fake {
 	char	 status[32];	/* query-status */
 	char	 mig[32];	/* query-migrate's status */
 	char	 mig_next[32];	/* after the next query-migrate, "" none */
+	const char *dir;	/* the domain's */
+	int	 fd;		/* the last fd a command came with, -1 none */
 	char	 buf[8192];
 	size_t	 len;
 };
@@ -90,6 +93,26 @@ fake_event(struct fake *f, const char *name, json_t *data)
 	fake_send(f, json_pack("{s:s, s:o, s:{s:i, s:i}}", "event", name,
 	    "data", data != NULL ? data : json_object(), "timestamp",
 	    "seconds", 0, "microseconds", 0));
+}
+
+/* Reads the fd that came with getfd to its end, into DIR/loaded. */
+static void
+fake_load(struct fake *f)
+{
+	char	 buf[65536], *path;
+	ssize_t	 n;
+	int	 out;
+
+	xasprintf(&path, "%s/loaded", f->dir);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	free(path);
+	while ((n = read(f->fd, buf, sizeof buf)) > 0) {
+		if (out == -1 || write(out, buf, n) != n)
+			_exit(2);
+	}
+	close(out);
+	close(f->fd);
+	f->fd = -1;
 }
 
 static void
@@ -134,7 +157,18 @@ fake_command(struct fake *f, json_t *msg)
 		return;
 	} else if (strcmp(cmd, "balloon") == 0)
 		ret = json_object();
-	else if (strcmp(cmd, "query-migrate") == 0) {
+	else if (strcmp(cmd, "migrate-set-capabilities") == 0)
+		ret = json_object();
+	else if (strcmp(cmd, "getfd") == 0 && f->fd != -1)
+		ret = json_object();
+	else if (strcmp(cmd, "migrate-incoming") == 0 && f->fd != -1) {
+		/* Loads the stream from getfd's fd at once, into DIR/loaded. */
+		fake_load(f);
+		strcpy(f->mig, "completed");
+		fake_event(f, "MIGRATION", json_pack("{s:s}", "status",
+		    f->mig));
+		ret = json_object();
+	} else if (strcmp(cmd, "query-migrate") == 0) {
 		/*
 		 * The status changes while the reply is on its way: QEMU's
 		 * migration thread sends the event before the monitor's
@@ -162,8 +196,21 @@ fake_read_qmp(struct fake *f)
 	ssize_t	 n;
 	char	*nl;
 	json_t	*msg;
+	char	 cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { f->buf + f->len, sizeof f->buf - f->len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *c;
 
-	n = read(f->conn, f->buf + f->len, sizeof f->buf - f->len);
+	/* As QEMU's monitor: an fd may come with a command (getfd). */
+	n = recvmsg(f->conn, &mh, MSG_CMSG_CLOEXEC);
+	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS) {
+		if (f->fd != -1)
+			close(f->fd);
+		memcpy(&f->fd, CMSG_DATA(c), sizeof f->fd);
+	}
 	if (n <= 0) {
 		close(f->conn);
 		f->conn = -1;
@@ -218,7 +265,7 @@ fake_read_ctl(struct fake *f)
 static void __attribute__((noreturn))
 fake_qemu(const char *dir, int ctl)
 {
-	struct fake	 f = { .ctl = ctl, .conn = -1 };
+	struct fake	 f = { .ctl = ctl, .conn = -1, .dir = dir, .fd = -1 };
 	struct pollfd	 pf[3];
 	char		*path, *cause;
 	int		 n;
@@ -819,6 +866,170 @@ test_migration_event_during_query(void **state)
 	done_clear(&r);
 }
 
+/* A save file of name with stream, byte flip of it changed afterwards. */
+static char *
+save_file(const char *name, const unsigned char *stream, size_t len,
+    ssize_t flip)
+{
+	struct savefile_writer	*w;
+	struct domcfg		*dc = config(name, NULL);
+	json_t			*meta;
+	char			*path, *cause;
+	unsigned char		 c;
+	struct stat		 st;
+	int			 fd;
+
+	meta = json_pack("{s:o, s:s}", "config", domcfg_to_json(dc), "name",
+	    name);
+	domcfg_free(dc);
+	xasprintf(&path, "%s/%s.chk", tmpdir, name);
+	if (savefile_create(path, meta, &w, &cause) != 0 ||
+	    savefile_write(w, stream, len, &cause) != 0 ||
+	    savefile_commit(w, &cause) != 0)
+		fail_msg("save file: %s", cause);
+	json_decref(meta);
+	if (flip >= 0) {
+		assert_int_not_equal(fd = open(path, O_RDWR), -1);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(pread(fd, &c, 1, st.st_size - len + flip), 1);
+		c ^= 0x40;
+		assert_int_equal(pwrite(fd, &c, 1, st.st_size - len + flip), 1);
+		close(fd);
+	}
+	return (path);
+}
+
+struct rdone {
+	int	 calls;
+	char	*code;
+	char	*msg;
+};
+
+static void
+restore_done(const char *code, const char *msg, const struct job_result *r,
+    void *arg)
+{
+	struct rdone	*rd = arg;
+
+	rd->calls++;
+	rd->code = code != NULL ? xstrdup(code) : NULL;
+	rd->msg = msg != NULL ? xstrdup(msg) : NULL;
+}
+
+static int
+job_completed(void *arg)
+{
+	return (((struct job *)arg)->completed);
+}
+
+static int
+rdone_called(void *arg)
+{
+	return (((struct rdone *)arg)->calls > 0);
+}
+
+/* Occurrences of what in xend's log from byte off on. */
+static int
+log_count(long off, const char *what)
+{
+	char	*path, *text, *p, *cause;
+	size_t	 len;
+	int	 n = 0;
+
+	xasprintf(&path, "%s/xend.log", tmpdir);
+	if (file_read(path, &text, &len, &cause) != 0)
+		fail_msg("%s", cause);
+	free(path);
+	for (p = text + off; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return (n);
+}
+
+static long
+log_size(void)
+{
+	char		*path;
+	struct stat	 st;
+
+	xasprintf(&path, "%s/xend.log", tmpdir);
+	assert_int_equal(stat(path, &st), 0);
+	free(path);
+	return (st.st_size);
+}
+
+/*
+ * A restore hands QEMU the save file itself, and QEMU may load all of it
+ * before xend's check of the stream has ended: the guest is not resumed
+ * (cont) until the check says the stream is right, and a corrupt one is
+ * refused then, its QEMU destroyed, with no cont ever.
+ */
+static void
+test_restore_waits_for_checksum(void **state)
+{
+	static const size_t	 len = 3 * 1024 * 1024 + 17;
+	unsigned char		*stream = xmalloc(len), *got;
+	struct timeval		 now = { 0, 0 };
+	struct rdone		 r;
+	struct domain		*d;
+	struct job		*j;
+	char			*path, *cause, *loaded;
+	size_t			 i, got_len;
+	long			 off;
+	int			 corrupt;
+
+	for (i = 0; i < len; i++)
+		stream[i] = (unsigned char)(i * 7 + (i >> 12));
+	for (corrupt = 0; corrupt < 2; corrupt++) {
+		memset(&r, 0, sizeof r);
+		path = save_file("t-rst", stream, len, corrupt ? (ssize_t)len / 2 :
+		    -1);
+		off = log_size();
+		if (save_restore(path, 0, NULL, restore_done, &r, &cause) != 0)
+			fail_msg("save_restore: %s", cause);
+		d = domain_find_name("t-rst");
+		assert_non_null(d);
+		j = job_of(d);
+		assert_non_null(j);
+		/* Hold the check back (no turn of the loop has run it). */
+		assert_int_equal(j->fed, 0);
+		event_del(j->io_ev);
+		spin_until(job_completed, j);
+		spin(100);
+		assert_int_equal(r.calls, 0);
+		assert_int_not_equal(d->state, DOM_RUNNING);
+		assert_int_equal(log_count(off, "\"cont\""), 0);
+		/* QEMU read the file itself: the stream, as stored. */
+		xasprintf(&loaded, "%s/loaded", d->dir);
+		if (file_read(loaded, (char **)&got, &got_len, &cause) != 0)
+			fail_msg("%s", cause);
+		free(loaded);
+		assert_int_equal(got_len, len);
+		assert_int_equal(memcmp(got, stream, len) == 0, !corrupt);
+		free(got);
+
+		evtimer_add(j->io_ev, &now);
+		spin_until(rdone_called, &r);
+		if (corrupt) {
+			assert_string_equal(r.code, "failed");
+			assert_non_null(strstr(r.msg, "corrupt save file "
+			    "(stream checksum mismatch)"));
+			spin_until(gone, (void *)"t-rst");
+			assert_int_equal(log_count(off, "\"cont\""), 0);
+		} else {
+			assert_null(r.code);
+			wait_state(d, DOM_RUNNING);
+			assert_int_equal(log_count(off, "\"cont\""), 1);
+			destroy("t-rst");
+		}
+		free(r.code);
+		free(r.msg);
+		unlink(path);
+		free(path);
+	}
+	free(stream);
+}
+
 /* An empty token file under migrated-in/, last changed at t. */
 static void
 token_at(const char *token, time_t t)
@@ -883,6 +1094,7 @@ main(void)
 		cmocka_unit_test(test_destroyed_while_pending),
 		cmocka_unit_test(test_migration_event_during_query),
 		cmocka_unit_test(test_migrated_in_pruned),
+		cmocka_unit_test(test_restore_waits_for_checksum),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
