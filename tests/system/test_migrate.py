@@ -395,10 +395,32 @@ def test_migrate_checks(inst):
               in err, (out, err))
         check(a.domains()["chk"]["status"] in ("running", "blocked"),
               a.domains())
+        # A token names files at b (under migrated-in/ and migrating-in/):
+        # one that is not hex is refused before anything else.
+        got = relocation_ask(h, {"op": "migrate.prepare", "args": {
+            "config": {}, "token": "../../../../../tmp/" + "0" * 16}})
+        check(got == {"error": "prepare: expected config and token"}, got)
         a.xm_ok("destroy", "chk")
         b.xm_ok("destroy", "chk")
     finally:
         h.close()
+
+
+ASK = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(sys.argv[3].encode() + b"\\n")
+print(s.makefile().readline(), end="")
+"""
+
+
+def relocation_ask(h, msg):
+    """b's relocation server's answer to msg, sent from a."""
+    r = subprocess.run(["ip", "netns", "exec", h.ns["a"], "python3", "-c",
+                        ASK, h.ip["b"], h.port(h.b), json.dumps(msg)],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, r)
+    return json.loads(r.stdout)
 
 
 def test_migrate_source_killed(inst):
