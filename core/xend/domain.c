@@ -447,11 +447,16 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 	 * restart.
 	 */
 	if (d->pending_create.fn != NULL || d->incoming != NULL) {
-		char *tail = qemu_log_tail(d, 600);
+		char *tail = qemu_log_tail(d, 600), *msg;
 
-		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",
-		    d->exit_how, tail);
+		msg = xsprintf("qemu %s: %s", d->exit_how, tail);
 		free(tail);
+		if (d->incoming != NULL && job_incoming_exited(d, msg)) {
+			free(msg);
+			return;	/* the job answers, then destroys */
+		}
+		domain_done(&d->pending_create, d, "failed", "%s", msg);
+		free(msg);
 		domain_set_state(d, DOM_DYING);
 		domain_remove(d);
 		return;

@@ -699,6 +699,7 @@ void		 job_init(void (*publish)(const char *type, json_t *body));
 /* A restore's or incoming migration's domain: dir made, QMP up. */
 int		 job_incoming_prepare(struct domain *, char **cause);
 void		 job_incoming_up(struct domain *);
+int		 job_incoming_exited(struct domain *, const char *);
 /* QEMU's MIGRATION event (capability events). */
 void		 job_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */
