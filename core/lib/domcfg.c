@@ -38,14 +38,14 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED, DK_ENUM,
 };
 
 /* The type's name in domcfg_schema_json, indexed by enum dk_type. */
 static const char *const dk_type_names[] = {
 	"name", "builder", "path", "int", "int", "cpulist", "string",
 	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
-	"vifs", "bool", "string", "ignored", "refused",
+	"vifs", "bool", "string", "ignored", "refused", "enum",
 };
 
 /* Where a key sits in the SXP (vm ...) form. */
@@ -138,6 +138,25 @@ static const struct dc_key {
 	    .what = "an integer CPU number (-1 for any)", .unit = "",
 	    .help = "The host CPU to pin the domain to, -1 for any (Xen "
 	    "2.0)." },
+	/*
+	 * The credit scheduler's parameters at creation (sched.c): the live
+	 * values, which xm sched-credit changes, so a saved or migrated
+	 * domain takes them along.
+	 */
+	{ .name = "cpu_weight", .type = DK_INT, .min = 1, .max = 65535,
+	    .def = "256", .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(cpu_weight),
+	    .what = "an integer weight from 1 to 65535", .unit = "",
+	    .help = "The credit scheduler's weight: the domain's share of "
+	    "a contended CPU relative to other domains' (default 256), as "
+	    "xm sched-credit -w sets it." },
+	{ .name = "cpu_cap", .type = DK_INT, .min = 0, .max = 100L * 4096,
+	    .def = "0", .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(cpu_cap),
+	    .what = "an integer percentage of one CPU", .unit = "",
+	    .help = "The credit scheduler's cap: the most CPU the domain may "
+	    "use, in percent of one CPU (200 is two CPUs), 0 for no cap "
+	    "(default), as xm sched-credit -c sets it." },
 	{ .name = "root", .type = DK_STR, .def = "null", .flags = DF_NULL,
 	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(root),
 	    .help = "The root device for the kernel command line, such as "
@@ -278,6 +297,17 @@ static const struct dc_key {
 	    "1: a USB controller."),
 	HVM_KEY("usbdevice", DK_STR, "null", DF_NULL, usbdevice,
 	    "A USB pointer: tablet (keeps the VNC pointer in step) or mouse."),
+	{ .name = "keymap", .type = DK_ENUM, .def = "null", .values =
+	    "[\"ar\", \"bepo\", \"cz\", \"da\", \"de\", \"de-ch\", "
+	    "\"en-gb\", \"en-us\", \"es\", \"et\", \"fi\", \"fo\", \"fr\", "
+	    "\"fr-be\", \"fr-ca\", \"fr-ch\", \"hr\", \"hu\", \"is\", \"it\", "
+	    "\"ja\", \"lt\", \"lv\", \"mk\", \"nl\", \"no\", \"pl\", \"pt\", "
+	    "\"pt-br\", \"ru\", \"sl\", \"sv\", \"th\", \"tr\"]",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
+	    .builders = DB_HVM, .off = OFF(keymap),
+	    .help = "The keyboard layout VNC key presses are translated with "
+	    "(QEMU's -k: de, fr, en-gb...; default en-us), for a viewer that "
+	    "sends key symbols rather than raw key codes." },
 #undef HVM_KEY
 	{ .name = "description", .type = DK_STR, .def = "null",
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
@@ -292,11 +322,11 @@ static const struct dc_key {
 	    .where = DS_NONE, .off = NOOFF }
 	IGNORED("access_control"), IGNORED("audio"),
 	IGNORED("bootargs"), IGNORED("bootloader"),
-	IGNORED("cpu_cap"), IGNORED("cpu_weight"), IGNORED("cpuid"),
+	IGNORED("cpuid"),
 	IGNORED("device_model"), IGNORED("display"), IGNORED("features"),
 	IGNORED("guest_os_type"), IGNORED("hap"), IGNORED("hpet"),
 	IGNORED("interface"),
-	IGNORED("keymap"), IGNORED("maxvcpus"), IGNORED("monitor"),
+	IGNORED("maxvcpus"), IGNORED("monitor"),
 	IGNORED("nographic"), IGNORED("on_xend_start"),
 	IGNORED("on_xend_stop"), IGNORED("pae"),
 	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"),
@@ -336,7 +366,7 @@ static const struct dc_key {
 /* Runtime fields of 'xm list -l' output, ignored when fed back. */
 static const char *const dc_sxp_runtime[] = {
 	"cpu_time", "domid", "id", "online_vcpus", "start_time", "state",
-	"status", "up_time", "uuid", "ssidref", "cpu_weight",
+	"status", "up_time", "uuid", "ssidref",
 	"console_port", "restart_count", "memory_target", "vcpus_online",
 	"sched_credit", "sched_sedf", "shutdown_reason",
 };
@@ -389,6 +419,34 @@ in_list(const char *s, const char *const *list, size_t n)
 			return ((int)i);
 	}
 	return (-1);
+}
+
+/* Whether s is one of a DK_ENUM key's values; else *why says which are. */
+static int
+enum_ok(const struct dc_key *k, const char *s, char **why)
+{
+	json_t	*values = json_loads(k->values, 0, NULL);
+	json_t	*v;
+	size_t	 i;
+	char	*list = NULL, *tmp;
+	int	 found = 0;
+
+	json_array_foreach(values, i, v) {
+		if (strcmp(json_string_value(v), s) == 0)
+			found = 1;
+		tmp = list;
+		list = xsprintf("%s%s%s", tmp != NULL ? tmp : "",
+		    tmp != NULL ? ", " : "", json_string_value(v));
+		free(tmp);
+	}
+	json_decref(values);
+	if (found) {
+		free(list);
+		return (1);
+	}
+	*why = xsprintf("expected one of %s, got '%s'", list, s);
+	free(list);
+	return (0);
 }
 
 /* A short Python-like rendering of a value, for messages. */
@@ -1193,7 +1251,7 @@ static int
 dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
     const json_t *v)
 {
-	char		*s;
+	char		*s, *why_enum;
 	const char	*why;
 	long		 n;
 	int		 i;
@@ -1308,6 +1366,13 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		if (strpbrk(s, " \t") != NULL) {
 			dc_error(dc, loc, k->name, "must not contain spaces, "
 			    "got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_ENUM:
+		if (!enum_ok(k, s, &why_enum)) {
+			dc_error(dc, loc, k->name, "%s", why_enum);
+			free(why_enum);
 			goto fail;
 		}
 		break;
@@ -2161,6 +2226,13 @@ v_key(const struct dc_key *k, const json_t *v, char **cause)
 	case DK_NOSPACE:
 		if (strpbrk(s, " \t") != NULL)
 			return (v_error(cause, key, "must not contain spaces"));
+		break;
+	case DK_ENUM:
+		if (!enum_ok(k, s, &what)) {
+			v_error(cause, key, "%s", what);
+			free(what);
+			return (-1);
+		}
 		break;
 	case DK_ACTION:
 		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)

@@ -19,6 +19,9 @@
  *   vcpus       integer (default 1), 1..64
  *   cpus        string or null: affinity like "0-1,^1" or "all" (3.0 cpus)
  *   cpu         integer, -1 = any (2.0 cpu)
+ *   cpu_weight  integer 1..65535 (default 256), cpu_cap integer % of one
+ *               CPU (default 0: none): the credit scheduler's parameters,
+ *               kept live by xm sched-credit; optional when validating
  *   console     integer port or null (default: console-port-base + domid)
  *   root        string or null ("/dev/sda1 ro")
  *   extra       string or null
@@ -41,6 +44,7 @@
  *               access (VNC uses the first 8 characters); optional when
  *               validating, so older configs still load
  *   description string or null: a free-text note (xm list -l); optional
+ *   keymap      string or null (builder hvm): QEMU's -k layout; optional
  *
  * Every key is one entry of the schema table in domcfg.c (type, range,
  * default, help, SXP place, era, builders); parsing, validation, SXP,
@@ -155,6 +159,9 @@ struct domcfg {
 	long			 vcpus;
 	char			*cpus;
 	long			 cpu;		/* -1: any */
+	/* The live credit parameters: xm sched-credit changes them (sched.c). */
+	long			 cpu_weight;	/* 1..65535 */
+	long			 cpu_cap;	/* % of one CPU, 0: none */
 	long			 console;	/* DOMCFG_UNSET: default */
 	char			*root;
 	char			*extra;
@@ -185,6 +192,7 @@ struct domcfg {
 	int			 localtime;
 	int			 usb;
 	char			*usbdevice;
+	char			*keymap;	/* QEMU's -k, NULL: its en-us */
 	struct domcfg_disk	*disks;
 	size_t			 ndisks;
 	struct domcfg_vif	*vifs;

@@ -279,6 +279,11 @@ devices:
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
 		argv_add(&a, "unix:%s/vnc.sock", dir);
+		/* Key symbols to key codes (builder hvm's keymap). */
+		if (hvm && c->keymap != NULL) {
+			argv_add(&a, "-k");
+			argv_add(&a, "%s", c->keymap);
+		}
 	}
 	free(dir);
 	return (a.v);
