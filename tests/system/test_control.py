@@ -215,6 +215,71 @@ def test_sched_credit_cgroup(inst):
     check(not os.path.exists(cg), "cgroup left behind")
 
 
+def credit_files(cg):
+    """The cgroup files credit's weight and cap become, on v1 or v2."""
+    if os.path.exists(cg + "/cpu.shares"):
+        return (cg_read(cg + "/cpu.shares"), cg_read(cg + "/cpu.cfs_quota_us"))
+    return (cg_read(cg + "/cpu.weight"), cg_read(cg + "/cpu.max"))
+
+
+def check_credit(h, name, weight, cap, files):
+    """What xm says and what the cgroup holds for domain name in h."""
+    r = h.xm_ok("sched-credit", "-d", name)
+    check(r.out.splitlines()[1].split() == [name, str(weight), str(cap)],
+          r.out)
+    r = h.xm_ok("list", "-l", name)
+    check("(cpu_weight %d)" % weight in r.out and
+          ("(cpu_cap %d)" % cap in r.out) == (cap != 0), r.out)
+    d = h.domains()[name]
+    check(d["config"]["cpu_weight"] == weight and
+          d["config"]["cpu_cap"] == cap, d["config"])
+    got = credit_files(d["sched"]["cgroup"])
+    check(got == files, (got, files))
+
+
+def test_sched_credit_config(inst):
+    """cpu_weight and cpu_cap: the cgroup xm sched-credit would make, one
+    value that sched-credit changes, kept across an xend restart, a save
+    and restore and a migration."""
+    from test_migrate import Hosts
+    inst.xm_ok("create", "-p", inst.config("cw", cpu_weight="512",
+                                           cpu_cap="30"))
+    inst.xm_ok("create", "-p", inst.config("cs"))
+    inst.xm_ok("sched-credit", "-d", "cs", "-w", "512", "-c", "30")
+    want = credit_files(inst.domains()["cs"]["sched"]["cgroup"])
+    inst.xm_ok("destroy", "cs")
+    check_credit(inst, "cw", 512, 30, want)
+    # sched-credit changes the config's value: the one there is.
+    inst.xm_ok("sched-credit", "-d", "cw", "-w", "1024")
+    inst.xm_ok("create", "-p", inst.config("cs", cpu_weight="1024",
+                                           cpu_cap="30"))
+    want = credit_files(inst.domains()["cs"]["sched"]["cgroup"])
+    inst.xm_ok("destroy", "cs")
+    check_credit(inst, "cw", 1024, 30, want)
+    inst.xend("stop")
+    inst.start()
+    check_credit(inst, "cw", 1024, 30, want)
+    f = os.path.join(inst.tmp, "cw.chk")
+    inst.xm_ok("save", "cw", f, timeout=180)
+    inst.xm_ok("restore", f, timeout=180)
+    check_credit(inst, "cw", 1024, 30, want)
+    h = Hosts(inst)
+    try:
+        # b runs in a namespace without /sys/fs/cgroup: a v2 tree of its
+        # own to write to.
+        with open(os.path.join(h.b.conf, "xend-config.sxp"), "a") as f:
+            f.write("(cgroup-layout v2)\n(cgroup-root %s/cg2)\n" % h.b.tmp)
+        check(h.b.xend("stop").rc == 0, "xend stop in b")
+        h.start("b", h.b)
+        r = inst.xm("migrate", "cw", h.ip["b"], "-p", h.port(h.b),
+                    timeout=180)
+        check(r.rc == 0, r)
+        check_credit(h.b, "cw", 1024, 30, ("400", "30000 100000"))
+        h.b.xm_ok("destroy", "cw")
+    finally:
+        h.close()
+
+
 def test_sched_cgroup_v2_layout(inst):
     """The v2 files (cpu.weight, cpu.max) in a cgroup v2 layout tree."""
     inst.xm_ok("create", "-p", inst.config("v2"))
@@ -234,6 +299,7 @@ TESTS = [
     ("host_admission", test_host_admission, "(dom0-min-mem %d)" %
      (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20 - 50)),
     ("sched_credit_cgroup", test_sched_credit_cgroup, ""),
+    ("sched_credit_config", test_sched_credit_config, ""),
     ("sched_cgroup_v2_layout", test_sched_cgroup_v2_layout,
      "(cgroup-layout v2)\n(cgroup-root @TMP@/cg2)"),
     ("balloon_and_maxmem", test_balloon_and_maxmem, ""),
