@@ -1,5 +1,6 @@
 """System tests for memory and CPU control: balloon, maxmem, vCPUs,
 pinning and the schedulers' cgroups, with real TCG guests."""
+import json
 import os
 import re
 
@@ -233,8 +234,9 @@ def check_credit(h, name, weight, cap, files):
     d = h.domains()[name]
     check(d["config"]["cpu_weight"] == weight and
           d["config"]["cpu_cap"] == cap, d["config"])
-    got = credit_files(d["sched"]["cgroup"])
-    check(got == files, (got, files))
+    if files is not None:
+        got = credit_files(d["sched"]["cgroup"])
+        check(got == files, (got, files))
 
 
 def test_sched_credit_config(inst):
@@ -258,6 +260,22 @@ def test_sched_credit_config(inst):
     check_credit(inst, "cw", 1024, 30, want)
     inst.xend("stop")
     inst.start()
+    check_credit(inst, "cw", 1024, 30, want)
+    # A record of an xend that kept them in runtime.json: into the config.
+    dd = inst.domains()["cw"]["dir"]
+    inst.xend("stop")
+    for name, edit in (("config.json", lambda j: (j.pop("cpu_weight"),
+                                                  j.pop("cpu_cap"))),
+                       ("runtime.json", lambda j: j["sched"].update(
+                           weight=700, cap=20))):
+        with open(os.path.join(dd, name)) as fp:
+            j = json.load(fp)
+        edit(j)
+        with open(os.path.join(dd, name), "w") as fp:
+            json.dump(j, fp)
+    inst.start()
+    check_credit(inst, "cw", 700, 20, None)
+    inst.xm_ok("sched-credit", "-d", "cw", "-w", "1024", "-c", "30")
     check_credit(inst, "cw", 1024, 30, want)
     f = os.path.join(inst.tmp, "cw.chk")
     inst.xm_ok("save", "cw", f, timeout=180)
