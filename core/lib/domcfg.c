@@ -127,6 +127,13 @@ static const struct dc_key {
 	    .what = "an integer number of virtual CPUs", .unit = "",
 	    .help = "Number of virtual CPUs (default 1); xm vcpu-set brings "
 	    "them on and offline." },
+	{ .name = "maxvcpus", .type = DK_INT, .min = 1, .max = 64,
+	    .def = "null", .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_LINUX, .off = OFF(maxvcpus),
+	    .what = "an integer number of virtual CPUs", .unit = "",
+	    .help = "The most virtual CPUs xm vcpu-set may bring online, at "
+	    "least vcpus (default vcpus): the domain has that many, vcpus of "
+	    "them online at boot." },
 	{ .name = "cpus", .type = DK_CPUS, .def = "null", .flags = DF_NULL,
 	    .where = DS_TOP, .builders = DB_ALL, .era = "3.0", .see = "cpu",
 	    .off = OFF(cpus),
@@ -326,7 +333,7 @@ static const struct dc_key {
 	IGNORED("device_model"), IGNORED("display"), IGNORED("features"),
 	IGNORED("guest_os_type"), IGNORED("hap"), IGNORED("hpet"),
 	IGNORED("interface"),
-	IGNORED("maxvcpus"), IGNORED("monitor"),
+	IGNORED("monitor"),
 	IGNORED("nographic"), IGNORED("on_xend_start"),
 	IGNORED("on_xend_stop"), IGNORED("pae"),
 	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"),
@@ -400,6 +407,7 @@ struct dc {
 	json_t		*warnings;
 	char		*cause;
 	char		*maxmem_loc;	/* set when maxmem was given */
+	char		*maxvcpus_loc;	/* set when maxvcpus was given */
 	char		*restart_loc;	/* set when restart was given */
 	int		 restart;	/* index into dc_restart */
 	int		 have_on[3];
@@ -1264,6 +1272,10 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 			free(dc->maxmem_loc);
 			dc->maxmem_loc = xstrdup(loc);
 		}
+		if (strcmp(k->name, "maxvcpus") == 0) {
+			free(dc->maxvcpus_loc);
+			dc->maxvcpus_loc = xstrdup(loc);
+		}
 		dc_set(dc, k->name, json_integer(n));
 		return (0);
 	case DK_NICS:
@@ -1522,6 +1534,7 @@ dc_done(struct dc *dc, json_t **warnings)
 	else
 		json_decref(dc->warnings);	/* a caller's array: its ref */
 	free(dc->maxmem_loc);
+	free(dc->maxvcpus_loc);
 	free(dc->restart_loc);
 	free(dc->nics_loc);
 }
@@ -1554,7 +1567,7 @@ static int
 dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
     char **cause)
 {
-	json_t		*c = dc->config, *vifs;
+	json_t		*c = dc->config, *vifs, *v;
 	long long	 memory, maxmem;
 	char		 over[64];
 	size_t		 i;
@@ -1591,6 +1604,16 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 			    "least memory (%lld MB), got %lld", memory, maxmem);
 			goto fail;
 		}
+	}
+	v = json_object_get(c, "maxvcpus");
+	if (dc->maxvcpus_loc != NULL && json_is_integer(v) &&
+	    json_integer_value(v) < json_integer_value(json_object_get(c,
+	    "vcpus"))) {
+		dc_error(dc, dc->maxvcpus_loc, "maxvcpus", "must be at least "
+		    "vcpus (%lld), got %lld", (long long)json_integer_value(
+		    json_object_get(c, "vcpus")), (long long)json_integer_value(
+		    v));
+		goto fail;
 	}
 
 	vifs = json_object_get(c, "vifs");
@@ -2284,6 +2307,13 @@ domcfg_validate(const json_t *c, char **cause)
 	if (maxmem < memory)
 		return (v_error(cause, "maxmem", "must be at least memory "
 		    "(%lld MB), got %lld", memory, maxmem));
+	v = json_object_get(c, "maxvcpus");
+	if (json_is_integer(v) && json_integer_value(v) <
+	    json_integer_value(json_object_get(c, "vcpus")))
+		return (v_error(cause, "maxvcpus", "must be at least vcpus "
+		    "(%lld), got %lld", (long long)json_integer_value(
+		    json_object_get(c, "vcpus")), (long long)
+		    json_integer_value(v)));
 	return (0);
 }
 
@@ -2563,9 +2593,25 @@ domcfg_cmdline(const struct domcfg *c)
 	}
 	if (host != NULL)
 		cmdline_add(&line, "hostname=%s", host);
+	/* The rest of maxvcpus stays offline until xm vcpu-set. */
+	if (domcfg_vcpus_max(c) > c->vcpus)
+		cmdline_add(&line, "maxcpus=%ld", c->vcpus);
 	if ((s = cfg_str(c->extra)) != NULL)
 		cmdline_add(&line, "%s", s);
 	return (line);
+}
+
+/*
+ * Builder linux only: the kernel command line's maxcpus= keeps the rest
+ * offline at boot, which an HVM domain's firmware and system cannot be told.
+ */
+long
+domcfg_vcpus_max(const struct domcfg *c)
+{
+	if (c->builder != NULL && strcmp(c->builder, "hvm") == 0)
+		return (c->vcpus);
+	return (c->maxvcpus != DOMCFG_UNSET && c->maxvcpus > c->vcpus ?
+	    c->maxvcpus : c->vcpus);
 }
 
 /* The i-th key of the table that is (or is not) an ignored one. */

@@ -16,7 +16,9 @@
  *   ramdisk     string or null
  *   memory      integer MB (default 128), 16..1048576
  *   maxmem      integer MB (default = memory), >= memory
- *   vcpus       integer (default 1), 1..64
+ *   vcpus       integer (default 1), 1..64: online at boot
+ *   maxvcpus    integer or null (default: vcpus), vcpus..64: how many
+ *               the domain has (builder linux; optional)
  *   cpus        string or null: affinity like "0-1,^1" or "all" (3.0 cpus)
  *   cpu         integer, -1 = any (2.0 cpu)
  *   cpu_weight  integer 1..65535 (default 256), cpu_cap integer % of one
@@ -156,7 +158,8 @@ struct domcfg {
 	char			*ramdisk;
 	long			 memory;
 	long			 maxmem;
-	long			 vcpus;
+	long			 vcpus;		/* online at boot */
+	long			 maxvcpus;	/* DOMCFG_UNSET: vcpus */
 	char			*cpus;
 	long			 cpu;		/* -1: any */
 	/* The live credit parameters: xm sched-credit changes them (sched.c). */
@@ -203,6 +206,8 @@ struct domcfg {
 struct domcfg	*domcfg_from_json(const json_t *config, char **cause);
 /* The canonical JSON config (domcfg_validate accepts it); new reference. */
 json_t		*domcfg_to_json(const struct domcfg *);
+/* The domain's vCPUs, online or not: maxvcpus, else vcpus. */
+long		 domcfg_vcpus_max(const struct domcfg *);
 /* A string key's value by its config name (NULL: null or not a string). */
 const char	*domcfg_string(const struct domcfg *, const char *key);
 /* The JSON text of the state file (sorted, indented); caller frees. */

@@ -163,6 +163,37 @@ def test_vcpus_pin_and_set(inst):
     inst.xm_ok("destroy", "cpus")
 
 
+def test_maxvcpus(inst):
+    """maxvcpus: vcpus online at boot, vcpu-set up to maxvcpus."""
+    r = inst.xm("create", inst.config("mvbad", vcpus="2", maxvcpus="1"))
+    check(r.rc == 1 and "maxvcpus: must be at least vcpus (2), got 1" in
+          r.err, r)
+    con = Console(inst, "create", "-c", inst.config("mv", vcpus="1",
+                                                    maxvcpus="2"))
+    try:
+        con.login()
+        out = guest_sh(con, "cat /sys/devices/system/cpu/present "
+                       "/sys/devices/system/cpu/online", "m0")
+        check(re.search(r"^0-1\s*\n0\s*$", out, re.M), out)
+        check(len(inst.call("domain.vcpu_list", dom="mv")) == 2, "vcpus")
+        inst.wait_for(lambda: inst.domains()["mv"].get("agent"), 20,
+                      "guest agent")
+        inst.xm_ok("vcpu-set", "mv", "2", timeout=30)
+        out = guest_sh(con, "cat /sys/devices/system/cpu/online", "m1")
+        check(re.search(r"^0-1\s*$", out, re.M), out)
+        check(inst.domains()["mv"]["vcpus_online"] == "0-1", "online list")
+        r = inst.xm("vcpu-set", "mv", "3")
+        check(r.rc == 1 and "mv can have 1 to 2 vCPUs online (its "
+              "maxvcpus), not 3" in r.err, r)
+        inst.xm_ok("vcpu-set", "mv", "1", timeout=30)
+        out = guest_sh(con, "cat /sys/devices/system/cpu/online", "m2")
+        check(re.search(r"^0\s*$", out, re.M), out)
+        con.detach()
+    finally:
+        con.kill()
+    inst.xm_ok("destroy", "mv")
+
+
 def cg_read(path):
     with open(path) as f:
         return f.read().strip()
@@ -323,4 +354,5 @@ TESTS = [
     ("balloon_and_maxmem", test_balloon_and_maxmem, ""),
     ("memory_target_in_guest", test_memory_target_in_guest, ""),
     ("vcpus_pin_and_set", test_vcpus_pin_and_set, ""),
+    ("maxvcpus", test_maxvcpus, ""),
 ]

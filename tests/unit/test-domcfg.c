@@ -153,7 +153,8 @@ static const char ttylinux[] =
 static const char ttylinux_canonical[] =
     "{\"name\": \"ttylinux\", \"builder\": \"linux\", "
     "\"kernel\": \"/boot/vmlinuz-2.6.9-xenU\", \"ramdisk\": null, "
-    "\"memory\": 64, \"maxmem\": 64, \"vcpus\": 1, \"cpus\": null, "
+    "\"memory\": 64, \"maxmem\": 64, \"vcpus\": 1, \"maxvcpus\": null, "
+    "\"cpus\": null, "
     "\"cpu\": -1, \"console\": null, \"root\": \"/dev/sda1 ro\", "
     "\"extra\": null, \"ip\": null, \"netmask\": null, \"gateway\": null, "
     "\"hostname\": null, \"dhcp\": null, \"nfs_server\": null, "
@@ -287,7 +288,8 @@ test_every_key(void **state)
 	    "{\"name\": \"full\", \"builder\": \"linux\", "
 	    "\"kernel\": \"/etc/xen/vmlinuz\", "
 	    "\"ramdisk\": \"/boot/initrd.gz\", \"memory\": 256, "
-	    "\"maxmem\": 512, \"vcpus\": 2, \"cpus\": \"0-1\", \"cpu\": 1, "
+	    "\"maxmem\": 512, \"vcpus\": 2, \"maxvcpus\": null, "
+	    "\"cpus\": \"0-1\", \"cpu\": 1, "
 	    "\"console\": 9700, \"root\": \"/dev/nfs\", \"extra\": \"single\", "
 	    "\"ip\": \"10.0.0.2\", \"netmask\": \"255.0.0.0\", "
 	    "\"gateway\": \"10.0.0.1\", \"hostname\": \"full.example\", "
@@ -333,7 +335,8 @@ test_defaults(void **state)
 	assert_json(c,
 	    "{\"name\": \"vm\", \"builder\": \"linux\", \"kernel\": \"/k\", "
 	    "\"ramdisk\": null, \"memory\": 128, \"maxmem\": 128, "
-	    "\"vcpus\": 1, \"cpus\": null, \"cpu\": -1, \"console\": null, "
+	    "\"vcpus\": 1, \"maxvcpus\": null, \"cpus\": null, \"cpu\": -1, "
+	    "\"console\": null, "
 	    "\"root\": null, \"extra\": null, \"ip\": null, "
 	    "\"netmask\": null, \"gateway\": null, \"hostname\": null, "
 	    "\"dhcp\": null, \"nfs_server\": null, \"nfs_root\": null, "
@@ -1511,6 +1514,60 @@ test_credit_keys(void **state)
 	    "expected an integer from 1 to 65535, got 70000");
 }
 
+/* maxvcpus: QEMU has them all, the kernel brings up vcpus of them. */
+static void
+test_maxvcpus(void **state)
+{
+	struct domcfg	*dc;
+	json_t		*c, *w;
+	char		*s, *cause = NULL;
+
+	c = build_ok(BASE "vcpus = 2\nmaxvcpus = 4\nextra = 'x'\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_int_equal(domcfg_vcpus_max(dc), 4);
+	s = domcfg_cmdline(dc);
+	assert_string_equal(s, "console=ttyS0 maxcpus=2 x");
+	free(s);
+	domcfg_free(dc);
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(maxvcpus 4)"));
+	free(s);
+	json_decref(c);
+	/* Not set, or no more than vcpus: nothing on the command line. */
+	c = build_ok(BASE "vcpus = 2\nmaxvcpus = 2\n", NULL);
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 2);
+	s = domcfg_cmdline(dc);
+	assert_string_equal(s, "console=ttyS0");
+	free(s);
+	domcfg_free(dc);
+	json_decref(c);
+	c = build_ok(BASE "vcpus = 3\n", NULL);
+	assert_true(json_is_null(json_object_get(c, "maxvcpus")));
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 3);
+	domcfg_free(dc);
+	json_decref(c);
+	assert_build_error(BASE "vcpus = 2\nmaxvcpus = 1\n", "tty:4: "
+	    "maxvcpus: must be at least vcpus (2), got 1");
+	assert_build_error(BASE "maxvcpus = 65\n", "tty:3: maxvcpus: must be "
+	    "from 1 to 64, got 65");
+	assert_invalid("{\"vcpus\": 2, \"maxvcpus\": 1}", "config: "
+	    "maxvcpus: must be at least vcpus (2), got 1");
+	/* An HVM domain: said to have no effect, and it has none. */
+	c = build_ok("name = 'h'\nbuilder = 'hvm'\nmaxvcpus = 2\n", &w);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty: maxvcpus applies to builder linux only; ignored");
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 1);
+	domcfg_free(dc);
+	json_decref(c);
+}
+
 /* keymap: builder hvm's QEMU -k, one of QEMU's layouts. */
 static void
 test_keymap(void **state)
@@ -1722,6 +1779,7 @@ main(void)
 		cmocka_unit_test(test_description),
 		cmocka_unit_test(test_credit_keys),
 		cmocka_unit_test(test_keymap),
+		cmocka_unit_test(test_maxvcpus),
 		cmocka_unit_test(test_hvm),
 		cmocka_unit_test(test_schema),
 	};
