@@ -14,6 +14,13 @@ def guest_sh(con, cmd, marker, timeout=20):
     return m.group(1).decode(errors="replace")
 
 
+def vcpu_set_seen(inst, con, dom, n, path, want, marker):
+    """xm vcpu-set DOM N, then the guest's file path must read want."""
+    inst.xm_ok("vcpu-set", dom, str(n), timeout=30)
+    out = guest_sh(con, "cat /sys/devices/system/cpu/" + path, marker)
+    check(re.search(r"^%s\s*$" % re.escape(want), out, re.M), out)
+
+
 def thread_affinity(pid, tid):
     with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
         for line in f:
@@ -139,17 +146,13 @@ def test_vcpus_pin_and_set(inst):
         check(re.search(r"^2\s*$", out, re.M), out)
         inst.wait_for(lambda: inst.domains()["cpus"].get("agent"), 20,
                       "guest agent")
-        inst.xm_ok("vcpu-set", "cpus", "1", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/cpu1/online", "c1")
-        check(re.search(r"^0\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "cpus", 1, "cpu1/online", "0", "c1")
         check(inst.domains()["cpus"]["vcpus_online"] == "0", "online list")
         r = inst.xm_ok("vcpu-list", "cpus")
         check(" off " in r.out, r.out)
         r = inst.xm("vcpu-set", "cpus", "3")
         check(r.rc == 1 and "1 to 2 vCPUs" in r.err, r)
-        inst.xm_ok("vcpu-set", "cpus", "2", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/cpu1/online", "c2")
-        check(re.search(r"^1\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "cpus", 2, "cpu1/online", "1", "c2")
         con.detach()
     finally:
         con.kill()
@@ -178,16 +181,12 @@ def test_maxvcpus(inst):
         check(len(inst.call("domain.vcpu_list", dom="mv")) == 2, "vcpus")
         inst.wait_for(lambda: inst.domains()["mv"].get("agent"), 20,
                       "guest agent")
-        inst.xm_ok("vcpu-set", "mv", "2", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/online", "m1")
-        check(re.search(r"^0-1\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "mv", 2, "online", "0-1", "m1")
         check(inst.domains()["mv"]["vcpus_online"] == "0-1", "online list")
         r = inst.xm("vcpu-set", "mv", "3")
         check(r.rc == 1 and "mv can have 1 to 2 vCPUs online (its "
               "maxvcpus), not 3" in r.err, r)
-        inst.xm_ok("vcpu-set", "mv", "1", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/online", "m2")
-        check(re.search(r"^0\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "mv", 1, "online", "0", "m2")
         con.detach()
     finally:
         con.kill()
