@@ -240,10 +240,12 @@ static const struct dc_key {
 	    .where = DS_DEVICE, .builders = DB_ALL, .off = NOOFF,
 	    .help = "A list of network interfaces, each a string of "
 	    "'mac=MAC, bridge=BRIDGE, script=SCRIPT, ip=IP, vifname=NAME, "
-	    "model=MODEL, rate=RATE' settings, any of them left out; '' gets "
-	    "a generated MAC and default-bridge.  model is virtio (default), "
+	    "model=MODEL, rate=RATE, antispoof=no' settings, any of them left "
+	    "out; '' gets a generated MAC and default-bridge.  ip may list "
+	    "several addresses, space separated.  model is virtio (default), "
 	    "e1000, rtl8139 or ne2k_pci; rate limits what the guest receives "
-	    "(10Mb/s, 1MB/s@20ms)." },
+	    "(10Mb/s, 1MB/s@20ms); antispoof=no lets the guest send with "
+	    "any source MAC and address (xend-config's vif-antispoof)." },
 	{ .name = "nics", .type = DK_NICS, .min = 0, .max = DOMCFG_MAX_VIFS,
 	    .flags = DF_NOCONFIG, .where = DS_NONE, .builders = DB_ALL,
 	    .era = "2.0", .see = "vif", .off = NOOFF,
@@ -604,6 +606,21 @@ ipv4_ok(const char *s)
 	return (inet_pton(AF_INET, s, &a) == 1);
 }
 
+/* A vif's ip=: 1 to DOMCFG_VIF_IPS IPv4 addresses, space separated. */
+static int
+vif_ips_ok(const char *s)
+{
+	char	*copy, *w, *last;
+	int	 n = 0, ok = 1;
+
+	copy = xstrdup(s);
+	for (w = strtok_r(copy, " ", &last); w != NULL && ok;
+	    w = strtok_r(NULL, " ", &last))
+		ok = ++n <= DOMCFG_VIF_IPS && ipv4_ok(w);
+	free(copy);
+	return (ok && n > 0);
+}
+
 static int
 hostname_ok(const char *s)
 {
@@ -687,6 +704,13 @@ rate_problem(const char *s)
 }
 
 #define VOFF(f)	offsetof(struct domcfg_vif, f)
+static const char *
+antispoof_problem(const char *s)
+{
+	return (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0 ? NULL :
+	    "expected yes or no");
+}
+
 static const struct vif_opt {
 	const char	*name;
 	size_t		 off;		/* a char * in struct domcfg_vif */
@@ -702,6 +726,9 @@ static const struct vif_opt {
 	{ "rate", VOFF(rate), rate_problem,
 	    "a limit on what the guest receives, as Xen wrote it (10Mb/s, "
 	    "1MB/s@20ms: over 20 ms windows), by tc on the tap" },
+	{ "antispoof", VOFF(antispoof), antispoof_problem,
+	    "yes or no: whether what the guest sends must carry this vif's "
+	    "MAC and addresses (default: xend-config's vif-antispoof)" },
 };
 #undef VOFF
 
@@ -930,9 +957,10 @@ vif_option(struct dc *dc, const char *loc, json_t *vif, const char *key,
 			    value));
 		json_object_set_new(vif, "script", json_string(value));
 	} else if (strcmp(key, "ip") == 0) {
-		if (!ipv4_ok(value))
-			return (dc_error(dc, loc, "vif", "expected an IPv4 "
-			    "address for ip, got '%s'", value));
+		if (!vif_ips_ok(value))
+			return (dc_error(dc, loc, "vif", "expected IPv4 "
+			    "addresses (at most %d, space separated) for ip, "
+			    "got '%s'", DOMCFG_VIF_IPS, value));
 		json_object_set_new(vif, "ip", json_string(value));
 	} else if ((o = vif_opt_find(key)) != NULL) {
 		if ((why = o->problem(value)) != NULL)
@@ -2145,7 +2173,7 @@ v_vifs(const json_t *vifs, char **cause)
 			if (strcmp(key, "bridge") == 0 && !bridge_ok(s))
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "invalid bridge name '%s'", i, s));
-			if (strcmp(key, "ip") == 0 && !ipv4_ok(s))
+			if (strcmp(key, "ip") == 0 && !vif_ips_ok(s))
 				return (v_error(cause, "vifs", "entry %zu: "
 				    "invalid ip '%s'", i, s));
 			if (strcmp(key, "script") == 0 && (has_ctrl(s) ||
@@ -2539,6 +2567,7 @@ domcfg_free(struct domcfg *dc)
 		free(dc->vifs[i].vifname);
 		free(dc->vifs[i].model);
 		free(dc->vifs[i].rate);
+		free(dc->vifs[i].antispoof);
 	}
 	free(dc->vifs);
 	free(dc);

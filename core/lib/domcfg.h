@@ -33,7 +33,9 @@
  *               "mode": "r"|"w"|"w!"}
  *   vifs        array of {"mac": string or null, "bridge": string or null,
  *               "script": string or null, "ip": string or null, and when
- *               given "vifname", "model", "rate" (strings)};
+ *               given "vifname", "model", "rate", "antispoof"
+ *               (strings)}; ip holds 1 to DOMCFG_VIF_IPS addresses,
+ *               space separated;
  *               nics = N pads the list with default vifs up to N
  *   on_poweroff, on_reboot, on_crash
  *               "destroy"|"restart"|"preserve"|"rename-restart"; the 2.0
@@ -135,6 +137,8 @@ struct domcfg_disk {
 	char	*mode;		/* r, w or w! */
 };
 
+#define DOMCFG_VIF_IPS	8	/* addresses in a vif's ip= */
+
 struct domcfg_vif {
 	char	*mac;		/* each NULL when not given */
 	char	*bridge;
@@ -144,6 +148,7 @@ struct domcfg_vif {
 	char	*vifname;	/* the host-side tap's name (3.0) */
 	char	*model;		/* the NIC: virtio, e1000, rtl8139, ne2k_pci */
 	char	*rate;		/* "10Mb/s@50ms": tc on the tap (netrate.h) */
+	char	*antispoof;	/* "yes", "no" or NULL: vif-antispoof */
 };
 
 /* Gives each vif without a MAC a random one in Xen's 00:16:3e range. */

@@ -178,6 +178,14 @@ const struct xendcfg_opt xendcfg_opts[] = {
 	    "variables); vif-bridge, vif-route and vif-nat are in "
 	    "$XEN_CONFIG_DIR/scripts.  Empty: taps are added to their bridge "
 	    "by xend itself, as vif-bridge would."),
+	B("vif-antispoof", vif_antispoof, "yes",
+	    "Whether frames a guest sends must carry its vif's MAC (Ethernet "
+	    "and ARP sender) and, for IPv4, its vif's ip= addresses (or, "
+	    "without ip=, the address network-bridge's DHCP server leased to "
+	    "that MAC); guests may never answer DHCP or send IPv6 router "
+	    "advertisements.  An nftables table per xend (bridge and inet "
+	    "xen-antispoof-VIFPREFIX) holds the rules.  A vif's antispoof=yes "
+	    "or antispoof=no overrides it."),
 	S("default-bridge", default_bridge, "xenbr0",
 	    "The bridge a vif joins when its config names none."),
 	S("vif-prefix", vif_prefix, "vif",

@@ -69,6 +69,7 @@ struct xendcfg {
 	char	*vif_script;		/* vif-script: '' (built-in bridge add) */
 	char	*default_bridge;	/* default-bridge: xenbr0 */
 	char	*vif_prefix;		/* vif-prefix: vif (taps PREFIXD.N) */
+	int	 vif_antispoof;		/* vif-antispoof: yes (nftables) */
 	int	 restart_window;	/* restart-window (s): 20 */
 	int	 restart_limit;		/* restart-limit: 5 per window */
 	int	 shutdown_timeout;	/* shutdown-timeout (s): 60 */

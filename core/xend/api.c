@@ -1042,6 +1042,7 @@ static const struct rpc_arg args_domain_migrate[] = {
 static const struct rpc_arg args_network_attach[] = {
 	OPT_STR("mac"), OPT_STR("bridge"), OPT_STR("script"), OPT_STR("ip"),
 	OPT_STR("vifname"), OPT_STR("model"), OPT_STR("rate"),
+	OPT_STR("antispoof"),
 	RPC_ARGS_END
 };
 static const struct rpc_arg args_network_detach[] = {
@@ -1109,7 +1110,8 @@ static const struct api_op api_ops[] = {
 	    "copy_storage, bandwidth (Mbit/s)}", args_domain_migrate, API_DOM,
 	    api_domain_migrate),
 	OP("domain.network_attach", "add a network interface {dom, mac, "
-	    "bridge, script, ip, vifname, model, rate}", args_network_attach,
+	    "bridge, script, ip, vifname, model, rate, antispoof}",
+	    args_network_attach,
 	    API_DOM,
 	    api_domain_network_attach),
 	OP("domain.network_detach", "remove a network interface {dom, devid}",

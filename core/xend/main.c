@@ -134,6 +134,7 @@ xend_serve(int ready_fd)
 	job_init(server_event);
 	job_set_recover(migrate_recover);
 	domain_adopt_all();
+	antispoof_init();
 	/*
 	 * CPU times before the first client asks: the periodic sample is a
 	 * second away, and xm list would show re-adopted domains at 0.0.
@@ -149,6 +150,7 @@ xend_serve(int ready_fd)
 
 	event_base_dispatch(xend_base);
 
+	antispoof_fini();
 	relocate_close();
 	server_close();
 	sched_fini();

@@ -162,6 +162,8 @@ netdev_vif_view(json_t *v, struct domcfg_vif *out)
 	    "vifname"));
 	out->model = (char *)json_string_value(json_object_get(v, "model"));
 	out->rate = (char *)json_string_value(json_object_get(v, "rate"));
+	out->antispoof = (char *)json_string_value(json_object_get(v,
+	    "antispoof"));
 	return (vif_devid(v));
 }
 
@@ -179,6 +181,8 @@ vif_json(const struct domcfg_vif *v)
 		json_object_set_new(o, "model", json_string(v->model));
 	if (v->rate != NULL)
 		json_object_set_new(o, "rate", json_string(v->rate));
+	if (v->antispoof != NULL)
+		json_object_set_new(o, "antispoof", json_string(v->antispoof));
 	return (o);
 }
 

@@ -372,23 +372,25 @@ network_lease_ip(const char *bridge, const char *mac)
 	return (json_string_value(json_object_get(t, low)));
 }
 
-/* Where tc is: PATH, then the sbin directories a daemon's PATH may lack. */
-static char *
-network_tc_path(void)
+/* Where tool is: PATH, then the sbin directories a daemon's PATH may lack. */
+char *
+network_sbin_path(const char *tool)
 {
 	const char	*path = getenv("PATH"), *p, *end;
 	char		*cand;
 
 	for (p = path != NULL ? path : ""; *p != '\0'; p = end + (*end != '\0')) {
 		end = strchrnul(p, ':');
-		cand = xsprintf("%.*s/tc", (int)(end - p), p);
+		cand = xsprintf("%.*s/%s", (int)(end - p), p, tool);
 		if (end > p && access(cand, X_OK) == 0)
 			return (cand);
 		free(cand);
 	}
-	if (access("/usr/sbin/tc", X_OK) == 0)
-		return (xstrdup("/usr/sbin/tc"));
-	return (xstrdup("/sbin/tc"));
+	cand = xsprintf("/usr/sbin/%s", tool);
+	if (access(cand, X_OK) == 0)
+		return (cand);
+	free(cand);
+	return (xsprintf("/sbin/%s", tool));
 }
 
 /*
@@ -410,7 +412,7 @@ network_vif_rate(struct domain *d, const struct domcfg_vif *v,
 		free(cause);
 		return;
 	}
-	argv[n++] = network_tc_path();
+	argv[n++] = network_sbin_path("tc");
 	argv[n++] = xstrdup("qdisc");
 	argv[n++] = xstrdup("replace");
 	argv[n++] = xstrdup("dev");

@@ -112,10 +112,33 @@ struct vif_attach_job {
 	struct domain	*d;
 	pid_t		 pid;		/* the QEMU whose tap it is */
 	char		 vif[IFNAMSIZ];
-	char		*br;
+	char		*br;		/* the built-in attach's; NULL: a script */
+	char		*rules_error;	/* the antispoof rules did not load */
 	script_done_cb	 done;
 	void		*arg;
 };
+
+static void
+vif_attach_job_free(struct vif_attach_job *j)
+{
+	domain_unref(j->d);
+	free(j->rules_error);
+	free(j->br);
+	free(j);
+}
+
+/* The vif's rules loaded (or not) before its tap joins anything. */
+static void
+vif_rules_done(int ok, const char *how, void *arg)
+{
+	struct vif_attach_job	*j = arg;
+
+	if (ok)
+		return;
+	j->rules_error = xsprintf("antispoof rules: %s", how);
+	log_error("%s: %s: %s", j->d->name, j->vif, j->rules_error);
+	dmesg_add("domain %s: %s: %s", j->d->name, j->vif, j->rules_error);
+}
 
 /* In the vif's turn (after network-script start): add it to its bridge. */
 static void
@@ -127,7 +150,10 @@ vif_attach_turn(int ok, const char *how, void *arg)
 
 	if (d->removed || d->exited || d->pid != j->pid)
 		cause = xstrdup("the domain's QEMU is gone");
-	else if (!bridge_exists(j->br)) {
+	else if (j->rules_error != NULL) {
+		/* Unfiltered, the tap stays off the bridge. */
+		cause = xstrdup(j->rules_error);
+	} else if (!bridge_exists(j->br)) {
 		log_warn("%s: bridge %s does not exist, %s left unattached",
 		    d->name, j->br, j->vif);
 		cause = xsprintf("bridge %s does not exist", j->br);
@@ -139,11 +165,26 @@ vif_attach_turn(int ok, const char *how, void *arg)
 		j->done(cause == NULL, cause != NULL ? cause : "attached",
 		    j->arg);
 	free(cause);
-	domain_unref(d);
-	free(j->br);
-	free(j);
+	vif_attach_job_free(j);
 }
 
+/* The vif-script's online ended: a failure of the rules before it counts. */
+static void
+vif_online_done(int ok, const char *how, void *arg)
+{
+	struct vif_attach_job	*j = arg;
+
+	if (j->done != NULL)
+		j->done(ok && j->rules_error == NULL, j->rules_error != NULL ?
+		    j->rules_error : how, j->arg);
+	vif_attach_job_free(j);
+}
+
+/*
+ * Its antispoof rules first, then the vif-script's online or the
+ * built-in attach, as jobs keyed by the tap's name (so in this order,
+ * after its earlier offline).
+ */
 void
 vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
     script_done_cb done, void *arg)
@@ -154,18 +195,18 @@ vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
 	network_vif_name(v, d->domid, devid, j->vif, sizeof j->vif);
 	/* The tap is there (QEMU made it): its rate needs nothing else. */
 	network_vif_rate(d, v, j->vif);
-	if (network_vif_script(v) != NULL) {
-		vif_script(d, v, "online", j->vif, done, arg);
-		free(j);
-		return;
-	}
 	domain_ref(d);
 	j->d = d;
 	j->pid = d->pid;
-	j->br = xstrdup(v->bridge != NULL ? v->bridge :
-	    xend_cfg.default_bridge);
 	j->done = done;
 	j->arg = arg;
+	antispoof_vif_up(d, v, devid, j->vif, vif_rules_done, j);
+	if (network_vif_script(v) != NULL) {
+		vif_script(d, v, "online", j->vif, vif_online_done, j);
+		return;
+	}
+	j->br = xstrdup(v->bridge != NULL ? v->bridge :
+	    xend_cfg.default_bridge);
 	script_call(j->vif, "attach", vif_attach_turn, j);
 }
 
@@ -176,6 +217,7 @@ vif_down(struct domain *d, const struct domcfg_vif *v, int devid,
 	char	 vif[IFNAMSIZ];
 
 	network_vif_name(v, d->domid, devid, vif, sizeof vif);
+	antispoof_vif_down(d, vif);
 	if (network_vif_script(v) != NULL)
 		vif_script(d, v, "offline", vif, done, arg);
 	else if (done != NULL)
@@ -574,7 +616,7 @@ vif_hot_attach(struct domain *d, const json_t *args, dom_done_cb done,
     void *arg, char **cause)
 {
 	static const char *const keys[] = { "mac", "bridge", "script", "ip",
-	    "vifname", "model", "rate" };
+	    "vifname", "model", "rate", "antispoof" };
 	struct vif_job	*j;
 	struct domcfg	*tc;
 	json_t		*vif, *e, *cfg, *all;
@@ -595,7 +637,8 @@ vif_hot_attach(struct domain *d, const json_t *args, dom_done_cb done,
 		if (!known || (!json_is_string(e) && !json_is_null(e))) {
 			*cause = known ? xsprintf("%s: expected a string",
 			    key) : xsprintf("unknown argument '%s' (mac, "
-			    "bridge, script, ip, vifname, model, rate)", key);
+			    "bridge, script, ip, vifname, model, rate, "
+			    "antispoof)", key);
 			json_decref(vif);
 			return ("invalid");
 		}

@@ -287,6 +287,8 @@ void		 network_vif_run(const char *vif, const char *what,
 /* Puts vif v's rate (if any) on its tap vif with tc, in the vif's turn. */
 void		 network_vif_rate(struct domain *, const struct domcfg_vif *v,
 		     const char *vif);
+/* Where tool (tc, nft) is: PATH, then /usr/sbin, /sbin; caller frees. */
+char		*network_sbin_path(const char *tool);
 /* The host-side name of interface devid: its vifname, or vifD.N. */
 void		 network_vif_name(const struct domcfg_vif *, int domid,
 		     int devid, char *buf, size_t len);
@@ -358,6 +360,39 @@ const char	*vif_hot_attach(struct domain *, const json_t *args,
 		     dom_done_cb done, void *arg, char **cause);
 const char	*vif_hot_detach(struct domain *, int devid, dom_done_cb done,
 		     void *arg, char **cause);
+
+/*
+ * antispoof.c: nftables rules on what a guest sends through its vifs
+ * (xend-config's vif-antispoof, a vif's antispoof=), in tables of this
+ * xend's own (antispoof_table of its vif-prefix).
+ */
+struct antispoof_vif {
+	const char	*vif;		/* the tap's name */
+	const char	*mac;		/* the only Ethernet/ARP source */
+	const char	*ips;		/* IPv4 sources, space separated; NULL */
+	int		 pin;		/* 1: IPv4/ARP sources pinned to ips */
+};
+/* "xen-antispoof-PREFIX"; caller frees. */
+char		*antispoof_table(const char *prefix);
+/* nft commands: vif's chain (re)made whole / gone / the tables gone. */
+char		*antispoof_install_text(const char *table,
+		     const struct antispoof_vif *);
+char		*antispoof_remove_text(const char *table, const char *vif);
+char		*antispoof_drop_text(const char *table);
+/*
+ * Loads the rules of vif (interface devid of d, config v) as a job keyed
+ * by vif, before what is queued for it next; done (may be NULL) is told
+ * whether they loaded (always ok if the vif is not filtered).
+ */
+void		 antispoof_vif_up(struct domain *, const struct domcfg_vif *v,
+		     int devid, const char *vif, script_done_cb done,
+		     void *arg);
+/* Removes vif's rules, as a job keyed by vif. */
+void		 antispoof_vif_down(struct domain *, const char *vif);
+/* After the re-adoption: the tables rebuilt; lease files watched. */
+void		 antispoof_init(void);
+/* At exit: the tables deleted unless domains' vifs still have rules. */
+void		 antispoof_fini(void);
 
 /* vnet.c: the manual's vnets as VXLAN segments (scripts/xen/vnet-vxlan). */
 /* code NULL: done (result: the vnet or null, borrowed); else msg says. */

@@ -1,6 +1,7 @@
 /*
  * cmd-network-attach.c: xm network-attach DOM [mac=MAC] [bridge=BR]
- * [ip=IP] [script=SCRIPT] [vifname=NAME] [model=MODEL] [rate=RATE], and
+ * [ip=IP] [script=SCRIPT] [vifname=NAME] [model=MODEL] [rate=RATE]
+ * [antispoof=yes|no], and
  * xm network-detach DOM DEVID: interfaces
  * added to and removed from a running domain (xend: netdev.c).
  */
@@ -17,7 +18,7 @@ static int	cmd_network_detach_exec(struct xm_ctx *, int, char **);
 const struct xm_cmd cmd_network_attach = {
 	.name = "network-attach",
 	.args = "DOM [mac=MAC] [bridge=BRIDGE] [ip=IP] [script=SCRIPT] "
-	    "[vifname=NAME] [model=MODEL] [rate=RATE]",
+	    "[vifname=NAME] [model=MODEL] [rate=RATE] [antispoof=yes|no]",
 	.summary = "add a network interface to a running domain",
 	.detail = "Adds a virtual network interface to DOM while it runs, as "
 	    "a vif entry of its\nconfig would: a MAC in 00:16:3e if none is "
@@ -27,7 +28,7 @@ const struct xm_cmd cmd_network_attach = {
 	    "again and the error says what the script said.  The\ninterface "
 	    "stays through the domain's reboots; xm network-list shows it.\n",
 	.min_args = 1,
-	.max_args = 8,
+	.max_args = 9,
 	.flags = XM_XEND,
 	.exec = cmd_network_attach_exec,
 };
@@ -49,7 +50,7 @@ static int
 cmd_network_attach_exec(struct xm_ctx *ctx, int argc, char **argv)
 {
 	static const char *const keys[] = { "mac", "bridge", "ip", "script",
-	    "vifname", "model", "rate" };
+	    "vifname", "model", "rate", "antispoof" };
 	json_t		*args, *r;
 	const char	*eq;
 	size_t		 k, len;
@@ -75,7 +76,7 @@ cmd_network_attach_exec(struct xm_ctx *ctx, int argc, char **argv)
 bad:
 	json_decref(args);
 	xm_err(ctx, "'%s': expected mac=, bridge=, ip=, script=, vifname=, "
-	    "model= or rate=", argv[i]);
+	    "model=, rate= or antispoof=", argv[i]);
 	return (xm_usage(ctx));
 }
 

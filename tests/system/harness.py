@@ -471,6 +471,14 @@ class Instance:
             except ProcessLookupError:
                 pass
         self.remove_cgroups()
+        # xend keeps its antispoof tables while domains run (a stop with
+        # domains left): this instance's go by name once they are killed.
+        for fam in ("bridge", "inet"):
+            cmd = ["nft", "delete", "table", fam,
+                   "xen-antispoof-" + self.vif_prefix]
+            if self.netns is not None:
+                cmd = ["ip", "netns", "exec", self.netns] + cmd
+            subprocess.run(cmd, capture_output=True, timeout=20)
         self._claim.close()
         reports = self.asan_reports()
         if os.environ.get("XEN_TEST_KEEP"):

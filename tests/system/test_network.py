@@ -7,7 +7,9 @@ gone afterwards."""
 import json
 import os
 import re
+import socket
 import subprocess
+import threading
 import time
 
 from harness import Console, Instance, TestFailure, check
@@ -740,6 +742,410 @@ def test_pci_and_driver_domains_refused(inst):
     inst.xm_ok("destroy", "nopci")
 
 
+def as_table(inst):
+    """The name of this instance's antispoof tables (bridge and inet)."""
+    return "xen-antispoof-" + inst.vif_prefix
+
+
+def nft_table(inst, family="bridge"):
+    """This instance's antispoof table as nft lists it, or None."""
+    r = sh("nft", "list", "table", family, as_table(inst))
+    return r.stdout if r.returncode == 0 else None
+
+
+def nft_chain(inst, vif, family="bridge"):
+    """vif's chain in this instance's table, or None."""
+    r = sh("nft", "list", "chain", family, as_table(inst), "port-" + vif)
+    return r.stdout if r.returncode == 0 else None
+
+
+def drop_as_tables(inst):
+    """Deletes the instance's antispoof tables by name; checks them gone."""
+    for fam in ("bridge", "inet"):
+        sh("nft", "delete", "table", fam, as_table(inst))
+    check(nft_table(inst) is None and nft_table(inst, "inet") is None,
+          "antispoof tables left")
+
+
+class DhcpSniffer:
+    """Counts, on the host side of a guest's tap, the frames sent to that
+    guest from UDP port 67 by Ethernet source mac (AF_PACKET, read only;
+    nothing is sent)."""
+
+    def __init__(self, tap):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                               socket.htons(3))
+        self.s.bind((tap, 0))
+        self.s.settimeout(0.2)
+        self.counts = {}
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                f = self.s.recv(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.counts["all"] = self.counts.get("all", 0) + 1
+            if len(f) < 42 or f[12:14] != b"\x08\x00":
+                continue
+            ihl = (f[14] & 15) * 4
+            if f[23] == 17 and f[14 + ihl:16 + ihl] == b"\x00\x43":
+                src = ":".join("%02x" % b for b in f[6:12])
+                self.counts[src] = self.counts.get(src, 0) + 1
+
+    def close(self):
+        self.stop = True
+        self.t.join(5)
+        self.s.close()
+
+
+def guest_rc(con, cmd, marker, timeout=40):
+    """cmd's exit status in the guest."""
+    out = guest_sh(con, "%s >/dev/null 2>&1; echo rc=$?" % cmd, marker,
+                   timeout)
+    m = re.findall(r"rc=(\d+)", out)
+    check(m, "no exit status from %r: %r" % (cmd, out))
+    return int(m[-1])
+
+
+def host_neigh(dev, ip):
+    r = sh("ip", "neigh", "show", ip, "dev", dev)
+    m = re.search(r"lladdr (\S+)", r.stdout)
+    return m.group(1) if m else None
+
+
+def guest_neigh(con, ip, marker):
+    """The guest's neighbour entry for ip: (its MAC or None, what ip said)."""
+    out = guest_sh(con, "ip neigh show %s" % ip, marker, 30)
+    m = re.search(r"^%s dev eth\d lladdr (\S+)" % re.escape(ip), out, re.M)
+    return (m.group(1) if m else None), out
+
+
+UDHCPD_CONF = ("printf 'interface %(dev)s\\nstart %(net)s.100\\nend "
+               "%(net)s.110\\nlease_file /tmp/ud.leases\\npidfile "
+               "/tmp/ud.pid\\noption subnet 255.255.255.0\\n' >/tmp/ud.conf; "
+               ": >/tmp/ud.leases; { udhcpd -f -a 100 /tmp/ud.conf "
+               ">/tmp/ud.log 2>&1 & }; sleep 2")
+
+
+def rogue_dhcp(inst, rogue, victim, dev, rogue_mac, victim_tap, net, tag):
+    """A DHCP server (busybox udhcpd) in guest rogue on dev; the victim
+    asks for a lease (its own config untouched).  How many of the rogue's
+    DHCP frames reached the victim's tap."""
+    guest_sh(rogue, UDHCPD_CONF % {"dev": dev, "net": net}, tag + "a", 30)
+    sniff = DhcpSniffer(victim_tap)
+    try:
+        guest_sh(victim, "udhcpc -i eth0 -n -q -t 4 -T 1 -s /bin/true "
+                 ">/dev/null 2>&1", tag + "b", 40)
+        time.sleep(3)
+    finally:
+        sniff.close()
+        log = guest_sh(rogue, "kill $(cat /tmp/ud.pid); cat /tmp/ud.log",
+                       tag + "c", 30)
+    # The rogue did answer (else its silence would prove nothing).
+    check("sending OFFER" in log, "udhcpd did not answer: %r" % log)
+    return sniff.counts.get(rogue_mac, 0)
+
+
+def test_antispoof(inst):
+    """Two domains on a bridge of the test's own (a DHCP one, pinned to
+    its lease; a static one, pinned to its ip): normal traffic works; the
+    first cannot poison the host's or the other's ARP cache with the
+    other's or the host's address, send from an address not its own, or
+    with another MAC, nor answer DHCP; each has its chain in the
+    instance's nftables table.  network-detach takes its chain away; an
+    interface attached with antispoof=no gets none and lets all of it
+    through; destroy and xend stop leave no rule and no table."""
+    br = inst.tag + "br"
+    net = "10.240.%d" % inst.ident
+    host = net + ".1"
+    b_ip = net + ".250"
+    mac = {n: "00:16:3e:%02x:%s:01" % (inst.ident, n) for n in ("0a", "0b")}
+    spoof_mac = "00:16:3e:%02x:0a:99" % inst.ident
+    cons = {}
+    try:
+        inst.wait_for(lambda: "start: done" in inst.xm_ok("dmesg").out, 20,
+                      "network-script start")
+        inst.start_consoled()
+        inst.xm_ok("create", inst.config("sa", vif="['mac=%s']" % mac["0a"],
+                                         dhcp="'dhcp'"))
+        inst.xm_ok("create", inst.config("sb", vif="['mac=%s']" % mac["0b"],
+                                         ip="'%s'" % b_ip,
+                                         netmask="'255.255.255.0'"))
+        doms = inst.domains()
+        tap = {"a": inst.vif(doms["sa"]["domid"]),
+               "b": inst.vif(doms["sb"]["domid"])}
+        for n in ("sa", "sb"):
+            cons[n] = Console(inst, "console", n)
+            cons[n].login()
+        a, b = cons["sa"], cons["sb"]
+        a_ip = inst.wait_for(lambda: lease_ip(inst, "sa"), 60,
+                             "a DHCP lease for sa")
+        # Each tap has its chain: sa's pinned to its lease, sb's to its ip.
+        inst.wait_for(lambda: a_ip in (nft_chain(inst, tap["a"]) or ""), 20,
+                      "sa's chain pinned to its lease")
+        ca, cb = nft_chain(inst, tap["a"]), nft_chain(inst, tap["b"])
+        check("ether saddr != %s drop" % mac["0a"] in ca and
+              "arp saddr ip != { 0.0.0.0, %s } drop" % a_ip in ca and
+              "udp sport { 67, 547 } drop" in ca, ca)
+        check("ip saddr != { 0.0.0.0, %s } drop" % b_ip in cb, cb)
+        check('"%s" : jump port-%s' % (tap["b"], tap["b"]) in
+              nft_table(inst), nft_table(inst))
+        # Normal traffic: host <-> both, sa <-> sb, sb -> host.
+        for ip in (a_ip, b_ip):
+            r = sh("ping", "-c", "2", "-W", "5", ip)
+            check(r.returncode == 0, "dom0 -> %s: %s" % (ip, r.stdout))
+        check(guest_rc(a, "ping -c 2 -W 5 " + b_ip, "n1") == 0, "sa -> sb")
+        check(guest_rc(b, "ping -c 2 -W 5 " + host, "n2") == 0, "sb -> dom0")
+        check(host_neigh(br, b_ip) == mac["0b"], "dom0's entry for sb")
+        # (The bridge's own MAC, now that its ports have joined.)
+        host_mac = open("/sys/class/net/%s/address" % br).read().strip()
+        got = guest_neigh(b, host, "n3")
+        check(got[0] == host_mac, "sb's entry for dom0: %r" % (got,))
+        time.sleep(1.5)	# past the kernel's ARP locktime
+        # sa claims sb's and dom0's addresses (gratuitous ARP): no cache
+        # takes it.
+        guest_sh(a, "ip addr add %s/32 dev eth0; ip addr add %s/32 dev eth0;"
+                 " arping -U -c 3 -I eth0 -s %s %s; arping -U -c 3 -I eth0 "
+                 "-s %s %s; ip addr del %s/32 dev eth0; ip addr del %s/32 "
+                 "dev eth0" % (b_ip, host, b_ip, b_ip, host, host, b_ip,
+                               host), "s1", 60)
+        time.sleep(1)
+        check(host_neigh(br, b_ip) == mac["0b"],
+              "dom0's entry for sb poisoned: %s" % host_neigh(br, b_ip))
+        got = guest_neigh(b, host, "s2")
+        check(got[0] == host_mac, "sb's entry for dom0 poisoned: %r" %
+              (got,))
+        # An address of its own choosing: nothing gets through.
+        spoof_ip = net + ".77"
+        rc = guest_rc(a, "ip addr add %s/32 dev eth0; ping -c 2 -W 2 -I %s "
+                      "%s" % (spoof_ip, spoof_ip, host), "s3", 60)
+        guest_sh(a, "ip addr del %s/32 dev eth0" % spoof_ip, "s4", 30)
+        check(rc != 0, "a ping from %s got through" % spoof_ip)
+        check(host_neigh(br, spoof_ip) is None, "dom0 learnt %s" % spoof_ip)
+        # Another MAC: nothing gets through; its own again: it does.
+        rc = guest_rc(a, "ip link set eth0 down; ip link set eth0 address "
+                      "%s; ip link set eth0 up; ping -c 2 -W 2 %s" %
+                      (spoof_mac, host), "s5", 60)
+        check(rc != 0, "a ping from MAC %s got through" % spoof_mac)
+        rc = guest_rc(a, "ip link set eth0 down; ip link set eth0 address "
+                      "%s; ip link set eth0 up; ping -c 3 -W 5 %s" %
+                      (mac["0a"], host), "s6", 60)
+        check(rc == 0, "sa's own MAC no longer works")
+        # A DHCP server in sa: sb never sees its answers.
+        n = rogue_dhcp(inst, a, b, "eth0", mac["0a"], tap["b"], net, "d1")
+        check(n == 0, "%d DHCP frames from sa reached sb" % n)
+        # network-detach: the chain goes; an interface with antispoof=no
+        # has none, and all of the above gets through it.
+        inst.xm_ok("network-detach", "sa", "0")
+        check(nft_chain(inst, tap["a"]) is None, "sa's chain left")
+        check(tap["a"] not in nft_table(inst), nft_table(inst))
+        wait_guest_ifaces(inst, a, ["lo"])
+        free_mac = "00:16:3e:%02x:0a:02" % inst.ident
+        inst.xm_ok("network-attach", "sa", "mac=" + free_mac,
+                   "antispoof=no")
+        tap1 = inst.vif(doms["sa"]["domid"], 1)
+        check(nft_chain(inst, tap1) is None, "a chain for antispoof=no")
+        wait_guest_ifaces(inst, a, ["eth0", "lo"])
+        out = guest_sh(a, "cat /sys/class/net/eth0/address", "o0", 30)
+        check(free_mac in out, out)
+        rc = guest_rc(a, "ip link set eth0 up; ip addr add %s/24 dev eth0; "
+                      "ping -c 3 -W 5 %s" % (spoof_ip, host), "o1", 60)
+        check(rc == 0, "antispoof=no: a ping from %s did not get through" %
+              spoof_ip)
+        n = rogue_dhcp(inst, a, b, "eth0", free_mac, tap["b"], net, "o2")
+        check(n > 0, "antispoof=no: no DHCP frame from sa reached sb")
+        for con in cons.values():
+            con.detach()
+        cons = {}
+        # A new QEMU (reboot): sb's chain goes with the old tap and comes
+        # back for the new one.
+        inst.xm_ok("reboot", "-w", "sb", timeout=120)
+        inst.wait_for(lambda: nft_chain(inst, tap["b"]) == cb, 20,
+                      "sb's chain after its reboot")
+        inst.xm_ok("destroy", "sa")
+        inst.xm_ok("destroy", "sb")
+        inst.wait_for(lambda: "port-" not in (nft_table(inst) or "") and
+                      "port-" not in (nft_table(inst, "inet") or ""), 20,
+                      "the chains gone after destroy")
+        r = inst.xend("stop")
+        check(r.rc == 0, r)
+        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
+              "antispoof tables left after xend stop")
+    finally:
+        for con in cons.values():
+            con.kill()
+        kill_dnsmasq(inst, br)
+        remove_links(br)
+        drop_as_tables(inst)
+
+
+def test_antispoof_restart(inst):
+    """xend stopped with domains running keeps their rules; started again
+    it has each once (the same chains, one dispatch rule), and the chain
+    of a domain that died meanwhile is gone; the default can be turned
+    off (vif-antispoof no) and a vif's antispoof=yes still has rules;
+    rules that cannot be loaded keep the tap off its bridge."""
+    net = "10.240.%d" % inst.ident
+    br = inst.tag + "br"
+    try:
+        remove_links(br)
+        check(sh("ip", "link", "add", br, "type", "bridge").returncode == 0,
+              "bridge add")
+        inst.xm_ok("create", "-p", inst.config(
+            "r1", vif="['ip=%s.31 %s.32']" % (net, net)))
+        inst.xm_ok("create", "-p", inst.config(
+            "r2", vif="['ip=%s.33']" % net, on_crash="'destroy'",
+            on_poweroff="'destroy'"))
+        doms = inst.domains()
+        t1, t2 = (inst.vif(doms[n]["domid"]) for n in ("r1", "r2"))
+        inst.wait_for(lambda: nft_chain(inst, t1) and nft_chain(inst, t2),
+                      20, "both chains")
+        # An interface added to a running domain has its chain too.
+        inst.xm_ok("network-attach", "r1", "ip=%s.35" % net, "bridge=" + br)
+        t11 = inst.vif(doms["r1"]["domid"], 1)
+        inst.wait_for(lambda: nft_chain(inst, t11), 20, "the added chain")
+        c11 = nft_chain(inst, t11)
+        check("ip saddr != { 0.0.0.0, %s.35 } drop" % net in c11, c11)
+        c1, i1 = nft_chain(inst, t1), nft_chain(inst, t1, "inet")
+        check("ip saddr != { 0.0.0.0, %s.31, %s.32 } drop" % (net, net) in
+              c1, c1)
+        check("ip saddr != { 0.0.0.0, %s.31, %s.32 } drop" % (net, net) in
+              i1, i1)
+        check(inst.xend("stop").rc == 0, "xend stop")
+        check(nft_chain(inst, t1) == c1 and nft_chain(inst, t2),
+              "rules dropped by a stop with domains running")
+        # Left by an earlier xend (a domain it no longer knows), and a
+        # second dispatch rule: both gone after the start.
+        stale = inst.vif(99)
+        r = sh("nft", "add chain bridge {t} port-{v}; add element bridge "
+               "{t} vifs {{ \"{v}\" : jump port-{v} }}; add rule bridge {t} "
+               "prerouting iifname vmap @vifs".format(t=as_table(inst),
+                                                      v=stale))
+        check(r.returncode == 0, r.stderr)
+        os.kill(doms["r2"]["pid"], 9)
+        inst.wait_for(lambda: not os.path.exists("/proc/%d" %
+                                                 doms["r2"]["pid"]), 10,
+                      "r2's QEMU gone")
+        inst.start()
+        inst.wait_for(lambda: nft_chain(inst, t2) is None, 20,
+                      "the dead domain's chain removed")
+        check(nft_chain(inst, stale) is None, "the stale chain is left")
+        check(nft_chain(inst, t1) == c1, "r1's chain changed: %r" %
+              nft_chain(inst, t1))
+        check(nft_chain(inst, t1, "inet") == i1, "r1's inet chain changed")
+        check(nft_chain(inst, t11) == c11, "the added chain changed")
+        for fam in ("bridge", "inet"):
+            pre = sh("nft", "list", "chain", fam, as_table(inst),
+                     "prerouting").stdout
+            check(pre.count("iifname vmap @vifs") == 1, pre)
+        check(nft_table(inst).count("jump port-") == 2, nft_table(inst))
+        inst.xm_ok("destroy", "r1")
+        inst.wait_for(lambda: nft_chain(inst, t1) is None and
+                      nft_chain(inst, t11) is None, 20, "r1's chains removed")
+        check(inst.xend("stop").rc == 0, "xend stop")
+        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
+              "antispoof tables left after xend stop")
+        # Off by default: no chain, unless the vif asks for one.
+        with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
+            f.write("(vif-antispoof no)\n")
+        inst.start()
+        inst.xm_ok("create", "-p", inst.config(
+            "r3", vif="['', 'antispoof=yes']"))
+        d3 = inst.domains()["r3"]["domid"]
+        inst.wait_for(lambda: nft_chain(inst, inst.vif(d3, 1)), 20,
+                      "the chain of the vif with antispoof=yes")
+        check(nft_chain(inst, inst.vif(d3, 0)) is None, "a chain with "
+              "vif-antispoof no")
+        inst.xm_ok("destroy", "r3")
+        check(inst.xend("stop").rc == 0, "xend stop")
+        check(nft_table(inst) is None, "antispoof table left")
+        # Rules that cannot be loaded (an nft that fails, first in xend's
+        # PATH): the tap stays off its bridge, and xm dmesg says why.
+        fake = os.path.join(inst.tmp, "fakebin")
+        os.makedirs(fake)
+        with open(os.path.join(fake, "nft"), "w") as f:
+            f.write("#!/bin/sh\necho 'no nftables here' >&2\nexit 1\n")
+        os.chmod(os.path.join(fake, "nft"), 0o755)
+        path = inst.env["PATH"]
+        inst.env["PATH"] = fake + ":" + path
+        inst.start()
+        inst.env["PATH"] = path
+        inst.xm_ok("create", "-p", inst.config(
+            "r4", vif="['bridge=%s, antispoof=yes']" % br))
+        tap = inst.vif(inst.domains()["r4"]["domid"])
+        inst.wait_for(lambda: "antispoof rules: exited with status 1: no "
+                      "nftables here" in inst.xm_ok("dmesg").out, 20,
+                      "the failure in xm dmesg")
+        check(not os.path.exists("/sys/class/net/%s/master" % tap),
+              "%s joined %s unfiltered" % (tap, br))
+        inst.xm_ok("destroy", "r4")
+        check(inst.xend("stop").rc == 0, "xend stop")
+    finally:
+        remove_links(br)
+        drop_as_tables(inst)
+
+
+def test_antispoof_routed(inst):
+    """A routed interface (vif-route, its own xend in a namespace of the
+    test's own): the guest reaches the host from its ip=; echo requests
+    from an address it gave itself never reach the host (xend's inet
+    table), counted by a table of the test's own in that namespace."""
+    ns = inst.tag + "ra"
+    sub = "10.247.%d" % inst.ident
+    guest, spoof = sub + ".5", sub + ".77"
+    h = con = None
+    fresh_netns(ns)
+    try:
+        # Reverse-path filtering off: only the antispoof rules may drop.
+        netns_do(ns, ["ip", "link", "set", "lo", "up"],
+                 ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0"],
+                 ["sysctl", "-qw", "net.ipv4.conf.default.rp_filter=0"],
+                 ["nft", "add table inet counts; add chain inet counts in "
+                  "{ type filter hook input priority 0; }; add rule inet "
+                  "counts in ip saddr %s icmp type echo-request counter; "
+                  "add rule inet counts in ip saddr %s icmp type "
+                  "echo-request counter" % (spoof, guest)])
+        h = Instance("route-as", "(vif-script 'vif-route address=%s.1')" %
+                     sub, netns=ns).start()
+        cfg = h.config("rt", vif="['ip=%s']" % guest, ip="'%s'" % guest,
+                       netmask="'255.255.255.0'", gateway="'%s.1'" % sub)
+        con = Console(h, "create", "-c", cfg)
+        con.login()
+        tap = h.vif(h.domains()["rt"]["domid"])
+        r = netns(ns, "nft", "list", "chain", "inet", as_table(h),
+                  "port-" + tap)
+        check("ip saddr != { 0.0.0.0, %s } drop" % guest in r.stdout, r)
+        check(guest_rc(con, "ping -c 2 -W 5 %s.1" % sub, "r1") == 0,
+              "the routed guest does not reach the host")
+        guest_rc(con, "ip addr add %s/32 dev eth0; ping -c 2 -W 2 -I %s "
+                 "%s.1" % (spoof, spoof, sub), "r2", 60)
+        r = netns(ns, "nft", "list", "chain", "inet", "counts", "in")
+        m = dict(re.findall(r"ip saddr (\S+) icmp type echo-request "
+                            r"counter packets (\d+)", r.stdout))
+        check(int(m.get(guest, 0)) >= 2, r.stdout)
+        check(int(m.get(spoof, 1)) == 0, "echo requests from %s reached "
+              "the host: %s" % (spoof, r.stdout))
+        con.kill()
+        con = None
+        h.xm_ok("destroy", "rt")
+        r = netns(ns, "nft", "list", "chain", "inet", as_table(h),
+                  "port-" + tap)
+        check(r.returncode != 0, "the chain is left: %s" % r.stdout)
+    finally:
+        if con is not None:
+            con.kill()
+        if h is not None:
+            h.close()
+        sh("ip", "netns", "del", ns)
+    check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
+
+
 def setup_rec(fn):
     def run(inst):
         path = os.path.join(inst.tmp, "vif-rec")
@@ -765,4 +1171,7 @@ TESTS = [
     ("net_route_scripts", test_route_scripts, ""),
     ("net_vif_options", test_vif_options, DEFAULT_NET),
     ("net_pci_refused", test_pci_and_driver_domains_refused, ""),
+    ("net_antispoof_guests", test_antispoof, DEFAULT_NET),
+    ("net_antispoof_restart", test_antispoof_restart, ""),
+    ("net_antispoof_routed", test_antispoof_routed, ""),
 ]

@@ -643,6 +643,19 @@ test_vifs(void **state)
 	    "vifs", "[{\"mac\": null, \"bridge\": null, \"script\": null, "
 	    "\"ip\": null, \"vifname\": \"web0\", \"model\": \"e1000\", "
 	    "\"rate\": \"10Mb/s@20ms\"}]");
+	/* antispoof=yes|no, and several addresses in ip=. */
+	assert_key(BASE "vif = ['antispoof=no, ip=10.0.0.2  10.0.0.3']",
+	    "vifs", "[{\"mac\": null, \"bridge\": null, \"script\": null, "
+	    "\"ip\": \"10.0.0.2  10.0.0.3\", \"antispoof\": \"no\"}]");
+	assert_build_error(BASE "vif = ['antispoof=off']", "tty:3: vif: "
+	    "invalid antispoof 'off': expected yes or no");
+	assert_build_error(BASE "vif = ['ip=10.0.0.2 10.0.0.300']", "tty:3: "
+	    "vif: expected IPv4 addresses (at most 8, space separated) for ip, "
+	    "got '10.0.0.2 10.0.0.300'");
+	assert_build_error(BASE "vif = ['ip=1.0.0.1 1.0.0.2 1.0.0.3 1.0.0.4 "
+	    "1.0.0.5 1.0.0.6 1.0.0.7 1.0.0.8 1.0.0.9']", "tty:3: vif: expected "
+	    "IPv4 addresses (at most 8, space separated) for ip, got '1.0.0.1 "
+	    "1.0.0.2 1.0.0.3 1.0.0.4 1.0.0.5 1.0.0.6 1.0.0.7 1.0.0.8 1.0.0.9'");
 	assert_build_error(BASE "vif = ['model=pcnet']", "tty:3: vif: invalid "
 	    "model 'pcnet': expected virtio, e1000, rtl8139 or ne2k_pci");
 	assert_build_error(BASE "vif = ['rate=fast']", "tty:3: vif: invalid "
@@ -687,8 +700,8 @@ test_vifs(void **state)
 	    "bridge name 'a b'");
 	assert_build_error(BASE "vif = ['bridge=abcdefghijklmnop']", "tty:3: "
 	    "vif: invalid bridge name 'abcdefghijklmnop'");
-	assert_build_error(BASE "vif = ['ip=1.2.3']", "tty:3: vif: expected an "
-	    "IPv4 address for ip, got '1.2.3'");
+	assert_build_error(BASE "vif = ['ip=1.2.3']", "tty:3: vif: expected "
+	    "IPv4 addresses (at most 8, space separated) for ip, got '1.2.3'");
 	assert_build_error(BASE "vif = ['script=']", "tty:3: vif: invalid "
 	    "script ''");
 	assert_build_error(BASE "vif = [''] * 33", "tty:3: vif: too many "
