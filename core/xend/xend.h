@@ -125,9 +125,10 @@ struct domain {
 	int			 agent_hello;
 	struct agent_limits	*agent_lim;	/* guest input limits, owned */
 
-	/* Scheduling (sched.c), kept in runtime.json. */
-	int			 weight;	/* credit: 1..65535 */
-	int			 cap;		/* credit: % of one CPU, 0 none */
+	/*
+	 * Scheduling (sched.c): sedf's in runtime.json; credit's weight and
+	 * cap are the config's cpu_weight and cpu_cap.
+	 */
 	int			 sedf_period;	/* ms, 0 unset */
 	int			 sedf_slice;	/* ms, 0 unset */
 	char			*cgroup;	/* this domain's cgroup dir */
