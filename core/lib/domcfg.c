@@ -38,14 +38,14 @@
 enum dk_type {
 	DK_NAME, DK_BUILDER, DK_PATH, DK_INT, DK_NICS, DK_CPUS, DK_STR,
 	DK_ADDR, DK_HOST, DK_DHCP, DK_NOSPACE, DK_ACTION, DK_RESTART, DK_DISK,
-	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED,
+	DK_VIF, DK_BOOL, DK_VNCPASS, DK_IGNORED, DK_REFUSED, DK_ENUM,
 };
 
 /* The type's name in domcfg_schema_json, indexed by enum dk_type. */
 static const char *const dk_type_names[] = {
 	"name", "builder", "path", "int", "int", "cpulist", "string",
 	"ipv4", "hostname", "enum", "string", "enum", "enum", "disks",
-	"vifs", "bool", "string", "ignored", "refused",
+	"vifs", "bool", "string", "ignored", "refused", "enum",
 };
 
 /* Where a key sits in the SXP (vm ...) form. */
@@ -127,6 +127,13 @@ static const struct dc_key {
 	    .what = "an integer number of virtual CPUs", .unit = "",
 	    .help = "Number of virtual CPUs (default 1); xm vcpu-set brings "
 	    "them on and offline." },
+	{ .name = "maxvcpus", .type = DK_INT, .min = 1, .max = 64,
+	    .def = "null", .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
+	    .builders = DB_LINUX, .off = OFF(maxvcpus),
+	    .what = "an integer number of virtual CPUs", .unit = "",
+	    .help = "The most virtual CPUs xm vcpu-set may bring online, at "
+	    "least vcpus (default vcpus): the domain has that many, vcpus of "
+	    "them online at boot." },
 	{ .name = "cpus", .type = DK_CPUS, .def = "null", .flags = DF_NULL,
 	    .where = DS_TOP, .builders = DB_ALL, .era = "3.0", .see = "cpu",
 	    .off = OFF(cpus),
@@ -138,6 +145,25 @@ static const struct dc_key {
 	    .what = "an integer CPU number (-1 for any)", .unit = "",
 	    .help = "The host CPU to pin the domain to, -1 for any (Xen "
 	    "2.0)." },
+	/*
+	 * The credit scheduler's parameters at creation (sched.c): the live
+	 * values, which xm sched-credit changes, so a saved or migrated
+	 * domain takes them along.
+	 */
+	{ .name = "cpu_weight", .type = DK_INT, .min = 1, .max = 65535,
+	    .def = "256", .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(cpu_weight),
+	    .what = "an integer weight from 1 to 65535", .unit = "",
+	    .help = "The credit scheduler's weight: the domain's share of "
+	    "a contended CPU relative to other domains' (default 256), as "
+	    "xm sched-credit -w sets it." },
+	{ .name = "cpu_cap", .type = DK_INT, .min = 0, .max = 100L * 4096,
+	    .def = "0", .flags = DF_OPTIONAL | DF_SXP_SET, .where = DS_TOP,
+	    .builders = DB_ALL, .off = OFF(cpu_cap),
+	    .what = "an integer percentage of one CPU", .unit = "",
+	    .help = "The credit scheduler's cap: the most CPU the domain may "
+	    "use, in percent of one CPU (200 is two CPUs), 0 for no cap "
+	    "(default), as xm sched-credit -c sets it." },
 	{ .name = "root", .type = DK_STR, .def = "null", .flags = DF_NULL,
 	    .where = DS_IMAGE, .builders = DB_LINUX, .off = OFF(root),
 	    .help = "The root device for the kernel command line, such as "
@@ -280,6 +306,17 @@ static const struct dc_key {
 	    "1: a USB controller."),
 	HVM_KEY("usbdevice", DK_STR, "null", DF_NULL, usbdevice,
 	    "A USB pointer: tablet (keeps the VNC pointer in step) or mouse."),
+	{ .name = "keymap", .type = DK_ENUM, .def = "null", .values =
+	    "[\"ar\", \"bepo\", \"cz\", \"da\", \"de\", \"de-ch\", "
+	    "\"en-gb\", \"en-us\", \"es\", \"et\", \"fi\", \"fo\", \"fr\", "
+	    "\"fr-be\", \"fr-ca\", \"fr-ch\", \"hr\", \"hu\", \"is\", \"it\", "
+	    "\"ja\", \"lt\", \"lv\", \"mk\", \"nl\", \"no\", \"pl\", \"pt\", "
+	    "\"pt-br\", \"ru\", \"sl\", \"sv\", \"th\", \"tr\"]",
+	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_IMAGE,
+	    .builders = DB_HVM, .off = OFF(keymap),
+	    .help = "The keyboard layout VNC key presses are translated with "
+	    "(QEMU's -k: de, fr, en-gb...; default en-us), for a viewer that "
+	    "sends key symbols rather than raw key codes." },
 #undef HVM_KEY
 	{ .name = "description", .type = DK_STR, .def = "null",
 	    .flags = DF_NULL | DF_OPTIONAL, .where = DS_TOP,
@@ -294,11 +331,11 @@ static const struct dc_key {
 	    .where = DS_NONE, .off = NOOFF }
 	IGNORED("access_control"), IGNORED("audio"),
 	IGNORED("bootargs"), IGNORED("bootloader"),
-	IGNORED("cpu_cap"), IGNORED("cpu_weight"), IGNORED("cpuid"),
+	IGNORED("cpuid"),
 	IGNORED("device_model"), IGNORED("display"), IGNORED("features"),
 	IGNORED("guest_os_type"), IGNORED("hap"), IGNORED("hpet"),
 	IGNORED("interface"),
-	IGNORED("keymap"), IGNORED("maxvcpus"), IGNORED("monitor"),
+	IGNORED("monitor"),
 	IGNORED("nographic"), IGNORED("on_xend_start"),
 	IGNORED("on_xend_stop"), IGNORED("pae"),
 	IGNORED("rtc_timeoffset"), IGNORED("s3_integrity"),
@@ -338,7 +375,7 @@ static const struct dc_key {
 /* Runtime fields of 'xm list -l' output, ignored when fed back. */
 static const char *const dc_sxp_runtime[] = {
 	"cpu_time", "domid", "id", "online_vcpus", "start_time", "state",
-	"status", "up_time", "uuid", "ssidref", "cpu_weight",
+	"status", "up_time", "uuid", "ssidref",
 	"console_port", "restart_count", "memory_target", "vcpus_online",
 	"sched_credit", "sched_sedf", "shutdown_reason",
 };
@@ -372,6 +409,7 @@ struct dc {
 	json_t		*warnings;
 	char		*cause;
 	char		*maxmem_loc;	/* set when maxmem was given */
+	char		*maxvcpus_loc;	/* set when maxvcpus was given */
 	char		*restart_loc;	/* set when restart was given */
 	int		 restart;	/* index into dc_restart */
 	int		 have_on[3];
@@ -391,6 +429,34 @@ in_list(const char *s, const char *const *list, size_t n)
 			return ((int)i);
 	}
 	return (-1);
+}
+
+/* Whether s is one of a DK_ENUM key's values; else *why says which are. */
+static int
+enum_ok(const struct dc_key *k, const char *s, char **why)
+{
+	json_t	*values = json_loads(k->values, 0, NULL);
+	json_t	*v;
+	size_t	 i;
+	char	*list = NULL, *tmp;
+	int	 found = 0;
+
+	json_array_foreach(values, i, v) {
+		if (strcmp(json_string_value(v), s) == 0)
+			found = 1;
+		tmp = list;
+		list = xsprintf("%s%s%s", tmp != NULL ? tmp : "",
+		    tmp != NULL ? ", " : "", json_string_value(v));
+		free(tmp);
+	}
+	json_decref(values);
+	if (found) {
+		free(list);
+		return (1);
+	}
+	*why = xsprintf("expected one of %s, got '%s'", list, s);
+	free(list);
+	return (0);
 }
 
 /* A short Python-like rendering of a value, for messages. */
@@ -1221,7 +1287,7 @@ static int
 dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
     const json_t *v)
 {
-	char		*s;
+	char		*s, *why_enum;
 	const char	*why;
 	long		 n;
 	int		 i;
@@ -1233,6 +1299,10 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		if (strcmp(k->name, "maxmem") == 0) {
 			free(dc->maxmem_loc);
 			dc->maxmem_loc = xstrdup(loc);
+		}
+		if (strcmp(k->name, "maxvcpus") == 0) {
+			free(dc->maxvcpus_loc);
+			dc->maxvcpus_loc = xstrdup(loc);
 		}
 		dc_set(dc, k->name, json_integer(n));
 		return (0);
@@ -1336,6 +1406,13 @@ dc_key_set(struct dc *dc, const char *loc, const struct dc_key *k,
 		if (strpbrk(s, " \t") != NULL) {
 			dc_error(dc, loc, k->name, "must not contain spaces, "
 			    "got '%s'", s);
+			goto fail;
+		}
+		break;
+	case DK_ENUM:
+		if (!enum_ok(k, s, &why_enum)) {
+			dc_error(dc, loc, k->name, "%s", why_enum);
+			free(why_enum);
 			goto fail;
 		}
 		break;
@@ -1485,6 +1562,7 @@ dc_done(struct dc *dc, json_t **warnings)
 	else
 		json_decref(dc->warnings);	/* a caller's array: its ref */
 	free(dc->maxmem_loc);
+	free(dc->maxvcpus_loc);
 	free(dc->restart_loc);
 	free(dc->nics_loc);
 }
@@ -1517,7 +1595,7 @@ static int
 dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
     char **cause)
 {
-	json_t		*c = dc->config, *vifs;
+	json_t		*c = dc->config, *vifs, *v;
 	long long	 memory, maxmem;
 	char		 over[64];
 	size_t		 i;
@@ -1554,6 +1632,16 @@ dc_finish(struct dc *dc, int failed, json_t **config, json_t **warnings,
 			    "least memory (%lld MB), got %lld", memory, maxmem);
 			goto fail;
 		}
+	}
+	v = json_object_get(c, "maxvcpus");
+	if (dc->maxvcpus_loc != NULL && json_is_integer(v) &&
+	    json_integer_value(v) < json_integer_value(json_object_get(c,
+	    "vcpus"))) {
+		dc_error(dc, dc->maxvcpus_loc, "maxvcpus", "must be at least "
+		    "vcpus (%lld), got %lld", (long long)json_integer_value(
+		    json_object_get(c, "vcpus")), (long long)json_integer_value(
+		    v));
+		goto fail;
 	}
 
 	vifs = json_object_get(c, "vifs");
@@ -2190,6 +2278,13 @@ v_key(const struct dc_key *k, const json_t *v, char **cause)
 		if (strpbrk(s, " \t") != NULL)
 			return (v_error(cause, key, "must not contain spaces"));
 		break;
+	case DK_ENUM:
+		if (!enum_ok(k, s, &what)) {
+			v_error(cause, key, "%s", what);
+			free(what);
+			return (-1);
+		}
+		break;
 	case DK_ACTION:
 		if (s == NULL || in_list(s, dc_actions, nitems(dc_actions)) < 0)
 			return (v_error(cause, key, "expected destroy, restart, "
@@ -2240,6 +2335,13 @@ domcfg_validate(const json_t *c, char **cause)
 	if (maxmem < memory)
 		return (v_error(cause, "maxmem", "must be at least memory "
 		    "(%lld MB), got %lld", memory, maxmem));
+	v = json_object_get(c, "maxvcpus");
+	if (json_is_integer(v) && json_integer_value(v) <
+	    json_integer_value(json_object_get(c, "vcpus")))
+		return (v_error(cause, "maxvcpus", "must be at least vcpus "
+		    "(%lld), got %lld", (long long)json_integer_value(
+		    json_object_get(c, "vcpus")), (long long)
+		    json_integer_value(v)));
 	return (0);
 }
 
@@ -2520,9 +2622,25 @@ domcfg_cmdline(const struct domcfg *c)
 	}
 	if (host != NULL)
 		cmdline_add(&line, "hostname=%s", host);
+	/* The rest of maxvcpus stays offline until xm vcpu-set. */
+	if (domcfg_vcpus_max(c) > c->vcpus)
+		cmdline_add(&line, "maxcpus=%ld", c->vcpus);
 	if ((s = cfg_str(c->extra)) != NULL)
 		cmdline_add(&line, "%s", s);
 	return (line);
+}
+
+/*
+ * Builder linux only: the kernel command line's maxcpus= keeps the rest
+ * offline at boot, which an HVM domain's firmware and system cannot be told.
+ */
+long
+domcfg_vcpus_max(const struct domcfg *c)
+{
+	if (c->builder != NULL && strcmp(c->builder, "hvm") == 0)
+		return (c->vcpus);
+	return (c->maxvcpus != DOMCFG_UNSET && c->maxvcpus > c->vcpus ?
+	    c->maxvcpus : c->vcpus);
 }
 
 /* The i-th key of the table that is (or is not) an ignored one. */

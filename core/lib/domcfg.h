@@ -16,9 +16,14 @@
  *   ramdisk     string or null
  *   memory      integer MB (default 128), 16..1048576
  *   maxmem      integer MB (default = memory), >= memory
- *   vcpus       integer (default 1), 1..64
+ *   vcpus       integer (default 1), 1..64: online at boot
+ *   maxvcpus    integer or null (default: vcpus), vcpus..64: how many
+ *               the domain has (builder linux; optional)
  *   cpus        string or null: affinity like "0-1,^1" or "all" (3.0 cpus)
  *   cpu         integer, -1 = any (2.0 cpu)
+ *   cpu_weight  integer 1..65535 (default 256), cpu_cap integer % of one
+ *               CPU (default 0: none): the credit scheduler's parameters,
+ *               kept live by xm sched-credit; optional when validating
  *   console     integer port or null (default: console-port-base + domid)
  *   root        string or null ("/dev/sda1 ro")
  *   extra       string or null
@@ -43,6 +48,7 @@
  *               access (VNC uses the first 8 characters); optional when
  *               validating, so older configs still load
  *   description string or null: a free-text note (xm list -l); optional
+ *   keymap      string or null (builder hvm): QEMU's -k layout; optional
  *
  * Every key is one entry of the schema table in domcfg.c (type, range,
  * default, help, SXP place, era, builders); parsing, validation, SXP,
@@ -157,9 +163,13 @@ struct domcfg {
 	char			*ramdisk;
 	long			 memory;
 	long			 maxmem;
-	long			 vcpus;
+	long			 vcpus;		/* online at boot */
+	long			 maxvcpus;	/* DOMCFG_UNSET: vcpus */
 	char			*cpus;
 	long			 cpu;		/* -1: any */
+	/* The live credit parameters: xm sched-credit changes them (sched.c). */
+	long			 cpu_weight;	/* 1..65535 */
+	long			 cpu_cap;	/* % of one CPU, 0: none */
 	long			 console;	/* DOMCFG_UNSET: default */
 	char			*root;
 	char			*extra;
@@ -190,6 +200,7 @@ struct domcfg {
 	int			 localtime;
 	int			 usb;
 	char			*usbdevice;
+	char			*keymap;	/* QEMU's -k, NULL: its en-us */
 	struct domcfg_disk	*disks;
 	size_t			 ndisks;
 	struct domcfg_vif	*vifs;
@@ -200,6 +211,8 @@ struct domcfg {
 struct domcfg	*domcfg_from_json(const json_t *config, char **cause);
 /* The canonical JSON config (domcfg_validate accepts it); new reference. */
 json_t		*domcfg_to_json(const struct domcfg *);
+/* The domain's vCPUs, online or not: maxvcpus, else vcpus. */
+long		 domcfg_vcpus_max(const struct domcfg *);
 /* A string key's value by its config name (NULL: null or not a string). */
 const char	*domcfg_string(const struct domcfg *, const char *key);
 /* The JSON text of the state file (sorted, indented); caller frees. */

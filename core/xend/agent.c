@@ -192,7 +192,7 @@ agent_cpus_online(struct domain *d, const char *arg)
 	char			*cause, *norm;
 	int			 n;
 
-	n = d->config->vcpus;
+	n = domcfg_vcpus_max(d->config);
 	if (arg == NULL || cpulist_parse(arg, n, &set, &cause) != 0) {
 		if (arg == NULL)
 			cause = xstrdup("no list");

@@ -307,7 +307,7 @@ pin_one(struct domain *d, int vcpu, const char *cpus, char **cause)
 int
 control_vcpu_pin(struct domain *d, int vcpu, const char *cpus, char **cause)
 {
-	int	 i, n = d->config->vcpus;
+	int	 i, n = domcfg_vcpus_max(d->config);
 	cpu_set_t set;
 
 	if (vcpu >= n || vcpu < -1) {
@@ -369,12 +369,14 @@ int
 control_vcpu_set(struct domain *d, int n, dom_done_cb done, void *arg,
     char **cause)
 {
-	int		 max = d->config->vcpus;
+	int		 max = domcfg_vcpus_max(d->config);
 	struct timeval	 tv = { VCPU_SET_SECONDS, 0 };
 
 	if (n < 1 || n > max) {
-		*cause = xsprintf("%s can have 1 to %d vCPUs online (the count "
-		    "it booted with), not %d", d->name, max, n);
+		*cause = xsprintf("%s can have 1 to %d vCPUs online (%s), not "
+		    "%d", d->name, max, max > d->config->vcpus ? "its maxvcpus" :
+		    "the count it booted with; maxvcpus in its config allows "
+		    "more", n);
 		return (-1);
 	}
 	if (d->state != DOM_RUNNING) {

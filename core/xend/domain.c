@@ -255,9 +255,9 @@ domain_write_runtime(struct domain *d, char **cause)
 	    "start_paused", d->start_paused, "restarts", times);
 	json_object_set_new(rt, "affinity", aff);
 	json_object_set_new(rt, "boot_maxmem", json_integer(d->boot_maxmem));
-	json_object_set_new(rt, "sched", json_pack("{s:i, s:i, s:i, s:i}",
-	    "weight", d->weight, "cap", d->cap, "period", d->sedf_period,
-	    "slice", d->sedf_slice));
+	/* Credit's weight and cap are the config's (sched.c). */
+	json_object_set_new(rt, "sched", json_pack("{s:i, s:i}",
+	    "period", d->sedf_period, "slice", d->sedf_slice));
 	/*
 	 * A shutdown or reboot asked for, and a policy's "keep it": both
 	 * decide what the next xend does when it finds the guest stopped.
@@ -447,11 +447,16 @@ domain_pid_cb(evutil_socket_t fd, short what, void *arg)
 	 * restart.
 	 */
 	if (d->pending_create.fn != NULL || d->incoming != NULL) {
-		char *tail = qemu_log_tail(d, 600);
+		char *tail = qemu_log_tail(d, 600), *msg;
 
-		domain_done(&d->pending_create, d, "failed", "qemu %s: %s",
-		    d->exit_how, tail);
+		msg = xsprintf("qemu %s: %s", d->exit_how, tail);
 		free(tail);
+		if (d->incoming != NULL && job_incoming_exited(d, msg)) {
+			free(msg);
+			return;	/* the job answers, then destroys */
+		}
+		domain_done(&d->pending_create, d, "failed", "%s", msg);
+		free(msg);
 		domain_set_state(d, DOM_DYING);
 		domain_remove(d);
 		return;
@@ -550,6 +555,7 @@ domain_start_qemu(struct domain *d, char **cause)
 	d->mem_actual = 0;
 	if (sched_attach(d, cause) != 0) {
 		log_warn("%s: scheduler: %s", d->name, *cause);
+		dmesg_add("domain %s (%d): %s", d->name, d->domid, *cause);
 		free(*cause);
 		*cause = NULL;
 	}
@@ -1672,6 +1678,31 @@ domain_adopt_valid(const char *dir, json_t *config)
 	return (dc);
 }
 
+/*
+ * A runtime.json from an xend that kept credit's weight and cap there,
+ * not in the config: they are the live values, so into the config.
+ */
+static void
+domain_adopt_credit(struct domain *d, const json_t *sched)
+{
+	json_int_t	 w, c;
+	char		*cause;
+
+	w = json_integer_value(json_object_get(sched, "weight"));
+	c = json_integer_value(json_object_get(sched, "cap"));
+	if ((w < 1 || w > 65535 || w == d->config->cpu_weight) &&
+	    (c < 1 || c > 100 * 4096 || c == d->config->cpu_cap))
+		return;
+	if (w >= 1 && w <= 65535)
+		d->config->cpu_weight = w;
+	if (c >= 1 && c <= 100 * 4096)
+		d->config->cpu_cap = c;
+	if (domain_save_config(d, &cause) != 0) {
+		log_warn("%s: %s", d->name, cause);
+		free(cause);
+	}
+}
+
 static void
 domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 {
@@ -1738,8 +1769,7 @@ domain_adopt(const char *dir, int domid, struct qemuproc *found, int nfound)
 		d->boot_maxmem = json_integer_value(json_object_get(rt,
 		    "boot_maxmem"));
 		v = json_object_get(rt, "sched");
-		d->weight = json_integer_value(json_object_get(v, "weight"));
-		d->cap = json_integer_value(json_object_get(v, "cap"));
+		domain_adopt_credit(d, v);
 		d->sedf_period = json_integer_value(json_object_get(v,
 		    "period"));
 		d->sedf_slice = json_integer_value(json_object_get(v, "slice"));

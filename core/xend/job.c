@@ -121,6 +121,7 @@ job_free_deferred(evutil_socket_t fd, short what, void *arg)
 		domain_unref(j->d);
 	free(j->path);
 	free(j->buf);
+	free(j->held_fail);
 	free(j);
 }
 
@@ -456,6 +457,19 @@ job_incoming_up(struct domain *d)
 	struct job	*j = d->incoming;
 
 	j->ops->incoming_up(j);
+}
+
+/*
+ * An incoming domain's QEMU exited before its stream loaded: 1 if its
+ * job answers later itself (a restore still checking the file says
+ * "corrupt" rather than QEMU's error when that is the truth).
+ */
+int
+job_incoming_exited(struct domain *d, const char *msg)
+{
+	struct job	*j = d->incoming;
+
+	return (j->op == JOB_RESTORE && restore_hold(j, msg));
 }
 
 

@@ -55,6 +55,8 @@ struct job {
 	uint64_t	 fed;		/* restore: stream bytes checked */
 	uint32_t	 crc;
 	char		*buf;		/* restore: the check's */
+	char		*held_fail;	/* restore: QEMU's error, until the check ends */
+	int		 check_failing;	/* restore: the check's own failure */
 
 	/* Migration (migrate.c). */
 	char		*token;		/* names it on both hosts */
@@ -141,5 +143,8 @@ void		 job_cont_cb(struct qmp *, json_t *result, const char *error,
 void		 job_resume_later(struct domain *);
 /* Sends an event to API subscribers (job_init's publish). */
 void		 job_publish(const char *type, json_t *body);
+
+/* save.c */
+int		 restore_hold(struct job *, const char *msg);
 
 #endif

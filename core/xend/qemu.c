@@ -173,8 +173,9 @@ qemu_argv(struct domain *d, const char *accel)
 	/* Room for maxmem; the balloon holds the guest to its memory. */
 	argv_add(&a, "-m");
 	argv_add(&a, "%ld", c->maxmem);
+	/* All of maxvcpus: the same machine whatever vcpu-set did. */
 	argv_add(&a, "-smp");
-	argv_add(&a, "%ld", c->vcpus);
+	argv_add(&a, "%ld", domcfg_vcpus_max(c));
 	argv_add(&a, "-nodefaults");
 	argv_add(&a, "-no-user-config");
 	argv_add(&a, "-display");
@@ -279,6 +280,11 @@ devices:
 		argv_add(&a, "std");
 		argv_add(&a, "-vnc");
 		argv_add(&a, "unix:%s/vnc.sock", dir);
+		/* Key symbols to key codes (builder hvm's keymap). */
+		if (hvm && c->keymap != NULL) {
+			argv_add(&a, "-k");
+			argv_add(&a, "%s", c->keymap);
+		}
 	}
 	free(dir);
 	return (a.v);

@@ -281,9 +281,30 @@ save_finish(struct job *j)
 
 /* ---- restore ---- */
 
+/*
+ * QEMU gave up on the stream (or died) before xend's check reached its
+ * end: if the file is corrupt, that is the reason to give, not QEMU's
+ * "load of migration failed".  The check goes on (a few MiB a wake-up)
+ * and fails the job itself, with whichever is true: 1 if held so.
+ */
+int
+restore_hold(struct job *j, const char *msg)
+{
+	if (j->check_failing || j->buf == NULL ||
+	    j->fed >= j->hdr.stream_len)
+		return (0);
+	if (j->held_fail == NULL) {
+		log_debug("%s: %s; the stream's check first", j->path, msg);
+		j->held_fail = xstrdup(msg);
+	}
+	return (1);
+}
+
 static void
 restore_failed(struct job *j, const char *msg)
 {
+	if (restore_hold(j, msg))
+		return;
 	log_warn("restore of %s failed: %s", j->path, msg);
 	job_event(j, "failed", msg);
 	if (j->d != NULL && !j->d->removed) {
@@ -324,6 +345,7 @@ restore_check_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			j->check_failing = 1;
 			job_fail(j, "%s: %s", j->path, n == 0 ?
 			    "truncated save file (it shrank)" :
 			    strerror(errno));
@@ -337,9 +359,14 @@ restore_check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Before QEMU may run what it loads: is it what was saved? */
+	j->check_failing = 1;
 	if (j->crc != j->hdr.stream_crc) {
 		job_fail(j, "%s: corrupt save file (stream checksum mismatch)",
 		    j->path);
+		return;
+	}
+	if (j->held_fail != NULL) {
+		job_fail(j, "%s", j->held_fail);
 		return;
 	}
 	log_debug("%s: stream checked, %llu bytes in %.3f s", j->path,

@@ -13,6 +13,12 @@
  *       has no mapping; docs/SCHEDULERS.md says so.
  *
  * Cap and sedf share the bandwidth files: setting one clears the other.
+ *
+ * Weight and cap live in the domain's config (cpu_weight, cpu_cap): the
+ * config's are applied when QEMU starts, and xm sched-credit changes the
+ * config's, so there is one value, which config.json keeps across xend
+ * restarts and which a save or a migration takes along.  sedf's period
+ * and slice have no config key: runtime.json keeps them.
  */
 #include <sys/stat.h>
 
@@ -25,6 +31,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "domcfg.h"
 #include "xend.h"
 
 #define CFS_PERIOD_US	100000
@@ -146,17 +153,18 @@ sched_write_all(struct domain *d, char **cause)
 {
 	char	 buf[64];
 	long	 quota = -1, period = CFS_PERIOD_US;
+	long	 weight = d->config->cpu_weight;
 
 	if (d->cgroup == NULL)
 		return (0);
 	if (d->sedf_slice > 0) {
 		quota = d->sedf_slice * 1000L;
 		period = d->sedf_period * 1000L;
-	} else if (d->cap > 0)
-		quota = d->cap * 1000L;
+	} else if (d->config->cpu_cap > 0)
+		quota = d->config->cpu_cap * 1000L;
 	if (layout == CG_V1) {
-		snprintf(buf, sizeof buf, "%d", d->weight * 1024 / 256 < 2 ? 2 :
-		    d->weight * 1024 / 256);
+		snprintf(buf, sizeof buf, "%ld", weight * 1024 / 256 < 2 ? 2 :
+		    weight * 1024 / 256);
 		if (cg_write(d->cgroup, "cpu.shares", buf, cause) != 0)
 			return (-1);
 		/* Lower the quota first: a period below quota is refused. */
@@ -168,8 +176,8 @@ sched_write_all(struct domain *d, char **cause)
 		snprintf(buf, sizeof buf, "%ld", quota);
 		return (cg_write(d->cgroup, "cpu.cfs_quota_us", buf, cause));
 	}
-	snprintf(buf, sizeof buf, "%d", d->weight * 100 / 256 < 1 ? 1 :
-	    d->weight * 100 / 256 > 10000 ? 10000 : d->weight * 100 / 256);
+	snprintf(buf, sizeof buf, "%ld", weight * 100 / 256 < 1 ? 1 :
+	    weight * 100 / 256 > 10000 ? 10000 : weight * 100 / 256);
 	if (cg_write(d->cgroup, "cpu.weight", buf, cause) != 0)
 		return (-1);
 	if (quota < 0)
@@ -179,15 +187,24 @@ sched_write_all(struct domain *d, char **cause)
 	return (cg_write(d->cgroup, "cpu.max", buf, cause));
 }
 
+/*
+ * QEMU started or was re-adopted: into its cgroup, with the config's
+ * weight and cap written by the same code as xm sched-credit's.  Without
+ * a cpu controller only a config that asks for them is told so.
+ */
 int
 sched_attach(struct domain *d, char **cause)
 {
 	char	 pid[32];
 
-	if (d->weight == 0)
-		d->weight = 256;
-	if (layout == CG_NONE)
-		return (0);
+	if (layout == CG_NONE) {
+		if (d->config->cpu_weight == 256 && d->config->cpu_cap == 0)
+			return (0);
+		*cause = xsprintf("cpu_weight and cpu_cap not applied: "
+		    "scheduler parameters need the cpu cgroup controller: %s",
+		    sched_layout());
+		return (-1);
+	}
 	if (d->cgroup == NULL)
 		d->cgroup = xsprintf("%s/domain-%d", cg_base, d->domid);
 	/*
@@ -266,54 +283,84 @@ sched_available(char **cause)
 	return (-1);
 }
 
+/* What a change may have to put back. */
+struct sched_old {
+	long	 weight, cap;
+	int	 period, slice;
+};
+
+static void
+sched_keep(struct domain *d, struct sched_old *old)
+{
+	old->weight = d->config->cpu_weight;
+	old->cap = d->config->cpu_cap;
+	old->period = d->sedf_period;
+	old->slice = d->sedf_slice;
+}
+
+/*
+ * The new values into the cgroup, then config.json (weight and cap): all
+ * or nothing, so what xm list -l shows is what applies and what the next
+ * xend, a restore or a migration's target applies.  runtime.json (sedf)
+ * is the caller's domain_save.
+ */
+static int
+sched_commit(struct domain *d, const struct sched_old *old, char **cause)
+{
+	char	*why;
+
+	if (sched_write_all(d, cause) == 0 && domain_save_config(d, cause) == 0)
+		return (0);
+	d->config->cpu_weight = old->weight;
+	d->config->cpu_cap = old->cap;
+	d->sedf_period = old->period;
+	d->sedf_slice = old->slice;
+	if (sched_write_all(d, &why) != 0) {
+		log_warn("%s: scheduler: %s", d->name, why);
+		free(why);
+	}
+	return (-1);
+}
+
+/* xm sched-credit: weight 0 and cap -1 leave that one as it is. */
 int
 sched_set_credit(struct domain *d, int weight, int cap, char **cause)
 {
-	int	 old_w = d->weight, old_c = d->cap, old_p = d->sedf_period;
-	int	 old_s = d->sedf_slice;
+	struct sched_old	 old;
 
 	if (sched_available(cause) != 0)
 		return (-1);
+	sched_keep(d, &old);
 	if (weight > 0)
-		d->weight = weight;
+		d->config->cpu_weight = weight;
 	if (cap >= 0) {
-		d->cap = cap;
+		d->config->cpu_cap = cap;
 		d->sedf_period = d->sedf_slice = 0;
 	}
-	if (sched_write_all(d, cause) != 0) {
-		d->weight = old_w;
-		d->cap = old_c;
-		d->sedf_period = old_p;
-		d->sedf_slice = old_s;
-		return (-1);
-	}
-	return (0);
+	return (sched_commit(d, &old, cause));
 }
 
+/* xm sched-sedf: its ceiling replaces the cap. */
 int
 sched_set_sedf(struct domain *d, int period, int slice, char **cause)
 {
-	int	 old_c = d->cap, old_p = d->sedf_period, old_s = d->sedf_slice;
+	struct sched_old	 old;
 
 	if (sched_available(cause) != 0)
 		return (-1);
+	sched_keep(d, &old);
 	d->sedf_period = period;
 	d->sedf_slice = slice;
-	d->cap = 0;
-	if (sched_write_all(d, cause) != 0) {
-		d->cap = old_c;
-		d->sedf_period = old_p;
-		d->sedf_slice = old_s;
-		return (-1);
-	}
-	return (0);
+	d->config->cpu_cap = 0;
+	return (sched_commit(d, &old, cause));
 }
 
 json_t *
 sched_to_json(struct domain *d)
 {
-	return (json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:s}",
-	    "credit", "weight", d->weight ? d->weight : 256, "cap", d->cap,
+	return (json_pack("{s:{s:I, s:I}, s:{s:i, s:i}, s:s}",
+	    "credit", "weight", (json_int_t)d->config->cpu_weight, "cap",
+	    (json_int_t)d->config->cpu_cap,
 	    "sedf", "period", d->sedf_period, "slice", d->sedf_slice,
 	    "cgroup", d->cgroup != NULL ? d->cgroup : ""));
 }

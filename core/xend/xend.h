@@ -125,9 +125,10 @@ struct domain {
 	int			 agent_hello;
 	struct agent_limits	*agent_lim;	/* guest input limits, owned */
 
-	/* Scheduling (sched.c), kept in runtime.json. */
-	int			 weight;	/* credit: 1..65535 */
-	int			 cap;		/* credit: % of one CPU, 0 none */
+	/*
+	 * Scheduling (sched.c): sedf's in runtime.json; credit's weight and
+	 * cap are the config's cpu_weight and cpu_cap.
+	 */
 	int			 sedf_period;	/* ms, 0 unset */
 	int			 sedf_slice;	/* ms, 0 unset */
 	char			*cgroup;	/* this domain's cgroup dir */
@@ -699,6 +700,7 @@ void		 job_init(void (*publish)(const char *type, json_t *body));
 /* A restore's or incoming migration's domain: dir made, QMP up. */
 int		 job_incoming_prepare(struct domain *, char **cause);
 void		 job_incoming_up(struct domain *);
+int		 job_incoming_exited(struct domain *, const char *);
 /* QEMU's MIGRATION event (capability events). */
 void		 job_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */

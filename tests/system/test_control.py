@@ -1,5 +1,6 @@
 """System tests for memory and CPU control: balloon, maxmem, vCPUs,
 pinning and the schedulers' cgroups, with real TCG guests."""
+import json
 import os
 import re
 
@@ -11,6 +12,13 @@ def guest_sh(con, cmd, marker, timeout=20):
     con.send("%s; echo %s-$((1+1))\r" % (cmd, marker))
     m = con.expect(r"([\s\S]*?)%s-2" % marker, timeout)
     return m.group(1).decode(errors="replace")
+
+
+def vcpu_set_seen(inst, con, dom, n, path, want, marker):
+    """xm vcpu-set DOM N, then the guest's file path must read want."""
+    inst.xm_ok("vcpu-set", dom, str(n), timeout=30)
+    out = guest_sh(con, "cat /sys/devices/system/cpu/" + path, marker)
+    check(re.search(r"^%s\s*$" % re.escape(want), out, re.M), out)
 
 
 def thread_affinity(pid, tid):
@@ -138,17 +146,13 @@ def test_vcpus_pin_and_set(inst):
         check(re.search(r"^2\s*$", out, re.M), out)
         inst.wait_for(lambda: inst.domains()["cpus"].get("agent"), 20,
                       "guest agent")
-        inst.xm_ok("vcpu-set", "cpus", "1", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/cpu1/online", "c1")
-        check(re.search(r"^0\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "cpus", 1, "cpu1/online", "0", "c1")
         check(inst.domains()["cpus"]["vcpus_online"] == "0", "online list")
         r = inst.xm_ok("vcpu-list", "cpus")
         check(" off " in r.out, r.out)
         r = inst.xm("vcpu-set", "cpus", "3")
         check(r.rc == 1 and "1 to 2 vCPUs" in r.err, r)
-        inst.xm_ok("vcpu-set", "cpus", "2", timeout=30)
-        out = guest_sh(con, "cat /sys/devices/system/cpu/cpu1/online", "c2")
-        check(re.search(r"^1\s*$", out, re.M), out)
+        vcpu_set_seen(inst, con, "cpus", 2, "cpu1/online", "1", "c2")
         con.detach()
     finally:
         con.kill()
@@ -160,6 +164,33 @@ def test_vcpus_pin_and_set(inst):
     vl = inst.call("domain.vcpu_list", dom="cpus")
     check(vl[0]["affinity"] == "0", vl)
     inst.xm_ok("destroy", "cpus")
+
+
+def test_maxvcpus(inst):
+    """maxvcpus: vcpus online at boot, vcpu-set up to maxvcpus."""
+    r = inst.xm("create", inst.config("mvbad", vcpus="2", maxvcpus="1"))
+    check(r.rc == 1 and "maxvcpus: must be at least vcpus (2), got 1" in
+          r.err, r)
+    con = Console(inst, "create", "-c", inst.config("mv", vcpus="1",
+                                                    maxvcpus="2"))
+    try:
+        con.login()
+        out = guest_sh(con, "cat /sys/devices/system/cpu/present "
+                       "/sys/devices/system/cpu/online", "m0")
+        check(re.search(r"^0-1\s*\n0\s*$", out, re.M), out)
+        check(len(inst.call("domain.vcpu_list", dom="mv")) == 2, "vcpus")
+        inst.wait_for(lambda: inst.domains()["mv"].get("agent"), 20,
+                      "guest agent")
+        vcpu_set_seen(inst, con, "mv", 2, "online", "0-1", "m1")
+        check(inst.domains()["mv"]["vcpus_online"] == "0-1", "online list")
+        r = inst.xm("vcpu-set", "mv", "3")
+        check(r.rc == 1 and "mv can have 1 to 2 vCPUs online (its "
+              "maxvcpus), not 3" in r.err, r)
+        vcpu_set_seen(inst, con, "mv", 1, "online", "0", "m2")
+        con.detach()
+    finally:
+        con.kill()
+    inst.xm_ok("destroy", "mv")
 
 
 def cg_read(path):
@@ -215,6 +246,88 @@ def test_sched_credit_cgroup(inst):
     check(not os.path.exists(cg), "cgroup left behind")
 
 
+def credit_files(cg):
+    """The cgroup files credit's weight and cap become, on v1 or v2."""
+    if os.path.exists(cg + "/cpu.shares"):
+        return (cg_read(cg + "/cpu.shares"), cg_read(cg + "/cpu.cfs_quota_us"))
+    return (cg_read(cg + "/cpu.weight"), cg_read(cg + "/cpu.max"))
+
+
+def check_credit(h, name, weight, cap, files):
+    """What xm says and what the cgroup holds for domain name in h."""
+    r = h.xm_ok("sched-credit", "-d", name)
+    check(r.out.splitlines()[1].split() == [name, str(weight), str(cap)],
+          r.out)
+    r = h.xm_ok("list", "-l", name)
+    check("(cpu_weight %d)" % weight in r.out and
+          ("(cpu_cap %d)" % cap in r.out) == (cap != 0), r.out)
+    d = h.domains()[name]
+    check(d["config"]["cpu_weight"] == weight and
+          d["config"]["cpu_cap"] == cap, d["config"])
+    if files is not None:
+        got = credit_files(d["sched"]["cgroup"])
+        check(got == files, (got, files))
+
+
+def test_sched_credit_config(inst):
+    """cpu_weight and cpu_cap: the cgroup xm sched-credit would make, one
+    value that sched-credit changes, kept across an xend restart, a save
+    and restore and a migration."""
+    from test_migrate import Hosts
+    inst.xm_ok("create", "-p", inst.config("cw", cpu_weight="512",
+                                           cpu_cap="30"))
+    inst.xm_ok("create", "-p", inst.config("cs"))
+    inst.xm_ok("sched-credit", "-d", "cs", "-w", "512", "-c", "30")
+    want = credit_files(inst.domains()["cs"]["sched"]["cgroup"])
+    inst.xm_ok("destroy", "cs")
+    check_credit(inst, "cw", 512, 30, want)
+    # sched-credit changes the config's value: the one there is.
+    inst.xm_ok("sched-credit", "-d", "cw", "-w", "1024")
+    inst.xm_ok("create", "-p", inst.config("cs", cpu_weight="1024",
+                                           cpu_cap="30"))
+    want = credit_files(inst.domains()["cs"]["sched"]["cgroup"])
+    inst.xm_ok("destroy", "cs")
+    check_credit(inst, "cw", 1024, 30, want)
+    inst.xend("stop")
+    inst.start()
+    check_credit(inst, "cw", 1024, 30, want)
+    # A record of an xend that kept them in runtime.json: into the config.
+    dd = inst.domains()["cw"]["dir"]
+    inst.xend("stop")
+    for name, edit in (("config.json", lambda j: (j.pop("cpu_weight"),
+                                                  j.pop("cpu_cap"))),
+                       ("runtime.json", lambda j: j["sched"].update(
+                           weight=700, cap=20))):
+        with open(os.path.join(dd, name)) as fp:
+            j = json.load(fp)
+        edit(j)
+        with open(os.path.join(dd, name), "w") as fp:
+            json.dump(j, fp)
+    inst.start()
+    check_credit(inst, "cw", 700, 20, None)
+    inst.xm_ok("sched-credit", "-d", "cw", "-w", "1024", "-c", "30")
+    check_credit(inst, "cw", 1024, 30, want)
+    f = os.path.join(inst.tmp, "cw.chk")
+    inst.xm_ok("save", "cw", f, timeout=180)
+    inst.xm_ok("restore", f, timeout=180)
+    check_credit(inst, "cw", 1024, 30, want)
+    h = Hosts(inst)
+    try:
+        # b runs in a namespace without /sys/fs/cgroup: a v2 tree of its
+        # own to write to.
+        with open(os.path.join(h.b.conf, "xend-config.sxp"), "a") as f:
+            f.write("(cgroup-layout v2)\n(cgroup-root %s/cg2)\n" % h.b.tmp)
+        check(h.b.xend("stop").rc == 0, "xend stop in b")
+        h.start("b", h.b)
+        r = inst.xm("migrate", "cw", h.ip["b"], "-p", h.port(h.b),
+                    timeout=180)
+        check(r.rc == 0, r)
+        check_credit(h.b, "cw", 1024, 30, ("400", "30000 100000"))
+        h.b.xm_ok("destroy", "cw")
+    finally:
+        h.close()
+
+
 def test_sched_cgroup_v2_layout(inst):
     """The v2 files (cpu.weight, cpu.max) in a cgroup v2 layout tree."""
     inst.xm_ok("create", "-p", inst.config("v2"))
@@ -234,9 +347,11 @@ TESTS = [
     ("host_admission", test_host_admission, "(dom0-min-mem %d)" %
      (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20 - 50)),
     ("sched_credit_cgroup", test_sched_credit_cgroup, ""),
+    ("sched_credit_config", test_sched_credit_config, ""),
     ("sched_cgroup_v2_layout", test_sched_cgroup_v2_layout,
      "(cgroup-layout v2)\n(cgroup-root @TMP@/cg2)"),
     ("balloon_and_maxmem", test_balloon_and_maxmem, ""),
     ("memory_target_in_guest", test_memory_target_in_guest, ""),
     ("vcpus_pin_and_set", test_vcpus_pin_and_set, ""),
+    ("maxvcpus", test_maxvcpus, ""),
 ]

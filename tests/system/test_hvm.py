@@ -155,8 +155,9 @@ def test_hvm_keys(inst):
     disk = "[]"
     inst.xm_ok("create", "-p", hvm_config(
         inst, "k1", disk=disk, acpi="0", apic="0", localtime="1", usb="1",
-        vif="['type=ioemu', '']", vncdisplay="7"))
+        vif="['type=ioemu', '']", vncdisplay="7", keymap="'de'"))
     a = qemu_argv(inst, "k1")
+    check(a[a.index("-k") + 1] == "de", a)
     m = a[a.index("-machine") + 1]
     check(m.endswith(",acpi=off") and a[a.index("-cpu") + 1] ==
           "qemu64,-apic" and "base=localtime" in a and "-usb" in a and
@@ -177,7 +178,8 @@ def test_hvm_keys(inst):
     d = inst.domains()["k2"]
     check("vnc_port" not in d, d)
     a = qemu_argv(inst, "k2")
-    check("-vnc" not in a and any(x.startswith("ne2k_pci,") for x in a), a)
+    check("-vnc" not in a and "-k" not in a and
+          any(x.startswith("ne2k_pci,") for x in a), a)
     inst.xm_ok("create", "-p", hvm_config(inst, "k3", disk=disk,
                                           vncdisplay="7"))
     d = inst.domains()["k3"]

@@ -1030,6 +1030,60 @@ test_restore_waits_for_checksum(void **state)
 	free(stream);
 }
 
+/*
+ * QEMU gives up on a stream (here: exits) before xend's check of it has
+ * ended: the reason xm gives is the check's ("corrupt save file") when
+ * the file is corrupt, QEMU's own when it is not.
+ */
+static void
+test_restore_qemu_fails_before_check(void **state)
+{
+	static const size_t	 len = 2 * 1024 * 1024 + 5;
+	unsigned char		*stream = xmalloc(len);
+	struct timeval		 now = { 0, 0 };
+	struct rdone		 r;
+	struct domain		*d;
+	struct job		*j;
+	char			*path, *cause;
+	size_t			 i;
+	int			 corrupt;
+
+	for (i = 0; i < len; i++)
+		stream[i] = (unsigned char)(i * 13 + (i >> 10));
+	for (corrupt = 0; corrupt < 2; corrupt++) {
+		memset(&r, 0, sizeof r);
+		path = save_file("t-rqf", stream, len, corrupt ?
+		    (ssize_t)len / 3 : -1);
+		if (save_restore(path, 0, NULL, restore_done, &r, &cause) != 0)
+			fail_msg("save_restore: %s", cause);
+		d = domain_find_name("t-rqf");
+		assert_non_null(d);
+		j = job_of(d);
+		assert_non_null(j);
+		assert_int_equal(j->fed, 0);
+		event_del(j->io_ev);
+		spin_until(job_completed, j);
+		fake_say(d, "exit");
+		spin(200);
+		/* The check has not ended: the answer waits for it. */
+		assert_int_equal(r.calls, 0);
+		evtimer_add(j->io_ev, &now);
+		spin_until(rdone_called, &r);
+		assert_string_equal(r.code, "failed");
+		if (corrupt)
+			assert_non_null(strstr(r.msg, "corrupt save file "
+			    "(stream checksum mismatch)"));
+		else
+			assert_null(strstr(r.msg, "corrupt"));
+		spin_until(gone, (void *)"t-rqf");
+		free(r.code);
+		free(r.msg);
+		unlink(path);
+		free(path);
+	}
+	free(stream);
+}
+
 /* An empty token file under migrated-in/, last changed at t. */
 static void
 token_at(const char *token, time_t t)
@@ -1095,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_migration_event_during_query),
 		cmocka_unit_test(test_migrated_in_pruned),
 		cmocka_unit_test(test_restore_waits_for_checksum),
+		cmocka_unit_test(test_restore_qemu_fails_before_check),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -153,7 +153,8 @@ static const char ttylinux[] =
 static const char ttylinux_canonical[] =
     "{\"name\": \"ttylinux\", \"builder\": \"linux\", "
     "\"kernel\": \"/boot/vmlinuz-2.6.9-xenU\", \"ramdisk\": null, "
-    "\"memory\": 64, \"maxmem\": 64, \"vcpus\": 1, \"cpus\": null, "
+    "\"memory\": 64, \"maxmem\": 64, \"vcpus\": 1, \"maxvcpus\": null, "
+    "\"cpus\": null, "
     "\"cpu\": -1, \"console\": null, \"root\": \"/dev/sda1 ro\", "
     "\"extra\": null, \"ip\": null, \"netmask\": null, \"gateway\": null, "
     "\"hostname\": null, \"dhcp\": null, \"nfs_server\": null, "
@@ -168,7 +169,8 @@ static const char ttylinux_canonical[] =
     "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
     "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
     "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
-    "\"usbdevice\": null, \"description\": null}";
+    "\"usbdevice\": null, \"keymap\": null, \"description\": null, "
+    "\"cpu_weight\": 256, \"cpu_cap\": 0}";
 
 static const char ttylinux_sxp[] =
     "(vm\n"
@@ -286,7 +288,8 @@ test_every_key(void **state)
 	    "{\"name\": \"full\", \"builder\": \"linux\", "
 	    "\"kernel\": \"/etc/xen/vmlinuz\", "
 	    "\"ramdisk\": \"/boot/initrd.gz\", \"memory\": 256, "
-	    "\"maxmem\": 512, \"vcpus\": 2, \"cpus\": \"0-1\", \"cpu\": 1, "
+	    "\"maxmem\": 512, \"vcpus\": 2, \"maxvcpus\": null, "
+	    "\"cpus\": \"0-1\", \"cpu\": 1, "
 	    "\"console\": 9700, \"root\": \"/dev/nfs\", \"extra\": \"single\", "
 	    "\"ip\": \"10.0.0.2\", \"netmask\": \"255.0.0.0\", "
 	    "\"gateway\": \"10.0.0.1\", \"hostname\": \"full.example\", "
@@ -311,7 +314,8 @@ test_every_key(void **state)
 	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
 	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
 	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
-	    "\"usbdevice\": null, \"description\": null}");
+	    "\"usbdevice\": null, \"keymap\": null, \"description\": null, "
+	    "\"cpu_weight\": 256, \"cpu_cap\": 0}");
 	assert_int_equal(json_array_size(w), 0);
 	assert_int_equal(domcfg_validate(c, &cause), 0);
 	line = json_cmdline(c);
@@ -331,7 +335,8 @@ test_defaults(void **state)
 	assert_json(c,
 	    "{\"name\": \"vm\", \"builder\": \"linux\", \"kernel\": \"/k\", "
 	    "\"ramdisk\": null, \"memory\": 128, \"maxmem\": 128, "
-	    "\"vcpus\": 1, \"cpus\": null, \"cpu\": -1, \"console\": null, "
+	    "\"vcpus\": 1, \"maxvcpus\": null, \"cpus\": null, \"cpu\": -1, "
+	    "\"console\": null, "
 	    "\"root\": null, \"extra\": null, \"ip\": null, "
 	    "\"netmask\": null, \"gateway\": null, \"hostname\": null, "
 	    "\"dhcp\": null, \"nfs_server\": null, \"nfs_root\": null, "
@@ -342,7 +347,8 @@ test_defaults(void **state)
 	    "\"acpi\": true, \"apic\": true, \"vncdisplay\": null, "
 	    "\"vncunused\": true, \"sdl\": false, \"serial\": \"pty\", "
 	    "\"ne2000\": false, \"localtime\": false, \"usb\": false, "
-	    "\"usbdevice\": null, \"description\": null}");
+	    "\"usbdevice\": null, \"keymap\": null, \"description\": null, "
+	    "\"cpu_weight\": 256, \"cpu_cap\": 0}");
 	assert_int_equal(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(c);
@@ -1470,6 +1476,151 @@ test_description(void **state)
 	    "description: must not contain control characters");
 }
 
+/* cpu_weight, cpu_cap: the credit scheduler's, kept in the config. */
+static void
+test_credit_keys(void **state)
+{
+	struct domcfg	*dc;
+	json_t		*c, *w;
+	char		*s, *cause = NULL;
+
+	assert_key(BASE "cpu_weight = 512", "cpu_weight", "512");
+	assert_key(BASE "cpu_cap = 150", "cpu_cap", "150");
+	assert_key(BASE, "cpu_weight", "256");
+	assert_key(BASE, "cpu_cap", "0");
+	assert_build_error(BASE "cpu_weight = 0", "tty:3: cpu_weight: must be "
+	    "from 1 to 65535, got 0");
+	assert_build_error(BASE "cpu_cap = -1", "tty:3: cpu_cap: must be "
+	    "from 0 to 409600, got -1");
+	/* Keys, not warned as ignored any more. */
+	c = build_ok(BASE "cpu_weight = 1024\ncpu_cap = 25\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_int_equal(dc->cpu_weight, 1024);
+	assert_int_equal(dc->cpu_cap, 25);
+	domcfg_free(dc);
+	/* In the SXP of xm list -l and back, as Xen's (vm (cpu_weight ..)). */
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(cpu_weight 1024)"));
+	assert_non_null(strstr(s, "(cpu_cap 25)"));
+	free(s);
+	json_decref(c);
+	c = from_sxp_ok("(vm (name x) (cpu_weight 64) (cpu_cap 50) (image "
+	    "(linux (kernel /k))))", NULL);
+	assert_int_equal(json_integer_value(json_object_get(c, "cpu_weight")),
+	    64);
+	assert_int_equal(json_integer_value(json_object_get(c, "cpu_cap")), 50);
+	json_decref(c);
+	/* A config saved before the keys existed: the defaults. */
+	c = build_ok(BASE, NULL);
+	json_object_del(c, "cpu_weight");
+	json_object_del(c, "cpu_cap");
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_int_equal(dc->cpu_weight, 256);
+	assert_int_equal(dc->cpu_cap, 0);
+	domcfg_free(dc);
+	json_decref(c);
+	assert_invalid("{\"cpu_weight\": 70000}", "config: cpu_weight: "
+	    "expected an integer from 1 to 65535, got 70000");
+}
+
+/* maxvcpus: QEMU has them all, the kernel brings up vcpus of them. */
+static void
+test_maxvcpus(void **state)
+{
+	struct domcfg	*dc;
+	json_t		*c, *w;
+	char		*s, *cause = NULL;
+
+	c = build_ok(BASE "vcpus = 2\nmaxvcpus = 4\nextra = 'x'\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_int_equal(domcfg_vcpus_max(dc), 4);
+	s = domcfg_cmdline(dc);
+	assert_string_equal(s, "console=ttyS0 maxcpus=2 x");
+	free(s);
+	domcfg_free(dc);
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(maxvcpus 4)"));
+	free(s);
+	json_decref(c);
+	/* Not set, or no more than vcpus: nothing on the command line. */
+	c = build_ok(BASE "vcpus = 2\nmaxvcpus = 2\n", NULL);
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 2);
+	s = domcfg_cmdline(dc);
+	assert_string_equal(s, "console=ttyS0");
+	free(s);
+	domcfg_free(dc);
+	json_decref(c);
+	c = build_ok(BASE "vcpus = 3\n", NULL);
+	assert_true(json_is_null(json_object_get(c, "maxvcpus")));
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 3);
+	domcfg_free(dc);
+	json_decref(c);
+	assert_build_error(BASE "vcpus = 2\nmaxvcpus = 1\n", "tty:4: "
+	    "maxvcpus: must be at least vcpus (2), got 1");
+	assert_build_error(BASE "maxvcpus = 65\n", "tty:3: maxvcpus: must be "
+	    "from 1 to 64, got 65");
+	assert_invalid("{\"vcpus\": 2, \"maxvcpus\": 1}", "config: "
+	    "maxvcpus: must be at least vcpus (2), got 1");
+	/* An HVM domain: said to have no effect, and it has none. */
+	c = build_ok("name = 'h'\nbuilder = 'hvm'\nmaxvcpus = 2\n", &w);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty: maxvcpus applies to builder linux only; ignored");
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_int_equal(domcfg_vcpus_max(dc), 1);
+	domcfg_free(dc);
+	json_decref(c);
+}
+
+/* keymap: builder hvm's QEMU -k, one of QEMU's layouts. */
+static void
+test_keymap(void **state)
+{
+	static const char hvm[] = "name = 'h'\nbuilder = 'hvm'\n";
+	struct domcfg	*dc;
+	json_t		*c, *w;
+	char		*s, *cause = NULL;
+
+	c = build_ok("name = 'h'\nbuilder = 'hvm'\nkeymap = 'de'\n", &w);
+	assert_int_equal(json_array_size(w), 0);
+	json_decref(w);
+	dc = domcfg_from_json(c, &cause);
+	assert_non_null(dc);
+	assert_string_equal(dc->keymap, "de");
+	domcfg_free(dc);
+	s = to_sxp_text(c, 0);
+	assert_non_null(strstr(s, "(keymap de)"));
+	free(s);
+	json_decref(c);
+	c = build_ok(hvm, NULL);
+	assert_true(json_is_null(json_object_get(c, "keymap")));
+	json_decref(c);
+	assert_build_error("name = 'h'\nbuilder = 'hvm'\nkeymap = 'klingon'\n",
+	    "tty:3: keymap: expected one of ar, bepo, cz, da, de, de-ch, "
+	    "en-gb, en-us, es, et, fi, fo, fr, fr-be, fr-ca, fr-ch, hr, hu, "
+	    "is, it, ja, lt, lv, mk, nl, no, pl, pt, pt-br, ru, sl, sv, th, "
+	    "tr, got 'klingon'");
+	assert_invalid("{\"keymap\": \"../x\"}", "config: keymap: expected "
+	    "one of ar, bepo, cz, da, de, de-ch, en-gb, en-us, es, et, fi, fo, "
+	    "fr, fr-be, fr-ca, fr-ch, hr, hu, is, it, ja, lt, lv, mk, nl, no, "
+	    "pl, pt, pt-br, ru, sl, sv, th, tr, got '../x'");
+	/* A linux domain's keymap is said to have no effect. */
+	c = build_ok(BASE "keymap = 'fr'\n", &w);
+	assert_string_equal(json_string_value(json_array_get(w, 0)),
+	    "tty: keymap applies to builder hvm only; ignored");
+	json_decref(w);
+	json_decref(c);
+}
+
 static const json_t *
 schema_key(const json_t *schema, const char *name)
 {
@@ -1639,6 +1790,9 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_struct),
 		cmocka_unit_test(test_description),
+		cmocka_unit_test(test_credit_keys),
+		cmocka_unit_test(test_keymap),
+		cmocka_unit_test(test_maxvcpus),
 		cmocka_unit_test(test_hvm),
 		cmocka_unit_test(test_schema),
 	};
