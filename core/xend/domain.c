@@ -890,9 +890,6 @@ static const struct {
 	{ "RESUME",		domain_ev_resume },
 	{ "DEVICE_DELETED",	blockdev_deleted },
 	{ "MIGRATION",		job_migration_event },
-	{ "BLOCK_JOB_COMPLETED", migrate_block_job_completed },
-	{ "BLOCK_JOB_CANCELLED", migrate_block_job_cancelled },
-	{ "JOB_STATUS_CHANGE",	migrate_job_status_change },
 };
 
 static void
@@ -903,6 +900,11 @@ domain_qmp_event(struct qmp *q, const char *event, json_t *data, void *arg)
 
 	if (d->state == DOM_DYING)
 		return;
+	if (strncmp(event, "BLOCK_JOB_", 10) == 0 ||
+	    strncmp(event, "JOB_", 4) == 0) {
+		job_block_event(d, event, data);
+		return;
+	}
 	for (i = 0; i < nitems(domain_qmp_events); i++) {
 		if (strcmp(event, domain_qmp_events[i].name) == 0) {
 			domain_qmp_events[i].fn(d, data);

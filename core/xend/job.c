@@ -414,6 +414,16 @@ job_migration_event(struct domain *d, json_t *data)
 		job_query(j);
 }
 
+/* QEMU's block job events go to the domain's job, if it has a use. */
+void
+job_block_event(struct domain *d, const char *event, json_t *data)
+{
+	struct job	*j = job_of(d);
+
+	if (j != NULL && j->ops->block_event != NULL)
+		j->ops->block_event(j, event, data);
+}
+
 static void
 job_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -469,7 +479,8 @@ job_incoming_exited(struct domain *d, const char *msg)
 {
 	struct job	*j = d->incoming;
 
-	return (j->op == JOB_RESTORE && restore_hold(j, msg));
+	return (j->ops->incoming_exited != NULL &&
+	    j->ops->incoming_exited(j, msg));
 }
 
 

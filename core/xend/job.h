@@ -96,6 +96,14 @@ struct job_ops {
 	void		(*incoming_up)(struct job *);
 	/* Frees what the op added to the job; may be NULL. */
 	void		(*free)(struct job *);
+	/*
+	 * The incoming QEMU exited before its stream loaded: 1 if the op
+	 * answers later itself (job_incoming_exited); may be NULL.
+	 */
+	int		(*incoming_exited)(struct job *, const char *msg);
+	/* A block job's QMP event on the domain (BLOCK_JOB_*, JOB_*). */
+	void		(*block_event)(struct job *, const char *event,
+			    json_t *data);
 };
 
 void		*job_arg(struct job *);
@@ -143,8 +151,5 @@ void		 job_cont_cb(struct qmp *, json_t *result, const char *error,
 void		 job_resume_later(struct domain *);
 /* Sends an event to API subscribers (job_init's publish). */
 void		 job_publish(const char *type, json_t *body);
-
-/* save.c */
-int		 restore_hold(struct job *, const char *msg);
 
 #endif

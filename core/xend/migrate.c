@@ -103,6 +103,7 @@ static void	migrate_in_line(struct rconn *, json_t *, void *);
 static void	migrate_in_closed(struct rconn *, void *);
 static void	migrate_query(struct job *, const char *, json_t *);
 static void	migrate_tick(struct job *);
+static void	migrate_block_event(struct job *, const char *, json_t *);
 static void	migrate_in_nbd(const char *, int, const char *);
 static void	migrate_out_stream(int, const char *, void *);
 static void	migrate_out_continue(struct job *);
@@ -122,12 +123,14 @@ static void	migrate_made_recover(void);
 static void	migrate_tidy_start(struct domain *, const char *, int);
 
 static const struct job_ops migrate_out_ops = {
-	"migrate", migrate_out_failed, NULL, migrate_query, migrate_tick,
-	NULL, migrate_job_free
+	.name = "migrate", .failed = migrate_out_failed,
+	.query = migrate_query, .tick = migrate_tick,
+	.free = migrate_job_free, .block_event = migrate_block_event,
 };
 static const struct job_ops migrate_in_ops = {
-	"migrate-in", migrate_in_failed, NULL, migrate_query, migrate_tick,
-	migrate_in_up, migrate_job_free
+	.name = "migrate-in", .failed = migrate_in_failed,
+	.query = migrate_query, .tick = migrate_tick,
+	.incoming_up = migrate_in_up, .free = migrate_job_free,
 };
 
 const struct relocate_handlers migrate_handlers = {
@@ -1470,7 +1473,7 @@ migrate_copy_ended(struct domain *d, json_t *data, const char *error)
 }
 
 /* A cancelled mirror in sync says COMPLETED (with error if it failed). */
-void
+static void
 migrate_block_job_completed(struct domain *d, json_t *data)
 {
 	migrate_copy_ended(d, data, json_string_value(json_object_get(data,
@@ -1478,7 +1481,7 @@ migrate_block_job_completed(struct domain *d, json_t *data)
 }
 
 /* CANCELLED: it ended before it was in sync. */
-void
+static void
 migrate_block_job_cancelled(struct domain *d, json_t *data)
 {
 	migrate_copy_ended(d, data, "it ended before it was in sync");
@@ -1488,7 +1491,7 @@ migrate_block_job_cancelled(struct domain *d, json_t *data)
  * "concluded" comes after COMPLETED or CANCELLED: once every mirror has
  * said it, migrate-continue goes out now rather than at the next tick.
  */
-void
+static void
 migrate_job_status_change(struct domain *d, json_t *data)
 {
 	struct job	*j;
@@ -1506,6 +1509,18 @@ migrate_job_status_change(struct domain *d, json_t *data)
 			return;
 	}
 	migrate_copy_concluded(j, "events");
+}
+
+/* The block job events of a --copy-storage switch-over (job_block_event). */
+static void
+migrate_block_event(struct job *j, const char *event, json_t *data)
+{
+	if (strcmp(event, "BLOCK_JOB_COMPLETED") == 0)
+		migrate_block_job_completed(j->d, data);
+	else if (strcmp(event, "BLOCK_JOB_CANCELLED") == 0)
+		migrate_block_job_cancelled(j->d, data);
+	else if (strcmp(event, "JOB_STATUS_CHANGE") == 0)
+		migrate_job_status_change(j->d, data);
 }
 
 static void

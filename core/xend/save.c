@@ -46,6 +46,7 @@
 static void	save_failed(struct job *, const char *);
 static void	save_finish(struct job *);
 static void	restore_failed(struct job *, const char *);
+static int	restore_hold(struct job *, const char *);
 static void	restore_finish(struct job *);
 static void	restore_incoming_up(struct job *);
 static void	save_query(struct job *, const char *, json_t *);
@@ -53,11 +54,13 @@ static void	save_tick(struct job *);
 static void	restore_tick(struct job *);
 
 static const struct job_ops save_ops = {
-	"save", save_failed, save_finish, save_query, save_tick, NULL, NULL
+	.name = "save", .failed = save_failed, .finish = save_finish,
+	.query = save_query, .tick = save_tick,
 };
 static const struct job_ops restore_ops = {
-	"restore", restore_failed, restore_finish, save_query, restore_tick,
-	restore_incoming_up, NULL
+	.name = "restore", .failed = restore_failed, .finish = restore_finish,
+	.query = save_query, .tick = restore_tick,
+	.incoming_up = restore_incoming_up, .incoming_exited = restore_hold,
 };
 
 /* Puts the domain back as it was and answers with the error. */
@@ -287,7 +290,7 @@ save_finish(struct job *j)
  * "load of migration failed".  The check goes on (a few MiB a wake-up)
  * and fails the job itself, with whichever is true: 1 if held so.
  */
-int
+static int
 restore_hold(struct job *j, const char *msg)
 {
 	if (j->check_failing || j->buf == NULL ||

@@ -701,6 +701,7 @@ void		 job_init(void (*publish)(const char *type, json_t *body));
 int		 job_incoming_prepare(struct domain *, char **cause);
 void		 job_incoming_up(struct domain *);
 int		 job_incoming_exited(struct domain *, const char *);
+void		 job_block_event(struct domain *, const char *, json_t *);
 /* QEMU's MIGRATION event (capability events). */
 void		 job_migration_event(struct domain *, json_t *data);
 /* A re-adopted domain with a job cut short: 1 if it is to be destroyed. */
@@ -778,9 +779,6 @@ void		 migrate_recover(struct domain *, const char *where,
  */
 void		 migrate_tidy(struct domain *, const char *token);
 /* QEMU's block job events: a mirror at pre-switchover ended (or not). */
-void		 migrate_block_job_completed(struct domain *, json_t *data);
-void		 migrate_block_job_cancelled(struct domain *, json_t *data);
-void		 migrate_job_status_change(struct domain *, json_t *data);
 /*
  * The tokens of migrations handed over here are kept MIG_TOKEN_KEEP_SEC
  * for a restarted source's question; migrate_init prunes older ones now
