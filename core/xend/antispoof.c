@@ -1,6 +1,6 @@
 /*
  * antispoof.c: what a guest may send through its vif (xend-config's
- * vif-antispoof, a vif's antispoof=).  Frames from the guest's tap must
+ * vif-antispoof, a vif's antispoof=) and how fast (its rate=).  Frames from the guest's tap must
  * carry the vif's MAC as Ethernet source and ARP sender; when the vif
  * has addresses (its ip=, or the domain's ip for its first interface)
  * IPv4 sources and ARP sender addresses must be one of them, and
