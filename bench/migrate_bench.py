@@ -504,9 +504,19 @@ def timeline(n):
         return rows
 
 
+def switchover_ms(src, since):
+    """The source QEMU's pre-switchover to `device` (xend's
+    migrate-continue came) in ms, by QEMU's event times since since."""
+    ev = qmp_events(src, since)
+    pre = [t for t, e in ev if e == "MIGRATION pre-switchover"]
+    dev = [t for t, e in ev if e == "MIGRATION device"]
+    return (dev[-1] - pre[-1]) * 1000 if pre and dev else float("nan")
+
+
 def copy_storage_runs(n):
     """(seconds with --copy-storage, without, disk MiB, QEMU's downtime
-    ms with, without) per run."""
+    ms with, without, pre-switchover -> device ms with, without) per
+    run."""
     inst = harness.Instance("bench-cps")
     h = None
     out = []
@@ -522,8 +532,9 @@ def copy_storage_runs(n):
         disks = {a: disk, b: os.path.join(h.local_b, "rootfs.ext2")}
         src, dst = a, b
         for _ in range(n):
-            row, down = [], []
+            row, down, sw = [], [], []
             for name, opts in (("cps", ["--copy-storage"]), ("pln", [])):
+                t0 = time.time()
                 r = src.xm("migrate", "--live", *opts, name,
                            h.ip["a" if dst is a else "b"], "-p", h.port(dst),
                            timeout=600)
@@ -532,9 +543,11 @@ def copy_storage_runs(n):
                     raise RuntimeError("xm migrate %s: %s" % (name, r.err))
                 row.append(float(m.group(1)))
                 down.append(int(m.group(2)))
+                sw.append(switchover_ms(src, t0))
             # The user's part: the source's disk file, once it runs there.
             os.unlink(disks[src])
-            out.append((row[0], row[1], used, down[0], down[1]))
+            out.append((row[0], row[1], used, down[0], down[1], sw[0],
+                        sw[1]))
             src, dst = dst, src
         src.xm_ok("destroy", "cps")
         src.xm_ok("destroy", "pln")
@@ -560,17 +573,20 @@ def main():
         return
     if a.copy_storage:
         r = copy_storage_runs(a.copy_storage)
+        def runs(k, fmt):
+            return (statistics.median(x[k] for x in r),
+                    " ".join(fmt % x[k] for x in r))
         print("live migration with --copy-storage: median %.2f s (%s), "
               "without: median %.2f s (%s); QEMU downtime median %d ms "
               "with, %d ms without; disk %d MiB allocated of %d MiB" %
-              (statistics.median(x[0] for x in r),
-               " ".join("%.2f" % x[0] for x in r),
-               statistics.median(x[1] for x in r),
-               " ".join("%.2f" % x[1] for x in r),
-               statistics.median(x[3] for x in r),
-               statistics.median(x[4] for x in r), r[0][2],
-               os.path.getsize(os.path.join(harness.IMAGES,
-                                            "rootfs.ext2")) >> 20))
+              (runs(0, "%.2f") + runs(1, "%.2f") +
+               (runs(3, "%d")[0], runs(4, "%d")[0], r[0][2],
+                os.path.getsize(os.path.join(harness.IMAGES,
+                                             "rootfs.ext2")) >> 20)))
+        print("source pre-switchover -> device (xend's migrate-continue): "
+              "median %.1f ms with (%s), %.1f ms without (%s); QEMU "
+              "downtimes with: %s" % (runs(5, "%.1f") + runs(6, "%.1f") +
+                                      (runs(3, "%d")[1],)))
         return
     if a.timeline:
         r = timeline(a.timeline)

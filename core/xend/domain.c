@@ -890,6 +890,9 @@ static const struct {
 	{ "RESUME",		domain_ev_resume },
 	{ "DEVICE_DELETED",	blockdev_deleted },
 	{ "MIGRATION",		job_migration_event },
+	{ "BLOCK_JOB_COMPLETED", migrate_block_job_completed },
+	{ "BLOCK_JOB_CANCELLED", migrate_block_job_cancelled },
+	{ "JOB_STATUS_CHANGE",	migrate_job_status_change },
 };
 
 static void

@@ -30,6 +30,7 @@ static int	 job_next_id = 1;
 static void	(*job_publish_fn)(const char *, json_t *);
 static void	(*job_ask_fn)(struct domain *, const char *, const char *, int,
 		    double);
+static void	(*job_tidy_fn)(struct domain *, const char *);
 
 static void	job_tick(evutil_socket_t, short, void *);
 
@@ -44,6 +45,12 @@ job_set_recover(void (*ask)(struct domain *, const char *where,
     const char *token, int was_running, double asked))
 {
 	job_ask_fn = ask;
+}
+
+void
+job_set_tidy(void (*tidy)(struct domain *, const char *token))
+{
+	job_tidy_fn = tidy;
 }
 
 void
@@ -556,6 +563,10 @@ job_recover(struct domain *d)
 			    d->name, d->domid, file);
 			resume = json_is_true(json_object_get(o,
 			    "was_running"));
+			if (job_tidy_fn != NULL && json_is_string(
+			    json_object_get(o, "token")))
+				job_tidy_fn(d, json_string_value(
+				    json_object_get(o, "token")));
 		} else if (i == 2 && job_ask_fn != NULL &&
 		    json_is_string(json_object_get(o, "token"))) {
 			/* Paused until the target says which way it went. */

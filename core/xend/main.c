@@ -133,6 +133,7 @@ xend_serve(int ready_fd)
 	/* Before the adoption: it may find jobs cut short (job_recover). */
 	job_init(server_event);
 	job_set_recover(migrate_recover);
+	job_set_tidy(migrate_tidy);
 	domain_adopt_all();
 	antispoof_init();
 	/*

@@ -34,8 +34,12 @@
  * it to its QEMU as an NBD client and mirrors the disk into it.  Once every
  * mirror is in sync the memory goes as above; at pre-switchover (source
  * paused) the mirrors are cancelled, which ends them in sync, and only
- * then migrate-continue.  A failure before the hand-over also removes the
- * files the target created; the source's files are never touched.
+ * then migrate-continue (as soon as QEMU's events say the last ended; the
+ * tick's query-block-jobs is the fallback).  A failure before the
+ * hand-over also removes the files the target created, listed in its
+ * state dir before each is made so that a restarted target removes them
+ * too; the source's files are never touched.  A restarted source removes
+ * the mirrors and NBD nodes its QEMU kept (migrate_tidy).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,6 +78,8 @@ struct mig_disk {
 	uint64_t	 size;		/* virtual, bytes */
 	char		*created;	/* target: the file made here, or NULL */
 	uint64_t	 offset, len;	/* source: the mirror's progress */
+	int		 concluded;	/* source: its mirror ended (event) */
+	char		*error;		/* source: how, if not in sync */
 };
 
 enum { CS_CONNECT, CS_MIRROR, CS_READY, CS_CANCEL, CS_DONE };
@@ -111,6 +117,9 @@ static json_t	*migrate_copy_json(struct job *);
 static int	migrate_in_disks(struct job *, const struct domcfg *, json_t *,
 		    char **);
 static void	migrate_out_copy_next(struct job *);
+static void	migrate_made_drop(struct job *);
+static void	migrate_made_recover(void);
+static void	migrate_tidy_start(struct domain *, const char *, int);
 
 static const struct job_ops migrate_out_ops = {
 	"migrate", migrate_out_failed, NULL, migrate_query, migrate_tick,
@@ -166,6 +175,14 @@ migrate_first_line(int fd, const char *op, const char *token, char **cause)
 	}
 	free(line);
 	return (rc);
+}
+
+/* A token as migrate_token makes them (it names files here). */
+static int
+migrate_token_ok(const char *token)
+{
+	return (token != NULL && strlen(token) >= 16 && strspn(token,
+	    "0123456789abcdef") == strlen(token));
 }
 
 static char *
@@ -691,8 +708,7 @@ migrate_in_prepare(struct rconn *rc, json_t *args)
 	struct domcfg	*dc;
 	char		*cause;
 
-	if (!json_is_object(config) || token == NULL ||
-	    strlen(token) < 16) {
+	if (!json_is_object(config) || !migrate_token_ok(token)) {
 		rconn_error(rc, "prepare: expected config and token");
 		return;
 	}
@@ -830,6 +846,8 @@ migrate_init(void)
 {
 	struct timeval	 tv = { MIG_PRUNE_SEC, 0 };
 
+	/* Before the prune: it reads the tokens handed over. */
+	migrate_made_recover();
 	migrate_tokens_prune(time(NULL));
 	migrate_prune_ev = event_new(xend_base, -1, EV_PERSIST,
 	    migrate_prune_cb, NULL);
@@ -871,6 +889,8 @@ migrate_in_handover(struct job *j)
 	}
 	/* The disks are this QEMU's alone before it runs (cont follows). */
 	if (j->copy != NULL) {
+		/* The files it made are the domain's disks from now on. */
+		migrate_made_drop(j);
 		qmp_command(j->d->qmp, "nbd-server-stop", NULL, migrate_in_qmp_cb,
 		    job_arg(j));
 		sock = xsprintf("%s/nbd.sock", j->d->dir);
@@ -889,8 +909,7 @@ migrate_in_query(struct rconn *rc, json_t *args)
 	struct job	*j;
 	int		 here;
 
-	if (token == NULL || strspn(token, "0123456789abcdef") !=
-	    strlen(token) || strlen(token) < 16) {
+	if (!migrate_token_ok(token)) {
 		rconn_error(rc, "query: expected a token");
 		return;
 	}
@@ -919,8 +938,7 @@ migrate_in_confirm(struct rconn *rc, json_t *args)
 			    "token"));
 	char		*path;
 
-	if (token == NULL || strspn(token, "0123456789abcdef") !=
-	    strlen(token) || strlen(token) < 16) {
+	if (!migrate_token_ok(token)) {
 		rconn_error(rc, "confirm: expected a token");
 		return;
 	}
@@ -1017,6 +1035,8 @@ migrate_ask_line(struct rconn *rc, json_t *msg, void *arg)
 		    "handed over: it runs here", d->name, d->domid, a->host);
 		if (a->was_running)
 			job_resume_later(d);
+		/* Its disks' NBD nodes, if they were copied, stayed. */
+		migrate_tidy_start(d, a->token, 1);
 	}
 	migrate_ask_free(a);
 }
@@ -1157,6 +1177,7 @@ migrate_copy_free(struct mig_copy *c)
 		free(c->disks[i].dev);
 		free(c->disks[i].format);
 		free(c->disks[i].created);
+		free(c->disks[i].error);
 	}
 	free(c->disks);
 	free(c);
@@ -1381,6 +1402,112 @@ migrate_copy_find(struct mig_copy *c, json_t *jobs, size_t i)
 	return (found);
 }
 
+/*
+ * Every mirror ended at pre-switchover (how: who saw it last, the event or
+ * the tick's query): in sync, the memory's last part goes at once.
+ */
+static void
+migrate_copy_concluded(struct job *j, const char *how)
+{
+	struct mig_copy	*c = j->copy;
+	char		*mirror;
+	size_t		 i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->disks[i].error != NULL) {
+			job_fail(j, "disk %s: copy to %s failed: %s",
+			    c->disks[i].dev, j->host, c->disks[i].error);
+			return;
+		}
+	}
+	log_debug("%s (%d): disk copies ended in sync (%s)", j->d->name,
+	    j->d->domid, how);
+	c->state = CS_DONE;
+	migrate_out_continue(j);
+	for (i = 0; i < c->n; i++) {
+		mirror = migrate_copy_name(c, "cp", i);
+		qmp_command(j->d->qmp, "job-dismiss", json_pack("{s:s}", "id",
+		    mirror), migrate_out_qmp_cb, job_arg(j));
+		free(mirror);
+	}
+}
+
+/*
+ * The outgoing job of d at pre-switchover whose mirror name is (QEMU's
+ * events), its disk in *i; NULL if none is.
+ */
+static struct job *
+migrate_copy_event_job(struct domain *d, json_t *name, size_t *i)
+{
+	struct job	*j = job_of(d);
+	char		*mirror;
+	int		 match;
+
+	if (j == NULL || j->op != JOB_MIGRATE_OUT || j->copy == NULL ||
+	    j->copy->state != CS_CANCEL || !json_is_string(name))
+		return (NULL);
+	for (*i = 0; *i < j->copy->n; (*i)++) {
+		mirror = migrate_copy_name(j->copy, "cp", *i);
+		match = strcmp(mirror, json_string_value(name)) == 0;
+		free(mirror);
+		if (match)
+			return (j);
+	}
+	return (NULL);
+}
+
+/* A mirror's end at pre-switchover: error if it is not in sync. */
+static void
+migrate_copy_ended(struct domain *d, json_t *data, const char *error)
+{
+	struct job	*j;
+	size_t		 i;
+
+	if (error != NULL && (j = migrate_copy_event_job(d,
+	    json_object_get(data, "device"), &i)) != NULL &&
+	    j->copy->disks[i].error == NULL)
+		j->copy->disks[i].error = xstrdup(error);
+}
+
+/* A cancelled mirror in sync says COMPLETED (with error if it failed). */
+void
+migrate_block_job_completed(struct domain *d, json_t *data)
+{
+	migrate_copy_ended(d, data, json_string_value(json_object_get(data,
+	    "error")));
+}
+
+/* CANCELLED: it ended before it was in sync. */
+void
+migrate_block_job_cancelled(struct domain *d, json_t *data)
+{
+	migrate_copy_ended(d, data, "it ended before it was in sync");
+}
+
+/*
+ * "concluded" comes after COMPLETED or CANCELLED: once every mirror has
+ * said it, migrate-continue goes out now rather than at the next tick.
+ */
+void
+migrate_job_status_change(struct domain *d, json_t *data)
+{
+	struct job	*j;
+	const char	*st = json_string_value(json_object_get(data,
+			    "status"));
+	size_t		 i;
+
+	if (st == NULL || strcmp(st, "concluded") != 0 ||
+	    (j = migrate_copy_event_job(d, json_object_get(data, "id"),
+	    &i)) == NULL)
+		return;
+	j->copy->disks[i].concluded = 1;
+	for (i = 0; i < j->copy->n; i++) {
+		if (!j->copy->disks[i].concluded)
+			return;
+	}
+	migrate_copy_concluded(j, "events");
+}
+
 static void
 migrate_copy_jobs_cb(struct qmp *q, json_t *result, const char *error,
     void *arg)
@@ -1390,7 +1517,6 @@ migrate_copy_jobs_cb(struct qmp *q, json_t *result, const char *error,
 	json_t		*o;
 	const char	*err, *st;
 	size_t		 i, ready = 0, concluded = 0;
-	char		*mirror;
 
 	if (j == NULL || (c = j->copy) == NULL)
 		return;
@@ -1428,16 +1554,8 @@ migrate_copy_jobs_cb(struct qmp *q, json_t *result, const char *error,
 		    j->d->name, j->d->domid, j->host);
 		c->state = CS_READY;
 		migrate_out_perform_stream(j);
-	} else if (c->state == CS_CANCEL && concluded == c->n) {
-		c->state = CS_DONE;
-		for (i = 0; i < c->n; i++) {
-			mirror = migrate_copy_name(c, "cp", i);
-			qmp_command(q, "job-dismiss", json_pack("{s:s}", "id",
-			    mirror), migrate_out_qmp_cb, job_arg(j));
-			free(mirror);
-		}
-		migrate_out_continue(j);
-	}
+	} else if (c->state == CS_CANCEL && concluded == c->n)
+		migrate_copy_concluded(j, "query-block-jobs");
 }
 
 /* Source, every tick while mirrors run: their progress and state. */
@@ -1455,14 +1573,19 @@ migrate_copy_tick(struct job *j)
 }
 
 /*
- * A failed migration's mirrors and NBD nodes on the source go once QEMU
- * has ended the mirrors (cancelled by force); given up after a while.
+ * A migration's mirrors and NBD nodes on the source (QEMU names xmcp-TAG-
+ * and xmnbd-TAG-) go once QEMU has ended the mirrors (cancelled by force):
+ * after a failure, and after a restart of xend that cut the migration
+ * short (its QEMU kept them: migrate_tidy).  Given up after a while.
  */
 struct mig_reap {
 	struct domain	*d;
-	struct mig_copy	*c;
+	char		 cp[24], nbd[24];	/* the names' prefixes */
 	struct event	*ev;
 	int		 tries;
+	int		 cancelled;	/* block-job-cancel sent */
+	int		 recovered;	/* after a restart: dmesg says it */
+	int		 jobs, nodes;	/* dismissed, deleted */
 };
 
 #define MIG_REAP_TRIES		300	/* of MIG_REAP_USEC: 30 s */
@@ -1473,8 +1596,65 @@ migrate_reap_free(struct mig_reap *r)
 {
 	event_free(r->ev);
 	domain_unref(r->d);
-	migrate_copy_free(r->c);
 	free(r);
+}
+
+/* Whether v (a QEMU name) starts with prefix. */
+static int
+migrate_reap_ours(json_t *v, const char *prefix)
+{
+	const char	*s = json_string_value(v);
+
+	return (s != NULL && strncmp(s, prefix, strlen(prefix)) == 0);
+}
+
+/* The last blockdev-del's answer (QMP answers in order): all gone. */
+static void
+migrate_reap_done_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct mig_reap	*r = arg;
+
+	if (error != NULL)
+		log_warn("%s (%d): blockdev-del: %s", r->d->name, r->d->domid,
+		    error);
+	if (r->recovered && r->jobs + r->nodes > 0) {
+		log_info("%s (%d): removed %d block job(s) and %d nbd node(s) "
+		    "of a disk copy cut short", r->d->name, r->d->domid,
+		    r->jobs, r->nodes);
+		dmesg_add("domain %s (%d): its disk copy was cut short: %d "
+		    "block job(s) and %d nbd node(s) removed from qemu",
+		    r->d->name, r->d->domid, r->jobs, r->nodes);
+	}
+	migrate_reap_free(r);
+}
+
+static void
+migrate_reap_nodes_cb(struct qmp *q, json_t *result, const char *error,
+    void *arg)
+{
+	struct mig_reap	*r = arg;
+	json_t		*o, *last = NULL;
+	size_t		 i;
+
+	if (error != NULL || r->d->removed) {
+		migrate_reap_free(r);
+		return;
+	}
+	json_array_foreach(result, i, o) {
+		if (!migrate_reap_ours(json_object_get(o, "node-name"), r->nbd))
+			continue;
+		if (last != NULL)
+			qmp_command(q, "blockdev-del", json_pack("{s:O}",
+			    "node-name", last), NULL, NULL);
+		last = json_object_get(o, "node-name");
+		r->nodes++;
+	}
+	if (last != NULL)
+		qmp_command(q, "blockdev-del", json_pack("{s:O}", "node-name",
+		    last), migrate_reap_done_cb, r);
+	else
+		migrate_reap_done_cb(q, NULL, NULL, r);
 }
 
 static void
@@ -1483,9 +1663,8 @@ migrate_reap_jobs_cb(struct qmp *q, json_t *result, const char *error,
 {
 	struct mig_reap	*r = arg;
 	struct timeval	 tv = { 0, MIG_REAP_USEC };
-	json_t		*o;
+	json_t		*o, *id;
 	const char	*st;
-	char		*name;
 	size_t		 i;
 	int		 left = 0;
 
@@ -1493,28 +1672,32 @@ migrate_reap_jobs_cb(struct qmp *q, json_t *result, const char *error,
 		migrate_reap_free(r);
 		return;
 	}
-	for (i = 0; i < r->c->next; i++) {
-		if ((o = migrate_copy_find(r->c, result, i)) == NULL)
+	json_array_foreach(result, i, o) {
+		id = json_object_get(o, "device");
+		if (!migrate_reap_ours(id, r->cp))
 			continue;
 		st = json_string_value(json_object_get(o, "status"));
 		if (st != NULL && strcmp(st, "concluded") == 0) {
-			name = migrate_copy_name(r->c, "cp", i);
-			qmp_command(q, "job-dismiss", json_pack("{s:s}", "id",
-			    name), NULL, NULL);
-			free(name);
-		} else
-			left++;
-	}
-	if (left == 0 || ++r->tries >= MIG_REAP_TRIES) {
-		for (i = 0; i < r->c->next && left == 0; i++) {
-			name = migrate_copy_name(r->c, "nbd", i);
-			qmp_command(q, "blockdev-del", json_pack("{s:s}",
-			    "node-name", name), NULL, NULL);
-			free(name);
+			qmp_command(q, "job-dismiss", json_pack("{s:O}", "id",
+			    id), NULL, NULL);
+			r->jobs++;
+			continue;
 		}
-		if (left != 0)
-			log_warn("%s (%d): disk copies still not ended",
-			    r->d->name, r->d->domid);
+		if (!r->cancelled)
+			qmp_command(q, "block-job-cancel", json_pack("{s:O, "
+			    "s:b}", "device", id, "force", 1), NULL, NULL);
+		left++;
+	}
+	r->cancelled = 1;
+	if (left == 0) {
+		/* The nodes once no mirror writes into them. */
+		qmp_command(q, "query-named-block-nodes", json_pack("{s:b}",
+		    "flat", 1), migrate_reap_nodes_cb, r);
+		return;
+	}
+	if (++r->tries >= MIG_REAP_TRIES) {
+		log_warn("%s (%d): disk copies still not ended", r->d->name,
+		    r->d->domid);
 		migrate_reap_free(r);
 		return;
 	}
@@ -1525,41 +1708,180 @@ static void
 migrate_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mig_reap	*r = arg;
+	struct timeval	 tv = { 0, MIG_REAP_USEC };
 
-	if (r->d->removed || !qmp_is_up(r->d->qmp)) {
+	if (r->d->removed || r->d->exited) {
 		migrate_reap_free(r);
+		return;
+	}
+	if (!qmp_is_up(r->d->qmp)) {
+		/* A re-adopted QEMU's QMP comes up in a moment. */
+		if (++r->tries < MIG_REAP_TRIES)
+			evtimer_add(r->ev, &tv);
+		else
+			migrate_reap_free(r);
 		return;
 	}
 	qmp_command(r->d->qmp, "query-block-jobs", NULL, migrate_reap_jobs_cb,
 	    r);
 }
 
+/* Starts the reap of the mirrors and nodes of the migration token names. */
+static void
+migrate_tidy_start(struct domain *d, const char *token, int recovered)
+{
+	struct mig_reap	*r = xcalloc(1, sizeof *r);
+	struct timeval	 tv = { 0, 0 };
+
+	r->d = d;
+	domain_ref(d);
+	snprintf(r->cp, sizeof r->cp, "xmcp-%.8s-", token);
+	snprintf(r->nbd, sizeof r->nbd, "xmnbd-%.8s-", token);
+	r->recovered = recovered;
+	r->ev = evtimer_new(xend_base, migrate_reap_cb, r);
+	evtimer_add(r->ev, &tv);
+}
+
+void
+migrate_tidy(struct domain *d, const char *token)
+{
+	if (migrate_token_ok(token))
+		migrate_tidy_start(d, token, 1);
+}
+
 static void
 migrate_copy_reap(struct job *j)
 {
-	struct mig_reap	*r;
-	struct timeval	 tv = { 0, 0 };
-	char		*name;
-	size_t		 i;
+	if (j->copy->next > 0 && qmp_is_up(j->d->qmp) && !j->d->removed)
+		migrate_tidy_start(j->d, j->token, 0);
+	migrate_copy_free(j->copy);
+	j->copy = NULL;
+}
 
-	if (j->copy->next == 0 || !qmp_is_up(j->d->qmp) || j->d->removed) {
-		migrate_copy_free(j->copy);
-		j->copy = NULL;
+/*
+ * Target: the files an incoming migration creates are listed in
+ * STATE/migrating-in/TOKEN.json, written (fsynced) before each is made and
+ * removed once they are unlinked, or at the hand-over, from which they are
+ * the domain's disks.  A restarted xend removes the files of a record
+ * whose token was not handed over (migrate_made_recover): its domain, if
+ * its QEMU still ran, job_recover destroys.
+ */
+static char *
+migrate_made_path(const char *token)
+{
+	return (xsprintf("%s/migrating-in/%s.json", xend_cfg.state_dir,
+	    token));
+}
+
+/* The record as j->copy says now (the file about to be made in it). */
+static int
+migrate_made_write(struct job *j, char **cause)
+{
+	json_t	*o, *a = json_array();
+	char	*dir, *path, *text;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < j->copy->n; i++) {
+		if (j->copy->disks[i].created != NULL)
+			json_array_append_new(a, json_string(
+			    j->copy->disks[i].created));
+	}
+	o = json_pack("{s:s, s:o}", "from", j->path, "created", a);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	dir = xsprintf("%s/migrating-in", xend_cfg.state_dir);
+	path = migrate_made_path(j->token);
+	rc = mkdir_p(dir, 0700, cause) != 0 ? -1 :
+	    file_write_atomic(path, text, strlen(text), 0600, cause);
+	free(dir);
+	free(path);
+	free(text);
+	return (rc);
+}
+
+static void
+migrate_made_drop(struct job *j)
+{
+	char	*path = migrate_made_path(j->token);
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("%s: %s", path, strerror(errno));
+	free(path);
+}
+
+/* One record left by an xend that ended mid-migration (see above). */
+static void
+migrate_made_recover_one(const char *dir, const char *name)
+{
+	char		*path, *token, *text, *cause;
+	const char	*from, *file;
+	json_t		*o, *v;
+	size_t		 len, i;
+
+	path = xsprintf("%s/%s", dir, name);
+	token = xstrndup(name, strlen(name) - strlen(".json"));
+	if (!migrate_token_ok(token)) {
+		free(token);
+		free(path);
 		return;
 	}
-	r = xcalloc(1, sizeof *r);
-	r->d = j->d;
-	domain_ref(r->d);
-	r->c = j->copy;
-	j->copy = NULL;
-	for (i = 0; i < r->c->next; i++) {
-		name = migrate_copy_name(r->c, "cp", i);
-		qmp_command(r->d->qmp, "block-job-cancel", json_pack("{s:s, s:b}",
-		    "device", name, "force", 1), NULL, NULL);
-		free(name);
+	if (file_read(path, &text, &len, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+		text = NULL;
 	}
-	r->ev = evtimer_new(xend_base, migrate_reap_cb, r);
-	evtimer_add(r->ev, &tv);
+	o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	from = json_string_value(json_object_get(o, "from"));
+	if (from == NULL)
+		from = "?";
+	if (migrate_handed_over(token, 0) == 1) {
+		/* Handed over: they are its disks (kept, as it is). */
+		log_info("incoming migration from %s had been handed over: its "
+		    "disk files stay", from);
+	} else {
+		json_array_foreach(json_object_get(o, "created"), i, v) {
+			if ((file = json_string_value(v)) == NULL)
+				continue;
+			if (unlink(file) != 0 && errno != ENOENT) {
+				log_warn("%s: %s", file, strerror(errno));
+				continue;
+			}
+			log_info("incoming migration from %s cut short: "
+			    "removed %s, created for it", from, file);
+			dmesg_add("incoming migration from %s cut short: "
+			    "removed %s, created for it", from, file);
+		}
+	}
+	json_decref(o);
+	if (unlink(path) != 0)
+		log_warn("%s: %s", path, strerror(errno));
+	free(token);
+	free(path);
+}
+
+/* At start, before any migration comes in: the records left behind. */
+static void
+migrate_made_recover(void)
+{
+	char		*dir;
+	DIR		*dp;
+	struct dirent	*de;
+	size_t		 len;
+
+	dir = xsprintf("%s/migrating-in", xend_cfg.state_dir);
+	if ((dp = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		len = strlen(de->d_name);
+		if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
+			migrate_made_recover_one(dir, de->d_name);
+	}
+	closedir(dp);
+	free(dir);
 }
 
 /* Target: the files this migration created go (never any other). */
@@ -1584,6 +1906,7 @@ migrate_copy_unlink(struct job *j)
 		free(md->created);
 		md->created = NULL;
 	}
+	migrate_made_drop(j);
 }
 
 static const char *
@@ -1782,11 +2105,18 @@ migrate_in_disks(struct job *j, const struct domcfg *dc, json_t *list,
 			return (-1);
 		}
 		if (migrate_disk_space(sd.dev, path, md->size, planned,
-		    cause) != 0 || migrate_disk_create(sd.dev, path,
-		    type == 'q' ? "qcow2" : format, md->size, cause) != 0)
+		    cause) != 0)
 			return (-1);
-		planned += md->size;
+		/* Recorded first: a restarted xend removes what was made. */
 		md->created = xstrdup(path);
+		if (migrate_made_write(j, cause) != 0 ||
+		    migrate_disk_create(sd.dev, path, type == 'q' ? "qcow2" :
+		    format, md->size, cause) != 0) {
+			free(md->created);
+			md->created = NULL;
+			return (-1);
+		}
+		planned += md->size;
 		log_info("incoming migration from %s: created %s (%s, %llu "
 		    "bytes) for disk %s", j->path, path, format,
 		    (unsigned long long)md->size, sd.dev);

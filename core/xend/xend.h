@@ -715,6 +715,8 @@ int		 job_recover(struct domain *);
  */
 void		 job_set_recover(void (*ask)(struct domain *, const char *where,
 		     const char *token, int was_running, double asked));
+/* Who tidies up after a migration cut short before it (migrate_tidy). */
+void		 job_set_tidy(void (*tidy)(struct domain *, const char *token));
 
 /*
  * relocate.c: the relocation server and migration connections.  An rconn
@@ -774,6 +776,15 @@ int		 migrate_start(struct domain *, const char *host, int port,
  */
 void		 migrate_recover(struct domain *, const char *where,
 		     const char *token, int was_running, double asked);
+/*
+ * A source restarted after a migration with token was cut short: the disk
+ * copies' block jobs and NBD nodes its QEMU kept go (--copy-storage).
+ */
+void		 migrate_tidy(struct domain *, const char *token);
+/* QEMU's block job events: a mirror at pre-switchover ended (or not). */
+void		 migrate_block_job_completed(struct domain *, json_t *data);
+void		 migrate_block_job_cancelled(struct domain *, json_t *data);
+void		 migrate_job_status_change(struct domain *, json_t *data);
 /*
  * The tokens of migrations handed over here are kept MIG_TOKEN_KEEP_SEC
  * for a restarted source's question; migrate_init prunes older ones now

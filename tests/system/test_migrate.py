@@ -10,7 +10,9 @@ exactly one running copy, the source's.  With --copy-storage each
 "host" has its own directory of disks under the same path (b's xend runs
 in a mount namespace with its own directory bound there): the disk is
 copied to b, refused when the path exists there, and a failure mid-copy
-removes what b created.
+removes what b created, also when b's xend was killed (on its restart);
+a's xend killed mid-copy leaves its QEMU without the copy's block jobs
+and NBD nodes once restarted.
 """
 import json
 import os
@@ -299,6 +301,18 @@ def test_migrate_refused(inst):
         h.close()
 
 
+def kill_target_xend(h, p, name):
+    """kill -9 of b's xend while p migrates name there: the migration
+    fails and name runs on at a."""
+    a = h.a
+    kill_xend(h.b)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 1 and "closed the connection" in err,
+          (p.returncode, out, err))
+    a.wait_for(lambda: running(a, name), 30, "%s to run at a again" % name)
+    counter_goes_on(a, name)
+
+
 def test_migrate_target_killed(inst):
     """kill -9 of the target's xend mid-transfer: the domain runs on at
     the source, the target's QEMU goes, nothing is left there."""
@@ -307,12 +321,7 @@ def test_migrate_target_killed(inst):
         a, b = inst, h.b
         start_counter(a, "kil")
         p = slow_migration(h, "kil")
-        kill_xend(b)
-        out, err = p.communicate(timeout=120)
-        check(p.returncode == 1 and "closed the connection" in err,
-              (p.returncode, out, err))
-        a.wait_for(lambda: running(a, "kil"), 30, "kil to run at a again")
-        counter_goes_on(a, "kil")
+        kill_target_xend(h, p, "kil")
         b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
         h.start("b", b)
         b.wait_for(lambda: "kil" not in b.domains(), 30, "b to drop kil")
@@ -386,10 +395,32 @@ def test_migrate_checks(inst):
               in err, (out, err))
         check(a.domains()["chk"]["status"] in ("running", "blocked"),
               a.domains())
+        # A token names files at b (under migrated-in/ and migrating-in/):
+        # one that is not hex is refused before anything else.
+        got = relocation_ask(h, {"op": "migrate.prepare", "args": {
+            "config": {}, "token": "../../../../../tmp/" + "0" * 16}})
+        check(got == {"error": "prepare: expected config and token"}, got)
         a.xm_ok("destroy", "chk")
         b.xm_ok("destroy", "chk")
     finally:
         h.close()
+
+
+ASK = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(sys.argv[3].encode() + b"\\n")
+print(s.makefile().readline(), end="")
+"""
+
+
+def relocation_ask(h, msg):
+    """b's relocation server's answer to msg, sent from a."""
+    r = subprocess.run(["ip", "netns", "exec", h.ns["a"], "python3", "-c",
+                        ASK, h.ip["b"], h.port(h.b), json.dumps(msg)],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, r)
+    return json.loads(r.stdout)
 
 
 def test_migrate_source_killed(inst):
@@ -603,6 +634,11 @@ def test_migrate_copy_storage(inst):
         check(mine[blk:blk + 4096] == theirs[blk:blk + 4096],
               "b's file differs in the block written before")
         check(len(theirs) == len(mine), (len(theirs), len(mine)))
+        # At pre-switchover QEMU's block job events said the mirrors had
+        # ended, before the 20 ms poll did.
+        with open(a.log) as f:
+            check("disk copies ended in sync (events)" in f.read(),
+                  a.log_tail())
         # Back to a without --live (paused, copied, resumed), once the
         # user removed a's old file: a creates it again.
         os.unlink(disk)
@@ -684,24 +720,7 @@ def test_migrate_copy_storage_killed(inst):
     h = Hosts(inst, private=True)
     try:
         a, b = inst, h.b
-        cfg, disk = local_domain(h, "cpk")
-        start_counter(a, "cpk", cfg)
-        listening = tcp_listeners(h, "b")
-        b_disk = os.path.join(h.local_b, "rootfs.ext2")
-        p = copy_migration(h, "cpk", "--live", "-r", "16")
-        b.wait_for(lambda: "cpk" in b.domains(), 30, "prepare on b")
-        d = b.domains()["cpk"]
-        b.wait_for(lambda: os.path.exists(os.path.join(d["dir"],
-                                                       "nbd.sock")), 30,
-                   "b's NBD socket")
-        time.sleep(1)
-        check(os.path.exists(b_disk), "no disk file created at b")
-        check(tcp_listeners(h, "b") == listening,
-              "b listens on more during the copy: %s, before %s" %
-              (tcp_listeners(h, "b"), listening))
-        check(p.poll() is None, "the migration ended already")
-        with open(a.log) as f:
-            check("disks in sync" not in f.read(), "the disk copy ended")
+        p, disk, b_disk = copying(h, "cpk")
         kill_target_qemu(h, p, "cpk")
         b.wait_for(lambda: not os.path.exists(b_disk), 30,
                    "b's created file to go")
@@ -709,6 +728,119 @@ def test_migrate_copy_storage_killed(inst):
         check(alive_qemus(b) == [] and len(alive_qemus(a)) == 1,
               (alive_qemus(a), alive_qemus(b)))
         a.xm_ok("destroy", "cpk")
+    finally:
+        h.close()
+
+
+def copying(h, name):
+    """name started at a on a's own disk and migrated to b with
+    --copy-storage --live -r 16, returned while its disk is copied (b
+    created its file and exports it; nothing more listens on TCP at b):
+    (the xm process, a's disk, b's)."""
+    a, b = h.a, h.b
+    cfg, disk = local_domain(h, name)
+    start_counter(a, name, cfg)
+    listening = tcp_listeners(h, "b")
+    b_disk = os.path.join(h.local_b, "rootfs.ext2")
+    p = copy_migration(h, name, "--live", "-r", "16")
+    b.wait_for(lambda: name in b.domains(), 30, "prepare on b")
+    d = b.domains()[name]
+    b.wait_for(lambda: os.path.exists(os.path.join(d["dir"], "nbd.sock")),
+               30, "b's NBD socket")
+    time.sleep(1)
+    check(os.path.exists(b_disk), "no disk file created at b")
+    check(tcp_listeners(h, "b") == listening,
+          "b listens on more during the copy: %s, before %s" %
+          (tcp_listeners(h, "b"), listening))
+    check(p.poll() is None, "the migration ended already")
+    with open(a.log) as f:
+        check("disks in sync" not in f.read(), "the disk copy ended")
+    return p, disk, b_disk
+
+
+def test_migrate_copy_storage_target_killed(inst):
+    """kill -9 of b's xend while the disk is copied, then its restart: the
+    file b created is gone (b recorded it before making it), the domain
+    runs at a only, a's file stays."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        p, disk, b_disk = copying(h, "ctk")
+        kill_target_xend(h, p, "ctk")
+        check(os.path.exists(b_disk), "b's file went with its xend away")
+        h.start("b", b)
+        b.wait_for(lambda: "ctk" not in b.domains(), 30, "b to drop ctk")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        check(not os.path.exists(b_disk), "b's created file was left")
+        check("cut short: removed %s, created for it" % disk in
+              b.xm_ok("dmesg").out, b.xm_ok("dmesg").out[-600:])
+        check(os.listdir(os.path.join(b.state, "migrating-in")) == [],
+              os.listdir(os.path.join(b.state, "migrating-in")))
+        check(os.path.exists(disk), "a's disk file was removed")
+        check(len(alive_qemus(a)) == 1, alive_qemus(a))
+        a.xm_ok("destroy", "ctk")
+    finally:
+        h.close()
+
+
+def qmp_ask(sock, *cmds):
+    """QEMU's answers to cmds ((name, args) each) on its QMP socket (only
+    while xend, its usual client, is stopped)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(sock)
+    f = s.makefile("rwb")
+    json.loads(f.readline())
+    out = []
+    for cmd, args in (("qmp_capabilities", None),) + cmds:
+        msg = {"execute": cmd}
+        if args is not None:
+            msg["arguments"] = args
+        f.write(json.dumps(msg).encode() + b"\n")
+        f.flush()
+        while True:
+            r = json.loads(f.readline())
+            if "return" in r or "error" in r:
+                break
+        out.append(r.get("return", r))
+    s.close()
+    return out[1:]
+
+
+def test_migrate_copy_storage_source_killed(inst):
+    """kill -9 of a's xend while the disk is copied, then its restart: the
+    domain runs at a, and its QEMU has no block job or NBD node of the
+    copy left (QEMU's own answer, asked while xend is stopped)."""
+    h = Hosts(inst, private=True)
+    try:
+        a, b = inst, h.b
+        p, disk, b_disk = copying(h, "csk")
+        kill_xend(a)
+        p.communicate(timeout=60)
+        check(p.returncode == 1, p.returncode)
+        b.wait_for(lambda: "csk" not in b.domains(), 30, "b to drop csk")
+        b.wait_for(lambda: alive_qemus(b) == [], 30, "b's qemu to end")
+        b.wait_for(lambda: not os.path.exists(b_disk), 30,
+                   "b's created file to go")
+        h.start("a", a)
+        a.wait_for(lambda: running(a, "csk"), 30, "csk to run at a")
+        counter_goes_on(a, "csk")
+        a.wait_for(lambda: "nbd node(s) removed from qemu" in
+                   a.xm_ok("dmesg").out, 30, "the copy's leftovers to go")
+        d = a.domains()["csk"]
+        check(a.xend("stop").rc == 0, "xend stop")
+        jobs, nodes = qmp_ask(os.path.join(d["dir"], "qmp.sock"),
+                              ("query-block-jobs", None),
+                              ("query-named-block-nodes", {"flat": True}))
+        h.start("a", a)
+        check(jobs == [], "block jobs left: %s" % jobs)
+        names = [n.get("node-name", "") for n in nodes]
+        check([n for n in names if n.startswith("xmnbd-")] == [],
+              "nbd nodes left: %s" % names)
+        check(running(a, "csk") and len(alive_qemus(a)) == 1,
+              (a.domains(), alive_qemus(a)))
+        check(os.path.exists(disk), "a's disk file was removed")
+        a.xm_ok("destroy", "csk")
     finally:
         h.close()
 
@@ -726,4 +858,8 @@ TESTS = [
     ("migrate_copy_storage_exists", test_migrate_copy_storage_exists, ""),
     ("migrate_copy_storage_qcow2", test_migrate_copy_storage_qcow2, ""),
     ("migrate_copy_storage_killed", test_migrate_copy_storage_killed, ""),
+    ("migrate_copy_storage_target_killed",
+     test_migrate_copy_storage_target_killed, ""),
+    ("migrate_copy_storage_source_killed",
+     test_migrate_copy_storage_source_killed, ""),
 ]
