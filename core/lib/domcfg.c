@@ -243,8 +243,8 @@ static const struct dc_key {
 	    "model=MODEL, rate=RATE, antispoof=no' settings, any of them left "
 	    "out; '' gets a generated MAC and default-bridge.  ip may list "
 	    "several addresses, space separated.  model is virtio (default), "
-	    "e1000, rtl8139 or ne2k_pci; rate limits what the guest receives "
-	    "(10Mb/s, 1MB/s@20ms); antispoof=no lets the guest send with "
+	    "e1000, rtl8139 or ne2k_pci; rate limits what the guest sends "
+	    "and receives (10Mb/s, 1MB/s@20ms); antispoof=no lets the guest send with "
 	    "any source MAC and address (xend-config's vif-antispoof)." },
 	{ .name = "nics", .type = DK_NICS, .min = 0, .max = DOMCFG_MAX_VIFS,
 	    .flags = DF_NOCONFIG, .where = DS_NONE, .builders = DB_ALL,
@@ -724,8 +724,9 @@ static const struct vif_opt {
 	    "the NIC the guest sees: virtio (default), e1000, rtl8139 or "
 	    "ne2k_pci" },
 	{ "rate", VOFF(rate), rate_problem,
-	    "a limit on what the guest receives, as Xen wrote it (10Mb/s, "
-	    "1MB/s@20ms: over 20 ms windows), by tc on the tap" },
+	    "a limit on what the guest sends and receives, as Xen wrote it "
+	    "(10Mb/s, 1MB/s@20ms: over 20 ms windows), by nftables and tc "
+	    "on the tap" },
 	{ "antispoof", VOFF(antispoof), antispoof_problem,
 	    "yes or no: whether what the guest sends must carry this vif's "
 	    "MAC and addresses (default: xend-config's vif-antispoof)" },

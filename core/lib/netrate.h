@@ -1,6 +1,7 @@
 /*
  * netrate.h: a vif's rate limit (rate=10Mb/s@50ms), parsed; xend applies
- * it with tc on the vif's tap, and the config's check uses it.
+ * it with tc on the vif's tap (what the guest receives) and nftables
+ * (what it sends), and the config's check uses it.
  */
 #ifndef NETRATE_H
 #define NETRATE_H

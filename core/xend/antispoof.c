@@ -1,6 +1,6 @@
 /*
  * antispoof.c: what a guest may send through its vif (xend-config's
- * vif-antispoof, a vif's antispoof=).  Frames from the guest's tap must
+ * vif-antispoof, a vif's antispoof=) and how fast (its rate=).  Frames from the guest's tap must
  * carry the vif's MAC as Ethernet source and ARP sender; when the vif
  * has addresses (its ip=, or the domain's ip for its first interface)
  * IPv4 sources and ARP sender addresses must be one of them, and
@@ -8,6 +8,12 @@
  * dnsmasq, the address it leased to the MAC (0.0.0.0 always, for DHCP);
  * a guest never sends from UDP port 67 or 547 (a DHCP server), IPv6
  * router advertisements or redirects, or VLAN-tagged frames.
+ *
+ * A vif's rate= limits what the guest sends as Xen's netback did (what
+ * it receives is tc's, network.c): frames over the rate are dropped
+ * (nft limit, bytes, with the rate's window as burst), first in the
+ * vif's chain, so no accept of the rules after it passes them unlimited.
+ * With antispoof=no the chain holds only the limit.
  *
  * The rules live in two nftables tables of this xend's own, "bridge
  * xen-antispoof-VIFPREFIX" (frames entering the bridge from the tap) and
@@ -38,6 +44,7 @@
 #include <unistd.h>
 
 #include "xen-common.h"
+#include "netrate.h"
 #include "xend.h"
 
 /* A vif whose rules are loaded (or queued): xend's view of the table. */
@@ -48,6 +55,9 @@ struct as_vif {
 	char			*ips;		/* configured, or NULL */
 	char			*lease;		/* leased == 1: pinned to it */
 	int			 leased;	/* no ips: pinned to the lease */
+	int			 filter;	/* the antispoof rules */
+	unsigned long long	 rate;		/* bytes/s; 0: no limit */
+	unsigned long long	 burst;
 	TAILQ_ENTRY(as_vif)	 entry;
 };
 static TAILQ_HEAD(, as_vif) as_vifs = TAILQ_HEAD_INITIALIZER(as_vifs);
@@ -112,6 +122,39 @@ as_base(char **t, const char *family, const char *table)
 	    table);
 }
 
+/* The antispoof rules of v, in chain c ("FAMILY TABLE port-TAP"). */
+static void
+as_filter_rules(char **t, const char *family, const char *c,
+    const struct antispoof_vif *v)
+{
+	if (strcmp(family, "bridge") == 0) {
+		as_add(t, "add rule %s ether saddr != %s drop\n", c, v->mac);
+		as_add(t, "add rule %s ether type { 8021q, 8021ad } drop\n",
+		    c);
+		as_add(t, "add rule %s arp saddr ether != %s drop\n", c,
+		    v->mac);
+		if (v->pin) {
+			as_add(t, "add rule %s arp saddr ip != ", c);
+			as_addr_set(t, v->ips);
+			as_add(t, " drop\n");
+		}
+	}
+	as_add(t, "add rule %s udp sport { 67, 547 } drop\n", c);
+	as_add(t, "add rule %s icmpv6 type { nd-router-advert, nd-redirect } "
+	    "drop\n", c);
+	if (v->pin) {
+		/*
+		 * A DHCP client's renewal from an address not (or no longer)
+		 * leased here, e.g. after a migration: the server's answer
+		 * decides what is pinned next.
+		 */
+		as_add(t, "add rule %s udp sport 68 udp dport 67 accept\n", c);
+		as_add(t, "add rule %s ip saddr != ", c);
+		as_addr_set(t, v->ips);
+		as_add(t, " drop\n");
+	}
+}
+
 char *
 antispoof_install_text(const char *table, const struct antispoof_vif *v)
 {
@@ -124,34 +167,13 @@ antispoof_install_text(const char *table, const struct antispoof_vif *v)
 		as_base(&t, f, table);
 		c = xsprintf("%s %s port-%s", f, table, v->vif);
 		as_add(&t, "add chain %s\nflush chain %s\n", c, c);
-		if (strcmp(f, "bridge") == 0) {
-			as_add(&t, "add rule %s ether saddr != %s drop\n", c,
-			    v->mac);
-			as_add(&t, "add rule %s ether type { 8021q, 8021ad } "
-			    "drop\n", c);
-			as_add(&t, "add rule %s arp saddr ether != %s drop\n",
-			    c, v->mac);
-			if (v->pin) {
-				as_add(&t, "add rule %s arp saddr ip != ", c);
-				as_addr_set(&t, v->ips);
-				as_add(&t, " drop\n");
-			}
-		}
-		as_add(&t, "add rule %s udp sport { 67, 547 } drop\n", c);
-		as_add(&t, "add rule %s icmpv6 type { nd-router-advert, "
-		    "nd-redirect } drop\n", c);
-		if (v->pin) {
-			/*
-			 * A DHCP client's renewal from an address not (or no
-			 * longer) leased here, e.g. after a migration: the
-			 * server's answer decides what is pinned next.
-			 */
-			as_add(&t, "add rule %s udp sport 68 udp dport 67 "
-			    "accept\n", c);
-			as_add(&t, "add rule %s ip saddr != ", c);
-			as_addr_set(&t, v->ips);
-			as_add(&t, " drop\n");
-		}
+		/* First: the accept of a DHCP request must not skip it. */
+		if (v->rate != 0)
+			as_add(&t, "add rule %s limit rate over %llu "
+			    "bytes/second burst %llu bytes drop\n", c, v->rate,
+			    v->burst);
+		if (v->filter)
+			as_filter_rules(&t, f, c, v);
 		as_add(&t, "add element %s %s vifs { \"%s\" : jump port-%s "
 		    "}\n", f, table, v->vif, v->vif);
 		free(c);
@@ -280,14 +302,39 @@ as_lease_file_exists(const char *bridge)
 
 /* Whether vif v is filtered: its antispoof=, else vif-antispoof. */
 static int
-as_wanted(const struct domcfg_vif *v)
+as_filtered(const struct domcfg_vif *v)
 {
 	if (v->antispoof != NULL)
 		return (strcmp(v->antispoof, "yes") == 0);
 	return (xend_cfg.vif_antispoof);
 }
 
-/* Records vif (interface devid of d, config v) as filtered; new entry. */
+/* Whether vif v has a chain: it is filtered, or what it sends limited. */
+static int
+as_wanted(const struct domcfg_vif *v)
+{
+	return (as_filtered(v) || v->rate != NULL);
+}
+
+/* The rate= of vif as bytes/s and burst into a (config checked: 0 if not). */
+static void
+as_vif_rate(struct as_vif *a, const struct domcfg_vif *v)
+{
+	struct netrate	 r;
+	char		*cause;
+
+	if (v->rate == NULL)
+		return;
+	if (netrate_parse(v->rate, &r, &cause) != 0) {
+		log_warn("%s: %s", a->name, cause);
+		free(cause);
+		return;
+	}
+	a->rate = r.bits_per_s / 8 != 0 ? r.bits_per_s / 8 : 1;
+	a->burst = r.burst_bytes;
+}
+
+/* Records vif (interface devid of d, config v) as having a chain. */
 static struct as_vif *
 as_vif_note(struct domain *d, const struct domcfg_vif *v, int devid,
     const char *vif)
@@ -301,6 +348,10 @@ as_vif_note(struct domain *d, const struct domcfg_vif *v, int devid,
 	a->mac = xstrdup(v->mac != NULL ? v->mac : "");
 	a->bridge = xstrdup(v->bridge != NULL ? v->bridge :
 	    xend_cfg.default_bridge);
+	as_vif_rate(a, v);
+	TAILQ_INSERT_TAIL(&as_vifs, a, entry);
+	if (!(a->filter = as_filtered(v)))
+		return (a);
 	if (ips == NULL && devid == 0 && d->config->ip != NULL &&
 	    *d->config->ip != '\0')
 		ips = d->config->ip;
@@ -308,7 +359,6 @@ as_vif_note(struct domain *d, const struct domcfg_vif *v, int devid,
 		a->ips = xstrdup(ips);
 	else if (as_lease_file_exists(a->bridge))
 		a->leased = 1;
-	TAILQ_INSERT_TAIL(&as_vifs, a, entry);
 	if (a->leased)
 		a->lease = as_lease_now(a);
 	return (a);
@@ -324,6 +374,9 @@ as_text(const struct as_vif *a)
 	v.mac = a->mac;
 	v.ips = a->leased ? a->lease : a->ips;
 	v.pin = a->leased || a->ips != NULL;
+	v.filter = a->filter;
+	v.rate = a->rate;
+	v.burst = a->burst;
 	table = antispoof_table(xend_cfg.vif_prefix);
 	t = antispoof_install_text(table, &v);
 	free(table);
@@ -366,16 +419,22 @@ antispoof_vif_up(struct domain *d, const struct domcfg_vif *v, int devid,
 	char		*text, *what;
 
 	if (!as_wanted(v)) {
-		/* A name reused with antispoof=no: none of the old rules. */
+		/* A name reused with neither: none of the old rules. */
 		antispoof_vif_down(d, vif);
 		script_call(vif, "antispoof off", done, arg);
 		return;
 	}
 	a = as_vif_note(d, v, devid, vif);
 	text = as_text(a);
-	what = xsprintf("%s: antispoof rules for %s (%s, %s)", d->name, vif,
-	    a->mac, a->ips != NULL ? a->ips : a->leased ? (a->lease != NULL ?
-	    a->lease : "no lease yet") : "MAC only");
+	if (!a->filter)
+		what = xsprintf("%s: what %s sends limited to %s", d->name,
+		    vif, v->rate);
+	else
+		what = xsprintf("%s: antispoof rules for %s (%s, %s)%s%s",
+		    d->name, vif, a->mac, a->ips != NULL ? a->ips : a->leased ?
+		    (a->lease != NULL ? a->lease : "no lease yet") : "MAC only",
+		    a->rate != 0 ? ", what it sends limited to " : "",
+		    a->rate != 0 ? v->rate : "");
 	log_info("%s", what);
 	as_run(vif, what, text, done, arg);
 	free(text);

@@ -395,7 +395,8 @@ network_sbin_path(const char *tool)
 
 /*
  * A vif's rate: a token bucket (tc tbf) on its tap, which is what the
- * guest receives, in the vif's turn after it came up.
+ * guest receives, in the vif's turn after it came up (what it sends:
+ * antispoof.c's nft limit).
  */
 void
 network_vif_rate(struct domain *d, const struct domcfg_vif *v,

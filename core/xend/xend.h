@@ -363,14 +363,17 @@ const char	*vif_hot_detach(struct domain *, int devid, dom_done_cb done,
 
 /*
  * antispoof.c: nftables rules on what a guest sends through its vifs
- * (xend-config's vif-antispoof, a vif's antispoof=), in tables of this
- * xend's own (antispoof_table of its vif-prefix).
+ * (xend-config's vif-antispoof, a vif's antispoof=; a vif's rate= limits
+ * it), in tables of this xend's own (antispoof_table of its vif-prefix).
  */
 struct antispoof_vif {
 	const char	*vif;		/* the tap's name */
 	const char	*mac;		/* the only Ethernet/ARP source */
 	const char	*ips;		/* IPv4 sources, space separated; NULL */
 	int		 pin;		/* 1: IPv4/ARP sources pinned to ips */
+	int		 filter;	/* 1: the antispoof rules (0: rate only) */
+	unsigned long long rate;	/* bytes/s it may send; 0: no limit */
+	unsigned long long burst;	/* bytes over the rate: rate x window */
 };
 /* "xen-antispoof-PREFIX"; caller frees. */
 char		*antispoof_table(const char *prefix);
@@ -380,9 +383,10 @@ char		*antispoof_install_text(const char *table,
 char		*antispoof_remove_text(const char *table, const char *vif);
 char		*antispoof_drop_text(const char *table);
 /*
- * Loads the rules of vif (interface devid of d, config v) as a job keyed
- * by vif, before what is queued for it next; done (may be NULL) is told
- * whether they loaded (always ok if the vif is not filtered).
+ * Loads the rules of vif (interface devid of d, config v: its antispoof
+ * rules, its rate's limit) as a job keyed by vif, before what is queued
+ * for it next; done (may be NULL) is told whether they loaded (always ok
+ * if the vif has neither).
  */
 void		 antispoof_vif_up(struct domain *, const struct domcfg_vif *v,
 		     int devid, const char *vif, script_done_cb done,

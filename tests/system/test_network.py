@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -672,18 +673,107 @@ def test_route_scripts(inst):
     check(ns not in sh("ip", "netns", "list").stdout, "namespace left")
 
 
+RATE_PORT = 5001        # the guest's listener (host pulls from it)
+LIMIT = "limit rate over %d bytes/second burst %d bytes drop"
+
+
+def chain_rules(text):
+    """The rules of a chain as nft lists it."""
+    return [x.strip() for x in (text or "").splitlines()
+            if x.strip().endswith(("drop", "accept"))]
+
+
+def guest_time(out):
+    """Seconds from busybox time's "real XmY.YYs"."""
+    m = re.search(r"real\s+(\d+)m\s*([\d.]+)s", out)
+    check(m, "no time in %r" % out[-300:])
+    return int(m.group(1)) * 60 + float(m.group(2))
+
+
+# Reads argv[3] bytes from argv[1]:argv[2]; prints them and the seconds
+# from the connection to the last byte.
+PULL = """import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+got, t0 = 0, time.monotonic()
+while got < int(sys.argv[3]):
+    b = s.recv(65536)
+    if not b:
+        break
+    got += len(b)
+print(got, time.monotonic() - t0)
+"""
+
+
+def rate_sent(con, ip, nbytes, tag, ns=None):
+    """Bytes/s the guest sends: the host (or namespace ns) reads nbytes
+    from its nc (dd of zeros), timed from the connection to the last
+    byte."""
+    guest_sh(con, "(nc -l -p %d -e dd if=/dev/zero bs=65536 count=%d "
+             "2>/dev/null &)" % (RATE_PORT, nbytes // 65536), tag + "s", 30)
+    time.sleep(0.5)
+    pre = ["ip", "netns", "exec", ns] if ns else []
+    r = subprocess.run(pre + [sys.executable, "-c", PULL, ip,
+                              str(RATE_PORT), str(nbytes)],
+                       capture_output=True, text=True, timeout=120)
+    got = r.stdout.split()
+    check(r.returncode == 0 and len(got) == 2 and int(got[0]) == nbytes,
+          "short transfer from the guest: %r %r" % (r.stdout, r.stderr))
+    return nbytes / float(got[1])
+
+
+def rate_received(con, host, port, nbytes, tag):
+    """Bytes/s the guest receives: the host's listener on its bridge
+    address sends nbytes of zeros to the guest's nc, timed by the guest."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, port))
+    ls.listen(1)
+    ls.settimeout(60)
+
+    def serve():
+        try:
+            c, _ = ls.accept()
+        except OSError:
+            return
+        try:
+            c.sendall(b"\0" * nbytes)
+        except OSError:
+            pass
+        finally:
+            c.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        out = guest_sh(con, "time sh -c 'nc %s %d </dev/null | wc -c'" %
+                       (host, port), tag + "r", 120)
+    finally:
+        ls.close()
+        t.join(10)
+    check(str(nbytes) in out, "short transfer to the guest: %r" % out)
+    return nbytes / guest_time(out)
+
+
 def test_vif_options(inst):
     """The vif options vifname, model and rate (Xen 3.0): the tap has the
-    name, QEMU the NIC model, the tap a token bucket at the rate; the
-    same through network-attach; bad values refused."""
+    name, QEMU the NIC model; rate= limits both ways, a token bucket on
+    the tap (what the guest receives) and an nft limit first in the vif's
+    chain (what it sends; the only rule with antispoof=no), kept once over
+    an xend restart, gone after destroy and xend stop; the same through
+    network-attach; bad values refused.  Booted guests measured: one with
+    rate=4Mb/s sends and receives at most 1.3x of it, one without is
+    several times faster both ways."""
     web, hot = inst.tag + "web", inst.tag + "hot"
+    br = inst.tag + "br"
+    net = "10.240.%d" % inst.ident
+    cons = {}
     try:
         inst.xm_ok("create", "-p", inst.config(
             "vo", vif="['vifname=%s, model=e1000, rate=1Mb/s@20ms', ''"
             "]" % web))
         d = inst.domains()["vo"]
+        tap1 = inst.vif(d["domid"], 1)
         check(link_exists(web), "no tap %s" % web)
-        check(link_exists(inst.vif(d["domid"], 1)), "second tap missing")
+        check(link_exists(tap1), "second tap missing")
         with open("/proc/%d/cmdline" % d["pid"], "rb") as f:
             argv = f.read().split(b"\0")
         check(any(a.startswith(b"e1000,id=vif0,netdev=net0") for a in argv),
@@ -695,16 +785,44 @@ def test_vif_options(inst):
                       + web)
         r = sh("tc", "qdisc", "show", "dev", web)
         check("rate 1Mbit" in r.stdout and "burst 2500b" in r.stdout, r.stdout)
+        # What it sends: 1 Mb/s is 125000 bytes/s, 20 ms of it the burst,
+        # first in its chains (before the antispoof rules' accept).
+        inst.wait_for(lambda: nft_chain(inst, web) and nft_chain(inst, tap1),
+                      20, "the chains")
+        chains = {}
+        for fam in ("bridge", "inet"):
+            c = chains[fam] = nft_chain(inst, web, fam)
+            rules = chain_rules(c)
+            check(rules[0] == LIMIT % (125000, 2500) and len(rules) > 1, c)
+            check("limit" not in nft_chain(inst, tap1, fam),
+                  "a limit without rate=")
         r = inst.xm_ok("network-list", "vo")
         check(re.search(r"^0\s+%s\s" % web, r.out, re.M), r.out)
         r = inst.xm_ok("list", "-l", "vo")
         check("(vifname %s)" % web in r.out and "(model e1000)" in r.out and
               "(rate 1Mb/s@20ms)" in r.out, r.out)
-        inst.xm_ok("network-attach", "vo", "vifname=" + hot, "rate=2Mb/s")
+        # antispoof=no: a chain with the limit only (2 Mb/s, 50 ms).
+        inst.xm_ok("network-attach", "vo", "vifname=" + hot, "rate=2Mb/s",
+                   "antispoof=no")
         check(link_exists(hot), "no tap %s" % hot)
         inst.wait_for(lambda: "rate 2Mbit" in sh("tc", "qdisc", "show",
                                                  "dev", hot).stdout, 20,
                       "the rate on " + hot)
+        for fam in ("bridge", "inet"):
+            c = nft_chain(inst, hot, fam)
+            check(chain_rules(c) == [LIMIT % (250000, 12500)], c)
+        # An xend restart with the domain running: each chain once, the
+        # same.
+        check(inst.xend("stop").rc == 0, "xend stop")
+        inst.start()
+        inst.wait_for(lambda: "rebuilt for 3 interfaces" in
+                      open(inst.log).read(), 20, "the tables rebuilt")
+        for fam in ("bridge", "inet"):
+            check(nft_chain(inst, web, fam) == chains[fam],
+                  "the chain after the restart: %r" %
+                  nft_chain(inst, web, fam))
+            c = nft_chain(inst, hot, fam) or ""
+            check(c.count("limit rate") == 1 and "ether" not in c, c)
         r = inst.xm("network-attach", "vo", "model=pcnet")
         check(r.rc == 1 and "invalid model 'pcnet'" in r.err, r)
         r = inst.xm("create", "-p", inst.config("vo2", vif="['rate=fast']"))
@@ -712,10 +830,50 @@ def test_vif_options(inst):
         inst.xm_ok("destroy", "vo")
         inst.wait_for(lambda: not link_exists(web) and not link_exists(hot),
                       10, "the taps gone")
-        inst.xend("stop")
+        inst.wait_for(lambda: nft_chain(inst, web) is None and
+                      nft_chain(inst, hot) is None and
+                      nft_chain(inst, hot, "inet") is None, 20,
+                      "the chains gone after destroy")
+        # Booted: vr with rate=4Mb/s (500000 bytes/s), vf without.
+        inst.wait_for(lambda: "start: done" in inst.xm_ok("dmesg").out, 20,
+                      "network-script start")
+        inst.start_consoled()
+        inst.xm_ok("create", inst.config("vr", vif="['rate=4Mb/s']",
+                                         dhcp="'dhcp'"))
+        inst.xm_ok("create", inst.config("vf", vif="['']", dhcp="'dhcp'"))
+        for n in ("vr", "vf"):
+            cons[n] = Console(inst, "console", n)
+            cons[n].login()
+        ips = {n: inst.wait_for(lambda: lease_ip(inst, n), 60,
+                                "a DHCP lease for " + n)
+               for n in ("vr", "vf")}
+        rate, nbytes = 500000, 4 << 20
+        port = inst.port_base + 197
+        sent = {n: rate_sent(cons[n], ips[n], nbytes, "t" + n)
+                for n in ("vr", "vf")}
+        recv = {n: rate_received(cons[n], net + ".1", port, nbytes, "r" + n)
+                for n in ("vr", "vf")}
+        print("rate=4Mb/s (%d bytes/s): sent %s, received %s (bytes/s)" %
+              (rate, sent, recv))
+        for what, got in (("sends", sent), ("receives", recv)):
+            check(0.25 * rate <= got["vr"] <= 1.3 * rate,
+                  "rate=4Mb/s: the guest %s %d bytes/s" % (what, got["vr"]))
+            check(got["vf"] >= 3 * rate, "without rate the guest %s only "
+                  "%d bytes/s" % (what, got["vf"]))
+        for con in cons.values():
+            con.detach()
+        cons = {}
+        inst.xm_ok("destroy", "vr")
+        inst.xm_ok("destroy", "vf")
+        check(inst.xend("stop").rc == 0, "xend stop")
+        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
+              "antispoof tables left after xend stop")
     finally:
-        kill_dnsmasq(inst, inst.tag + "br")
-        remove_links(web, hot, inst.tag + "br")
+        for con in cons.values():
+            con.kill()
+        kill_dnsmasq(inst, br)
+        remove_links(web, hot, br)
+        drop_as_tables(inst)
 
 
 def test_pci_and_driver_domains_refused(inst):
@@ -1095,7 +1253,9 @@ def test_antispoof_routed(inst):
     """A routed interface (vif-route, its own xend in a namespace of the
     test's own): the guest reaches the host from its ip=; echo requests
     from an address it gave itself never reach the host (xend's inet
-    table), counted by a table of the test's own in that namespace."""
+    table), counted by a table of the test's own in that namespace; its
+    rate=4Mb/s limits what it sends to the host (the inet chain's limit,
+    first)."""
     ns = inst.tag + "ra"
     sub = "10.247.%d" % inst.ident
     guest, spoof = sub + ".5", sub + ".77"
@@ -1113,7 +1273,8 @@ def test_antispoof_routed(inst):
                   "echo-request counter" % (spoof, guest)])
         h = Instance("route-as", "(vif-script 'vif-route address=%s.1')" %
                      sub, netns=ns).start()
-        cfg = h.config("rt", vif="['ip=%s']" % guest, ip="'%s'" % guest,
+        cfg = h.config("rt", vif="['ip=%s, rate=4Mb/s']" % guest,
+                       ip="'%s'" % guest,
                        netmask="'255.255.255.0'", gateway="'%s.1'" % sub)
         con = Console(h, "create", "-c", cfg)
         con.login()
@@ -1121,8 +1282,13 @@ def test_antispoof_routed(inst):
         r = netns(ns, "nft", "list", "chain", "inet", as_table(h),
                   "port-" + tap)
         check("ip saddr != { 0.0.0.0, %s } drop" % guest in r.stdout, r)
+        check(chain_rules(r.stdout)[0] == LIMIT % (500000, 25000), r.stdout)
         check(guest_rc(con, "ping -c 2 -W 5 %s.1" % sub, "r1") == 0,
               "the routed guest does not reach the host")
+        sent = rate_sent(con, guest, 4 << 20, "rs", ns)
+        print("routed, rate=4Mb/s (500000 bytes/s): sent %d bytes/s" % sent)
+        check(0.25 * 500000 <= sent <= 1.3 * 500000, "rate=4Mb/s: the "
+              "routed guest sends %d bytes/s" % sent)
         guest_rc(con, "ip addr add %s/32 dev eth0; ping -c 2 -W 2 -I %s "
                  "%s.1" % (spoof, spoof, sub), "r2", 60)
         r = netns(ns, "nft", "list", "chain", "inet", "counts", "in")

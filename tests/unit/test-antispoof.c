@@ -52,8 +52,9 @@ test_table_name(void **state)
 static void
 test_install_with_addresses(void **state)
 {
-	struct antispoof_vif	 v = { "vif3.0", "00:16:3e:00:00:01",
-	    "10.0.0.2 10.0.0.3", 1 };
+	struct antispoof_vif	 v = { .vif = "vif3.0", .mac =
+	    "00:16:3e:00:00:01", .ips = "10.0.0.2 10.0.0.3", .pin = 1,
+	    .filter = 1 };
 	char			*t = antispoof_install_text("xen-antispoof-vif",
 	    &v);
 
@@ -71,8 +72,8 @@ test_install_with_addresses(void **state)
 static void
 test_install_no_lease_yet(void **state)
 {
-	struct antispoof_vif	 v = { "vif3.0", "00:16:3e:00:00:01", NULL,
-	    1 };
+	struct antispoof_vif	 v = { .vif = "vif3.0", .mac =
+	    "00:16:3e:00:00:01", .pin = 1, .filter = 1 };
 	char			*t = antispoof_install_text("xen-antispoof-vif",
 	    &v);
 
@@ -89,13 +90,54 @@ test_install_no_lease_yet(void **state)
 static void
 test_install_mac_only(void **state)
 {
-	struct antispoof_vif	 v = { "vif3.0", "00:16:3e:00:00:01", NULL,
-	    0 };
+	struct antispoof_vif	 v = { .vif = "vif3.0", .mac =
+	    "00:16:3e:00:00:01", .filter = 1 };
 	char			*t = antispoof_install_text("xen-antispoof-vif",
 	    &v);
 
 	assert_string_equal(t, BASE("bridge") L2 SERVERS("bridge")
 	    END("bridge") BASE("inet") SERVERS("inet") END("inet"));
+	free(t);
+}
+
+/*
+ * rate= (1Mb/s@20ms): what the guest sends over 125000 bytes/s, with
+ * 2500 bytes of burst, dropped first, before the DHCP request's accept.
+ */
+#define LIMIT(f) C(f) "limit rate over 125000 bytes/second burst 2500 " \
+	"bytes drop\n"
+
+static void
+test_install_rate(void **state)
+{
+	struct antispoof_vif	 v = { .vif = "vif3.0", .mac =
+	    "00:16:3e:00:00:01", .ips = "10.0.0.2", .pin = 1, .filter = 1,
+	    .rate = 125000, .burst = 2500 };
+	char			*t = antispoof_install_text("xen-antispoof-vif",
+	    &v);
+
+	assert_string_equal(t, BASE("bridge") LIMIT("bridge") L2
+	    C("bridge") "arp saddr ip != { 0.0.0.0, 10.0.0.2 } drop\n"
+	    SERVERS("bridge") DHCP("bridge")
+	    C("bridge") "ip saddr != { 0.0.0.0, 10.0.0.2 } drop\n"
+	    END("bridge") BASE("inet") LIMIT("inet") SERVERS("inet")
+	    DHCP("inet") C("inet") "ip saddr != { 0.0.0.0, 10.0.0.2 } drop\n"
+	    END("inet"));
+	free(t);
+}
+
+/* rate= with antispoof=no: the chain holds only the limit. */
+static void
+test_install_rate_only(void **state)
+{
+	struct antispoof_vif	 v = { .vif = "vif3.0", .mac =
+	    "00:16:3e:00:00:01", .ips = "10.0.0.2", .pin = 1, .rate = 125000,
+	    .burst = 2500 };
+	char			*t = antispoof_install_text("xen-antispoof-vif",
+	    &v);
+
+	assert_string_equal(t, BASE("bridge") LIMIT("bridge") END("bridge")
+	    BASE("inet") LIMIT("inet") END("inet"));
 	free(t);
 }
 
@@ -138,6 +180,8 @@ main(void)
 		cmocka_unit_test(test_install_with_addresses),
 		cmocka_unit_test(test_install_no_lease_yet),
 		cmocka_unit_test(test_install_mac_only),
+		cmocka_unit_test(test_install_rate),
+		cmocka_unit_test(test_install_rate_only),
 		cmocka_unit_test(test_remove_and_drop),
 	};
 
