@@ -157,7 +157,7 @@ save_restore(const char *path, int paused, save_check_cb check,
 
 int
 migrate_start(struct domain *d, const char *host, int port, int live,
-    long mbit, job_done_cb done, void *arg, char **cause)
+    int copy_storage, long mbit, job_done_cb done, void *arg, char **cause)
 {
 	return (fake_job("/", done, arg, cause));
 }
