@@ -137,16 +137,26 @@ savefile_open(const char *path, struct savefile_hdr *h, json_t **meta,
 	int		 fd;
 
 	*meta = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/*
+	 * Non-blocking, and the type checked before any read: a FIFO or a
+	 * terminal would wait for a writer, and xend with it.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		*cause = xsprintf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	if (fstat(fd, &st) != 0 || read_full(fd, hdr, sizeof hdr, &got) != 0) {
+	if (fstat(fd, &st) != 0) {
 		*cause = xsprintf("%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		*cause = xsprintf("%s: not a regular file", path);
+		goto fail;
+	}
+	/* The fd goes to QEMU as the stream: its usual blocking reads. */
+	if (fcntl(fd, F_SETFL, 0) == -1 ||
+	    read_full(fd, hdr, sizeof hdr, &got) != 0) {
+		*cause = xsprintf("%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (savefile_decode(hdr, got, path, h, cause) != 0)

@@ -219,6 +219,25 @@ test_abort_leaves_nothing(void **state)
 	free(path);
 }
 
+/*
+ * A FIFO (or a device) is refused without being read: open or read would
+ * wait for a writer that never comes, and xend with them.  The alarm
+ * ends the test, failed, if savefile_open waits.
+ */
+static void
+test_not_regular(void **state)
+{
+	char	*path = path_in("fifo");
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);
+	expect_refused(path, "not a regular file");
+	expect_refused(dir, "not a regular file");
+	alarm(0);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -228,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_foreign_and_newer),
 		cmocka_unit_test(test_abort_leaves_nothing),
+		cmocka_unit_test(test_not_regular),
 	};
 	int	 rc;
 
