@@ -865,9 +865,7 @@ def test_vif_options(inst):
         cons = {}
         inst.xm_ok("destroy", "vr")
         inst.xm_ok("destroy", "vf")
-        check(inst.xend("stop").rc == 0, "xend stop")
-        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
-              "antispoof tables left after xend stop")
+        stop_xend_tables_gone(inst)
     finally:
         for con in cons.values():
             con.kill()
@@ -909,6 +907,14 @@ def nft_table(inst, family="bridge"):
     """This instance's antispoof table as nft lists it, or None."""
     r = sh("nft", "list", "table", family, as_table(inst))
     return r.stdout if r.returncode == 0 else None
+
+
+def stop_xend_tables_gone(inst):
+    """xend stop with no domain left: its antispoof tables go with it."""
+    r = inst.xend("stop")
+    check(r.rc == 0, r)
+    check(nft_table(inst) is None and nft_table(inst, "inet") is None,
+          "antispoof tables left after xend stop")
 
 
 def nft_chain(inst, vif, family="bridge"):
@@ -1131,10 +1137,7 @@ def test_antispoof(inst):
         inst.wait_for(lambda: "port-" not in (nft_table(inst) or "") and
                       "port-" not in (nft_table(inst, "inet") or ""), 20,
                       "the chains gone after destroy")
-        r = inst.xend("stop")
-        check(r.rc == 0, r)
-        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
-              "antispoof tables left after xend stop")
+        stop_xend_tables_gone(inst)
     finally:
         for con in cons.values():
             con.kill()
@@ -1206,9 +1209,7 @@ def test_antispoof_restart(inst):
         inst.xm_ok("destroy", "r1")
         inst.wait_for(lambda: nft_chain(inst, t1) is None and
                       nft_chain(inst, t11) is None, 20, "r1's chains removed")
-        check(inst.xend("stop").rc == 0, "xend stop")
-        check(nft_table(inst) is None and nft_table(inst, "inet") is None,
-              "antispoof tables left after xend stop")
+        stop_xend_tables_gone(inst)
         # Off by default: no chain, unless the vif asks for one.
         with open(os.path.join(inst.conf, "xend-config.sxp"), "a") as f:
             f.write("(vif-antispoof no)\n")

@@ -959,6 +959,44 @@ log_size(void)
 }
 
 /*
+ * Starts restoring name from a save file of stream (corrupt: one byte
+ * changed halfway) with xend's check of it held back, QEMU's load done;
+ * the file's path in *path.
+ */
+static struct job *
+restore_held(const char *name, const unsigned char *stream, size_t len,
+    int corrupt, struct rdone *r, char **path)
+{
+	struct job	*j;
+	struct domain	*d;
+	char		*cause;
+
+	memset(r, 0, sizeof *r);
+	*path = save_file(name, stream, len, corrupt ? (ssize_t)len / 2 : -1);
+	if (save_restore(*path, 0, NULL, restore_done, r, &cause) != 0)
+		fail_msg("save_restore: %s", cause);
+	d = domain_find_name(name);
+	assert_non_null(d);
+	j = job_of(d);
+	assert_non_null(j);
+	/* Hold the check back (no turn of the loop has run it). */
+	assert_int_equal(j->fed, 0);
+	event_del(j->io_ev);
+	spin_until(job_completed, j);
+	return (j);
+}
+
+/* A restore_held's end: its answer and file gone. */
+static void
+restore_held_free(struct rdone *r, char *path)
+{
+	free(r->code);
+	free(r->msg);
+	unlink(path);
+	free(path);
+}
+
+/*
  * A restore hands QEMU the save file itself, and QEMU may load all of it
  * before xend's check of the stream has ended: the guest is not resumed
  * (cont) until the check says the stream is right, and a corrupt one is
@@ -981,20 +1019,9 @@ test_restore_waits_for_checksum(void **state)
 	for (i = 0; i < len; i++)
 		stream[i] = (unsigned char)(i * 7 + (i >> 12));
 	for (corrupt = 0; corrupt < 2; corrupt++) {
-		memset(&r, 0, sizeof r);
-		path = save_file("t-rst", stream, len, corrupt ? (ssize_t)len / 2 :
-		    -1);
 		off = log_size();
-		if (save_restore(path, 0, NULL, restore_done, &r, &cause) != 0)
-			fail_msg("save_restore: %s", cause);
-		d = domain_find_name("t-rst");
-		assert_non_null(d);
-		j = job_of(d);
-		assert_non_null(j);
-		/* Hold the check back (no turn of the loop has run it). */
-		assert_int_equal(j->fed, 0);
-		event_del(j->io_ev);
-		spin_until(job_completed, j);
+		j = restore_held("t-rst", stream, len, corrupt, &r, &path);
+		d = j->d;
 		spin(100);
 		assert_int_equal(r.calls, 0);
 		assert_int_not_equal(d->state, DOM_RUNNING);
@@ -1022,10 +1049,7 @@ test_restore_waits_for_checksum(void **state)
 			assert_int_equal(log_count(off, "\"cont\""), 1);
 			destroy("t-rst");
 		}
-		free(r.code);
-		free(r.msg);
-		unlink(path);
-		free(path);
+		restore_held_free(&r, path);
 	}
 	free(stream);
 }
@@ -1044,25 +1068,15 @@ test_restore_qemu_fails_before_check(void **state)
 	struct rdone		 r;
 	struct domain		*d;
 	struct job		*j;
-	char			*path, *cause;
+	char			*path;
 	size_t			 i;
 	int			 corrupt;
 
 	for (i = 0; i < len; i++)
 		stream[i] = (unsigned char)(i * 13 + (i >> 10));
 	for (corrupt = 0; corrupt < 2; corrupt++) {
-		memset(&r, 0, sizeof r);
-		path = save_file("t-rqf", stream, len, corrupt ?
-		    (ssize_t)len / 3 : -1);
-		if (save_restore(path, 0, NULL, restore_done, &r, &cause) != 0)
-			fail_msg("save_restore: %s", cause);
-		d = domain_find_name("t-rqf");
-		assert_non_null(d);
-		j = job_of(d);
-		assert_non_null(j);
-		assert_int_equal(j->fed, 0);
-		event_del(j->io_ev);
-		spin_until(job_completed, j);
+		j = restore_held("t-rqf", stream, len, corrupt, &r, &path);
+		d = j->d;
 		fake_say(d, "exit");
 		spin(200);
 		/* The check has not ended: the answer waits for it. */
@@ -1076,10 +1090,7 @@ test_restore_qemu_fails_before_check(void **state)
 		else
 			assert_null(strstr(r.msg, "corrupt"));
 		spin_until(gone, (void *)"t-rqf");
-		free(r.code);
-		free(r.msg);
-		unlink(path);
-		free(path);
+		restore_held_free(&r, path);
 	}
 	free(stream);
 }
