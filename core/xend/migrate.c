@@ -1472,21 +1472,6 @@ migrate_copy_ended(struct domain *d, json_t *data, const char *error)
 		j->copy->disks[i].error = xstrdup(error);
 }
 
-/* A cancelled mirror in sync says COMPLETED (with error if it failed). */
-static void
-migrate_block_job_completed(struct domain *d, json_t *data)
-{
-	migrate_copy_ended(d, data, json_string_value(json_object_get(data,
-	    "error")));
-}
-
-/* CANCELLED: it ended before it was in sync. */
-static void
-migrate_block_job_cancelled(struct domain *d, json_t *data)
-{
-	migrate_copy_ended(d, data, "it ended before it was in sync");
-}
-
 /*
  * "concluded" comes after COMPLETED or CANCELLED: once every mirror has
  * said it, migrate-continue goes out now rather than at the next tick.
@@ -1515,10 +1500,12 @@ migrate_job_status_change(struct domain *d, json_t *data)
 static void
 migrate_block_event(struct job *j, const char *event, json_t *data)
 {
+	/* A cancelled mirror in sync says COMPLETED (error if it failed). */
 	if (strcmp(event, "BLOCK_JOB_COMPLETED") == 0)
-		migrate_block_job_completed(j->d, data);
+		migrate_copy_ended(j->d, data, json_string_value(
+		    json_object_get(data, "error")));
 	else if (strcmp(event, "BLOCK_JOB_CANCELLED") == 0)
-		migrate_block_job_cancelled(j->d, data);
+		migrate_copy_ended(j->d, data, "it ended before it was in sync");
 	else if (strcmp(event, "JOB_STATUS_CHANGE") == 0)
 		migrate_job_status_change(j->d, data);
 }
